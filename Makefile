@@ -1,0 +1,55 @@
+# lfvpci: the README's commands.
+#   make            build (build/)
+#   make check      normal, ThreadSanitizer and ASan+UBSan builds, all tests
+#   make bench      optimised build, benchmark table, build/bench.json
+#   make perf       read workloads under perf stat and callgrind
+# Missing Debian packages are installed first (as root) by
+# scripts/install-deps.sh.
+
+BUILD     ?= build
+JOBS      ?= $(shell nproc)
+BENCH_ARGS ?=
+CMAKE_ARGS ?=
+
+.PHONY: all deps build check check-normal check-tsan check-asan bench perf clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+define configure
+	cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=$(2) $(3) $(CMAKE_ARGS) >/dev/null
+endef
+
+build: deps
+	$(call configure,$(BUILD),RelWithDebInfo,)
+	cmake --build $(BUILD) -j $(JOBS)
+
+check-normal: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-tsan: deps
+	$(call configure,$(BUILD)/tsan,RelWithDebInfo,-DLFV_SANITIZE=thread -DLFV_BENCH=OFF)
+	cmake --build $(BUILD)/tsan -j $(JOBS)
+	cd $(BUILD)/tsan && ctest --output-on-failure -j $(JOBS)
+
+check-asan: deps
+	$(call configure,$(BUILD)/asan,RelWithDebInfo,-DLFV_SANITIZE=address -DLFV_BENCH=OFF)
+	cmake --build $(BUILD)/asan -j $(JOBS)
+	cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS)
+
+check: check-normal check-tsan check-asan
+	@echo "make check: normal, tsan and asan builds passed"
+
+bench: build
+	@scripts/install-deps.sh bench
+	$(BUILD)/bin/lfvpci-bench --benchmark_out=$(BUILD)/bench.json \
+	    --benchmark_out_format=json $(BENCH_ARGS)
+
+perf: build
+	@scripts/install-deps.sh bench
+	scripts/perf.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The user-space environment in which Xen 4.17.5's xen/drivers/vpci/vpci.c is
+ * compiled for the xen417 benchmark baseline.
+ *
+ * The build (bench/xen/CMakeLists.txt) takes vpci.c, xen/include/xen/vpci.h
+ * and xen/include/xen/list.h from the fetched Xen tree at build time, strips
+ * their #include lines (as Xen's own tools/tests/vpci/Makefile does) and makes
+ * vpci.c include this header instead.  Unlike Xen's unit-test harness, whose
+ * locks are no-ops, the locks here are real: the point is to measure Xen's
+ * locking, so spinlock_t is a pthread spinlock.
+ *
+ * The benchmark runs as the hardware domain (gaps go to hardware), with one
+ * PCI segment holding the single benchmark device (bench/device24.h).
+ */
+#ifndef LFV_XEN_EMUL_H
+#define LFV_XEN_EMUL_H
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "bench_hw.h"
+
+/* --- compiler and CPU helpers used by list.h and vpci.c ----------------- */
+
+#define container_of(ptr, type, member) ({                      \
+        typeof(((type *)0)->member) *mptr_ = (ptr);             \
+        (type *)((char *)mptr_ - offsetof(type, member));       \
+})
+
+/* x86 keeps stores in order: Xen's smp_wmb() is a compiler barrier there. */
+#define smp_wmb() __asm__ __volatile__("" ::: "memory")
+#define prefetch(x) __builtin_prefetch(x)
+/* Xen's release builds (the ones deployed) compile ASSERT() out. */
+#ifdef NDEBUG
+#define ASSERT(x) ((void)0)
+#else
+#define ASSERT(x) assert(x)
+#endif
+#define BUG() abort()
+#define ASSERT_UNREACHABLE() ASSERT(0)
+#define __must_check __attribute__((__warn_unused_result__))
+#define cf_check
+#define __hwdom_init
+
+#define min(x, y) ({                    \
+        const typeof(x) tx_ = (x);      \
+        const typeof(y) ty_ = (y);      \
+        (void)(&tx_ == &ty_);           \
+        tx_ < ty_ ? tx_ : ty_;          \
+})
+
+#define max(x, y) ({                    \
+        const typeof(x) tx_ = (x);      \
+        const typeof(y) ty_ = (y);      \
+        (void)(&tx_ == &ty_);           \
+        tx_ > ty_ ? tx_ : ty_;          \
+})
+
+#if defined(__LP64__)
+#define CONFIG_64BIT 1
+#endif
+
+#include "list.h"
+
+/* --- locks: real ones ------------------------------------------------- */
+
+/*
+ * Xen's spin_lock() busy-waits and never sleeps; a pthread spinlock is the
+ * user-space lock with the same behaviour (a ticket lock in Xen, a
+ * test-and-set lock in glibc: both one locked RMW to take, a store to drop).
+ */
+typedef pthread_spinlock_t spinlock_t;
+#define spin_lock_init(l) ((void)pthread_spin_init((l), PTHREAD_PROCESS_PRIVATE))
+#define spin_lock(l) ((void)pthread_spin_lock(l))
+#define spin_unlock(l) ((void)pthread_spin_unlock(l))
+
+/* --- PCI addressing and objects ------------------------------------------ */
+
+typedef union {
+    uint32_t sbdf;
+    struct {
+        union {
+            uint16_t bdf;
+            struct {
+                union {
+                    struct {
+                        uint8_t func : 3,
+                                dev  : 5;
+                    };
+                    uint8_t extfunc;
+                };
+                uint8_t bus;
+            };
+        };
+        uint16_t seg;
+    };
+} pci_sbdf_t;
+
+struct domain {
+    unsigned int domain_id;
+};
+
+/* The fields vpci.c and our pci_get_pdev() touch, nothing else. */
+struct pci_dev {
+    struct list_head alldevs_list;  /* link in the segment's device list */
+    pci_sbdf_t sbdf;
+    struct domain *domain;
+    struct vpci *vpci;
+};
+
+struct vcpu {
+    struct domain *domain;
+};
+
+#define CONFIG_HAS_VPCI 1
+#include "vpci.h"
+
+/* --- the environment, defined in xen417.c ----------------------------- */
+
+/* The running vCPU: one of the hardware domain's. */
+extern const struct vcpu xen417_vcpu;
+#define current (&xen417_vcpu)
+
+/* The single PCI segment's list of all devices (Xen's pseg->alldevs_list). */
+extern struct list_head xen417_alldevs;
+
+#define has_vpci(d) true
+#define is_hardware_domain(d) true
+
+#define xzalloc(type) ((type *)calloc(1, sizeof(type)))
+#define xmalloc(type) ((type *)malloc(sizeof(type)))
+#define xfree(p) free(p)
+
+/*
+ * Xen 4.17.5's pci_get_pdev() for the hardware domain: walk the segment's
+ * device list for a matching BDF owned by d.  Kept as a real list walk so
+ * its cost (one device here) is part of every access, as in Xen.
+ */
+static inline struct pci_dev *pci_get_pdev(const struct domain *d,
+                                           pci_sbdf_t sbdf)
+{
+    struct pci_dev *pdev;
+
+    if (sbdf.seg != 0)
+        return NULL;
+    list_for_each_entry ( pdev, &xen417_alldevs, alldevs_list )
+        if ( pdev->sbdf.bdf == sbdf.bdf && (!d || pdev->domain == d) )
+            return pdev;
+    return NULL;
+}
+
+/* No device of the benchmark is in a segment's read-only map. */
+static inline const unsigned long *pci_get_ro_map(uint16_t seg)
+{
+    (void)seg;
+    return NULL;
+}
+
+static inline bool test_bit(unsigned int nr, const unsigned long *map)
+{
+    return (map[nr / (8 * sizeof(long))] >> (nr % (8 * sizeof(long)))) & 1;
+}
+
+/* --- hardware config space: the benchmark's simulated device ----------- */
+
+#define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
+#define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))
+#define pci_conf_read32(sbdf, reg) bench_hw_read((reg), 4)
+#define pci_conf_write8(sbdf, reg, v)  bench_hw_write((reg), 1, (uint8_t)(v))
+#define pci_conf_write16(sbdf, reg, v) bench_hw_write((reg), 2, (uint16_t)(v))
+#define pci_conf_write32(sbdf, reg, v) bench_hw_write((reg), 4, (uint32_t)(v))
+
+#define PCI_CFG_SPACE_EXP_SIZE 4096
+
+#endif /* LFV_XEN_EMUL_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * RCU layer on liburcu: the memb (default) and qsbr flavours.  The flavour's
+ * symbols are chosen below; the rest of the file is shared.
+ */
+#include <stddef.h>
+
+#include "rcu_fast.h"
+
+#if defined(LFV_RCU_BACKEND_MEMB)
+#define FLAVOUR "memb"
+#define fl_register_thread urcu_memb_register_thread
+#define fl_unregister_thread urcu_memb_unregister_thread
+#define fl_call_rcu urcu_memb_call_rcu
+#define fl_barrier urcu_memb_barrier
+#define fl_quiescent_state() do { } while (0)
+#define fl_thread_offline() do { } while (0)
+#define fl_thread_online() do { } while (0)
+#elif defined(LFV_RCU_BACKEND_QSBR)
+#define FLAVOUR "qsbr"
+#define fl_register_thread urcu_qsbr_register_thread
+#define fl_unregister_thread urcu_qsbr_unregister_thread
+#define fl_call_rcu urcu_qsbr_call_rcu
+#define fl_barrier urcu_qsbr_barrier
+#define fl_quiescent_state urcu_qsbr_quiescent_state
+#define fl_thread_offline urcu_qsbr_thread_offline
+#define fl_thread_online urcu_qsbr_thread_online
+#else
+#error "rcu_urcu.c is for the memb and qsbr backends"
+#endif
+
+#ifdef LFV_TSAN
+char lfv_tsan_gp_token;
+#endif
+
+struct urcu_deferred {
+    struct rcu_head head;
+    lfv_rcu_callback_t *fn;
+};
+_Static_assert(sizeof(struct urcu_deferred) <= sizeof(struct lfv_rcu_head),
+               "lfv_rcu_head too small for liburcu");
+
+static __thread unsigned int registrations;
+
+const char *lfv_rcu_backend(void)
+{
+    return FLAVOUR;
+}
+
+void lfv_rcu_register_thread(void)
+{
+    if (registrations++ == 0)
+        fl_register_thread();
+}
+
+void lfv_rcu_unregister_thread(void)
+{
+    if (registrations && --registrations == 0)
+        fl_unregister_thread();
+}
+
+void lfv_rcu_read_lock(void)
+{
+    lfv_rcu_fast_lock();
+}
+
+void lfv_rcu_read_unlock(void)
+{
+    lfv_rcu_fast_unlock();
+}
+
+void lfv_rcu_quiescent_state(void)
+{
+    lfv_tsan_reader_exit();
+    fl_quiescent_state();
+}
+
+void lfv_rcu_thread_offline(void)
+{
+    lfv_tsan_reader_exit();
+    fl_thread_offline();
+}
+
+void lfv_rcu_thread_online(void)
+{
+    fl_thread_online();
+}
+
+static void urcu_trampoline(struct rcu_head *head)
+{
+    struct urcu_deferred *d = (struct urcu_deferred *)head;
+
+    lfv_tsan_grace_period_done();
+    lfv_tsan_acquire(d);
+    d->fn((struct lfv_rcu_head *)d);
+}
+
+void lfv_rcu_call(struct lfv_rcu_head *head, lfv_rcu_callback_t *fn)
+{
+    struct urcu_deferred *d = (struct urcu_deferred *)head;
+
+    d->fn = fn;
+    lfv_tsan_release(d);
+    fl_call_rcu(&d->head, urcu_trampoline);
+}
+
+void lfv_rcu_barrier(void)
+{
+    fl_barrier();
+    lfv_tsan_grace_period_done();
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The access paths: a trapped configuration read or write of one device,
+ * from the published register table to the handlers, the hardware and back.
+ *
+ * A read enters an RCU read-side section, loads the device's table, and
+ * finds the first register that can overlap the access through the per-dword
+ * index (O(1)).  The common case, an access inside one register, returns from
+ * the fast path; anything else (spanning registers, gaps) walks the few
+ * registers that overlap, exactly as Xen's vpci_read does over its list.
+ * No lock is taken and nothing shared is written.
+ */
+#include <errno.h>
+
+#include <lfvpci/access.h>
+
+#include "../core/rcu_fast.h"
+#include "regtab.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline uint32_t size_mask(unsigned int size)
+{
+    return 0xffffffffu >> (32 - 8 * size);
+}
+
+/* Copy the low `size` bytes of `val` into `data` at byte `offset`. */
+static inline uint32_t merge(uint32_t data, uint32_t val, unsigned int size,
+                             unsigned int offset)
+{
+    uint32_t mask = size_mask(size) << (8 * offset);
+
+    return (data & ~mask) | ((val << (8 * offset)) & mask);
+}
+
+static inline bool access_valid(unsigned int reg, unsigned int size)
+{
+    return (size == 1 || size == 2 || size == 4) &&
+           reg < LFV_CFG_SPACE_SIZE && reg + size <= LFV_CFG_SPACE_SIZE;
+}
+
+/* Largest naturally aligned hardware access starting at reg within size. */
+static inline unsigned int hw_chunk(unsigned int reg, unsigned int size)
+{
+    if (size >= 4 && !(reg & 3))
+        return 4;
+    if (size >= 2 && !(reg & 1))
+        return 2;
+    return 1;
+}
+
+static uint32_t gap_read(const struct lfv_vdev *dev, unsigned int reg,
+                         unsigned int size, enum lfv_gap_policy gap)
+{
+    uint32_t data = ~(uint32_t)0;
+    unsigned int off = 0;
+
+    if (gap != LFV_GAP_HW || !dev->hw_ops || !dev->hw_ops->read)
+        return data;
+    while (off < size) {
+        unsigned int n = hw_chunk(reg + off, size - off);
+
+        data = merge(data, dev->hw_ops->read(dev->hw, dev->sbdf, reg + off, n),
+                     n, off);
+        off += n;
+    }
+    return data;
+}
+
+static void gap_write(const struct lfv_vdev *dev, unsigned int reg,
+                      unsigned int size, uint32_t data,
+                      enum lfv_gap_policy gap)
+{
+    unsigned int off = 0;
+
+    if (gap != LFV_GAP_HW || !dev->hw_ops || !dev->hw_ops->write)
+        return;
+    while (off < size) {
+        unsigned int n = hw_chunk(reg + off, size - off);
+
+        dev->hw_ops->write(dev->hw, dev->sbdf, reg + off, n,
+                           (data >> (8 * off)) & size_mask(n));
+        off += n;
+    }
+}
+
+static inline uint32_t reg_read(const struct lfv_vdev *dev,
+                                const struct lfv_reg *r)
+{
+    return r->read(dev->ctx, r->offset, r->data) & ~r->read_clear;
+}
+
+/* An access over several registers and/or gaps, from regs[i] on. */
+static uint32_t read_span(const struct lfv_vdev *dev,
+                          const struct lfv_regtab *tab, unsigned int i,
+                          unsigned int reg, unsigned int size,
+                          enum lfv_gap_policy gap)
+{
+    unsigned int end = reg + size, off = 0;
+    uint32_t data = ~(uint32_t)0;
+
+    for (; i < tab->nregs && off < size; i++) {
+        const struct lfv_reg *r = &tab->regs[i];
+        unsigned int at = reg + off, r_end = r->offset + r->size, n;
+        uint32_t val;
+
+        if (r->offset >= end)
+            break;
+        if (r_end <= at)
+            continue;
+        if (at < r->offset) {
+            n = r->offset - at;
+            data = merge(data, gap_read(dev, at, n, gap), n, off);
+            off += n;
+            at += n;
+        }
+        val = reg_read(dev, r) >> (8 * (at - r->offset));
+        n = (end < r_end ? end : r_end) - at;
+        data = merge(data, val, n, off);
+        off += n;
+    }
+    if (off < size)
+        data = merge(data, gap_read(dev, reg + off, size - off, gap),
+                     size - off, off);
+    return data;
+}
+
+uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
+                       unsigned int size, enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab;
+    uint32_t data;
+
+    if (unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+
+    lfv_rcu_fast_lock();
+    tab = lfv_rcu_dereference(dev->tab);
+    if (likely((reg >> 2) < tab->ndw)) {
+        unsigned int i = tab->first[reg >> 2];
+        const struct lfv_reg *r = &tab->regs[i];
+
+        if (likely(r->offset <= reg && reg + size <= r->offset + r->size))
+            data = reg_read(dev, r) >> (8 * (reg - r->offset));
+        else
+            data = read_span(dev, tab, i, reg, size, gap);
+    } else {
+        data = gap_read(dev, reg, size, gap);
+    }
+    lfv_rcu_fast_unlock();
+
+    return data & size_mask(size);
+}
+
+/*
+ * Write `size` bytes at byte `offset` of register r.  A partial write, or one
+ * to a register with bits to preserve, merges into the current value, whose
+ * RW1C bits are cleared first so that unwritten bytes clear nothing.
+ */
+static void reg_write(const struct lfv_vdev *dev, const struct lfv_reg *r,
+                      unsigned int size, unsigned int offset, uint32_t data)
+{
+    uint32_t preserved = r->ro_mask | r->rsvdp_mask, cur = 0;
+
+    if (size != r->size || preserved) {
+        cur = r->read(dev->ctx, r->offset, r->data) & ~r->rw1c_mask;
+        data = merge(cur, data, size, offset);
+    }
+    data &= ~(preserved | r->rsvdz_mask);
+    data |= cur & preserved;
+    r->write(dev->ctx, r->offset, data & size_mask(r->size), r->data);
+}
+
+void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
+                    uint32_t data, enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab;
+    unsigned int end = reg + size, off = 0, i;
+
+    if (unlikely(!access_valid(reg, size)) || dev->read_only)
+        return;
+
+    lfv_lock(&dev->write_lock);
+    lfv_rcu_fast_lock();
+    tab = lfv_rcu_dereference(dev->tab);
+    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] : tab->nregs;
+    for (; i < tab->nregs && off < size; i++) {
+        const struct lfv_reg *r = &tab->regs[i];
+        unsigned int at = reg + off, r_end = r->offset + r->size, n;
+
+        if (r->offset >= end)
+            break;
+        if (r_end <= at)
+            continue;
+        if (at < r->offset) {
+            n = r->offset - at;
+            gap_write(dev, at, n, data >> (8 * off), gap);
+            off += n;
+            at += n;
+        }
+        n = (end < r_end ? end : r_end) - at;
+        reg_write(dev, r, n, at - r->offset, data >> (8 * off));
+        off += n;
+    }
+    if (off < size)
+        gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
+    lfv_rcu_fast_unlock();
+    lfv_unlock(&dev->write_lock);
+}
+
+int lfv_vdev_ecam_read(const struct lfv_vdev *dev, unsigned int reg,
+                       unsigned int len, uint64_t *val,
+                       enum lfv_gap_policy gap)
+{
+    if (!dev || !val || !lfv_ecam_access_valid(reg, len))
+        return -EINVAL;
+    if (len == 8)
+        *val = lfv_vdev_read(dev, reg, 4, gap) |
+               (uint64_t)lfv_vdev_read(dev, reg + 4, 4, gap) << 32;
+    else
+        *val = lfv_vdev_read(dev, reg, len, gap);
+    return 0;
+}
+
+int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,
+                        unsigned int len, uint64_t val,
+                        enum lfv_gap_policy gap)
+{
+    if (!dev || !lfv_ecam_access_valid(reg, len))
+        return -EINVAL;
+    if (len == 8) {
+        lfv_vdev_write(dev, reg, 4, (uint32_t)val, gap);
+        lfv_vdev_write(dev, reg + 4, 4, (uint32_t)(val >> 32), gap);
+    } else {
+        lfv_vdev_write(dev, reg, len, (uint32_t)val, gap);
+    }
+    return 0;
+}

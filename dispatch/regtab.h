@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The published register table of a device and the device itself.
+ * Internal to dispatch/: the writer side is regtab.c, the read path
+ * access.c.
+ */
+#ifndef LFV_DISPATCH_REGTAB_H
+#define LFV_DISPATCH_REGTAB_H
+
+#include <lfvpci/regs.h>
+
+#include "../core/platform.h"
+
+/* One register as the read path needs it.  48 bytes. */
+struct lfv_reg {
+    lfv_reg_read_t *read;
+    lfv_reg_write_t *write;
+    void *data;
+    uint16_t offset;
+    uint16_t size;
+    uint32_t ro_mask;
+    uint32_t rw1c_mask;
+    uint32_t rsvdp_mask;
+    uint32_t rsvdz_mask;
+    uint32_t read_clear; /* rsvdp_mask | rsvdz_mask */
+};
+
+/*
+ * Immutable once published.  regs[] is sorted by offset.  first[d] is the
+ * index of the first register that ends after byte 4 * d, for every dword d
+ * below ndw (ndw covers up to the end of the last register); an access
+ * starting in dword d needs to look at regs[first[d]] and at most the few
+ * registers that follow, so lookup is O(1) whatever the number of registers.
+ */
+struct lfv_regtab {
+    struct lfv_rcu_head rcu;
+    const struct lfv_reg *regs;
+    uint16_t nregs;
+    uint16_t ndw;
+    uint16_t first[];
+};
+
+struct lfv_vdev {
+    struct lfv_regtab *tab; /* RCU-published, never NULL */
+    const struct lfv_hw_ops *hw_ops;
+    void *hw;
+    const LFV_DEV_CTX *ctx;
+    lfv_sbdf_t sbdf;
+    bool read_only;
+    lfv_lock_t write_lock; /* serialises config writes */
+    lfv_lock_t edit_lock;  /* serialises register edits */
+    struct lfv_rcu_head rcu;
+};
+
+/* The table of a device with no registers: shared, never freed. */
+extern struct lfv_regtab lfv_empty_regtab;
+
+#endif /* LFV_DISPATCH_REGTAB_H */

@@ -6,17 +6,16 @@
  * runs deferred callbacks only in the thread that polls its own record, which
  * would make lfv_rcu_barrier() unable to flush other threads' frees and
  * would make writers wait.  So deferred frees go instead to one lock-free
- * stack (ck_stack, multi-producer), drained by a reclaimer thread that waits
- * for a grace period (ck_epoch_synchronize) and then runs them: updaters only
- * push, like liburcu's call_rcu.
+ * multi-producer list, drained whole by a reclaimer thread that waits for a
+ * grace period (ck_epoch_synchronize) and then runs them: updaters only push,
+ * like liburcu's call_rcu.  The list uses the compiler's __atomic builtins
+ * rather than ck_stack, whose inline assembly ThreadSanitizer cannot see.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
-
-#include <ck_stack.h>
 
 #include "rcu_fast.h"
 
@@ -25,18 +24,17 @@ char lfv_tsan_gp_token;
 #endif
 
 struct ck_deferred {
-    ck_stack_entry_t link;
+    struct ck_deferred *next;
     lfv_rcu_callback_t *fn;
 };
 _Static_assert(sizeof(struct ck_deferred) <= sizeof(struct lfv_rcu_head),
                "lfv_rcu_head too small for ck");
-CK_STACK_CONTAINER(struct ck_deferred, link, deferred_of)
 
 __thread ck_epoch_record_t *lfv_ck_record;
 static __thread unsigned int registrations;
 
 static ck_epoch_t epoch;
-static ck_stack_t pending = CK_STACK_INITIALIZER;
+static struct ck_deferred *pending; /* newest first */
 
 /* Reclaimer state, under reclaim_lock. */
 static pthread_once_t reclaim_once = PTHREAD_ONCE_INIT;
@@ -66,19 +64,20 @@ static ck_epoch_record_t *record_get(void)
 /* Run every callback queued before the call; returns how many ran. */
 static unsigned int reclaim_batch(ck_epoch_record_t *self)
 {
-    ck_stack_entry_t *e = ck_stack_batch_pop_mpmc(&pending);
+    struct ck_deferred *d = __atomic_exchange_n(&pending, NULL,
+                                                __ATOMIC_ACQUIRE);
     unsigned int n = 0;
 
-    if (!e)
+    if (!d)
         return 0;
     ck_epoch_synchronize(self);
     lfv_tsan_grace_period_done();
-    while (e) {
-        struct ck_deferred *d = deferred_of(e);
+    while (d) {
+        struct ck_deferred *next = d->next;
 
-        e = e->next;
         lfv_tsan_acquire(d);
         d->fn((struct lfv_rcu_head *)d);
+        d = next;
         n++;
     }
     return n;
@@ -171,7 +170,10 @@ void lfv_rcu_call(struct lfv_rcu_head *head, lfv_rcu_callback_t *fn)
 
     d->fn = fn;
     lfv_tsan_release(d);
-    ck_stack_push_mpmc(&pending, &d->link);
+    d->next = __atomic_load_n(&pending, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&pending, &d->next, d, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
 }
 
 void lfv_rcu_barrier(void)

@@ -31,6 +31,8 @@
 
 #ifdef LFV_TSAN
 char lfv_tsan_gp_token;
+/* Callbacks release it when done; lfv_rcu_barrier() acquires it. */
+static char tsan_barrier_token;
 #endif
 
 struct urcu_deferred {
@@ -93,6 +95,7 @@ static void urcu_trampoline(struct rcu_head *head)
     lfv_tsan_grace_period_done();
     lfv_tsan_acquire(d);
     d->fn((struct lfv_rcu_head *)d);
+    lfv_tsan_release(&tsan_barrier_token);
 }
 
 void lfv_rcu_call(struct lfv_rcu_head *head, lfv_rcu_callback_t *fn)
@@ -106,6 +109,16 @@ void lfv_rcu_call(struct lfv_rcu_head *head, lfv_rcu_callback_t *fn)
 
 void lfv_rcu_barrier(void)
 {
+    /*
+     * liburcu's barrier refuses (and returns at once) when called from what
+     * it takes for a read-side section, which for QSBR is any online
+     * thread: the caller is outside one by contract, so say so.
+     */
+    if (registrations)
+        fl_thread_offline();
     fl_barrier();
+    if (registrations)
+        fl_thread_online();
+    lfv_tsan_acquire(&tsan_barrier_token);
     lfv_tsan_grace_period_done();
 }

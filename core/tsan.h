@@ -33,8 +33,8 @@ extern char lfv_tsan_gp_token;
 #define lfv_tsan_reader_exit() lfv_tsan_release(&lfv_tsan_gp_token)
 #define lfv_tsan_grace_period_done() lfv_tsan_acquire(&lfv_tsan_gp_token)
 #else
-#define lfv_tsan_acquire(a) ((void)(a))
-#define lfv_tsan_release(a) ((void)(a))
+#define lfv_tsan_acquire(a) ((void)0)
+#define lfv_tsan_release(a) ((void)0)
 #define lfv_tsan_reader_exit() ((void)0)
 #define lfv_tsan_grace_period_done() ((void)0)
 #endif

@@ -36,8 +36,9 @@ static inline uint32_t merge(uint32_t data, uint32_t val, unsigned int size,
 
 static inline bool access_valid(unsigned int reg, unsigned int size)
 {
-    return (size == 1 || size == 2 || size == 4) &&
-           reg < LFV_CFG_SPACE_SIZE && reg + size <= LFV_CFG_SPACE_SIZE;
+    /* size is 1, 2 or 4 (bits 1, 2 and 4 of 0x16); no overflow below */
+    return size <= 4 && ((0x16u >> size) & 1) &&
+           reg <= LFV_CFG_SPACE_SIZE - size;
 }
 
 /* Largest naturally aligned hardware access starting at reg within size. */
@@ -50,8 +51,13 @@ static inline unsigned int hw_chunk(unsigned int reg, unsigned int size)
     return 1;
 }
 
-static uint32_t gap_read(const struct lfv_vdev *dev, unsigned int reg,
-                         unsigned int size, enum lfv_gap_policy gap)
+/*
+ * The slow paths are kept out of line so that the fast path of
+ * lfv_vdev_read() needs no callee-saved registers.
+ */
+static __attribute__((noinline)) uint32_t
+gap_read(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
+         enum lfv_gap_policy gap)
 {
     uint32_t data = ~(uint32_t)0;
     unsigned int off = 0;
@@ -92,7 +98,7 @@ static inline uint32_t reg_read(const struct lfv_vdev *dev,
 }
 
 /* An access over several registers and/or gaps, from regs[i] on. */
-static uint32_t read_span(const struct lfv_vdev *dev,
+static __attribute__((noinline)) uint32_t read_span(const struct lfv_vdev *dev,
                           const struct lfv_regtab *tab, unsigned int i,
                           unsigned int reg, unsigned int size,
                           enum lfv_gap_policy gap)

@@ -206,6 +206,64 @@ static void test_table_bytes(void)
     lfv_vdev_destroy(dev);
 }
 
+/* Edits of different devices are independent: one open edit does not
+ * block another device's editors (it would deadlock this thread if it did). */
+static void test_independent_devices(void)
+{
+    struct lfv_vdev *a = new_dev(), *b = new_dev();
+    struct lfv_regs_edit *ea, *eb;
+    uint32_t cell = 0x77;
+
+    CHECK_EQ(lfv_regs_edit_begin(a, &ea), 0);
+    CHECK_EQ(lfv_vdev_add_register(b, rd, wr, 0x10, 4, &cell), 0);
+    CHECK_EQ(lfv_regs_edit_begin(b, &eb), 0);
+    CHECK_EQ(lfv_regs_edit_remove(eb, 0x10, 4), 0);
+    CHECK_EQ(lfv_regs_edit_commit(eb), 0);
+    /* readers of a are not blocked by its open edit either */
+    CHECK_EQ(lfv_vdev_read(a, 0x10, 4, LFV_GAP_DENY), 0xffffffff);
+    lfv_regs_edit_abort(ea);
+    CHECK_EQ(lfv_vdev_nr_registers(b), 0);
+    lfv_vdev_destroy(a);
+    lfv_vdev_destroy(b);
+}
+
+/* A write handler that edits registers (its own device's and another's)
+ * from inside an access: no deadlock, and the change applies to the
+ * accesses that follow. */
+static struct lfv_vdev *reentrant_dev, *other_dev;
+static uint32_t reentrant_cell = 0x1234;
+
+static void wr_adds_registers(const void *ctx, unsigned int reg, uint32_t val,
+                              void *data)
+{
+    (void)ctx, (void)reg, (void)data;
+    if (val == 1) {
+        CHECK_EQ(lfv_vdev_add_register(reentrant_dev, rd, wr, 0x20, 4,
+                                       &reentrant_cell), 0);
+        CHECK_EQ(lfv_vdev_add_register(other_dev, rd, wr, 0x20, 4,
+                                       &reentrant_cell), 0);
+    } else {
+        CHECK_EQ(lfv_vdev_remove_register(reentrant_dev, 0x20, 4), 0);
+        CHECK_EQ(lfv_vdev_remove_register(reentrant_dev, 0x10, 4), 0);
+    }
+}
+
+static void test_handler_edits(void)
+{
+    reentrant_dev = new_dev();
+    other_dev = new_dev();
+    CHECK_EQ(lfv_vdev_add_register(reentrant_dev, NULL, wr_adds_registers,
+                                   0x10, 4, NULL), 0);
+    lfv_vdev_write(reentrant_dev, 0x10, 4, 1, LFV_GAP_DENY);
+    CHECK_EQ(lfv_vdev_read(reentrant_dev, 0x20, 4, LFV_GAP_DENY), 0x1234);
+    CHECK_EQ(lfv_vdev_read(other_dev, 0x20, 4, LFV_GAP_DENY), 0x1234);
+    /* a handler may even remove itself */
+    lfv_vdev_write(reentrant_dev, 0x10, 4, 2, LFV_GAP_DENY);
+    CHECK_EQ(lfv_vdev_nr_registers(reentrant_dev), 0);
+    lfv_vdev_destroy(reentrant_dev);
+    lfv_vdev_destroy(other_dev);
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
@@ -213,6 +271,8 @@ int main(void)
     test_remove_rules();
     test_batch();
     test_table_bytes();
+    test_independent_devices();
+    test_handler_edits();
     lfv_rcu_barrier();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();

@@ -187,8 +187,13 @@ void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     if (unlikely(!access_valid(reg, size)) || dev->read_only)
         return;
 
-    lfv_lock(&dev->write_lock);
+    /*
+     * The read-side section covers the lock as well: a device destroyed
+     * while this write waits or runs is freed, lock included, only after
+     * the section ends.
+     */
     lfv_rcu_fast_lock();
+    lfv_lock(&dev->write_lock);
     tab = lfv_rcu_dereference(dev->tab);
     i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] : tab->nregs;
     for (; i < tab->nregs && off < size; i++) {
@@ -211,8 +216,8 @@ void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     }
     if (off < size)
         gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
-    lfv_rcu_fast_unlock();
     lfv_unlock(&dev->write_lock);
+    lfv_rcu_fast_unlock();
 }
 
 int lfv_vdev_ecam_read(const struct lfv_vdev *dev, unsigned int reg,

@@ -9,13 +9,19 @@
  * the fast path; anything else (spanning registers, gaps) walks the few
  * registers that overlap, exactly as Xen's vpci_read does over its list.
  * No lock is taken and nothing shared is written.
+ *
+ * Above that, the per-domain entry points (end of file) find the device:
+ * the hardware domain by physical SBDF in the system's radix tree, a guest
+ * by virtual slot; both O(1) under the same read-side section.
  */
 #include <errno.h>
 
 #include <lfvpci/access.h>
+#include <lfvpci/domain.h>
 
 #include "../core/rcu_fast.h"
 #include "regtab.h"
+#include "vpci_state.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -94,7 +100,7 @@ static void gap_write(const struct lfv_vdev *dev, unsigned int reg,
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
                                 const struct lfv_reg *r)
 {
-    return r->read(dev->ctx, r->offset, r->data) & ~r->read_clear;
+    return r->read(dev->ctx, r->offset, r->data) & r->read_keep;
 }
 
 /* An access over several registers and/or gaps, from regs[i] on. */
@@ -132,31 +138,53 @@ static __attribute__((noinline)) uint32_t read_span(const struct lfv_vdev *dev,
     return data;
 }
 
-uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
-                       unsigned int size, enum lfv_gap_policy gap)
+/* Everything but an aligned dword that is exactly one register. */
+static __attribute__((noinline)) uint32_t
+read_slow(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
+          unsigned int reg, unsigned int size, enum lfv_gap_policy gap)
 {
-    const struct lfv_regtab *tab;
     uint32_t data;
 
     if (unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
-
-    lfv_rcu_fast_lock();
-    tab = lfv_rcu_dereference(dev->tab);
-    if (likely((reg >> 2) < tab->ndw)) {
-        unsigned int i = tab->first[reg >> 2];
+    if ((reg >> 2) < tab->ndw) {
+        unsigned int i = tab->first[reg >> 2] & LFV_DW_INDEX;
         const struct lfv_reg *r = &tab->regs[i];
 
-        if (likely(r->offset <= reg && reg + size <= r->offset + r->size))
+        if (r->offset <= reg && reg + size <= r->offset + r->size)
             data = reg_read(dev, r) >> (8 * (reg - r->offset));
         else
             data = read_span(dev, tab, i, reg, size, gap);
     } else {
         data = gap_read(dev, reg, size, gap);
     }
-    lfv_rcu_fast_unlock();
-
     return data & size_mask(size);
+}
+
+uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
+                       unsigned int size, enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab;
+    uint32_t data;
+
+    lfv_rcu_fast_lock();
+    tab = lfv_rcu_dereference(dev->tab);
+    /*
+     * The hot case first: an aligned 4-byte read of a dword that is exactly
+     * one register.  ndw <= 1024 bounds reg, so no other check is needed.
+     */
+    if (likely((reg >> 2) < tab->ndw)) {
+        unsigned int e = tab->first[reg >> 2];
+
+        if (likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3))) {
+            data = reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
+            lfv_rcu_fast_unlock();
+            return data;
+        }
+    }
+    data = read_slow(dev, tab, reg, size, gap);
+    lfv_rcu_fast_unlock();
+    return data;
 }
 
 /*
@@ -195,7 +223,8 @@ void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     lfv_rcu_fast_lock();
     lfv_lock(&dev->write_lock);
     tab = lfv_rcu_dereference(dev->tab);
-    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] : tab->nregs;
+    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] & LFV_DW_INDEX
+                              : tab->nregs;
     for (; i < tab->nregs && off < size; i++) {
         const struct lfv_reg *r = &tab->regs[i];
         unsigned int at = reg + off, r_end = r->offset + r->size, n;
@@ -245,6 +274,126 @@ int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,
         lfv_vdev_write(dev, reg + 4, 4, (uint32_t)(val >> 32), gap);
     } else {
         lfv_vdev_write(dev, reg, len, (uint32_t)val, gap);
+    }
+    return 0;
+}
+
+/*
+ * The vPCI state that answers domain d's access to sbdf, or NULL.  A guest
+ * addresses 0000:00:SS.0 only; the hardware domain reaches the devices it
+ * owns by physical SBDF.  Inside a read-side section.
+ */
+static inline const struct lfv_vpci *vpci_find(const struct lfv_domain *d,
+                                               lfv_sbdf_t sbdf)
+{
+    const struct lfv_pdev *pdev;
+    const struct lfv_vpci *v;
+
+    if (!d->hwdom)
+        return (sbdf & ~(lfv_sbdf_t)0xf8) ? NULL
+                                          : lfv_rcu_dereference(
+                                                d->slots[LFV_SBDF_DEV(sbdf)]);
+    pdev = lfv_pdev_lookup(d->sys, sbdf);
+    if (!pdev)
+        return NULL;
+    v = lfv_rcu_dereference(pdev->vpci);
+    return v && v->domain == d ? v : NULL;
+}
+
+/* Hardware domain, no vPCI state: the access goes to the hardware. */
+static uint32_t hw_passthrough_read(const struct lfv_system *sys,
+                                    lfv_sbdf_t sbdf, unsigned int reg,
+                                    unsigned int size)
+{
+    const struct lfv_vdev raw = { .hw_ops = sys->hw_ops, .hw = sys->hw,
+                                  .sbdf = sbdf };
+
+    return gap_read(&raw, reg, size, LFV_GAP_HW) & size_mask(size);
+}
+
+uint32_t lfv_conf_read(struct lfv_domain *d, lfv_sbdf_t sbdf,
+                       unsigned int reg, unsigned int size)
+{
+    const struct lfv_vpci *v;
+    uint32_t data;
+
+    if (unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    lfv_rcu_fast_lock();
+    v = vpci_find(d, sbdf);
+    if (likely(v))
+        data = lfv_vdev_read(v->vdev, reg, size,
+                             d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
+    else if (d->hwdom)
+        data = hw_passthrough_read(d->sys, sbdf, reg, size);
+    else
+        data = size_mask(size);
+    lfv_rcu_fast_unlock();
+    return data;
+}
+
+void lfv_conf_write(struct lfv_domain *d, lfv_sbdf_t sbdf, unsigned int reg,
+                    unsigned int size, uint32_t val)
+{
+    const struct lfv_vpci *v;
+
+    if (unlikely(!access_valid(reg, size)))
+        return;
+    lfv_rcu_fast_lock();
+    v = vpci_find(d, sbdf);
+    if (v) {
+        lfv_vdev_write(v->vdev, reg, size, val,
+                       d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
+    } else if (d->hwdom) {
+        const struct lfv_vdev raw = { .hw_ops = d->sys->hw_ops,
+                                      .hw = d->sys->hw, .sbdf = sbdf };
+
+        gap_write(&raw, reg, size, val, LFV_GAP_HW);
+    }
+    lfv_rcu_fast_unlock();
+}
+
+/* ECAM offset -> (segment 0) SBDF and register. */
+static inline bool ecam_decode(uint64_t offset, unsigned int len,
+                               lfv_sbdf_t *sbdf, unsigned int *reg)
+{
+    if (offset >= LFV_ECAM_WINDOW_SIZE ||
+        !lfv_ecam_access_valid(offset & 0xfff, len))
+        return false;
+    *sbdf = (lfv_sbdf_t)(offset >> 12);
+    *reg = offset & 0xfff;
+    return true;
+}
+
+int lfv_ecam_read(struct lfv_domain *d, uint64_t offset, unsigned int len,
+                  uint64_t *val)
+{
+    lfv_sbdf_t sbdf;
+    unsigned int reg;
+
+    if (!d || !val || !ecam_decode(offset, len, &sbdf, &reg))
+        return -EINVAL;
+    if (len == 8)
+        *val = lfv_conf_read(d, sbdf, reg, 4) |
+               (uint64_t)lfv_conf_read(d, sbdf, reg + 4, 4) << 32;
+    else
+        *val = lfv_conf_read(d, sbdf, reg, len);
+    return 0;
+}
+
+int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
+                   uint64_t val)
+{
+    lfv_sbdf_t sbdf;
+    unsigned int reg;
+
+    if (!d || !ecam_decode(offset, len, &sbdf, &reg))
+        return -EINVAL;
+    if (len == 8) {
+        lfv_conf_write(d, sbdf, reg, 4, (uint32_t)val);
+        lfv_conf_write(d, sbdf, reg + 4, 4, (uint32_t)(val >> 32));
+    } else {
+        lfv_conf_write(d, sbdf, reg, len, (uint32_t)val);
     }
     return 0;
 }

@@ -126,6 +126,8 @@ static struct lfv_regtab *regtab_build(const struct lfv_reg *regs,
         while (i < n && regs[i].offset + regs[i].size <= 4 * d)
             i++;
         tab->first[d] = i;
+        if (regs[i].offset == 4 * d && regs[i].size == 4)
+            tab->first[d] |= LFV_DW_WHOLE;
     }
     return tab;
 }
@@ -256,7 +258,7 @@ int lfv_regs_edit_add(struct lfv_regs_edit *e, const struct lfv_reg_desc *d)
     r->rw1c_mask = d->rw1c_mask;
     r->rsvdp_mask = d->rsvdp_mask;
     r->rsvdz_mask = d->rsvdz_mask;
-    r->read_clear = d->rsvdp_mask | d->rsvdz_mask;
+    r->read_keep = ~(d->rsvdp_mask | d->rsvdz_mask);
     return 0;
 }
 

@@ -11,19 +11,27 @@
 
 #include "../core/platform.h"
 
-/* One register as the read path needs it.  48 bytes. */
+/* One register: what a read needs first, 48 bytes. */
 struct lfv_reg {
     lfv_reg_read_t *read;
-    lfv_reg_write_t *write;
     void *data;
+    uint32_t read_keep; /* ~(rsvdp_mask | rsvdz_mask): bits a read returns */
     uint16_t offset;
     uint16_t size;
+    lfv_reg_write_t *write;
     uint32_t ro_mask;
     uint32_t rw1c_mask;
     uint32_t rsvdp_mask;
     uint32_t rsvdz_mask;
-    uint32_t read_clear; /* rsvdp_mask | rsvdz_mask */
 };
+
+/*
+ * first[d] for dword d: the index of the first register that ends after
+ * byte 4 * d, with LFV_DW_WHOLE set when that register is exactly the
+ * dword (offset 4 * d, size 4), the case of most 4-byte reads.
+ */
+#define LFV_DW_WHOLE 0x8000u
+#define LFV_DW_INDEX 0x7fffu
 
 /*
  * Immutable once published.  regs[] is sorted by offset.  first[d] is the
@@ -33,10 +41,10 @@ struct lfv_reg {
  * registers that follow, so lookup is O(1) whatever the number of registers.
  */
 struct lfv_regtab {
-    struct lfv_rcu_head rcu;
     const struct lfv_reg *regs;
     uint16_t nregs;
     uint16_t ndw;
+    struct lfv_rcu_head rcu;
     uint16_t first[];
 };
 

@@ -6,6 +6,11 @@
 # build/xen under the repository root).  The benchmark baseline compiles
 # xen/drivers/vpci/vpci.c from that tree; Xen's source never enters the repo.
 #
+# Debian's patches are applied (plain dpkg-source -x): none of them touches
+# xen/drivers/vpci/ or xen/include/xen/{vpci,list}.h, so the files the
+# baseline compiles are upstream's as shipped in the package's orig tarball
+# (the stable-4.17 branch at 4.17.5+N, Debian's security update).
+#
 # Idempotent: an already extracted tree is reported without touching the
 # network.  The last line of stdout is always the tree's root on success.
 #
@@ -110,7 +115,7 @@ download_source() {
     rm -f "$tmp_list"
     tmp_list=""
     for f in "$stage"/xen_*; do
-        [ -f "$f" ] && { mv "$f" "$cache/src/" || fail; }
+        if [ -f "$f" ]; then mv "$f" "$cache/src/" || fail; fi
     done
     rm -rf "$stage"
     stage=""

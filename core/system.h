@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal: the system, its domains and physical devices as core/ keeps
+ * them.  core/ knows devices and owners but not register tables: a device's
+ * vPCI state is an opaque RCU-published pointer that dispatch/ manages.
+ */
+#ifndef LFV_CORE_SYSTEM_H
+#define LFV_CORE_SYSTEM_H
+
+#include <lfvpci/domain.h>
+#include <lfvpci/vpci.h>
+
+#include "platform.h"
+
+struct lfv_pdev {
+    lfv_sbdf_t sbdf;
+    struct lfv_domain *owner; /* under the control lock */
+    void *vpci;               /* RCU-published; NULL while unowned */
+    struct lfv_rcu_head rcu;
+};
+
+/* SBDF -> device: a 4-level, 256-way radix tree over the SBDF's bytes.
+ * Interior nodes are only ever added (and freed with the system), so a
+ * lookup is four dependent loads under RCU, whatever the segment and bus. */
+struct lfv_radix_node {
+    void *slot[256];
+};
+
+struct lfv_system {
+    const struct lfv_hw_ops *hw_ops;
+    void *hw;
+    enum lfv_arch arch;
+    lfv_lock_t lock; /* control path: devices, owners, domains, hooks */
+    struct lfv_radix_node *root;
+    struct lfv_domain *domains; /* list, under lock */
+    struct lfv_domain *hwdom;
+    unsigned int nr_pdevs;
+    const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
+    unsigned int nr_hooks;
+};
+
+struct lfv_domain {
+    struct lfv_system *sys;
+    struct lfv_domain *next;
+    unsigned int id;
+    bool hwdom;
+    uint32_t slot_map;                /* guests: used virtual slots */
+    void *slots[LFV_VBUS_SLOTS];      /* guests: RCU-published vPCI states */
+    unsigned int nr_devices;
+    struct lfv_rcu_head rcu;
+};
+
+/* Readers (inside a read-side section). */
+struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
+                                 lfv_sbdf_t sbdf);
+
+/* Control path (system lock held). */
+int lfv_pdev_insert(struct lfv_system *sys, struct lfv_pdev *pdev);
+void lfv_pdev_unlink(struct lfv_system *sys, lfv_sbdf_t sbdf);
+struct lfv_domain *lfv_domain_first(struct lfv_system *sys);
+int lfv_vbus_slot_alloc(struct lfv_domain *d);
+void lfv_vbus_slot_free(struct lfv_domain *d, unsigned int slot);
+/* Visit every registered device; fn may unlink the one it is given. */
+void lfv_pdev_for_each(struct lfv_system *sys,
+                       void (*fn)(struct lfv_pdev *pdev, void *arg),
+                       void *arg);
+
+/* Teardown, after dispatch/ has released every vPCI state. */
+void lfv_domain_free(struct lfv_domain *d);
+void lfv_system_free(struct lfv_system *sys);
+
+#endif /* LFV_CORE_SYSTEM_H */

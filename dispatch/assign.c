@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Device assignment: building a device's vPCI state for its owner from the
+ * init hooks, publishing it complete, and retiring it after a grace period
+ * on de-assignment, hot-unplug and teardown.  All under the system's control
+ * lock; readers (access.c) never take it.
+ */
+#include <errno.h>
+
+#include <lfvpci/access.h>
+
+#include "../core/rcu_fast.h"
+#include "regtab.h"
+#include "vpci_state.h"
+
+int lfv_system_add_hook(struct lfv_system *sys,
+                        const struct lfv_vpci_hook *hook)
+{
+    int rc = 0;
+
+    if (!sys || !hook || !hook->init)
+        return -EINVAL;
+    lfv_lock(&sys->lock);
+    if (sys->nr_pdevs)
+        rc = -EBUSY;
+    else if (sys->nr_hooks == LFV_VPCI_MAX_HOOKS)
+        rc = -ENOSPC;
+    else
+        sys->hooks[sys->nr_hooks++] = hook;
+    lfv_unlock(&sys->lock);
+    return rc;
+}
+
+static void vpci_free_rcu(struct lfv_rcu_head *head)
+{
+    struct lfv_vpci *v =
+        (struct lfv_vpci *)((char *)head - offsetof(struct lfv_vpci, rcu));
+
+    for (unsigned int i = 0; i < v->nr_hooks; i++)
+        if (v->hooks[i]->fini)
+            v->hooks[i]->fini(v, v->priv[i]);
+    lfv_free(v);
+}
+
+/* Free a state that was never published, or retire one that was. */
+static void vpci_retire(struct lfv_vpci *v)
+{
+    lfv_vdev_destroy(v->vdev);
+    lfv_rcu_call(&v->rcu, vpci_free_rcu);
+}
+
+/* Build the owner's state: every hook on one edit, published once. */
+static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
+                      struct lfv_domain *d, int slot, struct lfv_vpci **out)
+{
+    struct lfv_vdev_params p = {
+        .sbdf = pdev->sbdf, .hw_ops = sys->hw_ops, .hw = sys->hw,
+    };
+    struct lfv_regs_edit *e;
+    struct lfv_vpci *v;
+    int rc;
+
+    v = lfv_zalloc(sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    v->pdev = pdev;
+    v->domain = d;
+    v->sbdf = pdev->sbdf;
+    v->slot = slot;
+    v->vsbdf = slot < 0 ? pdev->sbdf : LFV_SBDF(0, 0, slot, 0);
+    v->nr_hooks = sys->nr_hooks;
+    for (unsigned int i = 0; i < sys->nr_hooks; i++)
+        v->hooks[i] = sys->hooks[i];
+    p.ctx = v;
+    rc = lfv_vdev_create(&p, &v->vdev);
+    if (rc) {
+        lfv_free(v);
+        return rc;
+    }
+    rc = lfv_regs_edit_begin(v->vdev, &e);
+    for (unsigned int i = 0; !rc && i < v->nr_hooks; i++)
+        rc = v->hooks[i]->init(v, e);
+    if (rc) {
+        if (e)
+            lfv_regs_edit_abort(e);
+        vpci_retire(v);
+        return rc;
+    }
+    rc = lfv_regs_edit_commit(e);
+    if (rc) {
+        vpci_retire(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Unpublish and retire the device's current state (control lock held). */
+static void pdev_deassign(struct lfv_pdev *pdev)
+{
+    struct lfv_domain *d = pdev->owner;
+    struct lfv_vpci *v = pdev->vpci;
+
+    if (!d)
+        return;
+    lfv_rcu_assign_pointer(pdev->vpci, NULL);
+    if (v && v->slot >= 0) {
+        lfv_rcu_assign_pointer(d->slots[v->slot], NULL);
+        lfv_vbus_slot_free(d, (unsigned int)v->slot);
+    }
+    d->nr_devices--;
+    pdev->owner = NULL;
+    if (v)
+        vpci_retire(v);
+}
+
+static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
+                              struct lfv_domain *d)
+{
+    struct lfv_vpci *v;
+    int slot = -1, rc;
+
+    if (d && !d->hwdom && LFV_SBDF_FN(pdev->sbdf))
+        return -EOPNOTSUPP;
+    if (pdev->owner == d)
+        return 0;
+    if (!d) {
+        pdev_deassign(pdev);
+        return 0;
+    }
+    if (!d->hwdom) {
+        slot = lfv_vbus_slot_alloc(d);
+        if (slot < 0)
+            return slot;
+    }
+    /*
+     * The new state is complete before the old one goes, so a failure
+     * leaves the device as it was; between the two publications an access
+     * sees the old owner's state or, briefly, no device.
+     */
+    rc = vpci_build(sys, pdev, d, slot, &v);
+    if (rc) {
+        if (slot >= 0)
+            lfv_vbus_slot_free(d, (unsigned int)slot);
+        return rc;
+    }
+    pdev_deassign(pdev);
+    pdev->owner = d;
+    d->nr_devices++;
+    if (slot >= 0)
+        lfv_rcu_assign_pointer(d->slots[slot], v);
+    lfv_rcu_assign_pointer(pdev->vpci, v);
+    return 0;
+}
+
+static void pdev_free_rcu(struct lfv_rcu_head *head)
+{
+    lfv_free((char *)head - offsetof(struct lfv_pdev, rcu));
+}
+
+int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf)
+{
+    struct lfv_pdev *pdev;
+    int rc;
+
+    if (!sys)
+        return -EINVAL;
+    pdev = lfv_zalloc(sizeof(*pdev));
+    if (!pdev)
+        return -ENOMEM;
+    pdev->sbdf = sbdf;
+    lfv_lock(&sys->lock);
+    rc = lfv_pdev_insert(sys, pdev);
+    if (rc) {
+        lfv_free(pdev); /* never published */
+    } else if (sys->hwdom) {
+        rc = pdev_assign_locked(sys, pdev, sys->hwdom);
+        if (rc) {
+            /* published, if briefly: readers may hold it */
+            lfv_pdev_unlink(sys, sbdf);
+            lfv_rcu_call(&pdev->rcu, pdev_free_rcu);
+        }
+    }
+    lfv_unlock(&sys->lock);
+    return rc;
+}
+
+static void pdev_remove_locked(struct lfv_system *sys, struct lfv_pdev *pdev)
+{
+    pdev_deassign(pdev);
+    lfv_pdev_unlink(sys, pdev->sbdf);
+    lfv_rcu_call(&pdev->rcu, pdev_free_rcu);
+}
+
+int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf)
+{
+    struct lfv_pdev *pdev;
+    int rc = -ENOENT;
+
+    if (!sys)
+        return -EINVAL;
+    lfv_lock(&sys->lock);
+    pdev = lfv_pdev_lookup(sys, sbdf);
+    if (pdev) {
+        pdev_remove_locked(sys, pdev);
+        rc = 0;
+    }
+    lfv_unlock(&sys->lock);
+    return rc;
+}
+
+int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    struct lfv_domain *d)
+{
+    struct lfv_pdev *pdev;
+    int rc = -ENOENT;
+
+    if (!sys || (d && d->sys != sys))
+        return -EINVAL;
+    lfv_lock(&sys->lock);
+    pdev = lfv_pdev_lookup(sys, sbdf);
+    if (pdev)
+        rc = pdev_assign_locked(sys, pdev, d);
+    lfv_unlock(&sys->lock);
+    return rc;
+}
+
+int lfv_pdev_owner(struct lfv_system *sys, lfv_sbdf_t sbdf,
+                   unsigned int *domid, lfv_sbdf_t *vsbdf)
+{
+    const struct lfv_pdev *pdev;
+    const struct lfv_vpci *v;
+    int rc = -ENOENT;
+
+    lfv_rcu_fast_lock();
+    pdev = lfv_pdev_lookup(sys, sbdf);
+    if (pdev) {
+        v = lfv_rcu_dereference(pdev->vpci);
+        if (domid)
+            *domid = v ? v->domain->id : LFV_DOMID_INVALID;
+        if (vsbdf)
+            *vsbdf = v ? v->vsbdf : sbdf;
+        rc = 0;
+    }
+    lfv_rcu_fast_unlock();
+    return rc;
+}
+
+unsigned int lfv_system_nr_pdevs(struct lfv_system *sys)
+{
+    unsigned int n;
+
+    lfv_lock(&sys->lock);
+    n = sys->nr_pdevs;
+    lfv_unlock(&sys->lock);
+    return n;
+}
+
+unsigned int lfv_domain_nr_devices(struct lfv_domain *d)
+{
+    unsigned int n;
+
+    lfv_lock(&d->sys->lock);
+    n = d->nr_devices;
+    lfv_unlock(&d->sys->lock);
+    return n;
+}
+
+static void deassign_if_owned(struct lfv_pdev *pdev, void *arg)
+{
+    if (pdev->owner == arg)
+        pdev_deassign(pdev);
+}
+
+void lfv_domain_destroy(struct lfv_domain *d)
+{
+    struct lfv_system *sys;
+
+    if (!d)
+        return;
+    sys = d->sys;
+    lfv_lock(&sys->lock);
+    lfv_pdev_for_each(sys, deassign_if_owned, d);
+    lfv_domain_free(d);
+    lfv_unlock(&sys->lock);
+    lfv_rcu_barrier();
+}
+
+static void remove_pdev(struct lfv_pdev *pdev, void *arg)
+{
+    pdev_remove_locked(arg, pdev);
+}
+
+void lfv_system_destroy(struct lfv_system *sys)
+{
+    if (!sys)
+        return;
+    lfv_lock(&sys->lock);
+    lfv_pdev_for_each(sys, remove_pdev, sys);
+    while (sys->domains)
+        lfv_domain_free(sys->domains);
+    lfv_unlock(&sys->lock);
+    lfv_rcu_barrier();
+    lfv_system_free(sys);
+}
+
+/* Accessors for hooks and handlers. */
+
+struct lfv_domain *lfv_vpci_domain(const struct lfv_vpci *v)
+{
+    return v->domain;
+}
+
+bool lfv_vpci_is_hardware_domain(const struct lfv_vpci *v)
+{
+    return v->domain->hwdom;
+}
+
+lfv_sbdf_t lfv_vpci_sbdf(const struct lfv_vpci *v)
+{
+    return v->sbdf;
+}
+
+lfv_sbdf_t lfv_vpci_vsbdf(const struct lfv_vpci *v)
+{
+    return v->vsbdf;
+}
+
+enum lfv_arch lfv_vpci_arch(const struct lfv_vpci *v)
+{
+    return v->domain->sys->arch;
+}
+
+static int hook_index(const struct lfv_vpci *v, const struct lfv_vpci_hook *h)
+{
+    for (unsigned int i = 0; i < v->nr_hooks; i++)
+        if (v->hooks[i] == h)
+            return (int)i;
+    return -1;
+}
+
+void *lfv_vpci_priv(const struct lfv_vpci *v, const struct lfv_vpci_hook *h)
+{
+    int i = hook_index(v, h);
+
+    return i < 0 ? NULL : v->priv[i];
+}
+
+void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
+                       void *priv)
+{
+    int i = hook_index(v, h);
+
+    if (i >= 0)
+        v->priv[i] = priv;
+}
+
+uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
+                          unsigned int size)
+{
+    const struct lfv_system *sys = v->domain->sys;
+
+    if (!sys->hw_ops || !sys->hw_ops->read)
+        return ~(uint32_t)0;
+    return sys->hw_ops->read(sys->hw, v->sbdf, reg, size);
+}
+
+void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
+                       unsigned int size, uint32_t val)
+{
+    const struct lfv_system *sys = v->domain->sys;
+
+    if (sys->hw_ops && sys->hw_ops->write)
+        sys->hw_ops->write(sys->hw, v->sbdf, reg, size, val);
+}

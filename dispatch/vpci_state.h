@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Internal: the vPCI state of one assigned device (struct lfv_vpci). */
+#ifndef LFV_DISPATCH_VPCI_STATE_H
+#define LFV_DISPATCH_VPCI_STATE_H
+
+#include <lfvpci/vpci.h>
+
+#include "../core/system.h"
+
+/*
+ * Immutable once published, apart from what handlers keep in their own
+ * private state: a new owner gets a new struct lfv_vpci.
+ */
+struct lfv_vpci {
+    struct lfv_vdev *vdev;
+    struct lfv_pdev *pdev;
+    struct lfv_domain *domain;
+    lfv_sbdf_t sbdf, vsbdf;
+    int slot; /* guests' virtual slot, -1 for the hardware domain */
+    void *priv[LFV_VPCI_MAX_HOOKS];
+    const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
+    unsigned int nr_hooks;
+    struct lfv_rcu_head rcu;
+};
+
+#endif /* LFV_DISPATCH_VPCI_STATE_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci/domain.h - the system, its domains and physical devices, device
+ * assignment, and the per-domain access entry points.
+ *
+ * A system (struct lfv_system) is one host: the PCI hardware behind it
+ * (struct lfv_hw_ops), the physical devices registered by SBDF, one hardware
+ * domain and any number of guests.  Every physical device has at most one
+ * owner.  Assigning a device to a domain builds that owner's register set
+ * (hardware domain: passthrough style; guest: emulated, through the init
+ * hooks of <lfvpci/vpci.h>) as a new vPCI state and publishes it complete;
+ * de-assigning unpublishes it and frees it after a grace period.  Moving a
+ * device is de-assign then assign: an access sees the old owner's state or
+ * the new one's, never a mix.
+ *
+ * Guests see a virtual bus: segment 0, bus 0, 32 slots, function 0 only; a
+ * guest's device is at 0000:00:SS.0, SS the lowest free slot when assigned.
+ *
+ * Access entry points (lfv_conf_*, lfv_ecam_*): for the hardware domain,
+ * SBDFs are physical and bytes no handler covers reach the hardware; for a
+ * guest, SBDFs are virtual and such bytes read all-ones with writes
+ * dropped.  A guest never reaches a device it does not own: anything that
+ * does not translate reads all-ones and drops writes.
+ *
+ * Concurrency.  Access entry points: any registered RCU thread, any number
+ * at once, concurrently with everything else here (except destroying the
+ * domain or system they use); reads take no lock.  Control functions
+ * (create/destroy, add/remove, assign/de-assign) are serialised by the
+ * system's control lock and never wait for a grace period, except the
+ * destroy functions, which end with lfv_rcu_barrier() (so: not inside a
+ * read-side section, not from a handler).  Control functions may be called
+ * from handlers (inside an access) except the destroy functions.
+ */
+#ifndef LFVPCI_DOMAIN_H
+#define LFVPCI_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lfvpci/regs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct lfv_system;
+struct lfv_domain;
+
+#define LFV_VBUS_SLOTS 32
+/* A domain's ECAM window: segment 0, 256 buses (Xen on Arm's guest size). */
+#define LFV_ECAM_WINDOW_SIZE 0x10000000u
+#define LFV_DOMID_INVALID 0xffffffffu
+
+enum lfv_arch {
+    LFV_ARCH_X86, /* guest I/O BARs are emulated */
+    LFV_ARCH_ARM, /* guest I/O BARs read 0 */
+};
+
+struct lfv_system_params {
+    const struct lfv_hw_ops *hw_ops; /* the host's PCI config space */
+    void *hw;
+    enum lfv_arch arch;
+};
+
+/* Create a system with no domains or devices.  0, -EINVAL or -ENOMEM. */
+int lfv_system_create(const struct lfv_system_params *params,
+                      struct lfv_system **out);
+
+/*
+ * Destroy every domain and device, then the system.  No access may be
+ * running or start on it.  Waits for deferred frees (lfv_rcu_barrier).
+ */
+void lfv_system_destroy(struct lfv_system *sys);
+
+/*
+ * Create a domain.  At most one hardware domain (-EEXIST), domain ids
+ * unique (-EEXIST).  0, -EINVAL, -EEXIST or -ENOMEM.
+ */
+int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
+                      bool hardware_domain, struct lfv_domain **out);
+
+/*
+ * De-assign every device the domain owns (they become unowned) and free
+ * the domain.  No access by this domain may be running or start.
+ */
+void lfv_domain_destroy(struct lfv_domain *d);
+
+unsigned int lfv_domain_id(const struct lfv_domain *d);
+bool lfv_domain_is_hardware(const struct lfv_domain *d);
+struct lfv_system *lfv_domain_system(const struct lfv_domain *d);
+
+/*
+ * Register a physical device at `sbdf`.  It is assigned to the hardware
+ * domain if there is one (as Xen does when a device is added), else left
+ * unowned.  0, -EEXIST, -ENOMEM, or an init hook's error (then the device
+ * is not registered).
+ */
+int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf);
+
+/*
+ * Hot-unplug: de-assign and unregister the device.  Accesses already
+ * running on it complete on valid memory; accesses that start afterwards
+ * find no device.  0 or -ENOENT.
+ */
+int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
+
+/*
+ * Assign the device to `d` (de-assigning it from its current owner first),
+ * or make it unowned with d == NULL.  Guests: function 0 only
+ * (-EOPNOTSUPP), a free virtual slot (-ENOSPC).  -ENOENT: no such device.
+ * On any error the device keeps its previous owner and state.
+ */
+int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    struct lfv_domain *d);
+
+/*
+ * The owner's domain id (LFV_DOMID_INVALID when unowned) and, for a guest
+ * owner, the virtual SBDF.  0 or -ENOENT.  Any registered thread.
+ */
+int lfv_pdev_owner(struct lfv_system *sys, lfv_sbdf_t sbdf,
+                   unsigned int *domid, lfv_sbdf_t *vsbdf);
+
+/* Number of registered devices and of devices a domain owns. */
+unsigned int lfv_system_nr_pdevs(struct lfv_system *sys);
+unsigned int lfv_domain_nr_devices(struct lfv_domain *d);
+
+/*
+ * Config access by (S)BDF, as trapped from CF8/CFC or a hypercall: size 1,
+ * 2 or 4, reg + size <= 4096 (anything else reads all-ones / drops).
+ */
+uint32_t lfv_conf_read(struct lfv_domain *d, lfv_sbdf_t sbdf,
+                       unsigned int reg, unsigned int size);
+void lfv_conf_write(struct lfv_domain *d, lfv_sbdf_t sbdf, unsigned int reg,
+                    unsigned int size, uint32_t val);
+
+/*
+ * ECAM access by offset in the domain's window (bus << 20 | devfn << 12 |
+ * reg, segment 0): len 1, 2, 4 or 8, aligned; -EINVAL for a bad length or
+ * alignment or an offset outside the LFV_ECAM_WINDOW_SIZE window.
+ */
+int lfv_ecam_read(struct lfv_domain *d, uint64_t offset, unsigned int len,
+                  uint64_t *val);
+int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
+                   uint64_t val);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFVPCI_DOMAIN_H */

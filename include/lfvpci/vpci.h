@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci/vpci.h - the vPCI state of an assigned device, and the init hooks
+ * that give it registers.
+ *
+ * When a device is assigned, lfvpci creates a struct lfv_vpci for the
+ * (device, owner) pair, runs every hook's init in registration order on one
+ * register edit, and publishes the result at once.  Handlers receive the
+ * struct lfv_vpci as their context argument (LFV_DEV_CTX).  When the device
+ * is de-assigned or removed, the state is unpublished and, after a grace
+ * period, each hook's fini frees what its init allocated.
+ *
+ * Concurrency: hooks are registered before devices are added (control
+ * path).  init runs under the system's control lock and may fail (its error
+ * aborts the assignment, nothing published); fini runs after a grace period
+ * on an RCU callback thread and may only free memory.  The accessors are
+ * callable from handlers on any thread.
+ */
+#ifndef LFVPCI_VPCI_H
+#define LFVPCI_VPCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/regs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct lfv_vpci;
+
+#define LFV_VPCI_MAX_HOOKS 8
+
+struct lfv_vpci_hook {
+    const char *name;
+    /* Add this hook's registers to e; may set private state. */
+    int (*init)(struct lfv_vpci *v, struct lfv_regs_edit *e);
+    /* Free the private state (after a grace period).  May be NULL. */
+    void (*fini)(struct lfv_vpci *v, void *priv);
+};
+
+/*
+ * Register a hook (kept by pointer: static storage).  Before any device is
+ * added.  0, -EINVAL, -ENOSPC (more than LFV_VPCI_MAX_HOOKS), -EBUSY
+ * (devices already registered).
+ */
+int lfv_system_add_hook(struct lfv_system *sys,
+                        const struct lfv_vpci_hook *hook);
+
+/* Accessors, for hooks and handlers. */
+struct lfv_domain *lfv_vpci_domain(const struct lfv_vpci *v);
+bool lfv_vpci_is_hardware_domain(const struct lfv_vpci *v);
+lfv_sbdf_t lfv_vpci_sbdf(const struct lfv_vpci *v);  /* physical */
+lfv_sbdf_t lfv_vpci_vsbdf(const struct lfv_vpci *v); /* as the owner sees it */
+enum lfv_arch lfv_vpci_arch(const struct lfv_vpci *v);
+
+/* A hook's private state (indexed by the hook). */
+void *lfv_vpci_priv(const struct lfv_vpci *v, const struct lfv_vpci_hook *h);
+void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
+                       void *priv);
+
+/* The physical device's configuration space (the system's hardware). */
+uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
+                          unsigned int size);
+void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
+                       unsigned int size, uint32_t val);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFVPCI_VPCI_H */

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Domains, devices and the virtual bus: ownership, per-owner handler sets,
+ * guest isolation, SBDF translation, ECAM decoding, hot-unplug and the
+ * error codes of every control operation.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/vpci.h>
+
+#include "tests/check.h"
+
+/* Hardware: every function reads a pattern naming its SBDF and register. */
+static unsigned int hw_writes;
+
+static uint32_t hw_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                        unsigned int size)
+{
+    uint32_t v = ((sbdf & 0xffff) << 16) | (reg & ~3u) | 0x8000;
+
+    (void)hw;
+    return (v >> (8 * (reg & 3))) & (size == 4 ? ~0u : (1u << (8 * size)) - 1);
+}
+
+static void hw_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                     unsigned int size, uint32_t val)
+{
+    (void)hw, (void)sbdf, (void)reg, (void)size, (void)val;
+    hw_writes++;
+}
+
+static const struct lfv_hw_ops hw_ops = { hw_read, hw_write };
+
+static uint32_t hw_pattern(lfv_sbdf_t sbdf, unsigned int reg)
+{
+    return hw_read(NULL, sbdf, reg, 4);
+}
+
+/* The hook: register 0x40 names the owner and the device as seen. */
+static int fail_next_init;
+
+static uint32_t id_read(const void *ctx, unsigned int reg, void *data)
+{
+    const struct lfv_vpci *v = ctx;
+
+    (void)reg, (void)data;
+    return (lfv_domain_id(lfv_vpci_domain(v)) << 24) |
+           (lfv_vpci_vsbdf(v) & 0xffff);
+}
+
+static int test_hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    struct lfv_reg_desc d = { .read = id_read, .offset = 0x40, .size = 4 };
+
+    if (fail_next_init) {
+        fail_next_init = 0;
+        return -EIO;
+    }
+    if (!lfv_vpci_is_hardware_domain(v)) {
+        /* guests get a second, emulated register too */
+        struct lfv_reg_desc g = { .read = id_read, .offset = 0x44, .size = 4 };
+        int rc = lfv_regs_edit_add(e, &g);
+
+        if (rc)
+            return rc;
+    }
+    return lfv_regs_edit_add(e, &d);
+}
+
+static const struct lfv_vpci_hook test_hook = { "test", test_hook_init, NULL };
+
+static struct lfv_system *sys;
+static struct lfv_domain *hwdom, *g1, *g2;
+
+static void setup(void)
+{
+    const struct lfv_system_params p = { .hw_ops = &hw_ops, .hw = NULL };
+
+    CHECK_EQ(lfv_system_create(&p, &sys), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &test_hook), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, NULL), -EINVAL);
+    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
+    CHECK_EQ(lfv_domain_create(sys, 7, true, &g1), -EEXIST); /* 2nd hwdom */
+    CHECK_EQ(lfv_domain_create(sys, 0, false, &g1), -EEXIST); /* same id */
+    CHECK_EQ(lfv_domain_create(sys, LFV_DOMID_INVALID, false, &g1), -EINVAL);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
+    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+    CHECK(lfv_domain_is_hardware(hwdom) && !lfv_domain_is_hardware(g1));
+}
+
+static void test_hwdom(void)
+{
+    const lfv_sbdf_t a = LFV_SBDF(0, 3, 0, 0), far = LFV_SBDF(0x1234, 0xab, 31, 7);
+    unsigned int domid;
+    lfv_sbdf_t vs;
+
+    CHECK_EQ(lfv_pdev_add(sys, a), 0);
+    CHECK_EQ(lfv_pdev_add(sys, a), -EEXIST);
+    CHECK_EQ(lfv_pdev_add(sys, far), 0); /* any segment and bus */
+    CHECK_EQ(lfv_system_add_hook(sys, &test_hook), -EBUSY);
+    CHECK_EQ(lfv_system_nr_pdevs(sys), 2);
+    CHECK_EQ(lfv_domain_nr_devices(hwdom), 2);
+    CHECK_EQ(lfv_pdev_owner(sys, a, &domid, &vs), 0);
+    CHECK_EQ(domid, 0);
+    CHECK_EQ(vs, a);
+
+    /* handled register, by physical SBDF; the rest reaches hardware */
+    CHECK_EQ(lfv_conf_read(hwdom, a, 0x40, 4), (0u << 24) | (a & 0xffff));
+    CHECK_EQ(lfv_conf_read(hwdom, far, 0x40, 4), far & 0xffff);
+    CHECK_EQ(lfv_conf_read(hwdom, a, 0x44, 4), hw_pattern(a, 0x44));
+    CHECK_EQ(lfv_conf_read(hwdom, a, 0x0, 2), hw_pattern(a, 0) & 0xffff);
+    /* a device without vPCI state: straight to hardware */
+    CHECK_EQ(lfv_conf_read(hwdom, LFV_SBDF(0, 9, 0, 0), 0x40, 4),
+             hw_pattern(LFV_SBDF(0, 9, 0, 0), 0x40));
+    hw_writes = 0;
+    lfv_conf_write(hwdom, LFV_SBDF(0, 9, 0, 0), 0x10, 4, 1);
+    lfv_conf_write(hwdom, a, 0x48, 2, 1);
+    CHECK_EQ(hw_writes, 2);
+    /* bad sizes */
+    CHECK_EQ(lfv_conf_read(hwdom, a, 0x40, 3), 0xffffffff);
+    CHECK_EQ(lfv_conf_read(hwdom, a, 4095, 2), 0xffffffff);
+    CHECK_EQ(lfv_pdev_remove(sys, far), 0);
+    CHECK_EQ(lfv_pdev_remove(sys, far), -ENOENT);
+    CHECK_EQ(lfv_pdev_owner(sys, far, &domid, NULL), -ENOENT);
+}
+
+static void test_guest_bus(void)
+{
+    lfv_sbdf_t devs[33];
+    unsigned int domid;
+    lfv_sbdf_t vs;
+
+    for (unsigned int i = 0; i < 33; i++) {
+        devs[i] = LFV_SBDF(0, 0x10 + i, 0, 0);
+        CHECK_EQ(lfv_pdev_add(sys, devs[i]), 0);
+    }
+    CHECK_EQ(lfv_pdev_add(sys, LFV_SBDF(0, 0x10, 0, 1)), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, LFV_SBDF(0, 0x10, 0, 1), g1), -EOPNOTSUPP);
+    CHECK_EQ(lfv_pdev_assign(sys, LFV_SBDF(0, 0x77, 0, 0), g1), -ENOENT);
+
+    /* lowest free slot first, 32 of them */
+    for (unsigned int i = 0; i < 32; i++) {
+        CHECK_EQ(lfv_pdev_assign(sys, devs[i], g1), 0);
+        CHECK_EQ(lfv_pdev_owner(sys, devs[i], &domid, &vs), 0);
+        CHECK_EQ(domid, 1);
+        CHECK_EQ(vs, LFV_SBDF(0, 0, i, 0));
+    }
+    CHECK_EQ(lfv_pdev_assign(sys, devs[32], g1), -ENOSPC);
+    CHECK_EQ(lfv_pdev_owner(sys, devs[32], &domid, NULL), 0);
+    CHECK_EQ(domid, 0); /* still the hardware domain's */
+    CHECK_EQ(lfv_domain_nr_devices(g1), 32);
+
+    /* the guest sees 0000:00:SS.0 with its own handler set */
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 5, 0), 0x40, 4),
+             (1u << 24) | LFV_SBDF(0, 0, 5, 0));
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 5, 0), 0x44, 4),
+             (1u << 24) | LFV_SBDF(0, 0, 5, 0));
+    /* unhandled bytes read all-ones, writes are dropped */
+    hw_writes = 0;
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 5, 0), 0x0, 4), 0xffffffff);
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 5, 0), 0x48, 2), 0xffff);
+    lfv_conf_write(g1, LFV_SBDF(0, 0, 5, 0), 0x0, 4, 0);
+    lfv_conf_write(g1, LFV_SBDF(0, 0, 5, 0), 0x3e, 4, 0);
+    CHECK_EQ(hw_writes, 0);
+    /* nothing else translates: other functions, buses, segments */
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 5, 1), 0x40, 4), 0xffffffff);
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 1, 5, 0), 0x40, 4), 0xffffffff);
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(1, 0, 5, 0), 0x40, 4), 0xffffffff);
+    /* the physical SBDF means nothing to a guest */
+    CHECK_EQ(lfv_conf_read(g1, devs[5], 0x40, 4), 0xffffffff);
+    /* the hardware domain no longer has handlers for a guest's device */
+    CHECK_EQ(lfv_conf_read(hwdom, devs[5], 0x40, 4), hw_pattern(devs[5], 0x40));
+
+    /* de-assign frees the slot; the next device takes the lowest free */
+    CHECK_EQ(lfv_pdev_assign(sys, devs[3], hwdom), 0);
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 3, 0), 0x40, 4), 0xffffffff);
+    CHECK_EQ(lfv_pdev_assign(sys, devs[32], g1), 0);
+    CHECK_EQ(lfv_pdev_owner(sys, devs[32], NULL, &vs), 0);
+    CHECK_EQ(vs, LFV_SBDF(0, 0, 3, 0));
+
+    /* a second guest sees only its own device at its slot 0 */
+    CHECK_EQ(lfv_pdev_assign(sys, devs[3], g2), 0);
+    CHECK_EQ(lfv_conf_read(g2, LFV_SBDF(0, 0, 0, 0), 0x40, 4),
+             (2u << 24) | LFV_SBDF(0, 0, 0, 0));
+    CHECK_EQ(lfv_conf_read(g2, LFV_SBDF(0, 0, 1, 0), 0x40, 4), 0xffffffff);
+    /* moving between guests: slot freed in one, taken in the other */
+    CHECK_EQ(lfv_pdev_assign(sys, devs[0], g2), 0);
+    CHECK_EQ(lfv_conf_read(g2, LFV_SBDF(0, 0, 1, 0), 0x40, 4),
+             (2u << 24) | LFV_SBDF(0, 0, 1, 0));
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 0, 0), 0x40, 4), 0xffffffff);
+
+    /* a failing init hook leaves the device where it was */
+    fail_next_init = 1;
+    CHECK_EQ(lfv_pdev_assign(sys, devs[0], g1), -EIO);
+    CHECK_EQ(lfv_pdev_owner(sys, devs[0], &domid, &vs), 0);
+    CHECK_EQ(domid, 2);
+    CHECK_EQ(vs, LFV_SBDF(0, 0, 1, 0));
+    CHECK_EQ(lfv_conf_read(g2, LFV_SBDF(0, 0, 1, 0), 0x40, 4),
+             (2u << 24) | LFV_SBDF(0, 0, 1, 0));
+    CHECK_EQ(lfv_domain_nr_devices(g1), 31);
+
+    /* unowned */
+    CHECK_EQ(lfv_pdev_assign(sys, devs[0], NULL), 0);
+    CHECK_EQ(lfv_pdev_owner(sys, devs[0], &domid, NULL), 0);
+    CHECK_EQ(domid, LFV_DOMID_INVALID);
+    CHECK_EQ(lfv_conf_read(hwdom, devs[0], 0x40, 4), hw_pattern(devs[0], 0x40));
+
+    /* hot-unplug of a guest's device frees its slot */
+    CHECK_EQ(lfv_pdev_remove(sys, devs[10]), 0);
+    CHECK_EQ(lfv_conf_read(g1, LFV_SBDF(0, 0, 10, 0), 0x40, 4), 0xffffffff);
+    CHECK_EQ(lfv_domain_nr_devices(g1), 30);
+    CHECK_EQ(lfv_pdev_assign(sys, devs[0], g1), 0);
+    CHECK_EQ(lfv_pdev_owner(sys, devs[0], NULL, &vs), 0);
+    CHECK_EQ(vs, LFV_SBDF(0, 0, 0, 0));
+}
+
+static void test_ecam(void)
+{
+    uint64_t v = 0;
+    /* 00:05.0 of g1, register 0x40 */
+    const uint64_t off = (0ull << 20) | (5ull << 15) | (0 << 12) | 0x40;
+
+    CHECK_EQ(lfv_ecam_read(g1, off, 4, &v), 0);
+    CHECK_EQ(v, (1u << 24) | LFV_SBDF(0, 0, 5, 0));
+    CHECK_EQ(lfv_ecam_read(g1, off, 8, &v), 0);
+    CHECK_EQ(v, ((uint64_t)((1u << 24) | LFV_SBDF(0, 0, 5, 0)) << 32) |
+                    ((1u << 24) | LFV_SBDF(0, 0, 5, 0)));
+    CHECK_EQ(lfv_ecam_read(g1, off + 2, 2, &v), 0);
+    CHECK_EQ(v, 0x0100);
+    /* other buses decode to nothing for a guest */
+    CHECK_EQ(lfv_ecam_read(g1, (1ull << 20) | off, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffff);
+    /* the hardware domain decodes bus/devfn physically */
+    CHECK_EQ(lfv_ecam_read(hwdom, (0x3ull << 20) | 0x40, 4, &v), 0);
+    CHECK_EQ(v, (0u << 24) | LFV_SBDF(0, 0x3, 0, 0));
+    /* ... and reaches hardware for a device a guest owns */
+    CHECK_EQ(lfv_ecam_read(hwdom, (0x20ull << 20) | 0x40, 4, &v), 0);
+    CHECK_EQ(v, hw_pattern(LFV_SBDF(0, 0x20, 0, 0), 0x40));
+    /* refused: bad length, misalignment, outside the window */
+    CHECK_EQ(lfv_ecam_read(g1, off, 3, &v), -EINVAL);
+    CHECK_EQ(lfv_ecam_read(g1, off + 1, 2, &v), -EINVAL);
+    CHECK_EQ(lfv_ecam_read(g1, off + 4, 8, &v), -EINVAL);
+    CHECK_EQ(lfv_ecam_read(g1, LFV_ECAM_WINDOW_SIZE, 4, &v), -EINVAL);
+    CHECK_EQ(lfv_ecam_read(g1, ~0ull - 3, 4, &v), -EINVAL);
+    CHECK_EQ(lfv_ecam_write(g1, off, 16, 0), -EINVAL);
+    CHECK_EQ(lfv_ecam_write(g1, off, 8, 0), 0);
+}
+
+/* Repeated assignment cycles exhaust nothing. */
+static void test_cycles(void)
+{
+    const lfv_sbdf_t d = LFV_SBDF(0, 0x80, 0, 0);
+
+    CHECK_EQ(lfv_pdev_add(sys, d), 0);
+    for (unsigned int i = 0; i < 5000; i++) {
+        int rc = lfv_pdev_assign(sys, d, i % 2 ? g2 : hwdom);
+
+        if (rc) {
+            CHECK_EQ(rc, 0);
+            break;
+        }
+        if (i % 100 == 99) {
+            CHECK_EQ(lfv_pdev_remove(sys, d), 0);
+            CHECK_EQ(lfv_pdev_add(sys, d), 0);
+        }
+    }
+    lfv_rcu_barrier();
+}
+
+int main(void)
+{
+    lfv_rcu_register_thread();
+    setup();
+    test_hwdom();
+    test_guest_bus();
+    test_ecam();
+    test_cycles();
+    lfv_domain_destroy(g2);
+    CHECK_EQ(lfv_domain_nr_devices(g1), 31);
+    lfv_system_destroy(sys);
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

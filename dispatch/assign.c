@@ -304,6 +304,36 @@ void lfv_system_destroy(struct lfv_system *sys)
     lfv_system_free(sys);
 }
 
+int lfv_vpci_edit_begin(struct lfv_vpci *v, struct lfv_regs_edit **out)
+{
+    return lfv_regs_edit_begin(v->vdev, out);
+}
+
+int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    lfv_pdev_update_t *fn, void *arg)
+{
+    struct lfv_regs_edit *e;
+    struct lfv_pdev *pdev;
+    int rc = -ENOENT;
+
+    if (!sys || !fn)
+        return -EINVAL;
+    lfv_lock(&sys->lock);
+    pdev = lfv_pdev_lookup(sys, sbdf);
+    if (pdev && pdev->vpci) {
+        rc = lfv_vpci_edit_begin(pdev->vpci, &e);
+        if (!rc) {
+            rc = fn(pdev->vpci, e, arg);
+            if (rc)
+                lfv_regs_edit_abort(e);
+            else
+                rc = lfv_regs_edit_commit(e);
+        }
+    }
+    lfv_unlock(&sys->lock);
+    return rc;
+}
+
 /* Accessors for hooks and handlers. */
 
 struct lfv_domain *lfv_vpci_domain(const struct lfv_vpci *v)

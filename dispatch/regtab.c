@@ -53,7 +53,7 @@ int lfv_vdev_create(const struct lfv_vdev_params *p, struct lfv_vdev **out)
 
 static void regtab_free_rcu(struct lfv_rcu_head *head)
 {
-    lfv_free((struct lfv_regtab *)head);
+    lfv_free((char *)head - offsetof(struct lfv_regtab, rcu));
 }
 
 static void regtab_retire(struct lfv_regtab *tab)

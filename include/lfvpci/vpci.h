@@ -61,6 +61,26 @@ void *lfv_vpci_priv(const struct lfv_vpci *v, const struct lfv_vpci_hook *h);
 void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
                        void *priv);
 
+/*
+ * Open an edit of this state's registers (<lfvpci/regs.h>), from one of its
+ * handlers (the change applies to later accesses) or from an update
+ * function (lfv_pdev_update).  0, -ENOMEM.
+ */
+int lfv_vpci_edit_begin(struct lfv_vpci *v, struct lfv_regs_edit **out);
+
+typedef int lfv_pdev_update_t(struct lfv_vpci *v, struct lfv_regs_edit *e,
+                              void *arg);
+
+/*
+ * Change the registers of the device's current vPCI state at runtime:
+ * under the system's control lock (so the state cannot be retired
+ * meanwhile), open an edit, call fn, and publish the result at once if fn
+ * returns 0 (its error otherwise, nothing published).  -ENOENT when there is
+ * no such device or it is unowned.
+ */
+int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    lfv_pdev_update_t *fn, void *arg);
+
 /* The physical device's configuration space (the system's hardware). */
 uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
                           unsigned int size);

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Readers search range sets and an interval map without locks while writers
+ * update them; no reader may ever see a torn result.
+ *
+ * The writers move the sets only between known states, each step one
+ * publication:
+ *   big set (4096 ranges [i*16, i*16+7], a three-level tree):
+ *     A --merge S--> B --subtract G--> A --remove X--> A\X --add X--> A
+ *     (S = [16*1000, 16*3000+7] fuses 2001 ranges across many leaves, G is
+ *     the 2000 gaps that split them again, X one range in the middle);
+ *   a second writer toggles a far-away range Y in the same set;
+ *   small set (a single leaf): {[0,7],[16,23],[32,39]} <-> {[0,23],[32,39]};
+ *   interval map: entries inserted and removed whose value encodes their
+ *   range.
+ * A reader's report of the big set must be exactly one of A, B, A\X (plus
+ * or minus Y), and every point lookup must agree with one of those states.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include <lfvpci/rangeset.h>
+#include <lfvpci/rcu.h>
+
+#include "check.h"
+
+#define NR 4096
+#define S_LO (16ull * 1000)
+#define S_HI (16ull * 3000 + 7)
+#define X_LO (16ull * 2000)
+#define Y_LO (1ull << 40)
+#define RUN_NS 1500000000ll
+
+static struct lfv_rangeset *big, *small, *stuff, *gaps;
+static struct lfv_intervalmap *map;
+static int stop;
+static unsigned long torn, reads, writes;
+static int writer_rc; /* CHECK is not thread-safe: writers report here */
+
+struct snap {
+    struct { uint64_t s, e; } v[NR + 8];
+    size_t n;
+};
+
+static int snap_cb(uint64_t s, uint64_t e, void *ctxt)
+{
+    struct snap *sn = ctxt;
+
+    if (sn->n == NR + 8)
+        return -E2BIG;
+    sn->v[sn->n].s = s;
+    sn->v[sn->n++].e = e;
+    return 0;
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static bool stopped(void)
+{
+    return __atomic_load_n(&stop, __ATOMIC_RELAXED);
+}
+
+/* Which of A (0), B (1), A\X (2) a snapshot of the big set is; -1: torn. */
+static int classify(const struct snap *sn)
+{
+    size_t n = sn->n, i, j = 0;
+    bool y = n && sn->v[n - 1].s == Y_LO;
+    int state = -1;
+
+    if (y) {
+        if (sn->v[n - 1].e != Y_LO + 99)
+            return -1;
+        n--;
+    }
+    if (n == NR)
+        state = 0;
+    else if (n == NR - 2000)
+        state = 1;
+    else if (n == NR - 1)
+        state = 2;
+    else
+        return -1;
+    for (i = 0; i < NR; i++) {
+        uint64_t s = 16 * i, e = s + 7;
+
+        if (j >= n)
+            return -1;
+        if (state == 1 && s >= S_LO && s <= S_HI) {
+            if (s == S_LO && (sn->v[j].s != S_LO || sn->v[j++].e != S_HI))
+                return -1;
+            continue;
+        }
+        if (state == 2 && s == X_LO)
+            continue;
+        if (sn->v[j].s != s || sn->v[j].e != e)
+            return -1;
+        j++;
+    }
+    return j == n ? state : -1;
+}
+
+static void *reader(void *arg)
+{
+    struct snap *sn = malloc(sizeof(*sn));
+    unsigned long n = 0, bad = 0;
+    uint64_t s, e;
+    void *v;
+
+    (void)arg;
+    lfv_rcu_register_thread();
+    while (!stopped()) {
+        sn->n = 0;
+        if (lfv_rangeset_report_ranges(big, 0, UINT64_MAX, snap_cb, sn) ||
+            classify(sn) < 0)
+            bad++;
+        for (int k = 0; k < 200; k++) {
+            uint64_t gap = S_LO + 16 * (uint64_t)(k * 7 % 1999) + 8;
+
+            /* a gap point: absent (A, A\X) or inside S (B) */
+            if (lfv_rangeset_lookup(big, gap, &s, &e) &&
+                (s != S_LO || e != S_HI))
+                bad++;
+            /* a point of X: X, S, or absent */
+            if (lfv_rangeset_lookup(big, X_LO + 3, &s, &e) &&
+                !(s == X_LO && e == X_LO + 7) && !(s == S_LO && e == S_HI))
+                bad++;
+            /* outside every change: always there */
+            if (!lfv_rangeset_contains_range(big, 16 * 4000, 16 * 4000 + 7))
+                bad++;
+            if (lfv_rangeset_overlaps_range(big, 16 * 4000 + 8,
+                                            16 * 4001 - 1))
+                bad++;
+            /* Y: all or nothing */
+            if (lfv_rangeset_lookup(big, Y_LO + 50, &s, &e) &&
+                (s != Y_LO || e != Y_LO + 99))
+                bad++;
+            /* small set: [0,7] alone or fused into [0,23] */
+            if (!lfv_rangeset_lookup(small, 3, &s, &e) || s != 0 ||
+                (e != 7 && e != 23))
+                bad++;
+            if (!lfv_rangeset_contains_range(small, 32, 39))
+                bad++;
+            /* the map: a value always describes its own entry */
+            if (lfv_intervalmap_lookup(map, 1000 + (uint64_t)k * 10, &v, &s,
+                                       &e) &&
+                (uintptr_t)v != (uintptr_t)(s * 31 + e))
+                bad++;
+            n += 8;
+        }
+        sn->n = 0;
+        lfv_rangeset_report_ranges(small, 0, UINT64_MAX, snap_cb, sn);
+        if (!(sn->n == 3 && sn->v[0].e == 7 && sn->v[1].s == 16) &&
+            !(sn->n == 2 && sn->v[0].s == 0 && sn->v[0].e == 23 &&
+              sn->v[1].s == 32))
+            bad++;
+        n++;
+    }
+    __atomic_fetch_add(&torn, bad, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&reads, n, __ATOMIC_RELAXED);
+    lfv_rcu_unregister_thread();
+    free(sn);
+    return NULL;
+}
+
+static void *writer_big(void *arg)
+{
+    unsigned long n = 0;
+    int rc = 0;
+
+    (void)arg;
+    lfv_rcu_register_thread();
+    while (!stopped() && !rc) {
+        rc |= lfv_rangeset_merge(big, stuff);
+        rc |= lfv_rangeset_subtract(big, gaps);
+        rc |= lfv_rangeset_remove_range(big, X_LO, X_LO + 7);
+        rc |= lfv_rangeset_add_range(big, X_LO, X_LO + 7);
+        /* small set: fuse and split */
+        rc |= lfv_rangeset_add_range(small, 8, 15);
+        rc |= lfv_rangeset_remove_range(small, 8, 15);
+        n += 6;
+    }
+    __atomic_fetch_or(&writer_rc, rc, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&writes, n, __ATOMIC_RELAXED);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
+static void *writer_other(void *arg)
+{
+    unsigned long n = 0;
+    int rc = 0;
+
+    (void)arg;
+    lfv_rcu_register_thread();
+    while (!stopped() && !rc) {
+        rc |= lfv_rangeset_add_range(big, Y_LO, Y_LO + 99);
+        rc |= lfv_rangeset_remove_range(big, Y_LO, Y_LO + 99);
+        for (uint64_t k = 0; k < 50 && !rc; k++) {
+            uint64_t s = 1000 + k * 40, e = s + 20 + k % 7;
+
+            rc |= lfv_intervalmap_insert(map, s, e, (void *)(uintptr_t)(s * 31 + e));
+        }
+        for (uint64_t k = 0; k < 50 && !rc; k++) {
+            uint64_t s = 1000 + k * 40, e = s + 20 + k % 7;
+
+            rc |= lfv_intervalmap_remove(map, s, e, NULL);
+        }
+        n += 102;
+    }
+    __atomic_fetch_or(&writer_rc, rc, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&writes, n, __ATOMIC_RELAXED);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
+int main(void)
+{
+    pthread_t t[4];
+    long long t0;
+
+    lfv_rcu_register_thread();
+    big = lfv_rangeset_new("big");
+    small = lfv_rangeset_new("small");
+    stuff = lfv_rangeset_new("S");
+    gaps = lfv_rangeset_new("G");
+    map = lfv_intervalmap_new();
+    for (uint64_t i = 0; i < NR; i++)
+        CHECK_EQ(lfv_rangeset_add_range(big, 16 * i, 16 * i + 7), 0);
+    for (uint64_t i = 1000; i < 3000; i++)
+        CHECK_EQ(lfv_rangeset_add_range(gaps, 16 * i + 8, 16 * i + 15), 0);
+    CHECK_EQ(lfv_rangeset_add_range(stuff, S_LO, S_HI), 0);
+    CHECK_EQ(lfv_rangeset_add_range(small, 0, 7), 0);
+    CHECK_EQ(lfv_rangeset_add_range(small, 16, 23), 0);
+    CHECK_EQ(lfv_rangeset_add_range(small, 32, 39), 0);
+
+    pthread_create(&t[0], NULL, reader, NULL);
+    pthread_create(&t[1], NULL, reader, NULL);
+    pthread_create(&t[2], NULL, writer_big, NULL);
+    pthread_create(&t[3], NULL, writer_other, NULL);
+    t0 = now_ns();
+    while (now_ns() - t0 < RUN_NS) {
+        struct timespec ts = { 0, 20000000 };
+
+        nanosleep(&ts, NULL);
+    }
+    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+
+    printf("%lu reads, %lu writes, %lu torn\n", reads, writes, torn);
+    CHECK_EQ(torn, 0);
+    CHECK_EQ(writer_rc, 0);
+    CHECK(reads > 0 && writes > 0);
+    lfv_rangeset_destroy(big);
+    lfv_rangeset_destroy(small);
+    lfv_rangeset_destroy(stuff);
+    lfv_rangeset_destroy(gaps);
+    lfv_intervalmap_destroy(map);
+    lfv_rcu_barrier();
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

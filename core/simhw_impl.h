@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internals of the simulated host bridge (<lfvpci/simhw.h>).
+ *
+ * Every source of a device (C description, lspci text, sysfs directory)
+ * produces a struct sim_image: configuration bytes plus the BAR sizes that
+ * the bytes cannot tell.  sim_dev_create() turns an image into a device,
+ * deriving each bit's write behaviour from the layout (simhw_masks.c).
+ */
+#ifndef LFV_CORE_SIMHW_IMPL_H
+#define LFV_CORE_SIMHW_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lfvpci/rcu.h>
+#include <lfvpci/simhw.h>
+
+#include "platform.h"
+
+#define SIM_CFG_CONV 256u
+#define SIM_NR_BARS 6
+#define SIM_ROM 6 /* index of the ROM in bar_size[] */
+
+/* PCI register offsets and bits the model needs (pci_regs.h names). */
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BAR0 0x10
+#define PCI_CAP_PTR 0x34
+#define PCI_ROM_TYPE0 0x30
+#define PCI_ROM_TYPE1 0x38
+#define PCI_CAP_ID_PM 0x01
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_EXT_CAP_ID_AER 0x0001
+#define PCI_BAR_IO 0x1
+#define PCI_BAR_MEM_TYPE_MASK 0x6
+#define PCI_BAR_MEM_TYPE_64 0x4
+#define PCI_BAR_MEM_PREFETCH 0x8
+#define SIM_ROM_MIN 2048u
+
+struct sim_image {
+    uint8_t cfg[LFV_CFG_SPACE_SIZE];
+    unsigned int cfg_len;             /* bytes with content: 64..4096 */
+    uint64_t bar_size[SIM_NR_BARS + 1]; /* BARs then ROM; 0: none */
+};
+
+struct sim_msix {
+    unsigned int nr;        /* table entries; 0: no MSI-X */
+    unsigned int table_bir, pba_bir;
+    uint32_t table_off, pba_off;
+    uint32_t *table;        /* nr * 4 dwords */
+    uint32_t *pba;          /* (nr + 63) / 64 * 2 dwords, read-only */
+};
+
+struct sim_dev {
+    struct lfv_rcu_head rcu;
+    lfv_sbdf_t sbdf;
+    unsigned int cfg_size;  /* 256 or 4096; beyond: all-ones */
+    lfv_lock_t lock;        /* serialises writers of cfg[] and msix.table */
+    uint64_t bar_size[SIM_NR_BARS + 1];
+    struct sim_msix msix;
+    /* Little-endian dwords; readers load them atomically, lock-free. */
+    uint32_t cfg[LFV_CFG_SPACE_SIZE / 4];
+    uint32_t wmask[LFV_CFG_SPACE_SIZE / 4];   /* writable bits */
+    uint32_t w1cmask[LFV_CFG_SPACE_SIZE / 4]; /* write-1-to-clear bits */
+};
+
+/* Little-endian helpers on image bytes. */
+static inline uint32_t sim_get(const uint8_t *cfg, unsigned int off,
+                               unsigned int size)
+{
+    uint32_t v = 0;
+
+    for (unsigned int i = 0; i < size; i++)
+        v |= (uint32_t)cfg[off + i] << (8 * i);
+    return v;
+}
+
+static inline void sim_put(uint8_t *cfg, unsigned int off, unsigned int size,
+                           uint32_t v)
+{
+    for (unsigned int i = 0; i < size; i++)
+        cfg[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline bool sim_is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+static inline unsigned int sim_header_type(const uint8_t *cfg)
+{
+    return cfg[PCI_HEADER_TYPE] & 0x7f;
+}
+
+/* BARs a header type implements (type 0: 6, type 1: 2, others: 0). */
+unsigned int sim_nr_bars(const uint8_t *cfg);
+unsigned int sim_rom_reg(const uint8_t *cfg);
+
+/*
+ * Offset of the first capability with this ID in an image's standard list
+ * (ext = false) or extended list (ext = true), 0 if absent.  Bounded walks:
+ * a looping chain ends.
+ */
+unsigned int sim_find_cap(const uint8_t *cfg, unsigned int id, bool ext);
+
+/*
+ * Check an image's BAR sizes against its BAR registers (-EINVAL on any
+ * contradiction), first giving each size of SIM_SIZE_UNKNOWN ("implemented,
+ * size not stated") the default of lfv_sim_add_lspci().
+ */
+int sim_image_check(struct sim_image *img);
+#define SIM_SIZE_UNKNOWN UINT64_MAX
+
+/* The device an image describes: 0, -EINVAL or -ENOMEM. */
+int sim_dev_create(const struct sim_image *img, lfv_sbdf_t sbdf,
+                   struct sim_dev **out);
+void sim_dev_free(struct sim_dev *dev);
+
+/* Derive wmask/w1cmask from the device's layout (simhw_masks.c). */
+void sim_dev_build_masks(struct sim_dev *dev, const struct sim_image *img);
+
+/* Publish a device on the bridge: 0, -EEXIST or -ENOMEM (dev not taken). */
+int sim_bridge_insert(struct lfv_sim_bridge *b, struct sim_dev *dev);
+
+/* Build a device from an image and insert it; frees it on failure. */
+int sim_add_image(struct lfv_sim_bridge *b, const struct sim_image *img,
+                  lfv_sbdf_t sbdf);
+
+/*
+ * Inside a read-side section: the device at sbdf or NULL, and a snapshot
+ * of all devices (for MMIO decoding).
+ */
+struct sim_dev *sim_bridge_find(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf);
+struct sim_dev *const *sim_bridge_devices(struct lfv_sim_bridge *b,
+                                          unsigned int *nr);
+
+/* Config dword access on a found device (reg dword-aligned). */
+static inline uint32_t sim_dev_load(const struct sim_dev *dev,
+                                    unsigned int reg)
+{
+    return __atomic_load_n(&dev->cfg[reg / 4], __ATOMIC_RELAXED);
+}
+
+/* A memory BAR's current base address (both halves for 64-bit). */
+uint64_t sim_dev_bar_base(const struct sim_dev *dev, unsigned int bar);
+
+/* Apply a masked write of `be` bytes (byte-enable bit mask) to one dword. */
+uint32_t sim_merge_write(uint32_t old, uint32_t val, uint32_t be,
+                         uint32_t wmask, uint32_t w1cmask);
+
+/* Parse "[dddd:]bb:dd.f" at s; returns characters used, 0 if none. */
+unsigned int sim_parse_sbdf(const char *s, lfv_sbdf_t *sbdf);
+
+#endif /* LFV_CORE_SIMHW_IMPL_H */

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci/simhw.h - a simulated PCI host bridge whose devices behave like
+ * hardware, behind the engine's struct lfv_hw_ops.
+ *
+ * A bridge holds devices keyed by SBDF (any segment and bus).  Each device
+ * has a configuration space and, per register bit, a write behaviour derived
+ * from its layout (header type, BAR sizes, capability chain), as QEMU's
+ * wmask/w1cmask:
+ *   - IDs, class, revision, header type, capability pointers and capability
+ *     bodies are read-only, except each capability's control fields;
+ *   - BARs decode only the address bits above their size: writing all-ones
+ *     reads back the size mask with the RO type bits (I/O bit 0; memory
+ *     bits 2:1 type, bit 3 prefetchable); a 64-bit BAR's high dword decodes
+ *     the upper address bits, so BARs above 4 GiB size across both halves;
+ *   - the expansion ROM BAR decodes address bits above its size (>= 2 KiB)
+ *     and the enable bit 0;
+ *   - COMMAND: IO, MEMORY, MASTER, SPECIAL, INVALIDATE, VGA_PALETTE, PARITY,
+ *     SERR and INTX_DISABLE are writable, other bits read-only;
+ *   - STATUS (and a bridge's secondary status): bits 8 and 11-15 are RW1C,
+ *     the rest read-only;
+ *   - MSI: enable, multiple message enable, address, data and (when
+ *     maskable) the mask bits; MSI-X: enable and function mask;
+ *     power management PMCSR; PCI Express control registers; AER status
+ *     (RW1C), mask and severity registers; type 1 bus numbers and windows.
+ * Configuration space size: a device with a PCI Express capability (or a
+ * 4096-byte image) has 4096 bytes, and bytes it was given no content for
+ * read 0 (no extended capabilities: the header at 0x100 reads 0, which is
+ * what Linux's pci_cfg_space_size() accepts as "extended space, empty").
+ * A conventional device has 256 bytes; offsets 0x100 and up read all-ones
+ * and drop writes, as a conventional function behind a PCIe bridge does.
+ * An absent SBDF reads all-ones and drops writes (master abort).
+ *
+ * MSI-X table and PBA live in device memory reached through
+ * lfv_sim_mmio_read/write(): an access hits the device whose memory BAR
+ * contains the address while its COMMAND.MEMORY bit is set.  Table entries
+ * are 16 bytes (address low with bits 1:0 read-only 0, address high, data,
+ * vector control with only the mask bit writable; masked at reset); the PBA
+ * is read-only.  Any other address inside a decoding BAR reads all-ones and
+ * drops writes (there is no RAM behind BARs: they may be gigabytes).
+ *
+ * Concurrency: every function is for registered RCU threads
+ * (<lfvpci/rcu.h>), outside any read-side section only where said.
+ * Configuration and MMIO accesses take no bridge lock and may run on any
+ * number of threads at once, concurrently with adds and removes of any
+ * device (hot-plug): a device's lookup is an RCU-protected sorted array, a
+ * removed device is freed after a grace period.  Config reads are lock-free
+ * and never torn (one 32-bit load); writes to one device (config and MMIO)
+ * are serialised by a per-device lock, which is held only for the
+ * read-modify-write and never while waiting for anything else.  Adds and
+ * removes are serialised by a bridge lock and never wait for a grace period.
+ */
+#ifndef LFVPCI_SIMHW_H
+#define LFVPCI_SIMHW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lfvpci/regs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct lfv_sim_bridge;
+
+/* Loaders: place the device at the SBDF its source names. */
+#define LFV_SIM_SBDF_AUTO ((lfv_sbdf_t)0xffffffffu)
+
+/*
+ * Create an empty bridge: 0, -EINVAL (NULL out) or -ENOMEM.
+ * Destroy removes every device and frees the bridge; it waits for queued
+ * frees (lfv_rcu_barrier), so call it outside read-side sections, once no
+ * other thread uses the bridge.  NULL is ignored.
+ */
+int lfv_sim_bridge_create(struct lfv_sim_bridge **out);
+void lfv_sim_bridge_destroy(struct lfv_sim_bridge *b);
+
+/*
+ * The hardware interface for lfv_vdev_params.hw_ops, with the bridge as
+ * `hw`.  Any thread, any time; the table is static.
+ */
+const struct lfv_hw_ops *lfv_sim_hw_ops(void);
+
+/*
+ * Configuration access, the same as through lfv_sim_hw_ops(): size 1, 2 or
+ * 4, reg naturally aligned and < 4096 (anything else reads all-ones and is
+ * dropped).  Lock-free reads; concurrent with everything but destroy.
+ */
+uint32_t lfv_sim_cfg_read(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
+                          unsigned int reg, unsigned int size);
+void lfv_sim_cfg_write(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
+                       unsigned int reg, unsigned int size, uint32_t val);
+
+/*
+ * Memory access at a host physical address: size 1, 2, 4 or 8, naturally
+ * aligned (else -EINVAL, nothing done).  0 when a device's enabled memory
+ * BAR decoded it; -ENODEV when none did (a read returns all-ones: master
+ * abort).  An 8-byte access is two 4-byte ones, low first, not atomic.
+ * Concurrent with everything but destroy.
+ */
+int lfv_sim_mmio_read(struct lfv_sim_bridge *b, uint64_t addr,
+                      unsigned int size, uint64_t *val);
+int lfv_sim_mmio_write(struct lfv_sim_bridge *b, uint64_t addr,
+                       unsigned int size, uint64_t val);
+
+/* ---- Devices from a C description ---- */
+
+enum lfv_sim_bar_type {
+    LFV_SIM_BAR_NONE = 0,
+    LFV_SIM_BAR_IO,
+    LFV_SIM_BAR_MEM32,
+    LFV_SIM_BAR_MEM64, /* takes this BAR and the next (leave it NONE) */
+};
+
+struct lfv_sim_bar_desc {
+    enum lfv_sim_bar_type type;
+    bool prefetchable; /* memory only */
+    uint64_t size;     /* power of two: I/O >= 4, memory >= 16 */
+    uint64_t addr;     /* initial address, aligned to size */
+};
+
+struct lfv_sim_msi_desc {
+    bool present;
+    bool addr64;
+    bool maskable;        /* per-vector mask and pending bits */
+    unsigned int vectors; /* 1, 2, 4, 8, 16 or 32 */
+};
+
+struct lfv_sim_msix_desc {
+    bool present;
+    unsigned int table_size; /* 1 .. 2048 entries */
+    unsigned int table_bir;  /* memory BAR holding the table */
+    uint32_t table_offset;   /* 8-byte aligned, table inside the BAR */
+    unsigned int pba_bir;
+    uint32_t pba_offset;
+};
+
+/* PCI Express device/port type (PCIe capability register bits 7:4). */
+enum lfv_sim_pcie_type {
+    LFV_SIM_PCIE_ENDPOINT = 0,
+    LFV_SIM_PCIE_LEGACY_ENDPOINT = 1,
+    LFV_SIM_PCIE_ROOT_PORT = 4,
+    LFV_SIM_PCIE_UPSTREAM = 5,
+    LFV_SIM_PCIE_DOWNSTREAM = 6,
+};
+
+struct lfv_sim_device_desc {
+    uint16_t vendor, device;
+    uint16_t subsys_vendor, subsys_device; /* type 0 only */
+    uint32_t class_code;  /* base << 16 | sub << 8 | prog-if */
+    uint8_t revision;
+    uint8_t header_type;  /* 0 (endpoint, 6 BARs) or 1 (bridge, 2 BARs) */
+    bool multifunction;   /* header type bit 7 */
+    uint8_t interrupt_pin; /* 0: none, 1..4: INTA..INTD */
+    struct lfv_sim_bar_desc bar[6];
+    uint64_t rom_size;    /* 0: none, else power of two >= 2 KiB */
+    uint32_t rom_addr;    /* aligned to rom_size; ROM starts disabled */
+    bool pm;              /* power management capability */
+    struct lfv_sim_msi_desc msi;
+    struct lfv_sim_msix_desc msix;
+    bool pcie;            /* PCI Express capability (4096-byte space) */
+    enum lfv_sim_pcie_type pcie_type;
+    bool aer;             /* AER extended capability at 0x100 (pcie only) */
+};
+
+/*
+ * Add a device at sbdf.  Capabilities are laid out at fixed offsets: PM
+ * 0x40, MSI 0x50, MSI-X 0x70, PCIe 0x80, AER 0x100, chained in that order.
+ * COMMAND starts at 0 (decoding off).  0; -EINVAL for a NULL argument or an
+ * inconsistent description (BAR size not a power of two or too small,
+ * misaligned address, 64-bit BAR in the last slot or followed by a used
+ * slot, MSI-X table/PBA outside a memory BAR, bad vector counts ...);
+ * -EEXIST if sbdf is occupied; -ENOMEM.  On error the bridge is unchanged.
+ * Concurrent with accesses and with other adds/removes.
+ */
+int lfv_sim_add(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
+                const struct lfv_sim_device_desc *desc);
+
+/*
+ * Remove the device at sbdf: 0 or -ENOENT (or -ENOMEM, device kept).
+ * Accesses that already found it complete on valid memory; later ones see
+ * an absent device.  Never waits.  Concurrent with everything but destroy.
+ */
+int lfv_sim_remove(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf);
+
+/* Whether sbdf holds a device, and how many the bridge holds.  Any time. */
+bool lfv_sim_present(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf);
+unsigned int lfv_sim_nr_devices(struct lfv_sim_bridge *b);
+
+/*
+ * Size of a device's BAR (0..5) or ROM (bar = 6) as built, 0 when not
+ * implemented or no such device.  For tests and tools; any time.
+ */
+uint64_t lfv_sim_bar_size(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
+                          unsigned int bar);
+
+/* ---- Devices from lspci output ---- */
+
+/*
+ * Add the device described by one `lspci -vv` block with a hex dump
+ * (-x: 64 bytes, -xxx: 256, -xxxx: 4096).  Leading '#' lines are skipped;
+ * the block starts at its header line ("01:00.0 ..." or "0000:01:00.0 ...")
+ * and ends with the dump.  The dump is the configuration space, byte for
+ * byte.  The "Region N:" and "Expansion ROM" lines before the first
+ * capability give BAR sizes; their I/O-or-memory kind, 32/64-bit and
+ * prefetchable must agree with the dump's BAR, else -EINVAL.  A region
+ * without "[size=]" gets the smallest size that holds the MSI-X table and
+ * PBA it contains, at least 4 KiB (memory, ROM) or 4 (I/O).
+ * sbdf: where to place it, or LFV_SIM_SBDF_AUTO for the header's address;
+ * *placed (if not NULL) receives the SBDF used.
+ * 0; -EINVAL (no header, malformed line, truncated or missing dump, bad
+ * size, contradiction); -EEXIST; -ENOMEM.  Bridge unchanged on error.
+ * Concurrency as lfv_sim_add().  The _file variant reads a file first
+ * (-ENOENT etc. from the file system).
+ */
+int lfv_sim_add_lspci(struct lfv_sim_bridge *b, const char *text,
+                      size_t len, lfv_sbdf_t sbdf, lfv_sbdf_t *placed);
+int lfv_sim_add_lspci_file(struct lfv_sim_bridge *b, const char *path,
+                           lfv_sbdf_t sbdf, lfv_sbdf_t *placed);
+
+/* ---- Devices from sysfs ---- */
+
+/*
+ * Add the device of a /sys/bus/pci/devices/<sbdf>-style directory: `config`
+ * (binary, 64 to 4096 bytes; bytes past its end read 0 up to the device's
+ * configuration space size) and `resource` (lines "0xstart 0xend 0xflags":
+ * BARs 0-5, then optionally the ROM; further lines, e.g. bridge windows,
+ * are ignored).  A resource's size is end - start + 1; its flags
+ * (IORESOURCE_IO/MEM/MEM_64/PREFETCH) must agree with the BAR in `config`.
+ * The directory may be a real device's (it is only read).  sbdf or
+ * LFV_SIM_SBDF_AUTO for the directory's name ("0000:01:00.0").
+ * 0; -ENOENT (missing file); -EINVAL (config shorter than 64 or longer than
+ * 4096 bytes, malformed or contradicting resource line, unparsable name);
+ * -EEXIST; -ENOMEM.  Bridge unchanged on error.  Concurrency as
+ * lfv_sim_add().
+ */
+int lfv_sim_add_sysfs(struct lfv_sim_bridge *b, const char *dir,
+                      lfv_sbdf_t sbdf, lfv_sbdf_t *placed);
+
+/*
+ * Write the device at sbdf as such a directory (created if missing):
+ * `config` with its whole configuration space as it reads now (256 or 4096
+ * bytes) and `resource` with 13 lines (17 for a type 1 header) in Linux's
+ * format; BAR and ROM lines carry their current addresses, the others
+ * (SR-IOV, bridge windows) are empty.  0, -ENOENT (no device) or a negative
+ * errno from the file system.  Concurrent with everything but destroy;
+ * writes racing with it may or may not be seen.
+ */
+int lfv_sim_save_sysfs(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
+                       const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFVPCI_SIMHW_H */

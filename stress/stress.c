@@ -25,8 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <lfvpci/domain.h>
 #include <lfvpci/rcu.h>
+#include <lfvpci/simhw.h>
 #include <lfvpci/vpci.h>
 
 #define MAX_DEVICES 64
@@ -45,6 +48,7 @@ struct options {
     unsigned int readers, writers, devices, guests, seconds;
     uint64_t seed;
     unsigned int mix_unplug, mix_move, mix_regs; /* writer operation weights */
+    const char *lspci_dir; /* devices from real dumps on the simulated bridge */
 };
 
 static struct options opt = {
@@ -75,18 +79,64 @@ static lfv_sbdf_t dev_sbdf(unsigned int i)
     return LFV_SBDF(i / 128, 1 + (i % 128) / 32, i % 32, 0);
 }
 
-/* ---- hardware: every function reads a pattern naming it ---- */
+/*
+ * ---- hardware ----
+ * Either the simulated bridge with real devices loaded from lspci dumps
+ * (--lspci), physically unplugged and re-plugged with the engine's device,
+ * or a pattern that names each function and dword.
+ */
+static struct lfv_sim_bridge *bridge;
+static char *dump_text[MAX_DEVICES];
+static size_t dump_len[MAX_DEVICES];
+static pthread_mutex_t plug_lock[MAX_DEVICES];
+/* Odd while a device is being unplugged and re-plugged (a seqcount): a
+ * reader comparing with the hardware re-reads it only if this is stable. */
+static unsigned int plug_gen[MAX_DEVICES];
 
-static uint32_t hw_value(lfv_sbdf_t sbdf, unsigned int dword)
+static int dev_index(lfv_sbdf_t sbdf)
+{
+    unsigned int seg = LFV_SBDF_SEG(sbdf), bus = LFV_SBDF_BUS(sbdf);
+    unsigned int i = seg * 128 + (bus - 1) * 32 + LFV_SBDF_DEV(sbdf);
+
+    if (bus < 1 || bus > 4 || LFV_SBDF_FN(sbdf) || i >= MAX_DEVICES)
+        return -1;
+    return (int)i;
+}
+
+static unsigned int plug_begin(lfv_sbdf_t sbdf)
+{
+    int i = dev_index(sbdf);
+
+    return i < 0 ? 0 : __atomic_load_n(&plug_gen[i], __ATOMIC_ACQUIRE);
+}
+
+/* Was the hardware the same, and present, all along since plug_begin? */
+static bool plug_stable(lfv_sbdf_t sbdf, unsigned int g)
+{
+    int i = dev_index(sbdf);
+
+    return i < 0 || (!(g & 1) &&
+                     __atomic_load_n(&plug_gen[i], __ATOMIC_ACQUIRE) == g);
+}
+
+static uint32_t pattern_value(lfv_sbdf_t sbdf, unsigned int dword)
 {
     return 0x48000000u | ((sbdf & 0xffff) << 8) | (dword & 0xff);
+}
+
+/* What the hardware holds now at a dword of a function. */
+static uint32_t hw_value(lfv_sbdf_t sbdf, unsigned int dword)
+{
+    if (bridge)
+        return lfv_sim_cfg_read(bridge, sbdf, 4 * dword, 4);
+    return pattern_value(sbdf, dword);
 }
 
 static uint32_t hw_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
                         unsigned int size)
 {
     (void)hw;
-    return (hw_value(sbdf, reg >> 2) >> (8 * (reg & 3))) &
+    return (pattern_value(sbdf, reg >> 2) >> (8 * (reg & 3))) &
            (size == 4 ? ~0u : (1u << (8 * size)) - 1);
 }
 
@@ -217,11 +267,11 @@ static const struct lfv_vpci_hook stress_hook = {
  * leak; anything else is torn.
  */
 static void check_id(unsigned int domid, bool hwdom, lfv_sbdf_t sbdf,
-                     unsigned int reg, uint32_t v)
+                     unsigned int reg, uint32_t v, unsigned int g)
 {
-    if (!hwdom && v == 0xffffffffu)
+    if (v == 0xffffffffu && (!hwdom || bridge)) /* gap, or unplugged */
         return;
-    if (hwdom && v == hw_value(sbdf, reg >> 2))
+    if (hwdom && (v == hw_value(sbdf, reg >> 2) || !plug_stable(sbdf, g)))
         return;
     if ((v & 0xff0000ffu) == 0xa500003cu) {
         if (((v >> 16) & 0xff) != (domid & 0xff))
@@ -240,26 +290,38 @@ static void reader_step(uint64_t *rng)
     lfv_sbdf_t sbdf;
     uint32_t v;
     uint64_t q;
+    unsigned int g;
 
     if (hwdom)
         sbdf = dev_sbdf(xorshift(rng) % (opt.devices + 2)); /* some absent */
     else
         sbdf = LFV_SBDF(0, 0, xorshift(rng) % LFV_VBUS_SLOTS, 0);
+    g = plug_begin(sbdf);
 
     switch (r) {
     case 0 ... 5:
         v = lfv_conf_read(d, sbdf, REG_ID, 4);
-        check_id(domid, hwdom, sbdf, REG_ID, v);
+        check_id(domid, hwdom, sbdf, REG_ID, v, g);
         break;
     case 6 ... 7: { /* partial reads: a register's bytes, or a gap's */
         uint32_t lo = lfv_conf_read(d, sbdf, REG_ID, 2);
         uint32_t b2 = lfv_conf_read(d, sbdf, REG_ID + 2, 1);
-        uint32_t hw = hw_value(sbdf, REG_ID >> 2);
 
-        if ((lo & 0xff) != 0x3c && lo != (hwdom ? (hw & 0xffff) : 0xffff))
+        if (hwdom) {
+            uint32_t hw = hw_value(sbdf, REG_ID >> 2);
+
+            if (!plug_stable(sbdf, g))
+                break;
+            if ((lo & 0xff) != 0x3c && lo != (hw & 0xffff))
+                COUNT(torn);
+            if (b2 != 0 && b2 != ((hw >> 16) & 0xff))
+                COUNT(torn);
+            break;
+        }
+        if ((lo & 0xff) != 0x3c && lo != 0xffff)
             COUNT(torn);
-        if (b2 != (hwdom ? ((hw >> 16) & 0xff) : 0xff) && b2 != (domid & 0xff)) {
-            if ((b2 & 0xff) < 0x10) /* another domain's id */
+        if (b2 != 0xff && b2 != (domid & 0xff)) {
+            if (b2 <= MAX_GUESTS) /* another domain's id */
                 COUNT(leak);
             else
                 COUNT(torn);
@@ -272,18 +334,19 @@ static void reader_step(uint64_t *rng)
             COUNT(torn);
             break;
         }
-        check_id(domid, hwdom, sbdf, REG_ID, (uint32_t)q);
+        check_id(domid, hwdom, sbdf, REG_ID, (uint32_t)q, g);
         break;
     case 10 ... 11:
         v = lfv_conf_read(d, sbdf, REG_DYN, 4);
-        check_id(domid, hwdom, sbdf, REG_DYN, v);
+        check_id(domid, hwdom, sbdf, REG_DYN, v, g);
         break;
     case 12: { /* volatile registers: their value, a gap or hardware */
         unsigned int reg = REG_VOL + 4 * (xorshift(rng) % NR_VOL);
 
         v = lfv_conf_read(d, sbdf, reg, 4);
         if (v != vol_value(reg) && v != 0xffffffffu &&
-            !(hwdom && v == hw_value(sbdf, reg >> 2)))
+            !(hwdom && (v == hw_value(sbdf, reg >> 2) ||
+                        !plug_stable(sbdf, g))))
             COUNT(torn);
         break;
     }
@@ -296,7 +359,8 @@ static void reader_step(uint64_t *rng)
         unsigned int size = sizes[xorshift(rng) % 3];
         unsigned int reg = (xorshift(rng) % 256) & ~(size - 1);
 
-        if (xorshift(rng) % 4 == 0) {
+        /* writes that reach hardware keep off the dwords checked above */
+        if (xorshift(rng) % 4 == 0 && (reg < REG_ID || reg >= 0xc0)) {
             lfv_conf_write(d, sbdf, reg, size, 0);
             COUNT(writes);
         } else {
@@ -357,12 +421,22 @@ static void writer_step(uint64_t *rng)
     int rc;
 
     if (pick < opt.mix_unplug) {
+        pthread_mutex_lock(&plug_lock[dev]);
+        __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
         rc = lfv_pdev_remove(sys, sbdf);
         if (rc == 0)
             COUNT(unplugs);
+        if (bridge) { /* the hardware goes too, and comes back */
+            if (lfv_sim_remove(bridge, sbdf) ||
+                lfv_sim_add_lspci(bridge, dump_text[dev], dump_len[dev], sbdf,
+                                  NULL))
+                COUNT(torn);
+        }
         rc = lfv_pdev_add(sys, sbdf);
         if (rc && rc != -EEXIST)
             COUNT(torn);
+        __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
+        pthread_mutex_unlock(&plug_lock[dev]);
     } else if (pick < opt.mix_unplug + opt.mix_move) {
         unsigned int to = xorshift(rng) % (opt.guests + 2);
 
@@ -411,7 +485,9 @@ static void usage(FILE *f, const char *argv0)
             "  -m, --mix U,M,R     writer weights: unplug/replug, move,\n"
             "                      register add/remove [%u,%u,%u]\n"
             "      --rcu NAME      RCU backend: memb, qsbr or ckepoch\n"
-            "                      (runs lfvpci-stress-NAME) [%s]\n",
+            "                      (runs lfvpci-stress-NAME) [%s]\n"
+            "      --lspci DIR     devices from the lspci dumps in DIR on the\n"
+            "                      simulated bridge (else a pattern device)\n",
             argv0, opt.readers, opt.writers, MAX_DEVICES, opt.devices,
             MAX_GUESTS, opt.guests, opt.seconds, opt.seed, opt.mix_unplug,
             opt.mix_move, opt.mix_regs, lfv_rcu_backend());
@@ -453,6 +529,7 @@ static int parse(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "mix", required_argument, NULL, 'm' },
         { "rcu", required_argument, NULL, 'R' },
+        { "lspci", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -476,6 +553,7 @@ static int parse(int argc, char **argv)
             }
             break;
         case 'R': backend = optarg; break;
+        case 'L': opt.lspci_dir = optarg; break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); return -1;
         }
@@ -498,10 +576,80 @@ static int parse(int argc, char **argv)
     return 0;
 }
 
+static int read_file(const char *path, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "r");
+    long n;
+
+    if (!f)
+        return -errno;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    *text = malloc(n + 1);
+    if (!*text || fread(*text, 1, n, f) != (size_t)n) {
+        fclose(f);
+        return -EIO;
+    }
+    (*text)[n] = 0;
+    *len = n;
+    fclose(f);
+    return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Load up to opt.devices dumps (sorted by name) at dev_sbdf(i). */
+static int load_lspci(void)
+{
+    DIR *dir = opendir(opt.lspci_dir);
+    char *names[MAX_DEVICES];
+    unsigned int n = 0;
+    struct dirent *e;
+    int rc = 0;
+
+    if (!dir)
+        return -errno;
+    while ((e = readdir(dir)) && n < MAX_DEVICES)
+        if (strstr(e->d_name, ".txt"))
+            names[n++] = strdup(e->d_name);
+    closedir(dir);
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    if (n < opt.devices)
+        opt.devices = n;
+    rc = n ? lfv_sim_bridge_create(&bridge) : -ENOENT;
+    for (unsigned int i = 0; i < n; i++) {
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/%s", opt.lspci_dir, names[i]);
+        if (!rc && i < opt.devices)
+            rc = read_file(path, &dump_text[i], &dump_len[i]);
+        if (!rc && i < opt.devices)
+            rc = lfv_sim_add_lspci(bridge, dump_text[i], dump_len[i],
+                                   dev_sbdf(i), NULL);
+        free(names[i]);
+    }
+    return rc;
+}
+
 static int setup(void)
 {
-    const struct lfv_system_params p = { .hw_ops = &hw_ops };
-    int rc = lfv_system_create(&p, &sys);
+    struct lfv_system_params p = { .hw_ops = &hw_ops };
+    int rc = 0;
+
+    for (unsigned int i = 0; i < MAX_DEVICES; i++)
+        pthread_mutex_init(&plug_lock[i], NULL);
+    if (opt.lspci_dir) {
+        rc = load_lspci();
+        if (rc)
+            return rc;
+        p.hw_ops = lfv_sim_hw_ops();
+        p.hw = bridge;
+    }
+    rc = lfv_system_create(&p, &sys);
 
     if (!rc)
         rc = lfv_system_add_hook(sys, &stress_hook);
@@ -544,13 +692,17 @@ int main(int argc, char **argv)
     secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
     lfv_system_destroy(sys); /* ends with an RCU barrier */
+    lfv_sim_bridge_destroy(bridge);
+    for (unsigned int i = 0; i < MAX_DEVICES; i++)
+        free(dump_text[i]);
     lfv_rcu_unregister_thread();
 
     failures = stats.torn + stats.stale + stats.leak +
                (__atomic_load_n(&live_data, __ATOMIC_RELAXED) != 0);
-    printf("lfvpci-stress: backend %s, %u readers, %u writers, %u devices, "
-           "%u guests, %.1f s, seed %" PRIu64 "\n",
+    printf("lfvpci-stress: backend %s, %u readers, %u writers, %u devices "
+           "(%s), %u guests, %.1f s, seed %" PRIu64 "\n",
            lfv_rcu_backend(), opt.readers, opt.writers, opt.devices,
+           bridge ? "lspci dumps on the simulated bridge" : "pattern",
            opt.guests, secs, opt.seed);
     printf("  accesses      %12lu  (%.0f/s)\n", stats.reads,
            stats.reads / secs);

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,17 +149,27 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   };
   std::map<std::string, Row> rows;  // full benchmark name -> figures
 
+  // With --benchmark_repetitions, the summary uses each benchmark's median;
+  // otherwise its single run.
   void ReportRuns(const std::vector<Run> &runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run &r : runs) {
-      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
+      if (r.error_occurred) continue;
+      bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (r.run_type != Run::RT_Iteration && !median) continue;
+      std::string key = r.run_name.str();
+      if (!median && medians.count(key)) continue;
       Row row;
       auto it = r.counters.find("items_per_second");
       row.ops_per_s = it != r.counters.end() ? double(it->second) : 0;
       row.ns_per_op = row.ops_per_s > 0 ? 1e9 / row.ops_per_s : 0;
-      rows[r.benchmark_name()] = row;
+      rows[key] = row;
+      if (median) medians.insert(key);
     }
   }
+
+ private:
+  std::set<std::string> medians;
 };
 
 // "read_hot/lfvpci/early/real_time/threads:2" -> (case, impl, threads)

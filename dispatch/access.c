@@ -70,6 +70,8 @@ gap_read(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
 
     if (gap != LFV_GAP_HW || !dev->hw_ops || !dev->hw_ops->read)
         return data;
+    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
+        return dev->hw_ops->read(dev->hw, dev->sbdf, reg, size);
     while (off < size) {
         unsigned int n = hw_chunk(reg + off, size - off);
 
@@ -103,62 +105,74 @@ static inline uint32_t reg_read(const struct lfv_vdev *dev,
     return r->read(dev->ctx, r->offset, r->data) & r->read_keep;
 }
 
-/* An access over several registers and/or gaps, from regs[i] on. */
-static __attribute__((noinline)) uint32_t read_span(const struct lfv_vdev *dev,
-                          const struct lfv_regtab *tab, unsigned int i,
-                          unsigned int reg, unsigned int size,
-                          enum lfv_gap_policy gap)
+/* The low n bytes of val, placed at byte `at` of an access starting at reg. */
+static inline uint32_t place(uint32_t val, unsigned int n, unsigned int at,
+                             unsigned int reg)
 {
-    unsigned int end = reg + size, off = 0;
-    uint32_t data = ~(uint32_t)0;
+    return (val & size_mask(n)) << (8 * (at - reg));
+}
 
-    for (; i < tab->nregs && off < size; i++) {
-        const struct lfv_reg *r = &tab->regs[i];
-        unsigned int at = reg + off, r_end = r->offset + r->size, n;
-        uint32_t val;
+/*
+ * An access over several registers and/or gaps, from regs[i] on: each
+ * register's bytes from its handler, each gap (heading, between, trailing)
+ * from one gap access, in address order as Xen does.
+ */
+static __attribute__((noinline)) uint32_t
+read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
+          unsigned int i, unsigned int reg, unsigned int size,
+          enum lfv_gap_policy gap)
+{
+    const struct lfv_reg *r = &tab->regs[i], *last = &tab->regs[tab->nregs];
+    unsigned int end = reg + size, at = reg;
+    uint32_t data = 0;
 
-        if (r->offset >= end)
-            break;
+    for (; r < last && r->offset < end; r++) {
+        unsigned int r_end = r->offset + r->size, n;
+
         if (r_end <= at)
             continue;
         if (at < r->offset) {
             n = r->offset - at;
-            data = merge(data, gap_read(dev, at, n, gap), n, off);
-            off += n;
-            at += n;
+            data |= place(gap_read(dev, at, n, gap), n, at, reg);
+            at = r->offset;
         }
-        val = reg_read(dev, r) >> (8 * (at - r->offset));
         n = (end < r_end ? end : r_end) - at;
-        data = merge(data, val, n, off);
-        off += n;
+        data |= place(reg_read(dev, r) >> (8 * (at - r->offset)), n, at, reg);
+        at += n;
     }
-    if (off < size)
-        data = merge(data, gap_read(dev, reg + off, size - off, gap),
-                     size - off, off);
+    if (at < end)
+        data |= place(gap_read(dev, at, end - at, gap), end - at, at, reg);
     return data;
 }
 
-/* Everything but an aligned dword that is exactly one register. */
+/*
+ * Everything but an aligned dword that is exactly one register, starting
+ * from regs[i], the first register that may overlap.  (reg >> 2) < ndw
+ * already bounds reg; the size is checked here, off the fast path.
+ */
 static __attribute__((noinline)) uint32_t
-read_slow(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
-          unsigned int reg, unsigned int size, enum lfv_gap_policy gap)
+read_regs(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
+          unsigned int i, unsigned int reg, unsigned int size,
+          enum lfv_gap_policy gap)
 {
-    uint32_t data;
+    const struct lfv_reg *r = &tab->regs[i];
 
     if (unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
-    if ((reg >> 2) < tab->ndw) {
-        unsigned int i = tab->first[reg >> 2] & LFV_DW_INDEX;
-        const struct lfv_reg *r = &tab->regs[i];
+    if (r->offset <= reg && reg + size <= r->offset + r->size)
+        return (reg_read(dev, r) >> (8 * (reg - r->offset))) &
+               size_mask(size);
+    return read_span(dev, tab, i, reg, size, gap) & size_mask(size);
+}
 
-        if (r->offset <= reg && reg + size <= r->offset + r->size)
-            data = reg_read(dev, r) >> (8 * (reg - r->offset));
-        else
-            data = read_span(dev, tab, i, reg, size, gap);
-    } else {
-        data = gap_read(dev, reg, size, gap);
-    }
-    return data & size_mask(size);
+/* An access beyond the last register: all gap. */
+static __attribute__((noinline)) uint32_t
+read_beyond(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
+            enum lfv_gap_policy gap)
+{
+    if (unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    return gap_read(dev, reg, size, gap) & size_mask(size);
 }
 
 uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
@@ -176,13 +190,13 @@ uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
     if (likely((reg >> 2) < tab->ndw)) {
         unsigned int e = tab->first[reg >> 2];
 
-        if (likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3))) {
+        if (likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
             data = reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
-            lfv_rcu_fast_unlock();
-            return data;
-        }
+        else
+            data = read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
+    } else {
+        data = read_beyond(dev, reg, size, gap);
     }
-    data = read_slow(dev, tab, reg, size, gap);
     lfv_rcu_fast_unlock();
     return data;
 }

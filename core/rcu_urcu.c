@@ -3,12 +3,14 @@
  * RCU layer on liburcu: the memb (default) and qsbr flavours.  The flavour's
  * symbols are chosen below; the rest of the file is shared.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rcu_fast.h"
 
 #if defined(LFV_RCU_BACKEND_MEMB)
 #define FLAVOUR "memb"
+#define fl_reader urcu_memb_reader
 #define fl_register_thread urcu_memb_register_thread
 #define fl_unregister_thread urcu_memb_unregister_thread
 #define fl_call_rcu urcu_memb_call_rcu
@@ -18,6 +20,7 @@
 #define fl_thread_online() do { } while (0)
 #elif defined(LFV_RCU_BACKEND_QSBR)
 #define FLAVOUR "qsbr"
+#define fl_reader urcu_qsbr_reader
 #define fl_register_thread urcu_qsbr_register_thread
 #define fl_unregister_thread urcu_qsbr_unregister_thread
 #define fl_call_rcu urcu_qsbr_call_rcu
@@ -43,6 +46,13 @@ _Static_assert(sizeof(struct urcu_deferred) <= sizeof(struct lfv_rcu_head),
                "lfv_rcu_head too small for liburcu");
 
 static __thread unsigned int registrations;
+/*
+ * Whether this copy of the layer registered the thread with liburcu.
+ * Several copies of lfvpci (a library and a plugin, or benchmark modules)
+ * may share one liburcu in a process; only the first registers, and only
+ * it unregisters.
+ */
+static __thread bool registered_here;
 
 const char *lfv_rcu_backend(void)
 {
@@ -51,13 +61,16 @@ const char *lfv_rcu_backend(void)
 
 void lfv_rcu_register_thread(void)
 {
-    if (registrations++ == 0)
-        fl_register_thread();
+    if (registrations++ == 0) {
+        registered_here = !URCU_TLS(fl_reader).registered;
+        if (registered_here)
+            fl_register_thread();
+    }
 }
 
 void lfv_rcu_unregister_thread(void)
 {
-    if (registrations && --registrations == 0)
+    if (registrations && --registrations == 0 && registered_here)
         fl_unregister_thread();
 }
 

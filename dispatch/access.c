@@ -10,26 +10,19 @@
  * registers that overlap, exactly as Xen's vpci_read does over its list.
  * No lock is taken and nothing shared is written.
  *
- * Above that, the per-domain entry points (end of file) find the device:
- * the hardware domain by physical SBDF in the system's radix tree, a guest
- * by virtual slot; both O(1) under the same read-side section.
+ * Above it, domain_access.c finds the device for a domain's access (the
+ * hardware domain by physical SBDF, a guest by virtual slot, both O(1)).
  */
 #include <errno.h>
 
 #include <lfvpci/access.h>
-#include <lfvpci/domain.h>
 
+#include "../core/compiler.h"
 #include "../core/rcu_fast.h"
+#include "access_internal.h"
 #include "regtab.h"
-#include "vpci_state.h"
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
-static inline uint32_t size_mask(unsigned int size)
-{
-    return 0xffffffffu >> (32 - 8 * size);
-}
 
 /* Copy the low `size` bytes of `val` into `data` at byte `offset`. */
 static inline uint32_t merge(uint32_t data, uint32_t val, unsigned int size,
@@ -40,12 +33,6 @@ static inline uint32_t merge(uint32_t data, uint32_t val, unsigned int size,
     return (data & ~mask) | ((val << (8 * offset)) & mask);
 }
 
-static inline bool access_valid(unsigned int reg, unsigned int size)
-{
-    /* size is 1, 2 or 4 (bits 1, 2 and 4 of 0x16); no overflow below */
-    return size <= 4 && ((0x16u >> size) & 1) &&
-           reg <= LFV_CFG_SPACE_SIZE - size;
-}
 
 /* Largest naturally aligned hardware access starting at reg within size. */
 static inline unsigned int hw_chunk(unsigned int reg, unsigned int size)
@@ -57,46 +44,59 @@ static inline unsigned int hw_chunk(unsigned int reg, unsigned int size)
     return 1;
 }
 
-/*
- * The slow paths are kept out of line so that the fast path of
- * lfv_vdev_read() needs no callee-saved registers.
- */
-static __attribute__((noinline)) uint32_t
-gap_read(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
-         enum lfv_gap_policy gap)
+uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
+                     unsigned int reg, unsigned int size)
 {
     uint32_t data = ~(uint32_t)0;
     unsigned int off = 0;
 
-    if (gap != LFV_GAP_HW || !dev->hw_ops || !dev->hw_ops->read)
+    if (!ops || !ops->read)
         return data;
     if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
-        return dev->hw_ops->read(dev->hw, dev->sbdf, reg, size);
+        return ops->read(hw, sbdf, reg, size);
     while (off < size) {
         unsigned int n = hw_chunk(reg + off, size - off);
 
-        data = merge(data, dev->hw_ops->read(dev->hw, dev->sbdf, reg + off, n),
-                     n, off);
+        data = merge(data, ops->read(hw, sbdf, reg + off, n), n, off);
         off += n;
     }
     return data;
+}
+
+void lfv_hw_write(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
+                  unsigned int reg, unsigned int size, uint32_t data)
+{
+    unsigned int off = 0;
+
+    if (!ops || !ops->write)
+        return;
+    while (off < size) {
+        unsigned int n = hw_chunk(reg + off, size - off);
+
+        ops->write(hw, sbdf, reg + off, n, (data >> (8 * off)) & size_mask(n));
+        off += n;
+    }
+}
+
+/*
+ * The slow paths are kept out of line so that the fast path of
+ * lfv_vdev_read() needs no callee-saved registers.
+ */
+static lfv_noinline uint32_t
+gap_read(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
+         enum lfv_gap_policy gap)
+{
+    if (gap != LFV_GAP_HW)
+        return ~(uint32_t)0;
+    return lfv_hw_read(dev->hw_ops, dev->hw, dev->sbdf, reg, size);
 }
 
 static void gap_write(const struct lfv_vdev *dev, unsigned int reg,
                       unsigned int size, uint32_t data,
                       enum lfv_gap_policy gap)
 {
-    unsigned int off = 0;
-
-    if (gap != LFV_GAP_HW || !dev->hw_ops || !dev->hw_ops->write)
-        return;
-    while (off < size) {
-        unsigned int n = hw_chunk(reg + off, size - off);
-
-        dev->hw_ops->write(dev->hw, dev->sbdf, reg + off, n,
-                           (data >> (8 * off)) & size_mask(n));
-        off += n;
-    }
+    if (gap == LFV_GAP_HW)
+        lfv_hw_write(dev->hw_ops, dev->hw, dev->sbdf, reg, size, data);
 }
 
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
@@ -117,7 +117,7 @@ static inline uint32_t place(uint32_t val, unsigned int n, unsigned int at,
  * register's bytes from its handler, each gap (heading, between, trailing)
  * from one gap access, in address order as Xen does.
  */
-static __attribute__((noinline)) uint32_t
+static lfv_noinline uint32_t
 read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
           unsigned int i, unsigned int reg, unsigned int size,
           enum lfv_gap_policy gap)
@@ -150,14 +150,14 @@ read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
  * from regs[i], the first register that may overlap.  (reg >> 2) < ndw
  * already bounds reg; the size is checked here, off the fast path.
  */
-static __attribute__((noinline)) uint32_t
+static lfv_noinline uint32_t
 read_regs(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
           unsigned int i, unsigned int reg, unsigned int size,
           enum lfv_gap_policy gap)
 {
     const struct lfv_reg *r = &tab->regs[i];
 
-    if (unlikely(!access_valid(reg, size)))
+    if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
     if (r->offset <= reg && reg + size <= r->offset + r->size)
         return (reg_read(dev, r) >> (8 * (reg - r->offset))) &
@@ -166,11 +166,11 @@ read_regs(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
 }
 
 /* An access beyond the last register: all gap. */
-static __attribute__((noinline)) uint32_t
+static lfv_noinline uint32_t
 read_beyond(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
             enum lfv_gap_policy gap)
 {
-    if (unlikely(!access_valid(reg, size)))
+    if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
     return gap_read(dev, reg, size, gap) & size_mask(size);
 }
@@ -187,10 +187,10 @@ uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
      * The hot case first: an aligned 4-byte read of a dword that is exactly
      * one register.  ndw <= 1024 bounds reg, so no other check is needed.
      */
-    if (likely((reg >> 2) < tab->ndw)) {
+    if (lfv_likely((reg >> 2) < tab->ndw)) {
         unsigned int e = tab->first[reg >> 2];
 
-        if (likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
+        if (lfv_likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
             data = reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
         else
             data = read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
@@ -226,7 +226,7 @@ void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     const struct lfv_regtab *tab;
     unsigned int end = reg + size, off = 0, i;
 
-    if (unlikely(!access_valid(reg, size)) || dev->read_only)
+    if (lfv_unlikely(!access_valid(reg, size)) || dev->read_only)
         return;
 
     /*
@@ -288,126 +288,6 @@ int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,
         lfv_vdev_write(dev, reg + 4, 4, (uint32_t)(val >> 32), gap);
     } else {
         lfv_vdev_write(dev, reg, len, (uint32_t)val, gap);
-    }
-    return 0;
-}
-
-/*
- * The vPCI state that answers domain d's access to sbdf, or NULL.  A guest
- * addresses 0000:00:SS.0 only; the hardware domain reaches the devices it
- * owns by physical SBDF.  Inside a read-side section.
- */
-static inline const struct lfv_vpci *vpci_find(const struct lfv_domain *d,
-                                               lfv_sbdf_t sbdf)
-{
-    const struct lfv_pdev *pdev;
-    const struct lfv_vpci *v;
-
-    if (!d->hwdom)
-        return (sbdf & ~(lfv_sbdf_t)0xf8) ? NULL
-                                          : lfv_rcu_dereference(
-                                                d->slots[LFV_SBDF_DEV(sbdf)]);
-    pdev = lfv_pdev_lookup(d->sys, sbdf);
-    if (!pdev)
-        return NULL;
-    v = lfv_rcu_dereference(pdev->vpci);
-    return v && v->domain == d ? v : NULL;
-}
-
-/* Hardware domain, no vPCI state: the access goes to the hardware. */
-static uint32_t hw_passthrough_read(const struct lfv_system *sys,
-                                    lfv_sbdf_t sbdf, unsigned int reg,
-                                    unsigned int size)
-{
-    const struct lfv_vdev raw = { .hw_ops = sys->hw_ops, .hw = sys->hw,
-                                  .sbdf = sbdf };
-
-    return gap_read(&raw, reg, size, LFV_GAP_HW) & size_mask(size);
-}
-
-uint32_t lfv_conf_read(struct lfv_domain *d, lfv_sbdf_t sbdf,
-                       unsigned int reg, unsigned int size)
-{
-    const struct lfv_vpci *v;
-    uint32_t data;
-
-    if (unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
-    lfv_rcu_fast_lock();
-    v = vpci_find(d, sbdf);
-    if (likely(v))
-        data = lfv_vdev_read(v->vdev, reg, size,
-                             d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
-    else if (d->hwdom)
-        data = hw_passthrough_read(d->sys, sbdf, reg, size);
-    else
-        data = size_mask(size);
-    lfv_rcu_fast_unlock();
-    return data;
-}
-
-void lfv_conf_write(struct lfv_domain *d, lfv_sbdf_t sbdf, unsigned int reg,
-                    unsigned int size, uint32_t val)
-{
-    const struct lfv_vpci *v;
-
-    if (unlikely(!access_valid(reg, size)))
-        return;
-    lfv_rcu_fast_lock();
-    v = vpci_find(d, sbdf);
-    if (v) {
-        lfv_vdev_write(v->vdev, reg, size, val,
-                       d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
-    } else if (d->hwdom) {
-        const struct lfv_vdev raw = { .hw_ops = d->sys->hw_ops,
-                                      .hw = d->sys->hw, .sbdf = sbdf };
-
-        gap_write(&raw, reg, size, val, LFV_GAP_HW);
-    }
-    lfv_rcu_fast_unlock();
-}
-
-/* ECAM offset -> (segment 0) SBDF and register. */
-static inline bool ecam_decode(uint64_t offset, unsigned int len,
-                               lfv_sbdf_t *sbdf, unsigned int *reg)
-{
-    if (offset >= LFV_ECAM_WINDOW_SIZE ||
-        !lfv_ecam_access_valid(offset & 0xfff, len))
-        return false;
-    *sbdf = (lfv_sbdf_t)(offset >> 12);
-    *reg = offset & 0xfff;
-    return true;
-}
-
-int lfv_ecam_read(struct lfv_domain *d, uint64_t offset, unsigned int len,
-                  uint64_t *val)
-{
-    lfv_sbdf_t sbdf;
-    unsigned int reg;
-
-    if (!d || !val || !ecam_decode(offset, len, &sbdf, &reg))
-        return -EINVAL;
-    if (len == 8)
-        *val = lfv_conf_read(d, sbdf, reg, 4) |
-               (uint64_t)lfv_conf_read(d, sbdf, reg + 4, 4) << 32;
-    else
-        *val = lfv_conf_read(d, sbdf, reg, len);
-    return 0;
-}
-
-int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
-                   uint64_t val)
-{
-    lfv_sbdf_t sbdf;
-    unsigned int reg;
-
-    if (!d || !ecam_decode(offset, len, &sbdf, &reg))
-        return -EINVAL;
-    if (len == 8) {
-        lfv_conf_write(d, sbdf, reg, 4, (uint32_t)val);
-        lfv_conf_write(d, sbdf, reg + 4, 4, (uint32_t)(val >> 32));
-    } else {
-        lfv_conf_write(d, sbdf, reg, len, (uint32_t)val);
     }
     return 0;
 }

@@ -199,12 +199,10 @@ static int desc_valid(const struct lfv_reg_desc *d)
         return 0;
     if (!d->read && !d->write)
         return 0;
-    /* Pairwise disjoint: the sum of popcounts equals the popcount of all. */
-    if (__builtin_popcount(d->ro_mask) + __builtin_popcount(d->rw1c_mask) +
-            __builtin_popcount(d->rsvdp_mask) +
-            __builtin_popcount(d->rsvdz_mask) !=
-        __builtin_popcount(all))
-        return 0;
+    if ((d->ro_mask & (d->rw1c_mask | d->rsvdp_mask | d->rsvdz_mask)) ||
+        (d->rw1c_mask & (d->rsvdp_mask | d->rsvdz_mask)) ||
+        (d->rsvdp_mask & d->rsvdz_mask))
+        return 0; /* the masks must be pairwise disjoint */
     return d->size == 4 || !(all >> (8 * d->size));
 }
 

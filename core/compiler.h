@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Compiler hints under lfvpci's own names, so that a host with macros of
+ * its own (Xen's likely(), noinline) can include the engine unchanged.
+ */
+#ifndef LFV_CORE_COMPILER_H
+#define LFV_CORE_COMPILER_H
+
+#define lfv_likely(x) __builtin_expect(!!(x), 1)
+#define lfv_unlikely(x) __builtin_expect(!!(x), 0)
+#define lfv_noinline __attribute__((__noinline__))
+
+#endif /* LFV_CORE_COMPILER_H */

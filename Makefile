@@ -53,3 +53,9 @@ perf: build
 
 clean:
 	rm -rf $(BUILD)
+
+# The Xen 4.17.5 series (integration/xen): import patch up to date, applies,
+# hypervisor builds for x86_64 and arm64 (with vPCI), tools/tests/vpci passes.
+.PHONY: xen-check
+xen-check:
+	integration/xen/xen-check.sh

@@ -40,8 +40,20 @@ extern __thread ck_epoch_record_t *lfv_ck_record;
         ck_epoch_end(lfv_ck_record, NULL);                                  \
     } while (0)
 
+#elif defined(LFV_RCU_BACKEND_HOST)
+/*
+ * An embedding host (a hypervisor) maps the read side onto its own RCU: its
+ * platform header (LFV_PLATFORM_HEADER, see platform.h) defines
+ * lfv_rcu_fast_lock() and lfv_rcu_fast_unlock(), and the host provides the
+ * out-of-line functions of <lfvpci/rcu.h>.
+ */
+#include "platform.h"
+#if !defined(lfv_rcu_fast_lock) || !defined(lfv_rcu_fast_unlock)
+#error "LFV_RCU_BACKEND_HOST: the platform header must define lfv_rcu_fast_lock/unlock"
+#endif
+
 #else
-#error "define one of LFV_RCU_BACKEND_MEMB, _QSBR, _CKEPOCH"
+#error "define one of LFV_RCU_BACKEND_MEMB, _QSBR, _CKEPOCH, _HOST"
 #endif
 
 #endif /* LFV_CORE_RCU_FAST_H */

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Benchmark module "xen417_lfvpci": Xen 4.17.5's vpci.c with the lfvpci
+ * series (integration/xen/patches) applied, built in user space like the
+ * xen417 baseline (xen_lfvpci_emul.h).  The device is built by
+ * vpci_add_handlers() through an init hook, as in Xen, and accesses go
+ * through vpci_read()/vpci_write(): SBDF registry, register table, handlers.
+ */
+#include <stdio.h>
+
+#include "xen_lfvpci_emul.h"
+#include "impl.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static struct domain hwdom = { .domain_id = 0 };
+const struct vcpu xen417_vcpu = { .domain = &hwdom };
+
+static struct pci_dev bench_pdev = {
+    .sbdf.bus = LFV_BENCH_SBDF_BUS,
+    .sbdf.dev = LFV_BENCH_SBDF_DEV,
+    .sbdf.func = LFV_BENCH_SBDF_FN,
+    .domain = &hwdom,
+};
+
+/* --- Xen's RCU, for one process ---------------------------------------- */
+
+/* Initial-exec: a %fs-relative access, as Xen's per-CPU counter is
+ * %gs-relative, not a __tls_get_addr() call. */
+__thread unsigned int xen_rcu_nesting __attribute__((tls_model("initial-exec")));
+static pthread_mutex_t rcu_queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rcu_head *rcu_queue;
+
+/* Nothing is freed while benchmark threads run: callbacks wait for
+ * rcu_barrier(), called at teardown once every thread has stopped. */
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+{
+    head->func = func;
+    pthread_mutex_lock(&rcu_queue_lock);
+    head->next = rcu_queue;
+    rcu_queue = head;
+    pthread_mutex_unlock(&rcu_queue_lock);
+}
+
+void rcu_barrier(void)
+{
+    struct rcu_head *head;
+
+    pthread_mutex_lock(&rcu_queue_lock);
+    while ((head = rcu_queue) != NULL) {
+        rcu_queue = head->next;
+        head->func(head);
+    }
+    pthread_mutex_unlock(&rcu_queue_lock);
+}
+
+/* lfvpci's RCU layer on it, as xen/drivers/vpci/lfvpci-xen.c. */
+#include <lfvpci/rcu.h>
+
+DEFINE_RCU_READ_LOCK(vpci_rcu_lock);
+
+struct lfv_xen_rcu {
+    struct rcu_head head;
+    lfv_rcu_callback_t *fn;
+};
+
+static void lfv_rcu_invoke(struct rcu_head *head)
+{
+    struct lfv_xen_rcu *r = container_of(head, struct lfv_xen_rcu, head);
+
+    r->fn((struct lfv_rcu_head *)r);
+}
+
+void lfv_rcu_call(struct lfv_rcu_head *head, lfv_rcu_callback_t *fn)
+{
+    struct lfv_xen_rcu *r = (struct lfv_xen_rcu *)head;
+
+    _Static_assert(sizeof(struct lfv_xen_rcu) <= sizeof(struct lfv_rcu_head),
+                   "struct lfv_rcu_head too small");
+    r->fn = fn;
+    call_rcu(&r->head, lfv_rcu_invoke);
+}
+
+void lfv_rcu_barrier(void)
+{
+    rcu_barrier();
+}
+
+/* --- the device -------------------------------------------------------- */
+
+static uint32_t cell_read(const struct pci_dev *pdev, unsigned int reg,
+                          void *data)
+{
+    (void)pdev, (void)reg;
+    return bench_cell_get(data);
+}
+
+static void cell_write(const struct pci_dev *pdev, unsigned int reg,
+                       uint32_t val, void *data)
+{
+    (void)pdev, (void)reg;
+    bench_cell_set(data, val);
+}
+
+/* The device's one init hook, found by vpci_add_handlers() as in Xen. */
+static int bench_init(struct pci_dev *pdev)
+{
+    for (unsigned int i = 0; i < 24; i++) {
+        int rc = vpci_add_register(pdev->vpci, cell_read, cell_write,
+                                   lfv_bench_regs[i].offset,
+                                   lfv_bench_regs[i].size, &bench_cells[i]);
+
+        if (rc) {
+            fprintf(stderr, "xen417_lfvpci: vpci_add_register(0x%x): %d\n",
+                    lfv_bench_regs[i].offset, rc);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static vpci_register_init_t *const bench_init_entry
+    __attribute__((used, section("vpci_array"))) = bench_init;
+
+static void xl_teardown(void)
+{
+    vpci_remove_device(&bench_pdev);
+    rcu_barrier();
+}
+
+static int xl_self_test(void)
+{
+    static const unsigned int regs[] = {
+        0x10, 0x54, 0x104, LFV_BENCH_SPAN_REG, LFV_BENCH_GAP_REG,
+    };
+
+    for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+        uint32_t got = vpci_read(bench_pdev.sbdf, regs[i], 4);
+
+        if (got != bench_expected_read(regs[i])) {
+            fprintf(stderr,
+                    "xen417_lfvpci: read 0x%x: got 0x%08x, expected 0x%08x\n",
+                    regs[i], got, bench_expected_read(regs[i]));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int xl_setup(void)
+{
+    int rc;
+
+    bench_hw_reset();
+    rc = vpci_add_handlers(&bench_pdev);
+    if (rc) {
+        fprintf(stderr, "xen417_lfvpci: vpci_add_handlers: %d\n", rc);
+        return rc;
+    }
+    if (xl_self_test()) {
+        xl_teardown();
+        return -1;
+    }
+    return 0;
+}
+
+static void xl_thread_nop(void)
+{
+}
+
+static uint64_t read_loop(unsigned int reg, uint64_t iters)
+{
+    uint64_t acc = 0;
+
+    for (uint64_t i = 0; i < iters; i++)
+        acc += vpci_read(bench_pdev.sbdf, reg, 4);
+    return acc;
+}
+
+static uint64_t write_loop(uint64_t iters)
+{
+    unsigned int idx = 0;
+
+    while (lfv_bench_regs[idx].offset != LFV_BENCH_WRITE_REG)
+        idx++;
+    for (uint64_t i = 0; i < iters; i++)
+        vpci_write(bench_pdev.sbdf, LFV_BENCH_WRITE_REG, 4,
+                   lfv_bench_reg_init(idx));
+    return iters;
+}
+
+static uint64_t xl_run(enum lfv_bench_workload wl, unsigned int param,
+                       uint64_t iters)
+{
+    switch (wl) {
+    case LFV_WL_READ_HOT:
+        return read_loop(lfv_bench_hot_reg[param < LFV_POS_MAX ? param : 0],
+                         iters);
+    case LFV_WL_WRITE_HOT:
+        return write_loop(iters);
+    case LFV_WL_READ_SPAN:
+        return read_loop(LFV_BENCH_SPAN_REG, iters);
+    case LFV_WL_READ_GAP:
+        return read_loop(LFV_BENCH_GAP_REG, iters);
+    default:
+        return 0;
+    }
+}
+
+EXPORT const struct lfv_bench_impl lfv_bench_impl = {
+    .name = "xen417_lfvpci",
+    .setup = xl_setup,
+    .teardown = xl_teardown,
+    .thread_init = xl_thread_nop,
+    .thread_exit = xl_thread_nop,
+    .run = xl_run,
+};

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The user-space environment in which the patched vpci.c (Xen 4.17.5 with
+ * integration/xen/patches applied) is compiled for the xen417_lfvpci
+ * benchmark module, as xen_emul.h does for the unpatched one.
+ *
+ * Unlike the xen417 baseline, vpci.c is compiled with __XEN__ defined, so
+ * that the code measured is the hypervisor's: vpci_add_handlers() builds
+ * the device and publishes it in the SBDF registry, and vpci_read() finds
+ * it there.  That needs the Xen-only parts of struct vpci to compile, which
+ * the stubs at the end provide.  Locks are real (pthread spinlocks, as in
+ * xen_emul.h); Xen's RCU read side is what it is in Xen: a per-CPU (here
+ * per-thread) counter, no atomic, no fence.
+ *
+ * This header is also the engine's platform header (LFV_PLATFORM_HEADER):
+ * it is force-included into the engine's sources.
+ */
+#ifndef LFV_XEN_LFVPCI_EMUL_H
+#define LFV_XEN_LFVPCI_EMUL_H
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- compiler and CPU helpers ----------------------------------------- */
+
+#ifndef container_of
+#define container_of(ptr, type, member) ({                      \
+        typeof(((type *)0)->member) *mptr_ = (ptr);             \
+        (type *)((char *)mptr_ - offsetof(type, member));       \
+})
+#endif
+#define barrier() __asm__ __volatile__("" ::: "memory")
+#define smp_wmb() barrier()
+#define prefetch(x) __builtin_prefetch(x)
+#ifdef NDEBUG
+#define ASSERT(x) ((void)0)
+#else
+#define ASSERT(x) assert(x)
+#endif
+#define BUG() abort()
+#define ASSERT_UNREACHABLE() ASSERT(0)
+#define __must_check __attribute__((__warn_unused_result__))
+#define cf_check
+#define __hwdom_init
+#define __iomem
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((a) - 1))
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+
+#define min(x, y) ({                    \
+        const typeof(x) tx_ = (x);      \
+        const typeof(y) ty_ = (y);      \
+        (void)(&tx_ == &ty_);           \
+        tx_ < ty_ ? tx_ : ty_;          \
+})
+
+#if defined(__LP64__)
+#define CONFIG_64BIT 1
+#endif
+
+typedef uint64_t paddr_t;
+
+/* --- locks: real ones ------------------------------------------------- */
+
+typedef pthread_spinlock_t spinlock_t;
+#define spin_lock_init(l) ((void)pthread_spin_init((l), PTHREAD_PROCESS_PRIVATE))
+#define spin_lock(l) ((void)pthread_spin_lock(l))
+#define spin_unlock(l) ((void)pthread_spin_unlock(l))
+/* Static spinlocks: glibc's pthread spinlock is unlocked when zero. */
+#define DEFINE_SPINLOCK(l) spinlock_t l
+
+/* --- RCU: Xen's read side, deferred frees run at teardown ------------- */
+
+struct rcu_head {
+    struct rcu_head *next;
+    void (*func)(struct rcu_head *head);
+};
+typedef struct { int unused; } rcu_read_lock_t;
+#define DEFINE_RCU_READ_LOCK(x) rcu_read_lock_t x
+/* Xen's rcu_quiesce_disable(): this CPU may not pass a quiescent state. */
+extern __thread unsigned int xen_rcu_nesting
+    __attribute__((tls_model("initial-exec")));
+#define rcu_read_lock(l) ({ (void)(l); xen_rcu_nesting++; barrier(); })
+#define rcu_read_unlock(l) ({ barrier(); (void)(l); xen_rcu_nesting--; })
+#define rcu_dereference(p) (p)
+#define rcu_assign_pointer(p, v) ({ smp_wmb(); (p) = (v); })
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
+void rcu_barrier(void);
+
+/* --- lfvpci's platform layer ------------------------------------------ */
+
+struct pci_dev;
+#define LFV_DEV_CTX struct pci_dev
+typedef spinlock_t lfv_lock_t;
+#define lfv_lock_init(l) spin_lock_init(l)
+#define lfv_lock_destroy(l) ((void)pthread_spin_destroy(l))
+#define lfv_lock(l) spin_lock(l)
+#define lfv_unlock(l) spin_unlock(l)
+#define lfv_malloc(size) malloc(size)
+#define lfv_zalloc(size) calloc(1, size)
+#define lfv_free(p) free(p)
+extern rcu_read_lock_t vpci_rcu_lock;
+#define lfv_rcu_fast_lock() rcu_read_lock(&vpci_rcu_lock)
+#define lfv_rcu_fast_unlock() rcu_read_unlock(&vpci_rcu_lock)
+
+#ifndef LFV_ENGINE_ONLY
+/* --- what vpci.c and vpci.h need besides ------------------------------ */
+
+#include "list.h"
+
+typedef union {
+    uint32_t sbdf;
+    struct {
+        union {
+            uint16_t bdf;
+            struct {
+                union {
+                    struct {
+                        uint8_t func : 3,
+                                dev  : 5;
+                    };
+                    uint8_t extfunc;
+                };
+                uint8_t bus;
+            };
+        };
+        uint16_t seg;
+    };
+} pci_sbdf_t;
+
+struct domain {
+    unsigned int domain_id;
+};
+
+struct pci_dev {
+    pci_sbdf_t sbdf;
+    struct domain *domain;
+    struct vpci *vpci;
+};
+
+struct vcpu {
+    struct domain *domain;
+};
+
+/* The Xen-only parts of struct vpci: sizes only, never used here. */
+#define PCI_HEADER_NORMAL_NR_BARS 6
+#define PCI_MSIX_BIRMASK 7u
+#define PCI_MSIX_ENTRY_SIZE 16
+struct vpci_arch_msi { int unused; };
+struct vpci_arch_msix_entry { int unused; };
+
+#define PCI_COMMAND         0x04
+#define PCI_BASE_ADDRESS_0  0x10
+#define PCI_ROM_ADDRESS1    0x38
+
+#define CONFIG_HAS_VPCI 1
+#include "vpci.h"
+
+extern const struct vcpu xen417_vcpu;
+#define current (&xen417_vcpu)
+
+#define has_vpci(d) true
+#define pcidevs_locked() true
+#define iounmap(p) ((void)(p))
+
+#define xzalloc(type) ((type *)calloc(1, sizeof(type)))
+#define xmalloc(type) ((type *)malloc(sizeof(type)))
+#define xfree(p) free(p)
+
+/* Xen's linker script collects the init hooks; here a named section. */
+#define __end_vpci_array __stop_vpci_array
+
+static inline const unsigned long *pci_get_ro_map(uint16_t seg)
+{
+    (void)seg;
+    return NULL;
+}
+
+static inline bool test_bit(unsigned int nr, const unsigned long *map)
+{
+    return (map[nr / (8 * sizeof(long))] >> (nr % (8 * sizeof(long)))) & 1;
+}
+
+#include "bench_hw.h"
+
+#define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
+#define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))
+#define pci_conf_read32(sbdf, reg) bench_hw_read((reg), 4)
+#define pci_conf_write8(sbdf, reg, v)  bench_hw_write((reg), 1, (uint8_t)(v))
+#define pci_conf_write16(sbdf, reg, v) bench_hw_write((reg), 2, (uint16_t)(v))
+#define pci_conf_write32(sbdf, reg, v) bench_hw_write((reg), 4, (uint32_t)(v))
+
+#define PCI_CFG_SPACE_EXP_SIZE 4096
+#endif /* LFV_ENGINE_ONLY */
+
+#endif /* LFV_XEN_LFVPCI_EMUL_H */

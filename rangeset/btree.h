@@ -176,13 +176,47 @@ static inline void rs_iter_next(struct rs_iter *it)
 }
 
 /*
+ * Node memory of one tree (one set or map): replaced nodes, once a grace
+ * period has passed, come back here and are reused by its writer instead
+ * of being freed.  A steady stream of updates then does no malloc/free at
+ * all, and in particular no free on the RCU callback thread of memory the
+ * writer allocates again: with any allocator that keeps per-thread caches
+ * that pattern costs a locked refill per allocation.
+ *
+ * Retired nodes wait in a batch handed to lfv_rcu_call() whole (64 nodes
+ * or 8 KiB); its callback pushes the batch on a lock-free stack that the
+ * writer, under its lock, takes whole with one exchange (so no ABA).  The
+ * writer keeps at most RS_CACHE_BYTES of recycled nodes, sorted by size
+ * class, and frees the rest itself.  Each batch in flight holds a reference
+ * on the cache, so that the owner can go away first.
+ */
+struct rs_cache;
+
+/* NULL when out of memory.  Any thread. */
+struct rs_cache *rs_cache_new(size_t esize);
+/*
+ * The owner's last word, after a grace period that follows its last
+ * update: frees what waits in the cache now or once its batches are back.
+ */
+void rs_cache_put(struct rs_cache *c);
+/*
+ * For tests: from now on every node comes from malloc (and every node that
+ * is no longer needed goes to free), so that an update that changes the
+ * tree always allocates and allocation failures can be injected into it.
+ * Writer side, on a cache with no recycled nodes yet (a new set).
+ */
+void rs_cache_bypass(struct rs_cache *c);
+
+/*
  * Writer side.  One transaction builds one new version: it records the
- * nodes it allocated (freed if the update is abandoned) and the published
- * nodes it replaced (retired through RCU once the new root is published).
+ * nodes it allocated (given back if the update is abandoned) and the
+ * published nodes it replaced (retired through RCU once the new root is
+ * published).
  */
 #define RS_TXN_NODES (12 * (RS_MAX_HEIGHT + 1))
 
 struct rs_txn {
+    struct rs_cache *cache;
     size_t esize;
     size_t removed; /* entries the update deleted */
     size_t pool_bytes;
@@ -196,7 +230,7 @@ struct rs_txn {
     struct rs_node *pool[RS_TXN_NODES];
 };
 
-void rs_txn_init(struct rs_txn *t, size_t esize);
+void rs_txn_init(struct rs_txn *t, struct rs_cache *c);
 
 /*
  * Pre-allocate the nodes an update of `root` may need, so that the update
@@ -215,23 +249,30 @@ int rs_splice(struct rs_txn *t, struct rs_node *root, uint64_t a, uint64_t b,
               const void *ins, unsigned int nins, struct rs_node **newroot);
 
 /*
- * Replaced nodes wait in a per-set batch and are handed to lfv_rcu_call()
- * together (up to 64 nodes or 8 KiB): one callback and one grace period
- * per batch instead of per node, which is most of an update's cost
- * otherwise.  The owner keeps `struct rs_batch *pending` (writer side) and
- * frees it with rs_batch_free() from its own RCU destructor.
+ * rs_splice() and commit in one step for a tree that is one leaf before
+ * and after (every BAR's set): one node from the cache, no transaction.
+ * The update is refused with -ENOSPC if it would add entries beyond
+ * max_entries.  0 (*removed set), -ENOSPC, -ENOMEM (tree unchanged), or
+ * 1: not a one-leaf update, use rs_splice().
  */
-struct rs_batch;
-void rs_batch_free(struct rs_batch *b);
+int rs_leaf_update(struct rs_cache *c, struct rs_node **slot, uint64_t a,
+                   uint64_t b, const void *ins, unsigned int nins,
+                   size_t max_entries, bool reserved, size_t *removed);
+/*
+ * Make sure that the next rs_leaf_update(reserved = true) of `leaf`, which
+ * must not add entries, cannot fail: the one-leaf rs_txn_reserve().
+ */
+int rs_leaf_reserve(struct rs_cache *c, const struct rs_node *leaf);
 
 /* Publish newroot in *slot and retire what it replaced. */
 void rs_txn_commit(struct rs_txn *t, struct rs_node **slot,
-                   struct rs_node *newroot, struct rs_batch **pending);
+                   struct rs_node *newroot);
 /* Free everything the transaction allocated; the published tree stays. */
 void rs_txn_abort(struct rs_txn *t);
 
 /* A new tree holding ents[0..n) (sorted, disjoint).  O(n). */
-int rs_build(size_t esize, const void *ents, size_t n, struct rs_node **root);
+int rs_build(struct rs_cache *c, const void *ents, size_t n,
+             struct rs_node **root);
 
 /* Entries in a tree (O(n): for writers that are about to touch them all). */
 size_t rs_count(const struct rs_node *nd);
@@ -239,8 +280,11 @@ size_t rs_count(const struct rs_node *nd);
 /* Copy every entry, in order, to dst (room for rs_count() entries). */
 void rs_flatten(const struct rs_node *root, size_t esize, void *dst);
 
-/* Free a whole tree after a grace period / at once (unreachable trees). */
-void rs_retire_tree(struct rs_node *root, struct rs_batch **pending);
+/*
+ * Retire a whole tree (a lone leaf is recycled, anything larger freed after
+ * a grace period) / free it at once (unreachable trees).
+ */
+void rs_retire_tree(struct rs_node *root, struct rs_cache *c);
 void rs_free_tree(struct rs_node *root);
 
 /*
@@ -253,6 +297,8 @@ long rs_check(const struct rs_node *root, size_t esize);
 struct lfv_rangeset;
 struct lfv_intervalmap;
 const struct rs_node *rs_rangeset_root(const struct lfv_rangeset *r);
+struct rs_cache *rs_rangeset_cache(struct lfv_rangeset *r);
 const struct rs_node *rs_intervalmap_root(const struct lfv_intervalmap *m);
+struct rs_cache *rs_intervalmap_cache(struct lfv_intervalmap *m);
 
 #endif /* LFV_RANGESET_BTREE_H */

@@ -23,7 +23,7 @@ struct lfv_intervalmap {
     struct rs_node *root; /* RCU-published; NULL when empty */
     lfv_lock_t lock;      /* serialises writers */
     size_t count;
-    struct rs_batch *pending; /* retired nodes, see btree.h */
+    struct rs_cache *cache;   /* node memory, see btree.h */
     struct lfv_rcu_head rcu;
 };
 
@@ -31,8 +31,14 @@ struct lfv_intervalmap *lfv_intervalmap_new(void)
 {
     struct lfv_intervalmap *m = lfv_zalloc(sizeof(*m));
 
-    if (m)
-        lfv_lock_init(&m->lock);
+    if (!m)
+        return NULL;
+    m->cache = rs_cache_new(IM_ESIZE);
+    if (!m->cache) {
+        lfv_free(m);
+        return NULL;
+    }
+    lfv_lock_init(&m->lock);
     return m;
 }
 
@@ -42,7 +48,7 @@ static void intervalmap_free_rcu(struct lfv_rcu_head *head)
         (char *)head - offsetof(struct lfv_intervalmap, rcu));
 
     rs_free_tree(m->root);
-    rs_batch_free(m->pending);
+    rs_cache_put(m->cache);
     lfv_lock_destroy(&m->lock);
     lfv_free(m);
 }
@@ -57,16 +63,25 @@ static int intervalmap_splice(struct lfv_intervalmap *m, uint64_t key,
                               const struct im_entry *ins, unsigned int nins)
 {
     struct rs_node *root;
+    size_t removed;
     struct rs_txn t;
     int rc;
 
-    rs_txn_init(&t, IM_ESIZE);
+    rc = rs_leaf_update(m->cache, &m->root, key, key, ins, nins, SIZE_MAX,
+                        false, &removed);
+    if (rc <= 0) {
+        if (!rc)
+            __atomic_store_n(&m->count, m->count - removed + nins,
+                             __ATOMIC_RELAXED);
+        return rc;
+    }
+    rs_txn_init(&t, m->cache);
     rc = rs_splice(&t, m->root, key, key, ins, nins, &root);
     if (rc) {
         rs_txn_abort(&t);
         return rc;
     }
-    rs_txn_commit(&t, &m->root, root, &m->pending);
+    rs_txn_commit(&t, &m->root, root);
     __atomic_store_n(&m->count, m->count - t.removed + nins, __ATOMIC_RELAXED);
     return 0;
 }
@@ -158,4 +173,9 @@ size_t lfv_intervalmap_count(const struct lfv_intervalmap *m)
 const struct rs_node *rs_intervalmap_root(const struct lfv_intervalmap *m)
 {
     return m->root;
+}
+
+struct rs_cache *rs_intervalmap_cache(struct lfv_intervalmap *m)
+{
+    return m->cache;
 }

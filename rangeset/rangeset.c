@@ -23,7 +23,7 @@ struct lfv_rangeset {
     lfv_lock_t lock;      /* serialises writers */
     size_t count;         /* written under lock, read atomically */
     size_t limit;
-    struct rs_batch *pending; /* retired nodes, see btree.h */
+    struct rs_cache *cache;   /* node memory, see btree.h */
     struct lfv_rcu_head rcu;
     char name[32];
 };
@@ -34,6 +34,11 @@ struct lfv_rangeset *lfv_rangeset_new(const char *name)
 
     if (!r)
         return NULL;
+    r->cache = rs_cache_new(RS_ESIZE);
+    if (!r->cache) {
+        lfv_free(r);
+        return NULL;
+    }
     lfv_lock_init(&r->lock);
     r->limit = LFV_RANGESET_NO_LIMIT;
     snprintf(r->name, sizeof(r->name), "%s", name ? name : "(no name)");
@@ -46,7 +51,7 @@ static void rangeset_free_rcu(struct lfv_rcu_head *head)
         (char *)head - offsetof(struct lfv_rangeset, rcu));
 
     rs_free_tree(r->root);
-    rs_batch_free(r->pending);
+    rs_cache_put(r->cache);
     lfv_lock_destroy(&r->lock);
     lfv_free(r);
 }
@@ -85,8 +90,17 @@ static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
                            bool reserved, struct rs_txn *t)
 {
     struct rs_node *root;
-    int rc = rs_splice(t, r->root, a, b, ins, nins, &root);
+    size_t removed;
+    int rc;
 
+    rc = rs_leaf_update(r->cache, &r->root, a, b, ins, nins, r->limit,
+                        reserved, &removed);
+    if (rc <= 0) {
+        if (!rc)
+            set_count(r, r->count - removed + nins);
+        return rc;
+    }
+    rc = rs_splice(t, r->root, a, b, ins, nins, &root);
     if (rc) {
         rs_txn_abort(t);
         return rc;
@@ -95,7 +109,7 @@ static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
         rs_txn_abort(t);
         return -ENOSPC;
     }
-    rs_txn_commit(t, &r->root, root, &r->pending);
+    rs_txn_commit(t, &r->root, root);
     set_count(r, r->count - t->removed + nins);
     return 0;
 }
@@ -123,7 +137,7 @@ int lfv_rangeset_add_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
     if (right && right->start >= merged.start && right->end > e)
         merged.end = right->end;
     /* Every range starting in [merged.start, e + 1] is absorbed. */
-    rs_txn_init(&t, RS_ESIZE);
+    rs_txn_init(&t, r->cache);
     rc = rangeset_splice(r, merged.start, after, &merged, 1, false, &t);
     lfv_unlock(&r->lock);
     return rc;
@@ -158,7 +172,7 @@ int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
         rest[nrest].start = e + 1;
         rest[nrest++].end = right->end;
     }
-    rs_txn_init(&t, RS_ESIZE);
+    rs_txn_init(&t, r->cache);
     rc = rangeset_splice(r, a, e, rest, nrest, false, &t);
     lfv_unlock(&r->lock);
     return rc;
@@ -242,7 +256,7 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
     uint64_t last_gone = 0;
     struct rs_node *old;
     size_t gone = 0;
-    bool kept = false;
+    bool kept = false, leaf;
     struct rs_iter it;
     struct rs_txn t;
     int rc = 0;
@@ -254,8 +268,9 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
         return 0;
     }
     /* The callbacks act on the world: the update after them must not fail. */
-    rs_txn_init(&t, RS_ESIZE);
-    if (rs_txn_reserve(&t, old)) {
+    leaf = !old->height;
+    rs_txn_init(&t, r->cache);
+    if (leaf ? rs_leaf_reserve(r->cache, old) : rs_txn_reserve(&t, old)) {
         lfv_unlock(&r->lock);
         return -ENOMEM;
     }
@@ -284,10 +299,11 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
             break;
     }
 
+    /* A leaf's reserve stays in the cache: nothing to give back. */
     if (gone == r->count) {
         rs_txn_abort(&t);
         lfv_rcu_assign_pointer(r->root, NULL);
-        rs_retire_tree(old, &r->pending);
+        rs_retire_tree(old, r->cache);
         set_count(r, 0);
     } else if (kept) {
         int err = rangeset_splice(r, first.start, x->start, &cur, 1, true, &t);
@@ -311,7 +327,7 @@ void lfv_rangeset_purge(struct lfv_rangeset *r)
     lfv_lock(&r->lock);
     old = r->root;
     lfv_rcu_assign_pointer(r->root, NULL);
-    rs_retire_tree(old, &r->pending);
+    rs_retire_tree(old, r->cache);
     set_count(r, 0);
     lfv_unlock(&r->lock);
 }
@@ -425,11 +441,11 @@ static int rebuild(struct lfv_rangeset *r1, const struct lfv_rangeset *r2,
     rc = -ENOSPC;
     if (over_limit(r1, n))
         goto out;
-    rc = rs_build(RS_ESIZE, out, n, &root);
+    rc = rs_build(r1->cache, out, n, &root);
     if (rc)
         goto out;
     lfv_rcu_assign_pointer(r1->root, root);
-    rs_retire_tree(old, &r1->pending);
+    rs_retire_tree(old, r1->cache);
     set_count(r1, n);
 out:
     lfv_unlock(&r1->lock);
@@ -504,4 +520,9 @@ int lfv_rangeset_format(const struct lfv_rangeset *r, char *buf, size_t size)
 const struct rs_node *rs_rangeset_root(const struct lfv_rangeset *r)
 {
     return r->root;
+}
+
+struct rs_cache *rs_rangeset_cache(struct lfv_rangeset *r)
+{
+    return r->cache;
 }

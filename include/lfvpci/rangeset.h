@@ -24,11 +24,16 @@
  *     period).
  * Memory: 16 bytes per range in the leaves plus ~2-3 bytes per range of
  * node headers and branches (nodes are 16..32 entries full, except a lone
- * root); a set of one range is one 48-byte node (Xen: 32 bytes plus a
- * malloc header per range).  Interval maps use 24 bytes per entry.
+ * root, and are allocated in 64-byte size steps above 128 bytes); a set of
+ * one range is one 48-byte node (Xen: 32 bytes plus a malloc header per
+ * range).  Interval maps use 24 bytes per entry.
  * Replaced nodes are retired in batches (one lfv_rcu_call() per up to 64
  * nodes or 8 KiB), so a set may hold that much retired memory until its
- * next updates or its destruction.
+ * next updates or its destruction.  After their grace period they come
+ * back to the set, whose writer reuses them instead of calling malloc: a
+ * set keeps up to 8 KiB of such nodes, or as much as its writer allocated
+ * while they were away when it updates continuously (at most 4 MiB), until
+ * its next updates or its destruction.
  *
  * Concurrency contract shared by every function below:
  *   - all functions must be called by threads registered with

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 
+#include <lfvpci/p2m.h>
+
 #include "rcu_fast.h"
 #include "system.h"
 
@@ -144,7 +146,12 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
     d = rc ? NULL : lfv_zalloc(sizeof(*d));
     if (!rc && !d)
         rc = -ENOMEM;
+    if (!rc && lfv_p2m_create(hardware_domain, &d->p2m)) {
+        lfv_free(d);
+        rc = -ENOMEM;
+    }
     if (!rc) {
+        lfv_lock_init(&d->map_lock);
         d->sys = sys;
         d->id = domid;
         d->hwdom = hardware_domain;
@@ -165,7 +172,11 @@ struct lfv_domain *lfv_domain_first(struct lfv_system *sys)
 
 static void domain_free_rcu(struct lfv_rcu_head *head)
 {
-    lfv_free((char *)head - offsetof(struct lfv_domain, rcu));
+    struct lfv_domain *d =
+        (struct lfv_domain *)((char *)head - offsetof(struct lfv_domain, rcu));
+
+    lfv_lock_destroy(&d->map_lock);
+    lfv_free(d);
 }
 
 void lfv_domain_free(struct lfv_domain *d)
@@ -180,6 +191,8 @@ void lfv_domain_free(struct lfv_domain *d)
         }
     if (sys->hwdom == d)
         sys->hwdom = NULL;
+    /* Every device is de-assigned: nothing maps into the p2m any more. */
+    lfv_p2m_destroy(d->p2m);
     lfv_rcu_call(&d->rcu, domain_free_rcu);
 }
 

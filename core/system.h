@@ -47,6 +47,14 @@ struct lfv_domain {
     uint32_t slot_map;                /* guests: used virtual slots */
     void *slots[LFV_VBUS_SLOTS];      /* guests: RCU-published vPCI states */
     unsigned int nr_devices;
+    /*
+     * BAR mapping (dispatch/header_map.c): the p2m, and the lock that
+     * serialises its changes with the list of the domain's header states.
+     * Lock order: device write lock -> map_lock -> the p2m's batch lock.
+     */
+    struct lfv_p2m *p2m;
+    lfv_lock_t map_lock;
+    struct lfv_header *hdr_list; /* under map_lock */
     struct lfv_rcu_head rcu;
 };
 

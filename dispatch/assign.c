@@ -45,6 +45,9 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
 /* Free a state that was never published, or retire one that was. */
 static void vpci_retire(struct lfv_vpci *v)
 {
+    for (unsigned int i = 0; i < v->nr_hooks; i++)
+        if (v->retire[i])
+            v->retire[i](v, v->priv[i]);
     lfv_vdev_destroy(v->vdev);
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
@@ -383,6 +386,15 @@ void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
 
     if (i >= 0)
         v->priv[i] = priv;
+}
+
+void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
+                         lfv_vpci_retire_t *fn)
+{
+    int i = hook_index(v, h);
+
+    if (i >= 0)
+        v->retire[i] = fn;
 }
 
 uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,

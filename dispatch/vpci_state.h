@@ -18,6 +18,7 @@ struct lfv_vpci {
     lfv_sbdf_t sbdf, vsbdf;
     int slot; /* guests' virtual slot, -1 for the hardware domain */
     void *priv[LFV_VPCI_MAX_HOOKS];
+    lfv_vpci_retire_t *retire[LFV_VPCI_MAX_HOOKS]; /* set by init */
     const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
     unsigned int nr_hooks;
     struct lfv_rcu_head rcu;

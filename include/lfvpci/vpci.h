@@ -61,6 +61,21 @@ void *lfv_vpci_priv(const struct lfv_vpci *v, const struct lfv_vpci_hook *h);
 void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
                        void *priv);
 
+typedef void lfv_vpci_retire_t(struct lfv_vpci *v, void *priv);
+
+/*
+ * Have fn(v, priv) called when the state stops being the device's: once,
+ * when it is unpublished (de-assignment, hot-unplug, teardown) or when a
+ * built state is dropped because a later hook's init failed; under the
+ * system's control lock, before the grace period.  Accesses that found the
+ * state earlier may still be running its handlers, concurrently and
+ * afterwards: undo there what outlives the state (e.g. p2m mappings) and
+ * make such handlers do nothing further.  priv is the hook's private state
+ * at that time.  From the hook's init only.
+ */
+void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
+                         lfv_vpci_retire_t *fn);
+
 /*
  * Open an edit of this state's registers (<lfvpci/regs.h>), from one of its
  * handlers (the change applies to later accesses) or from an update

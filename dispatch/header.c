@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Header emulation, the hook: BAR, ROM and capability discovery through the
+ * hardware at every assignment, the hardware domain's handlers (Xen's
+ * passthrough style), and the per-assignment state's life cycle.  The
+ * guest's view is header_guest.c, mapping header_map.c.
+ */
+#include <errno.h>
+
+#include "header.h"
+
+static uint32_t hw32(const struct lfv_vpci *v, unsigned int reg)
+{
+    return lfv_vpci_hw_read(v, reg, 4);
+}
+
+/* The sizing probe: write `ones`, read back, restore. */
+static uint32_t probe(const struct lfv_vpci *v, unsigned int reg,
+                      uint32_t ones)
+{
+    uint32_t old = hw32(v, reg), val;
+
+    lfv_vpci_hw_write(v, reg, 4, ones);
+    val = hw32(v, reg);
+    lfv_vpci_hw_write(v, reg, 4, old);
+    return val;
+}
+
+static void discover_io_bar(struct hdr_bar *b, uint32_t val, uint32_t sz)
+{
+    sz &= PCI_BASE_ADDRESS_IO_MASK;
+    if (!sz)
+        return;
+    b->type = LFV_HEADER_BAR_IO;
+    b->size = sz & -sz; /* the lowest address bit that decodes */
+    b->addr = val & PCI_BASE_ADDRESS_IO_MASK & ~(b->size - 1);
+}
+
+/* BAR i at reg; returns the number of BAR slots it takes (1 or 2). */
+static unsigned int discover_bar(struct lfv_header *h, unsigned int i,
+                                 unsigned int reg)
+{
+    const struct lfv_vpci *v = h->v;
+    struct hdr_bar *b = &h->bars[i];
+    uint32_t val = hw32(v, reg);
+    bool is64;
+    uint64_t mask, addr;
+
+    if (val & PCI_BASE_ADDRESS_SPACE_IO) {
+        discover_io_bar(b, val, probe(v, reg, ~0u));
+        return 1;
+    }
+    is64 = (val & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+               PCI_BASE_ADDRESS_MEM_TYPE_64 &&
+           i + 1 < h->nr_bars;
+    mask = probe(v, reg, ~0u) & PCI_BASE_ADDRESS_MEM_MASK;
+    addr = val & PCI_BASE_ADDRESS_MEM_MASK;
+    if (is64) {
+        /* the high half sizes BARs of 4 GiB and more */
+        mask |= (uint64_t)probe(v, reg + 4, ~0u) << 32;
+        addr |= (uint64_t)hw32(v, reg + 4) << 32;
+    }
+    if (!mask)
+        return is64 ? 2 : 1;
+    b->type = is64 ? LFV_HEADER_BAR_MEM64_LO : LFV_HEADER_BAR_MEM32;
+    b->size = mask & -mask;
+    b->addr = addr & ~(b->size - 1);
+    b->prefetchable = val & PCI_BASE_ADDRESS_MEM_PREFETCH;
+    if (is64) {
+        h->bars[i + 1].type = LFV_HEADER_BAR_MEM64_HI;
+        h->bars[i + 1].reg = reg + 4;
+    }
+    return is64 ? 2 : 1;
+}
+
+static void discover_rom(struct lfv_header *h, unsigned int reg)
+{
+    struct hdr_bar *rom = &h->bars[HDR_ROM];
+    uint32_t val = hw32(h->v, reg);
+    uint32_t sz = probe(h->v, reg, PCI_ROM_ADDRESS_MASK) &
+                  PCI_ROM_ADDRESS_MASK;
+
+    rom->reg = reg;
+    if (!sz)
+        return;
+    rom->type = LFV_HEADER_BAR_ROM;
+    rom->size = sz & -sz;
+    rom->addr = val & PCI_ROM_ADDRESS_MASK & ~(rom->size - 1);
+    h->rom_enabled = val & PCI_ROM_ADDRESS_ENABLE;
+}
+
+/* BARs and ROM, sized with decoding off (Xen: bar sizing in init_header). */
+static void discover_bars(struct lfv_header *h)
+{
+    unsigned int type = lfv_vpci_hw_read(h->v, PCI_HEADER_TYPE, 1) & 0x7f;
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        h->bars[i].hdr = h;
+    if (type > 1)
+        return; /* CardBus and unknown layouts: no BARs emulated */
+    h->nr_bars = type == 0 ? 6 : 2;
+    for (unsigned int i = 0; i < h->nr_bars;) {
+        h->bars[i].reg = PCI_BASE_ADDRESS_0 + 4 * i;
+        i += discover_bar(h, i, PCI_BASE_ADDRESS_0 + 4 * i);
+    }
+    discover_rom(h, type == 0 ? PCI_ROM_ADDRESS : PCI_ROM_ADDRESS1);
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        h->bars[i].guest_addr = h->bars[i].addr;
+}
+
+static void discover_msix(struct lfv_header *h, unsigned int pos)
+{
+    unsigned int entries =
+        (lfv_vpci_hw_read(h->v, pos + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
+    uint32_t table = hw32(h->v, pos + 4), pba = hw32(h->v, pos + 8);
+
+    h->msix[0] = (struct hdr_msix_area){ (table & 7) < 6, table & 7,
+                                         table & ~7u, entries * 16 };
+    h->msix[1] = (struct hdr_msix_area){ (pba & 7) < 6, pba & 7, pba & ~7u,
+                                         (entries + 63) / 64 * 8 };
+}
+
+static unsigned int msi_cap_len(const struct lfv_vpci *v, unsigned int pos)
+{
+    uint16_t ctrl = lfv_vpci_hw_read(v, pos + 2, 2);
+
+    return 10 + (ctrl & PCI_MSI_FLAGS_64BIT ? 4 : 0) +
+           (ctrl & PCI_MSI_FLAGS_MASKBIT ? 10 : 0);
+}
+
+/* The hardware's chain: keep MSI and MSI-X (the first of each) in order. */
+static void discover_caps(struct lfv_header *h)
+{
+    const struct lfv_vpci *v = h->v;
+    unsigned int pos, ttl = 48;
+    bool seen_msi = false, seen_msix = false;
+
+    h->ext_cfg = hw32(v, PCI_CFG_SPACE_SIZE) != 0xffffffffu;
+    if (!(lfv_vpci_hw_read(v, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return;
+    pos = lfv_vpci_hw_read(v, PCI_CAPABILITY_LIST, 1) & ~3u;
+    while (pos >= 0x40 && ttl--) {
+        unsigned int id = lfv_vpci_hw_read(v, pos, 1);
+
+        if (id == 0xff)
+            break;
+        if (id == PCI_CAP_ID_MSI && !seen_msi) {
+            seen_msi = true;
+            h->caps[h->nr_caps++] = (struct hdr_cap){ pos, 0,
+                                                      msi_cap_len(v, pos) };
+        } else if (id == PCI_CAP_ID_MSIX && !seen_msix) {
+            seen_msix = true;
+            h->caps[h->nr_caps++] = (struct hdr_cap){ pos, 0, 12 };
+            discover_msix(h, pos);
+        }
+        pos = lfv_vpci_hw_read(v, pos + 1, 1) & ~3u;
+    }
+    for (unsigned int k = 0; k + 1 < h->nr_caps; k++)
+        h->caps[k].next = h->caps[k + 1].pos;
+}
+
+/* ---- the hardware domain: Xen's passthrough-style handlers ---- */
+
+static uint32_t hwdom_cmd_read(const void *ctx, unsigned int reg, void *data)
+{
+    (void)data;
+    return lfv_vpci_hw_read(ctx, reg, 2);
+}
+
+static uint32_t hw_read_bar(const void *ctx, unsigned int reg, void *data)
+{
+    (void)data;
+    return lfv_vpci_hw_read(ctx, reg, 4);
+}
+
+static void hwdom_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
+                            void *data)
+{
+    struct lfv_header *h = data;
+    bool on = val & PCI_COMMAND_MEMORY;
+
+    /* Every bit is the hardware domain's; MEMORY also (un)maps. */
+    if (on != hdr_load(h->mapped) && hdr_modify(h, on, false))
+        val = on ? val & ~PCI_COMMAND_MEMORY : val | PCI_COMMAND_MEMORY;
+    lfv_vpci_hw_write(ctx, reg, 2, val);
+}
+
+static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
+                            void *data)
+{
+    struct hdr_bar *bar = data;
+    bool hi = bar->type == LFV_HEADER_BAR_MEM64_HI;
+    uint64_t addr;
+
+    if (hi)
+        bar--;
+    else
+        val &= PCI_BASE_ADDRESS_MEM_MASK;
+    /* Mapped frames must keep matching the hardware: refuse a move. */
+    if (hdr_load(bar->enabled))
+        return;
+    addr = hdr_load(bar->addr);
+    addr = hi ? (addr & 0xffffffffu) | (uint64_t)val << 32
+              : (addr & ~0xffffffffull) | val;
+    addr &= ~(bar->size - 1); /* what the hardware will decode */
+    hdr_store(bar->addr, addr);
+    hdr_store(bar->guest_addr, addr);
+    if (!hi)
+        val |= (bar->type == LFV_HEADER_BAR_MEM64_LO
+                    ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+               (bar->prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+    lfv_vpci_hw_write(ctx, reg, 4, val);
+}
+
+static void rom_set_addr(struct hdr_bar *rom, uint32_t val)
+{
+    uint64_t addr = val & PCI_ROM_ADDRESS_MASK & ~(rom->size - 1);
+
+    hdr_store(rom->addr, addr);
+    hdr_store(rom->guest_addr, addr);
+}
+
+/* Xen's rom_write: the ROM maps while both it and MEMORY are enabled. */
+static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
+                            void *data)
+{
+    struct hdr_bar *rom = data;
+    struct lfv_header *h = rom->hdr;
+    bool new_en = val & PCI_ROM_ADDRESS_ENABLE;
+    bool mapped = hdr_load(rom->enabled);
+
+    if (mapped && new_en)
+        return; /* a move while mapped */
+    if (!mapped)
+        rom_set_addr(rom, val);
+    h->rom_enabled = new_en;
+    if (hdr_load(h->mapped) && new_en != mapped &&
+        hdr_modify(h, new_en, true)) {
+        h->rom_enabled = mapped;
+        return;
+    }
+    if (!new_en)
+        rom_set_addr(rom, val);
+    lfv_vpci_hw_write(ctx, reg, 4, val);
+}
+
+static int add(struct lfv_regs_edit *e, lfv_reg_read_t *read,
+               lfv_reg_write_t *write, unsigned int offset, unsigned int size,
+               void *data)
+{
+    return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+        .read = read, .write = write, .data = data, .offset = offset,
+        .size = size });
+}
+
+static int hwdom_init(struct lfv_header *h, struct lfv_regs_edit *e)
+{
+    int rc = add(e, hwdom_cmd_read, hwdom_cmd_write, PCI_COMMAND, 2, h);
+
+    for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++) {
+        struct hdr_bar *b = &h->bars[i];
+
+        if (i == HDR_ROM && b->size)
+            rc = add(e, hw_read_bar, hwdom_rom_write, b->reg, 4, b);
+        else if (b->type == LFV_HEADER_BAR_MEM32 ||
+                 b->type == LFV_HEADER_BAR_MEM64_LO ||
+                 b->type == LFV_HEADER_BAR_MEM64_HI)
+            /* I/O and empty BARs: gaps, straight to the hardware */
+            rc = add(e, hw_read_bar, hwdom_bar_write, b->reg, 4, b);
+    }
+    return rc;
+}
+
+/* ---- the hook ---- */
+
+static void header_free(struct lfv_header *h)
+{
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        lfv_rangeset_destroy(h->bars[i].mem);
+    lfv_free(h);
+}
+
+static struct lfv_header *header_alloc(struct lfv_vpci *v)
+{
+    struct lfv_header *h = lfv_zalloc(sizeof(*h));
+
+    if (!h)
+        return NULL;
+    h->v = v;
+    h->d = lfv_vpci_domain(v);
+    h->hwdom = lfv_vpci_is_hardware_domain(v);
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+        h->bars[i].mem = lfv_rangeset_new("vpci bar");
+        if (!h->bars[i].mem) {
+            header_free(h);
+            return NULL;
+        }
+    }
+    return h;
+}
+
+/*
+ * Size with decoding off, then restore: the hardware domain gets its
+ * command back, a guest's device starts with every guest-controllable bit
+ * clear (decoding and bus mastering off), the host's other bits kept.
+ */
+static uint16_t discover(struct lfv_header *h)
+{
+    uint16_t cmd = lfv_vpci_hw_read(h->v, PCI_COMMAND, 2);
+    uint16_t off = cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+
+    if (off != cmd)
+        lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, off);
+    discover_bars(h);
+    discover_caps(h);
+    if (!h->hwdom)
+        lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd & ~HDR_CMD_GUEST);
+    else if (off != cmd)
+        lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd);
+    return cmd;
+}
+
+static void header_retire(struct lfv_vpci *v, void *priv)
+{
+    (void)v;
+    if (priv)
+        hdr_map_retire(priv);
+}
+
+static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    struct lfv_header *h = header_alloc(v);
+    uint16_t cmd;
+    int rc;
+
+    if (!h)
+        return -ENOMEM;
+    lfv_vpci_set_priv(v, &lfv_header_hook, h); /* fini frees it, always */
+    lfv_vpci_set_retire(v, &lfv_header_hook, header_retire);
+    cmd = discover(h);
+    rc = h->hwdom ? hwdom_init(h, e) : hdr_guest_init(h, e);
+    if (!rc)
+        rc = hdr_map_init(h);
+    if (rc || !h->hwdom || !(cmd & PCI_COMMAND_MEMORY))
+        return rc;
+    /* The hardware domain finds decoding on: map, as Xen's init does. */
+    if (hdr_modify(h, true, false))
+        lfv_vpci_hw_write(v, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MEMORY);
+    return 0;
+}
+
+static void header_fini(struct lfv_vpci *v, void *priv)
+{
+    (void)v;
+    if (priv)
+        header_free(priv);
+}
+
+const struct lfv_vpci_hook lfv_header_hook = {
+    .name = "header",
+    .init = header_init,
+    .fini = header_fini,
+};
+
+int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
+                   struct lfv_header_bar_info *out)
+{
+    const struct lfv_header *h = hdr_of(v);
+    const struct hdr_bar *b;
+
+    if (bar >= HDR_NR_BARS || !out)
+        return -EINVAL;
+    if (!h)
+        return -ENOENT;
+    b = &h->bars[bar];
+    *out = (struct lfv_header_bar_info){
+        .type = b->type, .prefetchable = b->prefetchable,
+        .mapped = hdr_load(b->enabled), .size = b->size,
+        .host_addr = hdr_load(b->addr), .guest_addr = hdr_load(b->guest_addr),
+    };
+    return 0;
+}
+
+int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
+                             unsigned int *bir, uint32_t *offset,
+                             uint32_t *size)
+{
+    const struct lfv_header *h = hdr_of(v);
+
+    if (!h || which > 1 || !h->msix[which].present)
+        return -ENOENT;
+    if (bir)
+        *bir = h->msix[which].bir;
+    if (offset)
+        *offset = h->msix[which].offset;
+    if (size)
+        *size = h->msix[which].size;
+    return 0;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal: the header emulation's per-assignment state, shared by
+ * header.c (discovery, the hook, hardware domain handlers), header_guest.c
+ * (the guest's view) and header_map.c (BAR mapping).
+ *
+ * Who writes what:
+ *  - set at init, immutable afterwards: types, sizes, host addresses of a
+ *    guest's BARs, MSI-X location, capability offsets;
+ *  - config write handlers of the device (its write lock held): guest
+ *    addresses, the hardware domain's host addresses, guest_cmd, intline,
+ *    rom_enabled, intx_forced;
+ *  - under the domain's map_lock: mapped, bars[].enabled, bars[].mem,
+ *    retired, the domain list.  Writers of these also hold the device's
+ *    write lock, except retire (header_map.c);
+ * fields that lock-free readers or retire touch are accessed with atomics.
+ */
+#ifndef LFV_DISPATCH_HEADER_H
+#define LFV_DISPATCH_HEADER_H
+
+#include <lfvpci/header.h>
+#include <lfvpci/p2m.h>
+#include <lfvpci/rangeset.h>
+#include <lfvpci/rcu.h>
+
+#include "vpci_state.h"
+
+#define HDR_NR_BARS 7 /* 6 BARs and the ROM */
+#define HDR_ROM LFV_HEADER_ROM
+
+#define PCI_VENDOR_ID 0x00
+#define PCI_COMMAND 0x04
+#define PCI_STATUS 0x06
+#define PCI_REVISION_ID 0x08
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BASE_ADDRESS_0 0x10
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_ROM_ADDRESS 0x30
+#define PCI_ROM_ADDRESS1 0x38
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_LINE 0x3c
+#define PCI_INTERRUPT_PIN 0x3d
+#define PCI_CFG_SPACE_SIZE 0x100
+
+#define PCI_COMMAND_IO 0x1
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_MASTER 0x4
+#define PCI_COMMAND_SPECIAL 0x8
+#define PCI_COMMAND_INVALIDATE 0x10
+#define PCI_COMMAND_VGA_PALETTE 0x20
+#define PCI_COMMAND_INTX_DISABLE 0x400
+/* What a guest controls; the rest of COMMAND is RsvdP for guests. */
+#define HDR_CMD_GUEST                                                        \
+    (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SPECIAL |         \
+     PCI_COMMAND_INVALIDATE | PCI_COMMAND_VGA_PALETTE |                      \
+     PCI_COMMAND_INTX_DISABLE)
+#define HDR_CMD_GUEST_RSVDP (0xffffu & ~HDR_CMD_GUEST)
+
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_STATUS_RW1C 0xf900u
+
+#define PCI_BASE_ADDRESS_SPACE_IO 0x1
+#define PCI_BASE_ADDRESS_MEM_TYPE_MASK 0x6
+#define PCI_BASE_ADDRESS_MEM_TYPE_64 0x4
+#define PCI_BASE_ADDRESS_MEM_PREFETCH 0x8
+#define PCI_BASE_ADDRESS_MEM_MASK (~0xfu)
+#define PCI_BASE_ADDRESS_IO_MASK (~0x3u)
+#define PCI_ROM_ADDRESS_ENABLE 0x1
+#define PCI_ROM_ADDRESS_MASK (~0x7ffu)
+
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_MSI_FLAGS_64BIT 0x80
+#define PCI_MSI_FLAGS_MASKBIT 0x100
+#define PCI_MSIX_FLAGS_QSIZE 0x7ff
+
+struct lfv_header;
+
+struct hdr_bar {
+    uint64_t addr;       /* host address (atomic) */
+    uint64_t guest_addr; /* atomic */
+    uint64_t size;
+    enum lfv_header_bar_type type;
+    bool prefetchable;
+    bool enabled;        /* atomic; written under map_lock: mapped */
+    struct lfv_rangeset *mem; /* guest frames mapped, under map_lock */
+    unsigned int reg;
+    struct lfv_header *hdr;
+};
+
+struct hdr_msix_area {
+    bool present;
+    unsigned int bir;
+    uint32_t offset, size;
+};
+
+struct hdr_cap {
+    unsigned int pos, next, len; /* len: bytes of the capability */
+};
+
+struct lfv_header {
+    struct lfv_vpci *v;
+    struct lfv_domain *d;
+    bool hwdom;
+    unsigned int nr_bars;         /* 6, 2 (type 1) or 0 */
+    struct hdr_bar bars[HDR_NR_BARS];
+    uint16_t guest_cmd;           /* atomic: the guest's written bits */
+    bool intx_forced;             /* atomic */
+    uint8_t intline;              /* atomic */
+    bool rom_enabled;             /* hwdom: ROM enable bit as written */
+    bool mapped;                  /* atomic; under map_lock: MEMORY on */
+    bool retired;                 /* under map_lock */
+    bool listed;                  /* on the domain's list, under map_lock */
+    struct hdr_msix_area msix[2]; /* table, PBA */
+    struct hdr_cap caps[2];       /* exposed to guests, in chain order */
+    unsigned int nr_caps;
+    bool ext_cfg;                 /* the device has extended config space */
+    struct lfv_header *next;      /* d->hdr_list, under map_lock */
+};
+
+static inline struct lfv_header *hdr_of(const struct lfv_vpci *v)
+{
+    return lfv_vpci_priv(v, &lfv_header_hook);
+}
+
+#define hdr_load(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define hdr_store(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
+
+static inline bool hdr_bar_is_mem(const struct hdr_bar *b)
+{
+    return b->size && (b->type == LFV_HEADER_BAR_MEM32 ||
+                       b->type == LFV_HEADER_BAR_MEM64_LO ||
+                       b->type == LFV_HEADER_BAR_ROM);
+}
+
+/* header_map.c */
+int hdr_map_init(struct lfv_header *h);
+int hdr_modify(struct lfv_header *h, bool map, bool rom_only);
+void hdr_map_retire(struct lfv_header *h);
+
+/* header_guest.c */
+int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);
+
+#endif /* LFV_DISPATCH_HEADER_H */

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What a guest sees of the header: emulated BARs and COMMAND (Xen's
+ * guest_mem_bar_* and guest_cmd_*), identity registers read-only from the
+ * hardware (as QEMU and VFIO do, beyond upstream Xen), interrupt line as
+ * emulated state, STATUS with its RW1C bits, and a capability list cut down
+ * to MSI and MSI-X.  Registers without a handler read all-ones.
+ */
+#include <errno.h>
+
+#include "header.h"
+
+static uint32_t read_val(const void *ctx, unsigned int reg, void *data)
+{
+    (void)ctx, (void)reg;
+    return (uint32_t)(uintptr_t)data;
+}
+
+/* data: the register's size. */
+static uint32_t hw_read_ro(const void *ctx, unsigned int reg, void *data)
+{
+    return lfv_vpci_hw_read(ctx, reg, (unsigned int)(uintptr_t)data);
+}
+
+static uint32_t header_type_read(const void *ctx, unsigned int reg,
+                                 void *data)
+{
+    (void)data;
+    return lfv_vpci_hw_read(ctx, reg, 1) & 0x7f; /* one function only */
+}
+
+static void hw_write_reg(const void *ctx, unsigned int reg, uint32_t val,
+                         void *data)
+{
+    lfv_vpci_hw_write(ctx, reg, (unsigned int)(uintptr_t)data, val);
+}
+
+/* ---- BARs ---- */
+
+static uint32_t guest_mem_bar_read(const void *ctx, unsigned int reg,
+                                   void *data)
+{
+    const struct hdr_bar *bar = data;
+    uint64_t ga;
+
+    (void)ctx, (void)reg;
+    if (bar->type == LFV_HEADER_BAR_MEM64_HI)
+        return hdr_load(bar[-1].guest_addr) >> 32;
+    ga = hdr_load(bar->guest_addr);
+    return (uint32_t)ga |
+           (bar->type == LFV_HEADER_BAR_MEM64_LO ? PCI_BASE_ADDRESS_MEM_TYPE_64
+                                                 : 0) |
+           (bar->prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+}
+
+static void guest_mem_bar_write(const void *ctx, unsigned int reg,
+                                uint32_t val, void *data)
+{
+    struct hdr_bar *bar = data;
+    bool hi = bar->type == LFV_HEADER_BAR_MEM64_HI;
+    uint64_t ga;
+
+    (void)ctx, (void)reg;
+    if (hi)
+        bar--;
+    else
+        val &= PCI_BASE_ADDRESS_MEM_MASK;
+    /* Only whether the BAR is in the p2m matters: refuse moves then. */
+    if (hdr_load(bar->enabled))
+        return;
+    ga = hdr_load(bar->guest_addr);
+    ga = hi ? (ga & 0xffffffffu) | (uint64_t)val << 32
+            : (ga & ~0xffffffffull) | val;
+    /* the sizing probe reads back the size mask, across both halves */
+    hdr_store(bar->guest_addr, ga & ~(bar->size - 1));
+}
+
+static uint32_t guest_io_bar_read(const void *ctx, unsigned int reg,
+                                  void *data)
+{
+    const struct hdr_bar *bar = data;
+
+    (void)ctx, (void)reg;
+    return (uint32_t)hdr_load(bar->guest_addr) | PCI_BASE_ADDRESS_SPACE_IO;
+}
+
+/* I/O ports are never in the p2m: the emulated address is all there is. */
+static void guest_io_bar_write(const void *ctx, unsigned int reg,
+                               uint32_t val, void *data)
+{
+    struct hdr_bar *bar = data;
+
+    (void)ctx, (void)reg;
+    hdr_store(bar->guest_addr,
+              (uint64_t)(val & PCI_BASE_ADDRESS_IO_MASK) & ~(bar->size - 1));
+}
+
+static int add(struct lfv_regs_edit *e, lfv_reg_read_t *read,
+               lfv_reg_write_t *write, unsigned int offset, unsigned int size,
+               void *data)
+{
+    return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+        .read = read, .write = write, .data = data, .offset = offset,
+        .size = size });
+}
+
+static int add_bar(struct lfv_header *h, struct lfv_regs_edit *e,
+                   unsigned int i)
+{
+    struct hdr_bar *b = &h->bars[i];
+
+    switch (b->type) {
+    case LFV_HEADER_BAR_MEM32:
+    case LFV_HEADER_BAR_MEM64_LO:
+    case LFV_HEADER_BAR_MEM64_HI:
+        return add(e, guest_mem_bar_read, guest_mem_bar_write, b->reg, 4, b);
+    case LFV_HEADER_BAR_IO:
+        if (lfv_vpci_arch(h->v) == LFV_ARCH_X86)
+            return add(e, guest_io_bar_read, guest_io_bar_write, b->reg, 4, b);
+        /* off x86, I/O BARs read 0 like empty ones */
+        __attribute__((fallthrough));
+    default:
+        return add(e, read_val, NULL, b->reg, 4, NULL);
+    }
+}
+
+/* ---- COMMAND ---- */
+
+static uint16_t guest_cmd_effective(const struct lfv_header *h)
+{
+    return hdr_load(h->guest_cmd) |
+           (hdr_load(h->intx_forced) ? PCI_COMMAND_INTX_DISABLE : 0);
+}
+
+static uint32_t guest_cmd_read(const void *ctx, unsigned int reg, void *data)
+{
+    (void)ctx, (void)reg;
+    return guest_cmd_effective(data);
+}
+
+/* The guest's bits over the host's: only guest-controllable bits change. */
+static void cmd_to_hw(const struct lfv_header *h)
+{
+    uint16_t hw = lfv_vpci_hw_read(h->v, PCI_COMMAND, 2);
+
+    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2,
+                      (hw & ~HDR_CMD_GUEST) | guest_cmd_effective(h));
+}
+
+static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
+                            void *data)
+{
+    struct lfv_header *h = data;
+    uint16_t g = val & HDR_CMD_GUEST;
+    bool on = g & PCI_COMMAND_MEMORY;
+
+    (void)ctx, (void)reg;
+    /*
+     * A refused or failed map leaves decoding off, and the guest reads it
+     * back off; a failed unmap leaves it on (the BARs are still mapped).
+     */
+    if (on != hdr_load(h->mapped) && hdr_modify(h, on, false))
+        g = on ? g & ~PCI_COMMAND_MEMORY : g | PCI_COMMAND_MEMORY;
+    hdr_store(h->guest_cmd, g);
+    cmd_to_hw(h);
+}
+
+int lfv_header_set_intx_forced(struct lfv_vpci *v, bool forced)
+{
+    struct lfv_header *h = hdr_of(v);
+
+    if (!h)
+        return -ENOENT;
+    if (h->hwdom)
+        return 0;
+    hdr_store(h->intx_forced, forced);
+    cmd_to_hw(h);
+    return 0;
+}
+
+/* ---- interrupt line, capabilities ---- */
+
+static uint32_t intline_read(const void *ctx, unsigned int reg, void *data)
+{
+    (void)ctx, (void)reg;
+    return hdr_load(((struct lfv_header *)data)->intline);
+}
+
+static void intline_write(const void *ctx, unsigned int reg, uint32_t val,
+                          void *data)
+{
+    (void)ctx, (void)reg;
+    hdr_store(((struct lfv_header *)data)->intline, (uint8_t)val);
+}
+
+/* A capability's ID (from hardware) and its emulated next pointer. */
+static uint32_t cap_header_read(const void *ctx, unsigned int reg, void *data)
+{
+    return lfv_vpci_hw_read(ctx, reg, 1) | (uint32_t)(uintptr_t)data << 8;
+}
+
+/*
+ * The capability's body, read-only from hardware until its emulation (the
+ * MSI/MSI-X hook) replaces these registers.
+ */
+static int add_cap_body(struct lfv_regs_edit *e, const struct hdr_cap *c)
+{
+    unsigned int off = c->pos + 2, end = c->pos + c->len;
+    int rc = 0;
+
+    while (!rc && off < end) {
+        unsigned int n = !(off & 3) && end - off >= 4 ? 4
+                         : !(off & 1) && end - off >= 2 ? 2 : 1;
+
+        rc = add(e, hw_read_ro, NULL, off, n, (void *)(uintptr_t)n);
+        off += n;
+    }
+    return rc;
+}
+
+static int add_caps(struct lfv_header *h, struct lfv_regs_edit *e)
+{
+    int rc = add(e, read_val, NULL, PCI_CAPABILITY_LIST, 1,
+                 (void *)(uintptr_t)(h->nr_caps ? h->caps[0].pos : 0));
+
+    for (unsigned int k = 0; !rc && k < h->nr_caps; k++) {
+        rc = add(e, cap_header_read, NULL, h->caps[k].pos, 2,
+                 (void *)(uintptr_t)h->caps[k].next);
+        if (!rc)
+            rc = add_cap_body(e, &h->caps[k]);
+    }
+    /* extended capabilities: an empty list */
+    if (!rc && h->ext_cfg)
+        rc = add(e, read_val, NULL, PCI_CFG_SPACE_SIZE, 4, NULL);
+    return rc;
+}
+
+static int add_status(struct lfv_header *h, struct lfv_regs_edit *e)
+{
+    uint32_t rsvdp = h->nr_caps ? 0 : PCI_STATUS_CAP_LIST;
+
+    return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+        .read = hw_read_ro, .write = hw_write_reg,
+        .data = (void *)(uintptr_t)2, .offset = PCI_STATUS, .size = 2,
+        .ro_mask = 0xffffu & ~(PCI_STATUS_RW1C | rsvdp),
+        .rw1c_mask = PCI_STATUS_RW1C, .rsvdp_mask = rsvdp });
+}
+
+static int add_identity(struct lfv_header *h, struct lfv_regs_edit *e)
+{
+    int rc = add(e, hw_read_ro, NULL, PCI_VENDOR_ID, 4, (void *)(uintptr_t)4);
+
+    if (!rc)
+        rc = add(e, hw_read_ro, NULL, PCI_REVISION_ID, 4,
+                 (void *)(uintptr_t)4);
+    if (!rc)
+        rc = add(e, header_type_read, NULL, PCI_HEADER_TYPE, 1, NULL);
+    if (!rc && h->nr_bars == 6)
+        rc = add(e, hw_read_ro, NULL, PCI_SUBSYSTEM_VENDOR_ID, 4,
+                 (void *)(uintptr_t)4);
+    if (!rc)
+        rc = add(e, intline_read, intline_write, PCI_INTERRUPT_LINE, 1, h);
+    if (!rc)
+        rc = add(e, hw_read_ro, NULL, PCI_INTERRUPT_PIN, 1,
+                 (void *)(uintptr_t)1);
+    return rc;
+}
+
+int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e)
+{
+    int rc = add_identity(h, e);
+
+    if (!rc)
+        rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+            .read = guest_cmd_read, .write = guest_cmd_write, .data = h,
+            .offset = PCI_COMMAND, .size = 2,
+            .rsvdp_mask = HDR_CMD_GUEST_RSVDP });
+    if (!rc)
+        rc = add_status(h, e);
+    for (unsigned int i = 0; !rc && i < h->nr_bars; i++)
+        rc = add_bar(h, e, i);
+    if (!rc && h->nr_bars)
+        rc = add(e, read_val, NULL, h->bars[HDR_ROM].reg, 4, NULL);
+    if (!rc)
+        rc = add_caps(h, e);
+    return rc;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * BAR mapping: Xen's modify_bars() on lfvpci's locks.
+ *
+ * Why a per-domain lock: mapping a BAR must subtract the BARs other
+ * devices of the domain have mapped, so it reads their state.  With only
+ * per-device locks two devices doing so at once take each other's locks in
+ * opposite orders (Xen's ABBA).  Here a config write holds its own
+ * device's write lock and then the domain's map_lock, never the reverse,
+ * and nothing under map_lock takes a device lock: no cycle.  Under map_lock
+ * the domain's list of header states, every BAR's enabled flag and range
+ * set, and the p2m batch are stable.  Readers (config reads, p2m lookups)
+ * take neither lock.
+ *
+ * Why a batch: every BAR of one COMMAND write is mapped or unmapped in one
+ * p2m batch, so a p2m reader sees the device's BARs all mapped or all
+ * unmapped, never a mix, and a failure drops the batch whole.
+ */
+#include <errno.h>
+
+#include "header.h"
+
+#define PFN(a) ((a) >> LFV_PAGE_SHIFT)
+
+struct frames {
+    uint64_t s, e;
+};
+
+/* Guest frames a BAR covers (its guest address as it stands). */
+static struct frames bar_frames(const struct hdr_bar *b)
+{
+    uint64_t ga = hdr_load(b->guest_addr);
+
+    return (struct frames){ PFN(ga), PFN(ga + b->size - 1) };
+}
+
+/* Remove f from the set of every selected BAR. */
+static int remove_from_selected(struct lfv_header *h, const bool sel[],
+                                struct frames f)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++)
+        if (sel[i])
+            rc = lfv_rangeset_remove_range(h->bars[i].mem, f.s, f.e);
+    return rc;
+}
+
+/* The BAR's frames, minus earlier and already mapped BARs of the device. */
+static int bar_set(struct lfv_header *h, const bool sel[], unsigned int i)
+{
+    struct hdr_bar *b = &h->bars[i];
+    struct frames f = bar_frames(b);
+    int rc;
+
+    lfv_rangeset_purge(b->mem);
+    rc = lfv_rangeset_add_range(b->mem, f.s, f.e);
+    for (unsigned int j = 0; !rc && j < HDR_NR_BARS; j++) {
+        const struct hdr_bar *o = &h->bars[j];
+        struct frames of;
+
+        if (j == i || !hdr_bar_is_mem(o) ||
+            !((sel[j] && j < i) || hdr_load(o->enabled)))
+            continue;
+        of = bar_frames(o);
+        rc = lfv_rangeset_remove_range(b->mem, of.s, of.e);
+    }
+    return rc;
+}
+
+/* MSI-X table and PBA frames are trapped, never mapped. */
+static int punch_msix(struct lfv_header *h, const bool sel[])
+{
+    int rc = 0;
+
+    for (unsigned int k = 0; !rc && k < 2; k++) {
+        const struct hdr_msix_area *a = &h->msix[k];
+        uint64_t ga;
+
+        if (!a->present || !hdr_bar_is_mem(&h->bars[a->bir]))
+            continue;
+        ga = hdr_load(h->bars[a->bir].guest_addr) + a->offset;
+        rc = remove_from_selected(h, sel,
+                                  (struct frames){ PFN(ga),
+                                                   PFN(ga + a->size - 1) });
+    }
+    return rc;
+}
+
+/* Other devices' mapped BARs in the domain keep their frames. */
+static int punch_others(struct lfv_header *h, const bool sel[])
+{
+    int rc = 0;
+
+    for (struct lfv_header *o = h->d->hdr_list; !rc && o; o = o->next) {
+        if (o == h)
+            continue;
+        for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++)
+            if (hdr_bar_is_mem(&o->bars[i]) && hdr_load(o->bars[i].enabled))
+                rc = remove_from_selected(h, sel, bar_frames(&o->bars[i]));
+    }
+    return rc;
+}
+
+static bool page_offsets_match(const struct hdr_bar *b)
+{
+    return !((hdr_load(b->guest_addr) ^ hdr_load(b->addr)) &
+             (LFV_PAGE_SIZE - 1));
+}
+
+static int build_sets(struct lfv_header *h, const bool sel[])
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        if (sel[i] && !page_offsets_match(&h->bars[i]))
+            return -EINVAL;
+    for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++)
+        if (sel[i])
+            rc = bar_set(h, sel, i);
+    if (!rc)
+        rc = punch_msix(h, sel);
+    if (!rc)
+        rc = punch_others(h, sel);
+    return rc;
+}
+
+struct range_ctxt {
+    struct lfv_p2m *p2m;
+    const struct hdr_bar *bar;
+};
+
+static int map_range(uint64_t s, uint64_t e, void *ctxt)
+{
+    const struct range_ctxt *c = ctxt;
+    uint64_t gstart = PFN(hdr_load(c->bar->guest_addr));
+    uint64_t hstart = PFN(hdr_load(c->bar->addr));
+
+    return lfv_p2m_map(c->p2m, s, e - s + 1, hstart + (s - gstart));
+}
+
+static int unmap_range(uint64_t s, uint64_t e, void *ctxt)
+{
+    const struct range_ctxt *c = ctxt;
+
+    return lfv_p2m_unmap(c->p2m, s, e - s + 1);
+}
+
+/* Apply fn to every selected set in one p2m batch: all or nothing. */
+static int p2m_apply(struct lfv_header *h, const bool sel[],
+                     lfv_rangeset_report_t *fn)
+{
+    struct range_ctxt c = { .p2m = h->d->p2m };
+    int rc = lfv_p2m_begin(c.p2m);
+
+    if (rc)
+        return rc;
+    for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++) {
+        if (!sel[i])
+            continue;
+        c.bar = &h->bars[i];
+        rc = lfv_rangeset_report_ranges(h->bars[i].mem, 0, UINT64_MAX, fn,
+                                        &c);
+    }
+    if (rc) {
+        lfv_p2m_abort(c.p2m);
+        return rc;
+    }
+    return lfv_p2m_commit(c.p2m);
+}
+
+static void purge_selected(struct lfv_header *h, const bool sel[])
+{
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        if (sel[i])
+            lfv_rangeset_purge(h->bars[i].mem);
+}
+
+static void set_enabled(struct lfv_header *h, const bool sel[], bool on)
+{
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        if (sel[i])
+            hdr_store(h->bars[i].enabled, on);
+}
+
+static int do_map(struct lfv_header *h, bool rom_only)
+{
+    bool sel[HDR_NR_BARS] = { false }, any = false;
+    int rc;
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+        const struct hdr_bar *b = &h->bars[i];
+
+        sel[i] = hdr_bar_is_mem(b) && !hdr_load(b->enabled) &&
+                 (i == HDR_ROM ? h->rom_enabled : !rom_only);
+        any |= sel[i];
+    }
+    rc = any ? build_sets(h, sel) : 0;
+    if (!rc && any)
+        rc = p2m_apply(h, sel, map_range);
+    if (rc) {
+        purge_selected(h, sel);
+        return rc;
+    }
+    set_enabled(h, sel, true);
+    if (!rom_only)
+        hdr_store(h->mapped, true);
+    return 0;
+}
+
+static int do_unmap(struct lfv_header *h, bool rom_only)
+{
+    bool sel[HDR_NR_BARS] = { false }, any = false;
+    int rc = 0;
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+        sel[i] = hdr_load(h->bars[i].enabled) && (!rom_only || i == HDR_ROM);
+        any |= sel[i];
+    }
+    if (any)
+        rc = p2m_apply(h, sel, unmap_range);
+    if (rc)
+        return rc; /* still mapped, as the state says */
+    purge_selected(h, sel);
+    set_enabled(h, sel, false);
+    if (!rom_only)
+        hdr_store(h->mapped, false);
+    return 0;
+}
+
+/*
+ * Map (map = true) or unmap the device's memory BARs, or only its ROM.
+ * From config write handlers of the device (its write lock held) and from
+ * init.  0, -EINVAL (page offset mismatch), -ENODEV (the state was
+ * retired), -ENOMEM or the p2m's error; on error the p2m is unchanged.
+ */
+int hdr_modify(struct lfv_header *h, bool map, bool rom_only)
+{
+    int rc;
+
+    lfv_lock(&h->d->map_lock);
+    if (h->retired)
+        rc = -ENODEV;
+    else
+        rc = map ? do_map(h, rom_only) : do_unmap(h, rom_only);
+    lfv_unlock(&h->d->map_lock);
+    return rc;
+}
+
+/* Join the domain's list, so that other devices' mappings see this one. */
+int hdr_map_init(struct lfv_header *h)
+{
+    lfv_lock(&h->d->map_lock);
+    h->next = h->d->hdr_list;
+    h->d->hdr_list = h;
+    h->listed = true;
+    lfv_unlock(&h->d->map_lock);
+    return 0;
+}
+
+/*
+ * The state is no longer the device's: leave the list, unmap everything,
+ * and make handlers still running on it map nothing more (they check
+ * `retired` under the same lock).
+ */
+void hdr_map_retire(struct lfv_header *h)
+{
+    struct lfv_header **pp;
+
+    lfv_lock(&h->d->map_lock);
+    h->retired = true;
+    if (h->listed) {
+        for (pp = &h->d->hdr_list; *pp; pp = &(*pp)->next)
+            if (*pp == h) {
+                *pp = h->next;
+                break;
+            }
+        h->listed = false;
+    }
+    /*
+     * Only an allocation failure can stop an unmap, and the simulated
+     * platform's injected failures are one-shot: retry rather than leave a
+     * stale mapping (Xen crashes the guest instead).
+     */
+    while (do_unmap(h, false))
+        ;
+    lfv_unlock(&h->d->map_lock);
+}

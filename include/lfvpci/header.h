@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci/header.h - emulation of the PCI header: BARs, the command register
+ * and, for guests, what else of the header they may see; BAR mapping into
+ * the owner's p2m (<lfvpci/p2m.h>).
+ *
+ * Register lfv_header_hook on the system (lfv_system_add_hook) before
+ * adding devices.  At every assignment its init discovers the BARs through
+ * the hardware (type, prefetchable, size by the sizing probe with decoding
+ * off, host address) and the MSI-X table and PBA location, then builds the
+ * owner's registers:
+ *  - hardware domain: BARs and ROM read from hardware, writes refused while
+ *    the BAR is mapped; COMMAND passes through, MEMORY maps / unmaps the
+ *    BARs identity (gfn == mfn); ROM enable maps the ROM while MEMORY is on;
+ *  - guest: emulated BARs (Xen's semantics: guest address starts at the
+ *    host address, writes merge into the low/high half and clear the bits
+ *    below the size, writes while mapped ignored; empty BARs, the ROM and,
+ *    on LFV_ARCH_ARM, I/O BARs read 0); COMMAND as the guest's own value
+ *    (MEMORY, MASTER, SPECIAL, INVALIDATE, VGA_PALETTE, INTX_DISABLE
+ *    writable; the other bits RsvdP: read 0, the host's value kept), with
+ *    those six bits cleared in hardware at assignment; identity registers
+ *    (IDs, revision, class, subsystem IDs, header type without the
+ *    multi-function bit, interrupt pin) read-only from hardware; interrupt
+ *    line emulated (starts at 0); STATUS from hardware with its RW1C bits;
+ *    a capability list holding only MSI and MSI-X at their real offsets
+ *    (emulated next pointers, STATUS.CAP_LIST hidden when neither exists);
+ *    extended capabilities read 0; everything else all-ones.
+ *    Until MSI emulation exists (issue 7), the bodies of the exposed MSI
+ *    and MSI-X capabilities read the hardware, read-only; a later hook
+ *    replaces them with lfv_regs_edit_remove_range() on the same edit.
+ *    I/O BARs are emulated registers only: I/O port access is the host's
+ *    business (Xen's ioports permissions), not the p2m's.
+ *
+ * Mapping (on MEMORY 0 -> 1): each memory BAR's range set gets the BAR's
+ * guest frames, minus frames of later BARs of the same device, minus the
+ * MSI-X table and PBA frames, minus frames of other devices' mapped BARs in
+ * the same domain; each range maps gfn -> host frame + (gfn - guest start
+ * frame), all BARs in one p2m batch, so a p2m reader sees all or none of
+ * them.  A guest address whose page offset differs from the host's refuses
+ * the whole operation (-EINVAL); a failure of any map drops the batch:
+ * decoding stays off and nothing is left mapped.  MEMORY 1 -> 0 unmaps
+ * exactly what was mapped.  De-assignment unmaps everything before the
+ * assign call returns.
+ *
+ * Concurrency: handlers run with the device's write lock held; mapping
+ * takes the domain's mapping lock after it (never the reverse), so devices
+ * of one domain mapping at once serialise on that lock and never deadlock,
+ * and each sees the others' BARs as they stand.  Config reads and p2m
+ * readers take no lock.
+ */
+#ifndef LFVPCI_HEADER_H
+#define LFVPCI_HEADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lfvpci/vpci.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const struct lfv_vpci_hook lfv_header_hook;
+
+/*
+ * Force INTX_DISABLE on (forced) or stop forcing it, for a guest's device:
+ * the guest reads the bit as 1 and the hardware has it set while forced;
+ * afterwards both follow the guest's own written value again.  For MSI and
+ * MSI-X emulation: call it from a write handler of the same device (the
+ * device's write lock serialises it with COMMAND writes).  No effect for
+ * the hardware domain.  0, or -ENOENT when the state has no header.
+ */
+int lfv_header_set_intx_forced(struct lfv_vpci *v, bool forced);
+
+enum lfv_header_bar_type {
+    LFV_HEADER_BAR_EMPTY,
+    LFV_HEADER_BAR_IO,
+    LFV_HEADER_BAR_MEM32,
+    LFV_HEADER_BAR_MEM64_LO,
+    LFV_HEADER_BAR_MEM64_HI,
+    LFV_HEADER_BAR_ROM,
+};
+
+#define LFV_HEADER_ROM 6 /* index of the expansion ROM in lfv_header_bar() */
+
+struct lfv_header_bar_info {
+    enum lfv_header_bar_type type;
+    bool prefetchable;
+    bool mapped;         /* its frames are in the owner's p2m */
+    uint64_t size;       /* 0 for empty and MEM64_HI */
+    uint64_t host_addr;
+    uint64_t guest_addr; /* == host_addr for the hardware domain */
+};
+
+/*
+ * A snapshot of BAR `bar` (0..5, LFV_HEADER_ROM) as the state sees it.
+ * 0, -EINVAL (bad index), -ENOENT (no header).  Any registered thread;
+ * fields are read one by one (a concurrent write may show half of it).
+ */
+int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
+                   struct lfv_header_bar_info *out);
+
+/*
+ * Where the MSI-X table (which = 0) or PBA (which = 1) lives: BAR index,
+ * offset in it, size in bytes.  0, or -ENOENT (no MSI-X, no header).
+ * Any registered thread (set at init, immutable).
+ */
+int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
+                             unsigned int *bir, uint32_t *offset,
+                             uint32_t *size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFVPCI_HEADER_H */

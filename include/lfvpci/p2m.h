@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci/p2m.h - a domain's guest-frame -> machine-frame map for BAR MMIO.
+ *
+ * The header emulation (<lfvpci/header.h>) maps a BAR's frames into its
+ * owner's p2m when the owner turns memory decoding on and unmaps them when
+ * it turns it off, moves the BAR or loses the device.  This is the simulated
+ * p2m: one per domain, an interval map (<lfvpci/rangeset.h>) of
+ * [gfn_start, gfn_end] -> mfn of gfn_start.  A host such as Xen implements
+ * the same calls on its own p2m (map_mmio_regions / unmap_mmio_regions).
+ *
+ * Updates are batched: lfv_p2m_begin() .. lfv_p2m_map()/lfv_p2m_unmap() ..
+ * lfv_p2m_commit() publishes every change of the batch at once, so a reader
+ * sees the p2m as it was before the batch or after it, never part of it;
+ * lfv_p2m_abort() drops the whole batch (a host that applies changes as it
+ * goes must undo them there).  Each batch copies the map (O(n log n) for n
+ * entries: a domain has a few entries per BAR, and batches happen only when
+ * a guest toggles decoding).
+ *
+ * A hardware domain's p2m is an identity p2m: a map with gfn != mfn is
+ * refused (-EINVAL), so the identity invariant holds by construction.
+ *
+ * Concurrency: readers (lfv_p2m_translate, lfv_p2m_view*) take no lock and
+ * never block; they run concurrently with batches.  Batches of one p2m are
+ * serialised by the p2m's own lock, a leaf lock: between begin and
+ * commit/abort the caller must take no other lock.  Batch functions never
+ * wait for a grace period, so they may be called inside a read-side
+ * section, e.g. from config write handlers.
+ * All calls are for registered RCU threads (<lfvpci/rcu.h>).
+ */
+#ifndef LFVPCI_P2M_H
+#define LFVPCI_P2M_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lfvpci/domain.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LFV_PAGE_SHIFT 12
+#define LFV_PAGE_SIZE (1ull << LFV_PAGE_SHIFT)
+
+struct lfv_p2m;
+
+/*
+ * A new empty p2m; identity: refuse every map with gfn != mfn.
+ * 0, -EINVAL or -ENOMEM.  Any registered thread.
+ */
+int lfv_p2m_create(bool identity, struct lfv_p2m **out);
+
+/*
+ * Free after a grace period.  No batch may be open or start; readers still
+ * inside a section finish on valid memory.  Never waits.  NULL is ignored.
+ */
+void lfv_p2m_destroy(struct lfv_p2m *p);
+
+/* The domain's p2m (created with the domain).  Any thread. */
+struct lfv_p2m *lfv_domain_p2m(const struct lfv_domain *d);
+
+/*
+ * Open a batch: waits for any other batch of this p2m, then copies the
+ * current map.  0 or -ENOMEM (nothing open).
+ */
+int lfv_p2m_begin(struct lfv_p2m *p);
+
+/*
+ * In the open batch: map [gfn, gfn + nr - 1] to [mfn, mfn + nr - 1].
+ * 0; -EINVAL (nr == 0, overflow, identity p2m and gfn != mfn); -EEXIST (a
+ * frame is already mapped); -ENOMEM; or the injected error.  On error the
+ * batch is unchanged and still open.
+ */
+int lfv_p2m_map(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn);
+
+/*
+ * In the open batch: unmap every frame of [gfn, gfn + nr - 1] (entries
+ * straddling the edges are split).  Unmapping nothing is not an error.
+ * 0, -EINVAL, -ENOMEM; on error the batch is unchanged and still open.
+ */
+int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr);
+
+/*
+ * Publish the batch as one new version (0) or, on -ENOMEM, publish nothing
+ * (the batch is dropped).  Ends the batch either way.
+ */
+int lfv_p2m_commit(struct lfv_p2m *p);
+
+/* Drop the batch: readers never saw any of it.  Ends the batch. */
+void lfv_p2m_abort(struct lfv_p2m *p);
+
+/*
+ * Failure injection for tests: the (n + 1)-th lfv_p2m_map() from now fails
+ * with err (n = 0: the next one), once; n < 0 disables.  Any thread.
+ */
+void lfv_p2m_fail_map_after(struct lfv_p2m *p, long n, int err);
+
+/* gfn's machine frame: true and *mfn set (may be NULL), or false. */
+bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn);
+
+/*
+ * A consistent view of one published version: take it inside the caller's
+ * read-side section (lfv_rcu_read_lock) and use it only there.  Every
+ * translate and iterate on one view sees the same version.
+ */
+struct lfv_p2m_view;
+const struct lfv_p2m_view *lfv_p2m_view(const struct lfv_p2m *p);
+bool lfv_p2m_view_translate(const struct lfv_p2m_view *v, uint64_t gfn,
+                            uint64_t *mfn);
+/* Versions count commits: 0 for a new p2m, +1 per committed batch. */
+uint64_t lfv_p2m_view_version(const struct lfv_p2m_view *v);
+
+typedef int lfv_p2m_iter_t(uint64_t gfn, uint64_t nr, uint64_t mfn,
+                           void *ctxt);
+/* Call cb on every entry in gfn order; stop at cb's first non-zero value. */
+int lfv_p2m_view_iterate(const struct lfv_p2m_view *v, lfv_p2m_iter_t *cb,
+                         void *ctxt);
+
+/* Number of mapped frames and of entries in the current version. */
+uint64_t lfv_p2m_nr_frames(const struct lfv_p2m *p);
+uint64_t lfv_p2m_nr_entries(const struct lfv_p2m *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFVPCI_P2M_H */

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A guest's-eye view of real devices: every lspci dump in the shared data
+ * directory is loaded on the simulated bridge, assigned to a guest, and
+ * probed through the engine as Linux's PCI core does (IDs, header type,
+ * save/all-ones/read/restore of every BAR with decoding off, capability
+ * walk).  The IDs must match the dump, the sizes and kinds found must match
+ * its Region lines, the walk must find exactly MSI and MSI-X at their real
+ * offsets, COMMAND must read as a fresh device's (0), and the whole 4 KiB
+ * must read as the guest view specifies: everything the header emulation
+ * does not expose reads all-ones.
+ * The data directory is $LFV_SHARED_DIR/data/lspci, else
+ * <repo>/../shared/data/lspci found from this file's path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/header.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/simhw.h>
+#include <lfvpci/vpci.h>
+
+#include "tests/check.h"
+
+struct region {
+    bool present, io, mem64, prefetch;
+    unsigned long long size;
+};
+
+struct dump {
+    uint8_t cfg[4096];
+    unsigned int len;
+    struct region bar[6];
+};
+
+static unsigned long long parse_size(const char *line)
+{
+    const char *tag = strstr(line, "[size=");
+    unsigned long long n;
+    char unit = ']';
+
+    if (!tag || sscanf(tag, "[size=%llu%c", &n, &unit) < 1)
+        return 0;
+    switch (unit) {
+    case 'K': return n << 10;
+    case 'M': return n << 20;
+    case 'G': return n << 30;
+    case 'T': return n << 40;
+    default: return n;
+    }
+}
+
+static void parse_region(struct dump *d, const char *s)
+{
+    unsigned int i;
+
+    if (sscanf(s, "Region %u:", &i) != 1 || i > 5)
+        return;
+    d->bar[i].present = true;
+    d->bar[i].io = strstr(s, "I/O ports") != NULL;
+    d->bar[i].mem64 = strstr(s, "(64-bit") != NULL;
+    d->bar[i].prefetch = strstr(s, ", prefetchable") != NULL;
+    d->bar[i].size = parse_size(s);
+}
+
+/* Region lines before the first capability, and the hex dump. */
+static bool parse(const char *path, struct dump *d)
+{
+    char line[1024];
+    bool header = false, caps = false;
+    FILE *f = fopen(path, "r");
+
+    memset(d, 0, sizeof(*d));
+    if (!f)
+        return false;
+    while (fgets(line, sizeof(line), f)) {
+        const char *s = line + strspn(line, " \t");
+        unsigned int off, v[16];
+
+        if (line[0] == '#' || *s == '\n')
+            continue;
+        if (!header) {
+            header = true;
+        } else if (s != line) {
+            caps = caps || !strncmp(s, "Capabilities:", 13);
+            if (!caps)
+                parse_region(d, s);
+        } else if (sscanf(line, "%x: %x %x %x %x %x %x %x %x %x %x %x %x %x "
+                                "%x %x %x", &off, &v[0], &v[1], &v[2], &v[3],
+                          &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10],
+                          &v[11], &v[12], &v[13], &v[14], &v[15]) == 17 &&
+                   off < 4096) {
+            for (int i = 0; i < 16; i++)
+                d->cfg[off + i] = (uint8_t)v[i];
+            d->len = off + 16;
+        }
+    }
+    fclose(f);
+    return header && d->len;
+}
+
+static uint32_t dump32(const struct dump *d, unsigned int off)
+{
+    return d->cfg[off] | d->cfg[off + 1] << 8 | d->cfg[off + 2] << 16 |
+           (uint32_t)d->cfg[off + 3] << 24;
+}
+
+/* ---- what the guest must see, computed from the dump alone ---- */
+
+struct cap {
+    unsigned int pos, len, id;
+};
+
+/* The dump's chain: the first MSI and MSI-X, in order; PCIe present? */
+static unsigned int exposed_caps(const struct dump *d, struct cap *out,
+                                 bool *pcie)
+{
+    unsigned int n = 0, pos = d->cfg[0x34] & ~3u, ttl = 48;
+    bool msi = false, msix = false;
+
+    *pcie = false;
+    if (!(d->cfg[0x06] & 0x10))
+        return 0;
+    while (pos >= 0x40 && ttl--) {
+        unsigned int id = d->cfg[pos], ctrl = d->cfg[pos + 2] |
+                                             d->cfg[pos + 3] << 8;
+
+        *pcie |= id == 0x10;
+        if (id == 0x05 && !msi) {
+            msi = true;
+            out[n++] = (struct cap){ pos, 10 + (ctrl & 0x80 ? 4 : 0) +
+                                              (ctrl & 0x100 ? 10 : 0), id };
+        } else if (id == 0x11 && !msix) {
+            msix = true;
+            out[n++] = (struct cap){ pos, 12, id };
+        }
+        pos = d->cfg[pos + 1] & ~3u;
+    }
+    return n;
+}
+
+static void expected_view(const struct dump *d, uint8_t *exp,
+                          struct cap *caps, unsigned int *nr_caps)
+{
+    unsigned int type = d->cfg[0x0e] & 0x7f, nbars = type ? 2 : 6;
+    bool pcie;
+
+    memset(exp, 0xff, 4096);
+    *nr_caps = exposed_caps(d, caps, &pcie);
+    memcpy(exp, d->cfg, 4);                 /* vendor, device */
+    exp[4] = exp[5] = 0;                    /* a fresh COMMAND */
+    exp[6] = d->cfg[6] & ~(*nr_caps ? 0 : 0x10);
+    exp[7] = d->cfg[7];
+    memcpy(exp + 8, d->cfg + 8, 4);         /* revision, class */
+    exp[0x0e] = d->cfg[0x0e] & 0x7f;
+    for (unsigned int i = 0; i < nbars; i++) {
+        bool hi_half = i && d->bar[i - 1].present && d->bar[i - 1].mem64;
+
+        if (d->bar[i].present || hi_half)
+            memcpy(exp + 0x10 + 4 * i, d->cfg + 0x10 + 4 * i, 4);
+        else
+            memset(exp + 0x10 + 4 * i, 0, 4); /* empty BAR */
+    }
+    if (type == 0)
+        memcpy(exp + 0x2c, d->cfg + 0x2c, 4); /* subsystem IDs */
+    memset(exp + (type ? 0x38 : 0x30), 0, 4); /* ROM */
+    exp[0x34] = *nr_caps ? caps[0].pos : 0;
+    exp[0x3c] = 0;
+    exp[0x3d] = d->cfg[0x3d];
+    for (unsigned int k = 0; k < *nr_caps; k++) {
+        memcpy(exp + caps[k].pos, d->cfg + caps[k].pos, caps[k].len);
+        exp[caps[k].pos + 1] = k + 1 < *nr_caps ? caps[k + 1].pos : 0;
+    }
+    if (pcie || d->len > 256)
+        memset(exp + 0x100, 0, 4);
+}
+
+/* ---- the guest's probe, as Linux does it ---- */
+
+static struct lfv_domain *guest;
+
+static uint32_t rd(lfv_sbdf_t s, unsigned int reg, unsigned int size)
+{
+    return lfv_conf_read(guest, s, reg, size);
+}
+
+static void wr(lfv_sbdf_t s, unsigned int reg, unsigned int size,
+               uint32_t val)
+{
+    lfv_conf_write(guest, s, reg, size, val);
+}
+
+static uint32_t size_probe(lfv_sbdf_t s, unsigned int reg)
+{
+    uint32_t old = rd(s, reg, 4), val;
+
+    wr(s, reg, 4, 0xffffffff);
+    val = rd(s, reg, 4);
+    wr(s, reg, 4, old);
+    CHECK_EQ(rd(s, reg, 4), old);
+    return val;
+}
+
+/* __pci_read_base(): kind and size of BAR i; returns the slots it took. */
+static unsigned int probe_bar(lfv_sbdf_t s, unsigned int i,
+                              const struct region *r, const char *name)
+{
+    unsigned int reg = 0x10 + 4 * i;
+    uint32_t l = rd(s, reg, 4), sz = size_probe(s, reg);
+    uint64_t mask, size;
+    bool is64;
+
+    if (!sz) {
+        CHECK(!r->present);
+        return 1;
+    }
+    CHECK(r->present);
+    if (l & 1) {
+        CHECK(r->io);
+        size = (uint32_t)(~(sz & ~3u) + 1);
+        is64 = false;
+    } else {
+        is64 = (l & 6) == 4;
+        CHECK(!r->io);
+        CHECK_EQ(is64, r->mem64);
+        CHECK_EQ(!!(l & 8), r->prefetch);
+        mask = sz & ~0xfull;
+        mask |= is64 ? (uint64_t)size_probe(s, reg + 4) << 32
+                     : 0xffffffff00000000ull;
+        size = ~mask + 1;
+    }
+    if (r->size && size != r->size)
+        fprintf(stderr, "%s: BAR %u: size 0x%llx, Region says 0x%llx\n", name,
+                i, (unsigned long long)size, r->size);
+    if (r->size)
+        CHECK_EQ(size, r->size);
+    return is64 ? 2 : 1;
+}
+
+static void walk_caps(lfv_sbdf_t s, const struct cap *caps, unsigned int n)
+{
+    unsigned int pos, found = 0, ttl = 48;
+
+    CHECK_EQ(!!(rd(s, 0x06, 2) & 0x10), n > 0);
+    if (!(rd(s, 0x06, 2) & 0x10))
+        return;
+    for (pos = rd(s, 0x34, 1) & ~3u; pos >= 0x40 && ttl--;
+         pos = rd(s, pos + 1, 1) & ~3u) {
+        CHECK(found < n);
+        if (found < n) {
+            CHECK_EQ(pos, caps[found].pos);
+            CHECK_EQ(rd(s, pos, 1), caps[found].id);
+        }
+        found++;
+    }
+    CHECK_EQ(found, n);
+}
+
+static void compare_view(lfv_sbdf_t s, const uint8_t *exp, const char *name)
+{
+    unsigned int bad = 0;
+
+    for (unsigned int off = 0; off < 4096; off += 4) {
+        uint32_t got = rd(s, off, 4), want = exp[off] | exp[off + 1] << 8 |
+                                             exp[off + 2] << 16 |
+                                             (uint32_t)exp[off + 3] << 24;
+
+        if (got != want && bad++ < 8)
+            fprintf(stderr, "%s: 0x%03x reads %08x, expected %08x\n", name,
+                    off, got, want);
+    }
+    CHECK_EQ(bad, 0);
+}
+
+static unsigned int probe_device(lfv_sbdf_t vs, const struct dump *d,
+                                 const char *name)
+{
+    static uint8_t exp[4096];
+    struct cap caps[2];
+    unsigned int nr_caps, nbars = (d->cfg[0x0e] & 0x7f) ? 2 : 6;
+    uint16_t cmd;
+
+    expected_view(d, exp, caps, &nr_caps);
+    CHECK_EQ(rd(vs, 0x00, 2), dump32(d, 0) & 0xffff);
+    CHECK_EQ(rd(vs, 0x02, 2), dump32(d, 0) >> 16);
+    CHECK_EQ(rd(vs, 0x0e, 1), d->cfg[0x0e] & 0x7f);
+    cmd = rd(vs, 0x04, 2);
+    CHECK_EQ(cmd, 0);
+    compare_view(vs, exp, name); /* before the probe writes anything */
+    wr(vs, 0x04, 2, cmd & ~3u);
+    for (unsigned int i = 0; i < nbars;)
+        i += probe_bar(vs, i, &d->bar[i], name);
+    CHECK_EQ(size_probe(vs, nbars == 6 ? 0x30 : 0x38), 0); /* ROM: none */
+    wr(vs, 0x04, 2, cmd);
+    walk_caps(vs, caps, nr_caps);
+    compare_view(vs, exp, name); /* and every probe restored */
+    return nr_caps;
+}
+
+static void data_dir(char *buf, size_t n)
+{
+    const char *env = getenv("LFV_SHARED_DIR");
+    const char *tail = strstr(__FILE__, "/tests/test_guest_probe.c");
+
+    if (env)
+        snprintf(buf, n, "%s/data/lspci", env);
+    else
+        snprintf(buf, n, "%.*s/../shared/data/lspci",
+                 tail ? (int)(tail - __FILE__) : 1, tail ? __FILE__ : ".");
+}
+
+int main(void)
+{
+    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    static struct dump d;
+    struct lfv_sim_bridge *b;
+    struct lfv_domain *hwdom;
+    struct lfv_system *sys;
+    struct dirent *de;
+    unsigned int files = 0;
+    char dir[1024], path[2048];
+    DIR *dd;
+
+    lfv_rcu_register_thread();
+    data_dir(dir, sizeof(dir));
+    dd = opendir(dir);
+    if (!dd) {
+        perror(dir);
+        return EXIT_FAILURE;
+    }
+    CHECK_EQ(lfv_sim_bridge_create(&b), 0);
+    p.hw = b;
+    CHECK_EQ(lfv_system_create(&p, &sys), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
+    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &guest), 0);
+    while ((de = readdir(dd))) {
+        size_t n = strlen(de->d_name);
+        /* each at a function 0 of its own: guests get function 0 only */
+        lfv_sbdf_t s = LFV_SBDF(0, 0x20 + files, 0, 0), vs;
+
+        if (n <= 4 || strcmp(de->d_name + n - 4, ".txt"))
+            continue;
+        files++;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        CHECK(parse(path, &d));
+        CHECK_EQ(lfv_sim_add_lspci_file(b, path, s, NULL), 0);
+        CHECK_EQ(lfv_pdev_add(sys, s), 0);
+        CHECK_EQ(lfv_pdev_assign(sys, s, guest), 0);
+        CHECK_EQ(lfv_pdev_owner(sys, s, NULL, &vs), 0);
+        n = probe_device(vs, &d, de->d_name);
+        CHECK_EQ(lfv_pdev_assign(sys, s, hwdom), 0);
+        printf("%-45s ok, %zu capabilities exposed\n", de->d_name, n);
+    }
+    closedir(dd);
+    CHECK(files >= 16);
+    lfv_system_destroy(sys);
+    lfv_sim_bridge_destroy(b);
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

@@ -37,7 +37,8 @@ const unsigned kRsRanges[] = {1, 3, 64, 4096};
 
 // Preferred order of implementations in tables; unknown ones follow.
 const char *const kOrder[] = {"lfvpci", "lfvpci_qsbr", "lfvpci_ckepoch",
-                              "xen417_lfvpci", "xen417", "xen_pcilock"};
+                              "lfvpci_sbdf", "xen417_lfvpci", "xen417",
+                              "xen_pcilock"};
 
 int rank(const std::string &name) {
   for (size_t i = 0; i < sizeof(kOrder) / sizeof(kOrder[0]); i++)

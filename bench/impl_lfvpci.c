@@ -3,14 +3,27 @@
  * lfvpci under the benchmark interface (bench/impl.h), built once per RCU
  * backend.  Accesses use the hardware-domain policy so that read_gap reaches
  * the simulated hardware, as in Xen 4.17.
+ *
+ * Built with LFV_BENCH_VIA_SBDF, every access enters as a trapped access
+ * does: lfv_conf_read(domain, SBDF, ...) finds the device in the system's
+ * SBDF radix tree first (the "lfvpci_sbdf" implementation).  Without it,
+ * accesses start from the device (lfv_vdev_read), the engine's dispatch
+ * proper.
  */
 #include <lfvpci/access.h>
+#include <lfvpci/domain.h>
 #include <lfvpci/rcu.h>
+#include <lfvpci/vpci.h>
 
 #include "bench_hw.h"
 #include "impl.h"
 
-static struct lfv_vdev *dev;
+#ifdef LFV_BENCH_VIA_SBDF
+static struct lfv_system *sys;
+static struct lfv_domain *hwdom;
+static const lfv_sbdf_t sbdf = LFV_SBDF(0, LFV_BENCH_SBDF_BUS,
+                                        LFV_BENCH_SBDF_DEV, LFV_BENCH_SBDF_FN);
+#endif
 
 static uint32_t hw_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
                         unsigned int size)
@@ -41,6 +54,58 @@ static void cell_write(const void *ctx, unsigned int reg, uint32_t val,
     bench_cell_set(data, val);
 }
 
+static int add_registers(struct lfv_regs_edit *e)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; i < 24 && !rc; i++) {
+        const struct lfv_reg_desc d = {
+            .read = cell_read, .write = cell_write, .data = &bench_cells[i],
+            .offset = lfv_bench_regs[i].offset, .size = lfv_bench_regs[i].size,
+        };
+
+        rc = lfv_regs_edit_add(e, &d);
+    }
+    return rc;
+}
+
+#ifdef LFV_BENCH_VIA_SBDF
+static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    (void)v;
+    return add_registers(e);
+}
+
+static const struct lfv_vpci_hook bench_hook = { "bench", hook_init, NULL };
+
+static int setup(void)
+{
+    const struct lfv_system_params p = { .hw_ops = &hw_ops };
+    int rc;
+
+    bench_hw_reset();
+    lfv_rcu_register_thread();
+    rc = lfv_system_create(&p, &sys);
+    if (!rc)
+        rc = lfv_system_add_hook(sys, &bench_hook);
+    if (!rc)
+        rc = lfv_domain_create(sys, 0, true, &hwdom);
+    if (!rc)
+        rc = lfv_pdev_add(sys, sbdf);
+    return rc;
+}
+
+static void teardown(void)
+{
+    lfv_system_destroy(sys);
+    lfv_rcu_unregister_thread();
+}
+
+#define READ4(reg) lfv_conf_read(hwdom, sbdf, (reg), 4)
+#define WRITE4(reg, val) lfv_conf_write(hwdom, sbdf, (reg), 4, (val))
+#else
+static struct lfv_vdev *dev;
+
 static int setup(void)
 {
     const struct lfv_vdev_params p = {
@@ -49,7 +114,6 @@ static int setup(void)
         .hw_ops = &hw_ops,
     };
     struct lfv_regs_edit *e;
-    unsigned int i;
     int rc;
 
     bench_hw_reset();
@@ -60,14 +124,7 @@ static int setup(void)
     rc = lfv_regs_edit_begin(dev, &e);
     if (rc)
         return rc;
-    for (i = 0; i < 24 && !rc; i++) {
-        const struct lfv_reg_desc d = {
-            .read = cell_read, .write = cell_write, .data = &bench_cells[i],
-            .offset = lfv_bench_regs[i].offset, .size = lfv_bench_regs[i].size,
-        };
-
-        rc = lfv_regs_edit_add(e, &d);
-    }
+    rc = add_registers(e);
     if (rc) {
         lfv_regs_edit_abort(e);
         return rc;
@@ -82,6 +139,10 @@ static void teardown(void)
     lfv_rcu_barrier();
     lfv_rcu_unregister_thread();
 }
+
+#define READ4(reg) lfv_vdev_read(dev, (reg), 4, LFV_GAP_HW)
+#define WRITE4(reg, val) lfv_vdev_write(dev, (reg), 4, (val), LFV_GAP_HW)
+#endif
 
 static void thread_init(void)
 {
@@ -98,7 +159,7 @@ static uint64_t read_loop(unsigned int reg, uint64_t iters)
     uint64_t acc = 0, i;
 
     for (i = 0; i < iters; i++)
-        acc += lfv_vdev_read(dev, reg, 4, LFV_GAP_HW);
+        acc += READ4(reg);
     /* QSBR readers must report quiescent states; a no-op elsewhere. */
     lfv_rcu_quiescent_state();
     return acc;
@@ -118,8 +179,7 @@ static uint64_t run(enum lfv_bench_workload wl, unsigned int param,
         return read_loop(LFV_BENCH_GAP_REG, iters);
     case LFV_WL_WRITE_HOT:
         for (i = 0; i < iters; i++)
-            lfv_vdev_write(dev, LFV_BENCH_WRITE_REG, 4,
-                           lfv_bench_reg_init(13), LFV_GAP_HW);
+            WRITE4(LFV_BENCH_WRITE_REG, lfv_bench_reg_init(13));
         lfv_rcu_quiescent_state();
         return iters;
     default:

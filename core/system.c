@@ -10,11 +10,6 @@
 #include "rcu_fast.h"
 #include "system.h"
 
-static unsigned int sbdf_byte(lfv_sbdf_t sbdf, unsigned int level)
-{
-    return (sbdf >> (24 - 8 * level)) & 0xff;
-}
-
 int lfv_system_create(const struct lfv_system_params *p,
                       struct lfv_system **out)
 {
@@ -25,11 +20,6 @@ int lfv_system_create(const struct lfv_system_params *p,
     sys = lfv_zalloc(sizeof(*sys));
     if (!sys)
         return -ENOMEM;
-    sys->root = lfv_zalloc(sizeof(*sys->root));
-    if (!sys->root) {
-        lfv_free(sys);
-        return -ENOMEM;
-    }
     sys->hw_ops = p->hw_ops;
     sys->hw = p->hw;
     sys->arch = p->arch;
@@ -41,90 +31,43 @@ int lfv_system_create(const struct lfv_system_params *p,
 struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
                                  lfv_sbdf_t sbdf)
 {
-    const struct lfv_radix_node *n = sys->root;
-    unsigned int level;
-
-    for (level = 0; level < 3 && n; level++)
-        n = lfv_rcu_dereference(n->slot[sbdf_byte(sbdf, level)]);
-    return n ? lfv_rcu_dereference(n->slot[sbdf & 0xff]) : NULL;
+    return lfv_sbdf_map_lookup(&sys->pdevs, sbdf);
 }
 
 int lfv_pdev_insert(struct lfv_system *sys, struct lfv_pdev *pdev)
 {
-    struct lfv_radix_node *n = sys->root;
-    unsigned int level;
-
-    for (level = 0; level < 3; level++) {
-        void **slot = &n->slot[sbdf_byte(pdev->sbdf, level)];
-
-        if (!*slot) {
-            struct lfv_radix_node *child = lfv_zalloc(sizeof(*child));
-
-            if (!child)
-                return -ENOMEM; /* empty interior nodes are harmless */
-            lfv_rcu_assign_pointer(*slot, child);
-        }
-        n = *slot;
-    }
-    if (n->slot[pdev->sbdf & 0xff])
-        return -EEXIST;
-    lfv_rcu_assign_pointer(n->slot[pdev->sbdf & 0xff], pdev);
-    sys->nr_pdevs++;
-    return 0;
-}
-
-static void **leaf_slot(struct lfv_system *sys, lfv_sbdf_t sbdf)
-{
-    struct lfv_radix_node *n = sys->root;
-    unsigned int level;
-
-    for (level = 0; level < 3 && n; level++)
-        n = n->slot[sbdf_byte(sbdf, level)];
-    return n ? &n->slot[sbdf & 0xff] : NULL;
+    return lfv_sbdf_map_insert(&sys->pdevs, pdev->sbdf, pdev);
 }
 
 void lfv_pdev_unlink(struct lfv_system *sys, lfv_sbdf_t sbdf)
 {
-    void **slot = leaf_slot(sys, sbdf);
-
-    if (slot && *slot) {
-        lfv_rcu_assign_pointer(*slot, NULL);
-        sys->nr_pdevs--;
-    }
+    lfv_sbdf_map_remove(&sys->pdevs, sbdf);
 }
 
-static void for_each_leaf(struct lfv_radix_node *n, unsigned int level,
-                          void (*fn)(struct lfv_pdev *, void *), void *arg)
+struct pdev_visit {
+    void (*fn)(struct lfv_pdev *pdev, void *arg);
+    void *arg;
+};
+
+static void pdev_visit(void *p, void *arg)
 {
-    for (unsigned int i = 0; i < 256; i++) {
-        if (!n->slot[i])
-            continue;
-        if (level == 3)
-            fn(n->slot[i], arg);
-        else
-            for_each_leaf(n->slot[i], level + 1, fn, arg);
-    }
+    struct pdev_visit *v = arg;
+
+    v->fn(p, v->arg);
 }
 
 void lfv_pdev_for_each(struct lfv_system *sys,
                        void (*fn)(struct lfv_pdev *pdev, void *arg),
                        void *arg)
 {
-    for_each_leaf(sys->root, 0, fn, arg);
-}
+    struct pdev_visit v = { fn, arg };
 
-static void free_nodes(struct lfv_radix_node *n, unsigned int level)
-{
-    if (level < 3)
-        for (unsigned int i = 0; i < 256; i++)
-            if (n->slot[i])
-                free_nodes(n->slot[i], level + 1);
-    lfv_free(n);
+    lfv_sbdf_map_for_each(&sys->pdevs, pdev_visit, &v);
 }
 
 void lfv_system_free(struct lfv_system *sys)
 {
-    free_nodes(sys->root, 0);
+    lfv_sbdf_map_fini(&sys->pdevs);
     lfv_lock_destroy(&sys->lock);
     lfv_free(sys);
 }

@@ -11,6 +11,7 @@
 #include <lfvpci/vpci.h>
 
 #include "platform.h"
+#include "sbdf_map.h"
 
 struct lfv_pdev {
     lfv_sbdf_t sbdf;
@@ -19,22 +20,15 @@ struct lfv_pdev {
     struct lfv_rcu_head rcu;
 };
 
-/* SBDF -> device: a 4-level, 256-way radix tree over the SBDF's bytes.
- * Interior nodes are only ever added (and freed with the system), so a
- * lookup is four dependent loads under RCU, whatever the segment and bus. */
-struct lfv_radix_node {
-    void *slot[256];
-};
 
 struct lfv_system {
     const struct lfv_hw_ops *hw_ops;
     void *hw;
     enum lfv_arch arch;
     lfv_lock_t lock; /* control path: devices, owners, domains, hooks */
-    struct lfv_radix_node *root;
+    struct lfv_sbdf_map pdevs; /* SBDF -> struct lfv_pdev, O(1) under RCU */
     struct lfv_domain *domains; /* list, under lock */
     struct lfv_domain *hwdom;
-    unsigned int nr_pdevs;
     const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
     unsigned int nr_hooks;
 };

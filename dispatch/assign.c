@@ -21,7 +21,7 @@ int lfv_system_add_hook(struct lfv_system *sys,
     if (!sys || !hook || !hook->init)
         return -EINVAL;
     lfv_lock(&sys->lock);
-    if (sys->nr_pdevs)
+    if (sys->pdevs.count)
         rc = -EBUSY;
     else if (sys->nr_hooks == LFV_VPCI_MAX_HOOKS)
         rc = -ENOSPC;
@@ -254,7 +254,7 @@ unsigned int lfv_system_nr_pdevs(struct lfv_system *sys)
     unsigned int n;
 
     lfv_lock(&sys->lock);
-    n = sys->nr_pdevs;
+    n = sys->pdevs.count;
     lfv_unlock(&sys->lock);
     return n;
 }

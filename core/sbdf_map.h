@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * SBDF -> pointer, searched without locks: a 4-level, 256-way radix tree
+ * over the SBDF's bytes (segment high, segment low, bus, devfn).  A lookup
+ * is four dependent loads whatever the segment and bus.  Interior nodes are
+ * only ever added, and freed with the map, so readers need nothing but an
+ * RCU read-side section around the lookup and their use of the result; the
+ * stored objects are the caller's, retired by the caller after a grace
+ * period.
+ *
+ * Concurrency: lfv_sbdf_map_lookup() from any registered thread inside a
+ * read-side section, concurrently with everything but fini.  insert/remove/
+ * for_each: serialised by the caller (one writer at a time).  A zeroed
+ * struct is an empty map (static storage needs no init); fini frees the
+ * nodes once no reader can be inside.
+ */
+#ifndef LFV_CORE_SBDF_MAP_H
+#define LFV_CORE_SBDF_MAP_H
+
+#include <lfvpci/regs.h>
+
+struct lfv_sbdf_map {
+    void *root; /* RCU-published; NULL while empty and never filled */
+    unsigned int count;
+};
+
+void *lfv_sbdf_map_lookup(const struct lfv_sbdf_map *m, lfv_sbdf_t sbdf);
+
+/* 0, -EEXIST (something is there) or -ENOMEM (map unchanged but for
+ * empty interior nodes, which are harmless). */
+int lfv_sbdf_map_insert(struct lfv_sbdf_map *m, lfv_sbdf_t sbdf, void *p);
+
+/* Unpublish and return what was at sbdf (NULL if nothing). */
+void *lfv_sbdf_map_remove(struct lfv_sbdf_map *m, lfv_sbdf_t sbdf);
+
+/* Visit every stored pointer; fn may remove the one it is given. */
+void lfv_sbdf_map_for_each(struct lfv_sbdf_map *m,
+                           void (*fn)(void *p, void *arg), void *arg);
+
+void lfv_sbdf_map_fini(struct lfv_sbdf_map *m);
+
+#endif /* LFV_CORE_SBDF_MAP_H */

@@ -6,23 +6,9 @@
 #include "rcu_fast.h"
 #include "sbdf_map.h"
 
-struct radix_node {
-    void *slot[256];
-};
-
 static unsigned int sbdf_byte(lfv_sbdf_t sbdf, unsigned int level)
 {
     return (sbdf >> (24 - 8 * level)) & 0xff;
-}
-
-void *lfv_sbdf_map_lookup(const struct lfv_sbdf_map *m, lfv_sbdf_t sbdf)
-{
-    const struct radix_node *n = lfv_rcu_dereference(m->root);
-    unsigned int level;
-
-    for (level = 0; level < 3 && n; level++)
-        n = lfv_rcu_dereference(n->slot[sbdf_byte(sbdf, level)]);
-    return n ? lfv_rcu_dereference(n->slot[sbdf & 0xff]) : NULL;
 }
 
 /* The slot for sbdf, creating the path to it if `create`. */
@@ -32,7 +18,7 @@ static void **leaf_slot(struct lfv_sbdf_map *m, lfv_sbdf_t sbdf, bool create)
     unsigned int level;
 
     for (level = 0; level < 4; level++) {
-        struct radix_node *n = *slot;
+        struct lfv_sbdf_node *n = *slot;
 
         if (!n) {
             if (!create)
@@ -72,7 +58,7 @@ void *lfv_sbdf_map_remove(struct lfv_sbdf_map *m, lfv_sbdf_t sbdf)
     return old;
 }
 
-static void for_each_leaf(struct radix_node *n, unsigned int level,
+static void for_each_leaf(struct lfv_sbdf_node *n, unsigned int level,
                           void (*fn)(void *, void *), void *arg)
 {
     for (unsigned int i = 0; i < 256; i++) {
@@ -92,7 +78,7 @@ void lfv_sbdf_map_for_each(struct lfv_sbdf_map *m,
         for_each_leaf(m->root, 0, fn, arg);
 }
 
-static void free_nodes(struct radix_node *n, unsigned int level)
+static void free_nodes(struct lfv_sbdf_node *n, unsigned int level)
 {
     if (level < 3)
         for (unsigned int i = 0; i < 256; i++)

@@ -17,14 +17,32 @@
 #ifndef LFV_CORE_SBDF_MAP_H
 #define LFV_CORE_SBDF_MAP_H
 
+#include <lfvpci/rcu.h>
 #include <lfvpci/regs.h>
 
 struct lfv_sbdf_map {
-    void *root; /* RCU-published; NULL while empty and never filled */
+    void *root; /* RCU-published struct lfv_sbdf_node; NULL until first insert */
     unsigned int count;
 };
 
-void *lfv_sbdf_map_lookup(const struct lfv_sbdf_map *m, lfv_sbdf_t sbdf);
+struct lfv_sbdf_node {
+    void *slot[256];
+};
+
+/* Inline: it is on every trapped access's path. */
+static inline void *lfv_sbdf_map_lookup(const struct lfv_sbdf_map *m,
+                                        lfv_sbdf_t sbdf)
+{
+    const struct lfv_sbdf_node *n = lfv_rcu_dereference(m->root);
+
+    if (n)
+        n = lfv_rcu_dereference(n->slot[sbdf >> 24]);
+    if (n)
+        n = lfv_rcu_dereference(n->slot[(sbdf >> 16) & 0xff]);
+    if (n)
+        n = lfv_rcu_dereference(n->slot[(sbdf >> 8) & 0xff]);
+    return n ? lfv_rcu_dereference(n->slot[sbdf & 0xff]) : NULL;
+}
 
 /* 0, -EEXIST (something is there) or -ENOMEM (map unchanged but for
  * empty interior nodes, which are harmless). */

@@ -24,19 +24,18 @@ dest=xen/drivers/vpci/lfvpci
 # xen/drivers/vpci/Makefile after the series) and the headers they include.
 ENGINE_FILES="
 include/lfvpci/access.h
-include/lfvpci/domain.h
 include/lfvpci/rcu.h
 include/lfvpci/regs.h
-include/lfvpci/vpci.h
+core/compiler.h
 core/platform.h
 core/rcu_fast.h
-core/system.c
-core/system.h
+core/sbdf_map.c
+core/sbdf_map.h
 core/tsan.h
 dispatch/access.c
+dispatch/access_internal.h
 dispatch/regtab.c
 dispatch/regtab.h
-dispatch/vpci_state.h
 "
 
 check=0
@@ -86,9 +85,8 @@ those of vpci.c.
 
 Only the files the hypervisor needs are imported: the register tables
 (dispatch/regtab.c), the read and write paths (dispatch/access.c) and
-the SBDF registry (core/system.c), a radix tree searched under RCU,
-used by vpci_read()/vpci_write() instead of walking the segment's device
-list.  Nothing here knows it runs inside Xen: allocation, locks and the
+the SBDF map (core/sbdf_map.c), a radix tree searched under RCU, used by
+vpci_read()/vpci_write() instead of walking the segment's device list.  Nothing here knows it runs inside Xen: allocation, locks and the
 RCU read side come from a platform header
 (core/platform.h: LFV_PLATFORM_HEADER), which the next patch provides
 together with the build glue.  This patch builds nothing on its own.

@@ -73,7 +73,13 @@ typedef pthread_spinlock_t spinlock_t;
 #define spin_lock(l) ((void)pthread_spin_lock(l))
 #define spin_unlock(l) ((void)pthread_spin_unlock(l))
 /* Static spinlocks: glibc's pthread spinlock is unlocked when zero. */
-#define DEFINE_SPINLOCK(l) spinlock_t l
+/* glibc's x86 spinlock is locked when zeroed: initialise statics at load. */
+#define DEFINE_SPINLOCK(l)                                                  \
+    spinlock_t l;                                                           \
+    static void __attribute__((constructor)) l##_init(void)                 \
+    {                                                                       \
+        spin_lock_init(&l);                                                 \
+    }
 
 /* --- RCU: Xen's read side, deferred frees run at teardown ------------- */
 

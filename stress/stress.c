@@ -12,6 +12,14 @@
  *   stale  a handler running on data already retired (use after free);
  *   leak   a guest seeing a device of another domain;
  *   alloc  handler data still allocated after teardown.
+ * With --lspci, every owner also gets the real header emulation
+ * (lfv_header_hook: BARs, COMMAND, p2m mappings), writers toggle MEMORY and
+ * move guest BARs, and the p2m of every domain is checked against the
+ * devices' BARs while the run goes on and once more at quiescence:
+ *   isolation  a frame in a domain's p2m that no mapped BAR of a device it
+ *              owns explains, or that two devices explain; an MSI-X table
+ *              or PBA frame; a frame of a device the domain does not own;
+ *              a hardware domain mapping that is not identity.
  * Run it under ThreadSanitizer or ASan for the memory-level view (make check
  * does, for every RCU backend).  Exits 1 on any failure.
  */
@@ -28,6 +36,8 @@
 #include <dirent.h>
 
 #include <lfvpci/domain.h>
+#include <lfvpci/header.h>
+#include <lfvpci/p2m.h>
 #include <lfvpci/rcu.h>
 #include <lfvpci/simhw.h>
 #include <lfvpci/vpci.h>
@@ -37,24 +47,43 @@
 #define LIVE 0x4c495645u
 #define DEAD 0xdeadbeefu
 
-/* Registers every owner gets, and the ones that come and go. */
+/*
+ * Registers every owner gets, and the ones that come and go.  0x40-0x4b is
+ * below every MSI/MSI-X capability of the shared dumps (the only
+ * capabilities the header emulation registers past 0x40).  The volatile
+ * registers sit at 0x80 on pattern devices, as they always did, and in
+ * extended space with --lspci, where the header emulation registers only
+ * 0x100 (0x80-0xbf holds MSI and MSI-X capabilities of several dumps).
+ * Should a dump put the header's registers on one of these anyway, the
+ * stress hook leaves that register out (see reg_taken).
+ */
 #define REG_ID 0x40     /* names (domain, device) */
 #define REG_TOGGLE 0x44 /* write 1/0: the handler adds/removes REG_DYN */
 #define REG_DYN 0x48    /* present or not: names (domain, device) too */
-#define REG_VOL 0x80    /* 0x80..0xbc: added and removed by writers */
-#define NR_VOL 16
+#define REG_VOL_PATTERN 0x80
+#define REG_VOL_LSPCI 0x1c0
+#define NR_VOL 16         /* REG_VOL..+0x3c: added and removed by writers */
+#define NR_STRESS_REGS 19 /* ID, TOGGLE, DYN, the volatile ones */
+
+#define CFG_COMMAND 0x04
+#define CMD_MEMORY 0x2
+#define PFN(a) ((a) >> LFV_PAGE_SHIFT)
 
 struct options {
     unsigned int readers, writers, devices, guests, seconds;
     uint64_t seed;
     unsigned int mix_unplug, mix_move, mix_regs; /* writer operation weights */
+    int mix_toggle, mix_bar; /* MEMORY toggles, BAR moves; -1: the default */
     const char *lspci_dir; /* devices from real dumps on the simulated bridge */
 };
 
 static struct options opt = {
     .readers = 3, .writers = 2, .devices = 16, .guests = 3, .seconds = 2,
     .seed = 1, .mix_unplug = 1, .mix_move = 4, .mix_regs = 4,
+    .mix_toggle = -1, .mix_bar = -1,
 };
+
+static unsigned int reg_vol = REG_VOL_PATTERN;
 
 static struct lfv_system *sys;
 static struct lfv_domain *doms[MAX_GUESTS + 1]; /* [0] is the hardware domain */
@@ -62,7 +91,8 @@ static int stop;
 
 static struct {
     unsigned long reads, writes, unplugs, moves, edits, handler_edits;
-    unsigned long torn, stale, leak;
+    unsigned long toggles, bar_moves, map_refused, iso_checks, iso_entries;
+    unsigned long torn, stale, leak, isolation;
 } stats;
 static long live_data; /* handler data allocated and not yet freed */
 
@@ -148,7 +178,221 @@ static void hw_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
 
 static const struct lfv_hw_ops hw_ops = { hw_read, hw_write };
 
+/*
+ * ---- BAR layout (--lspci) ----
+ * The dumps come from different machines and their BARs overlap (two of
+ * them decode 0xe0000000): one bridge holding them all is a broken
+ * platform.  So the tool plays firmware: each device gets its own host
+ * window and its memory BARs and ROM are placed there, largest first,
+ * aligned to their size and at least a page, once at load and again
+ * after every re-plug (the dump comes back at its own addresses).  That
+ * layout is also the isolation check's oracle of host frames, taken from
+ * the hardware rather than from the header emulation under test.  Guests
+ * move their BARs between two slots of a window of their own per device
+ * (so devices of one guest never overlap), except when a move borrows
+ * another device's window on purpose, to test the header's overlap
+ * handling.
+ */
+#define HOST32_BASE 0x80000000ull      /* + dev * 32 MiB, below 4 GiB */
+#define HOST32_WIN 0x2000000ull
+#define HOST64_BASE 0x10000000000ull   /* 1 TiB + dev * 16 GiB */
+#define HOST64_WIN 0x400000000ull
+#define GUEST32_BASE 0x40000000ull     /* + dev * 32 MiB: two 16 MiB slots */
+#define GUEST32_SLOT 0x1000000ull
+#define GUEST64_BASE 0x20000000000ull  /* 2 TiB + dev * 32 GiB: two slots */
+#define GUEST64_SLOT 0x400000000ull
+
+struct bar_oracle {
+    bool mem, is64;
+    unsigned int reg;
+    uint64_t size, addr; /* host */
+};
+
+static struct {
+    struct bar_oracle bar[7]; /* 0..5, LFV_HEADER_ROM */
+    bool msix[2];             /* table, PBA: host frames [s, e] */
+    uint64_t msix_s[2], msix_e[2];
+} layout[MAX_DEVICES];
+
+/*
+ * Place the memory BARs (and, for the host, the ROM) of dev in [b32, b32 +
+ * w32) and [b64, b64 + w64), largest first; addresses into out[].  -ENOSPC
+ * when they do not fit.
+ */
+static int pack(unsigned int dev, bool rom, uint64_t b32, uint64_t w32,
+                uint64_t b64, uint64_t w64, uint64_t out[7])
+{
+    uint64_t cur32 = b32, cur64 = b64;
+    bool done[7] = { false };
+
+    for (;;) {
+        int best = -1;
+
+        for (unsigned int i = 0; i < 7; i++)
+            if (!done[i] && layout[dev].bar[i].mem &&
+                (i != LFV_HEADER_ROM || rom) &&
+                (best < 0 || layout[dev].bar[i].size >
+                                 layout[dev].bar[best].size))
+                best = (int)i;
+        if (best < 0)
+            return 0;
+        done[best] = true;
+
+        const struct bar_oracle *b = &layout[dev].bar[best];
+        uint64_t span = b->size < LFV_PAGE_SIZE ? LFV_PAGE_SIZE : b->size;
+        uint64_t *cur = b->is64 ? &cur64 : &cur32;
+        uint64_t at = (*cur + span - 1) & ~(span - 1);
+
+        if (at + span > (b->is64 ? b64 + w64 : b32 + w32))
+            return -ENOSPC;
+        out[best] = at;
+        *cur = at + span;
+    }
+}
+
+/* Discovery as firmware does it, from the hardware; at load only. */
+static int layout_discover(unsigned int dev)
+{
+    lfv_sbdf_t s = dev_sbdf(dev);
+    unsigned int type = lfv_sim_cfg_read(bridge, s, 0x0e, 1) & 0x7f;
+    unsigned int nr = type == 0 ? 6 : type == 1 ? 2 : 0;
+    uint64_t at[7] = { 0 };
+    unsigned int pos, ttl = 48;
+    int rc;
+
+    for (unsigned int i = 0; i < nr; i++) {
+        struct bar_oracle *b = &layout[dev].bar[i];
+        uint32_t val = lfv_sim_cfg_read(bridge, s, 0x10 + 4 * i, 4);
+
+        b->reg = 0x10 + 4 * i;
+        b->size = lfv_sim_bar_size(bridge, s, i);
+        b->mem = b->size && !(val & 1);
+        b->is64 = b->mem && (val & 6) == 4;
+        i += b->is64;
+    }
+    if (nr) {
+        struct bar_oracle *rom = &layout[dev].bar[LFV_HEADER_ROM];
+
+        rom->reg = type == 0 ? 0x30 : 0x38;
+        rom->size = lfv_sim_bar_size(bridge, s, 6);
+        rom->mem = rom->size != 0;
+    }
+    rc = pack(dev, true, HOST32_BASE + dev * HOST32_WIN, HOST32_WIN,
+              HOST64_BASE + dev * HOST64_WIN, HOST64_WIN, at);
+    if (rc)
+        return rc;
+    for (unsigned int i = 0; i < 7; i++)
+        layout[dev].bar[i].addr = at[i];
+
+    /* MSI-X table and PBA: the first MSI-X capability, as the header's */
+    if (!(lfv_sim_cfg_read(bridge, s, 0x06, 2) & 0x10))
+        return 0;
+    pos = lfv_sim_cfg_read(bridge, s, 0x34, 1) & ~3u;
+    while (pos >= 0x40 && ttl--) {
+        unsigned int id = lfv_sim_cfg_read(bridge, s, pos, 1);
+
+        if (id == 0x11) {
+            unsigned int entries =
+                (lfv_sim_cfg_read(bridge, s, pos + 2, 2) & 0x7ff) + 1;
+            uint32_t sizes[2] = { entries * 16, (entries + 63) / 64 * 8 };
+
+            for (unsigned int k = 0; k < 2; k++) {
+                uint32_t v = lfv_sim_cfg_read(bridge, s, pos + 4 + 4 * k, 4);
+                const struct bar_oracle *b = &layout[dev].bar[v & 7];
+                uint64_t a = b->addr + (v & ~7u);
+
+                if ((v & 7) > 5 || !b->mem)
+                    continue;
+                layout[dev].msix[k] = true;
+                layout[dev].msix_s[k] = PFN(a);
+                layout[dev].msix_e[k] = PFN(a + sizes[k] - 1);
+            }
+            break;
+        }
+        pos = lfv_sim_cfg_read(bridge, s, pos + 1, 1) & ~3u;
+    }
+    return 0;
+}
+
+/* Program the layout into the hardware, decoding off meanwhile. */
+static void layout_program(unsigned int dev)
+{
+    lfv_sbdf_t s = dev_sbdf(dev);
+    uint32_t cmd = lfv_sim_cfg_read(bridge, s, CFG_COMMAND, 2);
+
+    lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
+    for (unsigned int i = 0; i < 7; i++) {
+        const struct bar_oracle *b = &layout[dev].bar[i];
+
+        if (!b->mem)
+            continue;
+        lfv_sim_cfg_write(bridge, s, b->reg, 4, (uint32_t)b->addr);
+        if (b->is64)
+            lfv_sim_cfg_write(bridge, s, b->reg + 4, 4,
+                              (uint32_t)(b->addr >> 32));
+    }
+    lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd);
+}
+
+/* Where a guest puts dev's BARs: slot 0 or 1 of window `win`'s device. */
+static int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
+                        uint64_t out[7])
+{
+    return pack(dev, false,
+                GUEST32_BASE + (2 * win + slot) * GUEST32_SLOT, GUEST32_SLOT,
+                GUEST64_BASE + (2 * win + slot) * GUEST64_SLOT, GUEST64_SLOT,
+                out);
+}
+
 /* ---- the owner's registers ---- */
+
+/*
+ * Stress registers another hook (the header emulation) already has on some
+ * device: bit i for ID, TOGGLE, DYN, then volatile register i - 3.  Found
+ * at setup, single-threaded (probing), by building every device's state
+ * for a guest and for the hardware domain and trying each offset; fixed
+ * afterwards, so readers know without a race which registers exist and
+ * check only those.  A register taken on one device is left out on all:
+ * a guest's reader cannot tell which device sits behind a virtual slot.
+ */
+static uint32_t reg_taken;
+static bool probing;
+
+static unsigned int reg_bit(unsigned int reg)
+{
+    return reg >= reg_vol ? 3 + (reg - reg_vol) / 4 : (reg - REG_ID) / 4;
+}
+
+static bool reg_free(unsigned int reg)
+{
+    return !(reg_taken & (1u << reg_bit(reg)));
+}
+
+/*
+ * Add a stress register unless it is taken.  While probing, a collision
+ * marks it taken (and keep == false removes it again: DYN and the
+ * volatile ones only come and go later); afterwards a collision the probe
+ * did not find is a failure of its own (counted as torn).
+ */
+static int add_stress_reg(struct lfv_regs_edit *e,
+                          const struct lfv_reg_desc *r, bool keep)
+{
+    int rc;
+
+    if (!reg_free(r->offset))
+        return 0;
+    rc = lfv_regs_edit_add(e, r);
+    if (rc == -EEXIST) {
+        if (probing)
+            reg_taken |= 1u << reg_bit(r->offset);
+        else
+            COUNT(torn);
+        return 0;
+    }
+    if (!rc && !keep)
+        rc = lfv_regs_edit_remove(e, r->offset, r->size);
+    return rc;
+}
 
 struct owner_data {
     uint32_t magic;
@@ -184,7 +428,9 @@ static int toggle_dyn(struct lfv_vpci *v, struct owner_data *o, bool on)
 
     if (rc)
         return rc;
-    if (on)
+    if (!reg_free(REG_DYN))
+        rc = -EEXIST; /* the header's: never ours to toggle */
+    else if (on)
         rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
             .read = id_read, .data = o, .offset = REG_DYN, .size = 4 });
     else
@@ -233,12 +479,20 @@ static int stress_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
             o->dev = i;
     __atomic_fetch_add(&live_data, 1, __ATOMIC_RELAXED);
     lfv_vpci_set_priv(v, &stress_hook, o);
-    rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
-        .read = id_read, .data = o, .offset = REG_ID, .size = 4 });
+    rc = add_stress_reg(e, &(struct lfv_reg_desc){
+        .read = id_read, .data = o, .offset = REG_ID, .size = 4 }, true);
     if (!rc)
-        rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+        rc = add_stress_reg(e, &(struct lfv_reg_desc){
             .write = toggle_write, .data = o, .offset = REG_TOGGLE,
-            .size = 4 });
+            .size = 4 }, true);
+    if (!probing)
+        return rc;
+    if (!rc)
+        rc = add_stress_reg(e, &(struct lfv_reg_desc){
+            .read = id_read, .data = o, .offset = REG_DYN, .size = 4 }, false);
+    for (unsigned int i = 0; !rc && i < NR_VOL; i++)
+        rc = add_stress_reg(e, &(struct lfv_reg_desc){
+            .read = id_read, .offset = reg_vol + 4 * i, .size = 4 }, false);
     return rc;
 }
 
@@ -259,6 +513,25 @@ static const struct lfv_vpci_hook stress_hook = {
 };
 
 /* ---- readers ---- */
+
+/*
+ * May a reader's random write of 0 go to reg?  Writes that reach hardware
+ * keep off the dwords checked here.  With --lspci they also keep off
+ * COMMAND and the BARs: MEMORY toggles and BAR moves are the writers'
+ * operations, done where the isolation check can see them whole (iso_lock),
+ * and a hardware domain writing 0 into host BARs would stack every device
+ * at address 0, a broken platform rather than a test of isolation.
+ */
+static bool random_write_ok(unsigned int reg)
+{
+    if (!bridge)
+        return reg < REG_ID || reg >= 0xc0;
+    if ((reg >= CFG_COMMAND && reg < CFG_COMMAND + 4) ||
+        (reg >= 0x10 && reg < 0x3c)) /* BARs, type 0 and 1 ROM */
+        return false;
+    return (reg < REG_ID || reg >= REG_DYN + 4) &&
+           (reg < reg_vol || reg >= reg_vol + 4 * NR_VOL);
+}
 
 /*
  * What a 4-byte read of an owner's register may return when domain d
@@ -301,12 +574,15 @@ static void reader_step(uint64_t *rng)
     switch (r) {
     case 0 ... 5:
         v = lfv_conf_read(d, sbdf, REG_ID, 4);
-        check_id(domid, hwdom, sbdf, REG_ID, v, g);
+        if (reg_free(REG_ID))
+            check_id(domid, hwdom, sbdf, REG_ID, v, g);
         break;
     case 6 ... 7: { /* partial reads: a register's bytes, or a gap's */
         uint32_t lo = lfv_conf_read(d, sbdf, REG_ID, 2);
         uint32_t b2 = lfv_conf_read(d, sbdf, REG_ID + 2, 1);
 
+        if (!reg_free(REG_ID))
+            break;
         if (hwdom) {
             uint32_t hw = hw_value(sbdf, REG_ID >> 2);
 
@@ -334,33 +610,37 @@ static void reader_step(uint64_t *rng)
             COUNT(torn);
             break;
         }
-        check_id(domid, hwdom, sbdf, REG_ID, (uint32_t)q, g);
+        if (reg_free(REG_ID))
+            check_id(domid, hwdom, sbdf, REG_ID, (uint32_t)q, g);
         break;
     case 10 ... 11:
         v = lfv_conf_read(d, sbdf, REG_DYN, 4);
-        check_id(domid, hwdom, sbdf, REG_DYN, v, g);
+        if (reg_free(REG_DYN))
+            check_id(domid, hwdom, sbdf, REG_DYN, v, g);
         break;
     case 12: { /* volatile registers: their value, a gap or hardware */
-        unsigned int reg = REG_VOL + 4 * (xorshift(rng) % NR_VOL);
+        unsigned int reg = reg_vol + 4 * (xorshift(rng) % NR_VOL);
 
         v = lfv_conf_read(d, sbdf, reg, 4);
-        if (v != vol_value(reg) && v != 0xffffffffu &&
+        if (reg_free(reg) && v != vol_value(reg) && v != 0xffffffffu &&
             !(hwdom && (v == hw_value(sbdf, reg >> 2) ||
                         !plug_stable(sbdf, g))))
             COUNT(torn);
         break;
     }
     case 13: /* a handler that edits its own device's registers */
+        if (!reg_free(REG_TOGGLE))
+            break;
         lfv_conf_write(d, sbdf, REG_TOGGLE, 4, xorshift(rng) & 1);
         COUNT(writes);
         break;
     default: { /* anything, any size: exercises spans and gaps */
         static const unsigned int sizes[] = { 1, 2, 4 };
         unsigned int size = sizes[xorshift(rng) % 3];
-        unsigned int reg = (xorshift(rng) % 256) & ~(size - 1);
+        unsigned int reg = (xorshift(rng) % (bridge ? 512 : 256)) &
+                           ~(size - 1);
 
-        /* writes that reach hardware keep off the dwords checked above */
-        if (xorshift(rng) % 4 == 0 && (reg < REG_ID || reg >= 0xc0)) {
+        if (xorshift(rng) % 4 == 0 && random_write_ok(reg)) {
             lfv_conf_write(d, sbdf, reg, size, 0);
             COUNT(writes);
         } else {
@@ -388,6 +668,230 @@ static void *reader(void *arg)
     return NULL;
 }
 
+/*
+ * ---- isolation ----
+ * Mapping changes (MEMORY toggles, BAR moves, assignments, unplugs) run
+ * under iso_lock read-held; the check takes it write-held, so it compares
+ * the p2m with BARs and owners that cannot change under it.  A check
+ * racing with those operations would compare one moment's p2m with
+ * another's BARs and report what is only a race of the tool.  Readers
+ * (vCPUs) never take it: their accesses do not change mappings (see
+ * random_write_ok).  Writer preference keeps the checker from starving.
+ */
+static pthread_rwlock_t iso_lock;
+
+struct dev_snap {
+    bool owned;
+    unsigned int domid;
+    struct lfv_header_bar_info bar[7];
+};
+
+static struct dev_snap snap[MAX_DEVICES]; /* under iso_lock write-held */
+
+static int snap_bars(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
+{
+    struct dev_snap *d = arg;
+
+    (void)e;
+    for (unsigned int i = 0; i < 7; i++)
+        if (lfv_header_bar(v, i, &d->bar[i]))
+            memset(&d->bar[i], 0, sizeof(d->bar[i]));
+    return 1; /* publish nothing */
+}
+
+static bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
+{
+    return s1 <= e2 && s2 <= e1;
+}
+
+struct iso_ctxt {
+    unsigned int domid;
+    bool hwdom;
+    unsigned long bad;
+};
+
+static void iso_fail(struct iso_ctxt *c, uint64_t gfn, uint64_t nr,
+                     uint64_t mfn, const char *what)
+{
+    static unsigned int printed; /* the first few say enough */
+
+    c->bad++;
+    if (__atomic_fetch_add(&printed, 1, __ATOMIC_RELAXED) < 8)
+        fprintf(stderr,
+                "lfvpci-stress: isolation: domain %u gfn %#" PRIx64
+                " +%" PRIu64 " -> mfn %#" PRIx64 ": %s\n",
+                c->domid, gfn, nr, mfn, what);
+}
+
+static bool is_mem(const struct lfv_header_bar_info *b)
+{
+    return b->size && (b->type == LFV_HEADER_BAR_MEM32 ||
+                       b->type == LFV_HEADER_BAR_MEM64_LO ||
+                       b->type == LFV_HEADER_BAR_ROM);
+}
+
+/*
+ * One p2m entry of a domain: [gfn, gfn + nr) -> [mfn, mfn + nr).  Host
+ * frames are checked against the firmware layout (the oracle), guest frames
+ * against what the header emulation says each owned BAR is.
+ */
+static int iso_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *arg)
+{
+    struct iso_ctxt *c = arg;
+    uint64_t mend = mfn + nr - 1, g = gfn, gend = gfn + nr - 1;
+
+    COUNT(iso_entries);
+    if (c->hwdom && gfn != mfn)
+        iso_fail(c, gfn, nr, mfn, "hardware domain mapping not identity");
+    for (unsigned int k = 0; k < opt.devices; k++) {
+        bool mine = snap[k].owned && snap[k].domid == c->domid;
+
+        for (unsigned int m = 0; m < 2; m++)
+            if (layout[k].msix[m] &&
+                overlaps(mfn, mend, layout[k].msix_s[m], layout[k].msix_e[m]))
+                iso_fail(c, gfn, nr, mfn,
+                         m ? "an MSI-X PBA frame" : "an MSI-X table frame");
+        for (unsigned int i = 0; !mine && i < 7; i++) {
+            const struct bar_oracle *b = &layout[k].bar[i];
+
+            if (b->mem && overlaps(mfn, mend, PFN(b->addr),
+                                   PFN(b->addr + b->size - 1)))
+                iso_fail(c, gfn, nr, mfn,
+                         snap[k].owned ? "a frame of another domain's device"
+                                       : "a frame of a de-assigned device");
+        }
+    }
+    /* every frame: a mapped BAR of exactly one device the domain owns */
+    while (g <= gend) {
+        uint64_t upto = gend, want = mfn + (g - gfn);
+        int who = -1;
+        bool two = false;
+
+        for (unsigned int k = 0; k < opt.devices; k++) {
+            if (!snap[k].owned || snap[k].domid != c->domid)
+                continue;
+            for (unsigned int i = 0; i < 7; i++) {
+                const struct lfv_header_bar_info *b = &snap[k].bar[i];
+                uint64_t gs = PFN(b->guest_addr);
+                uint64_t ge = PFN(b->guest_addr + b->size - 1);
+
+                if (!b->mapped || !is_mem(b) || g < gs || g > ge ||
+                    want != PFN(b->host_addr) + (g - gs))
+                    continue;
+                two |= who >= 0 && who != (int)k;
+                who = (int)k;
+                upto = ge < upto ? ge : upto;
+            }
+        }
+        if (who < 0 || two) {
+            iso_fail(c, g, gend - g + 1, want,
+                     two ? "frames of two devices"
+                         : "no mapped BAR of an owned device explains it");
+            break;
+        }
+        g = upto + 1;
+    }
+    return 0;
+}
+
+/* Check every domain's p2m; returns the number of violations. */
+static unsigned long iso_check(void)
+{
+    unsigned long bad = 0;
+
+    pthread_rwlock_wrlock(&iso_lock);
+    for (unsigned int k = 0; k < opt.devices; k++) {
+        struct dev_snap *d = &snap[k];
+
+        memset(d, 0, sizeof(*d));
+        if (lfv_pdev_owner(sys, dev_sbdf(k), &d->domid, NULL) ||
+            d->domid == LFV_DOMID_INVALID)
+            continue;
+        d->owned = lfv_pdev_update(sys, dev_sbdf(k), snap_bars, d) == 1;
+        /* the header's host addresses must be the firmware's */
+        for (unsigned int i = 0; bridge && d->owned && i < 7; i++)
+            if (is_mem(&d->bar[i]) &&
+                d->bar[i].host_addr != layout[k].bar[i].addr) {
+                fprintf(stderr, "lfvpci-stress: isolation: device %u BAR "
+                        "%u at %#" PRIx64 ", placed at %#" PRIx64 "\n",
+                        k, i, d->bar[i].host_addr, layout[k].bar[i].addr);
+                bad++;
+            }
+    }
+    for (unsigned int i = 0; i <= opt.guests; i++) {
+        struct iso_ctxt c = { lfv_domain_id(doms[i]),
+                              lfv_domain_is_hardware(doms[i]), 0 };
+
+        lfv_rcu_read_lock();
+        lfv_p2m_view_iterate(lfv_p2m_view(lfv_domain_p2m(doms[i])),
+                             iso_entry, &c);
+        lfv_rcu_read_unlock();
+        bad += c.bad;
+    }
+    pthread_rwlock_unlock(&iso_lock);
+    COUNT(iso_checks);
+    __atomic_fetch_add(&stats.isolation, bad, __ATOMIC_RELAXED);
+    return bad;
+}
+
+/*
+ * A vCPU of the device's owner turns MEMORY off or on; for a guest, with
+ * `move`, it first moves the BARs (decoding off, new addresses, decoding
+ * on), as an OS re-assigning resources does.  The hardware domain only
+ * toggles: its BARs are the host's, where firmware put them.
+ */
+static void memory_op(unsigned int dev, bool move, uint64_t *rng)
+{
+    lfv_sbdf_t sbdf = dev_sbdf(dev), vsbdf;
+    struct lfv_domain *d;
+    unsigned int domid;
+    uint32_t cmd;
+
+    pthread_rwlock_rdlock(&iso_lock);
+    if (lfv_pdev_owner(sys, sbdf, &domid, &vsbdf) || domid > opt.guests)
+        goto out; /* unowned */
+    d = doms[domid];
+    if (lfv_domain_is_hardware(d))
+        vsbdf = sbdf, move = false;
+    cmd = lfv_conf_read(d, vsbdf, CFG_COMMAND, 2);
+    if (move) {
+        /* usually its own window; sometimes another's, to overlap */
+        unsigned int win = xorshift(rng) % 8 ? dev
+                                             : xorshift(rng) % opt.devices;
+        uint64_t at[2][7];
+
+        if (cmd & CMD_MEMORY) {
+            lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
+            COUNT(toggles);
+        }
+        if (guest_layout(dev, win, 0, at[0]) ||
+            guest_layout(dev, win, 1, at[1]))
+            goto out;
+        for (unsigned int i = 0; i < 6; i++) {
+            const struct bar_oracle *b = &layout[dev].bar[i];
+            uint64_t a = at[xorshift(rng) & 1][i];
+
+            if (!b->mem)
+                continue;
+            lfv_conf_write(d, vsbdf, b->reg, 4, (uint32_t)a);
+            if (b->is64)
+                lfv_conf_write(d, vsbdf, b->reg + 4, 4, (uint32_t)(a >> 32));
+            COUNT(bar_moves);
+        }
+        cmd |= CMD_MEMORY;
+    } else {
+        cmd ^= CMD_MEMORY;
+    }
+    lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd);
+    COUNT(toggles);
+    /* page-aligned, non-overlapping or overlap-trimmed: never refused */
+    if ((cmd & CMD_MEMORY) &&
+        !(lfv_conf_read(d, vsbdf, CFG_COMMAND, 2) & CMD_MEMORY))
+        COUNT(map_refused);
+out:
+    pthread_rwlock_unlock(&iso_lock);
+}
+
 /* ---- writers ---- */
 
 struct vol_arg {
@@ -406,6 +910,8 @@ static int vol_update(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
     const struct vol_arg *a = arg;
 
     (void)v;
+    if (!reg_free(a->reg))
+        return -EEXIST; /* the header's register, not ours */
     if (a->add)
         return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
             .read = vol_read, .offset = a->reg, .size = 4 });
@@ -414,13 +920,18 @@ static int vol_update(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
 
 static void writer_step(uint64_t *rng)
 {
-    unsigned int total = opt.mix_unplug + opt.mix_move + opt.mix_regs;
+    unsigned int total = opt.mix_unplug + opt.mix_move + opt.mix_regs +
+                         opt.mix_toggle + opt.mix_bar;
     unsigned int pick = xorshift(rng) % (total ? total : 1);
     unsigned int dev = xorshift(rng) % opt.devices;
     lfv_sbdf_t sbdf = dev_sbdf(dev);
     int rc;
 
-    if (pick < opt.mix_unplug) {
+    if (pick >= opt.mix_unplug + opt.mix_move + opt.mix_regs) {
+        pick -= opt.mix_unplug + opt.mix_move + opt.mix_regs;
+        memory_op(dev, pick >= (unsigned int)opt.mix_toggle, rng);
+    } else if (pick < opt.mix_unplug) {
+        pthread_rwlock_rdlock(&iso_lock);
         pthread_mutex_lock(&plug_lock[dev]);
         __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
         rc = lfv_pdev_remove(sys, sbdf);
@@ -431,22 +942,27 @@ static void writer_step(uint64_t *rng)
                 lfv_sim_add_lspci(bridge, dump_text[dev], dump_len[dev], sbdf,
                                   NULL))
                 COUNT(torn);
+            else /* firmware places it again, before the host sees it */
+                layout_program(dev);
         }
         rc = lfv_pdev_add(sys, sbdf);
         if (rc && rc != -EEXIST)
             COUNT(torn);
         __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
         pthread_mutex_unlock(&plug_lock[dev]);
+        pthread_rwlock_unlock(&iso_lock);
     } else if (pick < opt.mix_unplug + opt.mix_move) {
         unsigned int to = xorshift(rng) % (opt.guests + 2);
 
+        pthread_rwlock_rdlock(&iso_lock);
         rc = lfv_pdev_assign(sys, sbdf, to > opt.guests ? NULL : doms[to]);
+        pthread_rwlock_unlock(&iso_lock);
         if (rc == 0)
             COUNT(moves);
         else if (rc != -ENOENT && rc != -ENOSPC)
             COUNT(torn);
     } else {
-        struct vol_arg a = { REG_VOL + 4 * (xorshift(rng) % NR_VOL),
+        struct vol_arg a = { reg_vol + 4 * (xorshift(rng) % NR_VOL),
                              xorshift(rng) & 1 };
 
         rc = lfv_pdev_update(sys, sbdf, vol_update, &a);
@@ -482,8 +998,10 @@ static void usage(FILE *f, const char *argv0)
             "  -g, --guests N      guest domains, max %d [%u]\n"
             "  -t, --duration S    seconds to run [%u]\n"
             "  -s, --seed N        random seed [%" PRIu64 "]\n"
-            "  -m, --mix U,M,R     writer weights: unplug/replug, move,\n"
-            "                      register add/remove [%u,%u,%u]\n"
+            "  -m, --mix U,M,R[,T,B]  writer weights: unplug/replug, move,\n"
+            "                      register add/remove, MEMORY toggle, BAR\n"
+            "                      move [%u,%u,%u,T,B]; T,B default to 4,2\n"
+            "                      with --lspci, 0,0 without\n"
             "      --rcu NAME      RCU backend: memb, qsbr or ckepoch\n"
             "                      (runs lfvpci-stress-NAME) [%s]\n"
             "      --lspci DIR     devices from the lspci dumps in DIR on the\n"
@@ -545,13 +1063,18 @@ static int parse(int argc, char **argv)
         case 'g': opt.guests = strtoul(optarg, NULL, 0); break;
         case 't': opt.seconds = strtoul(optarg, NULL, 0); break;
         case 's': opt.seed = strtoull(optarg, NULL, 0); break;
-        case 'm':
-            if (sscanf(optarg, "%u,%u,%u", &opt.mix_unplug, &opt.mix_move,
-                       &opt.mix_regs) != 3) {
-                fprintf(stderr, "lfvpci-stress: --mix takes U,M,R\n");
+        case 'm': {
+            int n = sscanf(optarg, "%u,%u,%u,%d,%d", &opt.mix_unplug,
+                           &opt.mix_move, &opt.mix_regs, &opt.mix_toggle,
+                           &opt.mix_bar);
+
+            if ((n != 3 && n != 5) ||
+                (n == 5 && (opt.mix_toggle < 0 || opt.mix_bar < 0))) {
+                fprintf(stderr, "lfvpci-stress: --mix takes U,M,R[,T,B]\n");
                 return -1;
             }
             break;
+        }
         case 'R': backend = optarg; break;
         case 'L': opt.lspci_dir = optarg; break;
         case 'h': usage(stdout, argv[0]); exit(0);
@@ -563,6 +1086,11 @@ static int parse(int argc, char **argv)
         usage(stderr, argv[0]);
         return -1;
     }
+    /* no header emulation on pattern devices: nothing to toggle or move */
+    if (opt.mix_toggle < 0)
+        opt.mix_toggle = opt.lspci_dir ? 4 : 0;
+    if (opt.mix_bar < 0)
+        opt.mix_bar = opt.lspci_dir ? 2 : 0;
     if (backend) {
         if (strcmp(backend, "memb") && strcmp(backend, "qsbr") &&
             strcmp(backend, "ckepoch")) {
@@ -630,7 +1158,34 @@ static int load_lspci(void)
         if (!rc && i < opt.devices)
             rc = lfv_sim_add_lspci(bridge, dump_text[i], dump_len[i],
                                    dev_sbdf(i), NULL);
+        if (!rc && i < opt.devices)
+            rc = layout_discover(i);
+        if (!rc && i < opt.devices)
+            layout_program(i);
         free(names[i]);
+    }
+    return rc;
+}
+
+/*
+ * Build every device's state once for a guest and once for the hardware
+ * domain, single-threaded, so that the stress hook learns which of its
+ * offsets the header emulation already has (reg_taken) before any reader
+ * relies on them.  The hardware domain gets its command value back (and
+ * with it its identity mappings).
+ */
+static int probe_registers(void)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; !rc && opt.guests && i < opt.devices; i++) {
+        uint32_t cmd = lfv_conf_read(doms[0], dev_sbdf(i), CFG_COMMAND, 2);
+
+        rc = lfv_pdev_assign(sys, dev_sbdf(i), doms[1]);
+        if (!rc)
+            rc = lfv_pdev_assign(sys, dev_sbdf(i), doms[0]);
+        if (!rc)
+            lfv_conf_write(doms[0], dev_sbdf(i), CFG_COMMAND, 2, cmd);
     }
     return rc;
 }
@@ -638,11 +1193,18 @@ static int load_lspci(void)
 static int setup(void)
 {
     struct lfv_system_params p = { .hw_ops = &hw_ops };
+    pthread_rwlockattr_t attr;
     int rc = 0;
 
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         pthread_mutex_init(&plug_lock[i], NULL);
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&iso_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     if (opt.lspci_dir) {
+        reg_vol = REG_VOL_LSPCI;
         rc = load_lspci();
         if (rc)
             return rc;
@@ -651,13 +1213,44 @@ static int setup(void)
     }
     rc = lfv_system_create(&p, &sys);
 
+    /* real devices get the real header first: BARs, COMMAND, p2m */
+    if (!rc && bridge)
+        rc = lfv_system_add_hook(sys, &lfv_header_hook);
     if (!rc)
         rc = lfv_system_add_hook(sys, &stress_hook);
     for (unsigned int i = 0; !rc && i <= opt.guests; i++)
         rc = lfv_domain_create(sys, i, i == 0, &doms[i]);
+    probing = true;
     for (unsigned int i = 0; !rc && i < opt.devices; i++)
         rc = lfv_pdev_add(sys, dev_sbdf(i));
+    if (!rc && bridge)
+        rc = probe_registers();
+    probing = false;
     return rc;
+}
+
+/*
+ * At quiescence, after the last check: de-assign everything; then no
+ * domain may have a frame left.
+ */
+static unsigned long iso_final(void)
+{
+    unsigned long bad = 0;
+
+    for (unsigned int i = 0; i < opt.devices; i++)
+        (void)lfv_pdev_assign(sys, dev_sbdf(i), NULL);
+    for (unsigned int i = 0; i <= opt.guests; i++) {
+        uint64_t n = lfv_p2m_nr_frames(lfv_domain_p2m(doms[i]));
+
+        if (n) {
+            fprintf(stderr, "lfvpci-stress: isolation: domain %u keeps %"
+                    PRIu64 " frames with no device\n",
+                    lfv_domain_id(doms[i]), n);
+            bad++;
+        }
+    }
+    stats.isolation += bad;
+    return bad;
 }
 
 int main(int argc, char **argv)
@@ -666,7 +1259,8 @@ int main(int argc, char **argv)
     unsigned int nr = 0;
     struct timespec t0, t1;
     double secs;
-    unsigned long failures;
+    unsigned long failures, live_checks, quiet_bad;
+    unsigned int taken;
     int rc;
 
     if (parse(argc, argv))
@@ -682,14 +1276,25 @@ int main(int argc, char **argv)
         pthread_create(&threads[nr++], NULL, reader, (void *)i);
     for (uintptr_t i = 0; i < opt.writers && nr < 256; i++)
         pthread_create(&threads[nr++], NULL, writer, (void *)i);
-    lfv_rcu_thread_offline();
-    sleep(opt.seconds);
-    lfv_rcu_thread_online();
+    /* the main thread checks isolation while the others run */
+    for (;;) {
+        lfv_rcu_thread_offline();
+        nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+        lfv_rcu_thread_online();
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (t1.tv_sec - t0.tv_sec +
+                (t1.tv_nsec - t0.tv_nsec) / 1e9 >= opt.seconds)
+            break;
+        iso_check();
+    }
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     for (unsigned int i = 0; i < nr; i++)
         pthread_join(threads[i], NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    live_checks = stats.iso_checks;
+    quiet_bad = iso_check(); /* quiescence: nothing moves any more */
+    quiet_bad += iso_final();
 
     lfv_system_destroy(sys); /* ends with an RCU barrier */
     lfv_sim_bridge_destroy(bridge);
@@ -697,8 +1302,9 @@ int main(int argc, char **argv)
         free(dump_text[i]);
     lfv_rcu_unregister_thread();
 
-    failures = stats.torn + stats.stale + stats.leak +
+    failures = stats.torn + stats.stale + stats.leak + stats.isolation +
                (__atomic_load_n(&live_data, __ATOMIC_RELAXED) != 0);
+    taken = __builtin_popcount(reg_taken);
     printf("lfvpci-stress: backend %s, %u readers, %u writers, %u devices "
            "(%s), %u guests, %.1f s, seed %" PRIu64 "\n",
            lfv_rcu_backend(), opt.readers, opt.writers, opt.devices,
@@ -711,9 +1317,19 @@ int main(int argc, char **argv)
     printf("  moves         %12lu  (de-assign, assign)\n", stats.moves);
     printf("  reg edits     %12lu  by writers, %lu by handlers\n", stats.edits,
            stats.handler_edits);
+    if (taken)
+        printf("  stress regs   %12u  of %u left out: the header has them\n",
+               taken, NR_STRESS_REGS);
+    printf("  MEMORY toggles%12lu  (%lu enables refused or raced)\n",
+           stats.toggles, stats.map_refused);
+    printf("  BAR moves     %12lu  (guest BARs re-addressed)\n",
+           stats.bar_moves);
+    printf("  p2m checks    %12lu  while running, 2 at quiescence "
+           "(%lu violations there); %lu p2m entries checked\n",
+           live_checks, quiet_bad, stats.iso_entries);
     printf("  failures      torn %lu, stale %lu, cross-domain %lu, "
-           "leaked data %ld\n",
-           stats.torn, stats.stale, stats.leak,
+           "isolation %lu, leaked data %ld\n",
+           stats.torn, stats.stale, stats.leak, stats.isolation,
            __atomic_load_n(&live_data, __ATOMIC_RELAXED));
     printf("%s\n", failures ? "FAILED" : "OK");
     return failures ? 1 : 0;

@@ -22,6 +22,7 @@
 
 #include "bench_hw.h"
 #include "impl.h"
+#include "msix_impl.h"
 #include "rangeset_impl.h"
 
 namespace {
@@ -75,6 +76,18 @@ void rs_benchmark(benchmark::State &state,
   state.SetItemsProcessed(state.iterations());
 }
 
+// msix_mask: each thread masks and unmasks its own table entry.
+void msix_benchmark(benchmark::State &state, const lfv_bench_msix_impl *impl) {
+  uint64_t acc = 0;
+  impl->thread_init();
+  while (state.KeepRunningBatch(kBatch))
+    acc += impl->run(unsigned(state.thread_index()), kBatch);
+  impl->thread_exit();
+  if (state.thread_index() == 0 && acc == 0) state.SkipWithError("writes refused");
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+
 // A read workload must return exactly what the device holds.
 bool verify(const lfv_bench_impl *impl) {
   struct {
@@ -105,6 +118,7 @@ bool verify(const lfv_bench_impl *impl) {
 struct Modules {
   std::vector<const lfv_bench_impl *> regs;
   std::vector<const lfv_bench_rangeset_impl *> rangesets;
+  std::vector<const lfv_bench_msix_impl *> msix;
 };
 
 Modules load_modules(const std::string &dir) {
@@ -132,6 +146,8 @@ Modules load_modules(const std::string &dir) {
       m.regs.push_back(impl);
     if (auto *rs = (const lfv_bench_rangeset_impl *)dlsym(h, "lfv_bench_rangeset_impl"))
       m.rangesets.push_back(rs);
+    if (auto *mx = (const lfv_bench_msix_impl *)dlsym(h, "lfv_bench_msix_impl"))
+      m.msix.push_back(mx);
   }
   auto by_rank = [](auto *a, auto *b) {
     return rank(a->name) != rank(b->name) ? rank(a->name) < rank(b->name)
@@ -139,6 +155,7 @@ Modules load_modules(const std::string &dir) {
   };
   std::sort(m.regs.begin(), m.regs.end(), by_rank);
   std::sort(m.rangesets.begin(), m.rangesets.end(), by_rank);
+  std::sort(m.msix.begin(), m.msix.end(), by_rank);
   return m;
 }
 
@@ -209,9 +226,9 @@ void print_summary(const SummaryReporter &rep) {
   if (t.empty()) return;
   std::printf("\nSummary (same run): ns/op at 1 thread; x lfvpci = this "
               "implementation's ns/op / lfvpci's; 2T/1T = aggregate throughput "
-              "at 2 threads / at 1 thread\n");
-  std::printf("%-28s %-16s %10s %10s %8s\n", "workload", "implementation",
-              "ns/op", "x lfvpci", "2T/1T");
+              "at 2 threads / at 1 thread; 4T/1T likewise, where measured\n");
+  std::printf("%-28s %-16s %10s %10s %8s %8s\n", "workload", "implementation",
+              "ns/op", "x lfvpci", "2T/1T", "4T/1T");
   for (auto &c : cases) {
     auto &impls = t[c];
     std::vector<std::string> names;
@@ -224,12 +241,14 @@ void print_summary(const SummaryReporter &rep) {
     for (auto &n : names) {
       auto &th = impls[n];
       double ns = th.count(1) ? th[1].ns_per_op : 0;
-      char ratio[32] = "-", scale[32] = "-";
+      char ratio[32] = "-", scale[32] = "-", scale4[32] = "-";
       if (base > 0 && ns > 0) std::snprintf(ratio, sizeof ratio, "%.2f", ns / base);
       if (th.count(1) && th.count(2) && th[1].ops_per_s > 0)
         std::snprintf(scale, sizeof scale, "%.2f", th[2].ops_per_s / th[1].ops_per_s);
-      std::printf("%-28s %-16s %10.2f %10s %8s\n", c.c_str(), n.c_str(), ns,
-                  ratio, scale);
+      if (th.count(1) && th.count(4) && th[1].ops_per_s > 0)
+        std::snprintf(scale4, sizeof scale4, "%.2f", th[4].ops_per_s / th[1].ops_per_s);
+      std::printf("%-28s %-16s %10.2f %10s %8s %8s\n", c.c_str(), n.c_str(), ns,
+                  ratio, scale, scale4);
     }
   }
 }
@@ -268,6 +287,18 @@ int main(int argc, char **argv) {
       }
     }
   }
+  std::vector<const lfv_bench_msix_impl *> msix_ready;
+  for (auto *impl : m.msix) {
+    if (impl->setup() != 0) {
+      std::fprintf(stderr, "lfvpci-bench: msix %s: setup failed\n", impl->name);
+      ok = false;
+      continue;
+    }
+    msix_ready.push_back(impl);
+    std::string name = std::string("msix_mask/") + impl->name;
+    benchmark::RegisterBenchmark(name.c_str(), msix_benchmark, impl)
+        ->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+  }
   for (int wl = 0; wl < LFV_RS_MAX; wl++)
     for (unsigned n : kRsRanges)
       for (auto *impl : m.rangesets) {
@@ -283,5 +314,6 @@ int main(int argc, char **argv) {
   benchmark::RunSpecifiedBenchmarks(&rep);
   print_summary(rep);
   for (auto *impl : ready) impl->teardown();
+  for (auto *impl : msix_ready) impl->teardown();
   return ok ? 0 : 1;
 }

@@ -95,6 +95,8 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
     }
     if (!rc) {
         lfv_lock_init(&d->map_lock);
+        lfv_lock_init(&d->msix_lock);
+        d->msix_region_limit = LFV_MSIX_REGIONS_DEFAULT;
         d->sys = sys;
         d->id = domid;
         d->hwdom = hardware_domain;
@@ -119,6 +121,7 @@ static void domain_free_rcu(struct lfv_rcu_head *head)
         (struct lfv_domain *)((char *)head - offsetof(struct lfv_domain, rcu));
 
     lfv_lock_destroy(&d->map_lock);
+    lfv_lock_destroy(&d->msix_lock);
     lfv_free(d);
 }
 
@@ -136,6 +139,7 @@ void lfv_domain_free(struct lfv_domain *d)
         sys->hwdom = NULL;
     /* Every device is de-assigned: nothing maps into the p2m any more. */
     lfv_p2m_destroy(d->p2m);
+    lfv_msix_domain_fini(d);
     lfv_rcu_call(&d->rcu, domain_free_rcu);
 }
 

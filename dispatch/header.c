@@ -205,6 +205,7 @@ static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
     addr &= ~(bar->size - 1); /* what the hardware will decode */
     hdr_store(bar->addr, addr);
     hdr_store(bar->guest_addr, addr);
+    hdr_bar_moved(bar->hdr, (unsigned int)(bar - bar->hdr->bars));
     if (!hi)
         val |= (bar->type == LFV_HEADER_BAR_MEM64_LO
                     ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
@@ -378,6 +379,18 @@ int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
         .mapped = hdr_load(b->enabled), .size = b->size,
         .host_addr = hdr_load(b->addr), .guest_addr = hdr_load(b->guest_addr),
     };
+    return 0;
+}
+
+int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
+                              void *arg)
+{
+    struct lfv_header *h = hdr_of(v);
+
+    if (!h)
+        return -ENOENT;
+    h->bar_notify = fn;
+    h->bar_notify_arg = arg;
     return 0;
 }
 

@@ -116,7 +116,16 @@ struct lfv_header {
     unsigned int nr_caps;
     bool ext_cfg;                 /* the device has extended config space */
     struct lfv_header *next;      /* d->hdr_list, under map_lock */
+    lfv_header_bar_moved_t *bar_notify; /* set before publication */
+    void *bar_notify_arg;
 };
+
+/* After a BAR's guest address changed (write handlers). */
+static inline void hdr_bar_moved(struct lfv_header *h, unsigned int bar)
+{
+    if (h->bar_notify)
+        h->bar_notify(h->v, bar, h->bar_notify_arg);
+}
 
 static inline struct lfv_header *hdr_of(const struct lfv_vpci *v)
 {

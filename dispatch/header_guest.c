@@ -73,6 +73,7 @@ static void guest_mem_bar_write(const void *ctx, unsigned int reg,
             : (ga & ~0xffffffffull) | val;
     /* the sizing probe reads back the size mask, across both halves */
     hdr_store(bar->guest_addr, ga & ~(bar->size - 1));
+    hdr_bar_moved(bar->hdr, (unsigned int)(bar - bar->hdr->bars));
 }
 
 static uint32_t guest_io_bar_read(const void *ctx, unsigned int reg,

@@ -109,6 +109,19 @@ int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
                              unsigned int *bir, uint32_t *offset,
                              uint32_t *size);
 
+/*
+ * Have fn(v, bar, arg) called after the guest address of a memory BAR
+ * changes (a guest's BAR write, or the hardware domain's), from that
+ * config write handler: the device's write lock is held, inside a
+ * read-side section.  One notifier per state; for the MSI-X emulation,
+ * whose trapped table follows its BAR.  From a later hook's init only
+ * (before publication).  0, or -ENOENT (no header).
+ */
+typedef void lfv_header_bar_moved_t(struct lfv_vpci *v, unsigned int bar,
+                                    void *arg);
+int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
+                              void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal: what the MSI (msi.c), MSI-X (msix.c) and MSI-X MMIO
+ * (msix_mmio.c) emulations share.
+ */
+#ifndef LFV_DISPATCH_MSI_INTERNAL_H
+#define LFV_DISPATCH_MSI_INTERNAL_H
+
+#include <lfvpci/msi.h>
+
+#include "header.h"
+
+#define PCI_MSI_FLAGS_ENABLE 0x1
+#define PCI_MSI_FLAGS_QMASK 0xe  /* multiple message capable */
+#define PCI_MSI_FLAGS_QSIZE 0x70 /* multiple message enable */
+#define PCI_MSIX_FLAGS_MASKALL 0x4000
+#define PCI_MSIX_FLAGS_ENABLE 0x8000
+
+#define msi_load(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define msi_store(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+/* The system's binding ops; NULL members do nothing (bind succeeds). */
+static inline int msi_bind(const struct lfv_vpci *v,
+                           const struct lfv_msi_vector *vec)
+{
+    const struct lfv_system *sys = v->domain->sys;
+
+    return sys->msi_ops && sys->msi_ops->bind
+               ? sys->msi_ops->bind(sys->msi_ctx, v, vec) : 0;
+}
+
+static inline void msi_unbind(const struct lfv_vpci *v,
+                              const struct lfv_msi_vector *vec)
+{
+    const struct lfv_system *sys = v->domain->sys;
+
+    if (sys->msi_ops && sys->msi_ops->unbind)
+        sys->msi_ops->unbind(sys->msi_ctx, v, vec);
+}
+
+static inline void msi_mask(const struct lfv_vpci *v,
+                            const struct lfv_msi_vector *vec)
+{
+    const struct lfv_system *sys = v->domain->sys;
+
+    if (sys->msi_ops && sys->msi_ops->mask)
+        sys->msi_ops->mask(sys->msi_ctx, v, vec);
+}
+
+/* Whether the other emulation has its interrupts enabled (INTx forcing). */
+bool msi_enabled(const struct lfv_vpci *v);
+bool msix_enabled(const struct lfv_vpci *v);
+
+/*
+ * Force INTx off while MSI or MSI-X is enabled.  From either emulation's
+ * control write handler (device write lock held).
+ */
+static inline void msi_intx_update(struct lfv_vpci *v)
+{
+    lfv_header_set_intx_forced(v, msi_enabled(v) || msix_enabled(v));
+}
+
+/* The capability the header exposes with this ID, or NULL. */
+static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
+                                                 unsigned int id)
+{
+    const struct lfv_header *h = hdr_of(v);
+
+    for (unsigned int k = 0; h && k < h->nr_caps; k++)
+        if (lfv_vpci_hw_read(v, h->caps[k].pos, 1) == id)
+            return &h->caps[k];
+    return NULL;
+}
+
+/*
+ * One trapped MMIO region of a device: its MSI-X table (which = 0) or PBA
+ * (1).  The value stored in the domain's interval map.  start/end, listed
+ * and trapped under the domain's msix_lock; m and which immutable.
+ */
+struct lfv_msix;
+struct lfv_msix_region {
+    struct lfv_msix *m;
+    unsigned int which;
+    uint64_t size;       /* bytes, immutable */
+    uint64_t start;      /* guest physical address */
+    bool listed;         /* counted in the domain's regions */
+    bool trapped;        /* in the published map (not shadowed) */
+};
+
+/* msix.c: an access at byte `off` of the region (validated size 4 or 8). */
+int msix_region_read(const struct lfv_msix_region *r, uint64_t off,
+                     unsigned int size, uint64_t *val);
+int msix_region_write(const struct lfv_msix_region *r, uint64_t off,
+                      unsigned int size, uint64_t val);
+
+/*
+ * msix_mmio.c, the domain's region list (control path and config write
+ * handlers; they take d->msix_lock).  add: count and publish n regions at
+ * once, -ENOSPC past the domain's bound, -ENOMEM; remove: unpublish them
+ * (never fails); move: give them new start addresses, published at once.
+ */
+int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
+                     unsigned int n);
+void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
+                         unsigned int n);
+void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
+                       const uint64_t start[], unsigned int n);
+
+#endif /* LFV_DISPATCH_MSI_INTERNAL_H */

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * MSI-X emulation (Xen's vpci/msix.c): the control register for guests,
+ * the table entries behind the MMIO entry point (msix_mmio.c), and the
+ * trapped regions that follow the BAR holding them.
+ *
+ * Why per-entry state: mask/unmask of table entries is the hot, parallel
+ * path (one vCPU per queue interrupt).  Each entry sits on its own cache
+ * line with its own tiny lock serialising writers of that entry only, and
+ * a sequence count that lets readers take a consistent snapshot of
+ * address, data and control without writing shared memory.  The
+ * device-wide state read on that path (enable, function mask, retired) is
+ * atomics; the control path changes it first and then visits every entry
+ * under that entry's lock, so either the entry path sees the new state or
+ * the visit fixes the entry up afterwards.
+ */
+#include <errno.h>
+#include <sched.h>
+
+#include "msi_internal.h"
+
+#define MSIX_CTRL_MASKBIT 0x1u
+
+struct msix_entry {
+    uint32_t lock;            /* writers of this entry */
+    uint32_t seq;             /* odd while the fields below change */
+    uint32_t addr_lo, addr_hi, data, ctrl; /* as the guest wrote them */
+    /* under lock */
+    bool bound, updated;
+    struct lfv_msi_vector vec; /* as last bound/masked */
+} __attribute__((aligned(64)));
+
+struct lfv_msix {
+    struct lfv_vpci *v;
+    struct lfv_domain *d;
+    bool hwdom;
+    unsigned int pos, nr;      /* capability, table size */
+    unsigned int bir[2];       /* table, PBA */
+    uint32_t offset[2];
+    struct lfv_msix_region region[2];
+    struct lfv_msix_region *listed[2];
+    unsigned int nr_regions;
+    /* device-wide, read by the entry path */
+    bool enabled, maskall, retired; /* atomics */
+    lfv_lock_t ctl_lock;       /* control writes vs retirement */
+    void *raw;                 /* allocation holding entries */
+    struct msix_entry *entries;
+};
+
+static struct lfv_msix *msix_of(const struct lfv_vpci *v)
+{
+    return lfv_vpci_priv(v, &lfv_msix_hook);
+}
+
+bool msix_enabled(const struct lfv_vpci *v)
+{
+    const struct lfv_msix *m = msix_of(v);
+
+    return m && msi_load(m->enabled);
+}
+
+/* ---- one entry ---- */
+
+static void entry_lock(struct msix_entry *e)
+{
+    unsigned int spins = 0;
+
+    while (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&e->lock, __ATOMIC_RELAXED))
+            if (++spins % 128 == 0)
+                sched_yield(); /* the holder may be preempted: 2 cores */
+}
+
+static void entry_unlock(struct msix_entry *e)
+{
+    __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Store one field for lock-free readers (entry lock held). */
+static void entry_set(struct msix_entry *e, uint32_t *field, uint32_t val)
+{
+    uint32_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+
+    /*
+     * No fences (ThreadSanitizer does not model them): the release store of
+     * the field orders the odd count before it, and a reader's acquire load
+     * of the field orders its re-check of the count after it.
+     */
+    __atomic_store_n(&e->seq, s + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(field, val, __ATOMIC_RELEASE);
+    __atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* A consistent copy of the entry's four dwords, without a lock. */
+static void entry_snapshot(const struct msix_entry *e, uint32_t out[4])
+{
+    uint32_t s;
+
+    for (;;) {
+        s = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+        if (s & 1) {
+            sched_yield();
+            continue;
+        }
+        out[0] = __atomic_load_n(&e->addr_lo, __ATOMIC_ACQUIRE);
+        out[1] = __atomic_load_n(&e->addr_hi, __ATOMIC_ACQUIRE);
+        out[2] = __atomic_load_n(&e->data, __ATOMIC_ACQUIRE);
+        out[3] = __atomic_load_n(&e->ctrl, __ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) == s)
+            return;
+    }
+}
+
+static struct lfv_msi_vector entry_vector(const struct msix_entry *e,
+                                          unsigned int i, bool masked)
+{
+    return (struct lfv_msi_vector){
+        .msix = true, .index = i,
+        .address = e->addr_lo | (uint64_t)e->addr_hi << 32,
+        .data = e->data, .masked = masked,
+    };
+}
+
+static void entry_bind(struct lfv_msix *m, struct msix_entry *e,
+                       unsigned int i, bool masked)
+{
+    e->vec = entry_vector(e, i, masked);
+    e->bound = !msi_bind(m->v, &e->vec);
+    e->updated = false;
+}
+
+/*
+ * Bring the binding of entry i in line with the device and entry state:
+ * the binding semantics of <lfvpci/msi.h>.  Entry lock held.
+ */
+static void entry_sync(struct lfv_msix *m, struct msix_entry *e,
+                       unsigned int i)
+{
+    bool emask = e->ctrl & MSIX_CTRL_MASKBIT;
+    bool eff = emask || msi_load(m->maskall);
+
+    if (msi_load(m->retired) || !msi_load(m->enabled)) {
+        if (e->bound)
+            msi_unbind(m->v, &e->vec);
+        e->bound = false;
+        return;
+    }
+    if (!e->bound) {
+        if (!emask) /* masked entries are bound at their first unmask */
+            entry_bind(m, e, i, eff);
+        return;
+    }
+    if (eff == e->vec.masked)
+        return;
+    if (!eff && e->updated) {
+        /* new address/data take effect now that the entry is unmasked */
+        msi_unbind(m->v, &e->vec);
+        entry_bind(m, e, i, false);
+        return;
+    }
+    e->vec.masked = eff;
+    msi_mask(m->v, &e->vec);
+}
+
+/* Guest write of dword `field` (0..3) of entry i. */
+static void entry_write(struct lfv_msix *m, unsigned int i,
+                        unsigned int field, uint32_t val)
+{
+    struct msix_entry *e = &m->entries[i];
+
+    entry_lock(e);
+    switch (field) {
+    case 0:
+        entry_set(e, &e->addr_lo, val & ~3u);
+        e->updated = true;
+        break;
+    case 1:
+        entry_set(e, &e->addr_hi, val);
+        e->updated = true;
+        break;
+    case 2:
+        entry_set(e, &e->data, val);
+        e->updated = true;
+        break;
+    default:
+        if ((val ^ e->ctrl) & MSIX_CTRL_MASKBIT) {
+            entry_set(e, &e->ctrl, val & MSIX_CTRL_MASKBIT);
+            entry_sync(m, e, i);
+        }
+        break;
+    }
+    entry_unlock(e);
+}
+
+/* Visit every entry under its own lock (control path). */
+static void sync_all(struct lfv_msix *m)
+{
+    for (unsigned int i = 0; i < m->nr; i++) {
+        entry_lock(&m->entries[i]);
+        entry_sync(m, &m->entries[i], i);
+        entry_unlock(&m->entries[i]);
+    }
+}
+
+/* ---- MMIO (msix_mmio.c) ---- */
+
+static uint64_t region_host(const struct lfv_msix_region *r)
+{
+    const struct lfv_msix *m = r->m;
+    struct lfv_header_bar_info b;
+
+    if (lfv_header_bar(m->v, m->bir[r->which], &b))
+        return 0;
+    return b.host_addr + m->offset[r->which];
+}
+
+static int hw_read(const struct lfv_msix_region *r, uint64_t off,
+                   unsigned int size, uint64_t *val)
+{
+    const struct lfv_system *sys = r->m->d->sys;
+
+    if (!sys->msi_ops || !sys->msi_ops->mmio_read ||
+        sys->msi_ops->mmio_read(sys->msi_ctx, region_host(r) + off, size,
+                                val))
+        *val = size == 8 ? ~0ull : 0xffffffffull;
+    return 0;
+}
+
+int msix_region_read(const struct lfv_msix_region *r, uint64_t off,
+                     unsigned int size, uint64_t *val)
+{
+    const struct lfv_msix *m = r->m;
+    uint32_t dw[4];
+    unsigned int f = (off % 16) / 4;
+
+    /* the hardware domain's table, and everyone's PBA, are the device's */
+    if (m->hwdom || r->which == 1)
+        return hw_read(r, off, size, val);
+    entry_snapshot(&m->entries[off / 16], dw);
+    *val = dw[f];
+    if (size == 8)
+        *val |= (uint64_t)dw[f + 1] << 32;
+    return 0;
+}
+
+int msix_region_write(const struct lfv_msix_region *r, uint64_t off,
+                      unsigned int size, uint64_t val)
+{
+    struct lfv_msix *m = r->m;
+    const struct lfv_system *sys = m->d->sys;
+    unsigned int i = off / 16, f = (off % 16) / 4;
+
+    if (m->hwdom) {
+        if (sys->msi_ops && sys->msi_ops->mmio_write)
+            sys->msi_ops->mmio_write(sys->msi_ctx, region_host(r) + off,
+                                     size, val);
+        return 0;
+    }
+    if (r->which == 1)
+        return 0; /* the PBA is read-only */
+    entry_write(m, i, f, (uint32_t)val);
+    if (size == 8)
+        entry_write(m, i, f + 1, (uint32_t)(val >> 32));
+    return 0;
+}
+
+/* ---- control register (guests) ---- */
+
+static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
+{
+    const struct lfv_msix *m = data;
+
+    return (lfv_vpci_hw_read(ctx, reg, 2) & PCI_MSIX_FLAGS_QSIZE) |
+           (msi_load(m->enabled) ? PCI_MSIX_FLAGS_ENABLE : 0) |
+           (msi_load(m->maskall) ? PCI_MSIX_FLAGS_MASKALL : 0);
+}
+
+static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
+                       void *data)
+{
+    struct lfv_msix *m = data;
+    bool en = val & PCI_MSIX_FLAGS_ENABLE, mask = val & PCI_MSIX_FLAGS_MASKALL;
+    uint16_t hw;
+
+    (void)ctx;
+    lfv_lock(&m->ctl_lock);
+    if (!msi_load(m->retired) &&
+        (en != msi_load(m->enabled) || mask != msi_load(m->maskall))) {
+        msi_store(m->enabled, en);
+        msi_store(m->maskall, mask);
+        sync_all(m);
+    }
+    lfv_unlock(&m->ctl_lock);
+    hw = lfv_vpci_hw_read(m->v, reg, 2);
+    hw &= ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+    lfv_vpci_hw_write(m->v, reg, 2,
+                      hw | (val & (PCI_MSIX_FLAGS_ENABLE |
+                                   PCI_MSIX_FLAGS_MASKALL)));
+    msi_intx_update(m->v);
+}
+
+/* ---- regions ---- */
+
+/* Where region k is now: the guest address of its BAR plus its offset. */
+static bool region_place(const struct lfv_msix *m, unsigned int k,
+                         uint64_t *start)
+{
+    struct lfv_header_bar_info b;
+
+    if (lfv_header_bar(m->v, m->bir[k], &b) ||
+        (b.type != LFV_HEADER_BAR_MEM32 && b.type != LFV_HEADER_BAR_MEM64_LO))
+        return false;
+    *start = b.guest_addr + m->offset[k];
+    return true;
+}
+
+static void bar_moved(struct lfv_vpci *v, unsigned int bar, void *arg)
+{
+    struct lfv_msix *m = arg;
+    struct lfv_msix_region *r[2];
+    uint64_t start[2];
+    unsigned int n = 0;
+
+    (void)v;
+    for (unsigned int k = 0; k < m->nr_regions; k++)
+        if (m->bir[m->listed[k]->which] == bar &&
+            region_place(m, m->listed[k]->which, &start[n]))
+            r[n++] = m->listed[k];
+    if (n)
+        msix_regions_move(m->d, r, start, n);
+}
+
+static int add_regions(struct lfv_msix *m)
+{
+    for (unsigned int k = 0; k < 2; k++) {
+        uint64_t start;
+        uint32_t size;
+
+        if (lfv_header_msix_location(m->v, k, NULL, NULL, &size) ||
+            !region_place(m, k, &start))
+            continue;
+        m->region[k] = (struct lfv_msix_region){ .m = m, .which = k,
+                                                 .size = size,
+                                                 .start = start };
+        m->listed[m->nr_regions++] = &m->region[k];
+    }
+    if (!m->nr_regions)
+        return 0;
+    return msix_regions_add(m->d, m->listed, m->nr_regions);
+}
+
+/* ---- the hook ---- */
+
+static void msix_retire(struct lfv_vpci *v, void *priv)
+{
+    struct lfv_msix *m = priv;
+
+    (void)v;
+    if (!m)
+        return;
+    msix_regions_remove(m->d, m->listed, m->nr_regions);
+    lfv_lock(&m->ctl_lock);
+    msi_store(m->retired, true);
+    if (m->entries)
+        sync_all(m); /* unbind; running accesses bind nothing more */
+    lfv_unlock(&m->ctl_lock);
+}
+
+static int alloc_entries(struct lfv_msix *m)
+{
+    uintptr_t p;
+
+    m->raw = lfv_zalloc(sizeof(struct msix_entry) * m->nr + 63);
+    if (!m->raw)
+        return -ENOMEM;
+    p = ((uintptr_t)m->raw + 63) & ~(uintptr_t)63;
+    m->entries = (struct msix_entry *)p;
+    for (unsigned int i = 0; i < m->nr; i++)
+        m->entries[i].ctrl = MSIX_CTRL_MASKBIT; /* masked at reset */
+    return 0;
+}
+
+static int add_ctrl(struct lfv_msix *m, struct lfv_regs_edit *e)
+{
+    int rc = lfv_regs_edit_remove_range(e, m->pos + 2, 2);
+
+    if (!rc)
+        rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+            .read = ctrl_read, .write = ctrl_write, .data = m,
+            .offset = m->pos + 2, .size = 2 });
+    return rc;
+}
+
+static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
+{
+    struct lfv_msix *m = lfv_zalloc(sizeof(*m));
+
+    if (!m)
+        return NULL;
+    lfv_lock_init(&m->ctl_lock);
+    m->v = v;
+    m->d = lfv_vpci_domain(v);
+    m->hwdom = lfv_vpci_is_hardware_domain(v);
+    m->pos = pos;
+    if (pos)
+        m->nr = (lfv_vpci_hw_read(v, pos + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
+    for (unsigned int k = 0; k < 2; k++)
+        lfv_header_msix_location(v, k, &m->bir[k], &m->offset[k], NULL);
+    return m;
+}
+
+static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    struct lfv_msix *m;
+    unsigned int pos;
+    int rc;
+
+    if (!hdr_of(v))
+        return -ENOENT;
+    if (lfv_header_msix_location(v, 0, NULL, NULL, NULL))
+        return 0; /* no MSI-X */
+    if (lfv_vpci_is_hardware_domain(v)) {
+        pos = 0; /* the hardware domain's config registers pass through */
+    } else {
+        const struct hdr_cap *c = msi_find_cap(v, PCI_CAP_ID_MSIX);
+
+        if (!c)
+            return 0;
+        pos = c->pos;
+    }
+    m = msix_alloc(v, pos);
+    if (!m)
+        return -ENOMEM;
+    lfv_vpci_set_priv(v, &lfv_msix_hook, m); /* fini frees it, always */
+    lfv_vpci_set_retire(v, &lfv_msix_hook, msix_retire);
+    rc = m->hwdom ? 0 : alloc_entries(m);
+    if (!rc && !m->hwdom) {
+        /* the guest starts with MSI-X off, whatever the host left */
+        uint16_t hw = lfv_vpci_hw_read(v, pos + 2, 2);
+
+        lfv_vpci_hw_write(v, pos + 2, 2,
+                          hw & ~(PCI_MSIX_FLAGS_ENABLE |
+                                 PCI_MSIX_FLAGS_MASKALL));
+        rc = add_ctrl(m, e);
+    }
+    if (!rc)
+        rc = lfv_header_set_bar_notify(v, bar_moved, m);
+    if (!rc)
+        rc = add_regions(m);
+    return rc;
+}
+
+static void msix_fini(struct lfv_vpci *v, void *priv)
+{
+    struct lfv_msix *m = priv;
+
+    (void)v;
+    if (!m)
+        return;
+    lfv_lock_destroy(&m->ctl_lock);
+    lfv_free(m->raw);
+    lfv_free(m);
+}
+
+const struct lfv_vpci_hook lfv_msix_hook = {
+    .name = "msix",
+    .init = msix_init,
+    .fini = msix_fini,
+};

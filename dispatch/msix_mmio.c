@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The per-domain MSI-X MMIO entry point and the domain's region map.
+ *
+ * Readers (lfv_msix_mmio_read/write) find the region holding an address in
+ * an interval map published under RCU, with no lock.  Writers (assignment,
+ * de-assignment, BAR moves) keep the authoritative list of regions under
+ * d->msix_lock and, on every change, build a fresh map from it and publish
+ * it with one pointer store: a BAR move is therefore one publication, and a
+ * reader sees the region at its old or its new place, never at both or
+ * neither (the interval map has no multi-update batch, and a move by less
+ * than the region's size could not be an insert before a remove).  The
+ * list is bounded (the domain's region limit), so the rebuild is cheap.
+ */
+#include <errno.h>
+
+#include <lfvpci/rangeset.h>
+
+#include "../core/rcu_fast.h"
+#include "msi_internal.h"
+
+/*
+ * A new map from the list, published; the old one freed after a grace
+ * period.  A region overlapping an earlier one stays untrapped (a BAR in
+ * the middle of its sizing probe, say) until it moves again.  -ENOMEM:
+ * nothing published.  msix_lock held.
+ */
+static int rebuild(struct lfv_domain *d)
+{
+    struct lfv_intervalmap *m = lfv_intervalmap_new(), *old;
+
+    if (!m)
+        return -ENOMEM;
+    for (unsigned int i = 0; i < d->nr_msix_regions; i++) {
+        struct lfv_msix_region *r = d->msix_regions[i];
+        int rc = r->start + r->size - 1 < r->start ? -EEXIST
+                 : lfv_intervalmap_insert(m, r->start,
+                                          r->start + r->size - 1, r);
+
+        if (rc && rc != -EEXIST) {
+            lfv_intervalmap_destroy(m);
+            return rc;
+        }
+        r->trapped = !rc;
+    }
+    old = d->msix_map;
+    lfv_rcu_assign_pointer(d->msix_map, m);
+    lfv_intervalmap_destroy(old);
+    return 0;
+}
+
+static void unlist(struct lfv_domain *d, struct lfv_msix_region *r)
+{
+    for (unsigned int i = 0; i < d->nr_msix_regions; i++)
+        if (d->msix_regions[i] == r) {
+            d->msix_regions[i] = d->msix_regions[--d->nr_msix_regions];
+            break;
+        }
+    r->listed = false;
+}
+
+int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
+                     unsigned int n)
+{
+    int rc = 0;
+
+    lfv_lock(&d->msix_lock);
+    if (d->nr_msix_regions + n > d->msix_region_limit) {
+        rc = -ENOSPC;
+    } else {
+        for (unsigned int i = 0; i < n; i++) {
+            d->msix_regions[d->nr_msix_regions++] = r[i];
+            r[i]->listed = true;
+        }
+        rc = rebuild(d);
+        for (unsigned int i = 0; rc && i < n; i++)
+            unlist(d, r[i]);
+    }
+    lfv_unlock(&d->msix_lock);
+    return rc;
+}
+
+void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
+                         unsigned int n)
+{
+    bool any = false;
+
+    lfv_lock(&d->msix_lock);
+    for (unsigned int i = 0; i < n; i++)
+        if (r[i]->listed) {
+            unlist(d, r[i]);
+            any = true;
+        }
+    /*
+     * A removed region must leave the map: only allocation failure stops a
+     * rebuild, and the platform's failures are transient, so retry (as the
+     * header's retirement does for unmapping).
+     */
+    while (any && rebuild(d))
+        ;
+    lfv_unlock(&d->msix_lock);
+}
+
+void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
+                       const uint64_t start[], unsigned int n)
+{
+    uint64_t old[2];
+
+    lfv_lock(&d->msix_lock);
+    for (unsigned int i = 0; i < n && i < 2; i++) {
+        old[i] = r[i]->start;
+        r[i]->start = start[i];
+    }
+    /* Out of memory: the regions stay where they were, as readers see. */
+    if (rebuild(d))
+        for (unsigned int i = 0; i < n && i < 2; i++)
+            r[i]->start = old[i];
+    lfv_unlock(&d->msix_lock);
+}
+
+void lfv_msix_domain_fini(struct lfv_domain *d)
+{
+    lfv_intervalmap_destroy(d->msix_map);
+    d->msix_map = NULL;
+}
+
+/* ---- the entry point ---- */
+
+static bool mmio_valid(uint64_t gpa, unsigned int size)
+{
+    return (size == 4 || size == 8) && !(gpa & (size - 1));
+}
+
+/*
+ * The region at gpa and gpa's offset in it, inside the caller's read-side
+ * section.  NULL: none (or an access crossing its end).
+ */
+static const struct lfv_msix_region *find(const struct lfv_domain *d,
+                                          uint64_t gpa, unsigned int size,
+                                          uint64_t *off)
+{
+    const struct lfv_intervalmap *m = lfv_rcu_dereference(d->msix_map);
+    void *val;
+    uint64_t s, e;
+
+    if (!m || !lfv_intervalmap_lookup(m, gpa, &val, &s, &e) ||
+        gpa + size - 1 > e)
+        return NULL;
+    *off = gpa - s;
+    return val;
+}
+
+int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                       uint64_t *val)
+{
+    const struct lfv_msix_region *r;
+    uint64_t off;
+    int rc = -ENOENT;
+
+    if (!d || !val || !mmio_valid(gpa, size))
+        return -EINVAL;
+    *val = size == 8 ? ~0ull : 0xffffffffull;
+    lfv_rcu_fast_lock();
+    r = find(d, gpa, size, &off);
+    if (r)
+        rc = msix_region_read(r, off, size, val);
+    lfv_rcu_fast_unlock();
+    return rc;
+}
+
+int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                        uint64_t val)
+{
+    const struct lfv_msix_region *r;
+    uint64_t off;
+    int rc = -ENOENT;
+
+    if (!d || !mmio_valid(gpa, size))
+        return -EINVAL;
+    lfv_rcu_fast_lock();
+    r = find(d, gpa, size, &off);
+    if (r)
+        rc = msix_region_write(r, off, size, val);
+    lfv_rcu_fast_unlock();
+    return rc;
+}
+
+unsigned int lfv_domain_msix_regions(struct lfv_domain *d)
+{
+    unsigned int n;
+
+    lfv_lock(&d->msix_lock);
+    n = d->nr_msix_regions;
+    lfv_unlock(&d->msix_lock);
+    return n;
+}
+
+unsigned int lfv_domain_msix_region_limit(struct lfv_domain *d)
+{
+    unsigned int n;
+
+    lfv_lock(&d->msix_lock);
+    n = d->msix_region_limit;
+    lfv_unlock(&d->msix_lock);
+    return n;
+}
+
+int lfv_domain_set_msix_region_limit(struct lfv_domain *d, unsigned int limit)
+{
+    int rc = 0;
+
+    if (!d || !limit || limit > LFV_MSIX_REGIONS_MAX)
+        return -EINVAL;
+    lfv_lock(&d->msix_lock);
+    if (limit < d->nr_msix_regions)
+        rc = -EINVAL;
+    else
+        d->msix_region_limit = limit;
+    lfv_unlock(&d->msix_lock);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci/msi.h - MSI and MSI-X emulation (Xen's vpci msi.c / msix.c) and
+ * the binding interface that tells the hypervisor which vectors to route.
+ *
+ * Hooks.  Register lfv_msi_hook and/or lfv_msix_hook on the system after
+ * lfv_header_hook (lfv_system_add_hook; they need the header's capability
+ * discovery and BAR state, and fail assignment with -ENOENT otherwise).
+ *  - guests: the MSI capability body (control, address low/high, data,
+ *    mask, pending) and the MSI-X control register are emulated, replacing
+ *    the header's read-only hardware view on the same edit.  Enabling either
+ *    forces INTX_DISABLE (lfv_header_set_intx_forced); disabling both stops
+ *    forcing it.  The enable bits (and MSI's multiple message enable, MSI-X's
+ *    function mask) are written through to the hardware; addresses, data and
+ *    masks are the hypervisor's business, through the binding ops.
+ *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO).
+ *  - the hardware domain keeps passthrough config registers (the header
+ *    does not cover the capabilities for it), but the header punches the
+ *    MSI-X table and PBA frames out of its identity p2m as Xen does, so
+ *    they are trapped for it too and forwarded to the device's memory with
+ *    lfv_msi_ops.mmio_read/mmio_write at the host address (no emulation, no
+ *    binding calls: the hardware domain programs its own table).
+ *
+ * Binding semantics (what the ops see):
+ *  - MSI: enable 0->1 binds vectors 0 .. 2^MME - 1 (data | vector number,
+ *    masked = the vector's mask bit); a failed bind unbinds the others and
+ *    leaves MSI disabled (the guest reads enable 0).  Enable 1->0 unbinds
+ *    them.  Address, data or MME changes while enabled rebind (unbind all,
+ *    bind all).  A mask bit change of a bound vector calls mask.
+ *  - MSI-X: while enabled, an entry is bound at its first unmask, with the
+ *    address and data it holds then, masked = the function mask.  Address
+ *    or data written afterwards take effect (unbind, bind) at the entry's
+ *    next masked -> unmasked transition, as the PCI rules require (writing
+ *    them while unmasked is undefined for a device; here it is deferred).
+ *    Entry mask changes of a bound entry call mask with the effective state
+ *    (entry mask OR function mask); function mask changes call mask for
+ *    every bound entry; enable 0->1 binds every unmasked entry, 1->0
+ *    unbinds every bound one.  De-assignment unbinds everything bound.
+ *
+ * MSI-X MMIO (lfv_msix_mmio_read/write): each MSI-X device of a domain
+ * traps two regions, the table and the PBA, at the guest address of the
+ * BAR holding them (host address for the hardware domain).  A domain's
+ * regions are kept in an interval map (<lfvpci/rangeset.h>) published
+ * under RCU; accesses find the device and entry there without a lock.
+ * A guest moving the BAR moves its regions: the whole map is rebuilt and
+ * published at once, so a reader sees the region at the old place or at
+ * the new one, never neither or both.  A region that would overlap another
+ * device's region (e.g. two BARs being sized at once) is left untrapped
+ * until its BAR moves again.  De-assignment removes the device's regions.
+ *
+ * Region bound (the seed series' patch 13: a domain's MMIO handlers are a
+ * bounded resource): a domain traps at most lfv_domain_msix_region_limit()
+ * regions (LFV_MSIX_REGIONS_DEFAULT unless set); assigning an MSI-X device
+ * that would exceed it fails with -ENOSPC.
+ *
+ * Concurrency.  Config handlers run under the device's write lock (see
+ * <lfvpci/access.h>).  MMIO accesses take no domain or device lock: reads
+ * are lock-free (address and data through a per-entry sequence count),
+ * writes to one table entry are serialised by that entry's own lock, so
+ * vCPUs working on different entries never wait for each other.  The ops
+ * may therefore run concurrently for different entries of one device; for
+ * one entry (or one MSI device) they are serialised.  Ops must not block
+ * for long, must not access this device's configuration space, and run
+ * inside an RCU read-side section.  All functions are for registered RCU
+ * threads.
+ */
+#ifndef LFVPCI_MSI_H
+#define LFVPCI_MSI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lfvpci/vpci.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const struct lfv_vpci_hook lfv_msi_hook;
+extern const struct lfv_vpci_hook lfv_msix_hook;
+
+/* One vector as the guest programmed it. */
+struct lfv_msi_vector {
+    bool msix;          /* MSI-X table entry, else MSI vector */
+    unsigned int index; /* MSI-X entry, or MSI vector number (0..31) */
+    uint64_t address;
+    uint32_t data;      /* MSI: already ORed with the vector number */
+    bool masked;        /* effective mask state */
+};
+
+struct lfv_msi_ops {
+    /* Route the vector; non-zero: refused (see the binding semantics). */
+    int (*bind)(void *ctx, const struct lfv_vpci *v,
+                const struct lfv_msi_vector *vec);
+    /* Stop routing a bound vector (vec: as it was bound). */
+    void (*unbind)(void *ctx, const struct lfv_vpci *v,
+                   const struct lfv_msi_vector *vec);
+    /* A bound vector's mask state changed to vec->masked. */
+    void (*mask)(void *ctx, const struct lfv_vpci *v,
+                 const struct lfv_msi_vector *vec);
+    /*
+     * Device memory at a host physical address (size 4 or 8, aligned): the
+     * PBA for guests, table and PBA for the hardware domain.  NULL: reads
+     * all-ones, writes dropped.  0 or a negative errno (then all-ones).
+     */
+    int (*mmio_read)(void *ctx, uint64_t host_addr, unsigned int size,
+                     uint64_t *val);
+    int (*mmio_write)(void *ctx, uint64_t host_addr, unsigned int size,
+                      uint64_t val);
+};
+
+/*
+ * Set the binding ops (kept by pointer: static storage) and their context.
+ * Before any device is added: 0, -EINVAL, -EBUSY.  Without ops, binding
+ * always succeeds and does nothing.
+ */
+int lfv_system_set_msi_ops(struct lfv_system *sys,
+                           const struct lfv_msi_ops *ops, void *ctx);
+
+/*
+ * MSI-X table / PBA access by guest physical address.  size 4 or 8,
+ * naturally aligned, else -EINVAL (nothing done).  -ENOENT: no table or
+ * PBA of the domain at gpa (a read returns all-ones); the caller forwards
+ * or refuses such accesses as it does other unclaimed MMIO.  0 otherwise.
+ * Table reads: the entry as the guest wrote it (address bits 1:0 and
+ * vector control bits other than the mask bit read 0); an 8-byte read of
+ * the address or of data + control is one consistent snapshot.  An 8-byte
+ * write is two 4-byte writes, low first.  PBA: read from the device, writes
+ * ignored.  Any number of threads, concurrently with everything except
+ * destroying the domain.
+ */
+int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                       uint64_t *val);
+int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                        uint64_t val);
+
+#define LFV_MSIX_REGIONS_DEFAULT 32 /* per domain */
+#define LFV_MSIX_REGIONS_MAX 256
+
+/*
+ * The domain's MSI-X MMIO regions: how many are trapped-or-reserved now,
+ * and the bound.  set_limit: 1 .. LFV_MSIX_REGIONS_MAX and not below the
+ * current count, else -EINVAL; applies to later assignments.  Any
+ * registered thread.
+ */
+unsigned int lfv_domain_msix_regions(struct lfv_domain *d);
+unsigned int lfv_domain_msix_region_limit(struct lfv_domain *d);
+int lfv_domain_set_msix_region_limit(struct lfv_domain *d,
+                                     unsigned int limit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFVPCI_MSI_H */

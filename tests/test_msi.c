@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * MSI and MSI-X emulation on the simulated platform: every MSI register
+ * and binding call, the MSI-X control register, every table entry field,
+ * masks, the PBA, refused MMIO accesses, BAR moves, de-assignment, the
+ * per-domain region bound, the hardware domain's forwarded table; then
+ * vCPU threads masking their own entries while another moves the BAR and
+ * de-assigns the device.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/header.h>
+#include <lfvpci/msi.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/simhw.h>
+#include <lfvpci/vpci.h>
+
+#include "tests/check.h"
+
+#define CMD 0x04
+#define MEM 0x2
+#define INTX_DIS 0x400
+#define MSI 0x50
+#define MSIX 0x70
+#define BAR5 0x24
+
+static struct lfv_sim_bridge *br;
+static struct lfv_system *sys;
+static struct lfv_domain *hwdom, *g1, *g2;
+
+/* A: MSI (64-bit, maskable, 4 vectors) and MSI-X (16 entries, BAR 5). */
+static const struct lfv_sim_device_desc dev_a = {
+    .vendor = 0x8086, .device = 0x1234, .class_code = 0x020000,
+    .interrupt_pin = 1,
+    .bar = {
+        { LFV_SIM_BAR_MEM32, false, 0x10000, 0xe0000000 },
+        [5] = { LFV_SIM_BAR_MEM32, false, 0x4000, 0xe0100000 },
+    },
+    .msi = { true, true, true, 4 },
+    .msix = { true, 16, 5, 0, 5, 0x2000 },
+    .pcie = true,
+};
+
+/* B: 32-bit MSI without masking, MSI-X table and PBA in BAR 0. */
+static const struct lfv_sim_device_desc dev_b = {
+    .vendor = 0x10ec, .device = 0x8125, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x1000, 0xe0300000 } },
+    .msi = { true, false, false, 1 },
+    .msix = { true, 4, 0, 0x800, 0, 0xc00 },
+};
+
+static const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0), B = LFV_SBDF(0, 2, 0, 0);
+static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0), VS1 = LFV_SBDF(0, 0, 1, 0);
+
+/* ---- the recording platform ---- */
+
+enum ev_type { EV_BIND, EV_UNBIND, EV_MASK };
+
+struct ev {
+    enum ev_type type;
+    struct lfv_msi_vector vec;
+};
+
+static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ev evs[256];
+static unsigned int nr_evs;
+static bool logging = true;
+static int fail_bind;
+static long live_bindings; /* atomic: binds - unbinds */
+
+static void record(enum ev_type t, const struct lfv_msi_vector *vec)
+{
+    if (!__atomic_load_n(&logging, __ATOMIC_RELAXED))
+        return;
+    pthread_mutex_lock(&ev_lock);
+    if (nr_evs < 256)
+        evs[nr_evs++] = (struct ev){ t, *vec };
+    pthread_mutex_unlock(&ev_lock);
+}
+
+static int op_bind(void *ctx, const struct lfv_vpci *v,
+                   const struct lfv_msi_vector *vec)
+{
+    (void)ctx, (void)v;
+    if (fail_bind)
+        return -EBUSY;
+    record(EV_BIND, vec);
+    __atomic_add_fetch(&live_bindings, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static void op_unbind(void *ctx, const struct lfv_vpci *v,
+                      const struct lfv_msi_vector *vec)
+{
+    (void)ctx, (void)v;
+    record(EV_UNBIND, vec);
+    __atomic_sub_fetch(&live_bindings, 1, __ATOMIC_RELAXED);
+}
+
+static void op_mask(void *ctx, const struct lfv_vpci *v,
+                    const struct lfv_msi_vector *vec)
+{
+    (void)ctx, (void)v;
+    record(EV_MASK, vec);
+}
+
+static int op_mmio_read(void *ctx, uint64_t addr, unsigned int size,
+                        uint64_t *val)
+{
+    return lfv_sim_mmio_read(ctx, addr, size, val);
+}
+
+static int op_mmio_write(void *ctx, uint64_t addr, unsigned int size,
+                         uint64_t val)
+{
+    return lfv_sim_mmio_write(ctx, addr, size, val);
+}
+
+static const struct lfv_msi_ops ops = {
+    op_bind, op_unbind, op_mask, op_mmio_read, op_mmio_write,
+};
+
+static void ev_reset(void)
+{
+    nr_evs = 0;
+}
+
+static bool ev_is(unsigned int k, enum ev_type t, bool msix,
+                  unsigned int index, uint64_t addr, uint32_t data,
+                  bool masked)
+{
+    const struct ev *e = &evs[k];
+
+    return k < nr_evs && e->type == t && e->vec.msix == msix &&
+           e->vec.index == index && e->vec.address == addr &&
+           e->vec.data == data && e->vec.masked == masked;
+}
+
+/* ---- helpers ---- */
+
+static uint32_t rd(struct lfv_domain *d, lfv_sbdf_t s, unsigned int reg,
+                   unsigned int size)
+{
+    return lfv_conf_read(d, s, reg, size);
+}
+
+static void wr(struct lfv_domain *d, lfv_sbdf_t s, unsigned int reg,
+               unsigned int size, uint32_t val)
+{
+    lfv_conf_write(d, s, reg, size, val);
+}
+
+static uint64_t mrd(struct lfv_domain *d, uint64_t gpa, unsigned int size)
+{
+    uint64_t v = 0;
+
+    CHECK_EQ(lfv_msix_mmio_read(d, gpa, size, &v), 0);
+    return v;
+}
+
+static void mwr(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                uint64_t v)
+{
+    CHECK_EQ(lfv_msix_mmio_write(d, gpa, size, v), 0);
+}
+
+static void setup(void)
+{
+    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+
+    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
+    p.hw = br;
+    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
+    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
+    CHECK_EQ(lfv_system_create(&p, &sys), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_msi_hook), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_msix_hook), 0);
+    CHECK_EQ(lfv_system_set_msi_ops(sys, &ops, br), 0);
+    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
+    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+    CHECK_EQ(lfv_pdev_add(sys, A), 0);
+    CHECK_EQ(lfv_pdev_add(sys, B), 0);
+    CHECK_EQ(lfv_system_set_msi_ops(sys, &ops, br), -EBUSY);
+}
+
+static void teardown(void)
+{
+    lfv_system_destroy(sys);
+    lfv_sim_bridge_destroy(br);
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
+}
+
+/* ---- MSI ---- */
+
+static void test_msi_registers(void)
+{
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    CHECK_EQ(rd(g1, VS0, 0x34, 1), MSI);
+    CHECK_EQ(rd(g1, VS0, MSI, 2), 0x05 | MSIX << 8);
+    /* 64-bit, per-vector masking, 4 vectors capable, off */
+    CHECK_EQ(rd(g1, VS0, MSI + 2, 2), 0x0184);
+    wr(g1, VS0, MSI + 4, 4, 0xfee00003);
+    CHECK_EQ(rd(g1, VS0, MSI + 4, 4), 0xfee00000);
+    wr(g1, VS0, MSI + 8, 4, 0x1);
+    CHECK_EQ(rd(g1, VS0, MSI + 8, 4), 1);
+    wr(g1, VS0, MSI + 12, 4, 0xabcd4040); /* data, and reserved RsvdP */
+    CHECK_EQ(rd(g1, VS0, MSI + 12, 2), 0x4040);
+    CHECK_EQ(rd(g1, VS0, MSI + 14, 2), 0);
+    wr(g1, VS0, MSI + 16, 4, 0xffffffff);
+    CHECK_EQ(rd(g1, VS0, MSI + 16, 4), 0xf); /* 4 vectors */
+    CHECK_EQ(rd(g1, VS0, MSI + 20, 4),
+             lfv_sim_cfg_read(br, A, MSI + 20, 4)); /* pending: hardware */
+    wr(g1, VS0, MSI + 20, 4, 0xffffffff);
+    CHECK_EQ(rd(g1, VS0, MSI + 20, 4), lfv_sim_cfg_read(br, A, MSI + 20, 4));
+    /* nothing bound while disabled */
+    CHECK_EQ(nr_evs, 0);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, 0);
+}
+
+static void test_msi_binding(void)
+{
+    ev_reset();
+    wr(g1, VS0, MSI + 2, 2, 0x21); /* enable, 4 vectors */
+    CHECK_EQ(rd(g1, VS0, MSI + 2, 2), 0x01a5);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSI + 2, 2) & 0x71, 0x21);
+    CHECK_EQ(nr_evs, 4);
+    for (unsigned int i = 0; i < 4; i++)
+        CHECK(ev_is(i, EV_BIND, false, i, 0x1fee00000ull, 0x4040 | i, true));
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, INTX_DIS);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, CMD, 2) & INTX_DIS, INTX_DIS);
+
+    ev_reset();
+    wr(g1, VS0, MSI + 16, 4, 0xe); /* unmask vector 0 */
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_MASK, false, 0, 0x1fee00000ull, 0x4040, false));
+
+    ev_reset();
+    wr(g1, VS0, MSI + 4, 4, 0xfee01000); /* re-routed while enabled */
+    CHECK_EQ(nr_evs, 8);
+    CHECK(ev_is(0, EV_UNBIND, false, 0, 0x1fee01000ull, 0x4040, false));
+    CHECK(ev_is(4, EV_BIND, false, 0, 0x1fee01000ull, 0x4040, false));
+    CHECK(ev_is(7, EV_BIND, false, 3, 0x1fee01000ull, 0x4043, true));
+
+    ev_reset();
+    wr(g1, VS0, MSI + 2, 2, 0x71); /* MME 7 clamped to 4 vectors: same */
+    CHECK_EQ(rd(g1, VS0, MSI + 2, 2), 0x01a5);
+    CHECK_EQ(nr_evs, 0);
+    wr(g1, VS0, MSI + 2, 2, 0x11); /* down to 2 vectors: rebind */
+    CHECK_EQ(nr_evs, 6);
+
+    ev_reset();
+    wr(g1, VS0, MSI + 2, 2, 0); /* disable */
+    CHECK_EQ(nr_evs, 2);
+    CHECK(ev_is(1, EV_UNBIND, false, 1, 0x1fee01000ull, 0x4041, true));
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, 0);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSI + 2, 2) & 1, 0);
+
+    /* a refused bind leaves MSI disabled */
+    ev_reset();
+    fail_bind = 1;
+    wr(g1, VS0, MSI + 2, 2, 0x1);
+    fail_bind = 0;
+    CHECK_EQ(rd(g1, VS0, MSI + 2, 2) & 1, 0);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, 0);
+    CHECK_EQ(nr_evs, 0);
+
+    /* B: 32-bit, not maskable: data right after the address */
+    CHECK_EQ(lfv_pdev_assign(sys, B, g1), 0);
+    CHECK_EQ(rd(g1, VS1, MSI + 2, 2), 0);
+    wr(g1, VS1, MSI + 4, 4, 0xfee00000);
+    wr(g1, VS1, MSI + 8, 2, 0x31);
+    CHECK_EQ(rd(g1, VS1, MSI + 8, 2), 0x31);
+    ev_reset();
+    wr(g1, VS1, MSI + 2, 2, 0x1);
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, false, 0, 0xfee00000ull, 0x31, false));
+    /* de-assignment unbinds */
+    CHECK_EQ(lfv_pdev_assign(sys, B, NULL), 0);
+    CHECK(ev_is(1, EV_UNBIND, false, 0, 0xfee00000ull, 0x31, false));
+}
+
+/* ---- MSI-X ---- */
+
+#define TBL 0xe0100000ull
+#define PBA (TBL + 0x2000)
+
+static void test_msix_registers(void)
+{
+    CHECK_EQ(rd(g1, VS0, MSIX, 2), 0x11); /* last capability */
+    CHECK_EQ(rd(g1, VS0, MSIX + 2, 2), 15);
+    CHECK_EQ(rd(g1, VS0, MSIX + 4, 4), 5);
+    CHECK_EQ(rd(g1, VS0, MSIX + 8, 4), 0x2005);
+    wr(g1, VS0, MSIX + 4, 4, 0x12345678); /* read-only */
+    CHECK_EQ(rd(g1, VS0, MSIX + 4, 4), 5);
+    CHECK_EQ(lfv_domain_msix_regions(g1), 2);
+
+    /* every field of an entry: reset state, then as written */
+    CHECK_EQ(mrd(g1, TBL + 0, 4), 0);
+    CHECK_EQ(mrd(g1, TBL + 12, 4), 1); /* masked at reset */
+    mwr(g1, TBL + 0, 4, 0xfee00007);
+    CHECK_EQ(mrd(g1, TBL + 0, 4), 0xfee00004);
+    mwr(g1, TBL + 4, 4, 0x2);
+    mwr(g1, TBL + 8, 4, 0x4021);
+    mwr(g1, TBL + 12, 4, 0xfffffffe); /* unmask; reserved bits read 0 */
+    CHECK_EQ(mrd(g1, TBL + 12, 4), 0);
+    mwr(g1, TBL + 12, 4, 0xffffffff);
+    CHECK_EQ(mrd(g1, TBL + 12, 4), 1);
+    CHECK_EQ(mrd(g1, TBL + 0, 8), 0x2fee00004ull);
+    CHECK_EQ(mrd(g1, TBL + 8, 8), 0x100004021ull);
+    mwr(g1, TBL + 16 * 15 + 0, 8, 0x00000003fee00010ull);
+    CHECK_EQ(mrd(g1, TBL + 16 * 15 + 4, 4), 3);
+    CHECK_EQ(mrd(g1, TBL + 16 * 15 + 0, 4), 0xfee00010);
+
+    /* refused accesses */
+    uint64_t v;
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL, 2, &v), -EINVAL);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL, 1, &v), -EINVAL);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 2, 4, &v), -EINVAL);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 4, 8, &v), -EINVAL);
+    CHECK_EQ(lfv_msix_mmio_write(g1, TBL + 6, 2, 0), -EINVAL);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 16 * 16, 4, &v), -ENOENT);
+    CHECK_EQ(v, 0xffffffffu);
+    CHECK_EQ(lfv_msix_mmio_read(g1, PBA + 8, 4, &v), -ENOENT);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL - 4, 4, &v), -ENOENT);
+    CHECK_EQ(lfv_msix_mmio_read(g2, TBL, 4, &v), -ENOENT);
+    CHECK_EQ(lfv_msix_mmio_write(g2, TBL + 12, 4, 0), -ENOENT);
+    CHECK_EQ(lfv_msix_mmio_read(hwdom, TBL, 4, &v), -ENOENT); /* g1's now */
+
+    /* PBA: from the device (all-ones while it does not decode) */
+    CHECK_EQ(mrd(g1, PBA, 8), ~0ull);
+    wr(g1, VS0, CMD, 2, MEM);
+    CHECK_EQ(mrd(g1, PBA, 8), 0);
+    CHECK_EQ(mrd(g1, PBA + 4, 4), 0);
+    mwr(g1, PBA, 4, 0xffffffff); /* read-only */
+    CHECK_EQ(mrd(g1, PBA, 4), 0);
+    wr(g1, VS0, CMD, 2, 0);
+}
+
+static void test_msix_binding(void)
+{
+    const uint64_t a0 = 0x2fee00004ull;
+
+    ev_reset();
+    wr(g1, VS0, MSIX + 2, 2, 0x8000); /* enable: entries all masked */
+    CHECK_EQ(rd(g1, VS0, MSIX + 2, 2), 0x800f);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0xc000, 0x8000);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, INTX_DIS);
+    CHECK_EQ(nr_evs, 0);
+
+    mwr(g1, TBL + 12, 4, 0); /* first unmask binds */
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, true, 0, a0, 0x4021, false));
+    mwr(g1, TBL + 12, 4, 1);
+    CHECK(ev_is(1, EV_MASK, true, 0, a0, 0x4021, true));
+    mwr(g1, TBL + 12, 4, 1); /* no change, no call */
+    CHECK_EQ(nr_evs, 2);
+
+    /* data written while masked: takes effect at the unmask */
+    mwr(g1, TBL + 8, 4, 0x4022);
+    CHECK_EQ(nr_evs, 2);
+    mwr(g1, TBL + 12, 4, 0);
+    CHECK_EQ(nr_evs, 4);
+    CHECK(ev_is(2, EV_UNBIND, true, 0, a0, 0x4021, true));
+    CHECK(ev_is(3, EV_BIND, true, 0, a0, 0x4022, false));
+
+    /* written while unmasked: deferred until masked and unmasked again */
+    mwr(g1, TBL + 8, 4, 0x4023);
+    CHECK_EQ(nr_evs, 4);
+    CHECK_EQ(mrd(g1, TBL + 8, 4), 0x4023);
+    mwr(g1, TBL + 12, 4, 1);
+    CHECK(ev_is(4, EV_MASK, true, 0, a0, 0x4022, true));
+    mwr(g1, TBL + 12, 4, 0);
+    CHECK(ev_is(6, EV_BIND, true, 0, a0, 0x4023, false));
+    CHECK_EQ(nr_evs, 7);
+
+    /* the function mask masks every bound entry */
+    ev_reset();
+    wr(g1, VS0, MSIX + 2, 2, 0xc000);
+    CHECK_EQ(rd(g1, VS0, MSIX + 2, 2), 0xc00f);
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_MASK, true, 0, a0, 0x4023, true));
+    mwr(g1, TBL + 16 + 12, 4, 0); /* entry 1: bound masked */
+    CHECK(ev_is(1, EV_BIND, true, 1, 0, 0, true));
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    CHECK_EQ(nr_evs, 4);
+    CHECK(ev_is(2, EV_MASK, true, 0, a0, 0x4023, false));
+    CHECK(ev_is(3, EV_MASK, true, 1, 0, 0, false));
+
+    /* disable unbinds, enable binds the unmasked ones again */
+    ev_reset();
+    wr(g1, VS0, MSIX + 2, 2, 0);
+    CHECK_EQ(nr_evs, 2);
+    CHECK(evs[0].type == EV_UNBIND && evs[1].type == EV_UNBIND);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, 0);
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    CHECK_EQ(nr_evs, 4);
+    CHECK(ev_is(2, EV_BIND, true, 0, a0, 0x4023, false));
+    /* MSI enabled too: disabling MSI-X alone keeps INTx forced */
+    wr(g1, VS0, MSI + 2, 2, 0x1);
+    wr(g1, VS0, MSIX + 2, 2, 0);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, INTX_DIS);
+    wr(g1, VS0, MSI + 2, 2, 0);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, 0);
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+}
+
+static void test_msix_move_deassign(void)
+{
+    const uint64_t nt = 0xd0000000ull;
+    long before;
+
+    /* a move with decoding off: the region follows the guest address */
+    wr(g1, VS0, BAR5, 4, (uint32_t)nt);
+    CHECK_EQ(rd(g1, VS0, BAR5, 4), nt);
+    uint64_t v;
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL, 4, &v), -ENOENT);
+    CHECK_EQ(mrd(g1, nt + 8, 4), 0x4023);
+    CHECK_EQ(mrd(g1, nt + 12, 4), 0);
+    CHECK_EQ(lfv_domain_msix_regions(g1), 2);
+    /* the sizing probe moves it too, and the restore back */
+    wr(g1, VS0, BAR5, 4, 0xffffffff);
+    CHECK_EQ(rd(g1, VS0, BAR5, 4), 0xffffc000u);
+    CHECK_EQ(mrd(g1, 0xffffc000ull + 8, 4), 0x4023);
+    wr(g1, VS0, BAR5, 4, (uint32_t)TBL);
+    CHECK_EQ(mrd(g1, TBL + 8, 4), 0x4023);
+    /* a move while decoding is on is refused by the header: no move */
+    wr(g1, VS0, CMD, 2, MEM);
+    wr(g1, VS0, BAR5, 4, (uint32_t)nt);
+    CHECK_EQ(mrd(g1, TBL + 8, 4), 0x4023);
+    wr(g1, VS0, CMD, 2, 0);
+
+    /* de-assignment removes the regions and unbinds */
+    before = __atomic_load_n(&live_bindings, __ATOMIC_RELAXED);
+    CHECK(before > 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 8, 4, &v), -ENOENT);
+    CHECK_EQ(lfv_domain_msix_regions(g1), 0);
+}
+
+static void test_region_bound(void)
+{
+    CHECK_EQ(lfv_domain_msix_region_limit(g2), LFV_MSIX_REGIONS_DEFAULT);
+    CHECK_EQ(lfv_domain_set_msix_region_limit(g2, 0), -EINVAL);
+    CHECK_EQ(lfv_domain_set_msix_region_limit(g2, LFV_MSIX_REGIONS_MAX + 1),
+             -EINVAL);
+    CHECK_EQ(lfv_domain_set_msix_region_limit(g2, 3), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, g2), 0);
+    CHECK_EQ(lfv_domain_msix_regions(g2), 2);
+    CHECK_EQ(lfv_pdev_assign(sys, B, g2), -ENOSPC);
+    CHECK_EQ(lfv_domain_msix_regions(g2), 2);
+    CHECK_EQ(lfv_domain_nr_devices(g2), 1);
+    CHECK_EQ(lfv_domain_set_msix_region_limit(g2, 1), -EINVAL);
+    CHECK_EQ(lfv_domain_set_msix_region_limit(g2, 4), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, B, g2), 0);
+    CHECK_EQ(lfv_domain_msix_regions(g2), 4);
+    CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, B, NULL), 0);
+    CHECK_EQ(lfv_domain_msix_regions(g2), 0);
+}
+
+/* The hardware domain: config passthrough, table forwarded to hardware. */
+static void test_hwdom(void)
+{
+    uint64_t v;
+
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
+    CHECK_EQ(lfv_domain_msix_regions(hwdom), 4);
+    wr(hwdom, A, MSIX + 2, 2, 0x8000);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0x8000, 0x8000);
+    wr(hwdom, A, MSIX + 2, 2, 0);
+    wr(hwdom, A, CMD, 2, MEM);
+    mwr(hwdom, TBL + 16 + 8, 4, 0x77);
+    CHECK_EQ(lfv_sim_mmio_read(br, TBL + 16 + 8, 4, &v), 0);
+    CHECK_EQ(v, 0x77);
+    CHECK_EQ(mrd(hwdom, TBL + 16 + 12, 4), 1);
+    CHECK_EQ(mrd(hwdom, PBA, 8), 0);
+    wr(hwdom, A, CMD, 2, 0);
+    CHECK_EQ(nr_evs, nr_evs); /* no binding calls for the hardware domain */
+}
+
+/* ---- concurrency ---- */
+
+#define WORKERS 3
+#define ROUNDS 4000
+
+static uint64_t cur_base; /* atomic: where BAR 5 is */
+static bool stop;
+static unsigned long bad_reads, good_reads; /* atomics: CHECK is not */
+
+static void *worker(void *arg)
+{
+    unsigned int t = (unsigned int)(uintptr_t)arg;
+    unsigned long ok = 0;
+
+    lfv_rcu_register_thread();
+    for (unsigned int r = 0; r < ROUNDS * 4 &&
+                             !__atomic_load_n(&stop, __ATOMIC_RELAXED); r++) {
+        uint64_t base = __atomic_load_n(&cur_base, __ATOMIC_ACQUIRE), v;
+        unsigned int e = t * 4 + r % 4;
+        uint32_t m = r / 4 % 2;
+
+        if (lfv_msix_mmio_write(g1, base + 16 * e + 12, 4, m))
+            continue;
+        if (!lfv_msix_mmio_read(g1, base + 16 * e + 12, 4, &v)) {
+            ok++;
+            /* only this thread writes its entries: what it wrote, unless
+             * the device changed hands (fresh state reads masked) */
+            if (v != m && v != 1)
+                __atomic_add_fetch(&bad_reads, 1, __ATOMIC_RELAXED);
+        }
+    }
+    __atomic_add_fetch(&good_reads, ok, __ATOMIC_RELAXED);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
+static void give_to_g1(void)
+{
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+}
+
+static void test_concurrency(void)
+{
+    pthread_t th[WORKERS];
+
+    __atomic_store_n(&logging, false, __ATOMIC_RELAXED);
+    give_to_g1();
+    __atomic_store_n(&cur_base, TBL, __ATOMIC_RELEASE);
+    for (unsigned int i = 0; i < WORKERS; i++)
+        pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)i);
+    for (unsigned int r = 0; r < 300; r++) {
+        uint64_t nb = r % 2 ? TBL : 0xd0000000ull;
+
+        if (r % 25 == 24) {
+            CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
+            give_to_g1();
+        }
+        wr(g1, VS0, BAR5, 4, (uint32_t)nb);
+        __atomic_store_n(&cur_base, nb, __ATOMIC_RELEASE);
+        if (r % 10 == 0)
+            wr(g1, VS0, MSIX + 2, 2, r % 20 ? 0xc000 : 0x8000);
+    }
+    __atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+    for (unsigned int i = 0; i < WORKERS; i++)
+        pthread_join(th[i], NULL);
+    CHECK_EQ(bad_reads, 0);
+    CHECK(good_reads > 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
+}
+
+int main(void)
+{
+    lfv_rcu_register_thread();
+    setup();
+    test_msi_registers();
+    test_msi_binding();
+    test_msix_registers();
+    test_msix_binding();
+    test_msix_move_deassign();
+    test_region_bound();
+    test_hwdom();
+    test_concurrency();
+    teardown();
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

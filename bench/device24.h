@@ -30,6 +30,7 @@ static const struct lfv_bench_reg lfv_bench_regs[24] = {
 /* read_hot positions: an early, a middle and a late register (4 bytes). */
 static const unsigned int lfv_bench_hot_reg[3] = { 0x10, 0x54, 0x104 };
 #define LFV_BENCH_WRITE_REG 0x54 /* write_hot: MSI address low */
+#define LFV_BENCH_WRITE_IDX 13   /* its index in lfv_bench_regs[] */
 #define LFV_BENCH_SPAN_REG 0x0c  /* three 1-byte registers + BIST gap */
 #define LFV_BENCH_GAP_REG 0x08   /* class/revision: unhandled */
 #define LFV_BENCH_SBDF_BUS 0

@@ -16,6 +16,7 @@
 #include <lfvpci/vpci.h>
 
 #include "bench_hw.h"
+#include "bench_run.h"
 #include "impl.h"
 
 #ifdef LFV_BENCH_VIA_SBDF
@@ -154,38 +155,8 @@ static void thread_exit(void)
     lfv_rcu_unregister_thread();
 }
 
-static uint64_t read_loop(unsigned int reg, uint64_t iters)
-{
-    uint64_t acc = 0, i;
-
-    for (i = 0; i < iters; i++)
-        acc += READ4(reg);
-    /* QSBR readers must report quiescent states; a no-op elsewhere. */
-    lfv_rcu_quiescent_state();
-    return acc;
-}
-
-static uint64_t run(enum lfv_bench_workload wl, unsigned int param,
-                    uint64_t iters)
-{
-    uint64_t i;
-
-    switch (wl) {
-    case LFV_WL_READ_HOT:
-        return read_loop(lfv_bench_hot_reg[param % LFV_POS_MAX], iters);
-    case LFV_WL_READ_SPAN:
-        return read_loop(LFV_BENCH_SPAN_REG, iters);
-    case LFV_WL_READ_GAP:
-        return read_loop(LFV_BENCH_GAP_REG, iters);
-    case LFV_WL_WRITE_HOT:
-        for (i = 0; i < iters; i++)
-            WRITE4(LFV_BENCH_WRITE_REG, lfv_bench_reg_init(13));
-        lfv_rcu_quiescent_state();
-        return iters;
-    default:
-        return 0;
-    }
-}
+/* QSBR readers must report quiescent states; a no-op elsewhere. */
+LFV_BENCH_DEFINE_RUN(run, READ4, WRITE4, lfv_rcu_quiescent_state())
 
 __attribute__((visibility("default")))
 const struct lfv_bench_impl lfv_bench_impl = {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "xen_lfvpci_emul.h"
+#include "bench_run.h"
 #include "impl.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -168,44 +169,9 @@ static void xl_thread_nop(void)
 {
 }
 
-static uint64_t read_loop(unsigned int reg, uint64_t iters)
-{
-    uint64_t acc = 0;
-
-    for (uint64_t i = 0; i < iters; i++)
-        acc += vpci_read(bench_pdev.sbdf, reg, 4);
-    return acc;
-}
-
-static uint64_t write_loop(uint64_t iters)
-{
-    unsigned int idx = 0;
-
-    while (lfv_bench_regs[idx].offset != LFV_BENCH_WRITE_REG)
-        idx++;
-    for (uint64_t i = 0; i < iters; i++)
-        vpci_write(bench_pdev.sbdf, LFV_BENCH_WRITE_REG, 4,
-                   lfv_bench_reg_init(idx));
-    return iters;
-}
-
-static uint64_t xl_run(enum lfv_bench_workload wl, unsigned int param,
-                       uint64_t iters)
-{
-    switch (wl) {
-    case LFV_WL_READ_HOT:
-        return read_loop(lfv_bench_hot_reg[param < LFV_POS_MAX ? param : 0],
-                         iters);
-    case LFV_WL_WRITE_HOT:
-        return write_loop(iters);
-    case LFV_WL_READ_SPAN:
-        return read_loop(LFV_BENCH_SPAN_REG, iters);
-    case LFV_WL_READ_GAP:
-        return read_loop(LFV_BENCH_GAP_REG, iters);
-    default:
-        return 0;
-    }
-}
+#define READ4(reg) vpci_read(bench_pdev.sbdf, (reg), 4)
+#define WRITE4(reg, val) vpci_write(bench_pdev.sbdf, (reg), 4, (val))
+LFV_BENCH_DEFINE_RUN(xl_run, READ4, WRITE4, (void)0)
 
 EXPORT const struct lfv_bench_impl lfv_bench_impl = {
     .name = "xen417_lfvpci",

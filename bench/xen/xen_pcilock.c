@@ -26,6 +26,7 @@
 #include <stdlib.h>
 
 #include "bench_hw.h"
+#include "bench_run.h"
 #include "impl.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -371,45 +372,9 @@ static void pcilock_thread_nop(void)
 {
 }
 
-static uint64_t read_loop(unsigned int reg, uint64_t iters)
-{
-    uint64_t acc = 0;
-
-    for (uint64_t i = 0; i < iters; i++)
-        acc += pl_read(&hwdom, bench_sbdf, reg, 4);
-    return acc;
-}
-
-/* Writes store the cell's initial value, so later reads stay as expected. */
-static uint64_t write_loop(uint64_t iters)
-{
-    unsigned int idx = 0;
-
-    while (lfv_bench_regs[idx].offset != LFV_BENCH_WRITE_REG)
-        idx++;
-    for (uint64_t i = 0; i < iters; i++)
-        pl_write(&hwdom, bench_sbdf, LFV_BENCH_WRITE_REG, 4,
-                 lfv_bench_reg_init(idx));
-    return iters;
-}
-
-static uint64_t pcilock_run(enum lfv_bench_workload wl, unsigned int param,
-                            uint64_t iters)
-{
-    switch (wl) {
-    case LFV_WL_READ_HOT:
-        return read_loop(lfv_bench_hot_reg[param < LFV_POS_MAX ? param : 0],
-                         iters);
-    case LFV_WL_WRITE_HOT:
-        return write_loop(iters);
-    case LFV_WL_READ_SPAN:
-        return read_loop(LFV_BENCH_SPAN_REG, iters);
-    case LFV_WL_READ_GAP:
-        return read_loop(LFV_BENCH_GAP_REG, iters);
-    default:
-        return 0;
-    }
-}
+#define READ4(reg) pl_read(&hwdom, bench_sbdf, (reg), 4)
+#define WRITE4(reg, val) pl_write(&hwdom, bench_sbdf, (reg), 4, (val))
+LFV_BENCH_DEFINE_RUN(pcilock_run, READ4, WRITE4, (void)0)
 
 EXPORT const struct lfv_bench_impl lfv_bench_impl = {
     .name = "xen_pcilock",

@@ -28,12 +28,6 @@ int lfv_system_create(const struct lfv_system_params *p,
     return 0;
 }
 
-struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
-                                 lfv_sbdf_t sbdf)
-{
-    return lfv_sbdf_map_lookup(&sys->pdevs, sbdf);
-}
-
 int lfv_pdev_insert(struct lfv_system *sys, struct lfv_pdev *pdev)
 {
     return lfv_sbdf_map_insert(&sys->pdevs, pdev->sbdf, pdev);

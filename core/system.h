@@ -66,8 +66,11 @@ struct lfv_domain {
 };
 
 /* Readers (inside a read-side section). */
-struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
-                                 lfv_sbdf_t sbdf);
+static inline struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
+                                               lfv_sbdf_t sbdf)
+{
+    return lfv_sbdf_map_lookup(&sys->pdevs, sbdf);
+}
 
 /* Control path (system lock held). */
 int lfv_pdev_insert(struct lfv_system *sys, struct lfv_pdev *pdev);

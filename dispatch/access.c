@@ -175,14 +175,12 @@ read_beyond(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     return gap_read(dev, reg, size, gap) & size_mask(size);
 }
 
-uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
-                       unsigned int size, enum lfv_gap_policy gap)
+static inline uint32_t vdev_read_locked(const struct lfv_vdev *dev,
+                                        unsigned int reg, unsigned int size,
+                                        enum lfv_gap_policy gap)
 {
-    const struct lfv_regtab *tab;
-    uint32_t data;
+    const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
 
-    lfv_rcu_fast_lock();
-    tab = lfv_rcu_dereference(dev->tab);
     /*
      * The hot case first: an aligned 4-byte read of a dword that is exactly
      * one register.  ndw <= 1024 bounds reg, so no other check is needed.
@@ -191,12 +189,25 @@ uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
         unsigned int e = tab->first[reg >> 2];
 
         if (lfv_likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
-            data = reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
-        else
-            data = read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
-    } else {
-        data = read_beyond(dev, reg, size, gap);
+            return reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
+        return read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
     }
+    return read_beyond(dev, reg, size, gap);
+}
+
+uint32_t lfv_vdev_read_locked(const struct lfv_vdev *dev, unsigned int reg,
+                              unsigned int size, enum lfv_gap_policy gap)
+{
+    return vdev_read_locked(dev, reg, size, gap);
+}
+
+uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
+                       unsigned int size, enum lfv_gap_policy gap)
+{
+    uint32_t data;
+
+    lfv_rcu_fast_lock();
+    data = vdev_read_locked(dev, reg, size, gap);
     lfv_rcu_fast_unlock();
     return data;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include <lfvpci/access.h>
 #include <lfvpci/regs.h>
 
 static inline uint32_t size_mask(unsigned int size)
@@ -29,5 +30,9 @@ uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
                      unsigned int reg, unsigned int size);
 void lfv_hw_write(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
                   unsigned int reg, unsigned int size, uint32_t data);
+
+/* lfv_vdev_read() for a caller already inside a read-side section. */
+uint32_t lfv_vdev_read_locked(const struct lfv_vdev *dev, unsigned int reg,
+                              unsigned int size, enum lfv_gap_policy gap);
 
 #endif /* LFV_DISPATCH_ACCESS_INTERNAL_H */

@@ -51,8 +51,8 @@ uint32_t lfv_conf_read(struct lfv_domain *d, lfv_sbdf_t sbdf,
     lfv_rcu_fast_lock();
     v = vpci_find(d, sbdf);
     if (lfv_likely(v))
-        data = lfv_vdev_read(v->vdev, reg, size,
-                             d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
+        data = lfv_vdev_read_locked(v->vdev, reg, size,
+                                    d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
     else if (d->hwdom) /* no vPCI state: straight to the hardware */
         data = lfv_hw_read(d->sys->hw_ops, d->sys->hw, sbdf, reg, size) &
                size_mask(size);

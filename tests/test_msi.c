@@ -467,10 +467,12 @@ static void test_region_bound(void)
 /* The hardware domain: config passthrough, table forwarded to hardware. */
 static void test_hwdom(void)
 {
+    unsigned int evs_before;
     uint64_t v;
 
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
     CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
+    evs_before = nr_evs;
     CHECK_EQ(lfv_domain_msix_regions(hwdom), 4);
     wr(hwdom, A, MSIX + 2, 2, 0x8000);
     CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0x8000, 0x8000);
@@ -482,7 +484,7 @@ static void test_hwdom(void)
     CHECK_EQ(mrd(hwdom, TBL + 16 + 12, 4), 1);
     CHECK_EQ(mrd(hwdom, PBA, 8), 0);
     wr(hwdom, A, CMD, 2, 0);
-    CHECK_EQ(nr_evs, nr_evs); /* no binding calls for the hardware domain */
+    CHECK_EQ(nr_evs, evs_before); /* no binding calls for the hardware domain */
 }
 
 /* ---- concurrency ---- */
@@ -492,6 +494,7 @@ static void test_hwdom(void)
 
 static uint64_t cur_base; /* atomic: where BAR 5 is */
 static bool stop;
+static unsigned int workers_done; /* atomic */
 static unsigned long bad_reads, good_reads; /* atomics: CHECK is not */
 
 static void *worker(void *arg)
@@ -500,7 +503,9 @@ static void *worker(void *arg)
     unsigned long ok = 0;
 
     lfv_rcu_register_thread();
-    for (unsigned int r = 0; r < ROUNDS * 4 &&
+    /* ROUNDS x 4 operations, and at least 64 that reached the table (the
+     * BAR keeps moving under the worker), within a generous bound. */
+    for (unsigned int r = 0; (r < ROUNDS * 4 || ok < 64) && r < ROUNDS * 400 &&
                              !__atomic_load_n(&stop, __ATOMIC_RELAXED); r++) {
         uint64_t base = __atomic_load_n(&cur_base, __ATOMIC_ACQUIRE), v;
         unsigned int e = t * 4 + r % 4;
@@ -517,6 +522,7 @@ static void *worker(void *arg)
         }
     }
     __atomic_add_fetch(&good_reads, ok, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&workers_done, 1, __ATOMIC_RELEASE);
     lfv_rcu_unregister_thread();
     return NULL;
 }
@@ -536,7 +542,11 @@ static void test_concurrency(void)
     __atomic_store_n(&cur_base, TBL, __ATOMIC_RELEASE);
     for (unsigned int i = 0; i < WORKERS; i++)
         pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)i);
-    for (unsigned int r = 0; r < 300; r++) {
+    /* Keep moving the BAR (at least 300 times) until every worker is done,
+     * so that the workers always run against a moving table. */
+    for (unsigned int r = 0;
+         r < 300 || __atomic_load_n(&workers_done, __ATOMIC_ACQUIRE) < WORKERS;
+         r++) {
         uint64_t nb = r % 2 ? TBL : 0xd0000000ull;
 
         if (r % 25 == 24) {

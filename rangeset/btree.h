@@ -294,11 +294,17 @@ void rs_free_tree(struct rs_node *root);
  */
 long rs_check(const struct rs_node *root, size_t esize);
 
+/*
+ * For tests: check a set's or map's current version, in small mode (see
+ * small.h) or as a tree of more than RS_SMALL_MAX entries.  The number of
+ * entries, or -(line) of the failed check (in btree.c, small.h, or the
+ * owner's file).  Writers (or a quiescent owner) only.
+ */
 struct lfv_rangeset;
 struct lfv_intervalmap;
-const struct rs_node *rs_rangeset_root(const struct lfv_rangeset *r);
+long rs_rangeset_check(const struct lfv_rangeset *r);
 struct rs_cache *rs_rangeset_cache(struct lfv_rangeset *r);
-const struct rs_node *rs_intervalmap_root(const struct lfv_intervalmap *m);
+long rs_intervalmap_check(const struct lfv_intervalmap *m);
 struct rs_cache *rs_intervalmap_cache(struct lfv_intervalmap *m);
 
 #endif /* LFV_RANGESET_BTREE_H */

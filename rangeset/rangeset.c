@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Range sets: Xen's rangeset semantics on the persistent B+tree of
- * btree.h.  Readers load the root once and search that version; writers
- * hold the set's lock, build the next version and publish it.
+ * btree.h, or, up to RS_SMALL_MAX ranges, on the inline latch of small.h.
+ * Readers load the root once and search that version (or copy the small
+ * ranges out of the latch); writers hold the set's lock, build the next
+ * version and publish it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,11 +17,13 @@
 #include "../core/platform.h"
 #include "../core/rcu_fast.h"
 #include "btree.h"
+#include "small.h"
 
 #define RS_ESIZE sizeof(struct rs_range)
 
 struct lfv_rangeset {
-    struct rs_node *root; /* RCU-published; NULL when empty */
+    struct rs_node *root; /* RCU-published; NULL in small mode */
+    struct rs_small small; /* the ranges while root is NULL */
     lfv_lock_t lock;      /* serialises writers */
     size_t count;         /* written under lock, read atomically */
     size_t limit;
@@ -84,21 +88,191 @@ static void set_count(struct lfv_rangeset *r, size_t count)
     __atomic_store_n(&r->count, count, __ATOMIC_RELAXED);
 }
 
-/* Replace the entries starting in [a, b] by ins[0..nins); under the lock. */
-static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
-                           const struct rs_range *ins, unsigned int nins,
-                           bool reserved, struct rs_txn *t)
+/* The range with the greatest start <= x, or NULL; under the lock. */
+static const struct rs_range *find_le(const struct lfv_rangeset *r,
+                                      uint64_t x)
 {
+    if (r->root)
+        return rs_find_le(r->root, x, RS_ESIZE);
+    return rs_small_find_le(rs_small_ents(&r->small),
+                            rs_small_count(&r->small), RS_ESIZE, x);
+}
+
+/*
+ * Switch to small mode with ents[0..n) (n <= RS_SMALL_MAX): the latch
+ * first, then the root, as rs_small_or_root() expects.  Never fails.
+ */
+static void to_small(struct lfv_rangeset *r, const struct rs_range *ents,
+                     unsigned int n)
+{
+    struct rs_node *old = r->root;
+
+    rs_small_write(&r->small, RS_ESIZE, ents, n);
+    if (old) {
+        lfv_rcu_assign_pointer(r->root, NULL);
+        rs_retire_tree(old, r->cache);
+    }
+    set_count(r, n);
+}
+
+/*
+ * rangeset_splice() on a set in small mode, or whose tree is one leaf
+ * that the update leaves with at most RS_SMALL_MAX ranges: no allocation
+ * unless the set outgrows the small mode.  1: not such an update.
+ */
+static int small_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
+                        const struct rs_range *ins, unsigned int nins,
+                        bool reserved)
+{
+    struct rs_range buf[RS_SMALL_MAX + 2];
+    const struct rs_range *cur;
+    unsigned int n, nnew;
     struct rs_node *root;
     size_t removed;
     int rc;
 
+    if (r->root) {
+        if (r->root->height)
+            return 1;
+        cur = (const struct rs_range *)r->root->ents;
+        n = r->root->n;
+        if (n - rs_small_removed(cur, n, RS_ESIZE, a, b) + nins >
+            RS_SMALL_MAX)
+            return 1;
+    } else {
+        cur = rs_small_ents(&r->small);
+        n = rs_small_count(&r->small);
+    }
+    nnew = rs_small_splice(cur, n, RS_ESIZE, a, b, ins, nins, buf, &removed);
+    if (!removed && !nins)
+        return 0;
+    if (!reserved && over_limit(r, nnew))
+        return -ENOSPC;
+    if (nnew <= RS_SMALL_MAX) {
+        to_small(r, buf, nnew);
+        return 0;
+    }
+    rc = rs_build(r->cache, buf, nnew, &root);
+    if (rc)
+        return rc;
+    lfv_rcu_assign_pointer(r->root, root);
+    set_count(r, nnew);
+    return 0;
+}
+
+/*
+ * Publish out[0..n) (n <= RS_SMALL_MAX + 1) as the next version of a set
+ * in small mode: in the latch, or in a new one-leaf tree when it no longer
+ * fits.
+ */
+static int small_publish(struct lfv_rangeset *r, const struct rs_range *out,
+                         unsigned int n)
+{
+    struct rs_node *root;
+    int rc;
+
+    if (over_limit(r, n))
+        return -ENOSPC;
+    if (n <= RS_SMALL_MAX) {
+        to_small(r, out, n);
+        return 0;
+    }
+    rc = rs_build(r->cache, out, n, &root);
+    if (rc)
+        return rc;
+    lfv_rcu_assign_pointer(r->root, root);
+    set_count(r, n);
+    return 0;
+}
+
+/* add_range() in small mode, in one pass over at most 4 ranges. */
+static int small_add(struct lfv_rangeset *r, uint64_t s, uint64_t e)
+{
+    const struct rs_range *cur = rs_small_ents(&r->small);
+    unsigned int n = rs_small_count(&r->small), i = 0, k = 0;
+    struct rs_range out[RS_SMALL_MAX + 1], merged = { s, e };
+
+    /* Ranges that end before s - 1. */
+    for (; i < n && cur[i].end < s && cur[i].end + 1 < s; i++)
+        out[k++] = cur[i];
+    if (i < n && cur[i].start <= s && cur[i].end >= e)
+        return 0; /* already there: no new version */
+    /* Ranges that overlap or touch [s, e] are absorbed. */
+    for (; i < n && (e == UINT64_MAX || cur[i].start <= e + 1); i++) {
+        if (cur[i].start < merged.start)
+            merged.start = cur[i].start;
+        if (cur[i].end > merged.end)
+            merged.end = cur[i].end;
+    }
+    out[k++] = merged;
+    for (; i < n; i++)
+        out[k++] = cur[i];
+    return small_publish(r, out, k);
+}
+
+/* remove_range() in small mode. */
+static int small_remove(struct lfv_rangeset *r, uint64_t s, uint64_t e)
+{
+    const struct rs_range *cur = rs_small_ents(&r->small);
+    unsigned int n = rs_small_count(&r->small), i = 0, k = 0, j;
+    struct rs_range out[RS_SMALL_MAX + 1];
+
+    for (; i < n && cur[i].end < s; i++)
+        out[k++] = cur[i];
+    if (i == n || cur[i].start > e)
+        return 0; /* nothing overlaps */
+    for (j = i; j < n && cur[j].start <= e; j++) {
+        if (cur[j].start < s) {
+            out[k].start = cur[j].start;
+            out[k++].end = s - 1;
+        }
+        if (cur[j].end > e) {
+            out[k].start = e + 1;
+            out[k++].end = cur[j].end;
+        }
+    }
+    for (; j < n; j++)
+        out[k++] = cur[j];
+    return small_publish(r, out, k);
+}
+
+/* Back to small mode after a tree update that left few ranges. */
+static void shrink(struct lfv_rangeset *r)
+{
+    struct rs_range buf[RS_SMALL_MAX];
+
+    if (!r->root || r->count > RS_SMALL_MAX)
+        return;
+    rs_flatten(r->root, RS_ESIZE, buf);
+    to_small(r, buf, (unsigned int)r->count);
+}
+
+/*
+ * Replace the entries starting in [a, b] by ins[0..nins); under the lock.
+ * t: a transaction reserved for this update, or NULL.
+ */
+static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
+                           const struct rs_range *ins, unsigned int nins,
+                           bool reserved, struct rs_txn *t)
+{
+    struct rs_txn local;
+    struct rs_node *root;
+    size_t removed;
+    int rc;
+
+    rc = small_splice(r, a, b, ins, nins, reserved);
+    if (rc <= 0)
+        return rc;
     rc = rs_leaf_update(r->cache, &r->root, a, b, ins, nins, r->limit,
                         reserved, &removed);
     if (rc <= 0) {
         if (!rc)
             set_count(r, r->count - removed + nins);
         return rc;
+    }
+    if (!t) {
+        t = &local;
+        rs_txn_init(t, r->cache);
     }
     rc = rs_splice(t, r->root, a, b, ins, nins, &root);
     if (rc) {
@@ -111,6 +285,7 @@ static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
     }
     rs_txn_commit(t, &r->root, root);
     set_count(r, r->count - t->removed + nins);
+    shrink(r);
     return 0;
 }
 
@@ -119,13 +294,17 @@ int lfv_rangeset_add_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
     const struct rs_range *left, *right;
     struct rs_range merged = { s, e };
     uint64_t after = e == UINT64_MAX ? e : e + 1;
-    struct rs_txn t;
     int rc;
 
     if (s > e)
         return -EINVAL;
     lfv_lock(&r->lock);
-    left = rs_find_le(r->root, s, RS_ESIZE);
+    if (!r->root) {
+        rc = small_add(r, s, e);
+        lfv_unlock(&r->lock);
+        return rc;
+    }
+    left = find_le(r, s);
     if (left && left->end >= e) {
         lfv_unlock(&r->lock);
         return 0; /* already there: no new version */
@@ -133,12 +312,11 @@ int lfv_rangeset_add_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
     /* left->end + 1 cannot wrap here: left->end < e. */
     if (left && left->end + 1 >= s)
         merged.start = left->start;
-    right = rs_find_le(r->root, after, RS_ESIZE);
+    right = find_le(r, after);
     if (right && right->start >= merged.start && right->end > e)
         merged.end = right->end;
     /* Every range starting in [merged.start, e + 1] is absorbed. */
-    rs_txn_init(&t, r->cache);
-    rc = rangeset_splice(r, merged.start, after, &merged, 1, false, &t);
+    rc = rangeset_splice(r, merged.start, after, &merged, 1, false, NULL);
     lfv_unlock(&r->lock);
     return rc;
 }
@@ -149,18 +327,22 @@ int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
     struct rs_range rest[2];
     unsigned int nrest = 0;
     uint64_t a = s;
-    struct rs_txn t;
     int rc;
 
     if (s > e)
         return -EINVAL;
     lfv_lock(&r->lock);
-    right = rs_find_le(r->root, e, RS_ESIZE);
+    if (!r->root) {
+        rc = small_remove(r, s, e);
+        lfv_unlock(&r->lock);
+        return rc;
+    }
+    right = find_le(r, e);
     if (!right || right->end < s) {
         lfv_unlock(&r->lock);
         return 0; /* nothing overlaps */
     }
-    left = rs_find_le(r->root, s, RS_ESIZE);
+    left = find_le(r, s);
     if (left && left->end >= s) {
         a = left->start;
         if (left->start < s) {
@@ -172,22 +354,50 @@ int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
         rest[nrest].start = e + 1;
         rest[nrest++].end = right->end;
     }
-    rs_txn_init(&t, r->cache);
-    rc = rangeset_splice(r, a, e, rest, nrest, false, &t);
+    rc = rangeset_splice(r, a, e, rest, nrest, false, NULL);
     lfv_unlock(&r->lock);
     return rc;
+}
+
+/*
+ * A reader's version of the set: the tree root, or NULL and the small
+ * ranges copied to sm[0..*n).  Inside a read-side section.
+ */
+static const struct rs_node *read_version(const struct lfv_rangeset *r,
+                                          struct rs_range *sm,
+                                          unsigned int *n)
+{
+    return rs_small_or_root(&r->root, &r->small, RS_ESIZE, sm, n);
+}
+
+/*
+ * A reader's range with the greatest start <= x, or NULL: in the tree, or
+ * copied to *found from the small mode.  Inside a read-side section.
+ */
+static inline const struct rs_range *read_find_le(
+    const struct lfv_rangeset *r, uint64_t x, struct rs_range *found)
+{
+    const struct rs_node *root;
+    bool any;
+
+    root = rs_small_or_root_find(&r->root, &r->small, RS_ESIZE, x, found,
+                                 &any);
+    if (root)
+        return rs_find_le(root, x, RS_ESIZE);
+    return any ? found : NULL;
 }
 
 bool lfv_rangeset_contains_range(const struct lfv_rangeset *r, uint64_t s,
                                  uint64_t e)
 {
+    struct rs_range found;
     const struct rs_range *x;
     bool hit;
 
     if (s > e)
         return false;
     lfv_rcu_fast_lock();
-    x = rs_find_le(lfv_rcu_dereference(r->root), s, RS_ESIZE);
+    x = read_find_le(r, s, &found);
     hit = x && x->end >= e;
     lfv_rcu_fast_unlock();
     return hit;
@@ -196,13 +406,14 @@ bool lfv_rangeset_contains_range(const struct lfv_rangeset *r, uint64_t s,
 bool lfv_rangeset_overlaps_range(const struct lfv_rangeset *r, uint64_t s,
                                  uint64_t e)
 {
+    struct rs_range found;
     const struct rs_range *x;
     bool hit;
 
     if (s > e)
         return false;
     lfv_rcu_fast_lock();
-    x = rs_find_le(lfv_rcu_dereference(r->root), e, RS_ESIZE);
+    x = read_find_le(r, e, &found);
     hit = x && x->end >= s;
     lfv_rcu_fast_unlock();
     return hit;
@@ -211,11 +422,12 @@ bool lfv_rangeset_overlaps_range(const struct lfv_rangeset *r, uint64_t s,
 bool lfv_rangeset_lookup(const struct lfv_rangeset *r, uint64_t addr,
                          uint64_t *s, uint64_t *e)
 {
+    struct rs_range found;
     const struct rs_range *x;
     bool hit;
 
     lfv_rcu_fast_lock();
-    x = rs_find_le(lfv_rcu_dereference(r->root), addr, RS_ESIZE);
+    x = read_find_le(r, addr, &found);
     hit = x && x->end >= addr;
     if (hit) {
         if (s)
@@ -231,20 +443,69 @@ int lfv_rangeset_report_ranges(const struct lfv_rangeset *r, uint64_t s,
                                uint64_t e, lfv_rangeset_report_t *cb,
                                void *ctxt)
 {
+    struct rs_range sm[RS_SMALL_MAX];
+    const struct rs_node *root;
     const struct rs_range *x;
     struct rs_iter it;
+    unsigned int n, i;
     int rc = 0;
 
     if (s > e)
         return -EINVAL;
     lfv_rcu_fast_lock();
-    rs_iter_seek(&it, lfv_rcu_dereference(r->root), s, RS_ESIZE);
+    root = read_version(r, sm, &n);
+    if (!root) {
+        for (i = 0; !rc && i < n && sm[i].start <= e; i++)
+            if (sm[i].end >= s)
+                rc = cb(sm[i].start > s ? sm[i].start : s,
+                        sm[i].end < e ? sm[i].end : e, ctxt);
+        lfv_rcu_fast_unlock();
+        return rc;
+    }
+    rs_iter_seek(&it, root, s, RS_ESIZE);
     for (; !rc && (x = rs_iter_get(&it)) && x->start <= e;
          rs_iter_next(&it))
         if (x->end >= s)
             rc = cb(x->start > s ? x->start : s, x->end < e ? x->end : e,
                     ctxt);
     lfv_rcu_fast_unlock();
+    return rc;
+}
+
+/*
+ * consume_ranges() in small mode: the callbacks get the ranges from the
+ * current contents, then the rest is written to the latch in place.
+ */
+static int consume_small(struct lfv_rangeset *r, lfv_rangeset_consume_t *cb,
+                         void *ctxt)
+{
+    const struct rs_range *cur = rs_small_ents(&r->small);
+    unsigned int n = rs_small_count(&r->small), i;
+    struct rs_range v[RS_SMALL_MAX];
+    int rc = 0;
+
+    memcpy(v, cur, n * RS_ESIZE);
+    for (i = 0; i < n; i++) {
+        bool whole = false;
+
+        do {
+            uint64_t consumed = 0;
+
+            rc = cb(v[i].start, v[i].end, ctxt, &consumed);
+            if (consumed > v[i].end - v[i].start)
+                whole = true;
+            else
+                v[i].start += consumed;
+        } while (!rc && !whole);
+        if (!whole)
+            break; /* v[i] stays, from v[i].start on */
+        if (rc) {
+            i++;
+            break;
+        }
+    }
+    if (i || (i < n && v[i].start != cur[i].start))
+        to_small(r, v + i, n - i);
     return rc;
 }
 
@@ -264,8 +525,9 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
     lfv_lock(&r->lock);
     old = r->root;
     if (!old) {
+        rc = consume_small(r, cb, ctxt);
         lfv_unlock(&r->lock);
-        return 0;
+        return rc;
     }
     /* The callbacks act on the world: the update after them must not fail. */
     leaf = !old->height;
@@ -302,9 +564,7 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
     /* A leaf's reserve stays in the cache: nothing to give back. */
     if (gone == r->count) {
         rs_txn_abort(&t);
-        lfv_rcu_assign_pointer(r->root, NULL);
-        rs_retire_tree(old, r->cache);
-        set_count(r, 0);
+        to_small(r, NULL, 0);
     } else if (kept) {
         int err = rangeset_splice(r, first.start, x->start, &cur, 1, true, &t);
 
@@ -322,31 +582,35 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
 
 void lfv_rangeset_purge(struct lfv_rangeset *r)
 {
-    struct rs_node *old;
-
     lfv_lock(&r->lock);
-    old = r->root;
-    lfv_rcu_assign_pointer(r->root, NULL);
-    rs_retire_tree(old, r->cache);
-    set_count(r, 0);
+    to_small(r, NULL, 0);
     lfv_unlock(&r->lock);
 }
 
-/* r2's ranges as one consistent version, in a new array. */
-static int snapshot(const struct lfv_rangeset *r, struct rs_range **out,
-                    size_t *n)
+/*
+ * r2's ranges as one consistent version: in small (room for RS_SMALL_MAX)
+ * if they fit, else in a new array.
+ */
+static int snapshot(const struct lfv_rangeset *r, struct rs_range *small,
+                    struct rs_range **out, size_t *n)
 {
     const struct rs_node *root;
+    unsigned int k;
     int rc = 0;
 
     lfv_rcu_fast_lock();
-    root = lfv_rcu_dereference(r->root);
-    *n = rs_count(root);
-    *out = lfv_malloc((*n ? *n : 1) * RS_ESIZE);
-    if (*out)
-        rs_flatten(root, RS_ESIZE, *out);
-    else
-        rc = -ENOMEM;
+    root = read_version(r, small, &k);
+    if (!root) {
+        *out = small;
+        *n = k;
+    } else {
+        *n = rs_count(root);
+        *out = lfv_malloc(*n * RS_ESIZE);
+        if (*out)
+            rs_flatten(root, RS_ESIZE, *out);
+        else
+            rc = -ENOMEM;
+    }
     lfv_rcu_fast_unlock();
     return rc;
 }
@@ -416,31 +680,47 @@ typedef size_t set_op_t(const struct rs_range *a, size_t na,
                         const struct rs_range *b, size_t nb,
                         struct rs_range *out);
 
-/* Batch update: r1 = op(r1, r2), rebuilt in O(n1 + n2). */
+/*
+ * Batch update: r1 = op(r1, r2), rebuilt in O(n1 + n2).  Sets in small
+ * mode are read and built on the stack: no allocation unless the result
+ * needs a tree.
+ */
 static int rebuild(struct lfv_rangeset *r1, const struct lfv_rangeset *r2,
                    set_op_t *op)
 {
-    struct rs_range *b, *a = NULL, *out = NULL;
+    struct rs_range sa[RS_SMALL_MAX], sb[RS_SMALL_MAX];
+    struct rs_range sout[2 * RS_SMALL_MAX];
+    struct rs_range *b, *a = sa, *out = sout;
     struct rs_node *old, *root;
     size_t na, nb, n;
     int rc;
 
-    rc = snapshot(r2, &b, &nb);
+    rc = snapshot(r2, sb, &b, &nb);
     if (rc)
         return rc;
     lfv_lock(&r1->lock);
     old = r1->root;
     na = r1->count;
     rc = -ENOMEM;
-    a = lfv_malloc((na ? na : 1) * RS_ESIZE);
-    out = lfv_malloc((na + nb ? na + nb : 1) * RS_ESIZE);
+    if (old)
+        a = lfv_malloc(na * RS_ESIZE);
+    if (na + nb > 2 * RS_SMALL_MAX)
+        out = lfv_malloc((na + nb) * RS_ESIZE);
     if (!a || !out)
         goto out;
-    rs_flatten(old, RS_ESIZE, a);
+    if (old)
+        rs_flatten(old, RS_ESIZE, a);
+    else
+        memcpy(a, rs_small_ents(&r1->small), na * RS_ESIZE);
     n = op(a, na, b, nb, out);
     rc = -ENOSPC;
     if (over_limit(r1, n))
         goto out;
+    rc = 0;
+    if (n <= RS_SMALL_MAX) {
+        to_small(r1, out, (unsigned int)n);
+        goto out;
+    }
     rc = rs_build(r1->cache, out, n, &root);
     if (rc)
         goto out;
@@ -449,9 +729,12 @@ static int rebuild(struct lfv_rangeset *r1, const struct lfv_rangeset *r2,
     set_count(r1, n);
 out:
     lfv_unlock(&r1->lock);
-    lfv_free(out);
-    lfv_free(a);
-    lfv_free(b);
+    if (out != sout)
+        lfv_free(out);
+    if (a != sa)
+        lfv_free(a);
+    if (b != sb)
+        lfv_free(b);
     return rc;
 }
 
@@ -468,7 +751,7 @@ int lfv_rangeset_subtract(struct lfv_rangeset *r1,
 
 bool lfv_rangeset_is_empty(const struct lfv_rangeset *r)
 {
-    return !__atomic_load_n(&r->root, __ATOMIC_RELAXED);
+    return !lfv_rangeset_count(r);
 }
 
 size_t lfv_rangeset_count(const struct lfv_rangeset *r)
@@ -517,9 +800,15 @@ int lfv_rangeset_format(const struct lfv_rangeset *r, char *buf, size_t size)
     return (int)f.len;
 }
 
-const struct rs_node *rs_rangeset_root(const struct lfv_rangeset *r)
+long rs_rangeset_check(const struct lfv_rangeset *r)
 {
-    return r->root;
+    long n;
+
+    if (!r->root)
+        return rs_small_check(&r->small, RS_ESIZE);
+    n = rs_check(r->root, RS_ESIZE);
+    /* A tree of so few ranges should have gone back to small mode. */
+    return n >= 0 && n <= RS_SMALL_MAX ? -(long)__LINE__ : n;
 }
 
 struct rs_cache *rs_rangeset_cache(struct lfv_rangeset *r)

@@ -10,7 +10,15 @@
  *     (S = [16*1000, 16*3000+7] fuses 2001 ranges across many leaves, G is
  *     the 2000 gaps that split them again, X one range in the middle);
  *   a second writer toggles a far-away range Y in the same set;
- *   small set (a single leaf): {[0,7],[16,23],[32,39]} <-> {[0,23],[32,39]};
+ *   small set (the inline small mode): {[0,7],[16,23],[32,39]} <->
+ *     {[0,23],[32,39]};
+ *   edge set, across the small mode's bound of 4 ranges, each step a switch
+ *     between the small mode and a tree:
+ *     E0 = {[0,7],[16,23],[32,39],[48,55]} (small) --add [64,71]-->
+ *     E1 = E0 + [64,71] (tree) --add [8,15]--> E2 = {[0,23],[32,39],
+ *     [48,55],[64,71]} (small) --remove [8,15]--> E1 --remove [64,71]--> E0,
+ *     then the same through consume (E1 with its first range consumed is
+ *     {[16,23],...,[64,71]}, small) and merge / subtract;
  *   interval map: entries inserted and removed whose value encodes their
  *   range.
  * A reader's report of the big set must be exactly one of A, B, A\X (plus
@@ -34,7 +42,7 @@
 #define Y_LO (1ull << 40)
 #define RUN_NS 1500000000ll
 
-static struct lfv_rangeset *big, *small, *stuff, *gaps;
+static struct lfv_rangeset *big, *small, *stuff, *gaps, *edge, *edge_more;
 static struct lfv_intervalmap *map;
 static int stop;
 static unsigned long torn, reads, writes;
@@ -108,6 +116,34 @@ static int classify(const struct snap *sn)
     return j == n ? state : -1;
 }
 
+/*
+ * Which edge state a snapshot is: E0, E1, E2, or E3 = E1 without [0,7]
+ * (consume); -1: torn.
+ */
+static int classify_edge(const struct snap *sn)
+{
+    static const uint64_t e[4][5][2] = {
+        { { 0, 7 }, { 16, 23 }, { 32, 39 }, { 48, 55 } },
+        { { 0, 7 }, { 16, 23 }, { 32, 39 }, { 48, 55 }, { 64, 71 } },
+        { { 0, 23 }, { 32, 39 }, { 48, 55 }, { 64, 71 } },
+        { { 16, 23 }, { 32, 39 }, { 48, 55 }, { 64, 71 } },
+    };
+    static const size_t n[4] = { 4, 5, 4, 4 };
+
+    for (int k = 0; k < 4; k++) {
+        size_t i;
+
+        if (sn->n != n[k])
+            continue;
+        for (i = 0; i < n[k]; i++)
+            if (sn->v[i].s != e[k][i][0] || sn->v[i].e != e[k][i][1])
+                break;
+        if (i == n[k])
+            return k;
+    }
+    return -1;
+}
+
 static void *reader(void *arg)
 {
     struct snap *sn = malloc(sizeof(*sn));
@@ -149,6 +185,19 @@ static void *reader(void *arg)
                 bad++;
             if (!lfv_rangeset_contains_range(small, 32, 39))
                 bad++;
+            /* edge set: [0,7], [0,23] or (consumed) absent */
+            if (lfv_rangeset_lookup(edge, 3, &s, &e) &&
+                (s != 0 || (e != 7 && e != 23)))
+                bad++;
+            if (lfv_rangeset_lookup(edge, 12, &s, &e) && (s != 0 || e != 23))
+                bad++;
+            if (lfv_rangeset_lookup(edge, 68, &s, &e) &&
+                (s != 64 || e != 71))
+                bad++;
+            if (!lfv_rangeset_contains_range(edge, 48, 55) ||
+                !lfv_rangeset_contains_range(edge, 16, 23) ||
+                lfv_rangeset_overlaps_range(edge, 40, 47))
+                bad++;
             /* the map: a value always describes its own entry */
             if (lfv_intervalmap_lookup(map, 1000 + (uint64_t)k * 10, &v, &s,
                                        &e) &&
@@ -156,6 +205,10 @@ static void *reader(void *arg)
                 bad++;
             n += 8;
         }
+        sn->n = 0;
+        if (lfv_rangeset_report_ranges(edge, 0, UINT64_MAX, snap_cb, sn) ||
+            classify_edge(sn) < 0)
+            bad++;
         sn->n = 0;
         lfv_rangeset_report_ranges(small, 0, UINT64_MAX, snap_cb, sn);
         if (!(sn->n == 3 && sn->v[0].e == 7 && sn->v[1].s == 16) &&
@@ -194,6 +247,45 @@ static void *writer_big(void *arg)
     return NULL;
 }
 
+/* Consume [0,7] only: E1 -> E3. */
+static int consume_first(uint64_t s, uint64_t e, void *ctxt,
+                         uint64_t *consumed)
+{
+    (void)e;
+    (void)ctxt;
+    if (s != 0)
+        return -LFV_ERESTART;
+    *consumed = 8;
+    return 0;
+}
+
+static void *writer_edge(void *arg)
+{
+    unsigned long n = 0;
+    int rc = 0;
+
+    (void)arg;
+    lfv_rcu_register_thread();
+    while (!stopped() && !rc) {
+        rc |= lfv_rangeset_add_range(edge, 64, 71);    /* E1, tree */
+        rc |= lfv_rangeset_add_range(edge, 8, 15);     /* E2, small */
+        rc |= lfv_rangeset_remove_range(edge, 8, 15);  /* E1, tree */
+        rc |= lfv_rangeset_remove_range(edge, 64, 71); /* E0, small */
+        rc |= lfv_rangeset_merge(edge, edge_more);     /* E1, tree */
+        /* E3, small; stops at [16,23] */
+        if (lfv_rangeset_consume_ranges(edge, consume_first, NULL) !=
+            -LFV_ERESTART)
+            rc |= 1;
+        rc |= lfv_rangeset_add_range(edge, 0, 7);      /* E1, tree */
+        rc |= lfv_rangeset_subtract(edge, edge_more);  /* E0, small */
+        n += 8;
+    }
+    __atomic_fetch_or(&writer_rc, rc, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&writes, n, __ATOMIC_RELAXED);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
 static void *writer_other(void *arg)
 {
     unsigned long n = 0;
@@ -224,7 +316,7 @@ static void *writer_other(void *arg)
 
 int main(void)
 {
-    pthread_t t[4];
+    pthread_t t[5];
     long long t0;
 
     lfv_rcu_register_thread();
@@ -241,11 +333,17 @@ int main(void)
     CHECK_EQ(lfv_rangeset_add_range(small, 0, 7), 0);
     CHECK_EQ(lfv_rangeset_add_range(small, 16, 23), 0);
     CHECK_EQ(lfv_rangeset_add_range(small, 32, 39), 0);
+    edge = lfv_rangeset_new("edge");
+    edge_more = lfv_rangeset_new("edge+");
+    for (uint64_t i = 0; i < 4; i++)
+        CHECK_EQ(lfv_rangeset_add_range(edge, 16 * i, 16 * i + 7), 0);
+    CHECK_EQ(lfv_rangeset_add_range(edge_more, 64, 71), 0);
 
     pthread_create(&t[0], NULL, reader, NULL);
     pthread_create(&t[1], NULL, reader, NULL);
     pthread_create(&t[2], NULL, writer_big, NULL);
     pthread_create(&t[3], NULL, writer_other, NULL);
+    pthread_create(&t[4], NULL, writer_edge, NULL);
     t0 = now_ns();
     while (now_ns() - t0 < RUN_NS) {
         struct timespec ts = { 0, 20000000 };
@@ -253,7 +351,7 @@ int main(void)
         nanosleep(&ts, NULL);
     }
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         pthread_join(t[i], NULL);
 
     printf("%lu reads, %lu writes, %lu torn\n", reads, writes, torn);
@@ -264,6 +362,8 @@ int main(void)
     lfv_rangeset_destroy(small);
     lfv_rangeset_destroy(stuff);
     lfv_rangeset_destroy(gaps);
+    lfv_rangeset_destroy(edge);
+    lfv_rangeset_destroy(edge_more);
     lfv_intervalmap_destroy(map);
     lfv_rcu_barrier();
     lfv_rcu_unregister_thread();

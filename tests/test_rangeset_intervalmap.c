@@ -72,7 +72,7 @@ static struct model model, sorted;
 
 static void check_all(const struct lfv_intervalmap *m)
 {
-    long n = rs_check(rs_intervalmap_root(m), sizeof(struct ent));
+    long n = rs_intervalmap_check(m);
 
     CHECK_EQ(n, model.n);
     CHECK_EQ(lfv_intervalmap_count(m), model.n);

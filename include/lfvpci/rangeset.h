@@ -9,24 +9,40 @@
  * Unlike Xen (a sorted list under a per-set rwlock, O(n), readers lock),
  * lookups here run under RCU only, concurrently with writers.
  *
- * Structure: a persistent B+tree (fanout 32, leaves are sorted arrays of
+ * Structure, small sets: up to 4 ranges (every BAR: 1 to 3) a set keeps
+ * them inline, in a latch (Linux's seqcount_latch / rbtree_latch.h): two
+ * copies of a sorted array and a sequence counter.  The writer bumps the
+ * counter to odd (readers use copy 1), rewrites copy 0, bumps it to even
+ * (readers use copy 0), rewrites copy 1.  A reader reads the copy the
+ * counter names and retries if the counter moved meanwhile: it never
+ * blocks (a writer preempted mid-update is rewriting the other copy) and
+ * never sees a torn set.  A small update allocates nothing and retires
+ * nothing; it cannot fail for lack of memory.
+ * Larger sets: a persistent B+tree (fanout 32, leaves are sorted arrays of
  * {start, end}).  Published nodes are never modified.  An update copies the
  * root-to-leaf path(s) it changes, publishes the new root with
  * lfv_rcu_assign_pointer() and retires the replaced nodes with
  * lfv_rcu_call(); nothing ever waits for a grace period.
- *   - up to 32 ranges (every BAR: 1 to 3) the tree is one leaf: a lookup is
- *     one pointer load and a binary search of a plain array;
+ * Switches: an update that leaves more than 4 ranges builds a tree and
+ * publishes its root (the latch keeps the last small version, which is
+ * what a reader that found no root still reads); one that leaves 4 or fewer
+ * rewrites the latch, then publishes the NULL root and retires the tree.
+ * A reader checks for a root first, and again after reading the latch, so
+ * it answers from exactly one published version.
+ *   - up to 32 ranges the tree is one leaf: a lookup is one pointer load
+ *     and a binary search of a plain array;
  *   - lookups: O(log n) (binary search per level, height log_16..32 n);
  *   - add / remove: O(log n + k) for k merged or removed ranges, copying
  *     O(log n) nodes of at most 32 entries;
  *   - merge, subtract: O(n + m) rebuild; consume: O(log n + k) for k
  *     consumed ranges; purge: O(1) (the old tree is freed after a grace
  *     period).
- * Memory: 16 bytes per range in the leaves plus ~2-3 bytes per range of
- * node headers and branches (nodes are 16..32 entries full, except a lone
- * root, and are allocated in 64-byte size steps above 128 bytes); a set of
- * one range is one 48-byte node (Xen: 32 bytes plus a malloc header per
- * range).  Interval maps use 24 bytes per entry.
+ * Memory: a set's own 208-byte inline latch (interval maps: the same), plus,
+ * beyond 4 ranges, 16 bytes per range in the leaves and ~2-3 bytes per
+ * range of node headers and branches (nodes are 16..32 entries full,
+ * except a lone root, and are allocated in 64-byte size steps above 128
+ * bytes) (Xen: 32 bytes plus a malloc header per range).  Interval maps use
+ * 24 bytes per entry, and the same small mode up to 4 entries.
  * Replaced nodes are retired in batches (one lfv_rcu_call() per up to 64
  * nodes or 8 KiB), so a set may hold that much retired memory until its
  * next updates or its destruction.  After their grace period they come
@@ -52,7 +68,9 @@
  *     destroy must be called once, after the set is unreachable for new
  *     readers, and frees it after a grace period (readers still inside a
  *     section may finish).  No other call on the set may start after it.
- * Allocation failure leaves a set unchanged and returns -ENOMEM.
+ * Allocation failure leaves a set unchanged and returns -ENOMEM.  Updates
+ * of a set (map) that has at most 4 ranges (entries) before and after
+ * never allocate (merge and subtract: if the other set is small too).
  */
 #ifndef LFVPCI_RANGESET_H
 #define LFVPCI_RANGESET_H

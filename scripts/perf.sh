@@ -36,7 +36,8 @@ printf '%-16s' "implementation"
 for w in "${workloads[@]}"; do set -- $w; printf ' %12s' "$1/$2"; done
 echo
 for m in "$mods"/lfvbench_*.so; do
-    case "$m" in */lfvbench_rs_*) continue ;; esac
+    # register-dispatch modules only (range-set and MSI-X ones differ)
+    nm -D --defined-only "$m" 2>/dev/null | grep -qw lfv_bench_impl || continue
     name=$(basename "$m" .so); name=${name#lfvbench_}
     printf '%-16s' "$name"
     for w in "${workloads[@]}"; do

@@ -28,6 +28,9 @@ static void **leaf_slot(struct lfv_sbdf_map *m, lfv_sbdf_t sbdf, bool create)
                 return NULL;
             lfv_rcu_assign_pointer(*slot, n);
         }
+        /* segment 0's bus level: published for the lookup's shortcut */
+        if (level == 2 && !(sbdf >> 16) && !m->seg0)
+            lfv_rcu_assign_pointer(m->seg0, n);
         slot = &n->slot[level < 3 ? sbdf_byte(sbdf, level) : sbdf & 0xff];
     }
     return slot;
@@ -92,5 +95,6 @@ void lfv_sbdf_map_fini(struct lfv_sbdf_map *m)
     if (m->root)
         free_nodes(m->root, 0);
     m->root = NULL;
+    m->seg0 = NULL;
     m->count = 0;
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 
+#include "hook_util.h"
 #include "header.h"
 
 static uint32_t hw32(const struct lfv_vpci *v, unsigned int reg)
@@ -199,10 +200,8 @@ static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
     /* Mapped frames must keep matching the hardware: refuse a move. */
     if (hdr_load(bar->enabled))
         return;
-    addr = hdr_load(bar->addr);
-    addr = hi ? (addr & 0xffffffffu) | (uint64_t)val << 32
-              : (addr & ~0xffffffffull) | val;
-    addr &= ~(bar->size - 1); /* what the hardware will decode */
+    /* what the hardware will decode */
+    addr = hdr_bar_merge(hdr_load(bar->addr), val, hi, bar->size);
     hdr_store(bar->addr, addr);
     hdr_store(bar->guest_addr, addr);
     hdr_bar_moved(bar->hdr, (unsigned int)(bar - bar->hdr->bars));
@@ -245,29 +244,21 @@ static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
     lfv_vpci_hw_write(ctx, reg, 4, val);
 }
 
-static int add(struct lfv_regs_edit *e, lfv_reg_read_t *read,
-               lfv_reg_write_t *write, unsigned int offset, unsigned int size,
-               void *data)
-{
-    return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
-        .read = read, .write = write, .data = data, .offset = offset,
-        .size = size });
-}
-
 static int hwdom_init(struct lfv_header *h, struct lfv_regs_edit *e)
 {
-    int rc = add(e, hwdom_cmd_read, hwdom_cmd_write, PCI_COMMAND, 2, h);
+    int rc = hook_add_reg(e, hwdom_cmd_read, hwdom_cmd_write, PCI_COMMAND,
+                          2, h);
 
     for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++) {
         struct hdr_bar *b = &h->bars[i];
 
         if (i == HDR_ROM && b->size)
-            rc = add(e, hw_read_bar, hwdom_rom_write, b->reg, 4, b);
+            rc = hook_add_reg(e, hw_read_bar, hwdom_rom_write, b->reg, 4, b);
         else if (b->type == LFV_HEADER_BAR_MEM32 ||
                  b->type == LFV_HEADER_BAR_MEM64_LO ||
                  b->type == LFV_HEADER_BAR_MEM64_HI)
             /* I/O and empty BARs: gaps, straight to the hardware */
-            rc = add(e, hw_read_bar, hwdom_bar_write, b->reg, 4, b);
+            rc = hook_add_reg(e, hw_read_bar, hwdom_bar_write, b->reg, 4, b);
     }
     return rc;
 }

@@ -150,4 +150,17 @@ void hdr_map_retire(struct lfv_header *h);
 /* header_guest.c */
 int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);
 
+/*
+ * A BAR write's new address: the written half (low: address bits only,
+ * already masked by the caller; high: the upper 32 bits) merged into addr,
+ * then cut to the BAR's size, as the hardware decodes it.
+ */
+static inline uint64_t hdr_bar_merge(uint64_t addr, uint32_t val, bool hi,
+                                     uint64_t size)
+{
+    addr = hi ? (addr & 0xffffffffu) | (uint64_t)val << 32
+              : (addr & ~0xffffffffull) | val;
+    return addr & ~(size - 1);
+}
+
 #endif /* LFV_DISPATCH_HEADER_H */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 
+#include "hook_util.h"
 #include "header.h"
 
 static uint32_t read_val(const void *ctx, unsigned int reg, void *data)
@@ -68,11 +69,9 @@ static void guest_mem_bar_write(const void *ctx, unsigned int reg,
     /* Only whether the BAR is in the p2m matters: refuse moves then. */
     if (hdr_load(bar->enabled))
         return;
-    ga = hdr_load(bar->guest_addr);
-    ga = hi ? (ga & 0xffffffffu) | (uint64_t)val << 32
-            : (ga & ~0xffffffffull) | val;
     /* the sizing probe reads back the size mask, across both halves */
-    hdr_store(bar->guest_addr, ga & ~(bar->size - 1));
+    ga = hdr_bar_merge(hdr_load(bar->guest_addr), val, hi, bar->size);
+    hdr_store(bar->guest_addr, ga);
     hdr_bar_moved(bar->hdr, (unsigned int)(bar - bar->hdr->bars));
 }
 
@@ -96,15 +95,6 @@ static void guest_io_bar_write(const void *ctx, unsigned int reg,
               (uint64_t)(val & PCI_BASE_ADDRESS_IO_MASK) & ~(bar->size - 1));
 }
 
-static int add(struct lfv_regs_edit *e, lfv_reg_read_t *read,
-               lfv_reg_write_t *write, unsigned int offset, unsigned int size,
-               void *data)
-{
-    return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
-        .read = read, .write = write, .data = data, .offset = offset,
-        .size = size });
-}
-
 static int add_bar(struct lfv_header *h, struct lfv_regs_edit *e,
                    unsigned int i)
 {
@@ -114,14 +104,16 @@ static int add_bar(struct lfv_header *h, struct lfv_regs_edit *e,
     case LFV_HEADER_BAR_MEM32:
     case LFV_HEADER_BAR_MEM64_LO:
     case LFV_HEADER_BAR_MEM64_HI:
-        return add(e, guest_mem_bar_read, guest_mem_bar_write, b->reg, 4, b);
+        return hook_add_reg(e, guest_mem_bar_read, guest_mem_bar_write,
+                            b->reg, 4, b);
     case LFV_HEADER_BAR_IO:
         if (lfv_vpci_arch(h->v) == LFV_ARCH_X86)
-            return add(e, guest_io_bar_read, guest_io_bar_write, b->reg, 4, b);
+            return hook_add_reg(e, guest_io_bar_read, guest_io_bar_write,
+                                b->reg, 4, b);
         /* off x86, I/O BARs read 0 like empty ones */
         __attribute__((fallthrough));
     default:
-        return add(e, read_val, NULL, b->reg, 4, NULL);
+        return hook_add_reg(e, read_val, NULL, b->reg, 4, NULL);
     }
 }
 
@@ -213,7 +205,7 @@ static int add_cap_body(struct lfv_regs_edit *e, const struct hdr_cap *c)
         unsigned int n = !(off & 3) && end - off >= 4 ? 4
                          : !(off & 1) && end - off >= 2 ? 2 : 1;
 
-        rc = add(e, hw_read_ro, NULL, off, n, (void *)(uintptr_t)n);
+        rc = hook_add_reg(e, hw_read_ro, NULL, off, n, (void *)(uintptr_t)n);
         off += n;
     }
     return rc;
@@ -221,18 +213,18 @@ static int add_cap_body(struct lfv_regs_edit *e, const struct hdr_cap *c)
 
 static int add_caps(struct lfv_header *h, struct lfv_regs_edit *e)
 {
-    int rc = add(e, read_val, NULL, PCI_CAPABILITY_LIST, 1,
+    int rc = hook_add_reg(e, read_val, NULL, PCI_CAPABILITY_LIST, 1,
                  (void *)(uintptr_t)(h->nr_caps ? h->caps[0].pos : 0));
 
     for (unsigned int k = 0; !rc && k < h->nr_caps; k++) {
-        rc = add(e, cap_header_read, NULL, h->caps[k].pos, 2,
+        rc = hook_add_reg(e, cap_header_read, NULL, h->caps[k].pos, 2,
                  (void *)(uintptr_t)h->caps[k].next);
         if (!rc)
             rc = add_cap_body(e, &h->caps[k]);
     }
     /* extended capabilities: an empty list */
     if (!rc && h->ext_cfg)
-        rc = add(e, read_val, NULL, PCI_CFG_SPACE_SIZE, 4, NULL);
+        rc = hook_add_reg(e, read_val, NULL, PCI_CFG_SPACE_SIZE, 4, NULL);
     return rc;
 }
 
@@ -249,20 +241,22 @@ static int add_status(struct lfv_header *h, struct lfv_regs_edit *e)
 
 static int add_identity(struct lfv_header *h, struct lfv_regs_edit *e)
 {
-    int rc = add(e, hw_read_ro, NULL, PCI_VENDOR_ID, 4, (void *)(uintptr_t)4);
+    int rc = hook_add_reg(e, hw_read_ro, NULL, PCI_VENDOR_ID, 4,
+                          (void *)(uintptr_t)4);
 
     if (!rc)
-        rc = add(e, hw_read_ro, NULL, PCI_REVISION_ID, 4,
+        rc = hook_add_reg(e, hw_read_ro, NULL, PCI_REVISION_ID, 4,
                  (void *)(uintptr_t)4);
     if (!rc)
-        rc = add(e, header_type_read, NULL, PCI_HEADER_TYPE, 1, NULL);
+        rc = hook_add_reg(e, header_type_read, NULL, PCI_HEADER_TYPE, 1, NULL);
     if (!rc && h->nr_bars == 6)
-        rc = add(e, hw_read_ro, NULL, PCI_SUBSYSTEM_VENDOR_ID, 4,
+        rc = hook_add_reg(e, hw_read_ro, NULL, PCI_SUBSYSTEM_VENDOR_ID, 4,
                  (void *)(uintptr_t)4);
     if (!rc)
-        rc = add(e, intline_read, intline_write, PCI_INTERRUPT_LINE, 1, h);
+        rc = hook_add_reg(e, intline_read, intline_write, PCI_INTERRUPT_LINE,
+                          1, h);
     if (!rc)
-        rc = add(e, hw_read_ro, NULL, PCI_INTERRUPT_PIN, 1,
+        rc = hook_add_reg(e, hw_read_ro, NULL, PCI_INTERRUPT_PIN, 1,
                  (void *)(uintptr_t)1);
     return rc;
 }
@@ -281,7 +275,7 @@ int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e)
     for (unsigned int i = 0; !rc && i < h->nr_bars; i++)
         rc = add_bar(h, e, i);
     if (!rc && h->nr_bars)
-        rc = add(e, read_val, NULL, h->bars[HDR_ROM].reg, 4, NULL);
+        rc = hook_add_reg(e, read_val, NULL, h->bars[HDR_ROM].reg, 4, NULL);
     if (!rc)
         rc = add_caps(h, e);
     return rc;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 
+#include "hook_util.h"
 #include "msi_internal.h"
 
 #define MSI_CTRL_HW_RO (PCI_MSI_FLAGS_QMASK | PCI_MSI_FLAGS_64BIT |         \
@@ -254,15 +255,6 @@ static uint32_t zero_read(const void *ctx, unsigned int reg, void *data)
 
 /* ---- the hook ---- */
 
-static int add(struct lfv_regs_edit *e, lfv_reg_read_t *read,
-               lfv_reg_write_t *write, unsigned int offset, unsigned int size,
-               void *data)
-{
-    return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
-        .read = read, .write = write, .data = data, .offset = offset,
-        .size = size });
-}
-
 static int add_regs(struct lfv_msi *m, struct lfv_regs_edit *e,
                     unsigned int len)
 {
@@ -270,19 +262,19 @@ static int add_regs(struct lfv_msi *m, struct lfv_regs_edit *e,
     int rc = lfv_regs_edit_remove_range(e, pos + 2, len - 2);
 
     if (!rc)
-        rc = add(e, ctrl_read, ctrl_write, pos + 2, 2, m);
+        rc = hook_add_reg(e, ctrl_read, ctrl_write, pos + 2, 2, m);
     if (!rc)
-        rc = add(e, addr_lo_read, addr_lo_write, pos + 4, 4, m);
+        rc = hook_add_reg(e, addr_lo_read, addr_lo_write, pos + 4, 4, m);
     if (!rc && m->addr64)
-        rc = add(e, addr_hi_read, addr_hi_write, pos + 8, 4, m);
+        rc = hook_add_reg(e, addr_hi_read, addr_hi_write, pos + 8, 4, m);
     if (!rc)
-        rc = add(e, data_read, data_write, data_off, 2, m);
+        rc = hook_add_reg(e, data_read, data_write, data_off, 2, m);
     if (!rc && m->maskable)
-        rc = add(e, zero_read, NULL, data_off + 2, 2, NULL);
+        rc = hook_add_reg(e, zero_read, NULL, data_off + 2, 2, NULL);
     if (!rc && m->maskable)
-        rc = add(e, mask_read, mask_write, data_off + 4, 4, m);
+        rc = hook_add_reg(e, mask_read, mask_write, data_off + 4, 4, m);
     if (!rc && m->maskable)
-        rc = add(e, pending_read, NULL, data_off + 8, 4, NULL);
+        rc = hook_add_reg(e, pending_read, NULL, data_off + 8, 4, NULL);
     return rc;
 }
 

@@ -25,85 +25,9 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/lspci_dump.h"
 
-struct region {
-    bool present, io, mem64, prefetch;
-    unsigned long long size;
-};
-
-struct dump {
-    uint8_t cfg[4096];
-    unsigned int len;
-    struct region bar[6];
-};
-
-static unsigned long long parse_size(const char *line)
-{
-    const char *tag = strstr(line, "[size=");
-    unsigned long long n;
-    char unit = ']';
-
-    if (!tag || sscanf(tag, "[size=%llu%c", &n, &unit) < 1)
-        return 0;
-    switch (unit) {
-    case 'K': return n << 10;
-    case 'M': return n << 20;
-    case 'G': return n << 30;
-    case 'T': return n << 40;
-    default: return n;
-    }
-}
-
-static void parse_region(struct dump *d, const char *s)
-{
-    unsigned int i;
-
-    if (sscanf(s, "Region %u:", &i) != 1 || i > 5)
-        return;
-    d->bar[i].present = true;
-    d->bar[i].io = strstr(s, "I/O ports") != NULL;
-    d->bar[i].mem64 = strstr(s, "(64-bit") != NULL;
-    d->bar[i].prefetch = strstr(s, ", prefetchable") != NULL;
-    d->bar[i].size = parse_size(s);
-}
-
-/* Region lines before the first capability, and the hex dump. */
-static bool parse(const char *path, struct dump *d)
-{
-    char line[1024];
-    bool header = false, caps = false;
-    FILE *f = fopen(path, "r");
-
-    memset(d, 0, sizeof(*d));
-    if (!f)
-        return false;
-    while (fgets(line, sizeof(line), f)) {
-        const char *s = line + strspn(line, " \t");
-        unsigned int off, v[16];
-
-        if (line[0] == '#' || *s == '\n')
-            continue;
-        if (!header) {
-            header = true;
-        } else if (s != line) {
-            caps = caps || !strncmp(s, "Capabilities:", 13);
-            if (!caps)
-                parse_region(d, s);
-        } else if (sscanf(line, "%x: %x %x %x %x %x %x %x %x %x %x %x %x %x "
-                                "%x %x %x", &off, &v[0], &v[1], &v[2], &v[3],
-                          &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10],
-                          &v[11], &v[12], &v[13], &v[14], &v[15]) == 17 &&
-                   off < 4096) {
-            for (int i = 0; i < 16; i++)
-                d->cfg[off + i] = (uint8_t)v[i];
-            d->len = off + 16;
-        }
-    }
-    fclose(f);
-    return header && d->len;
-}
-
-static uint32_t dump32(const struct dump *d, unsigned int off)
+static uint32_t dump32(const struct lspci_dump *d, unsigned int off)
 {
     return d->cfg[off] | d->cfg[off + 1] << 8 | d->cfg[off + 2] << 16 |
            (uint32_t)d->cfg[off + 3] << 24;
@@ -116,7 +40,7 @@ struct cap {
 };
 
 /* The dump's chain: the first MSI and MSI-X, in order; PCIe present? */
-static unsigned int exposed_caps(const struct dump *d, struct cap *out,
+static unsigned int exposed_caps(const struct lspci_dump *d, struct cap *out,
                                  bool *pcie)
 {
     unsigned int n = 0, pos = d->cfg[0x34] & ~3u, ttl = 48;
@@ -143,7 +67,7 @@ static unsigned int exposed_caps(const struct dump *d, struct cap *out,
     return n;
 }
 
-static void expected_view(const struct dump *d, uint8_t *exp,
+static void expected_view(const struct lspci_dump *d, uint8_t *exp,
                           struct cap *caps, unsigned int *nr_caps)
 {
     unsigned int type = d->cfg[0x0e] & 0x7f, nbars = type ? 2 : 6;
@@ -207,7 +131,7 @@ static uint32_t size_probe(lfv_sbdf_t s, unsigned int reg)
 
 /* __pci_read_base(): kind and size of BAR i; returns the slots it took. */
 static unsigned int probe_bar(lfv_sbdf_t s, unsigned int i,
-                              const struct region *r, const char *name)
+                              const struct lspci_region *r, const char *name)
 {
     unsigned int reg = 0x10 + 4 * i;
     uint32_t l = rd(s, reg, 4), sz = size_probe(s, reg);
@@ -276,7 +200,7 @@ static void compare_view(lfv_sbdf_t s, const uint8_t *exp, const char *name)
     CHECK_EQ(bad, 0);
 }
 
-static unsigned int probe_device(lfv_sbdf_t vs, const struct dump *d,
+static unsigned int probe_device(lfv_sbdf_t vs, const struct lspci_dump *d,
                                  const char *name)
 {
     static uint8_t exp[4096];
@@ -316,7 +240,7 @@ static void data_dir(char *buf, size_t n)
 int main(void)
 {
     struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
-    static struct dump d;
+    static struct lspci_dump d;
     struct lfv_sim_bridge *b;
     struct lfv_domain *hwdom;
     struct lfv_system *sys;
@@ -347,7 +271,7 @@ int main(void)
             continue;
         files++;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        CHECK(parse(path, &d));
+        CHECK(lspci_dump_parse(path, &d));
         CHECK_EQ(lfv_sim_add_lspci_file(b, path, s, NULL), 0);
         CHECK_EQ(lfv_pdev_add(sys, s), 0);
         CHECK_EQ(lfv_pdev_assign(sys, s, guest), 0);

@@ -19,17 +19,7 @@
 #include <lfvpci/simhw.h>
 
 #include "tests/check.h"
-
-/* What the test itself reads from a dump file, independently. */
-struct expect {
-    lfv_sbdf_t sbdf;
-    uint8_t dump[4096];
-    unsigned int dump_len;
-    struct region {
-        bool present, io, mem64, prefetch;
-        unsigned long long size; /* 0: the text gives none */
-    } bar[7];                    /* 6: expansion ROM */
-};
+#include "tests/lspci_dump.h"
 
 static const struct lfv_hw_ops *ops;
 
@@ -49,81 +39,14 @@ static uint32_t probe(struct lfv_sim_bridge *b, lfv_sbdf_t s,
     return val;
 }
 
-static unsigned long long parse_size(const char *line)
-{
-    const char *tag = strstr(line, "[size=");
-    unsigned long long n;
-    char unit = ']';
-
-    if (!tag || sscanf(tag, "[size=%llu%c", &n, &unit) < 1)
-        return 0;
-    for (const char *u = "KMGT"; *u; u++) {
-        n <<= 10;
-        if (*u == unit)
-            return n;
-    }
-    return n >> 40;
-}
-
-static void parse_region(struct expect *e, const char *s)
-{
-    unsigned int i = 6;
-
-    if (strncmp(s, "Expansion ROM", 13) &&
-        (sscanf(s, "Region %u:", &i) != 1 || i > 5))
-        return;
-    e->bar[i].present = true;
-    e->bar[i].io = strstr(s, "I/O ports") != NULL;
-    e->bar[i].mem64 = strstr(s, "(64-bit") != NULL;
-    e->bar[i].prefetch = strstr(s, ", prefetchable") != NULL;
-    e->bar[i].size = parse_size(s);
-}
-
-static bool parse_file(const char *path, struct expect *e)
-{
-    char line[1024];
-    bool header = false, caps = false;
-    FILE *f = fopen(path, "r");
-
-    memset(e, 0, sizeof(*e));
-    if (!f)
-        return false;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned int seg = 0, bus, dev, fn, off, v[16];
-        const char *s = line + strspn(line, " \t");
-
-        if (line[0] == '#' || *s == '\n')
-            continue;
-        if (!header) {
-            header = sscanf(line, "%x:%x:%x.%u", &seg, &bus, &dev, &fn) == 4 ||
-                     (seg = 0, sscanf(line, "%x:%x.%u", &bus, &dev, &fn) == 3);
-            e->sbdf = LFV_SBDF(seg, bus, dev, fn);
-        } else if (s != line) {
-            caps = caps || !strncmp(s, "Capabilities:", 13);
-            if (!caps)
-                parse_region(e, s);
-        } else if (sscanf(line, "%x: %x %x %x %x %x %x %x %x %x %x %x %x %x %x "
-                                "%x %x", &off, &v[0], &v[1], &v[2], &v[3],
-                          &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10],
-                          &v[11], &v[12], &v[13], &v[14], &v[15]) == 17 &&
-                   off < 4096) {
-            for (int i = 0; i < 16; i++)
-                e->dump[off + i] = (uint8_t)v[i];
-            e->dump_len = off + 16;
-        }
-    }
-    fclose(f);
-    return header && e->dump_len;
-}
-
 static void check_config(struct lfv_sim_bridge *b, lfv_sbdf_t s,
-                         const struct expect *e, const char *name)
+                         const struct lspci_dump *e, const char *name)
 {
     unsigned int bad = 0;
 
-    for (unsigned int i = 0; i < e->dump_len; i += 4) {
-        uint32_t want = e->dump[i] | e->dump[i + 1] << 8 |
-                        e->dump[i + 2] << 16 | (uint32_t)e->dump[i + 3] << 24;
+    for (unsigned int i = 0; i < e->len; i += 4) {
+        uint32_t want = e->cfg[i] | e->cfg[i + 1] << 8 |
+                        e->cfg[i + 2] << 16 | (uint32_t)e->cfg[i + 3] << 24;
 
         bad += rd(b, s, i) != want;
     }
@@ -134,12 +57,12 @@ static void check_config(struct lfv_sim_bridge *b, lfv_sbdf_t s,
 
 /* The size and kind a BAR probe reports, as Linux's __pci_read_base(). */
 static void check_bars(struct lfv_sim_bridge *b, lfv_sbdf_t s,
-                       const struct expect *e, const char *name)
+                       const struct lspci_dump *e, const char *name)
 {
-    unsigned int rom = (e->dump[0x0e] & 0x7f) == 1 ? 0x38 : 0x30;
+    unsigned int rom = (e->cfg[0x0e] & 0x7f) == 1 ? 0x38 : 0x30;
 
     for (unsigned int i = 0; i < 7; i++) {
-        const struct region *r = &e->bar[i];
+        const struct lspci_region *r = &e->bar[i];
         unsigned int reg = i == 6 ? rom : 0x10 + 4 * i;
         uint32_t lo;
         uint64_t size;
@@ -219,13 +142,13 @@ static void data_dir(char *buf, size_t n)
 static void load_one(struct lfv_sim_bridge *b, const char *dir,
                      const char *name, unsigned int idx, const char *tmp)
 {
-    static struct expect e;
+    static struct lspci_dump e;
     char path[2048];
     lfv_sbdf_t s = 0;
     int rc;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    CHECK(parse_file(path, &e));
+    CHECK(lspci_dump_parse(path, &e));
     rc = lfv_sim_add_lspci_file(b, path, LFV_SIM_SBDF_AUTO, &s);
     if (rc == -EEXIST) { /* two files share an address: move this one */
         CHECK(lfv_sim_present(b, e.sbdf));
@@ -243,7 +166,7 @@ static void load_one(struct lfv_sim_bridge *b, const char *dir,
     check_config(b, s, &e, name); /* the probes restored every BAR */
     check_sysfs_roundtrip(b, s, tmp);
     printf("%-45s %04x:%02x:%02x.%u %4u bytes ok\n", name, LFV_SBDF_SEG(s),
-           LFV_SBDF_BUS(s), LFV_SBDF_DEV(s), LFV_SBDF_FN(s), e.dump_len);
+           LFV_SBDF_BUS(s), LFV_SBDF_DEV(s), LFV_SBDF_FN(s), e.len);
 }
 
 int main(void)

@@ -190,15 +190,10 @@ static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
                             void *data)
 {
     struct hdr_bar *bar = data;
-    bool hi = bar->type == LFV_HEADER_BAR_MEM64_HI;
     uint64_t addr;
+    bool hi;
 
-    if (hi)
-        bar--;
-    else
-        val &= PCI_BASE_ADDRESS_MEM_MASK;
-    /* Mapped frames must keep matching the hardware: refuse a move. */
-    if (hdr_load(bar->enabled))
+    if (!hdr_mem_bar_write_begin(&bar, &val, &hi))
         return;
     /* what the hardware will decode */
     addr = hdr_bar_merge(hdr_load(bar->addr), val, hi, bar->size);

@@ -163,4 +163,21 @@ static inline uint64_t hdr_bar_merge(uint64_t addr, uint32_t val, bool hi,
     return addr & ~(size - 1);
 }
 
+/*
+ * The common start of a memory BAR write by either owner: a write to the
+ * high half of a 64-bit BAR acts on its low half's state; the low half
+ * keeps only address bits.  False when the BAR is mapped: its frames must
+ * keep matching its address, so the write is ignored.
+ */
+static inline bool hdr_mem_bar_write_begin(struct hdr_bar **bar,
+                                           uint32_t *val, bool *hi)
+{
+    *hi = (*bar)->type == LFV_HEADER_BAR_MEM64_HI;
+    if (*hi)
+        (*bar)--;
+    else
+        *val &= PCI_BASE_ADDRESS_MEM_MASK;
+    return !hdr_load((*bar)->enabled);
+}
+
 #endif /* LFV_DISPATCH_HEADER_H */

@@ -58,16 +58,11 @@ static void guest_mem_bar_write(const void *ctx, unsigned int reg,
                                 uint32_t val, void *data)
 {
     struct hdr_bar *bar = data;
-    bool hi = bar->type == LFV_HEADER_BAR_MEM64_HI;
     uint64_t ga;
+    bool hi;
 
     (void)ctx, (void)reg;
-    if (hi)
-        bar--;
-    else
-        val &= PCI_BASE_ADDRESS_MEM_MASK;
-    /* Only whether the BAR is in the p2m matters: refuse moves then. */
-    if (hdr_load(bar->enabled))
+    if (!hdr_mem_bar_write_begin(&bar, &val, &hi))
         return;
     /* the sizing probe reads back the size mask, across both halves */
     ga = hdr_bar_merge(hdr_load(bar->guest_addr), val, hi, bar->size);

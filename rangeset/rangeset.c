@@ -387,36 +387,31 @@ static inline const struct rs_range *read_find_le(
     return any ? found : NULL;
 }
 
-bool lfv_rangeset_contains_range(const struct lfv_rangeset *r, uint64_t s,
-                                 uint64_t e)
+/* Does the range holding or preceding `key` end at or after `min_end`? */
+static bool range_le_reaches(const struct lfv_rangeset *r, uint64_t key,
+                             uint64_t min_end)
 {
     struct rs_range found;
     const struct rs_range *x;
     bool hit;
 
-    if (s > e)
-        return false;
     lfv_rcu_fast_lock();
-    x = read_find_le(r, s, &found);
-    hit = x && x->end >= e;
+    x = read_find_le(r, key, &found);
+    hit = x && x->end >= min_end;
     lfv_rcu_fast_unlock();
     return hit;
+}
+
+bool lfv_rangeset_contains_range(const struct lfv_rangeset *r, uint64_t s,
+                                 uint64_t e)
+{
+    return s <= e && range_le_reaches(r, s, e);
 }
 
 bool lfv_rangeset_overlaps_range(const struct lfv_rangeset *r, uint64_t s,
                                  uint64_t e)
 {
-    struct rs_range found;
-    const struct rs_range *x;
-    bool hit;
-
-    if (s > e)
-        return false;
-    lfv_rcu_fast_lock();
-    x = read_find_le(r, e, &found);
-    hit = x && x->end >= s;
-    lfv_rcu_fast_unlock();
-    return hit;
+    return s <= e && range_le_reaches(r, e, s);
 }
 
 bool lfv_rangeset_lookup(const struct lfv_rangeset *r, uint64_t addr,

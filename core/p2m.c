@@ -62,10 +62,11 @@ static void view_retire(struct lfv_p2m_view *v)
     lfv_rcu_call(&v->rcu, view_free_rcu);
 }
 
-int lfv_p2m_create(bool identity, struct lfv_p2m **out)
+int lfv_p2m_create(unsigned int domid, bool identity, struct lfv_p2m **out)
 {
     struct lfv_p2m *p;
 
+    (void)domid; /* every simulated p2m is its own */
     if (!out)
         return -EINVAL;
     p = lfv_zalloc(sizeof(*p));
@@ -98,11 +99,6 @@ void lfv_p2m_destroy(struct lfv_p2m *p)
         return;
     view_retire(p->cur);
     lfv_rcu_call(&p->rcu, p2m_free_rcu);
-}
-
-struct lfv_p2m *lfv_domain_p2m(const struct lfv_domain *d)
-{
-    return d->p2m;
 }
 
 static int copy_entry(uint64_t s, uint64_t e, void *value, void *ctxt)
@@ -201,15 +197,32 @@ static int unmap_one(struct lfv_p2m_view *next, const struct overlap *o,
     return rc;
 }
 
-int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr)
-{
-    uint64_t e = gfn + (nr - 1);
+struct mfn_check {
+    uint64_t gfn, mfn;
+};
 
-    if (!nr || e < gfn)
+/* Does every overlapping entry map its frames where [gfn, mfn] says? */
+static int check_mfn(uint64_t s, uint64_t e, void *value, void *ctxt)
+{
+    const struct mfn_check *c = ctxt;
+
+    (void)e;
+    return (uintptr_t)value - s == c->mfn - c->gfn ? 0 : -EINVAL;
+}
+
+int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
+{
+    struct mfn_check c = { gfn, mfn };
+    uint64_t e = gfn + (nr - 1);
+    int rc;
+
+    if (!nr || e < gfn || mfn + (nr - 1) < mfn)
         return -EINVAL;
+    rc = lfv_intervalmap_iterate(p->next->map, gfn, e, check_mfn, &c);
+    if (rc)
+        return rc;
     for (;;) {
         struct overlap o = { .found = false };
-        int rc;
 
         lfv_intervalmap_iterate(p->next->map, gfn, e, first_overlap, &o);
         if (!o.found)

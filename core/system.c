@@ -83,9 +83,10 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
     d = rc ? NULL : lfv_zalloc(sizeof(*d));
     if (!rc && !d)
         rc = -ENOMEM;
-    if (!rc && lfv_p2m_create(hardware_domain, &d->p2m)) {
-        lfv_free(d);
-        rc = -ENOMEM;
+    if (!rc) {
+        rc = lfv_p2m_create(domid, hardware_domain, &d->p2m);
+        if (rc)
+            lfv_free(d);
     }
     if (!rc) {
         lfv_lock_init(&d->map_lock);
@@ -102,6 +103,11 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
     }
     lfv_unlock(&sys->lock);
     return rc;
+}
+
+struct lfv_p2m *lfv_domain_p2m(const struct lfv_domain *d)
+{
+    return d->p2m;
 }
 
 struct lfv_domain *lfv_domain_first(struct lfv_system *sys)

@@ -142,8 +142,10 @@ static int map_range(uint64_t s, uint64_t e, void *ctxt)
 static int unmap_range(uint64_t s, uint64_t e, void *ctxt)
 {
     const struct range_ctxt *c = ctxt;
+    uint64_t gstart = PFN(hdr_load(c->bar->guest_addr));
+    uint64_t hstart = PFN(hdr_load(c->bar->addr));
 
-    return lfv_p2m_unmap(c->p2m, s, e - s + 1);
+    return lfv_p2m_unmap(c->p2m, s, e - s + 1, hstart + (s - gstart));
 }
 
 /* Apply fn to every selected set in one p2m batch: all or nothing. */

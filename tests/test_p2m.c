@@ -32,7 +32,7 @@ static void test_batches(void)
 {
     struct lfv_p2m *p;
 
-    CHECK_EQ(lfv_p2m_create(false, &p), 0);
+    CHECK_EQ(lfv_p2m_create(1, false, &p), 0);
     CHECK_EQ(version(p), 0);
     CHECK_EQ(lfv_p2m_begin(p), 0);
     CHECK_EQ(lfv_p2m_map(p, 0x100, 16, 0xe000), 0);
@@ -51,17 +51,26 @@ static void test_batches(void)
 
     /* unmap the middle: the entry splits, mfns stay right */
     CHECK_EQ(lfv_p2m_begin(p), 0);
-    CHECK_EQ(lfv_p2m_unmap(p, 0x104, 4), 0);
-    CHECK_EQ(lfv_p2m_unmap(p, 0x500, 4), 0); /* nothing there: fine */
+    CHECK_EQ(lfv_p2m_unmap(p, 0x104, 4, 0xe004), 0);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x500, 4, 0x1), 0); /* nothing there: fine */
     CHECK_EQ(lfv_p2m_commit(p), 0);
     CHECK(at(p, 0x103, 0xe003) && at(p, 0x108, 0xe008));
     CHECK(!lfv_p2m_translate(p, 0x104, NULL) &&
           !lfv_p2m_translate(p, 0x107, NULL));
     CHECK_EQ(lfv_p2m_nr_frames(p), 13);
     CHECK_EQ(lfv_p2m_nr_entries(p), 3);
-    /* one unmap over several entries */
+    /* a range mapped elsewhere than the caller says: nothing unmapped */
     CHECK_EQ(lfv_p2m_begin(p), 0);
-    CHECK_EQ(lfv_p2m_unmap(p, 0x0, 0x1000), 0);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x108, 2, 0xe009), -EINVAL);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x100, 0x101, 0xe000), -EINVAL); /* 0x200 */
+    CHECK_EQ(lfv_p2m_unmap(p, 0x100, 2, UINT64_MAX), -EINVAL);
+    CHECK_EQ(lfv_p2m_commit(p), 0);
+    CHECK_EQ(lfv_p2m_nr_frames(p), 13);
+    CHECK(at(p, 0x108, 0xe008) && at(p, 0x200, 0xf000));
+    /* one unmap over several entries that agree with it */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x100, 0x10, 0xe000), 0);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x200, 1, 0xf000), 0);
     CHECK_EQ(lfv_p2m_commit(p), 0);
     CHECK_EQ(lfv_p2m_nr_frames(p), 0);
     CHECK_EQ(lfv_p2m_nr_entries(p), 0);
@@ -71,7 +80,7 @@ static void test_batches(void)
     CHECK_EQ(lfv_p2m_map(p, 0x100, 1, 0x1), 0);
     lfv_p2m_abort(p);
     CHECK(!lfv_p2m_translate(p, 0x100, NULL));
-    CHECK_EQ(version(p), 3);
+    CHECK_EQ(version(p), 4);
 
     /* injected failure: the (n + 1)-th map, once */
     lfv_p2m_fail_map_after(p, 1, -EIO);
@@ -99,7 +108,7 @@ static void test_identity(void)
 {
     struct lfv_p2m *p;
 
-    CHECK_EQ(lfv_p2m_create(true, &p), 0);
+    CHECK_EQ(lfv_p2m_create(0, true, &p), 0);
     CHECK_EQ(lfv_p2m_begin(p), 0);
     CHECK_EQ(lfv_p2m_map(p, 0x100, 4, 0x101), -EINVAL);
     CHECK_EQ(lfv_p2m_map(p, 0x100, 4, 0x100), 0);

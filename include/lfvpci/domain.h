@@ -74,7 +74,8 @@ void lfv_system_destroy(struct lfv_system *sys);
 
 /*
  * Create a domain.  At most one hardware domain (-EEXIST), domain ids
- * unique (-EEXIST).  0, -EINVAL, -EEXIST or -ENOMEM.
+ * unique (-EEXIST).  0, -EINVAL, -EEXIST, -ENOMEM, or the p2m's error
+ * (lfv_p2m_create(): -ENOENT where the host has no domain domid).
  */
 int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
                       bool hardware_domain, struct lfv_domain **out);

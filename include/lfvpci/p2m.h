@@ -12,10 +12,20 @@
  * Updates are batched: lfv_p2m_begin() .. lfv_p2m_map()/lfv_p2m_unmap() ..
  * lfv_p2m_commit() publishes every change of the batch at once, so a reader
  * sees the p2m as it was before the batch or after it, never part of it;
- * lfv_p2m_abort() drops the whole batch (a host that applies changes as it
- * goes must undo them there).  Each batch copies the map (O(n log n) for n
- * entries: a domain has a few entries per BAR, and batches happen only when
- * a guest toggles decoding).
+ * lfv_p2m_abort() drops the whole batch.  Each batch copies the map
+ * (O(n log n) for n entries: a domain has a few entries per BAR, and
+ * batches happen only when a guest toggles decoding).
+ *
+ * Two implementations: core/p2m.c, the simulated p2m, and Xen's
+ * (integration/xen/src/lfvpci-p2m.c: map_mmio_regions()/
+ * unmap_mmio_regions() on the owner's p2m).  The calls from
+ * lfv_p2m_create() to lfv_p2m_translate() are the interface every
+ * implementation provides, with the same arguments, errors and locking;
+ * a host that applies changes as it goes (Xen) undoes the batch's changes
+ * in lfv_p2m_abort(), and its guests may see a batch half done, as they
+ * see Xen's own BAR mappings.  The calls after lfv_p2m_translate()
+ * (failure injection, views, counters) exist in the simulated p2m only:
+ * tests and tools inspect it with them.
  *
  * A hardware domain's p2m is an identity p2m: a map with gfn != mfn is
  * refused (-EINVAL), so the identity invariant holds by construction.
@@ -46,10 +56,11 @@ extern "C" {
 struct lfv_p2m;
 
 /*
- * A new empty p2m; identity: refuse every map with gfn != mfn.
- * 0, -EINVAL or -ENOMEM.  Any registered thread.
+ * The p2m of domain domid (the simulated p2m: a new empty one); identity:
+ * refuse every map with gfn != mfn.  0, -EINVAL, -ENOMEM, or -ENOENT (a
+ * host that has no domain domid).  Any registered thread.
  */
-int lfv_p2m_create(bool identity, struct lfv_p2m **out);
+int lfv_p2m_create(unsigned int domid, bool identity, struct lfv_p2m **out);
 
 /*
  * Free after a grace period.  No batch may be open or start; readers still
@@ -75,11 +86,14 @@ int lfv_p2m_begin(struct lfv_p2m *p);
 int lfv_p2m_map(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn);
 
 /*
- * In the open batch: unmap every frame of [gfn, gfn + nr - 1] (entries
- * straddling the edges are split).  Unmapping nothing is not an error.
- * 0, -EINVAL, -ENOMEM; on error the batch is unchanged and still open.
+ * In the open batch: unmap [gfn, gfn + nr - 1], which maps (where it is
+ * mapped) to [mfn, mfn + nr - 1], as Xen's unmap_mmio_regions() takes it.
+ * Entries straddling the edges are split; frames not mapped are skipped
+ * (unmapping nothing is not an error).  0; -EINVAL (nr == 0, overflow, or
+ * a frame of the range mapped to another machine frame: nothing is
+ * unmapped); -ENOMEM.  On error the batch is unchanged and still open.
  */
-int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr);
+int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn);
 
 /*
  * Publish the batch as one new version (0) or, on -ENOMEM, publish nothing
@@ -87,17 +101,25 @@ int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr);
  */
 int lfv_p2m_commit(struct lfv_p2m *p);
 
-/* Drop the batch: readers never saw any of it.  Ends the batch. */
+/*
+ * Drop the batch: readers never saw any of it (a host applying changes as
+ * it goes undoes them, in reverse order).  Ends the batch.
+ */
 void lfv_p2m_abort(struct lfv_p2m *p);
+
+/*
+ * gfn's machine frame in the current version: true and *mfn set (may be
+ * NULL), or false.  Any registered thread; never blocks.
+ */
+bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn);
+
+/* The simulated p2m only, from here on. */
 
 /*
  * Failure injection for tests: the (n + 1)-th lfv_p2m_map() from now fails
  * with err (n = 0: the next one), once; n < 0 disables.  Any thread.
  */
 void lfv_p2m_fail_map_after(struct lfv_p2m *p, long n, int err);
-
-/* gfn's machine frame: true and *mfn set (may be NULL), or false. */
-bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn);
 
 /*
  * A consistent view of one published version: take it inside the caller's

@@ -1,14 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# mkpatches.sh [--check]: generate the first patch of the Xen series,
-# patches/0001-vpci-import-the-lfvpci-dispatch-engine.patch, from the
-# engine's current sources (the files listed in ENGINE_FILES below, copied
-# byte for byte under xen/drivers/vpci/lfvpci/).  The other patches are
-# hand-written and committed as they are.
+# mkpatches.sh [--check]: generate the Xen series' patches that come from
+# this repository's sources:
+#   0001-vpci-import-the-lfvpci-dispatch-engine.patch: the engine's files
+#     listed in ENGINE_FILES below, copied byte for byte under
+#     xen/drivers/vpci/lfvpci/;
+#   0005-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch:
+#     integration/xen/src/lfvpci-p2m.c as xen/drivers/vpci/lfvpci-p2m.c,
+#     and its line in xen/drivers/vpci/Makefile (as patch 0003 leaves it).
+# The other patches are hand-written and committed as they are.
 #
-# --check: generate into a temporary file and fail if the committed patch
-# differs (the series has drifted from the sources); nothing is written.
+# --check: generate into a temporary directory and fail if a committed
+# patch differs (the series has drifted from the sources); nothing is
+# written.
 #
 # The output is deterministic: fixed author and dates, full blob ids, no
 # signature, and git's global and system configuration ignored.
@@ -17,13 +22,15 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 patch_name=0001-vpci-import-the-lfvpci-dispatch-engine.patch
-out="$here/patches/$patch_name"
+p2m_patch=0005-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch
 dest=xen/drivers/vpci/lfvpci
 
 # What the Xen build compiles (see the lfvpci objects in
 # xen/drivers/vpci/Makefile after the series) and the headers they include.
 ENGINE_FILES="
 include/lfvpci/access.h
+include/lfvpci/domain.h
+include/lfvpci/p2m.h
 include/lfvpci/rcu.h
 include/lfvpci/regs.h
 core/compiler.h
@@ -91,26 +98,95 @@ RCU read side come from a platform header
 (core/platform.h: LFV_PLATFORM_HEADER), which the next patch provides
 together with the build glue.  This patch builds nothing on its own.
 
+The headers include lfvpci/p2m.h, the interface through which lfvpci's
+header emulation maps BARs into a domain's p2m; patch 5 implements it on
+Xen's MMIO mappings.
+
 Licence: GPL-2.0-only, as Xen.
 EOF
 git -C "$tmp/tree" format-patch -q -1 -N --zero-commit --full-index \
     --no-signature --stdout HEAD > "$tmp/$patch_name"
 
+# Patch 0005 applies after 0003, which creates the whole of
+# xen/drivers/vpci/Makefile's lfvpci part: its hunk's new side is the file.
+mk=xen/drivers/vpci/Makefile
+p3=$(ls "$here"/patches/0003-*.patch)
+git init -q "$tmp/p2m"
+mkdir -p "$tmp/p2m/$(dirname "$mk")"
+awk -v f="diff --git a/$mk b/$mk" '
+    $0 == f { infile = 1; next }
+    infile && /^diff --git / { exit }
+    infile && /^@@/ { hunk = 1; next }
+    infile && hunk && /^[ +]/ { print substr($0, 2) }
+' "$p3" > "$tmp/p2m/$mk"
+[ -s "$tmp/p2m/$mk" ] || { echo "mkpatches.sh: no $mk in $p3" >&2; exit 1; }
+git -C "$tmp/p2m" add -A
+git -C "$tmp/p2m" commit -q -m base
+cp "$here/src/lfvpci-p2m.c" "$tmp/p2m/xen/drivers/vpci/lfvpci-p2m.c"
+cat >> "$tmp/p2m/$mk" <<'EOF'
+
+# lfvpci's p2m interface (lfvpci/p2m.h) on Xen's MMIO mappings.
+obj-y += lfvpci-p2m.o
+EOF
+git -C "$tmp/p2m" add -A
+git -C "$tmp/p2m" commit -q -F - <<'EOF'
+vpci: implement lfvpci's p2m interface on MMIO mappings
+
+lfvpci's header emulation maps a device's BARs into its owner's p2m
+through a small interface (lfvpci/p2m.h): a batch of map and unmap
+calls between lfv_p2m_begin() and lfv_p2m_commit(), dropped whole by
+lfv_p2m_abort(), and lfv_p2m_translate().  Implement it on Xen's p2m:
+map and unmap are map_mmio_regions() and unmap_mmio_regions() on the
+domain (unmap is given the mfn that is mapped, as both take it), and
+translate is get_gfn_query_unlocked() on x86, p2m_lookup() on Arm.
+
+Xen applies every change as it is made, so a batch is a log of the
+changes done since lfv_p2m_begin(): commit forgets it, abort undoes it
+in reverse order.  A change is logged only once complete; one failing
+part-way is rolled back before its error is returned (x86 reports how
+far it got; on Arm a failed p2m_set_entry() may have changed part of
+its range, so the whole range is rolled back).  An undo that fails
+crashes the guest, as header.c does when a mapping fails.  Both calls
+may return early with the number of frames done; the loop carries on
+from there without preempting itself: a batch is the few ranges of one
+device's BARs.
+
+The p2m holds a reference to its domain until an RCU grace period after
+lfv_p2m_destroy().  A domain without paging_mode_translate() (x86 PV)
+has no p2m to change: maps must be identity and translate is identity.
+
+header.c keeps mapping through its own map_range() in this series; this
+is what a build of lfvpci's header emulation links in place of the
+engine's simulated p2m.  The same file is tested in lfvpci's repository
+against a user-space stub of these calls with x86's and Arm's
+behaviour (tests/xen/).
+
+Licence: GPL-2.0-only, as Xen.
+EOF
+git -C "$tmp/p2m" format-patch -q -1 -N --zero-commit --full-index \
+    --no-signature --start-number 5 --stdout HEAD > "$tmp/$p2m_patch"
+
 if [ "$check" -eq 1 ]; then
-    if [ ! -f "$out" ]; then
-        echo "mkpatches.sh: $out missing; run integration/xen/mkpatches.sh" >&2
-        exit 1
-    fi
-    if ! cmp -s "$tmp/$patch_name" "$out"; then
-        echo "mkpatches.sh: $out is out of date with the engine's sources;" \
-             "run integration/xen/mkpatches.sh and commit the result" >&2
-        diff -u "$out" "$tmp/$patch_name" | head -n 40 >&2 || true
-        exit 1
-    fi
-    echo "mkpatches.sh: $patch_name is up to date"
+    for p in $patch_name $p2m_patch; do
+        if [ ! -f "$here/patches/$p" ]; then
+            echo "mkpatches.sh: patches/$p missing;" \
+                 "run integration/xen/mkpatches.sh" >&2
+            exit 1
+        fi
+        if ! cmp -s "$tmp/$p" "$here/patches/$p"; then
+            echo "mkpatches.sh: patches/$p is out of date with the" \
+                 "sources; run integration/xen/mkpatches.sh and commit" \
+                 "the result" >&2
+            diff -u "$here/patches/$p" "$tmp/$p" | head -n 40 >&2 || true
+            exit 1
+        fi
+        echo "mkpatches.sh: $p is up to date"
+    done
     exit 0
 fi
 
 mkdir -p "$here/patches"
-cp "$tmp/$patch_name" "$out"
-echo "$out"
+for p in $patch_name $p2m_patch; do
+    cp "$tmp/$p" "$here/patches/$p"
+    echo "$here/patches/$p"
+done

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci's p2m interface (lfvpci/p2m.h) on Xen's p2m: the BAR mappings
+ * of lfvpci's header emulation become map_mmio_regions() and
+ * unmap_mmio_regions() calls on the owner domain, as in header.c.
+ *
+ * Xen applies each change as it is made, so a batch is a log of the
+ * changes applied since lfv_p2m_begin(): lfv_p2m_commit() forgets it,
+ * lfv_p2m_abort() undoes it in reverse order.  A change is logged only
+ * once it is complete; a change that fails part-way is rolled back before
+ * its error is returned, so the log always describes what is mapped.
+ * A guest may see a batch half done, as it sees header.c's mappings.
+ *
+ * Both calls may return early with the number of frames done (x86 stops
+ * after MAP_MMIO_MAX_ITER p2m entries): the loop below carries on from
+ * there.  It does not preempt itself, as header.c does with -ERESTART:
+ * a batch is the few ranges of one device's BARs, applied from a config
+ * write, and large BARs are mapped with large pages.
+ *
+ * Locking: a batch holds the p2m's spinlock from begin to commit or
+ * abort, a leaf lock for lfvpci (only the p2m's own locks are taken
+ * inside it).  lfv_p2m_translate() takes no lock of ours.
+ */
+
+#include <xen/errno.h>
+#include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/rcupdate.h>
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <xen/xmalloc.h>
+
+#include <asm/p2m.h>
+#include <asm/paging.h>
+
+#include <lfvpci/p2m.h>
+
+struct lfv_p2m_change {
+    uint64_t gfn, nr, mfn;
+    bool map;
+};
+
+struct lfv_p2m {
+    struct domain *d;          /* referenced until the p2m is freed */
+    bool identity;
+    spinlock_t lock;           /* held from begin to commit or abort */
+    struct lfv_p2m_change *log; /* the open batch's applied changes */
+    unsigned int nr_log, max_log;
+    struct rcu_head rcu;
+};
+
+int lfv_p2m_create(unsigned int domid, bool identity, struct lfv_p2m **out)
+{
+    struct lfv_p2m *p;
+
+    if ( !out || domid >= DOMID_FIRST_RESERVED )
+        return -EINVAL;
+
+    p = xzalloc(struct lfv_p2m);
+    if ( !p )
+        return -ENOMEM;
+
+    p->d = get_domain_by_id(domid);
+    if ( !p->d )
+    {
+        xfree(p);
+        return -ENOENT;
+    }
+    p->identity = identity;
+    spin_lock_init(&p->lock);
+    *out = p;
+
+    return 0;
+}
+
+static void cf_check p2m_free_rcu(struct rcu_head *head)
+{
+    struct lfv_p2m *p = container_of(head, struct lfv_p2m, rcu);
+
+    put_domain(p->d);
+    xfree(p->log);
+    xfree(p);
+}
+
+void lfv_p2m_destroy(struct lfv_p2m *p)
+{
+    if ( p )
+        call_rcu(&p->rcu, p2m_free_rcu);
+}
+
+int lfv_p2m_begin(struct lfv_p2m *p)
+{
+    spin_lock(&p->lock);
+    p->nr_log = 0;
+
+    return 0;
+}
+
+/*
+ * Map or unmap all of [gfn, gfn + nr - 1]; on error *done frames from gfn
+ * were changed.  A negative return of Xen's calls means that call changed
+ * nothing on x86.  On Arm, p2m_remove_mapping()'s -EILSEQ comes before any
+ * change, but a failed p2m_set_entry() may leave part of its range
+ * changed: the whole range then counts as done, so that the caller's
+ * rollback covers it.
+ */
+static int apply(struct domain *d, bool map, uint64_t gfn, uint64_t nr,
+                 uint64_t mfn, uint64_t *done)
+{
+    *done = 0;
+
+    if ( !paging_mode_translate(d) )
+        return map && gfn != mfn ? -EINVAL : 0;
+
+    while ( *done < nr )
+    {
+        unsigned long left = nr - *done;
+        gfn_t g = _gfn(gfn + *done);
+        mfn_t m = _mfn(mfn + *done);
+        int rc = map ? map_mmio_regions(d, g, left, m)
+                     : unmap_mmio_regions(d, g, left, m);
+
+        if ( rc < 0 )
+        {
+#ifndef CONFIG_X86
+            if ( rc != -EILSEQ )
+                *done = nr;
+#endif
+            return rc;
+        }
+        if ( rc == 0 )
+            *done = nr;
+        else
+        {
+            ASSERT((unsigned long)rc < left);
+            *done += rc;
+        }
+    }
+
+    return 0;
+}
+
+/* Record a change in the batch's log, growing it first if it is full. */
+static int log_reserve(struct lfv_p2m *p)
+{
+    struct lfv_p2m_change *log;
+    unsigned int max;
+
+    if ( p->nr_log < p->max_log )
+        return 0;
+
+    max = p->max_log ? p->max_log * 2 : 8;
+    log = xmalloc_array(struct lfv_p2m_change, max);
+    if ( !log )
+        return -ENOMEM;
+    if ( p->nr_log )
+        memcpy(log, p->log, p->nr_log * sizeof(*log));
+    xfree(p->log);
+    p->log = log;
+    p->max_log = max;
+
+    return 0;
+}
+
+/* Undo one change; failing that, the domain's p2m is not what it believes. */
+static void undo(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
+                 uint64_t mfn)
+{
+    uint64_t done;
+    int rc;
+
+    if ( !nr )
+        return;
+
+    rc = apply(p->d, !map, gfn, nr, mfn, &done);
+    if ( !rc )
+        return;
+
+    printk(XENLOG_G_ERR "%pd: lfvpci: cannot %smap [%#"PRIx64", %#"PRIx64
+           "] back: %d\n", p->d, map ? "un" : "", gfn, gfn + nr - 1, rc);
+    if ( !is_hardware_domain(p->d) )
+        domain_crash(p->d);
+}
+
+static int change(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
+                  uint64_t mfn)
+{
+    uint64_t done;
+    int rc;
+
+    if ( !nr || gfn + (nr - 1) < gfn || mfn + (nr - 1) < mfn )
+        return -EINVAL;
+    if ( map && p->identity && gfn != mfn )
+        return -EINVAL;
+
+    rc = log_reserve(p);
+    if ( rc )
+        return rc;
+
+    rc = apply(p->d, map, gfn, nr, mfn, &done);
+    if ( rc )
+    {
+        undo(p, map, gfn, done, mfn);
+        return rc;
+    }
+
+    p->log[p->nr_log++] = (struct lfv_p2m_change){
+        .gfn = gfn, .nr = nr, .mfn = mfn, .map = map,
+    };
+
+    return 0;
+}
+
+int lfv_p2m_map(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
+{
+    return change(p, true, gfn, nr, mfn);
+}
+
+int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
+{
+    return change(p, false, gfn, nr, mfn);
+}
+
+int lfv_p2m_commit(struct lfv_p2m *p)
+{
+    p->nr_log = 0;
+    spin_unlock(&p->lock);
+
+    return 0;
+}
+
+void lfv_p2m_abort(struct lfv_p2m *p)
+{
+    while ( p->nr_log )
+    {
+        const struct lfv_p2m_change *c = &p->log[--p->nr_log];
+
+        undo(p, c->map, c->gfn, c->nr, c->mfn);
+    }
+    spin_unlock(&p->lock);
+}
+
+bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn)
+{
+    p2m_type_t t;
+    mfn_t m;
+
+    if ( !paging_mode_translate(p->d) )
+        m = _mfn(gfn);
+    else
+#ifdef CONFIG_X86
+        m = get_gfn_query_unlocked(p->d, gfn, &t);
+#else
+        m = p2m_lookup(p->d, _gfn(gfn), &t);
+#endif
+
+    if ( mfn_eq(m, INVALID_MFN) )
+        return false;
+    if ( mfn )
+        *mfn = mfn_x(m);
+
+    return true;
+}
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * tab-width: 4
+ * indent-tabs-mode: nil
+ * End:
+ */

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Xen's implementation of lfvpci's p2m interface
+ * (integration/xen/src/lfvpci-p2m.c), compiled unmodified against a
+ * user-space Xen (tests/xen/stub) whose map_mmio_regions() and
+ * unmap_mmio_regions() keep Xen's contract: x86's partial progress, Arm's
+ * part-way failures.  First the calls themselves (batches, abort undoing
+ * in reverse, failures rolled back, the log growing, domain references);
+ * then the engine's header emulation running on it, checked frame by
+ * frame in the stub domain's p2m.  Built once per architecture's contract.
+ */
+#include <errno.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/header.h>
+#include <lfvpci/p2m.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/simhw.h>
+#include <lfvpci/vpci.h>
+
+#include <xen_stub.h>
+
+#include "tests/check.h"
+
+static bool at(const struct domain *d, unsigned long gfn, unsigned long mfn)
+{
+    unsigned long m;
+
+    return xen_stub_lookup(d, gfn, &m) && m == mfn;
+}
+
+/* Every frame of [gfn, gfn + nr) maps mfn + i. */
+static bool range_at(const struct domain *d, unsigned long gfn,
+                     unsigned long nr, unsigned long mfn)
+{
+    for (unsigned long i = 0; i < nr; i++)
+        if (!at(d, gfn + i, mfn + i))
+            return false;
+    return true;
+}
+
+static void test_calls(void)
+{
+    struct domain *xd = xen_stub_domain_create(5, false, true);
+    struct lfv_p2m *p;
+    uint64_t m;
+
+    CHECK_EQ(lfv_p2m_create(6, false, &p), -ENOENT);
+    CHECK_EQ(lfv_p2m_create(DOMID_FIRST_RESERVED, false, &p), -EINVAL);
+    CHECK_EQ(lfv_p2m_create(5, false, &p), 0);
+    CHECK_EQ(xd->refcnt, 2);
+
+    /* a map larger than one call's progress is finished by the loop */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x100, 30, 0xe000), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x200, 1, 0xf000), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x300, 0, 0x1), -EINVAL);
+    CHECK_EQ(lfv_p2m_map(p, UINT64_MAX, 2, 0x1), -EINVAL);
+    CHECK_EQ(lfv_p2m_commit(p), 0);
+    CHECK(range_at(xd, 0x100, 30, 0xe000) && at(xd, 0x200, 0xf000));
+    CHECK_EQ(xd->nr_frames, 31);
+#ifndef XEN_STUB_ARM
+    CHECK_EQ(xd->calls, 5 + 1); /* 30 frames at 7 per call, then 1 */
+#endif
+    CHECK(lfv_p2m_translate(p, 0x11d, &m) && m == 0xe01d);
+    CHECK(!lfv_p2m_translate(p, 0x11e, NULL));
+
+    /* abort undoes the batch, last change first */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x100, 30, 0xe000), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x100, 10, 0xa000), 0);
+    CHECK(at(xd, 0x100, 0xa000) && !xen_stub_lookup(xd, 0x10a, NULL));
+    lfv_p2m_abort(p);
+    CHECK(range_at(xd, 0x100, 30, 0xe000));
+    CHECK_EQ(xd->nr_frames, 31);
+
+    /* a map failing part-way is rolled back; earlier changes stay */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x400, 3, 0xb000), 0);
+    xen_stub_fail_after(xd, 11, -ENOMEM);
+    CHECK_EQ(lfv_p2m_map(p, 0x500, 20, 0xc000), -ENOMEM);
+    CHECK(range_at(xd, 0x400, 3, 0xb000));
+    for (unsigned long g = 0x500; g < 0x514; g++)
+        CHECK(!xen_stub_lookup(xd, g, NULL));
+    /* failing at the first frame: nothing changes */
+    xen_stub_fail_after(xd, 0, -EIO);
+    CHECK_EQ(lfv_p2m_map(p, 0x700, 9, 0x9000), -EIO);
+    CHECK(!xen_stub_lookup(xd, 0x700, NULL));
+    lfv_p2m_abort(p);
+    CHECK(!xen_stub_lookup(xd, 0x400, NULL));
+    CHECK_EQ(xd->nr_frames, 31);
+
+    /* an unmap failing part-way is rolled back too */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    xen_stub_fail_after(xd, 9, -ENOMEM);
+    CHECK_EQ(lfv_p2m_unmap(p, 0x100, 30, 0xe000), -ENOMEM);
+    CHECK(range_at(xd, 0x100, 30, 0xe000));
+    /* unmapping what maps elsewhere is refused (Arm's -EILSEQ) */
+    CHECK_EQ(lfv_p2m_unmap(p, 0x100, 2, 0xe001), -EILSEQ);
+    CHECK(range_at(xd, 0x100, 30, 0xe000));
+    CHECK_EQ(lfv_p2m_commit(p), 0);
+
+    /* the log grows past its first allocation; an allocation failure */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    for (unsigned long i = 0; i < 40; i++)
+        CHECK_EQ(lfv_p2m_map(p, 0x1000 + 2 * i, 1, 0xd000 + i), 0);
+    xen_stub_fail_alloc_after(0);
+    for (unsigned long i = 40; i < 80; i++) {
+        int rc = lfv_p2m_map(p, 0x1000 + 2 * i, 1, 0xd000 + i);
+
+        CHECK(rc == 0 || (i == 64 && rc == -ENOMEM));
+        CHECK_EQ(xen_stub_lookup(xd, 0x1000 + 2 * i, NULL), rc == 0);
+        if (rc)
+            xen_stub_fail_alloc_after(-1);
+    }
+    CHECK_EQ(xd->nr_frames, 31 + 79);
+    lfv_p2m_abort(p);
+    CHECK_EQ(xd->nr_frames, 31);
+    CHECK(!xd->crashed);
+
+    /* an undo that fails: the guest is crashed, not left inconsistent */
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x600, 4, 0x6000), 0);
+    xen_stub_fail_after(xd, 0, -ENOMEM);
+    lfv_p2m_abort(p);
+    CHECK(xd->crashed);
+    xen_stub_fail_after(xd, -1, 0);
+
+    /* an identity p2m refuses gfn != mfn */
+    {
+        struct domain *hd = xen_stub_domain_create(0, true, true);
+        struct lfv_p2m *hp;
+
+        CHECK_EQ(lfv_p2m_create(0, true, &hp), 0);
+        CHECK_EQ(lfv_p2m_begin(hp), 0);
+        CHECK_EQ(lfv_p2m_map(hp, 0x100, 4, 0x101), -EINVAL);
+        CHECK_EQ(lfv_p2m_map(hp, 0x100, 4, 0x100), 0);
+        CHECK_EQ(lfv_p2m_commit(hp), 0);
+        CHECK(range_at(hd, 0x100, 4, 0x100));
+        lfv_p2m_destroy(hp);
+        lfv_rcu_barrier();
+        CHECK_EQ(hd->refcnt, 1);
+        xen_stub_domain_destroy(hd);
+    }
+
+    /* a domain without a p2m of its own (x86 PV): identity, no calls */
+    {
+        struct domain *pv = xen_stub_domain_create(7, false, false);
+        struct lfv_p2m *pp;
+
+        CHECK_EQ(lfv_p2m_create(7, false, &pp), 0);
+        CHECK_EQ(lfv_p2m_begin(pp), 0);
+        CHECK_EQ(lfv_p2m_map(pp, 0x100, 4, 0x100), 0);
+        CHECK_EQ(lfv_p2m_map(pp, 0x100, 4, 0x200), -EINVAL);
+        CHECK_EQ(lfv_p2m_commit(pp), 0);
+        CHECK_EQ(pv->calls, 0);
+        CHECK(lfv_p2m_translate(pp, 0x1234, &m) && m == 0x1234);
+        lfv_p2m_destroy(pp);
+        lfv_rcu_barrier();
+        xen_stub_domain_destroy(pv);
+    }
+
+    /* the domain reference goes with the p2m, after a grace period */
+    lfv_p2m_destroy(p);
+    lfv_rcu_barrier();
+    CHECK_EQ(xd->refcnt, 1);
+    xen_stub_domain_destroy(xd);
+}
+
+/*
+ * The engine on top: a device with a 64-bit BAR above 4 GiB, a 32-bit BAR
+ * holding the MSI-X table and PBA, and a second device; a guest turns
+ * decoding on and off, moves a BAR, and a failure part-way leaves nothing.
+ */
+static const struct lfv_sim_device_desc dev_a = {
+    .vendor = 0x8086, .device = 0x1234, .class_code = 0x020000,
+    .bar = {
+        { LFV_SIM_BAR_MEM32, false, 0x10000, 0xe0000000 },
+        { LFV_SIM_BAR_NONE, false, 0, 0 },
+        { LFV_SIM_BAR_MEM64, true, 0x100000, 0x400000000ull },
+        { LFV_SIM_BAR_NONE, false, 0, 0 },
+        { LFV_SIM_BAR_NONE, false, 0, 0 },
+        { LFV_SIM_BAR_MEM32, false, 0x4000, 0xe0100000 },
+    },
+    .msix = { true, 16, 5, 0, 5, 0x2000 },
+};
+
+static const struct lfv_sim_device_desc dev_b = {
+    .vendor = 0x10ec, .device = 0x8125, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x2000, 0xe0300000 } },
+};
+
+#define CMD 0x04
+#define MEM 0x2
+
+static void test_engine(void)
+{
+    const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0), B = LFV_SBDF(0, 2, 0, 0);
+    const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0), VS1 = LFV_SBDF(0, 0, 1, 0);
+    struct domain *xh = xen_stub_domain_create(0, true, true);
+    struct domain *xg = xen_stub_domain_create(1, false, true);
+    struct lfv_system_params params = { lfv_sim_hw_ops(), NULL,
+                                        LFV_ARCH_X86 };
+    struct lfv_sim_bridge *br;
+    struct lfv_system *sys;
+    struct lfv_domain *hwdom, *g;
+
+    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
+    params.hw = br;
+    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
+    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
+    CHECK_EQ(lfv_system_create(&params, &sys), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
+    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
+    CHECK_EQ(lfv_domain_create(sys, 3, false, &g), -ENOENT);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &g), 0);
+    CHECK_EQ(lfv_pdev_add(sys, A), 0);
+    CHECK_EQ(lfv_pdev_add(sys, B), 0);
+
+    /* the hardware domain: identity, the MSI-X table and PBA left out */
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
+    CHECK(range_at(xh, 0xe0000, 0x10, 0xe0000));
+    CHECK(range_at(xh, 0x400000, 0x100, 0x400000));
+    CHECK(!xen_stub_lookup(xh, 0xe0100, NULL));
+    CHECK(at(xh, 0xe0101, 0xe0101) && at(xh, 0xe0103, 0xe0103));
+    CHECK(!xen_stub_lookup(xh, 0xe0102, NULL));
+    CHECK_EQ(xh->nr_frames, 0x10 + 0x100 + 2);
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    CHECK_EQ(xh->nr_frames, 0);
+
+    /* a guest: gfn = its BAR view, mfn = the host BAR */
+    CHECK_EQ(lfv_pdev_assign(sys, A, g), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, B, g), 0);
+    lfv_conf_write(g, VS0, 0x10, 4, 0x20000000);
+    lfv_conf_write(g, VS0, 0x18, 4, 0x00000004);
+    lfv_conf_write(g, VS0, 0x1c, 4, 0x10);
+    lfv_conf_write(g, VS0, CMD, 2, MEM);
+    CHECK(range_at(xg, 0x20000, 0x10, 0xe0000));
+    CHECK(range_at(xg, 0x1000000, 0x100, 0x400000));
+    CHECK(!xen_stub_lookup(xg, 0xe0100, NULL) &&
+          !xen_stub_lookup(xg, 0xe0102, NULL));
+    CHECK_EQ(xg->nr_frames, 0x10 + 0x100 + 2);
+    lfv_conf_write(g, VS1, CMD, 2, MEM);
+    CHECK(range_at(xg, 0xe0300, 2, 0xe0300));
+    CHECK_EQ(xg->nr_frames, 0x10 + 0x100 + 2 + 2);
+
+    /* off, a move, on again: nothing left at the old place */
+    lfv_conf_write(g, VS0, CMD, 2, 0);
+    CHECK_EQ(xg->nr_frames, 2);
+    lfv_conf_write(g, VS0, 0x10, 4, 0x30000000);
+    lfv_conf_write(g, VS0, CMD, 2, MEM);
+    CHECK(range_at(xg, 0x30000, 0x10, 0xe0000));
+    CHECK(!xen_stub_lookup(xg, 0x20000, NULL));
+
+    /* Xen failing part-way: decoding stays off, nothing of A mapped */
+    lfv_conf_write(g, VS0, CMD, 2, 0);
+    for (long n = 0; n < 0x10 + 0x100 + 2; n += 13) {
+        xen_stub_fail_after(xg, n, -ENOMEM);
+        lfv_conf_write(g, VS0, CMD, 2, MEM);
+        xen_stub_fail_after(xg, -1, 0);
+        CHECK_EQ(lfv_conf_read(g, VS0, CMD, 2) & MEM, 0);
+        CHECK_EQ(lfv_sim_cfg_read(br, A, CMD, 2) & MEM, 0);
+        CHECK_EQ(xg->nr_frames, 2);
+        CHECK(!xg->crashed);
+    }
+    lfv_conf_write(g, VS0, CMD, 2, MEM);
+    CHECK_EQ(xg->nr_frames, 0x10 + 0x100 + 2 + 2);
+
+    /*
+     * De-assign with decoding on: nothing of the devices stays mapped in
+     * the guest; the hardware domain maps A (decoding on) where the
+     * hardware has it.
+     */
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+    CHECK_EQ(xg->nr_frames, 2);
+    CHECK(range_at(xh, 0xe0000, 0x10, 0xe0000));
+    CHECK_EQ(xh->nr_frames, 0x10 + 0x100 + 2);
+    CHECK_EQ(lfv_pdev_remove(sys, B), 0);
+    CHECK_EQ(xg->nr_frames, 0);
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    CHECK_EQ(xh->nr_frames, 0);
+
+    lfv_system_destroy(sys);
+    lfv_sim_bridge_destroy(br);
+    lfv_rcu_barrier();
+    CHECK_EQ(xh->refcnt, 1);
+    CHECK_EQ(xg->refcnt, 1);
+    xen_stub_domain_destroy(xh);
+    xen_stub_domain_destroy(xg);
+}
+
+int main(void)
+{
+    lfv_rcu_register_thread();
+    test_calls();
+    test_engine();
+    lfv_rcu_barrier();
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

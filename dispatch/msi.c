@@ -28,6 +28,8 @@ struct lfv_msi {
     /* binding state, under lock */
     lfv_lock_t lock;
     unsigned int nr_bound;      /* vectors bound, 0 when disabled */
+    uint64_t bound_addr;        /* address and data they were bound with */
+    uint16_t bound_data;
     bool retired;
 };
 
@@ -60,10 +62,25 @@ static struct lfv_msi_vector msi_vector(const struct lfv_msi *m,
     };
 }
 
+/*
+ * Vector i as bound: the ops see unbind and mask with the address and data
+ * it was bound with, not what the guest has written since (the registers
+ * change before the rebind that follows).  m->lock held.
+ */
+static struct lfv_msi_vector bound_vector(const struct lfv_msi *m,
+                                          unsigned int i)
+{
+    struct lfv_msi_vector vec = msi_vector(m, i);
+
+    vec.address = m->bound_addr;
+    vec.data = m->bound_data | i;
+    return vec;
+}
+
 static void unbind_all(struct lfv_msi *m)
 {
     for (unsigned int i = 0; i < m->nr_bound; i++) {
-        struct lfv_msi_vector vec = msi_vector(m, i);
+        struct lfv_msi_vector vec = bound_vector(m, i);
 
         msi_unbind(m->v, &vec);
     }
@@ -75,8 +92,10 @@ static int bind_all(struct lfv_msi *m, uint16_t ctrl)
 {
     unsigned int n = mme_vectors(ctrl);
 
+    m->bound_addr = msi_vector(m, 0).address;
+    m->bound_data = msi_load(m->data);
     for (unsigned int i = 0; i < n; i++) {
-        struct lfv_msi_vector vec = msi_vector(m, i);
+        struct lfv_msi_vector vec = bound_vector(m, i);
         int rc = msi_bind(m->v, &vec);
 
         if (rc) {
@@ -233,7 +252,7 @@ static void mask_write(const void *ctx, unsigned int reg, uint32_t val,
     diff = (old ^ val) & valid;
     for (unsigned int i = 0; !m->retired && i < m->nr_bound; i++)
         if (diff & (1u << i)) {
-            struct lfv_msi_vector vec = msi_vector(m, i);
+            struct lfv_msi_vector vec = bound_vector(m, i);
 
             msi_mask(m->v, &vec);
         }

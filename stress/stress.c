@@ -20,6 +20,10 @@
  *              owns explains, or that two devices explain; an MSI-X table
  *              or PBA frame; a frame of a device the domain does not own;
  *              a hardware domain mapping that is not identity.
+ * With --lspci the devices also get MSI and MSI-X emulation, and --msix
+ * N/16 of reader steps are MSI/MSI-X traffic: table storms, entries of
+ * one writer, foreign and malformed accesses, checked against recording
+ * binding ops (stress_msix.c has the traffic and its invariants).
  * Run it under ThreadSanitizer or ASan for the memory-level view (make check
  * does, for every RCU backend).  Exits 1 on any failure.
  */
@@ -42,8 +46,8 @@
 #include <lfvpci/simhw.h>
 #include <lfvpci/vpci.h>
 
-#define MAX_DEVICES 64
-#define MAX_GUESTS 16
+#include "stress.h"
+
 #define LIVE 0x4c495645u
 #define DEAD 0xdeadbeefu
 
@@ -69,24 +73,16 @@
 #define CMD_MEMORY 0x2
 #define PFN(a) ((a) >> LFV_PAGE_SHIFT)
 
-struct options {
-    unsigned int readers, writers, devices, guests, seconds;
-    uint64_t seed;
-    unsigned int mix_unplug, mix_move, mix_regs; /* writer operation weights */
-    int mix_toggle, mix_bar; /* MEMORY toggles, BAR moves; -1: the default */
-    const char *lspci_dir; /* devices from real dumps on the simulated bridge */
-};
-
-static struct options opt = {
+struct options opt = {
     .readers = 3, .writers = 2, .devices = 16, .guests = 3, .seconds = 2,
     .seed = 1, .mix_unplug = 1, .mix_move = 4, .mix_regs = 4,
-    .mix_toggle = -1, .mix_bar = -1,
+    .mix_toggle = -1, .mix_bar = -1, .msix = -1,
 };
 
 static unsigned int reg_vol = REG_VOL_PATTERN;
 
-static struct lfv_system *sys;
-static struct lfv_domain *doms[MAX_GUESTS + 1]; /* [0] is the hardware domain */
+struct lfv_system *sys;
+struct lfv_domain *doms[MAX_GUESTS + 1];
 static int stop;
 
 static struct {
@@ -98,13 +94,13 @@ static long live_data; /* handler data allocated and not yet freed */
 
 #define COUNT(field) __atomic_fetch_add(&stats.field, 1, __ATOMIC_RELAXED)
 
-static uint64_t xorshift(uint64_t *s)
+uint64_t xorshift(uint64_t *s)
 {
     *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
     return *s;
 }
 
-static lfv_sbdf_t dev_sbdf(unsigned int i)
+lfv_sbdf_t dev_sbdf(unsigned int i)
 {
     return LFV_SBDF(i / 128, 1 + (i % 128) / 32, i % 32, 0);
 }
@@ -115,7 +111,7 @@ static lfv_sbdf_t dev_sbdf(unsigned int i)
  * (--lspci), physically unplugged and re-plugged with the engine's device,
  * or a pattern that names each function and dword.
  */
-static struct lfv_sim_bridge *bridge;
+struct lfv_sim_bridge *bridge;
 static char *dump_text[MAX_DEVICES];
 static size_t dump_len[MAX_DEVICES];
 static pthread_mutex_t plug_lock[MAX_DEVICES];
@@ -123,7 +119,7 @@ static pthread_mutex_t plug_lock[MAX_DEVICES];
  * reader comparing with the hardware re-reads it only if this is stable. */
 static unsigned int plug_gen[MAX_DEVICES];
 
-static int dev_index(lfv_sbdf_t sbdf)
+int dev_index(lfv_sbdf_t sbdf)
 {
     unsigned int seg = LFV_SBDF_SEG(sbdf), bus = LFV_SBDF_BUS(sbdf);
     unsigned int i = seg * 128 + (bus - 1) * 32 + LFV_SBDF_DEV(sbdf);
@@ -147,6 +143,43 @@ static bool plug_stable(lfv_sbdf_t sbdf, unsigned int g)
 
     return i < 0 || (!(g & 1) &&
                      __atomic_load_n(&plug_gen[i], __ATOMIC_ACQUIRE) == g);
+}
+
+/* Ownership and guest BAR placement as the tool changes them: stress.h. */
+static pthread_mutex_t own_lock[MAX_DEVICES];
+static uint32_t own_mask[MAX_DEVICES]; /* domains allowed binding calls */
+static unsigned int own_gen[MAX_DEVICES];
+
+void own_begin(unsigned int dev, int new_domid)
+{
+    pthread_mutex_lock(&own_lock[dev]);
+    __atomic_fetch_add(&own_gen[dev], 1, __ATOMIC_ACQ_REL);
+    if (new_domid >= 0)
+        __atomic_fetch_or(&own_mask[dev], 1u << new_domid, __ATOMIC_ACQ_REL);
+}
+
+void own_end(unsigned int dev)
+{
+    unsigned int domid;
+    uint32_t mask = 0;
+
+    if (!lfv_pdev_owner(sys, dev_sbdf(dev), &domid, NULL) &&
+        domid <= MAX_GUESTS)
+        mask = 1u << domid;
+    __atomic_store_n(&own_mask[dev], mask, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&own_gen[dev], 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_unlock(&own_lock[dev]);
+}
+
+bool own_allowed(unsigned int dev, unsigned int domid)
+{
+    return domid <= MAX_GUESTS &&
+           (__atomic_load_n(&own_mask[dev], __ATOMIC_ACQUIRE) >> domid) & 1;
+}
+
+unsigned int own_gen_read(unsigned int dev)
+{
+    return __atomic_load_n(&own_gen[dev], __ATOMIC_ACQUIRE);
 }
 
 static uint32_t pattern_value(lfv_sbdf_t sbdf, unsigned int dword)
@@ -202,17 +235,7 @@ static const struct lfv_hw_ops hw_ops = { hw_read, hw_write };
 #define GUEST64_BASE 0x20000000000ull  /* 2 TiB + dev * 32 GiB: two slots */
 #define GUEST64_SLOT 0x400000000ull
 
-struct bar_oracle {
-    bool mem, is64;
-    unsigned int reg;
-    uint64_t size, addr; /* host */
-};
-
-static struct {
-    struct bar_oracle bar[7]; /* 0..5, LFV_HEADER_ROM */
-    bool msix[2];             /* table, PBA: host frames [s, e] */
-    uint64_t msix_s[2], msix_e[2];
-} layout[MAX_DEVICES];
+struct dev_layout layout[MAX_DEVICES];
 
 /*
  * Place the memory BARs (and, for the host, the ROM) of dev in [b32, b32 +
@@ -258,6 +281,7 @@ static int layout_discover(unsigned int dev)
     unsigned int nr = type == 0 ? 6 : type == 1 ? 2 : 0;
     uint64_t at[7] = { 0 };
     unsigned int pos, ttl = 48;
+    bool msix_seen = false;
     int rc;
 
     for (unsigned int i = 0; i < nr; i++) {
@@ -284,14 +308,24 @@ static int layout_discover(unsigned int dev)
     for (unsigned int i = 0; i < 7; i++)
         layout[dev].bar[i].addr = at[i];
 
-    /* MSI-X table and PBA: the first MSI-X capability, as the header's */
+    /*
+     * MSI-X table and PBA: the first MSI-X capability, as the header's;
+     * and the first MSI capability.
+     */
     if (!(lfv_sim_cfg_read(bridge, s, 0x06, 2) & 0x10))
         return 0;
     pos = lfv_sim_cfg_read(bridge, s, 0x34, 1) & ~3u;
     while (pos >= 0x40 && ttl--) {
         unsigned int id = lfv_sim_cfg_read(bridge, s, pos, 1);
 
-        if (id == 0x11) {
+        if (id == 0x05 && !layout[dev].msi_pos) {
+            uint16_t flags = lfv_sim_cfg_read(bridge, s, pos + 2, 2);
+
+            layout[dev].msi_pos = pos;
+            layout[dev].msi_64 = flags & 0x80;
+            layout[dev].msi_maskable = flags & 0x100;
+        }
+        if (id == 0x11 && !msix_seen) {
             unsigned int entries =
                 (lfv_sim_cfg_read(bridge, s, pos + 2, 2) & 0x7ff) + 1;
             uint32_t sizes[2] = { entries * 16, (entries + 63) / 64 * 8 };
@@ -306,8 +340,15 @@ static int layout_discover(unsigned int dev)
                 layout[dev].msix[k] = true;
                 layout[dev].msix_s[k] = PFN(a);
                 layout[dev].msix_e[k] = PFN(a + sizes[k] - 1);
+                layout[dev].msix_bir[k] = v & 7;
+                layout[dev].msix_off[k] = v & ~7u;
+                layout[dev].msix_size[k] = sizes[k];
             }
-            break;
+            if (layout[dev].msix[0]) {
+                layout[dev].msix_pos = pos;
+                layout[dev].msix_nr = entries;
+            }
+            msix_seen = true;
         }
         pos = lfv_sim_cfg_read(bridge, s, pos + 1, 1) & ~3u;
     }
@@ -334,8 +375,7 @@ static void layout_program(unsigned int dev)
     lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd);
 }
 
-/* Where a guest puts dev's BARs: slot 0 or 1 of window `win`'s device. */
-static int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
+int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
                         uint64_t out[7])
 {
     return pack(dev, false,
@@ -554,7 +594,7 @@ static void check_id(unsigned int domid, bool hwdom, lfv_sbdf_t sbdf,
     COUNT(torn);
 }
 
-static void reader_step(uint64_t *rng)
+static void reader_step(uint64_t *rng, unsigned int t)
 {
     unsigned int di = xorshift(rng) % (opt.guests + 1);
     struct lfv_domain *d = doms[di];
@@ -565,6 +605,10 @@ static void reader_step(uint64_t *rng)
     uint64_t q;
     unsigned int g;
 
+    if (bridge && (int)(xorshift(rng) % 16) < opt.msix) {
+        msix_reader_step(rng, t);
+        return;
+    }
     if (hwdom)
         sbdf = dev_sbdf(xorshift(rng) % (opt.devices + 2)); /* some absent */
     else
@@ -660,7 +704,7 @@ static void *reader(void *arg)
 
     lfv_rcu_register_thread();
     while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-        reader_step(&rng);
+        reader_step(&rng, (unsigned int)(uintptr_t)arg);
         if (++n % 64 == 0)
             lfv_rcu_quiescent_state();
     }
@@ -867,6 +911,7 @@ static void memory_op(unsigned int dev, bool move, uint64_t *rng)
         if (guest_layout(dev, win, 0, at[0]) ||
             guest_layout(dev, win, 1, at[1]))
             goto out;
+        own_begin(dev, -1);
         for (unsigned int i = 0; i < 6; i++) {
             const struct bar_oracle *b = &layout[dev].bar[i];
             uint64_t a = at[xorshift(rng) & 1][i];
@@ -878,6 +923,7 @@ static void memory_op(unsigned int dev, bool move, uint64_t *rng)
                 lfv_conf_write(d, vsbdf, b->reg + 4, 4, (uint32_t)(a >> 32));
             COUNT(bar_moves);
         }
+        own_end(dev);
         cmd |= CMD_MEMORY;
     } else {
         cmd ^= CMD_MEMORY;
@@ -934,6 +980,7 @@ static void writer_step(uint64_t *rng)
         pthread_rwlock_rdlock(&iso_lock);
         pthread_mutex_lock(&plug_lock[dev]);
         __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
+        own_begin(dev, 0); /* the re-plugged device goes to dom0 */
         rc = lfv_pdev_remove(sys, sbdf);
         if (rc == 0)
             COUNT(unplugs);
@@ -948,6 +995,7 @@ static void writer_step(uint64_t *rng)
         rc = lfv_pdev_add(sys, sbdf);
         if (rc && rc != -EEXIST)
             COUNT(torn);
+        own_end(dev);
         __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
         pthread_mutex_unlock(&plug_lock[dev]);
         pthread_rwlock_unlock(&iso_lock);
@@ -955,7 +1003,9 @@ static void writer_step(uint64_t *rng)
         unsigned int to = xorshift(rng) % (opt.guests + 2);
 
         pthread_rwlock_rdlock(&iso_lock);
+        own_begin(dev, to > opt.guests ? -1 : (int)to);
         rc = lfv_pdev_assign(sys, sbdf, to > opt.guests ? NULL : doms[to]);
+        own_end(dev);
         pthread_rwlock_unlock(&iso_lock);
         if (rc == 0)
             COUNT(moves);
@@ -1005,7 +1055,10 @@ static void usage(FILE *f, const char *argv0)
             "      --rcu NAME      RCU backend: memb, qsbr or ckepoch\n"
             "                      (runs lfvpci-stress-NAME) [%s]\n"
             "      --lspci DIR     devices from the lspci dumps in DIR on the\n"
-            "                      simulated bridge (else a pattern device)\n",
+            "                      simulated bridge (else a pattern device)\n"
+            "      --msix N        with --lspci: N/16 of reader steps are\n"
+            "                      MSI/MSI-X traffic (table MMIO, control,\n"
+            "                      MSI registers) [4]; 0: none\n",
             argv0, opt.readers, opt.writers, MAX_DEVICES, opt.devices,
             MAX_GUESTS, opt.guests, opt.seconds, opt.seed, opt.mix_unplug,
             opt.mix_move, opt.mix_regs, lfv_rcu_backend());
@@ -1048,6 +1101,7 @@ static int parse(int argc, char **argv)
         { "mix", required_argument, NULL, 'm' },
         { "rcu", required_argument, NULL, 'R' },
         { "lspci", required_argument, NULL, 'L' },
+        { "msix", required_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -1077,6 +1131,7 @@ static int parse(int argc, char **argv)
         }
         case 'R': backend = optarg; break;
         case 'L': opt.lspci_dir = optarg; break;
+        case 'X': opt.msix = (int)strtoul(optarg, NULL, 0); break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); return -1;
         }
@@ -1091,6 +1146,10 @@ static int parse(int argc, char **argv)
         opt.mix_toggle = opt.lspci_dir ? 4 : 0;
     if (opt.mix_bar < 0)
         opt.mix_bar = opt.lspci_dir ? 2 : 0;
+    if (opt.msix < 0)
+        opt.msix = opt.lspci_dir ? 4 : 0;
+    if (opt.msix > 16)
+        opt.msix = 16;
     if (backend) {
         if (strcmp(backend, "memb") && strcmp(backend, "qsbr") &&
             strcmp(backend, "ckepoch")) {
@@ -1181,9 +1240,13 @@ static int probe_registers(void)
     for (unsigned int i = 0; !rc && opt.guests && i < opt.devices; i++) {
         uint32_t cmd = lfv_conf_read(doms[0], dev_sbdf(i), CFG_COMMAND, 2);
 
+        own_begin(i, 1);
         rc = lfv_pdev_assign(sys, dev_sbdf(i), doms[1]);
+        own_end(i);
+        own_begin(i, 0);
         if (!rc)
             rc = lfv_pdev_assign(sys, dev_sbdf(i), doms[0]);
+        own_end(i);
         if (!rc)
             lfv_conf_write(doms[0], dev_sbdf(i), CFG_COMMAND, 2, cmd);
     }
@@ -1198,6 +1261,8 @@ static int setup(void)
 
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         pthread_mutex_init(&plug_lock[i], NULL);
+    for (unsigned int i = 0; i < MAX_DEVICES; i++)
+        pthread_mutex_init(&own_lock[i], NULL);
     pthread_rwlockattr_init(&attr);
     pthread_rwlockattr_setkind_np(&attr,
                                   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -1213,16 +1278,24 @@ static int setup(void)
     }
     rc = lfv_system_create(&p, &sys);
 
-    /* real devices get the real header first: BARs, COMMAND, p2m */
+    /*
+     * real devices get the real header first: BARs, COMMAND, p2m; then
+     * MSI and MSI-X emulation and the recording binding ops
+     */
     if (!rc && bridge)
         rc = lfv_system_add_hook(sys, &lfv_header_hook);
+    if (!rc && bridge)
+        rc = msix_setup();
     if (!rc)
         rc = lfv_system_add_hook(sys, &stress_hook);
     for (unsigned int i = 0; !rc && i <= opt.guests; i++)
         rc = lfv_domain_create(sys, i, i == 0, &doms[i]);
     probing = true;
-    for (unsigned int i = 0; !rc && i < opt.devices; i++)
+    for (unsigned int i = 0; !rc && i < opt.devices; i++) {
+        own_begin(i, 0);
         rc = lfv_pdev_add(sys, dev_sbdf(i));
+        own_end(i);
+    }
     if (!rc && bridge)
         rc = probe_registers();
     probing = false;
@@ -1237,8 +1310,11 @@ static unsigned long iso_final(void)
 {
     unsigned long bad = 0;
 
-    for (unsigned int i = 0; i < opt.devices; i++)
+    for (unsigned int i = 0; i < opt.devices; i++) {
+        own_begin(i, -1);
         (void)lfv_pdev_assign(sys, dev_sbdf(i), NULL);
+        own_end(i);
+    }
     for (unsigned int i = 0; i <= opt.guests; i++) {
         uint64_t n = lfv_p2m_nr_frames(lfv_domain_p2m(doms[i]));
 
@@ -1286,6 +1362,8 @@ int main(int argc, char **argv)
                 (t1.tv_nsec - t0.tv_nsec) / 1e9 >= opt.seconds)
             break;
         iso_check();
+        if (bridge)
+            msix_tick();
     }
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     for (unsigned int i = 0; i < nr; i++)
@@ -1294,16 +1372,23 @@ int main(int argc, char **argv)
     secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     live_checks = stats.iso_checks;
     quiet_bad = iso_check(); /* quiescence: nothing moves any more */
+    if (bridge)
+        (void)msix_quiesce(); /* counted by msix_failures() */
     quiet_bad += iso_final();
+    if (bridge)
+        (void)msix_final();
 
     lfv_system_destroy(sys); /* ends with an RCU barrier */
+    if (bridge)
+        msix_teardown();
     lfv_sim_bridge_destroy(bridge);
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         free(dump_text[i]);
     lfv_rcu_unregister_thread();
 
     failures = stats.torn + stats.stale + stats.leak + stats.isolation +
-               (__atomic_load_n(&live_data, __ATOMIC_RELAXED) != 0);
+               (__atomic_load_n(&live_data, __ATOMIC_RELAXED) != 0) +
+               (bridge ? msix_failures() : 0);
     taken = __builtin_popcount(reg_taken);
     printf("lfvpci-stress: backend %s, %u readers, %u writers, %u devices "
            "(%s), %u guests, %.1f s, seed %" PRIu64 "\n",
@@ -1327,6 +1412,8 @@ int main(int argc, char **argv)
     printf("  p2m checks    %12lu  while running, 2 at quiescence "
            "(%lu violations there); %lu p2m entries checked\n",
            live_checks, quiet_bad, stats.iso_entries);
+    if (bridge)
+        msix_report();
     printf("  failures      torn %lu, stale %lu, cross-domain %lu, "
            "isolation %lu, leaked data %ld\n",
            stats.torn, stats.stale, stats.leak, stats.isolation,

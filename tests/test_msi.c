@@ -242,9 +242,31 @@ static void test_msi_binding(void)
     ev_reset();
     wr(g1, VS0, MSI + 4, 4, 0xfee01000); /* re-routed while enabled */
     CHECK_EQ(nr_evs, 8);
-    CHECK(ev_is(0, EV_UNBIND, false, 0, 0x1fee01000ull, 0x4040, false));
+    /* unbind names the vector as it was bound, not the new address */
+    CHECK(ev_is(0, EV_UNBIND, false, 0, 0x1fee00000ull, 0x4040, false));
+    CHECK(ev_is(3, EV_UNBIND, false, 3, 0x1fee00000ull, 0x4043, true));
     CHECK(ev_is(4, EV_BIND, false, 0, 0x1fee01000ull, 0x4040, false));
     CHECK(ev_is(7, EV_BIND, false, 3, 0x1fee01000ull, 0x4043, true));
+
+    /* likewise the data, and the high address dword */
+    ev_reset();
+    wr(g1, VS0, MSI + 12, 2, 0x4060);
+    CHECK_EQ(nr_evs, 8);
+    CHECK(ev_is(0, EV_UNBIND, false, 0, 0x1fee01000ull, 0x4040, false));
+    CHECK(ev_is(4, EV_BIND, false, 0, 0x1fee01000ull, 0x4060, false));
+    ev_reset();
+    wr(g1, VS0, MSI + 8, 4, 0x2);
+    CHECK_EQ(nr_evs, 8);
+    CHECK(ev_is(1, EV_UNBIND, false, 1, 0x1fee01000ull, 0x4061, true));
+    CHECK(ev_is(5, EV_BIND, false, 1, 0x2fee01000ull, 0x4061, true));
+    /* a mask change names the vector as bound */
+    ev_reset();
+    wr(g1, VS0, MSI + 16, 4, 0xc);
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_MASK, false, 1, 0x2fee01000ull, 0x4061, false));
+    wr(g1, VS0, MSI + 16, 4, 0xe);
+    wr(g1, VS0, MSI + 8, 4, 0x1);
+    wr(g1, VS0, MSI + 12, 2, 0x4040);
 
     ev_reset();
     wr(g1, VS0, MSI + 2, 2, 0x71); /* MME 7 clamped to 4 vectors: same */

@@ -1,0 +1,1156 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci-stress, MSI and MSI-X (--lspci): table traffic from the vCPU
+ * threads against the writers' BAR moves, MEMORY toggles, unplugs and
+ * moves, and the binding interface checked against the tables.
+ *
+ * Traffic (one reader step in opt.msix/16):
+ *   storm    every reader on the same device and the same four entries
+ *            (the device changes every ~50 ms): enable MSI-X when off,
+ *            sometimes the function mask or a disable, mask/unmask of
+ *            entries, address and data writes, 4- and 8-byte reads;
+ *   own      a device of its owner, entries only this reader writes
+ *            (entry 4 + t + k * readers), so that an 8-byte read of the
+ *            address can be checked for consistency;
+ *   foreign  gpas of a device the domain does not own (its host table,
+ *            the guest windows where other domains put it, the rest of
+ *            its BAR): reads all-ones, writes (poison values) must reach
+ *            nothing, anywhere;
+ *   refuse   sizes other than 4 and 8, misaligned addresses: -EINVAL, the
+ *            read's buffer untouched, nothing written;
+ *   msi      MSI address, data, mask and enable of a guest's device.
+ * Every value written names (domain, device, entry) and carries a check
+ * (encode()): a table read returns all-ones, the reset value, or a
+ * well-formed value of the reading domain, else
+ *   torn    a malformed value, or (hardware domain, whose tables never
+ *           move) a value of another entry or device;
+ *   leak    another domain's value, or a poison value.
+ * The binding ops record, per (domain, device, entry), what is bound:
+ *   leak    a call for a (domain, device) the tool does not let own the
+ *           device at the time (own_allowed), or for the hardware domain;
+ *           a bound address of another domain;
+ *   binding a bind of a bound entry, unbind or mask of an unbound one or
+ *           with other values than bound, two calls at once on one entry,
+ *           any call made by an address or data write (those take effect
+ *           at the next unmask: <lfvpci/msi.h>); at quiescence, an
+ *           enabled unmasked entry not bound, a masked or disabled one
+ *           delivering, after a mask/unmask of every entry a binding that
+ *           is not exactly the table's, a binding of a non-owner, and
+ *           after de-assignment any binding left;
+ *   isolation  a guest's value in a device's hardware table (written
+ *           through, or found in the hardware at the end); a table
+ *           reachable at quiescence by a domain that does not own it, an
+ *           owned one not reachable, a region count that does not match
+ *           the devices owned;
+ *   refusal a bad size or alignment accepted.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lfvpci/header.h>
+#include <lfvpci/msi.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/vpci.h>
+
+#include "stress.h"
+
+#define CFG_COMMAND 0x04
+#define CMD_MEMORY 0x2
+#define MSIX_ENABLE 0x8000
+#define MSIX_MASKALL 0x4000
+#define MSI_ENABLE 0x1
+#define STORM_ENTRIES 4
+#define ONES32 0xffffffffu
+
+enum kind { K_TORN, K_LEAK, K_BIND, K_ISO, K_REFUSE, NR_KINDS };
+static const char *const kind_name[NR_KINDS] = {
+    "torn", "cross-domain", "binding", "isolation", "refusal",
+};
+static unsigned long fails[NR_KINDS];
+
+static struct {
+    unsigned long steps, table_reads, table_writes, enoent, refused;
+    unsigned long foreign, binds, unbinds, masks, hw_writes, strays;
+    unsigned long settled, msi_writes;
+} st;
+
+#define COUNT(field) __atomic_fetch_add(&st.field, 1, __ATOMIC_RELAXED)
+
+static void fail(enum kind k, const char *fmt, ...)
+{
+    va_list ap;
+
+    /* the first few of each kind say enough */
+    if (__atomic_fetch_add(&fails[k], 1, __ATOMIC_RELAXED) >= 4)
+        return;
+    va_start(ap, fmt);
+    fprintf(stderr, "lfvpci-stress: msix %s: ", kind_name[k]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- values ---- */
+
+/*
+ * A table dword (field 0 address low, 1 address high, 2 data; for MSI,
+ * entry 0x7ff): 6 check bits, domain, device, entry, nonce, and bits 1:0
+ * clear (the address's are read-only 0).
+ */
+static uint32_t check6(unsigned int field, uint32_t body)
+{
+    uint32_t h = (body ^ (field + 1) * 0x7feb352du) * 0x846ca68bu;
+
+    return (h ^ h >> 15) >> 26;
+}
+
+static uint32_t encode(unsigned int field, unsigned int domid,
+                       unsigned int dev, unsigned int entry,
+                       unsigned int nonce)
+{
+    uint32_t body = (domid & 0x1f) << 21 | (dev & 0x3f) << 15 |
+                    (entry & 0x7ff) << 4 | (nonce & 3) << 2;
+
+    return check6(field, body) << 26 | body;
+}
+
+struct val {
+    unsigned int domid, dev, entry, nonce;
+};
+
+static bool decode(unsigned int field, uint32_t v, struct val *out)
+{
+    uint32_t body = v & 0x03ffffffu;
+
+    if ((v & 3) || check6(field, body) != v >> 26)
+        return false;
+    *out = (struct val){ body >> 21 & 0x1f, body >> 15 & 0x3f,
+                         body >> 4 & 0x7ff, body >> 2 & 3 };
+    return true;
+}
+
+/* Is a value domid may legitimately hold: reset, or its own? */
+static enum kind value_check(unsigned int field, uint32_t v,
+                             unsigned int domid, struct val *out)
+{
+    if (v == 0 || v == ONES32)
+        return NR_KINDS;
+    if (!decode(field, v, out))
+        return K_TORN;
+    if (out->domid != domid)
+        return K_LEAK;
+    return NR_KINDS;
+}
+
+/* ---- the binding ops: a record per (domain, device, entry) ---- */
+
+struct brec {
+    uint32_t busy; /* atomic: an op on this entry is running */
+    bool bound, masked;
+    uint64_t address;
+    uint32_t data;
+};
+
+#define MSI_VECTORS 32
+static struct brec *recs[MAX_GUESTS + 1][MAX_DEVICES]; /* MSI-X entries */
+static struct brec msi_recs[MAX_GUESTS + 1][MAX_DEVICES][MSI_VECTORS];
+static pthread_mutex_t rec_lock[64];
+static __thread bool tl_addr_data; /* in an address/data-only write */
+
+static unsigned int msix_devs[MAX_DEVICES], nr_msix_devs;
+static unsigned int msi_devs[MAX_DEVICES], nr_msi_devs;
+static unsigned int storm_tick;
+
+static struct brec *rec_for(const struct lfv_vpci *v,
+                            const struct lfv_msi_vector *vec,
+                            const char *op, unsigned int *domid, int *devp)
+{
+    struct lfv_domain *d = lfv_vpci_domain(v);
+    int dev = dev_index(lfv_vpci_sbdf(v));
+
+    *domid = lfv_domain_id(d);
+    *devp = dev;
+    if (dev < 0 || (unsigned int)dev >= opt.devices || *domid > opt.guests) {
+        fail(K_TORN, "%s for an unknown device %#x", op, lfv_vpci_sbdf(v));
+        return NULL;
+    }
+    if (lfv_domain_is_hardware(d)) {
+        fail(K_LEAK, "%s for the hardware domain, device %d", op, dev);
+        return NULL;
+    }
+    if (!own_allowed(dev, *domid))
+        fail(K_LEAK, "%s for domain %u, device %d: not its owner", op,
+             *domid, dev);
+    if (__atomic_load_n(&tl_addr_data, __ATOMIC_RELAXED))
+        fail(K_BIND, "%s called by an address/data write (domain %u, "
+             "device %d, entry %u): not deferred to the next unmask", op,
+             *domid, dev, vec->index);
+    if (vec->msix ? vec->index >= layout[dev].msix_nr
+                  : vec->index >= MSI_VECTORS) {
+        fail(K_TORN, "%s of %s vector %u, device %d", op,
+             vec->msix ? "MSI-X" : "MSI", vec->index, dev);
+        return NULL;
+    }
+    return vec->msix ? &recs[*domid][dev][vec->index]
+                     : &msi_recs[*domid][dev][vec->index];
+}
+
+static pthread_mutex_t *rec_enter(struct brec *r, const char *op,
+                                  unsigned int domid, int dev,
+                                  unsigned int index)
+{
+    pthread_mutex_t *l = &rec_lock[((uintptr_t)r / sizeof(*r)) % 64];
+
+    if (__atomic_exchange_n(&r->busy, 1, __ATOMIC_ACQ_REL))
+        fail(K_BIND, "%s of domain %u, device %d, vector %u while another "
+             "call on it runs", op, domid, dev, index);
+    pthread_mutex_lock(l);
+    return l;
+}
+
+static void rec_leave(struct brec *r, pthread_mutex_t *l)
+{
+    pthread_mutex_unlock(l);
+    __atomic_store_n(&r->busy, 0, __ATOMIC_RELEASE);
+}
+
+static int op_bind(void *ctx, const struct lfv_vpci *v,
+                   const struct lfv_msi_vector *vec)
+{
+    unsigned int domid;
+    int dev;
+    struct brec *r = rec_for(v, vec, "bind", &domid, &dev);
+    struct val x;
+    enum kind k;
+    pthread_mutex_t *l;
+
+    (void)ctx;
+    COUNT(binds);
+    if (!r)
+        return -EINVAL;
+    l = rec_enter(r, "bind", domid, dev, vec->index);
+
+    if (r->bound)
+        fail(K_BIND, "bind of bound vector %u, domain %u, device %d",
+             vec->index, domid, dev);
+    k = value_check(0, (uint32_t)vec->address, domid, &x);
+    if (k == NR_KINDS)
+        k = value_check(1, (uint32_t)(vec->address >> 32), domid, &x);
+    if (k == NR_KINDS && vec->msix)
+        k = value_check(2, vec->data, domid, &x);
+    /*
+     * MSI registers are config space, where readers' random partial
+     * writes of 0 clip values: only a whole value of another domain counts
+     */
+    if (k == K_TORN && !vec->msix)
+        k = NR_KINDS;
+    if (k != NR_KINDS)
+        fail(k, "bind of domain %u, device %d, vector %u with address %#"
+             PRIx64 " data %#x", domid, dev, vec->index, vec->address,
+             vec->data);
+    r->bound = true;
+    r->masked = vec->masked;
+    r->address = vec->address;
+    r->data = vec->data;
+    rec_leave(r, l);
+    return 0;
+}
+
+static void op_unbind(void *ctx, const struct lfv_vpci *v,
+                      const struct lfv_msi_vector *vec)
+{
+    unsigned int domid;
+    int dev;
+    struct brec *r = rec_for(v, vec, "unbind", &domid, &dev);
+    pthread_mutex_t *l;
+
+    (void)ctx;
+    COUNT(unbinds);
+    if (!r)
+        return;
+    l = rec_enter(r, "unbind", domid, dev, vec->index);
+
+    if (!r->bound)
+        fail(K_BIND, "unbind of unbound vector %u, domain %u, device %d",
+             vec->index, domid, dev);
+    else if (r->address != vec->address || r->data != vec->data)
+        fail(K_BIND, "unbind of vector %u, domain %u, device %d with "
+             "%#" PRIx64 "/%#x, bound with %#" PRIx64 "/%#x", vec->index,
+             domid, dev, vec->address, vec->data, r->address, r->data);
+    r->bound = false;
+    rec_leave(r, l);
+}
+
+static void op_mask(void *ctx, const struct lfv_vpci *v,
+                    const struct lfv_msi_vector *vec)
+{
+    unsigned int domid;
+    int dev;
+    struct brec *r = rec_for(v, vec, "mask", &domid, &dev);
+    pthread_mutex_t *l;
+
+    (void)ctx;
+    COUNT(masks);
+    if (!r)
+        return;
+    l = rec_enter(r, "mask", domid, dev, vec->index);
+
+    if (!r->bound)
+        fail(K_BIND, "mask of unbound vector %u, domain %u, device %d",
+             vec->index, domid, dev);
+    else if (r->address != vec->address || r->data != vec->data)
+        fail(K_BIND, "mask of vector %u, domain %u, device %d with "
+             "%#" PRIx64 "/%#x, bound with %#" PRIx64 "/%#x", vec->index,
+             domid, dev, vec->address, vec->data, r->address, r->data);
+    r->masked = vec->masked;
+    rec_leave(r, l);
+}
+
+static int op_mmio_read(void *ctx, uint64_t addr, unsigned int size,
+                        uint64_t *val)
+{
+    (void)ctx;
+    return lfv_sim_mmio_read(bridge, addr, size, val);
+}
+
+/* Only the hardware domain's table writes may reach the device. */
+static int op_mmio_write(void *ctx, uint64_t addr, unsigned int size,
+                         uint64_t val)
+{
+    (void)ctx;
+    COUNT(hw_writes);
+    for (unsigned int h = 0; h < size / 4; h++) {
+        uint32_t v = (uint32_t)(val >> 32 * h);
+        struct val x;
+
+        for (unsigned int f = 0; f < 3; f++)
+            if (decode(f, v, &x) && x.domid != 0)
+                fail(K_ISO, "a write of domain %u reached the hardware at "
+                     "%#" PRIx64 " (%#x)", x.domid, addr + 4 * h, v);
+    }
+    return lfv_sim_mmio_write(bridge, addr, size, val);
+}
+
+static const struct lfv_msi_ops msi_ops = {
+    .bind = op_bind, .unbind = op_unbind, .mask = op_mask,
+    .mmio_read = op_mmio_read, .mmio_write = op_mmio_write,
+};
+
+int msix_setup(void)
+{
+    int rc = lfv_system_set_msi_ops(sys, &msi_ops, NULL);
+
+    if (!rc)
+        rc = lfv_system_add_hook(sys, &lfv_msi_hook);
+    if (!rc)
+        rc = lfv_system_add_hook(sys, &lfv_msix_hook);
+    for (unsigned int i = 0; i < 64; i++)
+        pthread_mutex_init(&rec_lock[i], NULL);
+    for (unsigned int k = 0; !rc && k < opt.devices; k++) {
+        if (layout[k].msi_pos)
+            msi_devs[nr_msi_devs++] = k;
+        if (!layout[k].msix_pos)
+            continue;
+        msix_devs[nr_msix_devs++] = k;
+        for (unsigned int d = 0; !rc && d <= opt.guests; d++) {
+            recs[d][k] = calloc(layout[k].msix_nr, sizeof(struct brec));
+            if (!recs[d][k])
+                rc = -ENOMEM;
+        }
+    }
+    return rc;
+}
+
+/* ---- targets ---- */
+
+/* A device as one domain reaches it now: config SBDF, table, PBA. */
+struct target {
+    unsigned int dev, domid;
+    struct lfv_domain *d;
+    bool hwdom;
+    lfv_sbdf_t sbdf;
+    uint64_t table, pba;
+    unsigned int gen; /* own_gen before */
+};
+
+/* The address a domain's BAR decodes, as its config space says. */
+static uint64_t bar_addr(const struct target *t, unsigned int bar)
+{
+    const struct bar_oracle *b = &layout[t->dev].bar[bar];
+    uint64_t a;
+
+    if (t->hwdom)
+        return b->addr; /* the host's, where firmware put it */
+    a = lfv_conf_read(t->d, t->sbdf, b->reg, 4) & ~0xfull;
+    if (b->is64)
+        a |= (uint64_t)lfv_conf_read(t->d, t->sbdf, b->reg + 4, 4) << 32;
+    return a;
+}
+
+/* dev through its owner now; false when unowned. */
+static bool target_owner(unsigned int dev, struct target *t)
+{
+    unsigned int domid;
+    lfv_sbdf_t vsbdf;
+
+    t->gen = own_gen_read(dev);
+    if (lfv_pdev_owner(sys, dev_sbdf(dev), &domid, &vsbdf) ||
+        domid > opt.guests)
+        return false;
+    t->dev = dev;
+    t->domid = domid;
+    t->d = doms[domid];
+    t->hwdom = lfv_domain_is_hardware(t->d);
+    t->sbdf = vsbdf;
+    t->table = bar_addr(t, layout[dev].msix_bir[0]) + layout[dev].msix_off[0];
+    t->pba = layout[dev].msix[1]
+                 ? bar_addr(t, layout[dev].msix_bir[1]) +
+                       layout[dev].msix_off[1]
+                 : 0;
+    return true;
+}
+
+static bool stable(const struct target *t)
+{
+    return !(t->gen & 1) && own_gen_read(t->dev) == t->gen;
+}
+
+static uint16_t ctl_read(const struct target *t)
+{
+    return lfv_conf_read(t->d, t->sbdf, layout[t->dev].msix_pos + 2, 2);
+}
+
+static void ctl_write(const struct target *t, uint16_t v)
+{
+    lfv_conf_write(t->d, t->sbdf, layout[t->dev].msix_pos + 2, 2, v);
+}
+
+/* Enable MSI-X when off; now and then the function mask, or disable. */
+static void control_traffic(const struct target *t, uint64_t *rng)
+{
+    uint16_t c = ctl_read(t);
+    unsigned int r = xorshift(rng) % 64;
+
+    if (c == 0xffff)
+        return; /* gone, or not MSI-X any more: someone else's slot */
+    if (!(c & MSIX_ENABLE))
+        ctl_write(t, MSIX_ENABLE);
+    else if (r < 2)
+        ctl_write(t, c ^ MSIX_MASKALL);
+    else if (r == 2)
+        ctl_write(t, 0);
+}
+
+/* ---- table accesses ---- */
+
+static int tbl_read(const struct target *t, uint64_t gpa, unsigned int size,
+                    uint64_t *v)
+{
+    int rc = lfv_msix_mmio_read(t->d, gpa, size, v);
+
+    COUNT(table_reads);
+    if (rc == -ENOENT) {
+        COUNT(enoent);
+        if (*v != (size == 8 ? ~0ull : ONES32))
+            fail(K_TORN, "domain %u: unclaimed read at %#" PRIx64
+                 " returned %#" PRIx64, t->domid, gpa, *v);
+    } else if (rc) {
+        fail(K_REFUSE, "domain %u: %u-byte read at %#" PRIx64 ": %d",
+             t->domid, size, gpa, rc);
+    }
+    return rc;
+}
+
+static int tbl_write(const struct target *t, uint64_t gpa, unsigned int size,
+                     uint64_t v, bool addr_data)
+{
+    int rc;
+
+    __atomic_store_n(&tl_addr_data, addr_data, __ATOMIC_RELAXED);
+    rc = lfv_msix_mmio_write(t->d, gpa, size, v);
+    __atomic_store_n(&tl_addr_data, false, __ATOMIC_RELAXED);
+    COUNT(table_writes);
+    if (rc == -ENOENT)
+        COUNT(enoent);
+    else if (rc)
+        fail(K_REFUSE, "domain %u: %u-byte write at %#" PRIx64 ": %d",
+             t->domid, size, gpa, rc);
+    return rc;
+}
+
+/*
+ * Check what a read of entry `entry`'s dwords [f, f + size / 4) of t's
+ * table returned.  own: t's domain owned the device throughout and the
+ * hardware domain's tables never move, so its values must be exactly this
+ * device's and entry's.
+ */
+static void check_read(const struct target *t, unsigned int entry,
+                       unsigned int f, unsigned int size, uint64_t v)
+{
+    for (unsigned int h = 0; h < size / 4; h++) {
+        uint32_t dw = (uint32_t)(v >> 32 * h);
+        unsigned int field = f + h;
+        struct val x;
+        enum kind k;
+
+        if (field == 3) {
+            if (dw > 1 && dw != ONES32)
+                fail(K_TORN, "domain %u device %u entry %u: control %#x",
+                     t->domid, t->dev, entry, dw);
+            continue;
+        }
+        k = value_check(field, dw, t->domid, &x);
+        if (k != NR_KINDS) {
+            fail(k, "domain %u device %u entry %u field %u read %#x",
+                 t->domid, t->dev, entry, field, dw);
+        } else if (dw != 0 && dw != ONES32 &&
+                   (x.dev != t->dev || x.entry != entry)) {
+            /* a guest's write raced with a BAR move and hit elsewhere */
+            if (t->hwdom && stable(t))
+                fail(K_TORN, "hardware domain device %u entry %u field %u:"
+                     " value of device %u entry %u", t->dev, entry, field,
+                     x.dev, x.entry);
+            else
+                COUNT(strays);
+        }
+    }
+}
+
+/*
+ * A snapshot of the address (8-byte read) of an entry only reader t
+ * writes, always low dword first, each pair with the same nonce, the next
+ * pair with the next one (mod 3): a consistent snapshot has the high
+ * dword's nonce equal to the low one's or one behind.
+ */
+static void check_pair(const struct target *t, unsigned int entry,
+                       uint64_t v)
+{
+    struct val lo, hi;
+
+    if (!decode(0, (uint32_t)v, &lo) || !decode(1, (uint32_t)(v >> 32), &hi) ||
+        lo.domid != hi.domid || lo.dev != hi.dev || lo.entry != hi.entry ||
+        lo.dev != t->dev || lo.entry != entry || lo.nonce > 2 ||
+        hi.nonce > 2)
+        return;
+    if (hi.nonce != lo.nonce && hi.nonce != (lo.nonce + 2) % 3)
+        fail(K_TORN, "domain %u device %u entry %u: address read %#" PRIx64
+             ", not one snapshot", t->domid, t->dev, entry, v);
+}
+
+static uint64_t entry_gpa(const struct target *t, unsigned int e)
+{
+    return t->table + 16ull * e;
+}
+
+/*
+ * One random access to entry e; nonce for what it writes.  The hardware
+ * domain's tables are the device's, whose 8-byte accesses are two 4-byte
+ * ones: no snapshot to check there.
+ */
+static void entry_op(const struct target *t, unsigned int e, uint64_t *rng,
+                     unsigned int nonce)
+{
+    unsigned int r = xorshift(rng) % 10, dom = t->domid;
+    uint64_t gpa = entry_gpa(t, e), v = 0;
+
+    switch (r) {
+    case 0 ... 2: /* mask / unmask */
+        tbl_write(t, gpa + 12, 4, xorshift(rng) & 1, false);
+        break;
+    case 3: /* data and control at once */
+        tbl_write(t, gpa + 8, 8,
+                  encode(2, dom, t->dev, e, nonce) |
+                      (uint64_t)(xorshift(rng) & 1) << 32,
+                  false);
+        break;
+    case 4: /* address, one 8-byte write: low dword first */
+        tbl_write(t, gpa, 8,
+                  encode(0, dom, t->dev, e, nonce) |
+                      (uint64_t)encode(1, dom, t->dev, e, nonce) << 32,
+                  true);
+        break;
+    case 5: /* address, two 4-byte writes; then data */
+        tbl_write(t, gpa, 4, encode(0, dom, t->dev, e, nonce), true);
+        tbl_write(t, gpa + 4, 4, encode(1, dom, t->dev, e, nonce), true);
+        tbl_write(t, gpa + 8, 4, encode(2, dom, t->dev, e, nonce), true);
+        break;
+    case 6 ... 7: { /* 4-byte read of any field */
+        unsigned int f = xorshift(rng) % 4;
+
+        if (!tbl_read(t, gpa + 4 * f, 4, &v))
+            check_read(t, e, f, 4, v);
+        break;
+    }
+    default: /* 8-byte reads: address, data + control */
+        if (!tbl_read(t, gpa, 8, &v)) {
+            check_read(t, e, 0, 8, v);
+        }
+        if (!tbl_read(t, gpa + 8, 8, &v))
+            check_read(t, e, 2, 8, v);
+        break;
+    }
+}
+
+/* The PBA: the device's, pending bits only (none here), or all-ones. */
+static void pba_read(const struct target *t, uint64_t *rng)
+{
+    uint64_t v;
+    unsigned int size = xorshift(rng) & 1 ? 8 : 4;
+
+    if (!t->pba)
+        return;
+    if (!tbl_read(t, t->pba, size, &v) && v != 0 &&
+        v != (size == 8 ? ~0ull : ONES32))
+        fail(K_TORN, "domain %u device %u: PBA read %#" PRIx64, t->domid,
+             t->dev, v);
+}
+
+/* ---- steps ---- */
+
+static void storm_step(uint64_t *rng)
+{
+    unsigned int dev = msix_devs[__atomic_load_n(&storm_tick,
+                                                 __ATOMIC_RELAXED) / 25 %
+                                 nr_msix_devs];
+    unsigned int n = layout[dev].msix_nr < STORM_ENTRIES
+                         ? layout[dev].msix_nr : STORM_ENTRIES;
+    struct target t;
+
+    if (!target_owner(dev, &t))
+        return;
+    control_traffic(&t, rng);
+    for (unsigned int i = 0; i < 8; i++)
+        entry_op(&t, xorshift(rng) % n, rng, xorshift(rng) % 3);
+    pba_read(&t, rng);
+}
+
+/*
+ * Entries 4 and up: entry 4 + t + k * readers is written by reader t only,
+ * and read by everyone, the address in bursts of 8-byte reads, checked
+ * for consistency (check_pair).
+ */
+static void own_step(uint64_t *rng, unsigned int th)
+{
+    unsigned int dev = msix_devs[xorshift(rng) % nr_msix_devs];
+    unsigned int nr = layout[dev].msix_nr;
+    struct target t;
+    uint64_t v;
+
+    if (nr <= STORM_ENTRIES || !target_owner(dev, &t))
+        return;
+    control_traffic(&t, rng);
+    for (unsigned int i = 0; i < 6; i++) {
+        unsigned int e = STORM_ENTRIES + xorshift(rng) % (nr - STORM_ENTRIES);
+        unsigned int nonce = 0;
+        struct val x;
+
+        if ((e - STORM_ENTRIES) % opt.readers != th) {
+            for (unsigned int k = 0; !t.hwdom && k < 16; k++)
+                if (!tbl_read(&t, entry_gpa(&t, e), 8, &v)) {
+                    check_read(&t, e, 0, 8, v);
+                    check_pair(&t, e, v);
+                }
+            continue;
+        }
+        /* the next nonce after the one this reader wrote last */
+        if (!tbl_read(&t, entry_gpa(&t, e), 4, &v) &&
+            decode(0, (uint32_t)v, &x) && x.dev == dev && x.entry == e &&
+            x.nonce < 3)
+            nonce = (x.nonce + 1) % 3;
+        entry_op(&t, e, rng, nonce);
+    }
+}
+
+/*
+ * A device the domain does not own, at the places its table may be: the
+ * host address (nobody's guest address: guest windows are elsewhere), the
+ * guest windows (other domains put it there; this domain's own devices
+ * may borrow them), and elsewhere in the BAR.  Reads all-ones or the
+ * domain's own values; poison writes must stay invisible.
+ */
+static void foreign_step(uint64_t *rng)
+{
+    unsigned int dev = msix_devs[xorshift(rng) % nr_msix_devs];
+    unsigned int di = xorshift(rng) % (opt.guests + 1);
+    unsigned int bir = layout[dev].msix_bir[0], e, g;
+    struct target t = { .dev = dev, .domid = lfv_domain_id(doms[di]),
+                        .d = doms[di], .hwdom = di == 0 };
+    uint64_t at[7], base, v;
+    bool host;
+    int rc;
+
+    g = own_gen_read(dev);
+    if ((g & 1) || own_allowed(dev, t.domid))
+        return;
+    t.gen = g;
+    e = xorshift(rng) % layout[dev].msix_nr;
+    switch (xorshift(rng) % 4) {
+    case 0 ... 1:
+        base = layout[dev].bar[bir].addr;
+        host = true;
+        break;
+    default:
+        if (guest_layout(dev, dev, xorshift(rng) % GUEST_SLOTS, at))
+            return;
+        base = at[bir];
+        host = false;
+        break;
+    }
+    t.table = base + layout[dev].msix_off[0];
+    COUNT(foreign);
+    if (xorshift(rng) % 4 == 0) { /* the BAR outside the table and PBA */
+        uint64_t off = (xorshift(rng) % layout[dev].bar[bir].size) & ~7ull;
+        bool in_table = off - layout[dev].msix_off[0] <
+                        layout[dev].msix_size[0];
+        bool in_pba = layout[dev].msix[1] &&
+                      layout[dev].msix_bir[1] == bir &&
+                      off - layout[dev].msix_off[1] < layout[dev].msix_size[1];
+
+        if (in_table || in_pba)
+            return;
+        rc = tbl_read(&t, base + off, 8, &v);
+        if (!rc && host)
+            fail(K_LEAK, "domain %u reads device %u's BAR at %#" PRIx64
+                 " (not a table)", t.domid, dev, base + off);
+        return;
+    }
+    /*
+     * Writes: the domain's own values (they may land in a device of its
+     * own that borrowed the window, or in this one if it is assigned to
+     * the domain meanwhile: guest addresses start at the host's).
+     */
+    if (xorshift(rng) & 1) {
+        unsigned int f = xorshift(rng) % 3;
+
+        rc = tbl_write(&t, entry_gpa(&t, e) + 4 * f, 4,
+                       encode(f, t.domid, dev, e, xorshift(rng) % 3), true);
+        if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
+            fail(K_LEAK, "domain %u writes device %u's table at its host "
+                 "address %#" PRIx64 " without owning it", t.domid, dev,
+                 entry_gpa(&t, e));
+        rc = tbl_write(&t, entry_gpa(&t, e) + 12, 4, 0, false);
+        if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
+            fail(K_LEAK, "domain %u unmasks device %u's entry %u at its "
+                 "host address without owning it", t.domid, dev, e);
+    }
+    rc = tbl_read(&t, entry_gpa(&t, e), 8, &v);
+    if (!rc)
+        check_read(&t, e, 0, 8, v);
+    /* its host address is nobody else's: found there, it leaked */
+    if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
+        fail(K_LEAK, "domain %u reaches device %u's table at its host "
+             "address %#" PRIx64 " without owning it", t.domid, dev,
+             entry_gpa(&t, e));
+}
+
+/* Sizes and alignments the entry point must refuse, reads and writes. */
+static void refuse_step(uint64_t *rng)
+{
+    static const unsigned int sizes[] = { 0, 1, 2, 3, 5, 6, 7, 16 };
+    unsigned int dev = msix_devs[xorshift(rng) % nr_msix_devs];
+    unsigned int di = xorshift(rng) % (opt.guests + 1);
+    struct lfv_domain *d = doms[di];
+    uint64_t base = layout[dev].bar[layout[dev].msix_bir[0]].addr +
+                    layout[dev].msix_off[0] + 16 * (xorshift(rng) % 4);
+    uint64_t gpa, v = 0x5a5a5a5a5a5a5a5aull;
+    unsigned int size;
+    int rc;
+
+    if (xorshift(rng) & 1) {
+        size = sizes[xorshift(rng) % 8];
+        gpa = base + 4 * (xorshift(rng) % 4);
+    } else {
+        size = xorshift(rng) & 1 ? 8 : 4;
+        gpa = base + 1 + xorshift(rng) % (size - 1);
+        if (size == 8 && xorshift(rng) & 1)
+            gpa = base + 4; /* dword aligned, not qword */
+    }
+    COUNT(refused);
+    rc = lfv_msix_mmio_read(d, gpa, size, &v);
+    if (rc != -EINVAL || v != 0x5a5a5a5a5a5a5a5aull)
+        fail(K_REFUSE, "domain %u: %u-byte read at %#" PRIx64 ": %d, %#"
+             PRIx64, lfv_domain_id(d), size, gpa, rc, v);
+    rc = lfv_msix_mmio_write(d, gpa, size,
+                             encode(0, lfv_domain_id(d), dev, 0, 0) |
+                                 (uint64_t)encode(1, lfv_domain_id(d), dev,
+                                                  0, 0) << 32);
+    if (rc != -EINVAL)
+        fail(K_REFUSE, "domain %u: %u-byte write at %#" PRIx64 ": %d",
+             lfv_domain_id(d), size, gpa, rc);
+}
+
+/* MSI of a guest's device: address, data, mask and enable. */
+static void msi_step(uint64_t *rng)
+{
+    unsigned int dev, pos, data_off, r;
+    struct target t;
+
+    if (!nr_msi_devs)
+        return;
+    dev = msi_devs[xorshift(rng) % nr_msi_devs];
+    t.gen = own_gen_read(dev);
+    {
+        unsigned int domid;
+        lfv_sbdf_t vsbdf;
+
+        if (lfv_pdev_owner(sys, dev_sbdf(dev), &domid, &vsbdf) ||
+            domid == 0 || domid > opt.guests)
+            return; /* passthrough for the hardware domain */
+        t.d = doms[domid];
+        t.domid = domid;
+        t.sbdf = vsbdf;
+    }
+    pos = layout[dev].msi_pos;
+    data_off = pos + (layout[dev].msi_64 ? 12 : 8);
+    r = xorshift(rng) % 8;
+    COUNT(msi_writes);
+    switch (r) {
+    case 0 ... 1:
+        lfv_conf_write(t.d, t.sbdf, pos + 4, 4,
+                       encode(0, t.domid, dev, 0x7ff, xorshift(rng) % 3));
+        break;
+    case 2:
+        if (layout[dev].msi_64)
+            lfv_conf_write(t.d, t.sbdf, pos + 8, 4,
+                           encode(1, t.domid, dev, 0x7ff, xorshift(rng) % 3));
+        break;
+    case 3:
+        lfv_conf_write(t.d, t.sbdf, data_off, 2, xorshift(rng) & 0xffe0);
+        break;
+    case 4:
+        if (layout[dev].msi_maskable)
+            lfv_conf_write(t.d, t.sbdf, data_off + 4, 4, xorshift(rng));
+        break;
+    default: /* enable with 1..4 vectors (clamped), or disable */
+        lfv_conf_write(t.d, t.sbdf, pos + 2, 2,
+                       r == 7 ? 0 : MSI_ENABLE | (xorshift(rng) % 3) << 4);
+        break;
+    }
+}
+
+void msix_reader_step(uint64_t *rng, unsigned int th)
+{
+    unsigned int r = xorshift(rng) % 16;
+
+    if (!nr_msix_devs)
+        return;
+    COUNT(steps);
+    if (r < 6)
+        storm_step(rng);
+    else if (r < 10)
+        own_step(rng, th);
+    else if (r < 13)
+        foreign_step(rng);
+    else if (r < 14)
+        refuse_step(rng);
+    else
+        msi_step(rng);
+}
+
+void msix_tick(void)
+{
+    __atomic_fetch_add(&storm_tick, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- quiescence ---- */
+
+/*
+ * Put an MSI-X device of a guest back into its own window (slot 0), so
+ * that no two of a domain's tables overlap and each is trapped.
+ */
+static void normalise(const struct target *t)
+{
+    uint16_t cmd = lfv_conf_read(t->d, t->sbdf, CFG_COMMAND, 2);
+    uint64_t at[7];
+
+    if (guest_layout(t->dev, t->dev, 0, at))
+        return;
+    own_begin(t->dev, -1);
+    lfv_conf_write(t->d, t->sbdf, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
+    for (unsigned int i = 0; i < 6; i++) {
+        const struct bar_oracle *b = &layout[t->dev].bar[i];
+
+        if (!b->mem)
+            continue;
+        lfv_conf_write(t->d, t->sbdf, b->reg, 4, (uint32_t)at[i]);
+        if (b->is64)
+            lfv_conf_write(t->d, t->sbdf, b->reg + 4, 4,
+                           (uint32_t)(at[i] >> 32));
+    }
+    lfv_conf_write(t->d, t->sbdf, CFG_COMMAND, 2, cmd);
+    own_end(t->dev);
+}
+
+struct entry_state {
+    uint64_t address;
+    uint32_t data;
+    bool masked;
+};
+
+/* The table as the guest reads it; false when it cannot be read. */
+static bool read_entry(const struct target *t, unsigned int e,
+                       struct entry_state *s)
+{
+    uint64_t a, dc;
+
+    if (lfv_msix_mmio_read(t->d, entry_gpa(t, e), 8, &a) ||
+        lfv_msix_mmio_read(t->d, entry_gpa(t, e) + 8, 8, &dc)) {
+        fail(K_ISO, "domain %u: device %u's table (entry %u at %#" PRIx64
+             ") not reachable by its owner", t->domid, t->dev, e,
+             entry_gpa(t, e));
+        return false;
+    }
+    check_read(t, e, 0, 8, a);
+    check_read(t, e, 2, 8, dc);
+    *s = (struct entry_state){ a, (uint32_t)dc, (dc >> 32) & 1 };
+    return true;
+}
+
+/*
+ * An entry's binding against the emulation's state.  exact: address and
+ * data must be the table's (after a mask/unmask, <lfvpci/msi.h>).
+ */
+static void check_entry(const struct target *t, unsigned int e,
+                        bool enabled, bool maskall, bool exact)
+{
+    const struct brec *r = &recs[t->domid][t->dev][e];
+    struct entry_state s;
+
+    if (!read_entry(t, e, &s))
+        return;
+    if (!enabled || s.masked) {
+        if (r->bound && !r->masked)
+            fail(K_BIND, "domain %u device %u entry %u: delivering while "
+                 "%s", t->domid, t->dev, e,
+                 enabled ? "masked" : "MSI-X is disabled");
+        if (!enabled && r->bound)
+            fail(K_BIND, "domain %u device %u entry %u: bound while MSI-X "
+                 "is disabled", t->domid, t->dev, e);
+        return;
+    }
+    if (!r->bound) {
+        fail(K_BIND, "domain %u device %u entry %u: enabled and unmasked, "
+             "not bound", t->domid, t->dev, e);
+        return;
+    }
+    if (r->masked != maskall)
+        fail(K_BIND, "domain %u device %u entry %u: bound %smasked, "
+             "function mask %d", t->domid, t->dev, e, r->masked ? "" : "un",
+             maskall);
+    if (exact && (r->address != s.address || r->data != s.data))
+        fail(K_BIND, "domain %u device %u entry %u: bound %#" PRIx64 "/%#x,"
+             " the table holds %#" PRIx64 "/%#x", t->domid, t->dev, e,
+             r->address, r->data, s.address, s.data);
+}
+
+static void quiesce_msix(const struct target *owner)
+{
+    unsigned int nr = layout[owner->dev].msix_nr;
+    struct target t;
+    uint16_t c;
+
+    normalise(owner);
+    if (!target_owner(owner->dev, &t)) /* the table where it is now */
+        return;
+    c = ctl_read(&t);
+    for (unsigned int e = 0; e < nr; e++)
+        check_entry(&t, e, c & MSIX_ENABLE, c & MSIX_MASKALL, false);
+    if (!(c & MSIX_ENABLE))
+        return;
+    /* function mask off, then mask and unmask every unmasked entry */
+    ctl_write(&t, MSIX_ENABLE);
+    for (unsigned int e = 0; e < nr; e++) {
+        uint64_t v;
+
+        if (lfv_msix_mmio_read(t.d, entry_gpa(&t, e) + 12, 4, &v) || v)
+            continue;
+        lfv_msix_mmio_write(t.d, entry_gpa(&t, e) + 12, 4, 1);
+        lfv_msix_mmio_write(t.d, entry_gpa(&t, e) + 12, 4, 0);
+        COUNT(settled);
+    }
+    for (unsigned int e = 0; e < nr; e++)
+        check_entry(&t, e, true, false, true);
+}
+
+static void quiesce_msi(unsigned int dev, struct lfv_domain *d,
+                        lfv_sbdf_t vsbdf)
+{
+    unsigned int pos = layout[dev].msi_pos, domid = lfv_domain_id(d);
+    unsigned int data_off = pos + (layout[dev].msi_64 ? 12 : 8);
+    uint16_t c = lfv_conf_read(d, vsbdf, pos + 2, 2);
+    uint64_t addr = lfv_conf_read(d, vsbdf, pos + 4, 4);
+    uint32_t data = lfv_conf_read(d, vsbdf, data_off, 2), mask = 0;
+    unsigned int n = c & MSI_ENABLE ? 1u << ((c >> 4) & 7) : 0;
+
+    if (layout[dev].msi_64)
+        addr |= (uint64_t)lfv_conf_read(d, vsbdf, pos + 8, 4) << 32;
+    if (layout[dev].msi_maskable)
+        mask = lfv_conf_read(d, vsbdf, data_off + 4, 4);
+    for (unsigned int i = 0; i < MSI_VECTORS; i++) {
+        const struct brec *r = &msi_recs[domid][dev][i];
+
+        if (i >= n) {
+            if (r->bound)
+                fail(K_BIND, "domain %u device %u: MSI vector %u bound, %u "
+                     "enabled", domid, dev, i, n);
+        } else if (!r->bound || r->address != addr || r->data != (data | i) ||
+                   r->masked != ((mask >> i) & 1)) {
+            fail(K_BIND, "domain %u device %u: MSI vector %u %s %#" PRIx64
+                 "/%#x, registers %#" PRIx64 "/%#x", domid, dev, i,
+                 r->bound ? "bound" : "not bound", r->address, r->data,
+                 addr, data | i);
+        }
+    }
+}
+
+/* No binding left for (domid, dev). */
+static void check_unbound(unsigned int domid, unsigned int dev,
+                          const char *why)
+{
+    for (unsigned int e = 0; recs[domid][dev] && e < layout[dev].msix_nr;
+         e++)
+        if (recs[domid][dev][e].bound)
+            fail(K_BIND, "domain %u device %u entry %u bound %s", domid, dev,
+                 e, why);
+    for (unsigned int i = 0; i < MSI_VECTORS; i++)
+        if (msi_recs[domid][dev][i].bound)
+            fail(K_BIND, "domain %u device %u MSI vector %u bound %s", domid,
+                 dev, i, why);
+}
+
+static unsigned long total_failures(void)
+{
+    unsigned long n = 0;
+
+    for (unsigned int k = 0; k < NR_KINDS; k++)
+        n += __atomic_load_n(&fails[k], __ATOMIC_RELAXED);
+    return n;
+}
+
+unsigned long msix_quiesce(void)
+{
+    unsigned long before = total_failures();
+    unsigned int owner[MAX_DEVICES];
+    unsigned int regions[MAX_GUESTS + 1] = { 0 };
+
+    for (unsigned int k = 0; k < opt.devices; k++) {
+        struct target t;
+
+        owner[k] = LFV_DOMID_INVALID;
+        if (!target_owner(k, &t))
+            continue;
+        owner[k] = t.domid;
+        regions[t.domid] += layout[k].msix[0] + layout[k].msix[1];
+        if (t.hwdom)
+            continue;
+        if (layout[k].msix_pos)
+            quiesce_msix(&t);
+        if (layout[k].msi_pos)
+            quiesce_msi(k, t.d, t.sbdf);
+    }
+    for (unsigned int d = 0; d <= opt.guests; d++) {
+        unsigned int n = lfv_domain_msix_regions(doms[d]);
+
+        if (n != regions[d])
+            fail(K_ISO, "domain %u traps %u MSI-X regions, owns devices "
+                 "with %u", d, n, regions[d]);
+        for (unsigned int i = 0; i < nr_msix_devs; i++) {
+            unsigned int k = msix_devs[i];
+            struct target t = { .dev = k, .domid = d, .d = doms[d],
+                                .hwdom = d == 0 };
+            uint64_t at[7], v;
+
+            if (owner[k] == d)
+                continue;
+            check_unbound(d, k, "for a device the domain does not own");
+            /* every place its table may be: nothing of this domain's */
+            for (unsigned int s = 0; s <= GUEST_SLOTS; s++) {
+                uint64_t base = layout[k].bar[layout[k].msix_bir[0]].addr;
+
+                if (s < GUEST_SLOTS) {
+                    if (guest_layout(k, k, s, at))
+                        continue;
+                    base = at[layout[k].msix_bir[0]];
+                }
+                t.table = base + layout[k].msix_off[0];
+                if (lfv_msix_mmio_read(t.d, t.table, 4, &v) != -ENOENT)
+                    fail(K_ISO, "domain %u reaches device %u's table at %#"
+                         PRIx64 " without owning it", d, k, t.table);
+            }
+        }
+    }
+    return total_failures() - before;
+}
+
+unsigned long msix_final(void)
+{
+    unsigned long before = total_failures();
+
+    for (unsigned int d = 0; d <= opt.guests; d++) {
+        if (lfv_domain_msix_regions(doms[d]))
+            fail(K_ISO, "domain %u keeps %u MSI-X regions with no device",
+                 d, lfv_domain_msix_regions(doms[d]));
+        for (unsigned int k = 0; k < opt.devices; k++)
+            check_unbound(d, k, "after de-assignment");
+    }
+    /* the hardware's tables: the hardware domain's values at most */
+    for (unsigned int i = 0; i < nr_msix_devs; i++) {
+        unsigned int k = msix_devs[i];
+        lfv_sbdf_t s = dev_sbdf(k);
+        uint32_t cmd = lfv_sim_cfg_read(bridge, s, CFG_COMMAND, 2);
+        uint64_t base = layout[k].bar[layout[k].msix_bir[0]].addr +
+                        layout[k].msix_off[0];
+
+        lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd | CMD_MEMORY);
+        for (unsigned int e = 0; e < layout[k].msix_nr; e++)
+            for (unsigned int f = 0; f < 3; f++) {
+                uint64_t v;
+                struct val x;
+
+                if (lfv_sim_mmio_read(bridge, base + 16 * e + 4 * f, 4, &v))
+                    continue;
+                if (decode(f, (uint32_t)v, &x) && x.domid != 0)
+                    fail(K_ISO, "device %u's hardware table entry %u holds "
+                         "%#x, written by domain %u", k, e, (uint32_t)v,
+                         x.domid);
+            }
+        lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd);
+    }
+    return total_failures() - before;
+}
+
+void msix_teardown(void)
+{
+    for (unsigned int d = 0; d <= MAX_GUESTS; d++)
+        for (unsigned int k = 0; k < MAX_DEVICES; k++) {
+            free(recs[d][k]);
+            recs[d][k] = NULL;
+        }
+}
+
+unsigned long msix_failures(void)
+{
+    return total_failures();
+}
+
+void msix_report(void)
+{
+    printf("  MSI-X steps   %12lu  (%u MSI-X, %u MSI devices): %lu table "
+           "reads, %lu writes, %lu unclaimed, %lu foreign, %lu refused "
+           "probes, %lu strays\n",
+           st.steps, nr_msix_devs, nr_msi_devs, st.table_reads,
+           st.table_writes, st.enoent, st.foreign, st.refused, st.strays);
+    printf("  bindings      %12lu  binds, %lu unbinds, %lu masks, %lu MSI "
+           "writes, %lu hardware table writes, %lu settled at quiescence\n",
+           st.binds, st.unbinds, st.masks, st.msi_writes, st.hw_writes,
+           st.settled);
+    printf("  MSI-X failures torn %lu, cross-domain %lu, binding %lu, "
+           "isolation %lu, refusal %lu\n",
+           fails[K_TORN], fails[K_LEAK], fails[K_BIND], fails[K_ISO],
+           fails[K_REFUSE]);
+}

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Writer side of the persistent B+tree: path-copying splice, bulk build,
- * and retirement of replaced nodes.  The read side is inline in btree.h.
+ * Writer side of the persistent B+tree: the general path-copying splice
+ * (any number of entries, across leaves, with splits and merges) and bulk
+ * build.  The read side is inline in btree.h, single-leaf updates are in
+ * path.c, node memory in cache.c.
  *
  * Invariants of every published version: all leaves at the same depth;
  * every node holds 1..RS_FANOUT entries, every node but the root at least
@@ -15,380 +17,67 @@
 
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 
-/*
- * Recycled nodes never reach free(): poison them while they wait, so that
- * AddressSanitizer still catches an access to a node past its retirement.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define RS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RS_ASAN 1
-#endif
-#endif
-#ifdef RS_ASAN
-#include <sanitizer/asan_interface.h>
-#define rs_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define rs_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define rs_poison(p, n) ((void)(p), (void)(n))
-#define rs_unpoison(p, n) ((void)(p), (void)(n))
-#endif
-
 struct rs_seg {
     const void *p;
     size_t n;
 };
 
-static size_t node_bytes(unsigned int height, size_t n, size_t esize)
-{
-    return sizeof(struct rs_node) + n * rs_entry_size(height, esize);
-}
-
-/*
- * Size classes: exact (16-byte steps) up to 128 bytes, where the one-leaf
- * sets of 1 to 6 ranges live, then 64-byte steps (at most 12% slack on the
- * 16..32-entry nodes of larger trees).  A node's class follows from its
- * height and entry count, and every node is allocated with at least the
- * bytes of that class, so any node of a class can serve any request of it.
- */
-#define RS_NCLASS 17
-#define RS_NO_CLASS RS_NCLASS
-#define RS_CACHE_BYTES 8192
-#define RS_CACHE_MAX (4 << 20)
-#define RS_BATCH 64
-#define RS_BATCH_BYTES 8192
-
-static unsigned int size_class(size_t bytes)
-{
-    unsigned int c;
-
-    if (bytes <= 128)
-        return bytes <= 48 ? 0 : (unsigned int)((bytes - 33) / 16);
-    c = 6 + (unsigned int)((bytes - 129) / 64);
-    return c < RS_NCLASS ? c : RS_NO_CLASS;
-}
-
-static size_t class_bytes(unsigned int c)
-{
-    return c <= 5 ? 48 + 16 * (size_t)c : 128 + 64 * (size_t)(c - 5);
-}
-
-struct rs_batch {
-    struct lfv_rcu_head rcu;
-    struct rs_cache *cache;
-    struct rs_batch *next; /* on cache->done */
-    unsigned int n;
-    size_t bytes;
-    struct rs_node *nodes[RS_BATCH];
-    /*
-     * Noted while the node is hot: after a grace period it is cold, and
-     * the nodes freed beyond the cache's bound need not be touched at all.
-     */
-    uint8_t cls[RS_BATCH];
-};
-
-struct rs_cache {
-    size_t esize;
-    /* Writer (under the owner's lock) only. */
-    struct rs_node *free[RS_NCLASS]; /* linked through rcu.opaque[0] */
-    size_t free_bytes, limit;
-    size_t inflight; /* bytes handed to RCU, not yet back */
-    struct rs_batch *pending; /* retired, not yet handed to RCU */
-    struct rs_batch *spare;   /* an empty batch to fill next */
-    /* Shared with the callbacks. */
-    struct rs_batch *done; /* lock-free stack: grace period over */
-    unsigned long refs;    /* the owner + one per batch in flight */
-    bool bypass;           /* rs_cache_bypass() */
-};
-
-static unsigned int node_class(const struct rs_cache *c, unsigned int height,
-                               size_t n)
-{
-    return size_class(node_bytes(height, n, c->esize));
-}
-
-static struct rs_node **free_link(struct rs_node *nd)
-{
-    return (struct rs_node **)&nd->rcu.opaque[0];
-}
-
-struct rs_cache *rs_cache_new(size_t esize)
-{
-    struct rs_cache *c = lfv_zalloc(sizeof(*c));
-
-    if (c) {
-        c->esize = esize;
-        c->limit = RS_CACHE_BYTES;
-        c->refs = 1;
-    }
-    return c;
-}
-
-static void batch_free_nodes(struct rs_batch *b)
-{
-    while (b->n)
-        lfv_free(b->nodes[--b->n]);
-    b->bytes = 0;
-}
-
-static void cache_free(struct rs_cache *c)
-{
-    struct rs_batch *b = __atomic_exchange_n(&c->done, NULL,
-                                             __ATOMIC_ACQUIRE);
-    unsigned int i;
-
-    while (b) {
-        struct rs_batch *next = b->next;
-
-        batch_free_nodes(b);
-        lfv_free(b);
-        b = next;
-    }
-    for (i = 0; i < RS_NCLASS; i++) {
-        while (c->free[i]) {
-            struct rs_node *nd = c->free[i];
-
-            c->free[i] = *free_link(nd);
-            rs_unpoison(nd, class_bytes(i));
-            lfv_free(nd);
-        }
-    }
-    if (c->pending) {
-        batch_free_nodes(c->pending);
-        lfv_free(c->pending);
-    }
-    lfv_free(c->spare);
-    lfv_free(c);
-}
-
-static void cache_unref(struct rs_cache *c)
-{
-    if (!__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL))
-        cache_free(c);
-}
-
-void rs_cache_bypass(struct rs_cache *c)
-{
-    c->bypass = true;
-}
-
-void rs_cache_put(struct rs_cache *c)
-{
-    if (c)
-        cache_unref(c);
-}
-
-/* Keep nd (allocated for class cl or more) for reuse, or free it. */
-static void cache_give(struct rs_cache *c, struct rs_node *nd,
-                       unsigned int cl)
-{
-    if (cl == RS_NO_CLASS || c->bypass ||
-        c->free_bytes + class_bytes(cl) > c->limit) {
-        lfv_free(nd);
-        return;
-    }
-    *free_link(nd) = c->free[cl];
-    rs_poison((char *)nd + sizeof(struct rs_node *),
-              class_bytes(cl) - sizeof(struct rs_node *));
-    c->free[cl] = nd;
-    c->free_bytes += class_bytes(cl);
-}
-
-/*
- * Take back every batch whose grace period has ended.  A writer that keeps
- * updating needs, until the next batches come back, about as much memory
- * as was in flight: the cache keeps that much (within RS_CACHE_MAX), since
- * freeing it only to allocate it again soon makes every allocation touch
- * cold memory, and costs a page fault per page once the allocator has
- * given the pages back to the system.
- */
-static void cache_absorb(struct rs_cache *c)
-{
-    struct rs_batch *b = __atomic_exchange_n(&c->done, NULL,
-                                             __ATOMIC_ACQUIRE);
-
-    c->limit = c->inflight < RS_CACHE_BYTES ? RS_CACHE_BYTES
-               : c->inflight > RS_CACHE_MAX ? RS_CACHE_MAX
-                                            : c->inflight;
-
-    while (b) {
-        struct rs_batch *next = b->next;
-        unsigned int i;
-
-        for (i = 0; i < b->n; i++) {
-            if (i + 4 < b->n)
-                __builtin_prefetch(b->nodes[i + 4], 1);
-            cache_give(c, b->nodes[i], b->cls[i]);
-        }
-        c->inflight -= b->bytes;
-        b->n = 0;
-        b->bytes = 0;
-        if (!c->spare)
-            c->spare = b;
-        else
-            lfv_free(b);
-        b = next;
-    }
-}
-
-/* A node of at least class_bytes(cl) (or bytes, for RS_NO_CLASS). */
-static struct rs_node *cache_take(struct rs_cache *c, unsigned int cl,
-                                  size_t bytes)
-{
-    struct rs_node *nd;
-
-    if (cl == RS_NO_CLASS)
-        return lfv_malloc(bytes);
-    if (!c->free[cl] && __atomic_load_n(&c->done, __ATOMIC_RELAXED) &&
-        !c->bypass)
-        cache_absorb(c);
-    nd = c->free[cl];
-    if (!nd)
-        return lfv_malloc(class_bytes(cl));
-    c->free[cl] = *free_link(nd);
-    c->free_bytes -= class_bytes(cl);
-    rs_unpoison(nd, class_bytes(cl));
-    /* Recycled nodes are cold: start loading the next while this is used. */
-    if (c->free[cl])
-        __builtin_prefetch(c->free[cl], 1);
-    return nd;
-}
-
-static struct rs_node *node_new(struct rs_cache *c, unsigned int height,
-                                size_t n)
-{
-    size_t bytes = node_bytes(height, n, c->esize);
-    struct rs_node *nd = cache_take(c, size_class(bytes), bytes);
-
-    if (nd) {
-        nd->n = (uint32_t)n;
-        nd->height = height;
-    }
-    return nd;
-}
-
-/* Give back a node no reader has seen. */
-static void node_drop(struct rs_cache *c, struct rs_node *nd)
-{
-    cache_give(c, nd, node_class(c, nd->height, nd->n));
-}
-
-static void free_one_rcu(struct lfv_rcu_head *head)
-{
-    lfv_free((struct rs_node *)head);
-}
-
-static void batch_done_rcu(struct lfv_rcu_head *head)
-{
-    struct rs_batch *b = (struct rs_batch *)head;
-    struct rs_cache *c = b->cache;
-    struct rs_batch *top = __atomic_load_n(&c->done, __ATOMIC_RELAXED);
-
-    do
-        b->next = top;
-    while (!__atomic_compare_exchange_n(&c->done, &top, b, true,
-                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-    /* b may be reused from here on: only c is still ours. */
-    cache_unref(c);
-}
-
-static void retire(struct rs_cache *c, struct rs_node *nd)
-{
-    struct rs_batch *b = c->pending;
-    unsigned int cl = node_class(c, nd->height, nd->n);
-
-    if (!b) {
-        b = c->spare;
-        c->spare = NULL;
-        if (!b)
-            b = lfv_malloc(sizeof(*b));
-        if (!b) {
-            /* No batch: retiring alone needs no memory. */
-            lfv_rcu_call(&nd->rcu, free_one_rcu);
-            return;
-        }
-        b->cache = c;
-        b->n = 0;
-        b->bytes = 0;
-        c->pending = b;
-    }
-    b->cls[b->n] = (uint8_t)cl;
-    b->nodes[b->n++] = nd;
-    b->bytes += cl == RS_NO_CLASS ? node_bytes(nd->height, nd->n, c->esize)
-                                  : class_bytes(cl);
-    if (b->n == RS_BATCH || b->bytes >= RS_BATCH_BYTES) {
-        c->pending = NULL;
-        c->inflight += b->bytes;
-        __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
-        lfv_rcu_call(&b->rcu, batch_done_rcu);
-    }
-}
-
 void rs_txn_init(struct rs_txn *t, struct rs_cache *c)
 {
     t->cache = c;
-    t->esize = c->esize;
+    t->esize = rs_cache_esize(c);
     t->removed = 0;
     t->pool_bytes = 0;
-    t->nfresh = t->nretire = t->ndeep = t->npool = 0;
+    t->nfresh = t->nretire = t->ndeep = 0;
 }
 
 int rs_txn_reserve(struct rs_txn *t, const struct rs_node *root)
 {
-    unsigned int want, cl;
+    unsigned int want;
 
     if (!root)
         return 0;
     /*
      * An update that inserts no more entries than it deletes emits at most
      * one node per changed node plus a bounded repack per level; released
-     * copies go back to the pool.  A single leaf needs just its own size.
+     * copies go back to the cache.  A single leaf needs just its own size.
+     * The nodes wait in the cache (beyond its bound if need be): when it
+     * holds them already, as it does for a writer that keeps updating,
+     * reserving costs nothing.
      */
     if (!root->height) {
         want = 1;
-        t->pool_bytes = node_bytes(0, root->n, t->esize);
+        t->pool_bytes = rs_node_bytes(0, root->cap, t->esize);
     } else {
         want = 12 * (root->height + 1);
-        t->pool_bytes = node_bytes(0, RS_FANOUT, t->esize);
-        if (t->pool_bytes < node_bytes(1, RS_FANOUT, t->esize))
-            t->pool_bytes = node_bytes(1, RS_FANOUT, t->esize);
+        t->pool_bytes = rs_node_bytes(0, RS_FANOUT, t->esize);
+        if (t->pool_bytes < rs_node_bytes(1, RS_FANOUT, t->esize))
+            t->pool_bytes = rs_node_bytes(1, RS_FANOUT, t->esize);
     }
-    cl = size_class(t->pool_bytes);
-    while (t->npool < want) {
-        struct rs_node *nd = cache_take(t->cache, cl, t->pool_bytes);
-
-        if (!nd) {
-            rs_txn_abort(t);
-            return -ENOMEM;
-        }
-        t->pool[t->npool++] = nd;
-    }
-    return 0;
+    return rs_cache_reserve(t->cache, t->pool_bytes, want);
 }
 
 static struct rs_node *txn_alloc(struct rs_txn *t, unsigned int height,
                                  size_t n)
 {
-    size_t bytes = node_bytes(height, n, t->esize);
+    size_t bytes = rs_node_bytes(height, n, t->esize);
     struct rs_node *nd;
 
     if (t->nfresh == RS_TXN_NODES)
         return NULL;
     if (bytes <= t->pool_bytes) {
-        /*
-         * Pool-sized even when the pool ran dry, so that every node that
-         * txn_release() puts in the pool can serve any request of it.
-         */
-        nd = t->npool ? t->pool[--t->npool]
-                      : cache_take(t->cache, size_class(t->pool_bytes),
-                                   t->pool_bytes);
+        /* From the reserve: every node of the update has its size. */
+        size_t room = (t->pool_bytes - sizeof(struct rs_node)) /
+                      rs_entry_size(height, t->esize);
+
+        nd = rs_node_alloc(t->cache, t->pool_bytes);
         if (!nd)
             return NULL;
         nd->n = (uint32_t)n;
-        nd->height = height;
+        nd->height = (uint16_t)height;
+        nd->cap = (uint16_t)(room < RS_FANOUT ? room : RS_FANOUT);
     } else {
-        nd = node_new(t->cache, height, n);
+        nd = rs_node_new(t->cache, height, n);
     }
     if (!nd)
         return NULL;
@@ -403,7 +92,8 @@ static void txn_retire(struct rs_txn *t, struct rs_node *nd)
 
 /*
  * Drop a node the new version will not reference: a copy made earlier in
- * this transaction is freed at once (no reader has seen it), a published
+ * this transaction goes back to the cache at once (no reader has seen it;
+ * a reserved update keeps it there for its next allocation), a published
  * one is retired.
  */
 static void txn_release(struct rs_txn *t, struct rs_node *nd)
@@ -414,11 +104,10 @@ static void txn_release(struct rs_txn *t, struct rs_node *nd)
         if (t->fresh[i] != nd)
             continue;
         t->fresh[i] = t->fresh[--t->nfresh];
-        if (node_bytes(nd->height, nd->n, t->esize) <= t->pool_bytes &&
-            t->npool < RS_TXN_NODES)
-            t->pool[t->npool++] = nd;
+        if (t->pool_bytes)
+            rs_node_keep(t->cache, nd);
         else
-            node_drop(t->cache, nd);
+            rs_node_drop(t->cache, nd);
         return;
     }
     txn_retire(t, nd);
@@ -497,9 +186,9 @@ size_t rs_count(const struct rs_node *nd)
     if (!nd)
         return 0;
     if (!nd->height)
-        return nd->n;
-    for (i = 0; i < nd->n; i++)
-        n += rs_count(rs_branches(nd)[i].child);
+        return rs_node_n(nd);
+    for (i = 0; i < rs_node_n(nd); i++)
+        n += rs_count(rs_child(nd, i));
     return n;
 }
 
@@ -713,29 +402,13 @@ int rs_splice(struct rs_txn *t, struct rs_node *root, uint64_t a, uint64_t b,
     return 0;
 }
 
-int rs_leaf_reserve(struct rs_cache *c, const struct rs_node *leaf)
-{
-    unsigned int cl = node_class(c, 0, leaf->n);
-    struct rs_node *nd;
-
-    if (c->free[cl])
-        return 0;
-    nd = cache_take(c, cl, 0);
-    if (!nd)
-        return -ENOMEM;
-    /* Past the cache's bound if need be: it is about to be taken. */
-    *free_link(nd) = c->free[cl];
-    c->free[cl] = nd;
-    c->free_bytes += class_bytes(cl);
-    return 0;
-}
 
 int rs_leaf_update(struct rs_cache *c, struct rs_node **slot, uint64_t a,
                    uint64_t b, const void *ins, unsigned int nins,
                    size_t max_entries, bool reserved, size_t *removed)
 {
     struct rs_node *root = *slot, *nd = NULL;
-    size_t esz = c->esize;
+    size_t esz = rs_cache_esize(c);
     unsigned int lo = 0, hi = 0, n = 0, keep;
 
     if (root) {
@@ -757,14 +430,15 @@ int rs_leaf_update(struct rs_cache *c, struct rs_node **slot, uint64_t a,
         return -ENOSPC;
     if (keep + nins) {
         if (reserved) {
-            /* Never fails after rs_leaf_reserve(); a larger node is fine. */
-            nd = cache_take(c, node_class(c, 0, n), 0);
+            /* Never fails after rs_leaf_reserve(): the same size. */
+            nd = rs_node_alloc(c, rs_node_bytes(0, root->cap, esz));
             if (nd) {
                 nd->n = keep + nins;
                 nd->height = 0;
+                nd->cap = root->cap;
             }
         } else {
-            nd = node_new(c, 0, keep + nins);
+            nd = rs_node_new(c, 0, keep + nins);
         }
         if (!nd)
             return -ENOMEM;
@@ -778,48 +452,10 @@ int rs_leaf_update(struct rs_cache *c, struct rs_node **slot, uint64_t a,
     }
     lfv_rcu_assign_pointer(*slot, nd);
     if (root)
-        retire(c, root);
+        rs_node_retire(c, root);
     return 0;
 }
 
-void rs_free_tree(struct rs_node *nd)
-{
-    unsigned int i;
-
-    if (!nd)
-        return;
-    if (nd->height)
-        for (i = 0; i < nd->n; i++)
-            rs_free_tree(rs_branches(nd)[i].child);
-    lfv_free(nd);
-}
-
-static void free_tree_rcu(struct lfv_rcu_head *head)
-{
-    rs_free_tree((struct rs_node *)head);
-}
-
-/*
- * A whole subtree is not recycled: it is freed in one callback of its own
- * (it may be large, and would only overflow the cache).
- */
-void rs_retire_tree(struct rs_node *root, struct rs_cache *c)
-{
-    if (!root)
-        return;
-    if (root->height)
-        lfv_rcu_call(&root->rcu, free_tree_rcu);
-    else
-        retire(c, root);
-}
-
-static void txn_drop_pool(struct rs_txn *t)
-{
-    unsigned int cl = size_class(t->pool_bytes);
-
-    while (t->npool)
-        cache_give(t->cache, t->pool[--t->npool], cl);
-}
 
 void rs_txn_commit(struct rs_txn *t, struct rs_node **slot,
                    struct rs_node *newroot)
@@ -837,30 +473,35 @@ void rs_txn_commit(struct rs_txn *t, struct rs_node **slot,
             rs_retire_tree(rs_branches(t->deep[i].parent)[c].child,
                            t->cache);
     for (i = 0; i < t->nretire; i++)
-        retire(t->cache, t->retire[i]);
+        rs_node_retire(t->cache, t->retire[i]);
     t->nfresh = t->nretire = t->ndeep = 0;
-    txn_drop_pool(t);
 }
 
 void rs_txn_abort(struct rs_txn *t)
 {
     while (t->nfresh)
-        node_drop(t->cache, t->fresh[--t->nfresh]);
+        rs_node_drop(t->cache, t->fresh[--t->nfresh]);
     t->nretire = t->ndeep = 0;
-    txn_drop_pool(t);
 }
 
-void rs_flatten(const struct rs_node *root, size_t esize, void *dst)
+size_t rs_flatten(const struct rs_node *root, size_t esize, void *dst,
+                  size_t max)
 {
     struct rs_iter it;
     const void *x;
     char *p = dst;
+    size_t n = 0;
 
-    for (rs_iter_seek(&it, root, 0, esize); (x = rs_iter_get(&it));
-         rs_iter_next(&it)) {
-        memcpy(p, x, esize);
+    for (rs_iter_seek(&it, root, 0, esize); n < max && (x = rs_iter_get(&it));
+         rs_iter_next(&it), n++) {
+        struct rs_range r = { *(const uint64_t *)x, rs_entry_end(x) };
+
+        memcpy(p, &r, sizeof(r));
+        memcpy(p + sizeof(r), (const char *)x + sizeof(r),
+               esize - sizeof(r));
         p += esize;
     }
+    return n;
 }
 
 static void fill_branches(struct rs_node *nd, struct rs_node *const *kids)
@@ -880,7 +521,7 @@ static void fill_branches(struct rs_node *nd, struct rs_node *const *kids)
 int rs_build(struct rs_cache *c, const void *ents, size_t n,
              struct rs_node **root)
 {
-    size_t esize = c->esize;
+    size_t esize = rs_cache_esize(c);
     struct rs_node *one, **level;
     size_t k = DIV_ROUND_UP(n, RS_FANOUT), i, j, pos;
     unsigned int height = 0;
@@ -893,7 +534,7 @@ int rs_build(struct rs_cache *c, const void *ents, size_t n,
         return -ENOMEM;
     for (i = pos = 0; i < k; i++) {
         size_t cnt = n / k + (i < n % k);
-        struct rs_node *nd = node_new(c, 0, cnt);
+        struct rs_node *nd = rs_node_new(c, 0, cnt);
 
         if (!nd) {
             while (i)
@@ -910,7 +551,7 @@ int rs_build(struct rs_cache *c, const void *ents, size_t n,
         height++;
         for (j = pos = 0; j < k2; j++) {
             size_t cnt = k / k2 + (j < k % k2);
-            struct rs_node *nd = node_new(c, height, cnt);
+            struct rs_node *nd = rs_node_new(c, height, cnt);
 
             if (!nd) {
                 for (i = 0; i < j; i++)
@@ -951,7 +592,7 @@ static long check_node(const struct rs_node *nd, unsigned int height,
     unsigned int i;
 
     CHECK_OR_FAIL(nd->height == height);
-    CHECK_OR_FAIL(nd->n >= 1 && nd->n <= RS_FANOUT);
+    CHECK_OR_FAIL(nd->n >= 1 && nd->n <= nd->cap && nd->cap <= RS_FANOUT);
     CHECK_OR_FAIL(root || nd->n >= RS_MIN);
     CHECK_OR_FAIL(!root || !nd->height || nd->n >= 2);
     for (i = 0; i < nd->n; i++) {

@@ -9,11 +9,31 @@
  * Internal nodes hold {key, child} branches where key is the lowest start
  * in the child's subtree.
  *
- * Published nodes are immutable.  An update copies the nodes on the
- * root-to-leaf paths it changes (O(F log_F n) work for fanout F), links the
- * copies to the untouched subtrees, publishes the new root with a single
- * release store, and retires the replaced nodes through RCU.  A reader
- * therefore walks one consistent version from the root it loaded.
+ * Updates copy the nodes on the root-to-leaf paths they change (O(F log_F
+ * n) work for fanout F), link the copies to the untouched subtrees and
+ * publish the copy of the highest changed node with a single release store:
+ * the root, or, in place, the child pointer in the lowest parent whose keys
+ * stay the same.  The replaced nodes are retired through RCU and never
+ * written again.  Besides child pointers, two changes are made in place in
+ * live nodes, each by one store: appending entries to a leaf with spare
+ * room (the entries are written past n, then n is raised with a release
+ * store), and changing only the end of an entry (an atomic store).  Keys
+ * and starts never change in a live node.
+ *
+ * What a reader sees:
+ *   - a point search (rs_find_le()) loads each node's n and child pointer
+ *     once, and answers as the version current at some instant of its
+ *     search: the leaf it reaches holds, while it is live, exactly the
+ *     entries whose start lies between its own first start (fixed for its
+ *     lifetime) and the next leaf's first start (which only grows while the
+ *     leaf lives, since entries before it are inserted into this leaf or
+ *     replace it); a leaf replaced meanwhile is frozen as it was when
+ *     replaced;
+ *   - a walk over several leaves (rs_iter) would mix versions if several
+ *     in-place updates landed during it, so its owner pins the tree first
+ *     (rs_pin()): while a pin is held, updates copy up to the root instead
+ *     (rs_may_write_in_place()), and at most one in-place update that
+ *     started before the pin can still land, as one store: old or new.
  *
  * A tree of up to RS_FANOUT entries is one leaf: a plain sorted array, found
  * by one pointer load and a binary search.
@@ -48,10 +68,24 @@ struct rs_branch {
 
 struct rs_node {
     struct lfv_rcu_head rcu;
-    uint32_t n;      /* entries, >= 1 */
-    uint32_t height; /* 0 for a leaf */
+    uint32_t n;      /* entries, >= 1; raised in place (rs_node_n()) */
+    uint16_t height; /* 0 for a leaf */
+    uint16_t cap;    /* room for entries (n <= cap <= RS_FANOUT) */
     uint64_t ents[]; /* n entries of esize bytes, or n struct rs_branch */
 };
+
+/* A node's entry count, as a reader loads it: once, with acquire. */
+static inline unsigned int rs_node_n(const struct rs_node *nd)
+{
+    return __atomic_load_n(&nd->n, __ATOMIC_ACQUIRE);
+}
+
+/* An entry's end, which a writer may change in place. */
+static inline uint64_t rs_entry_end(const void *ent)
+{
+    return __atomic_load_n(&((const struct rs_range *)ent)->end,
+                           __ATOMIC_RELAXED);
+}
 
 static inline size_t rs_entry_size(unsigned int height, size_t esize)
 {
@@ -69,6 +103,13 @@ static inline const void *rs_entry(const struct rs_node *nd, unsigned int i,
     return (const char *)nd->ents + (size_t)i * esz;
 }
 
+/* Branch i's child, which a writer may replace in place. */
+static inline struct rs_node *rs_child(const struct rs_node *nd,
+                                       unsigned int i)
+{
+    return __atomic_load_n(&rs_branches(nd)[i].child, __ATOMIC_ACQUIRE);
+}
+
 /* The start (leaf) or key (branch) of entry i: both are the first field. */
 static inline uint64_t rs_key(const struct rs_node *nd, unsigned int i,
                               size_t esz)
@@ -80,7 +121,7 @@ static inline uint64_t rs_key(const struct rs_node *nd, unsigned int i,
 static inline int rs_search_le(const struct rs_node *nd, uint64_t x,
                                size_t esz)
 {
-    unsigned int lo = 0, hi = nd->n;
+    unsigned int lo = 0, hi = rs_node_n(nd);
 
     while (lo < hi) {
         unsigned int mid = (lo + hi) / 2;
@@ -109,7 +150,7 @@ static inline const void *rs_find_le(const struct rs_node *nd, uint64_t x,
             return NULL;
         if (!nd->height)
             return rs_entry(nd, i, esize);
-        nd = rs_branches(nd)[i].child;
+        nd = rs_child(nd, (unsigned int)i);
     }
     return NULL;
 }
@@ -142,7 +183,7 @@ static inline void rs_iter_seek(struct rs_iter *it, const struct rs_node *nd,
         it->idx[l] = i < 0 ? 0 : (unsigned int)i;
         if (!nd->height)
             break;
-        nd = rs_branches(nd)[it->idx[l]].child;
+        nd = rs_child(nd, it->idx[l]);
         l++;
     }
     it->leaf = l;
@@ -161,34 +202,36 @@ static inline void rs_iter_next(struct rs_iter *it)
 
     if (l < 0)
         return;
-    if (++it->idx[l] < it->nd[l]->n)
+    if (++it->idx[l] < rs_node_n(it->nd[l]))
         return;
-    while (--l >= 0 && ++it->idx[l] >= it->nd[l]->n)
+    while (--l >= 0 && ++it->idx[l] >= rs_node_n(it->nd[l]))
         ;
     if (l < 0) {
         it->leaf = -1;
         return;
     }
     for (; l < it->leaf; l++) {
-        it->nd[l + 1] = rs_branches(it->nd[l])[it->idx[l]].child;
+        it->nd[l + 1] = rs_child(it->nd[l], it->idx[l]);
         it->idx[l + 1] = 0;
     }
 }
 
 /*
- * Node memory of one tree (one set or map): replaced nodes, once a grace
- * period has passed, come back here and are reused by its writer instead
- * of being freed.  A steady stream of updates then does no malloc/free at
- * all, and in particular no free on the RCU callback thread of memory the
- * writer allocates again: with any allocator that keeps per-thread caches
- * that pattern costs a locked refill per allocation.
+ * Node memory of one tree (one set or map), cache.c: replaced nodes, once a
+ * grace period has passed, come back here and are reused by its writer
+ * instead of being freed.  A steady stream of updates then does no
+ * malloc/free at all, and in particular no free on the RCU callback thread
+ * of memory the writer allocates again: with any allocator that keeps
+ * per-thread caches that pattern costs a locked refill per allocation.
  *
  * Retired nodes wait in a batch handed to lfv_rcu_call() whole (64 nodes
- * or 8 KiB); its callback pushes the batch on a lock-free stack that the
+ * or 32 KiB); its callback pushes the batch on a lock-free stack that the
  * writer, under its lock, takes whole with one exchange (so no ABA).  The
  * writer keeps at most RS_CACHE_BYTES of recycled nodes, sorted by size
  * class, and frees the rest itself.  Each batch in flight holds a reference
  * on the cache, so that the owner can go away first.
+ *
+ * Every function here is writer side (under the owner's lock) unless said.
  */
 struct rs_cache;
 
@@ -201,11 +244,35 @@ struct rs_cache *rs_cache_new(size_t esize);
 void rs_cache_put(struct rs_cache *c);
 /*
  * For tests: from now on every node comes from malloc (and every node that
- * is no longer needed goes to free), so that an update that changes the
- * tree always allocates and allocation failures can be injected into it.
- * Writer side, on a cache with no recycled nodes yet (a new set).
+ * is no longer needed goes to free), and no update is made in place, so
+ * that an update that changes the tree always allocates and allocation
+ * failures can be injected into it.  On a cache with no recycled nodes yet
+ * (a new set).
  */
 void rs_cache_bypass(struct rs_cache *c);
+bool rs_cache_bypassed(const struct rs_cache *c);
+size_t rs_cache_esize(const struct rs_cache *c);
+
+/* Bytes of a node of n entries at height, for entries of esize bytes. */
+size_t rs_node_bytes(unsigned int height, size_t n, size_t esize);
+/*
+ * A node for n entries (n and height set), with room for more if it is a
+ * leaf (see cap): NULL when out of memory.
+ */
+struct rs_node *rs_node_new(struct rs_cache *c, unsigned int height,
+                            size_t n);
+/* Raw memory of at least `bytes` from the cache; the caller sets it up. */
+struct rs_node *rs_node_alloc(struct rs_cache *c, size_t bytes);
+/*
+ * Make the cache hold `count` nodes of `bytes`, beyond its bound if need
+ * be, so that as many rs_node_alloc(bytes) cannot fail.  0 or -ENOMEM.
+ */
+int rs_cache_reserve(struct rs_cache *c, size_t bytes, unsigned int count);
+/* Give back a node no reader has seen (keep: even beyond the bound). */
+void rs_node_drop(struct rs_cache *c, struct rs_node *nd);
+void rs_node_keep(struct rs_cache *c, struct rs_node *nd);
+/* A published node that is no longer reachable: reused after a grace period. */
+void rs_node_retire(struct rs_cache *c, struct rs_node *nd);
 
 /*
  * Writer side.  One transaction builds one new version: it records the
@@ -219,15 +286,14 @@ struct rs_txn {
     struct rs_cache *cache;
     size_t esize;
     size_t removed; /* entries the update deleted */
-    size_t pool_bytes;
-    unsigned int nfresh, nretire, ndeep, npool;
+    size_t pool_bytes; /* node size of a reserved update, else 0 */
+    unsigned int nfresh, nretire, ndeep;
     struct rs_node *fresh[RS_TXN_NODES];
     struct rs_node *retire[RS_TXN_NODES];
     struct {
         const struct rs_node *parent;
         unsigned int from, to;
     } deep[2 * (RS_MAX_HEIGHT + 1)];
-    struct rs_node *pool[RS_TXN_NODES];
 };
 
 void rs_txn_init(struct rs_txn *t, struct rs_cache *c);
@@ -264,6 +330,68 @@ int rs_leaf_update(struct rs_cache *c, struct rs_node **slot, uint64_t a,
  */
 int rs_leaf_reserve(struct rs_cache *c, const struct rs_node *leaf);
 
+/*
+ * Single-leaf updates (path.c).  A writer's cursor: the nodes from the root
+ * to the leaf whose key range [lo, hi] holds a key, where every entry of
+ * the tree whose start lies in [lo, hi] is.
+ */
+struct rs_path {
+    struct rs_node *nd[RS_MAX_HEIGHT + 1]; /* the root ... the leaf */
+    unsigned int idx[RS_MAX_HEIGHT];       /* branch taken in nd[l] */
+    unsigned int depth;                    /* of the leaf */
+    uint64_t lo, hi;
+};
+
+/* Position p on the leaf for x in the tree `root` (not NULL). */
+void rs_path_seek(struct rs_path *p, struct rs_node *root, uint64_t x,
+                  size_t esize);
+
+/* rs_find_le() from p: no new descent when x lies in p's leaf range. */
+const void *rs_path_find_le(const struct rs_path *p, uint64_t x,
+                            size_t esize);
+
+/*
+ * Readers that walk several leaves of a tree (rs_iter) pin it for the walk
+ * (its owner's pin count, before loading the root, until the walk ends).
+ * A writer asks rs_may_write_in_place() before each in-place update: the
+ * two full barriers (or, equivalently, the two read-modify-writes of the
+ * count) make sure that an update either sees the pin and copies up to the
+ * root, or is complete before the pinned walk loads anything, except for
+ * the one update in progress when the pin was taken, whose single
+ * publishing store the walk sees or not.
+ */
+static inline void rs_pin(unsigned long *pins)
+{
+    __atomic_fetch_add(pins, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void rs_unpin(unsigned long *pins)
+{
+    __atomic_fetch_sub(pins, 1, __ATOMIC_RELEASE);
+}
+
+static inline bool rs_may_write_in_place(unsigned long *pins)
+{
+    return !__atomic_fetch_add(pins, 0, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * rs_splice() and commit in one step, for an update whose entries to
+ * replace (starts in [a, b]) all lie in p's leaf and that leaves the leaf
+ * with RS_MIN..RS_FANOUT entries (1..RS_FANOUT for a lone leaf): one new
+ * leaf, and copies of its ancestors up to the lowest one whose key for it
+ * stays the same, which is updated in place (or the root is published).
+ * With pins (the owner's pin count; NULL: never), appending to a leaf with
+ * room and changing only an entry's end are made in place, in the leaf,
+ * when no reader holds a pin.  An update that would grow the tree by more
+ * than `room` entries is refused.  0 (*removed set), -ENOSPC, -ENOMEM
+ * (tree unchanged), or 1: not such an update, use rs_splice().
+ */
+int rs_path_splice(struct rs_cache *c, struct rs_node **slot,
+                   const struct rs_path *p, uint64_t a, uint64_t b,
+                   const void *ins, unsigned int nins, size_t room,
+                   unsigned long *pins, size_t *removed);
+
 /* Publish newroot in *slot and retire what it replaced. */
 void rs_txn_commit(struct rs_txn *t, struct rs_node **slot,
                    struct rs_node *newroot);
@@ -277,12 +405,16 @@ int rs_build(struct rs_cache *c, const void *ents, size_t n,
 /* Entries in a tree (O(n): for writers that are about to touch them all). */
 size_t rs_count(const struct rs_node *nd);
 
-/* Copy every entry, in order, to dst (room for rs_count() entries). */
-void rs_flatten(const struct rs_node *root, size_t esize, void *dst);
+/*
+ * Copy the entries, in order, to dst (room for max), and return how many.
+ * Writers, or readers that pinned the tree (rs_pin()).
+ */
+size_t rs_flatten(const struct rs_node *root, size_t esize, void *dst,
+                  size_t max);
 
 /*
- * Retire a whole tree (a lone leaf is recycled, anything larger freed after
- * a grace period) / free it at once (unreachable trees).
+ * Retire a whole tree (up to two levels recycled, anything larger freed
+ * after a grace period) / free it at once (unreachable trees).
  */
 void rs_retire_tree(struct rs_node *root, struct rs_cache *c);
 void rs_free_tree(struct rs_node *root);

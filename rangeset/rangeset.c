@@ -27,6 +27,7 @@ struct lfv_rangeset {
     lfv_lock_t lock;      /* serialises writers */
     size_t count;         /* written under lock, read atomically */
     size_t limit;
+    unsigned long pins;   /* readers walking the tree: see rs_pin() */
     struct rs_cache *cache;   /* node memory, see btree.h */
     struct lfv_rcu_head rcu;
     char name[32];
@@ -86,16 +87,6 @@ static bool over_limit(const struct lfv_rangeset *r, size_t count)
 static void set_count(struct lfv_rangeset *r, size_t count)
 {
     __atomic_store_n(&r->count, count, __ATOMIC_RELAXED);
-}
-
-/* The range with the greatest start <= x, or NULL; under the lock. */
-static const struct rs_range *find_le(const struct lfv_rangeset *r,
-                                      uint64_t x)
-{
-    if (r->root)
-        return rs_find_le(r->root, x, RS_ESIZE);
-    return rs_small_find_le(rs_small_ents(&r->small),
-                            rs_small_count(&r->small), RS_ESIZE, x);
 }
 
 /*
@@ -243,17 +234,19 @@ static void shrink(struct lfv_rangeset *r)
 
     if (!r->root || r->count > RS_SMALL_MAX)
         return;
-    rs_flatten(r->root, RS_ESIZE, buf);
+    rs_flatten(r->root, RS_ESIZE, buf, RS_SMALL_MAX);
     to_small(r, buf, (unsigned int)r->count);
 }
 
 /*
  * Replace the entries starting in [a, b] by ins[0..nins); under the lock.
- * t: a transaction reserved for this update, or NULL.
+ * t: a transaction reserved for this update, or NULL.  p: the path to the
+ * leaf of a, or NULL.
  */
 static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
                            const struct rs_range *ins, unsigned int nins,
-                           bool reserved, struct rs_txn *t)
+                           bool reserved, struct rs_txn *t,
+                           const struct rs_path *p)
 {
     struct rs_txn local;
     struct rs_node *root;
@@ -263,6 +256,17 @@ static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
     rc = small_splice(r, a, b, ins, nins, reserved);
     if (rc <= 0)
         return rc;
+    if (p && !reserved) {
+        size_t room = r->limit > r->count ? r->limit - r->count : 0;
+
+        rc = rs_path_splice(r->cache, &r->root, p, a, b, ins, nins, room,
+                            &r->pins, &removed);
+        if (rc <= 0) {
+            if (!rc)
+                set_count(r, r->count - removed + nins);
+            return rc;
+        }
+    }
     rc = rs_leaf_update(r->cache, &r->root, a, b, ins, nins, r->limit,
                         reserved, &removed);
     if (rc <= 0) {
@@ -289,60 +293,60 @@ static int rangeset_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
     return 0;
 }
 
-int lfv_rangeset_add_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
+/*
+ * add_range() in tree mode, under the lock.  Out of line, so that the
+ * small mode's path keeps a small frame.
+ */
+static __attribute__((noinline)) int tree_add(struct lfv_rangeset *r,
+                                              uint64_t s, uint64_t e)
 {
     const struct rs_range *left, *right;
     struct rs_range merged = { s, e };
     uint64_t after = e == UINT64_MAX ? e : e + 1;
+    struct rs_path p;
+
+    rs_path_seek(&p, r->root, s, RS_ESIZE);
+    left = rs_path_find_le(&p, s, RS_ESIZE);
+    if (left && left->end >= e)
+        return 0; /* already there: no new version */
+    /* left->end + 1 cannot wrap here: left->end < e. */
+    if (left && left->end + 1 >= s)
+        merged.start = left->start;
+    right = rs_path_find_le(&p, after, RS_ESIZE);
+    if (right && right->start >= merged.start && right->end > e)
+        merged.end = right->end;
+    /* Every range starting in [merged.start, e + 1] is absorbed. */
+    return rangeset_splice(r, merged.start, after, &merged, 1, false, NULL,
+                           &p);
+}
+
+int lfv_rangeset_add_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
+{
     int rc;
 
     if (s > e)
         return -EINVAL;
     lfv_lock(&r->lock);
-    if (!r->root) {
-        rc = small_add(r, s, e);
-        lfv_unlock(&r->lock);
-        return rc;
-    }
-    left = find_le(r, s);
-    if (left && left->end >= e) {
-        lfv_unlock(&r->lock);
-        return 0; /* already there: no new version */
-    }
-    /* left->end + 1 cannot wrap here: left->end < e. */
-    if (left && left->end + 1 >= s)
-        merged.start = left->start;
-    right = find_le(r, after);
-    if (right && right->start >= merged.start && right->end > e)
-        merged.end = right->end;
-    /* Every range starting in [merged.start, e + 1] is absorbed. */
-    rc = rangeset_splice(r, merged.start, after, &merged, 1, false, NULL);
+    rc = r->root ? tree_add(r, s, e) : small_add(r, s, e);
     lfv_unlock(&r->lock);
     return rc;
 }
 
-int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
+/* remove_range() in tree mode, under the lock. */
+static __attribute__((noinline)) int tree_remove(struct lfv_rangeset *r,
+                                                 uint64_t s, uint64_t e)
 {
     const struct rs_range *left, *right;
     struct rs_range rest[2];
     unsigned int nrest = 0;
     uint64_t a = s;
-    int rc;
+    struct rs_path p;
 
-    if (s > e)
-        return -EINVAL;
-    lfv_lock(&r->lock);
-    if (!r->root) {
-        rc = small_remove(r, s, e);
-        lfv_unlock(&r->lock);
-        return rc;
-    }
-    right = find_le(r, e);
-    if (!right || right->end < s) {
-        lfv_unlock(&r->lock);
+    rs_path_seek(&p, r->root, s, RS_ESIZE);
+    right = rs_path_find_le(&p, e, RS_ESIZE);
+    if (!right || right->end < s)
         return 0; /* nothing overlaps */
-    }
-    left = find_le(r, s);
+    left = rs_path_find_le(&p, s, RS_ESIZE);
     if (left && left->end >= s) {
         a = left->start;
         if (left->start < s) {
@@ -354,7 +358,17 @@ int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
         rest[nrest].start = e + 1;
         rest[nrest++].end = right->end;
     }
-    rc = rangeset_splice(r, a, e, rest, nrest, false, NULL);
+    return rangeset_splice(r, a, e, rest, nrest, false, NULL, &p);
+}
+
+int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
+{
+    int rc;
+
+    if (s > e)
+        return -EINVAL;
+    lfv_lock(&r->lock);
+    rc = r->root ? tree_remove(r, s, e) : small_remove(r, s, e);
     lfv_unlock(&r->lock);
     return rc;
 }
@@ -397,7 +411,7 @@ static bool range_le_reaches(const struct lfv_rangeset *r, uint64_t key,
 
     lfv_rcu_fast_lock();
     x = read_find_le(r, key, &found);
-    hit = x && x->end >= min_end;
+    hit = x && rs_entry_end(x) >= min_end;
     lfv_rcu_fast_unlock();
     return hit;
 }
@@ -423,46 +437,76 @@ bool lfv_rangeset_lookup(const struct lfv_rangeset *r, uint64_t addr,
 
     lfv_rcu_fast_lock();
     x = read_find_le(r, addr, &found);
-    hit = x && x->end >= addr;
-    if (hit) {
-        if (s)
+    if (x) {
+        uint64_t end = rs_entry_end(x);
+
+        hit = end >= addr;
+        if (hit && s)
             *s = x->start;
-        if (e)
-            *e = x->end;
+        if (hit && e)
+            *e = end;
+    } else {
+        hit = false;
     }
     lfv_rcu_fast_unlock();
     return hit;
+}
+
+/*
+ * read_version() for a reader about to walk the tree: *pinned says whether
+ * it pinned it (rs_pin(), before loading the root it walks).
+ */
+static const struct rs_node *read_version_pinned(struct lfv_rangeset *r,
+                                                 struct rs_range *sm,
+                                                 unsigned int *n,
+                                                 bool *pinned)
+{
+    const struct rs_node *root = read_version(r, sm, n);
+
+    *pinned = false;
+    if (!root)
+        return NULL;
+    rs_pin(&r->pins);
+    *pinned = true;
+    return read_version(r, sm, n);
 }
 
 int lfv_rangeset_report_ranges(const struct lfv_rangeset *r, uint64_t s,
                                uint64_t e, lfv_rangeset_report_t *cb,
                                void *ctxt)
 {
+    /* A reader's only store to the set is its pin. */
+    struct lfv_rangeset *rw = (struct lfv_rangeset *)r;
     struct rs_range sm[RS_SMALL_MAX];
     const struct rs_node *root;
     const struct rs_range *x;
     struct rs_iter it;
     unsigned int n, i;
+    bool pinned;
     int rc = 0;
 
     if (s > e)
         return -EINVAL;
     lfv_rcu_fast_lock();
-    root = read_version(r, sm, &n);
+    root = read_version_pinned(rw, sm, &n, &pinned);
     if (!root) {
         for (i = 0; !rc && i < n && sm[i].start <= e; i++)
             if (sm[i].end >= s)
                 rc = cb(sm[i].start > s ? sm[i].start : s,
                         sm[i].end < e ? sm[i].end : e, ctxt);
-        lfv_rcu_fast_unlock();
-        return rc;
+    } else {
+        rs_iter_seek(&it, root, s, RS_ESIZE);
+        for (; !rc && (x = rs_iter_get(&it)) && x->start <= e;
+             rs_iter_next(&it)) {
+            uint64_t end = rs_entry_end(x);
+
+            if (end >= s)
+                rc = cb(x->start > s ? x->start : s, end < e ? end : e,
+                        ctxt);
+        }
     }
-    rs_iter_seek(&it, root, s, RS_ESIZE);
-    for (; !rc && (x = rs_iter_get(&it)) && x->start <= e;
-         rs_iter_next(&it))
-        if (x->end >= s)
-            rc = cb(x->start > s ? x->start : s, x->end < e ? x->end : e,
-                    ctxt);
+    if (pinned)
+        rs_unpin(&rw->pins);
     lfv_rcu_fast_unlock();
     return rc;
 }
@@ -561,11 +605,13 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
         rs_txn_abort(&t);
         to_small(r, NULL, 0);
     } else if (kept) {
-        int err = rangeset_splice(r, first.start, x->start, &cur, 1, true, &t);
+        int err = rangeset_splice(r, first.start, x->start, &cur, 1, true, &t,
+                                  NULL);
 
         rc = err ? err : rc;
     } else if (gone) {
-        int err = rangeset_splice(r, first.start, last_gone, NULL, 0, true, &t);
+        int err = rangeset_splice(r, first.start, last_gone, NULL, 0, true, &t,
+                                  NULL);
 
         rc = err ? err : rc;
     } else {
@@ -589,23 +635,32 @@ void lfv_rangeset_purge(struct lfv_rangeset *r)
 static int snapshot(const struct lfv_rangeset *r, struct rs_range *small,
                     struct rs_range **out, size_t *n)
 {
+    struct lfv_rangeset *rw = (struct lfv_rangeset *)r; /* pins only */
     const struct rs_node *root;
     unsigned int k;
+    bool pinned;
     int rc = 0;
 
     lfv_rcu_fast_lock();
-    root = read_version(r, small, &k);
+    root = read_version_pinned(rw, small, &k, &pinned);
     if (!root) {
         *out = small;
         *n = k;
     } else {
-        *n = rs_count(root);
-        *out = lfv_malloc(*n * RS_ESIZE);
+        /*
+         * The one in-place update that may land meanwhile adds at most a
+         * leaf's worth of entries between the count and the copy.
+         */
+        size_t max = rs_count(root) + RS_FANOUT;
+
+        *out = lfv_malloc(max * RS_ESIZE);
         if (*out)
-            rs_flatten(root, RS_ESIZE, *out);
+            *n = rs_flatten(root, RS_ESIZE, *out, max);
         else
             rc = -ENOMEM;
     }
+    if (pinned)
+        rs_unpin(&rw->pins);
     lfv_rcu_fast_unlock();
     return rc;
 }
@@ -704,7 +759,7 @@ static int rebuild(struct lfv_rangeset *r1, const struct lfv_rangeset *r2,
     if (!a || !out)
         goto out;
     if (old)
-        rs_flatten(old, RS_ESIZE, a);
+        rs_flatten(old, RS_ESIZE, a, na);
     else
         memcpy(a, rs_small_ents(&r1->small), na * RS_ESIZE);
     n = op(a, na, b, nb, out);

@@ -730,6 +730,172 @@ static void test_limit(void)
     free(got.v);
 }
 
+/* --- updates made in place ---------------------------------------------- */
+
+/* The set holds exactly the ranges of l (and its tree is sound). */
+static void check_same(const struct lfv_rangeset *r, const struct rlist *l)
+{
+    struct rlist got = { 0 };
+
+    set_ranges(r, &got);
+    CHECK(rl_equal(&got, l));
+    check_tree(r, l->n);
+    free(got.v);
+}
+
+/*
+ * Appends in order (written past a leaf's last entry, until it splits),
+ * ends moved alone (one store), removals and re-adds in the middle (a new
+ * leaf under the same parent), at the first and last entry of leaves too.
+ */
+static void test_in_place(void)
+{
+    struct lfv_rangeset *r = lfv_rangeset_new("in place");
+    struct rlist model = { 0 };
+    uint64_t i;
+
+    for (i = 0; i < 700; i++) {
+        CHECK_EQ(lfv_rangeset_add_range(r, i * 16, i * 16 + 7), 0);
+        m_add(&model, i * 16, i * 16 + 7);
+        if (i < 100 || i % 37 == 0)
+            check_same(r, &model);
+    }
+    check_same(r, &model);
+    for (i = 0; i < 700; i += 13) {
+        /* end up by 2, down by 1, back */
+        CHECK_EQ(lfv_rangeset_add_range(r, i * 16 + 8, i * 16 + 9), 0);
+        m_add(&model, i * 16 + 8, i * 16 + 9);
+        CHECK(lfv_rangeset_contains_range(r, i * 16, i * 16 + 9));
+        CHECK_EQ(lfv_rangeset_remove_range(r, i * 16 + 9, i * 16 + 9), 0);
+        m_remove(&model, i * 16 + 9, i * 16 + 9);
+        CHECK(lfv_rangeset_contains_range(r, i * 16, i * 16 + 8));
+        CHECK(!lfv_rangeset_overlaps_range(r, i * 16 + 9, i * 16 + 15));
+    }
+    check_same(r, &model);
+    for (i = 0; i < 700; i += 7) {
+        CHECK_EQ(lfv_rangeset_remove_range(r, i * 16, i * 16 + 7), 0);
+        m_remove(&model, i * 16, i * 16 + 7);
+        CHECK(!lfv_rangeset_overlaps_range(r, i * 16, i * 16 + 7));
+        if (i % 3)
+            continue;
+        CHECK_EQ(lfv_rangeset_add_range(r, i * 16, i * 16 + 7), 0);
+        m_add(&model, i * 16, i * 16 + 7);
+    }
+    check_same(r, &model);
+    /* and back to small mode, from the end */
+    while (model.n) {
+        struct rs_range last = model.v[model.n - 1];
+
+        CHECK_EQ(lfv_rangeset_remove_range(r, last.start, last.end), 0);
+        model.n--;
+        if (model.n < 40 || model.n % 29 == 0)
+            check_same(r, &model);
+    }
+    lfv_rangeset_destroy(r);
+    free(model.v);
+}
+
+struct self_update {
+    struct lfv_rangeset *r;
+    uint64_t seen, top;
+    bool bad;
+};
+
+/*
+ * Each range reported appends one past the end and moves an end; the walk
+ * keeps seeing the version it started on.
+ */
+static int self_update_cb(uint64_t s, uint64_t e, void *ctxt)
+{
+    struct self_update *u = ctxt;
+
+    if (s != u->seen * 16 || e != s + 7)
+        u->bad = true;
+    u->seen++;
+    u->top += 16;
+    if (lfv_rangeset_add_range(u->r, u->top, u->top + 7) ||
+        lfv_rangeset_add_range(u->r, s + 16 + 8, s + 16 + 9))
+        u->bad = true;
+    return 0;
+}
+
+static void test_report_self_update(void)
+{
+    for (uint64_t n = 5; n <= 600; n += n < 40 ? 7 : 199) {
+        struct lfv_rangeset *r = lfv_rangeset_new("self");
+        struct self_update u = { r, 0, 16 * (n + 10), false };
+
+        for (uint64_t i = 0; i < n; i++)
+            CHECK_EQ(lfv_rangeset_add_range(r, i * 16, i * 16 + 7), 0);
+        CHECK_EQ(lfv_rangeset_report_ranges(r, 0, 16 * n + 100,
+                                            self_update_cb, &u), 0);
+        CHECK(!u.bad);
+        CHECK_EQ(u.seen, n);
+        check_tree(r, 2 * n + 1); /* and [16n + 8, 16n + 9] */
+        lfv_rangeset_destroy(r);
+    }
+}
+
+struct restart {
+    struct rlist got;
+    unsigned int calls;
+};
+
+/* Half of each range at a time; preempted every 100 calls. */
+static int restart_cb(uint64_t s, uint64_t e, void *ctxt, uint64_t *consumed)
+{
+    struct restart *rs = ctxt;
+    uint64_t half = (e - s) / 2 + 1;
+
+    *consumed = half;
+    rl_push(&rs->got, s, s + half - 1);
+    return ++rs->calls % 100 ? 0 : -LFV_ERESTART;
+}
+
+/* A big set consumed a bit at a time, resumed after each preemption. */
+static void test_consume_restart(void)
+{
+    struct lfv_rangeset *r = lfv_rangeset_new("restart");
+    struct restart rs = { { 0 }, 0 };
+    struct rlist left = { 0 };
+    const uint64_t n = 3000;
+    int rc, rounds = 0;
+
+    for (uint64_t i = 0; i < n; i++)
+        CHECK_EQ(lfv_rangeset_add_range(r, i * 16, i * 16 + 9), 0);
+    do {
+        rc = lfv_rangeset_consume_ranges(r, restart_cb, &rs);
+        CHECK(rc == 0 || rc == -LFV_ERESTART);
+        set_ranges(r, &left);
+        check_tree(r, left.n);
+        /* what is left is exactly what was not handed out */
+        if (left.n) {
+            struct rs_range last = rs.got.v[rs.got.n - 1];
+
+            uint64_t k = last.start / 16;
+
+            CHECK_EQ(left.v[0].start,
+                     last.end == k * 16 + 9 ? (k + 1) * 16 : last.end + 1);
+            CHECK_EQ(left.v[left.n - 1].end, (n - 1) * 16 + 9);
+        }
+        rounds++;
+    } while (rc);
+    CHECK(lfv_rangeset_is_empty(r));
+    CHECK(rounds > 50);
+    /* ranges of 10 values: 5, then 3, 1, 1 */
+    CHECK_EQ(rs.got.n, 4 * n);
+    for (uint64_t i = 0; i < rs.got.n; i++) {
+        static const uint64_t off[] = { 0, 5, 8, 9 }, len[] = { 5, 3, 1, 1 };
+        uint64_t k = i / 4, j = i % 4;
+
+        CHECK_EQ(rs.got.v[i].start, k * 16 + off[j]);
+        CHECK_EQ(rs.got.v[i].end, k * 16 + off[j] + len[j] - 1);
+    }
+    lfv_rangeset_destroy(r);
+    free(rs.got.v);
+    free(left.v);
+}
+
 /* --- allocation failure at every point ---------------------------------- */
 
 typedef int update_fn(struct lfv_rangeset *r, struct lfv_rangeset *o,
@@ -901,6 +1067,9 @@ int main(void)
     test_report_stop();
     test_consume();
     test_limit();
+    test_in_place();
+    test_report_self_update();
+    test_consume_restart();
     test_alloc_failure();
     for (unsigned int seed = 0; seed < 200; seed++)
         run_random(seed, true, 2000);

@@ -20,7 +20,15 @@
  *     then the same through consume (E1 with its first range consumed is
  *     {[16,23],...,[64,71]}, small) and merge / subtract;
  *   interval map: entries inserted and removed whose value encodes their
- *   range.
+ *   range;
+ *   grow set, updated in place (btree.h): G0 = [i*16, i*16+7] for i < 100,
+ *     appends up to i < 164 (each written past a leaf's last entry),
+ *     then the end of range 5 (A), then of range 90 (B), moved from +7 to
+ *     +9 and back in the order A, B, B, A, each one store, then removals
+ *     from the end down to G0.  A report must show some prefix with A and
+ *     B extended only at full length and never B without A: a walk over
+ *     leaves that let two in-place updates in would see B's new end with
+ *     A's old one.
  * A reader's report of the big set must be exactly one of A, B, A\X (plus
  * or minus Y), and every point lookup must agree with one of those states.
  */
@@ -43,6 +51,7 @@
 #define RUN_NS 1500000000ll
 
 static struct lfv_rangeset *big, *small, *stuff, *gaps, *edge, *edge_more;
+static struct lfv_rangeset *grow;
 static struct lfv_intervalmap *map;
 static int stop;
 static unsigned long torn, reads, writes;
@@ -144,6 +153,28 @@ static int classify_edge(const struct snap *sn)
     return -1;
 }
 
+#define G_MIN 100
+#define G_MAX 164
+#define G_A 5
+#define G_B 90
+
+/* Is a report of the grow set one of its states? */
+static bool grow_ok(const struct snap *sn)
+{
+    bool a, b;
+
+    if (sn->n < G_MIN || sn->n > G_MAX)
+        return false;
+    for (size_t i = 0; i < sn->n; i++)
+        if (sn->v[i].s != 16 * i ||
+            (sn->v[i].e != 16 * i + 7 &&
+             !(sn->v[i].e == 16 * i + 9 && (i == G_A || i == G_B))))
+            return false;
+    a = sn->v[G_A].e != 16 * G_A + 7;
+    b = sn->v[G_B].e != 16 * G_B + 7;
+    return (!b || a) && (!a || sn->n == G_MAX);
+}
+
 static void *reader(void *arg)
 {
     struct snap *sn = malloc(sizeof(*sn));
@@ -209,6 +240,23 @@ static void *reader(void *arg)
         if (lfv_rangeset_report_ranges(edge, 0, UINT64_MAX, snap_cb, sn) ||
             classify_edge(sn) < 0)
             bad++;
+        for (int k = 0; k < 20; k++) {
+            sn->n = 0;
+            if (lfv_rangeset_report_ranges(grow, 0, UINT64_MAX, snap_cb, sn) ||
+                !grow_ok(sn))
+                bad++;
+            /* the end of B: all of B extended, or not there */
+            if (lfv_rangeset_lookup(grow, 16 * G_B + 8, &s, &e) &&
+                (s != 16 * G_B || e != 16 * G_B + 9))
+                bad++;
+            /* an appended range: whole or absent */
+            if (lfv_rangeset_lookup(grow, 16 * 150 + 4, &s, &e) &&
+                (s != 16 * 150 || e != 16 * 150 + 7))
+                bad++;
+            if (!lfv_rangeset_contains_range(grow, 16 * 99, 16 * 99 + 7))
+                bad++;
+            n += 4;
+        }
         sn->n = 0;
         lfv_rangeset_report_ranges(small, 0, UINT64_MAX, snap_cb, sn);
         if (!(sn->n == 3 && sn->v[0].e == 7 && sn->v[1].s == 16) &&
@@ -286,6 +334,31 @@ static void *writer_edge(void *arg)
     return NULL;
 }
 
+static void *writer_grow(void *arg)
+{
+    unsigned long n = 0;
+    uint64_t i;
+    int rc = 0;
+
+    (void)arg;
+    lfv_rcu_register_thread();
+    while (!stopped() && !rc) {
+        for (i = G_MIN; i < G_MAX; i++)
+            rc |= lfv_rangeset_add_range(grow, 16 * i, 16 * i + 7);
+        rc |= lfv_rangeset_add_range(grow, 16 * G_A + 8, 16 * G_A + 9);
+        rc |= lfv_rangeset_add_range(grow, 16 * G_B + 8, 16 * G_B + 9);
+        rc |= lfv_rangeset_remove_range(grow, 16 * G_B + 8, 16 * G_B + 9);
+        rc |= lfv_rangeset_remove_range(grow, 16 * G_A + 8, 16 * G_A + 9);
+        for (i = G_MAX; i-- > G_MIN;)
+            rc |= lfv_rangeset_remove_range(grow, 16 * i, 16 * i + 7);
+        n += 2 * (G_MAX - G_MIN) + 4;
+    }
+    __atomic_fetch_or(&writer_rc, rc, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&writes, n, __ATOMIC_RELAXED);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
 static void *writer_other(void *arg)
 {
     unsigned long n = 0;
@@ -316,7 +389,7 @@ static void *writer_other(void *arg)
 
 int main(void)
 {
-    pthread_t t[5];
+    pthread_t t[6];
     long long t0;
 
     lfv_rcu_register_thread();
@@ -338,12 +411,16 @@ int main(void)
     for (uint64_t i = 0; i < 4; i++)
         CHECK_EQ(lfv_rangeset_add_range(edge, 16 * i, 16 * i + 7), 0);
     CHECK_EQ(lfv_rangeset_add_range(edge_more, 64, 71), 0);
+    grow = lfv_rangeset_new("grow");
+    for (uint64_t i = 0; i < G_MIN; i++)
+        CHECK_EQ(lfv_rangeset_add_range(grow, 16 * i, 16 * i + 7), 0);
 
     pthread_create(&t[0], NULL, reader, NULL);
     pthread_create(&t[1], NULL, reader, NULL);
     pthread_create(&t[2], NULL, writer_big, NULL);
     pthread_create(&t[3], NULL, writer_other, NULL);
     pthread_create(&t[4], NULL, writer_edge, NULL);
+    pthread_create(&t[5], NULL, writer_grow, NULL);
     t0 = now_ns();
     while (now_ns() - t0 < RUN_NS) {
         struct timespec ts = { 0, 20000000 };
@@ -351,7 +428,7 @@ int main(void)
         nanosleep(&ts, NULL);
     }
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         pthread_join(t[i], NULL);
 
     printf("%lu reads, %lu writes, %lu torn\n", reads, writes, torn);
@@ -364,6 +441,7 @@ int main(void)
     lfv_rangeset_destroy(gaps);
     lfv_rangeset_destroy(edge);
     lfv_rangeset_destroy(edge_more);
+    lfv_rangeset_destroy(grow);
     lfv_intervalmap_destroy(map);
     lfv_rcu_barrier();
     lfv_rcu_unregister_thread();

@@ -18,11 +18,24 @@
  * blocks (a writer preempted mid-update is rewriting the other copy) and
  * never sees a torn set.  A small update allocates nothing and retires
  * nothing; it cannot fail for lack of memory.
- * Larger sets: a persistent B+tree (fanout 32, leaves are sorted arrays of
- * {start, end}).  Published nodes are never modified.  An update copies the
- * root-to-leaf path(s) it changes, publishes the new root with
- * lfv_rcu_assign_pointer() and retires the replaced nodes with
- * lfv_rcu_call(); nothing ever waits for a grace period.
+ * Larger sets: a copy-on-write B+tree (fanout 32, leaves are sorted arrays
+ * of {start, end}).  An update that changes one leaf (most do) copies it,
+ * and publishes the copy with one release store of the child pointer in
+ * its parent (or of the root when the leaf's first start changed, up to the
+ * lowest ancestor whose key stays the same); two updates are made in the
+ * leaf itself with one store each: appending ranges past its last one when
+ * it has room (then its count is raised), and moving only a range's end.
+ * Other updates (splits, merges, many leaves) copy the root-to-leaf paths
+ * they change and publish the new root with lfv_rcu_assign_pointer().
+ * Replaced nodes are retired with lfv_rcu_call(); nothing ever waits for a
+ * grace period.  A point lookup reads each node's count and child pointer
+ * once and answers as the set was at some instant of its search (a leaf's
+ * first start never changes while it is published, and the ranges before
+ * the next leaf's first start are all in it).  A reader that walks several
+ * leaves (report, format, the other set of merge / subtract) pins the set
+ * for the walk (an atomic increment and decrement of a counter in the set,
+ * its only store): while a pin is held, updates copy up to the root, so
+ * the walk sees one version.
  * Switches: an update that leaves more than 4 ranges builds a tree and
  * publishes its root (the latch keeps the last small version, which is
  * what a reader that found no root still reads); one that leaves 4 or fewer
@@ -33,30 +46,32 @@
  *     and a binary search of a plain array;
  *   - lookups: O(log n) (binary search per level, height log_16..32 n);
  *   - add / remove: O(log n + k) for k merged or removed ranges, copying
- *     O(log n) nodes of at most 32 entries;
+ *     one leaf (at most 32 ranges, none for an append or an end moved)
+ *     when one leaf changes, else O(log n) nodes;
  *   - merge, subtract: O(n + m) rebuild; consume: O(log n + k) for k
- *     consumed ranges; purge: O(1) (the old tree is freed after a grace
- *     period).
- * Memory: a set's own 208-byte inline latch (interval maps: the same), plus,
- * beyond 4 ranges, 16 bytes per range in the leaves and ~2-3 bytes per
- * range of node headers and branches (nodes are 16..32 entries full,
- * except a lone root, and are allocated in 64-byte size steps above 128
- * bytes) (Xen: 32 bytes plus a malloc header per range).  Interval maps use
+ *     consumed ranges (all of them: the tree is retired whole); purge:
+ *     O(1) (the old tree is freed after a grace period).
+ * Memory: a set's own 208-byte inline latch (interval maps:
+ * the same), plus, beyond 4 ranges, leaves with room for 8, 16 or (in a
+ * tree of more than one leaf, where they are 16..32 full) 32 ranges of 16
+ * bytes, so 18 to 36 bytes per range, and ~2 bytes per range of branch
+ * nodes (Xen: 32 bytes plus a malloc header per range).  Interval maps use
  * 24 bytes per entry, and the same small mode up to 4 entries.
  * Replaced nodes are retired in batches (one lfv_rcu_call() per up to 64
- * nodes or 8 KiB), so a set may hold that much retired memory until its
+ * nodes or 32 KiB), so a set may hold that much retired memory until its
  * next updates or its destruction.  After their grace period they come
  * back to the set, whose writer reuses them instead of calling malloc: a
  * set keeps up to 8 KiB of such nodes, or as much as its writer allocated
- * while they were away when it updates continuously (at most 4 MiB), until
- * its next updates or its destruction.
+ * while they were away when it updates continuously (at most 32 MiB),
+ * until its next updates or its destruction.
  *
  * Concurrency contract shared by every function below:
  *   - all functions must be called by threads registered with
  *     lfv_rcu_register_thread() (<lfvpci/rcu.h>), except where "any thread"
  *     is said;
  *   - readers (contains, overlaps, lookup, report, iterate, is_empty, count)
- *     enter their own read-side section, take no lock and never block; they
+ *     enter their own read-side section, take no lock and never block (the
+ *     walks of report and format pin a tree: see above); they
  *     may run concurrently with each other and with any writer of the same
  *     set, and see the set either wholly before or wholly after each update.
  *     They may also be called inside a caller's read-side section;

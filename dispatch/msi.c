@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * MSI capability emulation for guests (Xen's vpci/msi.c): control,
- * address, data, per-vector mask and pending, and the binding calls that
- * route the vectors.  Config writes of one device are serialised by its
- * write lock; the binding state additionally sits under a small lock of
- * its own so that retirement (control path, which must not take the
- * device's write lock: handlers may call control functions while holding
- * it) cannot race a handler into leaving a vector bound.
+ * MSI capability emulation (Xen's vpci/msi.c) for guests and, on x86, the
+ * hardware domain: control, address, data, per-vector mask and pending,
+ * and the binding calls that route the vectors.  Config writes of one
+ * device are serialised by its write lock; the binding state additionally
+ * sits under a small lock of its own so that retirement (control path,
+ * which must not take the device's write lock: handlers may call control
+ * functions while holding it) cannot race a handler into leaving a vector
+ * bound.
  */
 #include <errno.h>
 
@@ -274,10 +275,16 @@ static uint32_t zero_read(const void *ctx, unsigned int reg, void *data)
 
 /* ---- the hook ---- */
 
+/*
+ * The hardware domain, like Xen's, reaches the reserved half of the data
+ * dword and the pending bits in hardware (gaps); a guest reads them as 0
+ * and from hardware, read-only.
+ */
 static int add_regs(struct lfv_msi *m, struct lfv_regs_edit *e,
                     unsigned int len)
 {
     unsigned int pos = m->pos, data_off = pos + (m->addr64 ? 12 : 8);
+    bool guest = !lfv_vpci_is_hardware_domain(m->v);
     int rc = lfv_regs_edit_remove_range(e, pos + 2, len - 2);
 
     if (!rc)
@@ -288,11 +295,11 @@ static int add_regs(struct lfv_msi *m, struct lfv_regs_edit *e,
         rc = hook_add_reg(e, addr_hi_read, addr_hi_write, pos + 8, 4, m);
     if (!rc)
         rc = hook_add_reg(e, data_read, data_write, data_off, 2, m);
-    if (!rc && m->maskable)
+    if (!rc && m->maskable && guest)
         rc = hook_add_reg(e, zero_read, NULL, data_off + 2, 2, NULL);
     if (!rc && m->maskable)
         rc = hook_add_reg(e, mask_read, mask_write, data_off + 4, 4, m);
-    if (!rc && m->maskable)
+    if (!rc && m->maskable && guest)
         rc = hook_add_reg(e, pending_read, NULL, data_off + 8, 4, NULL);
     return rc;
 }
@@ -318,8 +325,8 @@ static int msi_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 
     if (!hdr_of(v))
         return -ENOENT; /* registered without (or before) the header */
-    if (lfv_vpci_is_hardware_domain(v))
-        return 0;       /* passthrough: the header leaves it to hardware */
+    if (lfv_vpci_is_hardware_domain(v) && lfv_vpci_arch(v) == LFV_ARCH_ARM)
+        return 0; /* Xen on Arm has no vPCI MSI: passthrough (gaps) */
     c = msi_find_cap(v, PCI_CAP_ID_MSI);
     if (!c)
         return 0;
@@ -337,7 +344,7 @@ static int msi_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     m->max_vectors = 1u << ((hw & PCI_MSI_FLAGS_QMASK) >> 1);
     if (m->max_vectors > 32)
         m->max_vectors = 32; /* 6 and 7 are reserved encodings */
-    /* The guest starts with MSI off, whatever the host left. */
+    /* The owner starts with MSI off, whatever was left before. */
     ctrl_to_hw(m, 0);
     return add_regs(m, e, c->len);
 }

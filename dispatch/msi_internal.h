@@ -73,25 +73,38 @@ static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
 }
 
 /*
- * One trapped MMIO region of a device: its MSI-X table (which = 0) or PBA
- * (1).  The value stored in the domain's interval map.  start/end, listed
- * and trapped under the domain's msix_lock; m and which immutable.
+ * One trapped MMIO region of a device: its MSI-X table, its PBA, or (the
+ * hardware domain's only) the rest of the pages holding them.  The value
+ * stored in the domain's interval map.  Table and PBA are listed (counted
+ * against the domain's bound) and each trapped as one interval; the
+ * "adjacent" region is never listed: the map rebuild traps, for every
+ * listed region with one, the bytes of its pages and of its sibling's that
+ * neither covers, as intervals all pointing to it.  start, size, listed
+ * and trapped under the domain's msix_lock; m, which, adjacent and sibling
+ * immutable once listed.
  */
+enum msix_region_kind { MSIX_TABLE, MSIX_PBA, MSIX_ADJACENT };
+
 struct lfv_msix;
 struct lfv_msix_region {
     struct lfv_msix *m;
-    unsigned int which;
-    uint64_t size;       /* bytes, immutable */
+    enum msix_region_kind which;
+    uint64_t size;       /* bytes */
     uint64_t start;      /* guest physical address */
     bool listed;         /* counted in the domain's regions */
     bool trapped;        /* in the published map (not shadowed) */
+    struct lfv_msix_region *adjacent; /* hardware domain: its pages' rest */
+    struct lfv_msix_region *sibling;  /* the device's other listed one */
 };
 
-/* msix.c: an access at byte `off` of the region (validated size 4 or 8). */
-int msix_region_read(const struct lfv_msix_region *r, uint64_t off,
-                     unsigned int size, uint64_t *val);
-int msix_region_write(const struct lfv_msix_region *r, uint64_t off,
-                      unsigned int size, uint64_t val);
+/*
+ * msix.c: an access at gpa, byte `off` of the region's interval (validated
+ * size 4 or 8).
+ */
+int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
+                     uint64_t off, unsigned int size, uint64_t *val);
+int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
+                      uint64_t off, unsigned int size, uint64_t val);
 
 /*
  * msix_mmio.c, the domain's region list (control path and config write

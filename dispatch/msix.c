@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * MSI-X emulation (Xen's vpci/msix.c): the control register for guests,
- * the table entries behind the MMIO entry point (msix_mmio.c), and the
- * trapped regions that follow the BAR holding them.
+ * MSI-X emulation (Xen's vpci/msix.c): the control register, the table
+ * entries behind the MMIO entry point (msix_mmio.c), and the trapped
+ * regions that follow the BAR holding them.  Guests, and the hardware
+ * domain on x86, get the emulation; the hardware domain on Arm (no vPCI
+ * MSI in Xen there) keeps passthrough config registers and its table and
+ * PBA are forwarded to the device.  The hardware domain also traps the
+ * rest of the pages holding them (its p2m has a hole there) and forwards
+ * those bytes, and its PBA writes, to the device.
  *
  * Why per-entry state: mask/unmask of table entries is the hot, parallel
  * path (one vCPU per queue interrupt).  Each entry sits on its own cache
@@ -34,10 +39,11 @@ struct lfv_msix {
     struct lfv_vpci *v;
     struct lfv_domain *d;
     bool hwdom;
+    bool passthrough;          /* hardware domain on Arm: no emulation */
     unsigned int pos, nr;      /* capability, table size */
     unsigned int bir[2];       /* table, PBA */
     uint32_t offset[2];
-    struct lfv_msix_region region[2];
+    struct lfv_msix_region region[3]; /* table, PBA, adjacent */
     struct lfv_msix_region *listed[2];
     unsigned int nr_regions;
     /* device-wide, read by the entry path */
@@ -214,28 +220,45 @@ static uint64_t region_host(const struct lfv_msix_region *r)
     return b.host_addr + m->offset[r->which];
 }
 
-static int hw_read(const struct lfv_msix_region *r, uint64_t off,
-                   unsigned int size, uint64_t *val)
+/* The device's memory at host address addr, through the platform. */
+static void hw_read(const struct lfv_msix *m, uint64_t addr,
+                    unsigned int size, uint64_t *val)
 {
-    const struct lfv_system *sys = r->m->d->sys;
+    const struct lfv_system *sys = m->d->sys;
 
     if (!sys->msi_ops || !sys->msi_ops->mmio_read ||
-        sys->msi_ops->mmio_read(sys->msi_ctx, region_host(r) + off, size,
-                                val))
+        sys->msi_ops->mmio_read(sys->msi_ctx, addr, size, val))
         *val = size == 8 ? ~0ull : 0xffffffffull;
-    return 0;
 }
 
-int msix_region_read(const struct lfv_msix_region *r, uint64_t off,
-                     unsigned int size, uint64_t *val)
+static void hw_write(const struct lfv_msix *m, uint64_t addr,
+                     unsigned int size, uint64_t val)
+{
+    const struct lfv_system *sys = m->d->sys;
+
+    if (sys->msi_ops && sys->msi_ops->mmio_write)
+        sys->msi_ops->mmio_write(sys->msi_ctx, addr, size, val);
+}
+
+/*
+ * The hardware domain's adjacent bytes are at their host address (its
+ * p2m is identity); the PBA, and the passthrough table, where the BAR is.
+ */
+int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
+                     uint64_t off, unsigned int size, uint64_t *val)
 {
     const struct lfv_msix *m = r->m;
     uint32_t dw[4];
     unsigned int f = (off % 16) / 4;
 
-    /* the hardware domain's table, and everyone's PBA, are the device's */
-    if (m->hwdom || r->which == 1)
-        return hw_read(r, off, size, val);
+    if (r->which == MSIX_ADJACENT) {
+        hw_read(m, gpa, size, val);
+        return 0;
+    }
+    if (m->passthrough || r->which == MSIX_PBA) {
+        hw_read(m, region_host(r) + off, size, val);
+        return 0;
+    }
     entry_snapshot(&m->entries[off / 16], dw);
     *val = dw[f];
     if (size == 8)
@@ -243,28 +266,33 @@ int msix_region_read(const struct lfv_msix_region *r, uint64_t off,
     return 0;
 }
 
-int msix_region_write(const struct lfv_msix_region *r, uint64_t off,
-                      unsigned int size, uint64_t val)
+/*
+ * Table writes are the emulation's, never the device's: the binding ops
+ * program the hardware.  PBA writes reach the device for the hardware
+ * domain only (undefined for a device; Xen drops guests' ones).
+ */
+int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
+                      uint64_t off, unsigned int size, uint64_t val)
 {
     struct lfv_msix *m = r->m;
-    const struct lfv_system *sys = m->d->sys;
     unsigned int i = off / 16, f = (off % 16) / 4;
 
-    if (m->hwdom) {
-        if (sys->msi_ops && sys->msi_ops->mmio_write)
-            sys->msi_ops->mmio_write(sys->msi_ctx, region_host(r) + off,
-                                     size, val);
+    if (r->which == MSIX_ADJACENT) {
+        hw_write(m, gpa, size, val);
         return 0;
     }
-    if (r->which == 1)
-        return 0; /* the PBA is read-only */
+    if (m->passthrough || r->which == MSIX_PBA) {
+        if (m->hwdom)
+            hw_write(m, region_host(r) + off, size, val);
+        return 0;
+    }
     entry_write(m, i, f, (uint32_t)val);
     if (size == 8)
         entry_write(m, i, f + 1, (uint32_t)(val >> 32));
     return 0;
 }
 
-/* ---- control register (guests) ---- */
+/* ---- control register ---- */
 
 static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
 {
@@ -339,13 +367,20 @@ static int add_regions(struct lfv_msix *m)
         if (lfv_header_msix_location(m->v, k, NULL, NULL, &size) ||
             !region_place(m, k, &start))
             continue;
-        m->region[k] = (struct lfv_msix_region){ .m = m, .which = k,
-                                                 .size = size,
-                                                 .start = start };
+        m->region[k] = (struct lfv_msix_region){
+            .m = m, .which = k, .size = size, .start = start,
+            .adjacent = m->hwdom ? &m->region[MSIX_ADJACENT] : NULL,
+        };
         m->listed[m->nr_regions++] = &m->region[k];
     }
     if (!m->nr_regions)
         return 0;
+    if (m->nr_regions == 2) {
+        m->listed[0]->sibling = m->listed[1];
+        m->listed[1]->sibling = m->listed[0];
+    }
+    m->region[MSIX_ADJACENT] = (struct lfv_msix_region){
+        .m = m, .which = MSIX_ADJACENT };
     return msix_regions_add(m->d, m->listed, m->nr_regions);
 }
 
@@ -401,6 +436,7 @@ static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
     m->v = v;
     m->d = lfv_vpci_domain(v);
     m->hwdom = lfv_vpci_is_hardware_domain(v);
+    m->passthrough = !pos;
     m->pos = pos;
     if (pos)
         m->nr = (lfv_vpci_hw_read(v, pos + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
@@ -419,8 +455,8 @@ static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
         return -ENOENT;
     if (lfv_header_msix_location(v, 0, NULL, NULL, NULL))
         return 0; /* no MSI-X */
-    if (lfv_vpci_is_hardware_domain(v)) {
-        pos = 0; /* the hardware domain's config registers pass through */
+    if (lfv_vpci_is_hardware_domain(v) && lfv_vpci_arch(v) == LFV_ARCH_ARM) {
+        pos = 0; /* Xen on Arm: the hardware domain's MSI-X is its own */
     } else {
         const struct hdr_cap *c = msi_find_cap(v, PCI_CAP_ID_MSIX);
 
@@ -433,9 +469,9 @@ static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
         return -ENOMEM;
     lfv_vpci_set_priv(v, &lfv_msix_hook, m); /* fini frees it, always */
     lfv_vpci_set_retire(v, &lfv_msix_hook, msix_retire);
-    rc = m->hwdom ? 0 : alloc_entries(m);
-    if (!rc && !m->hwdom) {
-        /* the guest starts with MSI-X off, whatever the host left */
+    rc = m->passthrough ? 0 : alloc_entries(m);
+    if (!rc && !m->passthrough) {
+        /* the owner starts with MSI-X off, whatever was left before */
         uint16_t hw = lfv_vpci_hw_read(v, pos + 2, 2);
 
         lfv_vpci_hw_write(v, pos + 2, 2,

@@ -14,34 +14,99 @@
  */
 #include <errno.h>
 
+#include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
 
 #include "../core/rcu_fast.h"
 #include "msi_internal.h"
 
+/* Trap [s, e) as part of the adjacent region: 0, or -ENOMEM. */
+static int add_piece(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
+                     struct lfv_msix_region *adj)
+{
+    int rc = s < e ? lfv_intervalmap_insert(m, s, e - 1, adj) : 0;
+
+    /* overlapping another device's region or piece: left untrapped */
+    return rc == -EEXIST ? 0 : rc;
+}
+
+/*
+ * The hardware domain's pages around its table and PBA (a[0..n), n <= 2,
+ * trapped): every byte of their pages that neither covers, as pieces
+ * pointing to the adjacent region.  0 or -ENOMEM.
+ */
+static int insert_adjacent(struct lfv_intervalmap *m,
+                           const struct lfv_msix_region *a[], unsigned int n,
+                           struct lfv_msix_region *adj)
+{
+    const uint64_t mask = LFV_PAGE_SIZE - 1;
+    uint64_t cur, span;
+    int rc = 0;
+
+    if (n == 2 && a[1]->start < a[0]->start) {
+        const struct lfv_msix_region *t = a[0];
+
+        a[0] = a[1];
+        a[1] = t;
+    }
+    cur = span = a[0]->start & ~mask; /* next byte to trap, end of pages */
+    for (unsigned int k = 0; !rc && k < n; k++) {
+        uint64_t s = a[k]->start, e = s + a[k]->size, pe = (e + mask) & ~mask;
+
+        if (pe < e)
+            return 0; /* the last page of the address space: left alone */
+        if ((s & ~mask) > span) { /* pages apart: finish the first ones */
+            rc = add_piece(m, cur, span, adj);
+            cur = s & ~mask;
+        }
+        if (!rc)
+            rc = add_piece(m, cur, s, adj);
+        cur = cur > e ? cur : e;
+        span = span > pe ? span : pe;
+    }
+    return rc ? rc : add_piece(m, cur, span, adj);
+}
+
 /*
  * A new map from the list, published; the old one freed after a grace
  * period.  A region overlapping an earlier one stays untrapped (a BAR in
- * the middle of its sizing probe, say) until it moves again.  -ENOMEM:
- * nothing published.  msix_lock held.
+ * the middle of its sizing probe, say) until it moves again.  Tables and
+ * PBAs first, then the hardware domain's adjacent pieces, which never
+ * shadow a table or PBA.  -ENOMEM: nothing published.  msix_lock held.
  */
 static int rebuild(struct lfv_domain *d)
 {
     struct lfv_intervalmap *m = lfv_intervalmap_new(), *old;
+    int rc = 0;
 
     if (!m)
         return -ENOMEM;
-    for (unsigned int i = 0; i < d->nr_msix_regions; i++) {
+    for (unsigned int i = 0; !rc && i < d->nr_msix_regions; i++) {
         struct lfv_msix_region *r = d->msix_regions[i];
-        int rc = r->start + r->size - 1 < r->start ? -EEXIST
-                 : lfv_intervalmap_insert(m, r->start,
-                                          r->start + r->size - 1, r);
 
-        if (rc && rc != -EEXIST) {
-            lfv_intervalmap_destroy(m);
-            return rc;
-        }
+        rc = r->start + r->size - 1 < r->start ? -EEXIST
+             : lfv_intervalmap_insert(m, r->start, r->start + r->size - 1, r);
         r->trapped = !rc;
+        if (rc == -EEXIST)
+            rc = 0;
+    }
+    for (unsigned int i = 0; !rc && i < d->nr_msix_regions; i++) {
+        struct lfv_msix_region *r = d->msix_regions[i];
+        const struct lfv_msix_region *a[2] = { r, r->sibling };
+        unsigned int n = 1;
+
+        if (!r->adjacent || !r->trapped)
+            continue;
+        if (r->sibling && r->sibling->listed && r->sibling->trapped) {
+            if (r->which != MSIX_TABLE)
+                continue; /* the table does both */
+            n = 2;
+        }
+        rc = insert_adjacent(m, a, n, r->adjacent);
+    }
+    if (rc) {
+        lfv_intervalmap_destroy(m);
+        return rc;
     }
     old = d->msix_map;
     lfv_rcu_assign_pointer(d->msix_map, m);
@@ -163,7 +228,7 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
     lfv_rcu_fast_lock();
     r = find(d, gpa, size, &off);
     if (r)
-        rc = msix_region_read(r, off, size, val);
+        rc = msix_region_read(r, gpa, off, size, val);
     lfv_rcu_fast_unlock();
     return rc;
 }
@@ -180,7 +245,7 @@ int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
     lfv_rcu_fast_lock();
     r = find(d, gpa, size, &off);
     if (r)
-        rc = msix_region_write(r, off, size, val);
+        rc = msix_region_write(r, gpa, off, size, val);
     lfv_rcu_fast_unlock();
     return rc;
 }

@@ -1058,7 +1058,9 @@ static void usage(FILE *f, const char *argv0)
             "                      simulated bridge (else a pattern device)\n"
             "      --msix N        with --lspci: N/16 of reader steps are\n"
             "                      MSI/MSI-X traffic (table MMIO, control,\n"
-            "                      MSI registers) [4]; 0: none\n",
+            "                      MSI registers) [4]; 0: none\n"
+            "      --arch ARCH     x86 (the hardware domain's MSI/MSI-X\n"
+            "                      emulated) or arm (passed through) [x86]\n",
             argv0, opt.readers, opt.writers, MAX_DEVICES, opt.devices,
             MAX_GUESTS, opt.guests, opt.seconds, opt.seed, opt.mix_unplug,
             opt.mix_move, opt.mix_regs, lfv_rcu_backend());
@@ -1102,6 +1104,7 @@ static int parse(int argc, char **argv)
         { "rcu", required_argument, NULL, 'R' },
         { "lspci", required_argument, NULL, 'L' },
         { "msix", required_argument, NULL, 'X' },
+        { "arch", required_argument, NULL, 'A' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -1132,6 +1135,13 @@ static int parse(int argc, char **argv)
         case 'R': backend = optarg; break;
         case 'L': opt.lspci_dir = optarg; break;
         case 'X': opt.msix = (int)strtoul(optarg, NULL, 0); break;
+        case 'A':
+            if (strcmp(optarg, "x86") && strcmp(optarg, "arm")) {
+                fprintf(stderr, "lfvpci-stress: --arch takes x86 or arm\n");
+                return -1;
+            }
+            opt.arch = strcmp(optarg, "arm") ? LFV_ARCH_X86 : LFV_ARCH_ARM;
+            break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); return -1;
         }
@@ -1255,7 +1265,7 @@ static int probe_registers(void)
 
 static int setup(void)
 {
-    struct lfv_system_params p = { .hw_ops = &hw_ops };
+    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = opt.arch };
     pthread_rwlockattr_t attr;
     int rc = 0;
 
@@ -1372,8 +1382,10 @@ int main(int argc, char **argv)
     secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     live_checks = stats.iso_checks;
     quiet_bad = iso_check(); /* quiescence: nothing moves any more */
-    if (bridge)
+    if (bridge) {
         (void)msix_quiesce(); /* counted by msix_failures() */
+        (void)msix_settle();
+    }
     quiet_bad += iso_final();
     if (bridge)
         (void)msix_final();
@@ -1391,10 +1403,11 @@ int main(int argc, char **argv)
                (bridge ? msix_failures() : 0);
     taken = __builtin_popcount(reg_taken);
     printf("lfvpci-stress: backend %s, %u readers, %u writers, %u devices "
-           "(%s), %u guests, %.1f s, seed %" PRIu64 "\n",
+           "(%s), %u guests, %s, %.1f s, seed %" PRIu64 "\n",
            lfv_rcu_backend(), opt.readers, opt.writers, opt.devices,
            bridge ? "lspci dumps on the simulated bridge" : "pattern",
-           opt.guests, secs, opt.seed);
+           opt.guests, opt.arch == LFV_ARCH_ARM ? "arm" : "x86", secs,
+           opt.seed);
     printf("  accesses      %12lu  (%.0f/s)\n", stats.reads,
            stats.reads / secs);
     printf("  config writes %12lu\n", stats.writes);

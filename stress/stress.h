@@ -23,6 +23,7 @@ struct options {
     int mix_toggle, mix_bar; /* MEMORY toggles, BAR moves; -1: the default */
     int msix;                /* MSI-X share of reader steps, in 1/16 */
     const char *lspci_dir; /* devices from real dumps on the simulated bridge */
+    enum lfv_arch arch;    /* x86: the hardware domain's MSI is emulated */
 };
 
 extern struct options opt;
@@ -88,10 +89,13 @@ void msix_reader_step(uint64_t *rng, unsigned int t);
 void msix_tick(void);
 /*
  * At quiescence, devices still assigned: the bindings against the tables
- * (msix_quiesce), then after everything was de-assigned (msix_final).
- * Both return the number of failures found.
+ * (msix_quiesce); then every MSI/MSI-X device assigned afresh, programmed
+ * and compared exactly, then de-assigned (msix_settle); then after
+ * everything was de-assigned (msix_final).  Each returns the number of
+ * failures found.
  */
 unsigned long msix_quiesce(void);
+unsigned long msix_settle(void);
 unsigned long msix_final(void);
 /* After the system is destroyed: free the records. */
 void msix_teardown(void);

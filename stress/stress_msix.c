@@ -19,6 +19,9 @@
  *   refuse   sizes other than 4 and 8, misaligned addresses: -EINVAL, the
  *            read's buffer untouched, nothing written;
  *   msi      MSI address, data, mask and enable of a guest's device.
+ * With --arch x86 (the default) the hardware domain's MSI and MSI-X are
+ * emulated as a guest's and bound through the ops, and take part in all
+ * of it; with --arch arm they pass through to the device.
  * Every value written names (domain, device, entry) and carries a check
  * (encode()): a table read returns all-ones, the reset value, or a
  * well-formed value of the reading domain, else
@@ -27,8 +30,8 @@
  *   leak    another domain's value, or a poison value.
  * The binding ops record, per (domain, device, entry), what is bound:
  *   leak    a call for a (domain, device) the tool does not let own the
- *           device at the time (own_allowed), or for the hardware domain;
- *           a bound address of another domain;
+ *           device at the time (own_allowed), or for the hardware domain
+ *           on Arm; a bound address of another domain;
  *   binding a bind of a bound entry, unbind or mask of an unbound one or
  *           with other values than bound, two calls at once on one entry,
  *           any call made by an address or data write (those take effect
@@ -37,12 +40,21 @@
  *           delivering, after a mask/unmask of every entry a binding that
  *           is not exactly the table's, a binding of a non-owner, and
  *           after de-assignment any binding left;
- *   isolation  a guest's value in a device's hardware table (written
- *           through, or found in the hardware at the end); a table
- *           reachable at quiescence by a domain that does not own it, an
- *           owned one not reachable, a region count that does not match
- *           the devices owned;
+ *   isolation  a guest's value reaching device memory (written through,
+ *           or found in a hardware table at the end); on x86 any write
+ *           reaching a device's table, or a hardware table entry not in
+ *           its reset state at the end (the ops here program nothing, and
+ *           the engine must never forward a table write: only the
+ *           hardware domain's PBA and the rest of its table pages reach
+ *           the device); a table reachable at quiescence by a domain that
+ *           does not own it, an owned one not reachable, a region count
+ *           that does not match the devices owned;
  *   refusal a bad size or alignment accepted.
+ * After the threads stop, every MSI-X and MSI device is assigned afresh
+ * (on x86 every third to the hardware domain, the others to guests),
+ * enabled, programmed with encoded values and unmasked, and every binding
+ * compared with its table exactly; then de-assigned, leaving no binding
+ * and no region (msix_settle: it must compare something).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -54,34 +66,25 @@
 
 #include <lfvpci/header.h>
 #include <lfvpci/msi.h>
+#include <lfvpci/p2m.h>
 #include <lfvpci/rcu.h>
 #include <lfvpci/vpci.h>
 
-#include "stress.h"
+#include "stress_msix.h"
 
-#define CFG_COMMAND 0x04
-#define CMD_MEMORY 0x2
-#define MSIX_ENABLE 0x8000
-#define MSIX_MASKALL 0x4000
-#define MSI_ENABLE 0x1
-#define STORM_ENTRIES 4
-#define ONES32 0xffffffffu
-
-enum kind { K_TORN, K_LEAK, K_BIND, K_ISO, K_REFUSE, NR_KINDS };
 static const char *const kind_name[NR_KINDS] = {
     "torn", "cross-domain", "binding", "isolation", "refusal",
 };
-static unsigned long fails[NR_KINDS];
+unsigned long fails[NR_KINDS];
+struct msix_stats st;
 
-static struct {
-    unsigned long steps, table_reads, table_writes, enoent, refused;
-    unsigned long foreign, binds, unbinds, masks, hw_writes, strays;
-    unsigned long settled, msi_writes;
-} st;
+/* Is the hardware domain's MSI/MSI-X emulated (else it passes through)? */
+bool hwdom_emulated(void)
+{
+    return opt.arch == LFV_ARCH_X86;
+}
 
-#define COUNT(field) __atomic_fetch_add(&st.field, 1, __ATOMIC_RELAXED)
-
-static void fail(enum kind k, const char *fmt, ...)
+void fail(enum kind k, const char *fmt, ...)
 {
     va_list ap;
 
@@ -109,7 +112,7 @@ static uint32_t check6(unsigned int field, uint32_t body)
     return (h ^ h >> 15) >> 26;
 }
 
-static uint32_t encode(unsigned int field, unsigned int domid,
+uint32_t encode(unsigned int field, unsigned int domid,
                        unsigned int dev, unsigned int entry,
                        unsigned int nonce)
 {
@@ -119,11 +122,7 @@ static uint32_t encode(unsigned int field, unsigned int domid,
     return check6(field, body) << 26 | body;
 }
 
-struct val {
-    unsigned int domid, dev, entry, nonce;
-};
-
-static bool decode(unsigned int field, uint32_t v, struct val *out)
+bool decode(unsigned int field, uint32_t v, struct val *out)
 {
     uint32_t body = v & 0x03ffffffu;
 
@@ -149,21 +148,13 @@ static enum kind value_check(unsigned int field, uint32_t v,
 
 /* ---- the binding ops: a record per (domain, device, entry) ---- */
 
-struct brec {
-    uint32_t busy; /* atomic: an op on this entry is running */
-    bool bound, masked;
-    uint64_t address;
-    uint32_t data;
-};
-
-#define MSI_VECTORS 32
-static struct brec *recs[MAX_GUESTS + 1][MAX_DEVICES]; /* MSI-X entries */
-static struct brec msi_recs[MAX_GUESTS + 1][MAX_DEVICES][MSI_VECTORS];
+struct brec *recs[MAX_GUESTS + 1][MAX_DEVICES];
+struct brec msi_recs[MAX_GUESTS + 1][MAX_DEVICES][MSI_VECTORS];
 static pthread_mutex_t rec_lock[64];
 static __thread bool tl_addr_data; /* in an address/data-only write */
 
-static unsigned int msix_devs[MAX_DEVICES], nr_msix_devs;
-static unsigned int msi_devs[MAX_DEVICES], nr_msi_devs;
+unsigned int msix_devs[MAX_DEVICES], nr_msix_devs;
+unsigned int msi_devs[MAX_DEVICES], nr_msi_devs;
 static unsigned int storm_tick;
 
 static struct brec *rec_for(const struct lfv_vpci *v,
@@ -179,8 +170,9 @@ static struct brec *rec_for(const struct lfv_vpci *v,
         fail(K_TORN, "%s for an unknown device %#x", op, lfv_vpci_sbdf(v));
         return NULL;
     }
-    if (lfv_domain_is_hardware(d)) {
-        fail(K_LEAK, "%s for the hardware domain, device %d", op, dev);
+    if (lfv_domain_is_hardware(d) && !hwdom_emulated()) {
+        fail(K_LEAK, "%s for the hardware domain, device %d (Arm: its MSI "
+             "is its own)", op, dev);
         return NULL;
     }
     if (!own_allowed(dev, *domid))
@@ -318,12 +310,34 @@ static int op_mmio_read(void *ctx, uint64_t addr, unsigned int size,
     return lfv_sim_mmio_read(bridge, addr, size, val);
 }
 
-/* Only the hardware domain's table writes may reach the device. */
+/* The MSI-X device whose host table holds [addr, addr + size), or -1. */
+static int table_at(uint64_t addr, unsigned int size)
+{
+    for (unsigned int i = 0; i < nr_msix_devs; i++) {
+        unsigned int k = msix_devs[i];
+        uint64_t t = layout[k].bar[layout[k].msix_bir[0]].addr +
+                     layout[k].msix_off[0];
+
+        if (addr + size > t && addr < t + layout[k].msix_size[0])
+            return (int)k;
+    }
+    return -1;
+}
+
+/*
+ * Only the hardware domain's writes may reach device memory: on Arm its
+ * table writes, on x86 its PBA and table page writes but never a table's.
+ */
 static int op_mmio_write(void *ctx, uint64_t addr, unsigned int size,
                          uint64_t val)
 {
+    int k = hwdom_emulated() ? table_at(addr, size) : -1;
+
     (void)ctx;
     COUNT(hw_writes);
+    if (k >= 0)
+        fail(K_ISO, "a write reached device %d's table at %#" PRIx64
+             " (%#" PRIx64 "): the engine forwarded it", k, addr, val);
     for (unsigned int h = 0; h < size / 4; h++) {
         uint32_t v = (uint32_t)(val >> 32 * h);
         struct val x;
@@ -368,16 +382,6 @@ int msix_setup(void)
 
 /* ---- targets ---- */
 
-/* A device as one domain reaches it now: config SBDF, table, PBA. */
-struct target {
-    unsigned int dev, domid;
-    struct lfv_domain *d;
-    bool hwdom;
-    lfv_sbdf_t sbdf;
-    uint64_t table, pba;
-    unsigned int gen; /* own_gen before */
-};
-
 /* The address a domain's BAR decodes, as its config space says. */
 static uint64_t bar_addr(const struct target *t, unsigned int bar)
 {
@@ -393,7 +397,7 @@ static uint64_t bar_addr(const struct target *t, unsigned int bar)
 }
 
 /* dev through its owner now; false when unowned. */
-static bool target_owner(unsigned int dev, struct target *t)
+bool target_owner(unsigned int dev, struct target *t)
 {
     unsigned int domid;
     lfv_sbdf_t vsbdf;
@@ -415,17 +419,17 @@ static bool target_owner(unsigned int dev, struct target *t)
     return true;
 }
 
-static bool stable(const struct target *t)
+bool stable(const struct target *t)
 {
     return !(t->gen & 1) && own_gen_read(t->dev) == t->gen;
 }
 
-static uint16_t ctl_read(const struct target *t)
+uint16_t ctl_read(const struct target *t)
 {
     return lfv_conf_read(t->d, t->sbdf, layout[t->dev].msix_pos + 2, 2);
 }
 
-static void ctl_write(const struct target *t, uint16_t v)
+void ctl_write(const struct target *t, uint16_t v)
 {
     lfv_conf_write(t->d, t->sbdf, layout[t->dev].msix_pos + 2, 2, v);
 }
@@ -489,7 +493,7 @@ static int tbl_write(const struct target *t, uint64_t gpa, unsigned int size,
  * hardware domain's tables never move, so its values must be exactly this
  * device's and entry's.
  */
-static void check_read(const struct target *t, unsigned int entry,
+void check_read(const struct target *t, unsigned int entry,
                        unsigned int f, unsigned int size, uint64_t v)
 {
     for (unsigned int h = 0; h < size / 4; h++) {
@@ -542,15 +546,15 @@ static void check_pair(const struct target *t, unsigned int entry,
              ", not one snapshot", t->domid, t->dev, entry, v);
 }
 
-static uint64_t entry_gpa(const struct target *t, unsigned int e)
+uint64_t entry_gpa(const struct target *t, unsigned int e)
 {
     return t->table + 16ull * e;
 }
 
 /*
- * One random access to entry e; nonce for what it writes.  The hardware
- * domain's tables are the device's, whose 8-byte accesses are two 4-byte
- * ones: no snapshot to check there.
+ * One random access to entry e; nonce for what it writes.  On Arm the
+ * hardware domain's tables are the device's, whose 8-byte accesses are two
+ * 4-byte ones: no snapshot to check there.
  */
 static void entry_op(const struct target *t, unsigned int e, uint64_t *rng,
                      unsigned int nonce)
@@ -596,7 +600,40 @@ static void entry_op(const struct target *t, unsigned int e, uint64_t *rng,
     }
 }
 
-/* The PBA: the device's, pending bits only (none here), or all-ones. */
+/*
+ * The rest of the table's page, right after the table (unless the PBA is
+ * there): the device's for the hardware domain (forwarded, and its writes
+ * too), untrapped for a guest.
+ */
+static void page_rest(const struct target *t, uint64_t *rng)
+{
+    const struct dev_layout *l = &layout[t->dev];
+    uint64_t at = t->table + l->msix_size[0], v;
+    bool pba = l->msix[1] && l->msix_bir[1] == l->msix_bir[0] &&
+               l->msix_off[1] - (l->msix_off[0] + l->msix_size[0]) < 8;
+    int rc;
+
+    if (!(at & (LFV_PAGE_SIZE - 1)) || (at & 7) || pba)
+        return;
+    if (t->hwdom && xorshift(rng) & 1)
+        rc = tbl_write(t, at, 8, xorshift(rng) & 0xf0f0, false);
+    else
+        rc = tbl_read(t, at, 8, &v);
+    if (!stable(t))
+        return;
+    if (rc == 0 && !t->hwdom)
+        fail(K_ISO, "domain %u reaches the rest of device %u's table page "
+             "at %#" PRIx64, t->domid, t->dev, at);
+    if (rc == -ENOENT && t->hwdom)
+        fail(K_ISO, "the hardware domain does not reach the rest of device "
+             "%u's table page at %#" PRIx64, t->dev, at);
+}
+
+/*
+ * The PBA: the device's, pending bits only (none here), or all-ones.  The
+ * hardware domain's writes reach the device (read-only there), a guest's
+ * are dropped.
+ */
 static void pba_read(const struct target *t, uint64_t *rng)
 {
     uint64_t v;
@@ -604,6 +641,9 @@ static void pba_read(const struct target *t, uint64_t *rng)
 
     if (!t->pba)
         return;
+    if (xorshift(rng) % 4 == 0) /* a guest's must reach nothing */
+        tbl_write(t, t->pba, 4,
+                  t->hwdom ? 0 : encode(0, t->domid, t->dev, 0, 0), false);
     if (!tbl_read(t, t->pba, size, &v) && v != 0 &&
         v != (size == 8 ? ~0ull : ONES32))
         fail(K_TORN, "domain %u device %u: PBA read %#" PRIx64, t->domid,
@@ -627,6 +667,7 @@ static void storm_step(uint64_t *rng)
     for (unsigned int i = 0; i < 8; i++)
         entry_op(&t, xorshift(rng) % n, rng, xorshift(rng) % 3);
     pba_read(&t, rng);
+    page_rest(&t, rng);
 }
 
 /*
@@ -650,7 +691,8 @@ static void own_step(uint64_t *rng, unsigned int th)
         struct val x;
 
         if ((e - STORM_ENTRIES) % opt.readers != th) {
-            for (unsigned int k = 0; !t.hwdom && k < 16; k++)
+            for (unsigned int k = 0;
+                 (!t.hwdom || hwdom_emulated()) && k < 16; k++)
                 if (!tbl_read(&t, entry_gpa(&t, e), 8, &v)) {
                     check_read(&t, e, 0, 8, v);
                     check_pair(&t, e, v);
@@ -784,7 +826,7 @@ static void refuse_step(uint64_t *rng)
              lfv_domain_id(d), size, gpa, rc);
 }
 
-/* MSI of a guest's device: address, data, mask and enable. */
+/* MSI of a device (a guest's; on x86 the hardware domain's too). */
 static void msi_step(uint64_t *rng)
 {
     unsigned int dev, pos, data_off, r;
@@ -799,8 +841,8 @@ static void msi_step(uint64_t *rng)
         lfv_sbdf_t vsbdf;
 
         if (lfv_pdev_owner(sys, dev_sbdf(dev), &domid, &vsbdf) ||
-            domid == 0 || domid > opt.guests)
-            return; /* passthrough for the hardware domain */
+            (domid == 0 && !hwdom_emulated()) || domid > opt.guests)
+            return; /* passthrough for the hardware domain on Arm */
         t.d = doms[domid];
         t.domid = domid;
         t.sbdf = vsbdf;
@@ -857,300 +899,3 @@ void msix_tick(void)
     __atomic_fetch_add(&storm_tick, 1, __ATOMIC_RELAXED);
 }
 
-/* ---- quiescence ---- */
-
-/*
- * Put an MSI-X device of a guest back into its own window (slot 0), so
- * that no two of a domain's tables overlap and each is trapped.
- */
-static void normalise(const struct target *t)
-{
-    uint16_t cmd = lfv_conf_read(t->d, t->sbdf, CFG_COMMAND, 2);
-    uint64_t at[7];
-
-    if (guest_layout(t->dev, t->dev, 0, at))
-        return;
-    own_begin(t->dev, -1);
-    lfv_conf_write(t->d, t->sbdf, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
-    for (unsigned int i = 0; i < 6; i++) {
-        const struct bar_oracle *b = &layout[t->dev].bar[i];
-
-        if (!b->mem)
-            continue;
-        lfv_conf_write(t->d, t->sbdf, b->reg, 4, (uint32_t)at[i]);
-        if (b->is64)
-            lfv_conf_write(t->d, t->sbdf, b->reg + 4, 4,
-                           (uint32_t)(at[i] >> 32));
-    }
-    lfv_conf_write(t->d, t->sbdf, CFG_COMMAND, 2, cmd);
-    own_end(t->dev);
-}
-
-struct entry_state {
-    uint64_t address;
-    uint32_t data;
-    bool masked;
-};
-
-/* The table as the guest reads it; false when it cannot be read. */
-static bool read_entry(const struct target *t, unsigned int e,
-                       struct entry_state *s)
-{
-    uint64_t a, dc;
-
-    if (lfv_msix_mmio_read(t->d, entry_gpa(t, e), 8, &a) ||
-        lfv_msix_mmio_read(t->d, entry_gpa(t, e) + 8, 8, &dc)) {
-        fail(K_ISO, "domain %u: device %u's table (entry %u at %#" PRIx64
-             ") not reachable by its owner", t->domid, t->dev, e,
-             entry_gpa(t, e));
-        return false;
-    }
-    check_read(t, e, 0, 8, a);
-    check_read(t, e, 2, 8, dc);
-    *s = (struct entry_state){ a, (uint32_t)dc, (dc >> 32) & 1 };
-    return true;
-}
-
-/*
- * An entry's binding against the emulation's state.  exact: address and
- * data must be the table's (after a mask/unmask, <lfvpci/msi.h>).
- */
-static void check_entry(const struct target *t, unsigned int e,
-                        bool enabled, bool maskall, bool exact)
-{
-    const struct brec *r = &recs[t->domid][t->dev][e];
-    struct entry_state s;
-
-    if (!read_entry(t, e, &s))
-        return;
-    if (!enabled || s.masked) {
-        if (r->bound && !r->masked)
-            fail(K_BIND, "domain %u device %u entry %u: delivering while "
-                 "%s", t->domid, t->dev, e,
-                 enabled ? "masked" : "MSI-X is disabled");
-        if (!enabled && r->bound)
-            fail(K_BIND, "domain %u device %u entry %u: bound while MSI-X "
-                 "is disabled", t->domid, t->dev, e);
-        return;
-    }
-    if (!r->bound) {
-        fail(K_BIND, "domain %u device %u entry %u: enabled and unmasked, "
-             "not bound", t->domid, t->dev, e);
-        return;
-    }
-    if (r->masked != maskall)
-        fail(K_BIND, "domain %u device %u entry %u: bound %smasked, "
-             "function mask %d", t->domid, t->dev, e, r->masked ? "" : "un",
-             maskall);
-    if (exact && (r->address != s.address || r->data != s.data))
-        fail(K_BIND, "domain %u device %u entry %u: bound %#" PRIx64 "/%#x,"
-             " the table holds %#" PRIx64 "/%#x", t->domid, t->dev, e,
-             r->address, r->data, s.address, s.data);
-}
-
-static void quiesce_msix(const struct target *owner)
-{
-    unsigned int nr = layout[owner->dev].msix_nr;
-    struct target t;
-    uint16_t c;
-
-    normalise(owner);
-    if (!target_owner(owner->dev, &t)) /* the table where it is now */
-        return;
-    c = ctl_read(&t);
-    for (unsigned int e = 0; e < nr; e++)
-        check_entry(&t, e, c & MSIX_ENABLE, c & MSIX_MASKALL, false);
-    if (!(c & MSIX_ENABLE))
-        return;
-    /* function mask off, then mask and unmask every unmasked entry */
-    ctl_write(&t, MSIX_ENABLE);
-    for (unsigned int e = 0; e < nr; e++) {
-        uint64_t v;
-
-        if (lfv_msix_mmio_read(t.d, entry_gpa(&t, e) + 12, 4, &v) || v)
-            continue;
-        lfv_msix_mmio_write(t.d, entry_gpa(&t, e) + 12, 4, 1);
-        lfv_msix_mmio_write(t.d, entry_gpa(&t, e) + 12, 4, 0);
-        COUNT(settled);
-    }
-    for (unsigned int e = 0; e < nr; e++)
-        check_entry(&t, e, true, false, true);
-}
-
-static void quiesce_msi(unsigned int dev, struct lfv_domain *d,
-                        lfv_sbdf_t vsbdf)
-{
-    unsigned int pos = layout[dev].msi_pos, domid = lfv_domain_id(d);
-    unsigned int data_off = pos + (layout[dev].msi_64 ? 12 : 8);
-    uint16_t c = lfv_conf_read(d, vsbdf, pos + 2, 2);
-    uint64_t addr = lfv_conf_read(d, vsbdf, pos + 4, 4);
-    uint32_t data = lfv_conf_read(d, vsbdf, data_off, 2), mask = 0;
-    unsigned int n = c & MSI_ENABLE ? 1u << ((c >> 4) & 7) : 0;
-
-    if (layout[dev].msi_64)
-        addr |= (uint64_t)lfv_conf_read(d, vsbdf, pos + 8, 4) << 32;
-    if (layout[dev].msi_maskable)
-        mask = lfv_conf_read(d, vsbdf, data_off + 4, 4);
-    for (unsigned int i = 0; i < MSI_VECTORS; i++) {
-        const struct brec *r = &msi_recs[domid][dev][i];
-
-        if (i >= n) {
-            if (r->bound)
-                fail(K_BIND, "domain %u device %u: MSI vector %u bound, %u "
-                     "enabled", domid, dev, i, n);
-        } else if (!r->bound || r->address != addr || r->data != (data | i) ||
-                   r->masked != ((mask >> i) & 1)) {
-            fail(K_BIND, "domain %u device %u: MSI vector %u %s %#" PRIx64
-                 "/%#x, registers %#" PRIx64 "/%#x", domid, dev, i,
-                 r->bound ? "bound" : "not bound", r->address, r->data,
-                 addr, data | i);
-        }
-    }
-}
-
-/* No binding left for (domid, dev). */
-static void check_unbound(unsigned int domid, unsigned int dev,
-                          const char *why)
-{
-    for (unsigned int e = 0; recs[domid][dev] && e < layout[dev].msix_nr;
-         e++)
-        if (recs[domid][dev][e].bound)
-            fail(K_BIND, "domain %u device %u entry %u bound %s", domid, dev,
-                 e, why);
-    for (unsigned int i = 0; i < MSI_VECTORS; i++)
-        if (msi_recs[domid][dev][i].bound)
-            fail(K_BIND, "domain %u device %u MSI vector %u bound %s", domid,
-                 dev, i, why);
-}
-
-static unsigned long total_failures(void)
-{
-    unsigned long n = 0;
-
-    for (unsigned int k = 0; k < NR_KINDS; k++)
-        n += __atomic_load_n(&fails[k], __ATOMIC_RELAXED);
-    return n;
-}
-
-unsigned long msix_quiesce(void)
-{
-    unsigned long before = total_failures();
-    unsigned int owner[MAX_DEVICES];
-    unsigned int regions[MAX_GUESTS + 1] = { 0 };
-
-    for (unsigned int k = 0; k < opt.devices; k++) {
-        struct target t;
-
-        owner[k] = LFV_DOMID_INVALID;
-        if (!target_owner(k, &t))
-            continue;
-        owner[k] = t.domid;
-        regions[t.domid] += layout[k].msix[0] + layout[k].msix[1];
-        if (t.hwdom)
-            continue;
-        if (layout[k].msix_pos)
-            quiesce_msix(&t);
-        if (layout[k].msi_pos)
-            quiesce_msi(k, t.d, t.sbdf);
-    }
-    for (unsigned int d = 0; d <= opt.guests; d++) {
-        unsigned int n = lfv_domain_msix_regions(doms[d]);
-
-        if (n != regions[d])
-            fail(K_ISO, "domain %u traps %u MSI-X regions, owns devices "
-                 "with %u", d, n, regions[d]);
-        for (unsigned int i = 0; i < nr_msix_devs; i++) {
-            unsigned int k = msix_devs[i];
-            struct target t = { .dev = k, .domid = d, .d = doms[d],
-                                .hwdom = d == 0 };
-            uint64_t at[7], v;
-
-            if (owner[k] == d)
-                continue;
-            check_unbound(d, k, "for a device the domain does not own");
-            /* every place its table may be: nothing of this domain's */
-            for (unsigned int s = 0; s <= GUEST_SLOTS; s++) {
-                uint64_t base = layout[k].bar[layout[k].msix_bir[0]].addr;
-
-                if (s < GUEST_SLOTS) {
-                    if (guest_layout(k, k, s, at))
-                        continue;
-                    base = at[layout[k].msix_bir[0]];
-                }
-                t.table = base + layout[k].msix_off[0];
-                if (lfv_msix_mmio_read(t.d, t.table, 4, &v) != -ENOENT)
-                    fail(K_ISO, "domain %u reaches device %u's table at %#"
-                         PRIx64 " without owning it", d, k, t.table);
-            }
-        }
-    }
-    return total_failures() - before;
-}
-
-unsigned long msix_final(void)
-{
-    unsigned long before = total_failures();
-
-    for (unsigned int d = 0; d <= opt.guests; d++) {
-        if (lfv_domain_msix_regions(doms[d]))
-            fail(K_ISO, "domain %u keeps %u MSI-X regions with no device",
-                 d, lfv_domain_msix_regions(doms[d]));
-        for (unsigned int k = 0; k < opt.devices; k++)
-            check_unbound(d, k, "after de-assignment");
-    }
-    /* the hardware's tables: the hardware domain's values at most */
-    for (unsigned int i = 0; i < nr_msix_devs; i++) {
-        unsigned int k = msix_devs[i];
-        lfv_sbdf_t s = dev_sbdf(k);
-        uint32_t cmd = lfv_sim_cfg_read(bridge, s, CFG_COMMAND, 2);
-        uint64_t base = layout[k].bar[layout[k].msix_bir[0]].addr +
-                        layout[k].msix_off[0];
-
-        lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd | CMD_MEMORY);
-        for (unsigned int e = 0; e < layout[k].msix_nr; e++)
-            for (unsigned int f = 0; f < 3; f++) {
-                uint64_t v;
-                struct val x;
-
-                if (lfv_sim_mmio_read(bridge, base + 16 * e + 4 * f, 4, &v))
-                    continue;
-                if (decode(f, (uint32_t)v, &x) && x.domid != 0)
-                    fail(K_ISO, "device %u's hardware table entry %u holds "
-                         "%#x, written by domain %u", k, e, (uint32_t)v,
-                         x.domid);
-            }
-        lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd);
-    }
-    return total_failures() - before;
-}
-
-void msix_teardown(void)
-{
-    for (unsigned int d = 0; d <= MAX_GUESTS; d++)
-        for (unsigned int k = 0; k < MAX_DEVICES; k++) {
-            free(recs[d][k]);
-            recs[d][k] = NULL;
-        }
-}
-
-unsigned long msix_failures(void)
-{
-    return total_failures();
-}
-
-void msix_report(void)
-{
-    printf("  MSI-X steps   %12lu  (%u MSI-X, %u MSI devices): %lu table "
-           "reads, %lu writes, %lu unclaimed, %lu foreign, %lu refused "
-           "probes, %lu strays\n",
-           st.steps, nr_msix_devs, nr_msi_devs, st.table_reads,
-           st.table_writes, st.enoent, st.foreign, st.refused, st.strays);
-    printf("  bindings      %12lu  binds, %lu unbinds, %lu masks, %lu MSI "
-           "writes, %lu hardware table writes, %lu settled at quiescence\n",
-           st.binds, st.unbinds, st.masks, st.msi_writes, st.hw_writes,
-           st.settled);
-    printf("  MSI-X failures torn %lu, cross-domain %lu, binding %lu, "
-           "isolation %lu, refusal %lu\n",
-           fails[K_TORN], fails[K_LEAK], fails[K_BIND], fails[K_ISO],
-           fails[K_REFUSE]);
-}

@@ -1,199 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * MSI and MSI-X emulation on the simulated platform: every MSI register
- * and binding call, the MSI-X control register, every table entry field,
- * masks, the PBA, refused MMIO accesses, BAR moves, de-assignment, the
- * per-domain region bound, the hardware domain's forwarded table; then
- * vCPU threads masking their own entries while another moves the BAR and
- * de-assigns the device.
+ * MSI and MSI-X emulation for guests on the simulated platform: every MSI
+ * register and binding call, the MSI-X control register, every table entry
+ * field, masks, the PBA, refused MMIO accesses, BAR moves, de-assignment,
+ * the per-domain region bound; then vCPU threads masking their own entries
+ * while another moves the BAR and de-assigns the device, and a reader
+ * taking 8-byte snapshots of an address another vCPU keeps rewriting.
+ * test_msi_hwdom.c has the hardware domain.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <string.h>
-
-#include <lfvpci/domain.h>
-#include <lfvpci/header.h>
-#include <lfvpci/msi.h>
-#include <lfvpci/rcu.h>
-#include <lfvpci/simhw.h>
-#include <lfvpci/vpci.h>
-
-#include "tests/check.h"
-
-#define CMD 0x04
-#define MEM 0x2
-#define INTX_DIS 0x400
-#define MSI 0x50
-#define MSIX 0x70
-#define BAR5 0x24
-
-static struct lfv_sim_bridge *br;
-static struct lfv_system *sys;
-static struct lfv_domain *hwdom, *g1, *g2;
-
-/* A: MSI (64-bit, maskable, 4 vectors) and MSI-X (16 entries, BAR 5). */
-static const struct lfv_sim_device_desc dev_a = {
-    .vendor = 0x8086, .device = 0x1234, .class_code = 0x020000,
-    .interrupt_pin = 1,
-    .bar = {
-        { LFV_SIM_BAR_MEM32, false, 0x10000, 0xe0000000 },
-        [5] = { LFV_SIM_BAR_MEM32, false, 0x4000, 0xe0100000 },
-    },
-    .msi = { true, true, true, 4 },
-    .msix = { true, 16, 5, 0, 5, 0x2000 },
-    .pcie = true,
-};
-
-/* B: 32-bit MSI without masking, MSI-X table and PBA in BAR 0. */
-static const struct lfv_sim_device_desc dev_b = {
-    .vendor = 0x10ec, .device = 0x8125, .class_code = 0x020000,
-    .bar = { { LFV_SIM_BAR_MEM32, false, 0x1000, 0xe0300000 } },
-    .msi = { true, false, false, 1 },
-    .msix = { true, 4, 0, 0x800, 0, 0xc00 },
-};
-
-static const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0), B = LFV_SBDF(0, 2, 0, 0);
-static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0), VS1 = LFV_SBDF(0, 0, 1, 0);
-
-/* ---- the recording platform ---- */
-
-enum ev_type { EV_BIND, EV_UNBIND, EV_MASK };
-
-struct ev {
-    enum ev_type type;
-    struct lfv_msi_vector vec;
-};
-
-static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ev evs[256];
-static unsigned int nr_evs;
-static bool logging = true;
-static int fail_bind;
-static long live_bindings; /* atomic: binds - unbinds */
-
-static void record(enum ev_type t, const struct lfv_msi_vector *vec)
-{
-    if (!__atomic_load_n(&logging, __ATOMIC_RELAXED))
-        return;
-    pthread_mutex_lock(&ev_lock);
-    if (nr_evs < 256)
-        evs[nr_evs++] = (struct ev){ t, *vec };
-    pthread_mutex_unlock(&ev_lock);
-}
-
-static int op_bind(void *ctx, const struct lfv_vpci *v,
-                   const struct lfv_msi_vector *vec)
-{
-    (void)ctx, (void)v;
-    if (fail_bind)
-        return -EBUSY;
-    record(EV_BIND, vec);
-    __atomic_add_fetch(&live_bindings, 1, __ATOMIC_RELAXED);
-    return 0;
-}
-
-static void op_unbind(void *ctx, const struct lfv_vpci *v,
-                      const struct lfv_msi_vector *vec)
-{
-    (void)ctx, (void)v;
-    record(EV_UNBIND, vec);
-    __atomic_sub_fetch(&live_bindings, 1, __ATOMIC_RELAXED);
-}
-
-static void op_mask(void *ctx, const struct lfv_vpci *v,
-                    const struct lfv_msi_vector *vec)
-{
-    (void)ctx, (void)v;
-    record(EV_MASK, vec);
-}
-
-static int op_mmio_read(void *ctx, uint64_t addr, unsigned int size,
-                        uint64_t *val)
-{
-    return lfv_sim_mmio_read(ctx, addr, size, val);
-}
-
-static int op_mmio_write(void *ctx, uint64_t addr, unsigned int size,
-                         uint64_t val)
-{
-    return lfv_sim_mmio_write(ctx, addr, size, val);
-}
-
-static const struct lfv_msi_ops ops = {
-    op_bind, op_unbind, op_mask, op_mmio_read, op_mmio_write,
-};
-
-static void ev_reset(void)
-{
-    nr_evs = 0;
-}
-
-static bool ev_is(unsigned int k, enum ev_type t, bool msix,
-                  unsigned int index, uint64_t addr, uint32_t data,
-                  bool masked)
-{
-    const struct ev *e = &evs[k];
-
-    return k < nr_evs && e->type == t && e->vec.msix == msix &&
-           e->vec.index == index && e->vec.address == addr &&
-           e->vec.data == data && e->vec.masked == masked;
-}
-
-/* ---- helpers ---- */
-
-static uint32_t rd(struct lfv_domain *d, lfv_sbdf_t s, unsigned int reg,
-                   unsigned int size)
-{
-    return lfv_conf_read(d, s, reg, size);
-}
-
-static void wr(struct lfv_domain *d, lfv_sbdf_t s, unsigned int reg,
-               unsigned int size, uint32_t val)
-{
-    lfv_conf_write(d, s, reg, size, val);
-}
-
-static uint64_t mrd(struct lfv_domain *d, uint64_t gpa, unsigned int size)
-{
-    uint64_t v = 0;
-
-    CHECK_EQ(lfv_msix_mmio_read(d, gpa, size, &v), 0);
-    return v;
-}
-
-static void mwr(struct lfv_domain *d, uint64_t gpa, unsigned int size,
-                uint64_t v)
-{
-    CHECK_EQ(lfv_msix_mmio_write(d, gpa, size, v), 0);
-}
-
-static void setup(void)
-{
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
-
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    p.hw = br;
-    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
-    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
-    CHECK_EQ(lfv_system_create(&p, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_msi_hook), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_msix_hook), 0);
-    CHECK_EQ(lfv_system_set_msi_ops(sys, &ops, br), 0);
-    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
-    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
-    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
-    CHECK_EQ(lfv_pdev_add(sys, A), 0);
-    CHECK_EQ(lfv_pdev_add(sys, B), 0);
-    CHECK_EQ(lfv_system_set_msi_ops(sys, &ops, br), -EBUSY);
-}
-
-static void teardown(void)
-{
-    lfv_system_destroy(sys);
-    lfv_sim_bridge_destroy(br);
-    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
-}
+#include "tests/msi_platform.h"
 
 /* ---- MSI ---- */
 
@@ -308,9 +123,6 @@ static void test_msi_binding(void)
 
 /* ---- MSI-X ---- */
 
-#define TBL 0xe0100000ull
-#define PBA (TBL + 0x2000)
-
 static void test_msix_registers(void)
 {
     CHECK_EQ(rd(g1, VS0, MSIX, 2), 0x11); /* last capability */
@@ -358,8 +170,16 @@ static void test_msix_registers(void)
     wr(g1, VS0, CMD, 2, MEM);
     CHECK_EQ(mrd(g1, PBA, 8), 0);
     CHECK_EQ(mrd(g1, PBA + 4, 4), 0);
-    mwr(g1, PBA, 4, 0xffffffff); /* read-only */
+    ev_reset();
+    mwr(g1, PBA, 4, 0xffffffff); /* read-only: dropped, never forwarded */
+    mwr(g1, TBL + 8, 4, 0x4021); /* the table is emulated */
+    CHECK_EQ(nr_mmio_evs, 0);
     CHECK_EQ(mrd(g1, PBA, 4), 0);
+    CHECK(mmio_is(0, false, PBA, 4, 0));
+    /* the rest of the table's page is not the guest's: unclaimed */
+    CHECK_EQ(lfv_msix_mmio_write(g1, TBL + 0x100, 4, 0), -ENOENT);
+    CHECK_EQ(lfv_msix_mmio_read(g1, PBA + 0xff8, 8, &v), -ENOENT);
+    CHECK_EQ(nr_mmio_evs, 1);
     wr(g1, VS0, CMD, 2, 0);
 }
 
@@ -486,29 +306,6 @@ static void test_region_bound(void)
     CHECK_EQ(lfv_domain_msix_regions(g2), 0);
 }
 
-/* The hardware domain: config passthrough, table forwarded to hardware. */
-static void test_hwdom(void)
-{
-    unsigned int evs_before;
-    uint64_t v;
-
-    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
-    CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
-    evs_before = nr_evs;
-    CHECK_EQ(lfv_domain_msix_regions(hwdom), 4);
-    wr(hwdom, A, MSIX + 2, 2, 0x8000);
-    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0x8000, 0x8000);
-    wr(hwdom, A, MSIX + 2, 2, 0);
-    wr(hwdom, A, CMD, 2, MEM);
-    mwr(hwdom, TBL + 16 + 8, 4, 0x77);
-    CHECK_EQ(lfv_sim_mmio_read(br, TBL + 16 + 8, 4, &v), 0);
-    CHECK_EQ(v, 0x77);
-    CHECK_EQ(mrd(hwdom, TBL + 16 + 12, 4), 1);
-    CHECK_EQ(mrd(hwdom, PBA, 8), 0);
-    wr(hwdom, A, CMD, 2, 0);
-    CHECK_EQ(nr_evs, evs_before); /* no binding calls for the hardware domain */
-}
-
 /* ---- concurrency ---- */
 
 #define WORKERS 3
@@ -589,18 +386,93 @@ static void test_concurrency(void)
     CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
 }
 
+/*
+ * The per-entry sequence count: a vCPU keeps writing entry 5's address as
+ * one 8-byte write (low dword k << 2, high dword k: two 4-byte writes, low
+ * first) while another takes 8-byte snapshots of it.  A snapshot holds
+ * (k, k), or (k, k - 1) between the two halves; any other pair mixes two
+ * writes.  Rounds of a fixed number of operations: passing never depends
+ * on timing, only catching a broken snapshot does.  The reader reads until
+ * the round's writer is done; at least SEQ_MIN_ROUNDS rounds, and more (at
+ * most SEQ_ROUNDS) until enough snapshots fell between two halves to show
+ * that the threads really ran at once.
+ */
+#define SEQ_WRITES 200000u
+#define SEQ_MIN_READS 100000u
+#define SEQ_MIN_ROUNDS 5u
+#define SEQ_ROUNDS 20u
+#define SEQ_OVERLAP 20000u
+
+static unsigned int seq_writer_done;  /* atomic */
+static unsigned long seq_write_errors; /* atomic: CHECK is not */
+
+static void *seq_writer(void *arg)
+{
+    uint32_t base = (uint32_t)(uintptr_t)arg;
+
+    lfv_rcu_register_thread();
+    for (uint32_t k = base + 1; k <= base + SEQ_WRITES; k++)
+        if (lfv_msix_mmio_write(g1, TBL + 16 * 5, 8,
+                                (uint64_t)k << 32 | k << 2))
+            __atomic_add_fetch(&seq_write_errors, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&seq_writer_done, 1, __ATOMIC_RELEASE);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_snapshot(void)
+{
+    unsigned long torn = 0, reads = 0, mixed = 0;
+    unsigned int round;
+
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    mwr(g1, TBL + 16 * 5, 8, 0);
+    for (round = 0; round < SEQ_MIN_ROUNDS ||
+                    (round < SEQ_ROUNDS && mixed < SEQ_OVERLAP);
+         round++) {
+        unsigned long n = 0;
+        pthread_t th;
+
+        __atomic_store_n(&seq_writer_done, 0, __ATOMIC_RELAXED);
+        pthread_create(&th, NULL, seq_writer,
+                       (void *)(uintptr_t)(round * SEQ_WRITES));
+        while (n < SEQ_MIN_READS ||
+               !__atomic_load_n(&seq_writer_done, __ATOMIC_ACQUIRE)) {
+            uint64_t v = 0;
+            uint32_t lo, hi;
+
+            if (lfv_msix_mmio_read(g1, TBL + 16 * 5, 8, &v))
+                torn++;
+            lo = (uint32_t)v >> 2, hi = (uint32_t)(v >> 32);
+            if (hi != lo && hi + 1 != lo)
+                torn++;
+            mixed += hi + 1 == lo;
+            n++;
+        }
+        pthread_join(th, NULL);
+        reads += n;
+    }
+    CHECK_EQ(seq_write_errors, 0);
+    CHECK_EQ(torn, 0);
+    CHECK_EQ(mrd(g1, TBL + 16 * 5, 8),
+             (uint64_t)(round * SEQ_WRITES) << 32 | (round * SEQ_WRITES) << 2);
+    printf("test_msi: %u rounds, %lu snapshots, %lu between the halves of "
+           "a write, %lu torn\n", round, reads, mixed, torn);
+    CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
-    setup();
+    setup(LFV_ARCH_X86);
     test_msi_registers();
     test_msi_binding();
     test_msix_registers();
     test_msix_binding();
     test_msix_move_deassign();
     test_region_bound();
-    test_hwdom();
     test_concurrency();
+    test_snapshot();
     teardown();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();

@@ -51,9 +51,17 @@ struct lfv_domain;
 #define LFV_ECAM_WINDOW_SIZE 0x10000000u
 #define LFV_DOMID_INVALID 0xffffffffu
 
+/*
+ * Which Xen the emulation follows where x86 and Arm differ:
+ *   x86: guest I/O BARs are emulated; the hardware domain's MSI and MSI-X
+ *        are emulated as guests' are (Xen's vPCI on PVH dom0), bound
+ *        through <lfvpci/msi.h>'s ops;
+ *   Arm: guest I/O BARs read 0; the hardware domain's MSI and MSI-X pass
+ *        through (no vPCI MSI on Arm: the GIC ITS translates).
+ */
 enum lfv_arch {
-    LFV_ARCH_X86, /* guest I/O BARs are emulated */
-    LFV_ARCH_ARM, /* guest I/O BARs read 0 */
+    LFV_ARCH_X86,
+    LFV_ARCH_ARM,
 };
 
 struct lfv_system_params {

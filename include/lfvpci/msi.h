@@ -14,17 +14,34 @@
  *    function mask) are written through to the hardware; addresses, data and
  *    masks are the hypervisor's business, through the binding ops.
  *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO).
- *  - the hardware domain keeps passthrough config registers (the header
- *    does not cover the capabilities for it), but the header punches the
- *    MSI-X table and PBA frames out of its identity p2m as Xen does, so
- *    they are trapped for it too and forwarded to the device's memory with
- *    lfv_msi_ops.mmio_read/mmio_write at the host address (no emulation, no
- *    binding calls: the hardware domain programs its own table).
+ *    Assignment turns MSI and MSI-X off in hardware (the emulation starts
+ *    disabled, every MSI-X entry masked).
+ *  - the hardware domain, LFV_ARCH_X86 (Xen 4.17's vPCI on PVH dom0: Xen
+ *    owns the interrupt vectors and remapping, so dom0 cannot program the
+ *    real address/data): the same emulation as guests, the binding ops
+ *    called for it (v's domain is the hardware domain) with the values it
+ *    wrote, and those values never reach the device's table (the binding
+ *    ops program the hardware).  Differences, as in Xen: no INTx forcing;
+ *    MSI's reserved upper half of the data dword and its pending bits are
+ *    not registers (they reach the hardware, as the rest of its
+ *    configuration space does); its MSI-X regions are at host addresses
+ *    (identity) and follow its BAR moves (refused while decoding);
+ *    its PBA writes reach the device; and the rest of the pages holding
+ *    its table and PBA, which the header leaves out of its identity p2m,
+ *    is trapped too and forwarded to the device (lfv_msi_ops.mmio_read/
+ *    mmio_write at the same address).
+ *  - the hardware domain, LFV_ARCH_ARM (Xen 4.17 on Arm has no vPCI MSI:
+ *    the GIC ITS translates the device's writes): its MSI and MSI-X config
+ *    registers pass through (the header does not cover the capabilities
+ *    for it) and its table and PBA, trapped because the header punches
+ *    their pages out of its identity p2m as Xen does, are forwarded to
+ *    the device's memory at the host address, as are the rest of their
+ *    pages; no emulation, no binding calls: it programs its own table.
  *
  * Binding semantics (what the ops see):
  *  - MSI: enable 0->1 binds vectors 0 .. 2^MME - 1 (data | vector number,
  *    masked = the vector's mask bit); a failed bind unbinds the others and
- *    leaves MSI disabled (the guest reads enable 0).  Enable 1->0 unbinds
+ *    leaves MSI disabled (the domain reads enable 0).  Enable 1->0 unbinds
  *    them.  Address, data or MME changes while enabled rebind (unbind all,
  *    bind all).  A mask bit change of a bound vector calls mask.
  *  - MSI-X: while enabled, an entry is bound at its first unmask, with the
@@ -39,10 +56,13 @@
  *
  * MSI-X MMIO (lfv_msix_mmio_read/write): each MSI-X device of a domain
  * traps two regions, the table and the PBA, at the guest address of the
- * BAR holding them (host address for the hardware domain).  A domain's
+ * BAR holding them (host address for the hardware domain, which also
+ * traps the rest of their pages, not counted as regions: a piece of that
+ * rest overlapping another device's region is left untrapped).  A domain's
  * regions are kept in an interval map (<lfvpci/rangeset.h>) published
  * under RCU; accesses find the device and entry there without a lock.
- * A guest moving the BAR moves its regions: the whole map is rebuilt and
+ * A domain moving the BAR (with decoding off: the header refuses moves
+ * while it is on) moves its regions: the whole map is rebuilt and
  * published at once, so a reader sees the region at the old place or at
  * the new one, never neither or both.  A region that would overlap another
  * device's region (e.g. two BARs being sized at once) is left untrapped
@@ -99,9 +119,12 @@ struct lfv_msi_ops {
     void (*mask)(void *ctx, const struct lfv_vpci *v,
                  const struct lfv_msi_vector *vec);
     /*
-     * Device memory at a host physical address (size 4 or 8, aligned): the
-     * PBA for guests, table and PBA for the hardware domain.  NULL: reads
-     * all-ones, writes dropped.  0 or a negative errno (then all-ones).
+     * Device memory at a host physical address (size 4 or 8, aligned).
+     * Reads: the PBA; for the hardware domain the rest of the table and
+     * PBA pages, and on Arm its table.  Writes: the hardware domain's only
+     * (its PBA and the rest of those pages; on Arm its table).  NULL:
+     * reads all-ones, writes dropped.  0 or a negative errno (then
+     * all-ones).
      */
     int (*mmio_read)(void *ctx, uint64_t host_addr, unsigned int size,
                      uint64_t *val);
@@ -122,12 +145,14 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * naturally aligned, else -EINVAL (nothing done).  -ENOENT: no table or
  * PBA of the domain at gpa (a read returns all-ones); the caller forwards
  * or refuses such accesses as it does other unclaimed MMIO.  0 otherwise.
- * Table reads: the entry as the guest wrote it (address bits 1:0 and
+ * Table reads: the entry as the domain wrote it (address bits 1:0 and
  * vector control bits other than the mask bit read 0); an 8-byte read of
  * the address or of data + control is one consistent snapshot.  An 8-byte
- * write is two 4-byte writes, low first.  PBA: read from the device, writes
- * ignored.  Any number of threads, concurrently with everything except
- * destroying the domain.
+ * write is two 4-byte writes, low first.  PBA: read from the device,
+ * writes ignored (the hardware domain's reach the device).  The hardware
+ * domain's table on Arm, and the rest of its table and PBA pages: the
+ * device's (lfv_msi_ops.mmio_read/mmio_write).  Any number of threads,
+ * concurrently with everything except destroying the domain.
  */
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val);

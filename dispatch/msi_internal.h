@@ -73,8 +73,9 @@ static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
 }
 
 /*
- * One trapped MMIO region of a device: its MSI-X table, its PBA, or (the
- * hardware domain's only) the rest of the pages holding them.  The value
+ * One trapped MMIO region of a device: its MSI-X table, its PBA, or the
+ * rest of the pages holding them (the header leaves those pages out of
+ * the p2m).  The value
  * stored in the domain's interval map.  Table and PBA are listed (counted
  * against the domain's bound) and each trapped as one interval; the
  * "adjacent" region is never listed: the map rebuild traps, for every
@@ -93,13 +94,20 @@ struct lfv_msix_region {
     uint64_t start;      /* guest physical address */
     bool listed;         /* counted in the domain's regions */
     bool trapped;        /* in the published map (not shadowed) */
-    struct lfv_msix_region *adjacent; /* hardware domain: its pages' rest */
+    struct lfv_msix_region *adjacent; /* the rest of its pages */
     struct lfv_msix_region *sibling;  /* the device's other listed one */
 };
 
+/* All-ones of an access's size (1, 2, 4 or 8 bytes; 8 or more: 64 bits). */
+static inline uint64_t mmio_ones(unsigned int size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
 /*
- * msix.c: an access at gpa, byte `off` of the region's interval (validated
- * size 4 or 8).
+ * msix.c: an access at gpa, byte `off` of the region's interval (validated:
+ * naturally aligned, size 4 or 8 in a table or PBA, 1, 2, 4 or 8 in the
+ * rest of their pages).
  */
 int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
                      uint64_t off, unsigned int size, uint64_t *val);

@@ -228,7 +228,7 @@ static void hw_read(const struct lfv_msix *m, uint64_t addr,
 
     if (!sys->msi_ops || !sys->msi_ops->mmio_read ||
         sys->msi_ops->mmio_read(sys->msi_ctx, addr, size, val))
-        *val = size == 8 ? ~0ull : 0xffffffffull;
+        *val = mmio_ones(size);
 }
 
 static void hw_write(const struct lfv_msix *m, uint64_t addr,
@@ -241,8 +241,49 @@ static void hw_write(const struct lfv_msix *m, uint64_t addr,
 }
 
 /*
- * The hardware domain's adjacent bytes are at their host address (its
- * p2m is identity); the PBA, and the passthrough table, where the BAR is.
+ * Where the rest of the table and PBA pages is in host memory: a byte of
+ * the BAR holding the table or the PBA is at the same offset of the host
+ * BAR.  A guest reaches only its device's BARs (with a BAR smaller than a
+ * page, the rest of the page is not its own); the hardware domain's pages
+ * are identity, all of them (Xen forwards the whole page).  false: the
+ * access reaches nothing.
+ */
+static bool adjacent_host(const struct lfv_msix *m, uint64_t gpa,
+                          unsigned int size, uint64_t *host)
+{
+    bool found = false;
+
+    for (unsigned int k = 0; !found && k < 2; k++) {
+        struct lfv_header_bar_info b;
+
+        if (lfv_header_bar(m->v, m->bir[k], &b) || b.size < size)
+            continue;
+        if (gpa >= b.guest_addr && gpa - b.guest_addr <= b.size - size) {
+            *host = b.host_addr + (gpa - b.guest_addr);
+            found = true;
+        }
+    }
+    if (!found) {
+        *host = gpa;
+        found = m->hwdom;
+    }
+    /*
+     * Never the table or the PBA themselves: a BAR moving while the access
+     * runs may pair the map it found with the BAR's new place.
+     */
+    for (unsigned int k = 0; found && k < m->nr_regions; k++) {
+        const struct lfv_msix_region *r = m->listed[k];
+        uint64_t s = region_host(r);
+
+        if (*host < s + r->size && *host + size > s)
+            found = false;
+    }
+    return found;
+}
+
+/*
+ * The rest of the pages: the device's (adjacent_host()); the PBA, and the
+ * passthrough table, where the BAR is; the table otherwise emulated.
  */
 int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
                      uint64_t off, unsigned int size, uint64_t *val)
@@ -250,9 +291,11 @@ int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
     const struct lfv_msix *m = r->m;
     uint32_t dw[4];
     unsigned int f = (off % 16) / 4;
+    uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        hw_read(m, gpa, size, val);
+        if (adjacent_host(m, gpa, size, &host))
+            hw_read(m, host, size, val);
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
@@ -276,9 +319,11 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
 {
     struct lfv_msix *m = r->m;
     unsigned int i = off / 16, f = (off % 16) / 4;
+    uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        hw_write(m, gpa, size, val);
+        if (adjacent_host(m, gpa, size, &host))
+            hw_write(m, host, size, val);
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
@@ -369,7 +414,7 @@ static int add_regions(struct lfv_msix *m)
             continue;
         m->region[k] = (struct lfv_msix_region){
             .m = m, .which = k, .size = size, .start = start,
-            .adjacent = m->hwdom ? &m->region[MSIX_ADJACENT] : NULL,
+            .adjacent = &m->region[MSIX_ADJACENT],
         };
         m->listed[m->nr_regions++] = &m->region[k];
     }

@@ -31,9 +31,9 @@ static int add_piece(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
 }
 
 /*
- * The hardware domain's pages around its table and PBA (a[0..n), n <= 2,
- * trapped): every byte of their pages that neither covers, as pieces
- * pointing to the adjacent region.  0 or -ENOMEM.
+ * The pages around a device's table and PBA (a[0..n), n <= 2, trapped):
+ * every byte of their pages that neither covers, as pieces pointing to
+ * the adjacent region.  0 or -ENOMEM.
  */
 static int insert_adjacent(struct lfv_intervalmap *m,
                            const struct lfv_msix_region *a[], unsigned int n,
@@ -71,7 +71,7 @@ static int insert_adjacent(struct lfv_intervalmap *m,
  * A new map from the list, published; the old one freed after a grace
  * period.  A region overlapping an earlier one stays untrapped (a BAR in
  * the middle of its sizing probe, say) until it moves again.  Tables and
- * PBAs first, then the hardware domain's adjacent pieces, which never
+ * PBAs first, then the adjacent pieces of their pages, which never
  * shadow a table or PBA.  -ENOMEM: nothing published.  msix_lock held.
  */
 static int rebuild(struct lfv_domain *d)
@@ -193,7 +193,14 @@ void lfv_msix_domain_fini(struct lfv_domain *d)
 
 static bool mmio_valid(uint64_t gpa, unsigned int size)
 {
-    return (size == 4 || size == 8) && !(gpa & (size - 1));
+    return (size == 1 || size == 2 || size == 4 || size == 8) &&
+           !(gpa & (size - 1));
+}
+
+/* Tables and PBAs take 4- and 8-byte accesses only; their pages' rest any. */
+static bool size_ok(const struct lfv_msix_region *r, unsigned int size)
+{
+    return size >= 4 || r->which == MSIX_ADJACENT;
 }
 
 /*
@@ -219,17 +226,19 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val)
 {
     const struct lfv_msix_region *r;
-    uint64_t off;
+    uint64_t off, v = mmio_ones(size);
     int rc = -ENOENT;
 
     if (!d || !val || !mmio_valid(gpa, size))
         return -EINVAL;
-    *val = size == 8 ? ~0ull : 0xffffffffull;
     lfv_rcu_fast_lock();
     r = find(d, gpa, size, &off);
     if (r)
-        rc = msix_region_read(r, gpa, off, size, val);
+        rc = size_ok(r, size) ? msix_region_read(r, gpa, off, size, &v)
+                              : -EINVAL;
     lfv_rcu_fast_unlock();
+    if (rc != -EINVAL)
+        *val = v;
     return rc;
 }
 
@@ -245,7 +254,8 @@ int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
     lfv_rcu_fast_lock();
     r = find(d, gpa, size, &off);
     if (r)
-        rc = msix_region_write(r, gpa, off, size, val);
+        rc = size_ok(r, size) ? msix_region_write(r, gpa, off, size, val)
+                              : -EINVAL;
     lfv_rcu_fast_unlock();
     return rc;
 }

@@ -157,9 +157,17 @@ static void test_msix_registers(void)
     CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 2, 4, &v), -EINVAL);
     CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 4, 8, &v), -EINVAL);
     CHECK_EQ(lfv_msix_mmio_write(g1, TBL + 6, 2, 0), -EINVAL);
-    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 16 * 16, 4, &v), -ENOENT);
+    v = 5;
+    CHECK_EQ(lfv_msix_mmio_read(g1, PBA, 2, &v), -EINVAL);
+    CHECK_EQ(v, 5); /* refused: untouched */
+    /* past the table and the PBA: the rest of their pages, the device's */
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 16 * 16, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffffu); /* not decoding */
+    CHECK_EQ(lfv_msix_mmio_read(g1, PBA + 8, 4, &v), 0);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 16 * 16 + 1, 2, &v), -EINVAL);
+    /* other pages: not trapped */
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 0x1000, 4, &v), -ENOENT);
     CHECK_EQ(v, 0xffffffffu);
-    CHECK_EQ(lfv_msix_mmio_read(g1, PBA + 8, 4, &v), -ENOENT);
     CHECK_EQ(lfv_msix_mmio_read(g1, TBL - 4, 4, &v), -ENOENT);
     CHECK_EQ(lfv_msix_mmio_read(g2, TBL, 4, &v), -ENOENT);
     CHECK_EQ(lfv_msix_mmio_write(g2, TBL + 12, 4, 0), -ENOENT);
@@ -176,10 +184,18 @@ static void test_msix_registers(void)
     CHECK_EQ(nr_mmio_evs, 0);
     CHECK_EQ(mrd(g1, PBA, 4), 0);
     CHECK(mmio_is(0, false, PBA, 4, 0));
-    /* the rest of the table's page is not the guest's: unclaimed */
-    CHECK_EQ(lfv_msix_mmio_write(g1, TBL + 0x100, 4, 0), -ENOENT);
-    CHECK_EQ(lfv_msix_mmio_read(g1, PBA + 0xff8, 8, &v), -ENOENT);
-    CHECK_EQ(nr_mmio_evs, 1);
+    /* the rest of the table's page: the device's, any aligned size */
+    mwr(g1, TBL + 0x100, 4, 0x11);
+    CHECK(mmio_is(1, true, TBL + 0x100, 4, 0x11));
+    mwr(g1, TBL + 0x106, 2, 0x2233);
+    CHECK(mmio_is(2, true, TBL + 0x106, 2, 0x2233));
+    CHECK_EQ(mrd(g1, TBL + 0x103, 1), 0xff); /* no RAM behind the BAR */
+    CHECK(mmio_is(3, false, TBL + 0x103, 1, 0));
+    CHECK_EQ(mrd(g1, PBA + 0xff8, 8), ~0ull);
+    CHECK(mmio_is(4, false, PBA + 0xff8, 8, 0));
+    CHECK_EQ(nr_mmio_evs, 5);
+    CHECK_EQ(lfv_msix_mmio_write(g2, TBL + 0x100, 4, 0), -ENOENT);
+    CHECK_EQ(nr_mmio_evs, 5);
     wr(g1, VS0, CMD, 2, 0);
 }
 
@@ -461,6 +477,65 @@ static void test_snapshot(void)
     CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
 }
 
+/*
+ * The rest of the pages for a guest whose BAR is elsewhere than the host's:
+ * forwarded at the same offset of the host BAR, and only inside it (a BAR
+ * smaller than a page shares its page with what is not the guest's).
+ */
+static const struct lfv_sim_device_desc dev_c = {
+    .vendor = 0x1af4, .device = 0x1041, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x800, 0xe0400000 } },
+    .msix = { true, 4, 0, 0, 0, 0x400 },
+};
+
+static void test_page_rest(void)
+{
+    const lfv_sbdf_t C = LFV_SBDF(0, 3, 0, 0);
+    const uint64_t ga = 0xd0000000ull, gc = 0xd0400000ull;
+    uint64_t v;
+
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    wr(g1, VS0, BAR5, 4, (uint32_t)ga);
+    wr(g1, VS0, CMD, 2, MEM);
+    ev_reset();
+    mwr(g1, ga + 0x200, 8, 0x1122334455667788ull);
+    CHECK(mmio_is(0, true, TBL + 0x200, 8, 0x1122334455667788ull));
+    CHECK_EQ(mrd(g1, ga + 0x2ffe, 2), 0xffff);
+    CHECK(mmio_is(1, false, PBA + 0xffe, 2, 0));
+    CHECK_EQ(mrd(g1, ga + 24, 4), 0); /* the table: emulated */
+    CHECK_EQ(nr_mmio_evs, 2);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 0x200, 4, &v), -ENOENT);
+    wr(g1, VS0, CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+
+    CHECK_EQ(lfv_sim_add(br, C, &dev_c), 0);
+    CHECK_EQ(lfv_pdev_add(sys, C), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, C, g1), 0);
+    wr(g1, VS0, BAR0, 4, (uint32_t)gc);
+    wr(g1, VS0, CMD, 2, MEM);
+    ev_reset();
+    mwr(g1, gc + 0x408, 4, 0x77); /* past the PBA, inside the BAR */
+    CHECK(mmio_is(0, true, 0xe0400408, 4, 0x77));
+    CHECK_EQ(mrd(g1, gc + 0x7fc, 4), 0xffffffff);
+    CHECK(mmio_is(1, false, 0xe04007fc, 4, 0));
+    /* the page's bytes past the 2 KiB BAR are not the guest's */
+    mwr(g1, gc + 0x800, 4, 0x88);
+    mwr(g1, gc + 0xff8, 8, 0x99);
+    CHECK_EQ(mrd(g1, gc + 0x800, 4), 0xffffffff);
+    CHECK_EQ(mrd(g1, gc + 0xfff, 1), 0xff);
+    CHECK_EQ(nr_mmio_evs, 2);
+    /* the hardware domain's page is all its own (identity) */
+    wr(g1, VS0, CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, C, hwdom), 0);
+    wr(hwdom, C, CMD, 2, MEM);
+    ev_reset();
+    mwr(hwdom, 0xe0400800, 4, 0x88);
+    CHECK(mmio_is(0, true, 0xe0400800, 4, 0x88));
+    wr(hwdom, C, CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_remove(sys, C), 0);
+    CHECK_EQ(lfv_sim_remove(br, C), 0);
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
@@ -471,6 +546,7 @@ int main(void)
     test_msix_binding();
     test_msix_move_deassign();
     test_region_bound();
+    test_page_rest();
     test_concurrency();
     test_snapshot();
     teardown();

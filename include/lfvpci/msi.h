@@ -26,10 +26,9 @@
  *    not registers (they reach the hardware, as the rest of its
  *    configuration space does); its MSI-X regions are at host addresses
  *    (identity) and follow its BAR moves (refused while decoding);
- *    its PBA writes reach the device; and the rest of the pages holding
- *    its table and PBA, which the header leaves out of its identity p2m,
- *    is trapped too and forwarded to the device (lfv_msi_ops.mmio_read/
- *    mmio_write at the same address).
+ *    its PBA writes reach the device; and all of the rest of the pages
+ *    holding its table and PBA reaches the device at the same address
+ *    (see MSI-X MMIO below).
  *  - the hardware domain, LFV_ARCH_ARM (Xen 4.17 on Arm has no vPCI MSI:
  *    the GIC ITS translates the device's writes): its MSI and MSI-X config
  *    registers pass through (the header does not cover the capabilities
@@ -56,9 +55,15 @@
  *
  * MSI-X MMIO (lfv_msix_mmio_read/write): each MSI-X device of a domain
  * traps two regions, the table and the PBA, at the guest address of the
- * BAR holding them (host address for the hardware domain, which also
- * traps the rest of their pages, not counted as regions: a piece of that
- * rest overlapping another device's region is left untrapped).  A domain's
+ * BAR holding them (host address for the hardware domain).  Since the
+ * header leaves the pages holding them out of every p2m, the rest of those
+ * pages is trapped too (not counted as regions; a piece of it overlapping
+ * another device's region is left untrapped) and forwarded to the device,
+ * as Xen's msix.c does since 4.18 for devices with registers next to the
+ * table: for a guest, at the same offset of the host BAR, and only bytes
+ * of the BAR holding the table or PBA (with a BAR smaller than a page the
+ * rest of the page is not its own: reads all-ones, writes dropped); for
+ * the hardware domain, its whole pages at the same address.  A domain's
  * regions are kept in an interval map (<lfvpci/rangeset.h>) published
  * under RCU; accesses find the device and entry there without a lock.
  * A domain moving the BAR (with decoding off: the header refuses moves
@@ -119,12 +124,12 @@ struct lfv_msi_ops {
     void (*mask)(void *ctx, const struct lfv_vpci *v,
                  const struct lfv_msi_vector *vec);
     /*
-     * Device memory at a host physical address (size 4 or 8, aligned).
-     * Reads: the PBA; for the hardware domain the rest of the table and
-     * PBA pages, and on Arm its table.  Writes: the hardware domain's only
-     * (its PBA and the rest of those pages; on Arm its table).  NULL:
-     * reads all-ones, writes dropped.  0 or a negative errno (then
-     * all-ones).
+     * Device memory at a host physical address (size 1, 2, 4 or 8,
+     * naturally aligned; 4 or 8 in a table or PBA).  Reads: the PBA, the
+     * rest of the table and PBA pages, and on Arm the hardware domain's
+     * table.  Writes: the rest of those pages; the hardware domain's PBA
+     * writes, and on Arm its table.  NULL: reads all-ones, writes
+     * dropped.  0 or a negative errno (then all-ones).
      */
     int (*mmio_read)(void *ctx, uint64_t host_addr, unsigned int size,
                      uint64_t *val);
@@ -141,16 +146,18 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
                            const struct lfv_msi_ops *ops, void *ctx);
 
 /*
- * MSI-X table / PBA access by guest physical address.  size 4 or 8,
- * naturally aligned, else -EINVAL (nothing done).  -ENOENT: no table or
- * PBA of the domain at gpa (a read returns all-ones); the caller forwards
+ * MSI-X table / PBA access by guest physical address: naturally aligned,
+ * size 4 or 8 in a table or PBA, 1, 2, 4 or 8 in the rest of their pages,
+ * else -EINVAL (nothing done; Xen also splits unaligned accesses to the
+ * rest of the pages, lfvpci refuses them).  -ENOENT: nothing of the
+ * domain's trapped at gpa (a read returns all-ones); the caller forwards
  * or refuses such accesses as it does other unclaimed MMIO.  0 otherwise.
  * Table reads: the entry as the domain wrote it (address bits 1:0 and
  * vector control bits other than the mask bit read 0); an 8-byte read of
  * the address or of data + control is one consistent snapshot.  An 8-byte
  * write is two 4-byte writes, low first.  PBA: read from the device,
  * writes ignored (the hardware domain's reach the device).  The hardware
- * domain's table on Arm, and the rest of its table and PBA pages: the
+ * domain's table on Arm, and the rest of the table and PBA pages: the
  * device's (lfv_msi_ops.mmio_read/mmio_write).  Any number of threads,
  * concurrently with everything except destroying the domain.
  */

@@ -210,16 +210,16 @@ static const struct rs_node *read_version(const struct lfv_intervalmap *m,
 bool lfv_intervalmap_lookup(const struct lfv_intervalmap *m, uint64_t addr,
                             void **value, uint64_t *s, uint64_t *e)
 {
-    struct im_entry sm[RS_SMALL_MAX];
     const struct rs_node *root;
     const struct im_entry *x;
-    unsigned int n;
-    bool hit;
+    struct im_entry one;
+    bool found, hit;
 
     lfv_rcu_fast_lock();
-    root = read_version(m, sm, &n);
-    x = root ? rs_find_le(root, addr, IM_ESIZE)
-             : rs_small_find_le(sm, n, IM_ESIZE, addr);
+    /* small mode: only the entry with the greatest start <= addr */
+    root = rs_small_or_root_find(&m->root, &m->small, IM_ESIZE, addr, &one,
+                                 &found);
+    x = root ? rs_find_le(root, addr, IM_ESIZE) : found ? &one : NULL;
     hit = x && x->end >= addr;
     if (hit) {
         if (value)

@@ -25,7 +25,7 @@ struct im_entry {
 struct lfv_intervalmap {
     struct rs_node *root; /* RCU-published; NULL in small mode */
     struct rs_small small; /* the entries while root is NULL */
-    lfv_lock_t lock;      /* serialises writers */
+    lfv_spinlock_t lock;  /* serialises writers */
     size_t count;
     struct rs_cache *cache;   /* node memory, see btree.h */
     struct lfv_rcu_head rcu;
@@ -42,7 +42,7 @@ struct lfv_intervalmap *lfv_intervalmap_new(void)
         lfv_free(m);
         return NULL;
     }
-    lfv_lock_init(&m->lock);
+    lfv_spin_init(&m->lock);
     return m;
 }
 
@@ -53,7 +53,7 @@ static void intervalmap_free_rcu(struct lfv_rcu_head *head)
 
     rs_free_tree(m->root);
     rs_cache_put(m->cache);
-    lfv_lock_destroy(&m->lock);
+    lfv_spin_destroy(&m->lock);
     lfv_free(m);
 }
 
@@ -164,13 +164,13 @@ int lfv_intervalmap_insert(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
 
     if (s > e)
         return -EINVAL;
-    lfv_lock(&m->lock);
+    lfv_spin_lock(&m->lock);
     x = find_le(m, e);
     if (x && x->end >= s)
         rc = -EEXIST;
     else
         rc = intervalmap_splice(m, s, &ent, 1);
-    lfv_unlock(&m->lock);
+    lfv_spin_unlock(&m->lock);
     return rc;
 }
 
@@ -180,7 +180,7 @@ int lfv_intervalmap_remove(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
     const struct im_entry *x;
     int rc = -ENOENT;
 
-    lfv_lock(&m->lock);
+    lfv_spin_lock(&m->lock);
     x = find_le(m, s);
     if (x && x->start == s && x->end == e) {
         void *v;
@@ -192,7 +192,7 @@ int lfv_intervalmap_remove(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
         if (!rc && value)
             *value = v;
     }
-    lfv_unlock(&m->lock);
+    lfv_spin_unlock(&m->lock);
     return rc;
 }
 

@@ -24,7 +24,7 @@
 struct lfv_rangeset {
     struct rs_node *root; /* RCU-published; NULL in small mode */
     struct rs_small small; /* the ranges while root is NULL */
-    lfv_lock_t lock;      /* serialises writers */
+    lfv_spinlock_t lock;  /* serialises writers */
     size_t count;         /* written under lock, read atomically */
     size_t limit;
     unsigned long pins;   /* readers walking the tree: see rs_pin() */
@@ -44,7 +44,7 @@ struct lfv_rangeset *lfv_rangeset_new(const char *name)
         lfv_free(r);
         return NULL;
     }
-    lfv_lock_init(&r->lock);
+    lfv_spin_init(&r->lock);
     r->limit = LFV_RANGESET_NO_LIMIT;
     snprintf(r->name, sizeof(r->name), "%s", name ? name : "(no name)");
     return r;
@@ -57,7 +57,7 @@ static void rangeset_free_rcu(struct lfv_rcu_head *head)
 
     rs_free_tree(r->root);
     rs_cache_put(r->cache);
-    lfv_lock_destroy(&r->lock);
+    lfv_spin_destroy(&r->lock);
     lfv_free(r);
 }
 
@@ -74,9 +74,9 @@ const char *lfv_rangeset_name(const struct lfv_rangeset *r)
 
 void lfv_rangeset_limit(struct lfv_rangeset *r, size_t limit)
 {
-    lfv_lock(&r->lock);
+    lfv_spin_lock(&r->lock);
     r->limit = limit;
-    lfv_unlock(&r->lock);
+    lfv_spin_unlock(&r->lock);
 }
 
 static bool over_limit(const struct lfv_rangeset *r, size_t count)
@@ -326,9 +326,9 @@ int lfv_rangeset_add_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
 
     if (s > e)
         return -EINVAL;
-    lfv_lock(&r->lock);
+    lfv_spin_lock(&r->lock);
     rc = r->root ? tree_add(r, s, e) : small_add(r, s, e);
-    lfv_unlock(&r->lock);
+    lfv_spin_unlock(&r->lock);
     return rc;
 }
 
@@ -367,9 +367,9 @@ int lfv_rangeset_remove_range(struct lfv_rangeset *r, uint64_t s, uint64_t e)
 
     if (s > e)
         return -EINVAL;
-    lfv_lock(&r->lock);
+    lfv_spin_lock(&r->lock);
     rc = r->root ? tree_remove(r, s, e) : small_remove(r, s, e);
-    lfv_unlock(&r->lock);
+    lfv_spin_unlock(&r->lock);
     return rc;
 }
 
@@ -561,18 +561,18 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
     struct rs_txn t;
     int rc = 0;
 
-    lfv_lock(&r->lock);
+    lfv_spin_lock(&r->lock);
     old = r->root;
     if (!old) {
         rc = consume_small(r, cb, ctxt);
-        lfv_unlock(&r->lock);
+        lfv_spin_unlock(&r->lock);
         return rc;
     }
     /* The callbacks act on the world: the update after them must not fail. */
     leaf = !old->height;
     rs_txn_init(&t, r->cache);
     if (leaf ? rs_leaf_reserve(r->cache, old) : rs_txn_reserve(&t, old)) {
-        lfv_unlock(&r->lock);
+        lfv_spin_unlock(&r->lock);
         return -ENOMEM;
     }
     rs_iter_seek(&it, old, 0, RS_ESIZE);
@@ -617,15 +617,15 @@ int lfv_rangeset_consume_ranges(struct lfv_rangeset *r,
     } else {
         rs_txn_abort(&t);
     }
-    lfv_unlock(&r->lock);
+    lfv_spin_unlock(&r->lock);
     return rc;
 }
 
 void lfv_rangeset_purge(struct lfv_rangeset *r)
 {
-    lfv_lock(&r->lock);
+    lfv_spin_lock(&r->lock);
     to_small(r, NULL, 0);
-    lfv_unlock(&r->lock);
+    lfv_spin_unlock(&r->lock);
 }
 
 /*
@@ -748,7 +748,7 @@ static int rebuild(struct lfv_rangeset *r1, const struct lfv_rangeset *r2,
     rc = snapshot(r2, sb, &b, &nb);
     if (rc)
         return rc;
-    lfv_lock(&r1->lock);
+    lfv_spin_lock(&r1->lock);
     old = r1->root;
     na = r1->count;
     rc = -ENOMEM;
@@ -778,7 +778,7 @@ static int rebuild(struct lfv_rangeset *r1, const struct lfv_rangeset *r2,
     rs_retire_tree(old, r1->cache);
     set_count(r1, n);
 out:
-    lfv_unlock(&r1->lock);
+    lfv_spin_unlock(&r1->lock);
     if (out != sout)
         lfv_free(out);
     if (a != sa)

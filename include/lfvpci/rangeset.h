@@ -76,8 +76,9 @@
  *     set, and see the set either wholly before or wholly after each update.
  *     They may also be called inside a caller's read-side section;
  *   - writers (add, remove, consume, purge, merge, subtract, limit, insert)
- *     are serialised per set by the set's own lock: any number of threads may
- *     call them, they wait for each other.  They must not be called inside a
+ *     are serialised per set by the set's own spinlock (held for bounded
+ *     work that never blocks): any number of threads may call them, they
+ *     wait for each other.  They must not be called inside a
  *     read-side section (they take a lock) nor from an RCU callback;
  *   - create / destroy: the caller publishes and unpublishes the set itself;
  *     destroy must be called once, after the set is unreachable for new
@@ -199,7 +200,8 @@ typedef int lfv_rangeset_consume_t(uint64_t s, uint64_t e, void *ctxt,
  * wholly consume stays in the set from its first unconsumed value, even
  * when cb failed; if cb returned 0 without consuming it all, cb is called
  * again on the rest.  -ENOMEM (before any callback, set unchanged).
- * Writer: cb runs with the set's lock held and must not update this set;
+ * Writer: cb runs with the set's writer spinlock held (as Xen's runs
+ * under the set's rwlock): it must not block, nor update this set;
  * the set is published once, when consume returns (readers, including cb,
  * see the ranges until then).  O(log n + consumed ranges).
  */

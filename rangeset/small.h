@@ -195,18 +195,16 @@ static inline const struct rs_node *rs_small_or_root_find(
         n = __atomic_load_n(&sm->n[c], RS_LATCH_LOAD);
         if (n > RS_SMALL_MAX)
             n = RS_SMALL_MAX;
-        *found = false;
-        for (i = n; i--;) {
+        /* forward: the first start above x ends the search */
+        for (i = 0; i < n; i++)
             if (__atomic_load_n(&sm->w[c][i * words], RS_LATCH_LOAD) > x)
-                continue;
-            for (k = 0; k < words; k++) {
-                uint64_t v = __atomic_load_n(&sm->w[c][i * words + k],
-                                             RS_LATCH_LOAD);
+                break;
+        *found = i > 0;
+        for (k = 0; i && k < words; k++) {
+            uint64_t v = __atomic_load_n(&sm->w[c][(i - 1) * words + k],
+                                         RS_LATCH_LOAD);
 
-                memcpy((char *)out + k * sizeof(v), &v, sizeof(v));
-            }
-            *found = true;
-            break;
+            memcpy((char *)out + k * sizeof(v), &v, sizeof(v));
         }
         rs_latch_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&sm->seq, __ATOMIC_RELAXED) == s &&

@@ -19,6 +19,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/sim_system.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -105,15 +106,12 @@ static const struct lfv_vpci_hook msi_stub = { "msi-stub", msi_stub_init,
 
 static void setup(enum lfv_arch arch)
 {
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, arch };
+    const struct sim_system p = {
+        arch, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook, &msi_stub },
+        NULL,
+    };
 
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    p.hw = br;
-    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
-    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
-    CHECK_EQ(lfv_system_create(&p, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &msi_stub), 0);
+    sim_system_create(&p, &br, &sys);
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
     CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
     CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);

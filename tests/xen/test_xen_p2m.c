@@ -21,6 +21,7 @@
 #include <xen_stub.h>
 
 #include "tests/check.h"
+#include "tests/sim_system.h"
 
 static bool at(const struct domain *d, unsigned long gfn, unsigned long mfn)
 {
@@ -199,18 +200,15 @@ static void test_engine(void)
     const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0), VS1 = LFV_SBDF(0, 0, 1, 0);
     struct domain *xh = xen_stub_domain_create(0, true, true);
     struct domain *xg = xen_stub_domain_create(1, false, true);
-    struct lfv_system_params params = { lfv_sim_hw_ops(), NULL,
-                                        LFV_ARCH_X86 };
+    const struct sim_system p = {
+        LFV_ARCH_X86, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook },
+        NULL,
+    };
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hwdom, *g;
 
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    params.hw = br;
-    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
-    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
-    CHECK_EQ(lfv_system_create(&params, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
+    sim_system_create(&p, &br, &sys);
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
     CHECK_EQ(lfv_domain_create(sys, 3, false, &g), -ENOENT);
     CHECK_EQ(lfv_domain_create(sys, 1, false, &g), 0);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The simulated platform most tests start from: a bridge holding two
+ * devices, and a system on it with the given hooks (in order) and, if
+ * given, MSI binding ops (context: the bridge).  Domains and the
+ * engine's devices are the caller's: tests differ there.
+ */
+#ifndef LFV_TESTS_SIM_SYSTEM_H
+#define LFV_TESTS_SIM_SYSTEM_H
+
+#include <lfvpci/domain.h>
+#include <lfvpci/msi.h>
+#include <lfvpci/simhw.h>
+#include <lfvpci/vpci.h>
+
+#include "tests/check.h"
+
+struct sim_system {
+    enum lfv_arch arch;
+    lfv_sbdf_t sbdf[2];
+    const struct lfv_sim_device_desc *dev[2];
+    const struct lfv_vpci_hook *hooks[4]; /* NULL-terminated */
+    const struct lfv_msi_ops *msi_ops;
+};
+
+static inline void sim_system_create(const struct sim_system *p,
+                                     struct lfv_sim_bridge **br,
+                                     struct lfv_system **sys)
+{
+    struct lfv_system_params params = { lfv_sim_hw_ops(), NULL, p->arch };
+
+    CHECK_EQ(lfv_sim_bridge_create(br), 0);
+    params.hw = *br;
+    for (unsigned int i = 0; i < 2; i++)
+        CHECK_EQ(lfv_sim_add(*br, p->sbdf[i], p->dev[i]), 0);
+    CHECK_EQ(lfv_system_create(&params, sys), 0);
+    for (unsigned int i = 0; i < 4 && p->hooks[i]; i++)
+        CHECK_EQ(lfv_system_add_hook(*sys, p->hooks[i]), 0);
+    if (p->msi_ops)
+        CHECK_EQ(lfv_system_set_msi_ops(*sys, p->msi_ops, *br), 0);
+}
+
+#endif /* LFV_TESTS_SIM_SYSTEM_H */

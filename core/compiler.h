@@ -9,5 +9,6 @@
 #define lfv_likely(x) __builtin_expect(!!(x), 1)
 #define lfv_unlikely(x) __builtin_expect(!!(x), 0)
 #define lfv_noinline __attribute__((__noinline__))
+#define lfv_always_inline inline __attribute__((__always_inline__))
 
 #endif /* LFV_CORE_COMPILER_H */

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <sched.h>
 
+#include "../core/compiler.h"
 #include "msi_internal.h"
 
 #define MSIX_CTRL_MASKBIT 0x1u
@@ -67,7 +68,7 @@ bool msix_enabled(const struct lfv_vpci *v)
 
 /* ---- one entry ---- */
 
-static void entry_lock(struct msix_entry *e)
+static lfv_always_inline void entry_lock(struct msix_entry *e)
 {
     unsigned int spins = 0;
 
@@ -77,13 +78,13 @@ static void entry_lock(struct msix_entry *e)
                 sched_yield(); /* the holder may be preempted: 2 cores */
 }
 
-static void entry_unlock(struct msix_entry *e)
+static lfv_always_inline void entry_unlock(struct msix_entry *e)
 {
     __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
 }
 
 /* Store one field for lock-free readers (entry lock held). */
-static void entry_set(struct msix_entry *e, uint32_t *field, uint32_t val)
+static lfv_always_inline void entry_set(struct msix_entry *e, uint32_t *field, uint32_t val)
 {
     uint32_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 
@@ -139,7 +140,7 @@ static void entry_bind(struct lfv_msix *m, struct msix_entry *e,
  * Bring the binding of entry i in line with the device and entry state:
  * the binding semantics of <lfvpci/msi.h>.  Entry lock held.
  */
-static void entry_sync(struct lfv_msix *m, struct msix_entry *e,
+static lfv_always_inline void entry_sync(struct lfv_msix *m, struct msix_entry *e,
                        unsigned int i)
 {
     bool emask = e->ctrl & MSIX_CTRL_MASKBIT;
@@ -169,7 +170,7 @@ static void entry_sync(struct lfv_msix *m, struct msix_entry *e,
 }
 
 /* Guest write of dword `field` (0..3) of entry i. */
-static void entry_write(struct lfv_msix *m, unsigned int i,
+static lfv_always_inline void entry_write(struct lfv_msix *m, unsigned int i,
                         unsigned int field, uint32_t val)
 {
     struct msix_entry *e = &m->entries[i];

@@ -215,7 +215,7 @@ static const struct lfv_msix_region *find(const struct lfv_domain *d,
     void *val;
     uint64_t s, e;
 
-    if (!m || !lfv_intervalmap_lookup(m, gpa, &val, &s, &e) ||
+    if (!m || !lfv_intervalmap_lookup_rcu(m, gpa, &val, &s, &e) ||
         gpa + size - 1 > e)
         return NULL;
     *off = gpa - s;

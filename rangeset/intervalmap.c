@@ -207,28 +207,37 @@ static const struct rs_node *read_version(const struct lfv_intervalmap *m,
     return rs_small_or_root(&m->root, &m->small, IM_ESIZE, sm, n);
 }
 
-bool lfv_intervalmap_lookup(const struct lfv_intervalmap *m, uint64_t addr,
-                            void **value, uint64_t *s, uint64_t *e)
+bool lfv_intervalmap_lookup_rcu(const struct lfv_intervalmap *m,
+                                uint64_t addr, void **value, uint64_t *s,
+                                uint64_t *e)
 {
     const struct rs_node *root;
     const struct im_entry *x;
     struct im_entry one;
-    bool found, hit;
+    bool found;
 
-    lfv_rcu_fast_lock();
     /* small mode: only the entry with the greatest start <= addr */
     root = rs_small_or_root_find(&m->root, &m->small, IM_ESIZE, addr, &one,
                                  &found);
     x = root ? rs_find_le(root, addr, IM_ESIZE) : found ? &one : NULL;
-    hit = x && x->end >= addr;
-    if (hit) {
-        if (value)
-            *value = x->value;
-        if (s)
-            *s = x->start;
-        if (e)
-            *e = x->end;
-    }
+    if (!x || x->end < addr)
+        return false;
+    if (value)
+        *value = x->value;
+    if (s)
+        *s = x->start;
+    if (e)
+        *e = x->end;
+    return true;
+}
+
+bool lfv_intervalmap_lookup(const struct lfv_intervalmap *m, uint64_t addr,
+                            void **value, uint64_t *s, uint64_t *e)
+{
+    bool hit;
+
+    lfv_rcu_fast_lock();
+    hit = lfv_intervalmap_lookup_rcu(m, addr, value, s, e);
     lfv_rcu_fast_unlock();
     return hit;
 }

@@ -14,6 +14,7 @@
 
 #include <lfvpci/rangeset.h>
 
+#include "../core/compiler.h"
 #include "../core/platform.h"
 #include "../core/rcu_fast.h"
 #include "btree.h"
@@ -93,7 +94,7 @@ static void set_count(struct lfv_rangeset *r, size_t count)
  * Switch to small mode with ents[0..n) (n <= RS_SMALL_MAX): the latch
  * first, then the root, as rs_small_or_root() expects.  Never fails.
  */
-static inline __attribute__((always_inline)) void
+static lfv_always_inline void
 to_small(struct lfv_rangeset *r, const struct rs_range *ents,
                      unsigned int n)
 {
@@ -157,7 +158,7 @@ static int small_splice(struct lfv_rangeset *r, uint64_t a, uint64_t b,
  * in small mode: in the latch, or in a new one-leaf tree when it no longer
  * fits.
  */
-static inline __attribute__((always_inline)) int
+static lfv_always_inline int
 small_publish(struct lfv_rangeset *r, const struct rs_range *out,
                          unsigned int n)
 {

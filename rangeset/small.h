@@ -200,6 +200,7 @@ static inline const struct rs_node *rs_small_or_root_find(
             if (__atomic_load_n(&sm->w[c][i * words], RS_LATCH_LOAD) > x)
                 break;
         *found = i > 0;
+#pragma GCC unroll 3
         for (k = 0; i && k < words; k++) {
             uint64_t v = __atomic_load_n(&sm->w[c][(i - 1) * words + k],
                                          RS_LATCH_LOAD);

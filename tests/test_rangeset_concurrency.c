@@ -234,6 +234,12 @@ static void *reader(void *arg)
                                        &e) &&
                 (uintptr_t)v != (uintptr_t)(s * 31 + e))
                 bad++;
+            lfv_rcu_read_lock();
+            if (lfv_intervalmap_lookup_rcu(map, 1005 + (uint64_t)k * 10, &v,
+                                           &s, &e) &&
+                (uintptr_t)v != (uintptr_t)(s * 31 + e))
+                bad++;
+            lfv_rcu_read_unlock();
             n += 8;
         }
         sn->n = 0;

@@ -136,6 +136,16 @@ static void test_random(void)
             if (k >= 0)
                 CHECK(got == model.v[k].v && gs == model.v[k].s &&
                       ge == model.v[k].e);
+            /* the variant for callers already in a read-side section */
+            got = NULL;
+            gs = ge = 0;
+            lfv_rcu_read_lock();
+            CHECK_EQ(lfv_intervalmap_lookup_rcu(m, x, &got, &gs, &ge),
+                     k >= 0);
+            lfv_rcu_read_unlock();
+            if (k >= 0)
+                CHECK(got == model.v[k].v && gs == model.v[k].s &&
+                      ge == model.v[k].e);
             /* window iteration, unclipped, ascending */
             walk.n = 0;
             walk.stop_at = 0;

@@ -290,6 +290,16 @@ int lfv_intervalmap_remove(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
 bool lfv_intervalmap_lookup(const struct lfv_intervalmap *m, uint64_t addr,
                             void **value, uint64_t *s, uint64_t *e);
 
+/*
+ * lfv_intervalmap_lookup() for a caller already inside a read-side section
+ * (lfv_rcu_read_lock()), which it does not enter again: for hot paths that
+ * use the value inside that section anyway (trapped MSI-X accesses).
+ * Calling it outside one is a bug: the map's nodes may be freed under it.
+ */
+bool lfv_intervalmap_lookup_rcu(const struct lfv_intervalmap *m,
+                                uint64_t addr, void **value, uint64_t *s,
+                                uint64_t *e);
+
 typedef int lfv_intervalmap_iter_t(uint64_t s, uint64_t e, void *value,
                                    void *ctxt);
 

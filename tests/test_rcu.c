@@ -6,6 +6,7 @@
  * read-side section do not block.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,9 @@ int main(void)
     published = obj_new(0);
     for (int i = 0; i < 3; i++)
         pthread_create(&r[i], NULL, reader, NULL);
+    /* updates against readers, even if the scheduler is slow to run them */
+    while (!__atomic_load_n(&reads, __ATOMIC_RELAXED))
+        sched_yield();
     for (unsigned long n = 1; n <= updates; n++) {
         struct obj *old = published;
 

@@ -2,10 +2,11 @@
 /*
  * The user-space Xen in which the patched xen/drivers/vpci/{vpci,msix}.c
  * (Xen 4.17.5 with integration/xen/patches applied, prepared by
- * prepare.sh) are compiled for test_xen_msix: x86 behaviour, __XEN__
- * defined, so that vpci_add_handlers() runs the REGISTER_VPCI_INIT hooks
- * (msix.c's init_msix) and publishes the device in the SBDF registry, and
- * msix.c registers its MMIO handlers with register_mmio_handler().
+ * scripts/xen-apply-series.sh) are compiled for test_xen_msix: x86
+ * behaviour, __XEN__ defined, so that vpci_add_handlers() runs the
+ * REGISTER_VPCI_INIT hooks (msix.c's init_msix) and publishes the device in
+ * the SBDF registry, and msix.c registers its MMIO handlers with
+ * register_mmio_handler().
  *
  * What matters for the test is real, the rest records or does nothing:
  *  - RCU is lfvpci's (include/lfvpci/rcu.h, liburcu underneath, annotated

@@ -182,7 +182,7 @@ static int cmd_dump(int argc, char **argv)
     bool guest = argc > 0 && !strcmp(argv[0], "--guest");
     struct host h = { 0 };
     struct lfv_domain *d;
-    lfv_sbdf_t s, at;
+    lfv_sbdf_t s = 0, at;
     int rc;
 
     if (guest)

@@ -52,11 +52,20 @@ typedef ck_spinlock_fas_t lfv_spinlock_t;
 
 /*
  * Allocation.  Returns NULL on failure (or when a test injected one, see
- * <lfvpci/testing.h>); callers report -ENOMEM and leave state unchanged.
+ * <lfvpci/testing.h>, the simulator's fault injector); callers report
+ * -ENOMEM and leave state unchanged.
  */
 void *lfv_malloc(size_t size);
 void *lfv_zalloc(size_t size);
 void lfv_free(void *p);
+
+/*
+ * User space only: when set, allocations for which it returns true fail.
+ * Set by the simulator's fault injector (sim/fault.c) for tests; NULL (no
+ * injected failure) otherwise.
+ */
+#include <stdbool.h>
+extern bool (*lfv_platform_alloc_fail)(void);
 
 #endif /* LFV_PLATFORM_HEADER */
 

@@ -10,7 +10,7 @@
 #include <lfvpci/access.h>
 
 #include "../core/rcu_fast.h"
-#include "regtab.h"
+#include "../dispatch/regtab.h"
 #include "vpci_state.h"
 
 int lfv_system_add_hook(struct lfv_system *sys,

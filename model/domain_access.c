@@ -14,7 +14,7 @@
 
 #include "../core/compiler.h"
 #include "../core/rcu_fast.h"
-#include "access_internal.h"
+#include "../dispatch/access_internal.h"
 #include "vpci_state.h"
 
 /*

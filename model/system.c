@@ -7,7 +7,7 @@
 
 #include <lfvpci/p2m.h>
 
-#include "rcu_fast.h"
+#include "../core/rcu_fast.h"
 #include "system.h"
 
 int lfv_system_create(const struct lfv_system_params *p,

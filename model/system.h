@@ -11,8 +11,8 @@
 #include <lfvpci/msi.h>
 #include <lfvpci/vpci.h>
 
-#include "platform.h"
-#include "sbdf_map.h"
+#include "../core/platform.h"
+#include "../core/sbdf_map.h"
 
 struct lfv_pdev {
     lfv_sbdf_t sbdf;

@@ -5,7 +5,7 @@
 
 #include <lfvpci/vpci.h>
 
-#include "../core/system.h"
+#include "system.h"
 
 /*
  * Immutable once published, apart from what handlers keep in their own

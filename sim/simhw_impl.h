@@ -16,7 +16,7 @@
 #include <lfvpci/rcu.h>
 #include <lfvpci/simhw.h>
 
-#include "platform.h"
+#include "../core/platform.h"
 
 #define SIM_CFG_CONV 256u
 #define SIM_NR_BARS 6

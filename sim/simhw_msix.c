@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "rcu_fast.h"
+#include "../core/rcu_fast.h"
 #include "simhw_impl.h"
 
 /* Writable bits of each dword of a table entry (PCIe 7.7.2). */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rcu_fast.h"
+#include "../core/rcu_fast.h"
 #include "simhw_impl.h"
 
 /* Linux's IORESOURCE_* flags that tell a BAR's kind. */

@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The access paths: a trapped configuration read or write of one device,
- * from the published register table to the handlers, the hardware and back.
+ * The read path: a trapped configuration read, from the domain's bus to
+ * the register's handler, the hardware and back.  Top to bottom:
  *
- * A read enters an RCU read-side section, loads the device's table, and
- * finds the first register that can overlap the access through the per-dword
- * index (O(1)).  The common case, an access inside one register, returns from
- * the fast path; anything else (spanning registers, gaps) walks the few
- * registers that overlap, exactly as Xen's vpci_read does over its list.
- * No lock is taken and nothing shared is written.
+ *   lfv_bus_read()      enter the read-side section, find the device
+ *   bus_find()          a guest's by virtual slot, the hardware domain's by
+ *                       physical SBDF (radix tree), both O(1)
+ *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
+ *                       that is exactly that dword
+ *   read_regs()         everything else in the table: inside one register,
+ *                       spanning registers and gaps
+ *   read_beyond()       beyond the last register
+ *   gap_read()          the bytes no register handles: the hardware, or
+ *                       all-ones
  *
- * Above it, domain_access.c finds the device for a domain's access (the
- * hardware domain by physical SBDF, a guest by virtual slot, both O(1)).
+ * From a guest's bus to the handler's entry, three dependent loads: the
+ * device from the slot (the device is embedded in its vPCI state), its
+ * table, the dword's index in the table (the handler's entry is then at a
+ * computed place in the same table).  No lock is taken,
+ * nothing shared is written; everything read is immutable once published
+ * and freed only after a grace period.  lfv_vdev_read() enters at
+ * vdev_read_rcu() for a caller that holds a device (the hypervisor's own
+ * device lookup).  The write path is write.c.
  */
 #include <errno.h>
 
@@ -20,83 +30,104 @@
 #include "../core/compiler.h"
 #include "../core/rcu_fast.h"
 #include "access_internal.h"
+#include "bus.h"
 #include "regtab.h"
 
+static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
+                                              lfv_sbdf_t sbdf);
+static inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
+                                     unsigned int reg, unsigned int size,
+                                     enum lfv_gap_policy gap);
+static inline uint32_t reg_read(const struct lfv_vdev *dev,
+                                const struct lfv_reg *r);
+static uint32_t read_regs(const struct lfv_vdev *dev,
+                          const struct lfv_regtab *tab, unsigned int i,
+                          unsigned int reg, unsigned int size,
+                          enum lfv_gap_policy gap);
+static uint32_t read_beyond(const struct lfv_vdev *dev, unsigned int reg,
+                            unsigned int size, enum lfv_gap_policy gap);
 
-
-/* Copy the low `size` bytes of `val` into `data` at byte `offset`. */
-static inline uint32_t merge(uint32_t data, uint32_t val, unsigned int size,
-                             unsigned int offset)
+uint32_t lfv_bus_read(const struct lfv_bus *b, lfv_sbdf_t sbdf,
+                      unsigned int reg, unsigned int size)
 {
-    uint32_t mask = size_mask(size) << (8 * offset);
+    const struct lfv_vdev *dev;
+    uint32_t data;
 
-    return (data & ~mask) | ((val << (8 * offset)) & mask);
-}
-
-
-/* Largest naturally aligned hardware access starting at reg within size. */
-static inline unsigned int hw_chunk(unsigned int reg, unsigned int size)
-{
-    if (size >= 4 && !(reg & 3))
-        return 4;
-    if (size >= 2 && !(reg & 1))
-        return 2;
-    return 1;
-}
-
-uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
-                     unsigned int reg, unsigned int size)
-{
-    uint32_t data = ~(uint32_t)0;
-    unsigned int off = 0;
-
-    if (!ops || !ops->read)
-        return data;
-    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
-        return ops->read(hw, sbdf, reg, size);
-    while (off < size) {
-        unsigned int n = hw_chunk(reg + off, size - off);
-
-        data = merge(data, ops->read(hw, sbdf, reg + off, n), n, off);
-        off += n;
-    }
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    lfv_rcu_fast_lock();
+    dev = bus_find(b, sbdf);
+    if (lfv_likely(dev))
+        data = vdev_read_rcu(dev, reg, size,
+                             b->map ? LFV_GAP_HW : LFV_GAP_DENY);
+    else if (b->map) /* no device: straight to the hardware */
+        data = lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) &
+               size_mask(size);
+    else
+        data = size_mask(size);
+    lfv_rcu_fast_unlock();
     return data;
 }
 
-void lfv_hw_write(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
-                  unsigned int reg, unsigned int size, uint32_t data)
+uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
+                       unsigned int size, enum lfv_gap_policy gap)
 {
-    unsigned int off = 0;
+    uint32_t data;
 
-    if (!ops || !ops->write)
-        return;
-    while (off < size) {
-        unsigned int n = hw_chunk(reg + off, size - off);
+    lfv_rcu_fast_lock();
+    data = vdev_read_rcu(dev, reg, size, gap);
+    lfv_rcu_fast_unlock();
+    return data;
+}
 
-        ops->write(hw, sbdf, reg + off, n, (data >> (8 * off)) & size_mask(n));
-        off += n;
-    }
+/* The device that answers b's access to sbdf, or NULL.  Read-side held. */
+static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
+                                              lfv_sbdf_t sbdf)
+{
+    const struct lfv_bus_entry *e;
+    const struct lfv_vdev *dev;
+
+    if (!b->map) /* by slot: 0000:00:SS.0 only */
+        return (sbdf & ~(lfv_sbdf_t)0xf8)
+                   ? NULL
+                   : lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
+    e = lfv_sbdf_map_lookup(b->map, sbdf);
+    if (!e)
+        return NULL;
+    dev = lfv_rcu_dereference(e->dev);
+    return dev && dev->bus == b ? dev : NULL; /* another domain's device */
 }
 
 /*
- * The slow paths are kept out of line so that the fast path of
- * lfv_vdev_read() needs no callee-saved registers.
+ * A read of a device, read-side held.  The hot case first: an aligned
+ * 4-byte read of a dword that is exactly one register (first[] says so).
+ * ndw <= 1024 bounds reg, so no other check is needed; anything else,
+ * including invalid sizes, is read_regs()' or read_beyond()'s.
  */
-static lfv_noinline uint32_t
-gap_read(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
-         enum lfv_gap_policy gap)
+static inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
+                                     unsigned int reg, unsigned int size,
+                                     enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
+
+    if (lfv_likely((reg >> 2) < tab->ndw)) {
+        unsigned int e = tab->first[reg >> 2];
+
+        if (lfv_likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
+            return reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
+        return read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
+    }
+    return read_beyond(dev, reg, size, gap);
+}
+
+/* The bytes of [reg, reg + size) that no register handles. */
+static lfv_noinline uint32_t gap_read(const struct lfv_vdev *dev,
+                                      unsigned int reg, unsigned int size,
+                                      enum lfv_gap_policy gap)
 {
     if (gap != LFV_GAP_HW)
         return ~(uint32_t)0;
     return lfv_hw_read(dev->hw_ops, dev->hw, dev->sbdf, reg, size);
-}
-
-static void gap_write(const struct lfv_vdev *dev, unsigned int reg,
-                      unsigned int size, uint32_t data,
-                      enum lfv_gap_policy gap)
-{
-    if (gap == LFV_GAP_HW)
-        lfv_hw_write(dev->hw_ops, dev->hw, dev->sbdf, reg, size, data);
 }
 
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
@@ -115,7 +146,7 @@ static inline uint32_t place(uint32_t val, unsigned int n, unsigned int at,
 /*
  * An access over several registers and/or gaps, from regs[i] on: each
  * register's bytes from its handler, each gap (heading, between, trailing)
- * from one gap access, in address order as Xen does.
+ * from one gap access, in address order as Xen's vpci_read does.
  */
 static lfv_noinline uint32_t
 read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
@@ -146,14 +177,18 @@ read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
 }
 
 /*
- * Everything but an aligned dword that is exactly one register, starting
- * from regs[i], the first register that may overlap.  (reg >> 2) < ndw
- * already bounds reg; the size is checked here, off the fast path.
+ * Everything else inside the table, from regs[i], the first register that
+ * may overlap the access (first[]): an access inside it reads it alone;
+ * anything else walks the few registers that overlap.  Out of line (as
+ * are the paths below), so that the fast path needs no callee-saved
+ * registers.  (reg >> 2) < ndw already bounds reg; the size is checked
+ * here.
  */
-static lfv_noinline uint32_t
-read_regs(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
-          unsigned int i, unsigned int reg, unsigned int size,
-          enum lfv_gap_policy gap)
+static lfv_noinline uint32_t read_regs(const struct lfv_vdev *dev,
+                                       const struct lfv_regtab *tab,
+                                       unsigned int i, unsigned int reg,
+                                       unsigned int size,
+                                       enum lfv_gap_policy gap)
 {
     const struct lfv_reg *r = &tab->regs[i];
 
@@ -166,112 +201,36 @@ read_regs(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
 }
 
 /* An access beyond the last register: all gap. */
-static lfv_noinline uint32_t
-read_beyond(const struct lfv_vdev *dev, unsigned int reg, unsigned int size,
-            enum lfv_gap_policy gap)
+static lfv_noinline uint32_t read_beyond(const struct lfv_vdev *dev,
+                                         unsigned int reg, unsigned int size,
+                                         enum lfv_gap_policy gap)
 {
     if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
     return gap_read(dev, reg, size, gap) & size_mask(size);
 }
 
-static inline uint32_t vdev_read_locked(const struct lfv_vdev *dev,
-                                        unsigned int reg, unsigned int size,
-                                        enum lfv_gap_policy gap)
-{
-    const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
-
-    /*
-     * The hot case first: an aligned 4-byte read of a dword that is exactly
-     * one register.  ndw <= 1024 bounds reg, so no other check is needed.
-     */
-    if (lfv_likely((reg >> 2) < tab->ndw)) {
-        unsigned int e = tab->first[reg >> 2];
-
-        if (lfv_likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
-            return reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
-        return read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
-    }
-    return read_beyond(dev, reg, size, gap);
-}
-
-uint32_t lfv_vdev_read_locked(const struct lfv_vdev *dev, unsigned int reg,
-                              unsigned int size, enum lfv_gap_policy gap)
-{
-    return vdev_read_locked(dev, reg, size, gap);
-}
-
-uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
-                       unsigned int size, enum lfv_gap_policy gap)
-{
-    uint32_t data;
-
-    lfv_rcu_fast_lock();
-    data = vdev_read_locked(dev, reg, size, gap);
-    lfv_rcu_fast_unlock();
-    return data;
-}
-
 /*
- * Write `size` bytes at byte `offset` of register r.  A partial write, or one
- * to a register with bits to preserve, merges into the current value, whose
- * RW1C bits are cleared first so that unwritten bytes clear nothing.
+ * The hardware, in naturally aligned pieces of 1, 2 or 4 bytes (a 3-byte
+ * gap is two accesses, as in Xen's vpci_read_hw).  No hardware: all-ones.
  */
-static void reg_write(const struct lfv_vdev *dev, const struct lfv_reg *r,
-                      unsigned int size, unsigned int offset, uint32_t data)
+uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
+                     unsigned int reg, unsigned int size)
 {
-    uint32_t preserved = r->ro_mask | r->rsvdp_mask, cur = 0;
+    uint32_t data = ~(uint32_t)0;
+    unsigned int off = 0;
 
-    if (size != r->size || preserved) {
-        cur = r->read(dev->ctx, r->offset, r->data) & ~r->rw1c_mask;
-        data = merge(cur, data, size, offset);
-    }
-    data &= ~(preserved | r->rsvdz_mask);
-    data |= cur & preserved;
-    r->write(dev->ctx, r->offset, data & size_mask(r->size), r->data);
-}
+    if (!ops || !ops->read)
+        return data;
+    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
+        return ops->read(hw, sbdf, reg, size);
+    while (off < size) {
+        unsigned int n = hw_chunk(reg + off, size - off);
 
-void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
-                    uint32_t data, enum lfv_gap_policy gap)
-{
-    const struct lfv_regtab *tab;
-    unsigned int end = reg + size, off = 0, i;
-
-    if (lfv_unlikely(!access_valid(reg, size)) || dev->read_only)
-        return;
-
-    /*
-     * The read-side section covers the lock as well: a device destroyed
-     * while this write waits or runs is freed, lock included, only after
-     * the section ends.
-     */
-    lfv_rcu_fast_lock();
-    lfv_lock(&dev->write_lock);
-    tab = lfv_rcu_dereference(dev->tab);
-    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] & LFV_DW_INDEX
-                              : tab->nregs;
-    for (; i < tab->nregs && off < size; i++) {
-        const struct lfv_reg *r = &tab->regs[i];
-        unsigned int at = reg + off, r_end = r->offset + r->size, n;
-
-        if (r->offset >= end)
-            break;
-        if (r_end <= at)
-            continue;
-        if (at < r->offset) {
-            n = r->offset - at;
-            gap_write(dev, at, n, data >> (8 * off), gap);
-            off += n;
-            at += n;
-        }
-        n = (end < r_end ? end : r_end) - at;
-        reg_write(dev, r, n, at - r->offset, data >> (8 * off));
+        data = merge(data, ops->read(hw, sbdf, reg + off, n), n, off);
         off += n;
     }
-    if (off < size)
-        gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
-    lfv_unlock(&dev->write_lock);
-    lfv_rcu_fast_unlock();
+    return data;
 }
 
 int lfv_vdev_ecam_read(const struct lfv_vdev *dev, unsigned int reg,
@@ -285,20 +244,5 @@ int lfv_vdev_ecam_read(const struct lfv_vdev *dev, unsigned int reg,
                (uint64_t)lfv_vdev_read(dev, reg + 4, 4, gap) << 32;
     else
         *val = lfv_vdev_read(dev, reg, len, gap);
-    return 0;
-}
-
-int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,
-                        unsigned int len, uint64_t val,
-                        enum lfv_gap_policy gap)
-{
-    if (!dev || !lfv_ecam_access_valid(reg, len))
-        return -EINVAL;
-    if (len == 8) {
-        lfv_vdev_write(dev, reg, 4, (uint32_t)val, gap);
-        lfv_vdev_write(dev, reg + 4, 4, (uint32_t)(val >> 32), gap);
-    } else {
-        lfv_vdev_write(dev, reg, len, (uint32_t)val, gap);
-    }
     return 0;
 }

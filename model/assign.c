@@ -39,6 +39,7 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
     for (unsigned int i = 0; i < v->nr_hooks; i++)
         if (v->hooks[i]->fini)
             v->hooks[i]->fini(v, v->priv[i]);
+    lfv_vdev_fini(&v->vdev);
     lfv_free(v);
 }
 
@@ -48,7 +49,6 @@ static void vpci_retire(struct lfv_vpci *v)
     for (unsigned int i = 0; i < v->nr_hooks; i++)
         if (v->retire[i])
             v->retire[i](v, v->priv[i]);
-    lfv_vdev_destroy(v->vdev);
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
 
@@ -75,12 +75,9 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     for (unsigned int i = 0; i < sys->nr_hooks; i++)
         v->hooks[i] = sys->hooks[i];
     p.ctx = v;
-    rc = lfv_vdev_create(&p, &v->vdev);
-    if (rc) {
-        lfv_free(v);
-        return rc;
-    }
-    rc = lfv_regs_edit_begin(v->vdev, &e);
+    lfv_vdev_init(&v->vdev, &p);
+    v->vdev.bus = &d->bus;
+    rc = lfv_regs_edit_begin(&v->vdev, &e);
     for (unsigned int i = 0; !rc && i < v->nr_hooks; i++)
         rc = v->hooks[i]->init(v, e);
     if (rc) {
@@ -102,13 +99,13 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
 static void pdev_deassign(struct lfv_pdev *pdev)
 {
     struct lfv_domain *d = pdev->owner;
-    struct lfv_vpci *v = pdev->vpci;
+    struct lfv_vpci *v = pdev->entry.dev ? lfv_vpci_of(pdev->entry.dev) : NULL;
 
     if (!d)
         return;
-    lfv_rcu_assign_pointer(pdev->vpci, NULL);
+    lfv_rcu_assign_pointer(pdev->entry.dev, NULL);
     if (v && v->slot >= 0) {
-        lfv_rcu_assign_pointer(d->slots[v->slot], NULL);
+        lfv_rcu_assign_pointer(d->bus.slots[v->slot], NULL);
         lfv_vbus_slot_free(d, (unsigned int)v->slot);
     }
     d->nr_devices--;
@@ -151,8 +148,8 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     pdev->owner = d;
     d->nr_devices++;
     if (slot >= 0)
-        lfv_rcu_assign_pointer(d->slots[slot], v);
-    lfv_rcu_assign_pointer(pdev->vpci, v);
+        lfv_rcu_assign_pointer(d->bus.slots[slot], &v->vdev);
+    lfv_rcu_assign_pointer(pdev->entry.dev, &v->vdev);
     return 0;
 }
 
@@ -232,13 +229,15 @@ int lfv_pdev_owner(struct lfv_system *sys, lfv_sbdf_t sbdf,
                    unsigned int *domid, lfv_sbdf_t *vsbdf)
 {
     const struct lfv_pdev *pdev;
+    const struct lfv_vdev *dev;
     const struct lfv_vpci *v;
     int rc = -ENOENT;
 
     lfv_rcu_fast_lock();
     pdev = lfv_pdev_lookup(sys, sbdf);
     if (pdev) {
-        v = lfv_rcu_dereference(pdev->vpci);
+        dev = lfv_rcu_dereference(pdev->entry.dev);
+        v = dev ? lfv_vpci_of(dev) : NULL;
         if (domid)
             *domid = v ? v->domain->id : LFV_DOMID_INVALID;
         if (vsbdf)
@@ -309,7 +308,7 @@ void lfv_system_destroy(struct lfv_system *sys)
 
 int lfv_vpci_edit_begin(struct lfv_vpci *v, struct lfv_regs_edit **out)
 {
-    return lfv_regs_edit_begin(v->vdev, out);
+    return lfv_regs_edit_begin(&v->vdev, out);
 }
 
 int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
@@ -323,10 +322,12 @@ int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
         return -EINVAL;
     lfv_lock(&sys->lock);
     pdev = lfv_pdev_lookup(sys, sbdf);
-    if (pdev && pdev->vpci) {
-        rc = lfv_vpci_edit_begin(pdev->vpci, &e);
+    if (pdev && pdev->entry.dev) {
+        struct lfv_vpci *v = lfv_vpci_of(pdev->entry.dev);
+
+        rc = lfv_vpci_edit_begin(v, &e);
         if (!rc) {
-            rc = fn(pdev->vpci, e, arg);
+            rc = fn(v, e, arg);
             if (rc)
                 lfv_regs_edit_abort(e);
             else

@@ -1,83 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The per-domain entry points: a domain's config (CF8/CFC-style) and ECAM
- * accesses find the device that answers them and go to its register table
- * (access.c).  The hardware domain finds devices by physical SBDF in the
- * system's radix tree; a guest by virtual slot (0000:00:SS.0).  Both are
- * O(1) and lock-free, inside the one read-side section that covers the
- * whole access.
+ * accesses go to the domain's bus, where the engine's read and write paths
+ * (dispatch/read.c, dispatch/write.c) find the device: the hardware domain
+ * by physical SBDF, a guest by virtual slot (0000:00:SS.0).
  */
 #include <errno.h>
 
 #include <lfvpci/access.h>
 #include <lfvpci/domain.h>
 
-#include "../core/compiler.h"
-#include "../core/rcu_fast.h"
-#include "../dispatch/access_internal.h"
-#include "vpci_state.h"
+#include "system.h"
 
-/*
- * The vPCI state that answers domain d's access to sbdf, or NULL.  A guest
- * addresses 0000:00:SS.0 only; the hardware domain reaches the devices it
- * owns by physical SBDF.  Inside a read-side section.
- */
-static inline const struct lfv_vpci *vpci_find(const struct lfv_domain *d,
-                                               lfv_sbdf_t sbdf)
-{
-    const struct lfv_pdev *pdev;
-    const struct lfv_vpci *v;
-
-    if (!d->hwdom)
-        return (sbdf & ~(lfv_sbdf_t)0xf8) ? NULL
-                                          : lfv_rcu_dereference(
-                                                d->slots[LFV_SBDF_DEV(sbdf)]);
-    pdev = lfv_pdev_lookup(d->sys, sbdf);
-    if (!pdev)
-        return NULL;
-    v = lfv_rcu_dereference(pdev->vpci);
-    return v && v->domain == d ? v : NULL;
-}
-
-
+/* The read and write paths proper: dispatch/read.c and dispatch/write.c. */
 uint32_t lfv_conf_read(struct lfv_domain *d, lfv_sbdf_t sbdf,
                        unsigned int reg, unsigned int size)
 {
-    const struct lfv_vpci *v;
-    uint32_t data;
-
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
-    lfv_rcu_fast_lock();
-    v = vpci_find(d, sbdf);
-    if (lfv_likely(v))
-        data = lfv_vdev_read_locked(v->vdev, reg, size,
-                                    d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
-    else if (d->hwdom) /* no vPCI state: straight to the hardware */
-        data = lfv_hw_read(d->sys->hw_ops, d->sys->hw, sbdf, reg, size) &
-               size_mask(size);
-    else
-        data = size_mask(size);
-    lfv_rcu_fast_unlock();
-    return data;
+    return lfv_bus_read(&d->bus, sbdf, reg, size);
 }
 
 void lfv_conf_write(struct lfv_domain *d, lfv_sbdf_t sbdf, unsigned int reg,
                     unsigned int size, uint32_t val)
 {
-    const struct lfv_vpci *v;
-
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return;
-    lfv_rcu_fast_lock();
-    v = vpci_find(d, sbdf);
-    if (v) {
-        lfv_vdev_write(v->vdev, reg, size, val,
-                       d->hwdom ? LFV_GAP_HW : LFV_GAP_DENY);
-    } else if (d->hwdom) {
-        lfv_hw_write(d->sys->hw_ops, d->sys->hw, sbdf, reg, size, val);
-    }
-    lfv_rcu_fast_unlock();
+    lfv_bus_write(&d->bus, sbdf, reg, size, val);
 }
 
 /* ECAM offset -> (segment 0) SBDF and register. */

@@ -95,6 +95,11 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
         d->sys = sys;
         d->id = domid;
         d->hwdom = hardware_domain;
+        if (hardware_domain) { /* by physical SBDF; guests: by slot */
+            d->bus.map = &sys->pdevs;
+            d->bus.hw_ops = sys->hw_ops;
+            d->bus.hw = sys->hw;
+        }
         d->next = sys->domains;
         sys->domains = d;
         if (hardware_domain)

@@ -13,11 +13,18 @@
 
 #include "../core/platform.h"
 #include "../core/sbdf_map.h"
+#include "../dispatch/bus.h"
 
+/*
+ * A physical device.  The SBDF map's value: entry first, as the read
+ * path's struct lfv_bus_entry (dispatch/bus.h).  entry.dev is the device of
+ * the owner's vPCI state (struct lfv_vpci), RCU-published; NULL while
+ * unowned.
+ */
 struct lfv_pdev {
+    struct lfv_bus_entry entry;
     lfv_sbdf_t sbdf;
     struct lfv_domain *owner; /* under the control lock */
-    void *vpci;               /* RCU-published; NULL while unowned */
     struct lfv_rcu_head rcu;
 };
 
@@ -38,12 +45,13 @@ struct lfv_system {
 };
 
 struct lfv_domain {
+    /* What its accesses reach (dispatch/bus.h): by slot, or by SBDF. */
+    struct lfv_bus bus;
     struct lfv_system *sys;
     struct lfv_domain *next;
     unsigned int id;
     bool hwdom;
-    uint32_t slot_map;                /* guests: used virtual slots */
-    void *slots[LFV_VBUS_SLOTS];      /* guests: RCU-published vPCI states */
+    uint32_t slot_map;                /* guests: used slots of bus.slots */
     unsigned int nr_devices;
     /*
      * BAR mapping (dispatch/header_map.c): the p2m, and the lock that
@@ -88,5 +96,8 @@ void lfv_domain_free(struct lfv_domain *d);
 /* dispatch/msix_mmio.c: free the domain's MSI-X region map. */
 void lfv_msix_domain_fini(struct lfv_domain *d);
 void lfv_system_free(struct lfv_system *sys);
+
+_Static_assert(LFV_VBUS_SLOTS == LFV_BUS_SLOTS, "a guest's bus has one slot "
+               "per virtual device number");
 
 #endif /* LFV_CORE_SYSTEM_H */

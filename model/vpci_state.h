@@ -5,6 +5,7 @@
 
 #include <lfvpci/vpci.h>
 
+#include "../dispatch/regtab.h"
 #include "system.h"
 
 /*
@@ -12,7 +13,7 @@
  * private state: a new owner gets a new struct lfv_vpci.
  */
 struct lfv_vpci {
-    struct lfv_vdev *vdev;
+    struct lfv_vdev vdev; /* embedded: the read path's device (ctx: this) */
     struct lfv_pdev *pdev;
     struct lfv_domain *domain;
     lfv_sbdf_t sbdf, vsbdf;
@@ -23,5 +24,10 @@ struct lfv_vpci {
     unsigned int nr_hooks;
     struct lfv_rcu_head rcu;
 };
+
+static inline struct lfv_vpci *lfv_vpci_of(const struct lfv_vdev *dev)
+{
+    return (struct lfv_vpci *)((char *)dev - offsetof(struct lfv_vpci, vdev));
+}
 
 #endif /* LFV_DISPATCH_VPCI_STATE_H */

@@ -39,10 +39,12 @@ core/rcu_fast.h
 core/sbdf_map.c
 core/sbdf_map.h
 core/tsan.h
-dispatch/access.c
 dispatch/access_internal.h
+dispatch/bus.h
+dispatch/read.c
 dispatch/regtab.c
 dispatch/regtab.h
+dispatch/write.c
 "
 
 check=0
@@ -91,7 +93,8 @@ RO/RW1C/RsvdP/RsvdZ masks, accesses spanning registers and gaps) are
 those of vpci.c.
 
 Only the files the hypervisor needs are imported: the register tables
-(dispatch/regtab.c), the read and write paths (dispatch/access.c) and
+(dispatch/regtab.c), the read and write paths (dispatch/read.c,
+dispatch/write.c) and
 the SBDF map (core/sbdf_map.c), a radix tree searched under RCU, used by
 vpci_read()/vpci_write() instead of walking the segment's device list.  Nothing here knows it runs inside Xen: allocation, locks and the
 RCU read side come from a platform header

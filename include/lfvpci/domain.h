@@ -38,10 +38,13 @@
 #include <stdint.h>
 
 #include <lfvpci/regs.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 struct lfv_system;
 struct lfv_domain;
@@ -151,6 +154,8 @@ int lfv_ecam_read(struct lfv_domain *d, uint64_t offset, unsigned int len,
                   uint64_t *val);
 int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
                    uint64_t val);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -96,10 +96,13 @@
 #include <stdint.h>
 
 #include <lfvpci/vpci.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 extern const struct lfv_vpci_hook lfv_msi_hook;
 extern const struct lfv_vpci_hook lfv_msix_hook;
@@ -179,6 +182,8 @@ unsigned int lfv_domain_msix_regions(struct lfv_domain *d);
 unsigned int lfv_domain_msix_region_limit(struct lfv_domain *d);
 int lfv_domain_set_msix_region_limit(struct lfv_domain *d,
                                      unsigned int limit);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -30,9 +30,13 @@
 
 #include <stdint.h>
 
+#include <lfvpci/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 /*
  * Embed in an object to be freed after a grace period.  The layout is the
@@ -98,6 +102,8 @@ void lfv_rcu_barrier(void);
 #define lfv_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define lfv_rcu_assign_pointer(p, v) \
     __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -24,10 +24,13 @@
 
 #include <lfvpci/domain.h>
 #include <lfvpci/regs.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 struct lfv_vpci;
 
@@ -101,6 +104,8 @@ uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
                           unsigned int size);
 void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
                        unsigned int size, uint32_t val);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

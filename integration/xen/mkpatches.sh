@@ -30,6 +30,7 @@ dest=xen/drivers/vpci/lfvpci
 ENGINE_FILES="
 include/lfvpci/access.h
 include/lfvpci/domain.h
+include/lfvpci/export.h
 include/lfvpci/p2m.h
 include/lfvpci/rcu.h
 include/lfvpci/regs.h

@@ -16,17 +16,35 @@
 int lfv_system_add_hook(struct lfv_system *sys,
                         const struct lfv_vpci_hook *hook)
 {
+    const struct lfv_vpci_hook **hooks;
+    unsigned int i, at;
     int rc = 0;
 
     if (!sys || !hook || !hook->init)
         return -EINVAL;
     lfv_lock(&sys->lock);
-    if (sys->pdevs.count)
+    if (sys->pdevs.count || sys->domains)
         rc = -EBUSY;
-    else if (sys->nr_hooks == LFV_VPCI_MAX_HOOKS)
-        rc = -ENOSPC;
-    else
-        sys->hooks[sys->nr_hooks++] = hook;
+    for (i = 0; !rc && i < sys->nr_hooks; i++)
+        if (sys->hooks[i] == hook)
+            rc = -EEXIST;
+    hooks = rc ? NULL : lfv_malloc((sys->nr_hooks + 1) * sizeof(*hooks));
+    if (!rc && !hooks)
+        rc = -ENOMEM;
+    if (!rc) {
+        /* after every hook of lower or equal priority */
+        for (at = 0; at < sys->nr_hooks; at++)
+            if (sys->hooks[at]->priority > hook->priority)
+                break;
+        for (i = 0; i < at; i++)
+            hooks[i] = sys->hooks[i];
+        hooks[at] = hook;
+        for (i = at; i < sys->nr_hooks; i++)
+            hooks[i + 1] = sys->hooks[i];
+        lfv_free(sys->hooks);
+        sys->hooks = hooks;
+        sys->nr_hooks++;
+    }
     lfv_unlock(&sys->lock);
     return rc;
 }
@@ -37,8 +55,8 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
         (struct lfv_vpci *)((char *)head - offsetof(struct lfv_vpci, rcu));
 
     for (unsigned int i = 0; i < v->nr_hooks; i++)
-        if (v->hooks[i]->fini)
-            v->hooks[i]->fini(v, v->priv[i]);
+        if (v->hook[i].hook->fini)
+            v->hook[i].hook->fini(v, v->hook[i].priv);
     lfv_vdev_fini(&v->vdev);
     lfv_free(v);
 }
@@ -47,8 +65,8 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
 static void vpci_retire(struct lfv_vpci *v)
 {
     for (unsigned int i = 0; i < v->nr_hooks; i++)
-        if (v->retire[i])
-            v->retire[i](v, v->priv[i]);
+        if (v->hook[i].retire)
+            v->hook[i].retire(v, v->hook[i].priv);
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
 
@@ -63,7 +81,7 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     struct lfv_vpci *v;
     int rc;
 
-    v = lfv_zalloc(sizeof(*v));
+    v = lfv_zalloc(sizeof(*v) + sys->nr_hooks * sizeof(v->hook[0]));
     if (!v)
         return -ENOMEM;
     v->pdev = pdev;
@@ -73,13 +91,13 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     v->vsbdf = slot < 0 ? pdev->sbdf : LFV_SBDF(0, 0, slot, 0);
     v->nr_hooks = sys->nr_hooks;
     for (unsigned int i = 0; i < sys->nr_hooks; i++)
-        v->hooks[i] = sys->hooks[i];
+        v->hook[i].hook = sys->hooks[i];
     p.ctx = v;
     lfv_vdev_init(&v->vdev, &p);
     v->vdev.bus = &d->bus;
     rc = lfv_regs_edit_begin(&v->vdev, &e);
     for (unsigned int i = 0; !rc && i < v->nr_hooks; i++)
-        rc = v->hooks[i]->init(v, e);
+        rc = v->hook[i].hook->init(v, e);
     if (rc) {
         if (e)
             lfv_regs_edit_abort(e);
@@ -368,7 +386,7 @@ enum lfv_arch lfv_vpci_arch(const struct lfv_vpci *v)
 static int hook_index(const struct lfv_vpci *v, const struct lfv_vpci_hook *h)
 {
     for (unsigned int i = 0; i < v->nr_hooks; i++)
-        if (v->hooks[i] == h)
+        if (v->hook[i].hook == h)
             return (int)i;
     return -1;
 }
@@ -377,7 +395,7 @@ void *lfv_vpci_priv(const struct lfv_vpci *v, const struct lfv_vpci_hook *h)
 {
     int i = hook_index(v, h);
 
-    return i < 0 ? NULL : v->priv[i];
+    return i < 0 ? NULL : v->hook[i].priv;
 }
 
 void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
@@ -386,7 +404,7 @@ void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
     int i = hook_index(v, h);
 
     if (i >= 0)
-        v->priv[i] = priv;
+        v->hook[i].priv = priv;
 }
 
 void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
@@ -395,7 +413,7 @@ void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
     int i = hook_index(v, h);
 
     if (i >= 0)
-        v->retire[i] = fn;
+        v->hook[i].retire = fn;
 }
 
 uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,

@@ -347,6 +347,7 @@ const struct lfv_vpci_hook lfv_header_hook = {
     .name = "header",
     .init = header_init,
     .fini = header_fini,
+    .priority = LFV_PRIO_HEADER,
 };
 
 int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,

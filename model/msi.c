@@ -364,6 +364,7 @@ const struct lfv_vpci_hook lfv_msi_hook = {
     .name = "msi",
     .init = msi_init,
     .fini = msi_fini,
+    .priority = LFV_PRIO_MSI,
 };
 
 int lfv_system_set_msi_ops(struct lfv_system *sys,

@@ -116,10 +116,13 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
 
 /*
  * msix_mmio.c, the domain's region list (control path and config write
- * handlers; they take d->msix_lock).  add: count and publish n regions at
+ * handlers; they take its domain state's lock).  add: count and publish n regions at
  * once, -ENOSPC past the domain's bound, -ENOMEM; remove: unpublish them
  * (never fails); move: give them new start addresses, published at once.
  */
+/* The MSI-X hook's domain state (lfv_msix_hook's domain_init/fini). */
+int msix_domain_init(struct lfv_domain *d, void **priv);
+void msix_domain_fini(struct lfv_domain *d, void *priv);
 int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
                      unsigned int n);
 void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],

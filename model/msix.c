@@ -548,4 +548,7 @@ const struct lfv_vpci_hook lfv_msix_hook = {
     .name = "msix",
     .init = msix_init,
     .fini = msix_fini,
+    .priority = LFV_PRIO_MSI,
+    .domain_init = msix_domain_init,
+    .domain_fini = msix_domain_fini,
 };

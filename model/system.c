@@ -62,8 +62,40 @@ void lfv_pdev_for_each(struct lfv_system *sys,
 void lfv_system_free(struct lfv_system *sys)
 {
     lfv_sbdf_map_fini(&sys->pdevs);
+    lfv_free(sys->hooks);
     lfv_lock_destroy(&sys->lock);
     lfv_free(sys);
+}
+
+/* The hooks' domain states, in priority order; all or none. */
+static void domain_hooks_fini(struct lfv_domain *d, unsigned int n)
+{
+    while (n--)
+        if (d->sys->hooks[n]->domain_fini)
+            d->sys->hooks[n]->domain_fini(d, d->hook_priv[n]);
+}
+
+static int domain_hooks_init(struct lfv_domain *d)
+{
+    const struct lfv_system *sys = d->sys;
+    int rc = 0;
+    unsigned int i;
+
+    for (i = 0; !rc && i < sys->nr_hooks; i++)
+        if (sys->hooks[i]->domain_init)
+            rc = sys->hooks[i]->domain_init(d, &d->hook_priv[i]);
+    if (rc)
+        domain_hooks_fini(d, i - 1);
+    return rc;
+}
+
+void *lfv_domain_priv(const struct lfv_domain *d,
+                      const struct lfv_vpci_hook *h)
+{
+    for (unsigned int i = 0; i < d->sys->nr_hooks; i++)
+        if (d->sys->hooks[i] == h)
+            return d->hook_priv[i];
+    return NULL;
 }
 
 int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
@@ -80,21 +112,27 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
             rc = -EEXIST;
     if (hardware_domain && sys->hwdom)
         rc = -EEXIST;
-    d = rc ? NULL : lfv_zalloc(sizeof(*d));
+    d = rc ? NULL
+           : lfv_zalloc(sizeof(*d) + sys->nr_hooks * sizeof(d->hook_priv[0]));
     if (!rc && !d)
         rc = -ENOMEM;
     if (!rc) {
-        rc = lfv_p2m_create(domid, hardware_domain, &d->p2m);
+        d->sys = sys;
+        d->id = domid;
+        d->hwdom = hardware_domain;
+        rc = domain_hooks_init(d);
         if (rc)
             lfv_free(d);
     }
     if (!rc) {
+        rc = lfv_p2m_create(domid, hardware_domain, &d->p2m);
+        if (rc) {
+            domain_hooks_fini(d, sys->nr_hooks);
+            lfv_free(d);
+        }
+    }
+    if (!rc) {
         lfv_lock_init(&d->map_lock);
-        lfv_lock_init(&d->msix_lock);
-        d->msix_region_limit = LFV_MSIX_REGIONS_DEFAULT;
-        d->sys = sys;
-        d->id = domid;
-        d->hwdom = hardware_domain;
         if (hardware_domain) { /* by physical SBDF; guests: by slot */
             d->bus.map = &sys->pdevs;
             d->bus.hw_ops = sys->hw_ops;
@@ -125,8 +163,8 @@ static void domain_free_rcu(struct lfv_rcu_head *head)
     struct lfv_domain *d =
         (struct lfv_domain *)((char *)head - offsetof(struct lfv_domain, rcu));
 
+    domain_hooks_fini(d, d->sys->nr_hooks);
     lfv_lock_destroy(&d->map_lock);
-    lfv_lock_destroy(&d->msix_lock);
     lfv_free(d);
 }
 
@@ -144,7 +182,6 @@ void lfv_domain_free(struct lfv_domain *d)
         sys->hwdom = NULL;
     /* Every device is de-assigned: nothing maps into the p2m any more. */
     lfv_p2m_destroy(d->p2m);
-    lfv_msix_domain_fini(d);
     lfv_rcu_call(&d->rcu, domain_free_rcu);
 }
 

@@ -37,7 +37,8 @@ struct lfv_system {
     struct lfv_sbdf_map pdevs; /* SBDF -> struct lfv_pdev, O(1) under RCU */
     struct lfv_domain *domains; /* list, under lock */
     struct lfv_domain *hwdom;
-    const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
+    /* In priority order; fixed once a domain exists. */
+    const struct lfv_vpci_hook **hooks;
     unsigned int nr_hooks;
     /* MSI binding ops (dispatch/msi*.c), set before devices are added. */
     const struct lfv_msi_ops *msi_ops;
@@ -61,16 +62,8 @@ struct lfv_domain {
     struct lfv_p2m *p2m;
     lfv_lock_t map_lock;
     struct lfv_header *hdr_list; /* under map_lock */
-    /*
-     * MSI-X table/PBA MMIO regions (dispatch/msix_mmio.c): the list and
-     * limit under msix_lock, the interval map built from them published
-     * under RCU.  Lock order: device write lock -> msix_lock.
-     */
-    lfv_lock_t msix_lock;
-    struct lfv_intervalmap *msix_map;
-    struct lfv_msix_region *msix_regions[LFV_MSIX_REGIONS_MAX];
-    unsigned int nr_msix_regions, msix_region_limit;
     struct lfv_rcu_head rcu;
+    void *hook_priv[]; /* per sys->hooks[i]: its domain_init's state */
 };
 
 /* Readers (inside a read-side section). */
@@ -93,8 +86,6 @@ void lfv_pdev_for_each(struct lfv_system *sys,
 
 /* Teardown, after dispatch/ has released every vPCI state. */
 void lfv_domain_free(struct lfv_domain *d);
-/* dispatch/msix_mmio.c: free the domain's MSI-X region map. */
-void lfv_msix_domain_fini(struct lfv_domain *d);
 void lfv_system_free(struct lfv_system *sys);
 
 _Static_assert(LFV_VBUS_SLOTS == LFV_BUS_SLOTS, "a guest's bus has one slot "

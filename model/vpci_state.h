@@ -18,11 +18,13 @@ struct lfv_vpci {
     struct lfv_domain *domain;
     lfv_sbdf_t sbdf, vsbdf;
     int slot; /* guests' virtual slot, -1 for the hardware domain */
-    void *priv[LFV_VPCI_MAX_HOOKS];
-    lfv_vpci_retire_t *retire[LFV_VPCI_MAX_HOOKS]; /* set by init */
-    const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
-    unsigned int nr_hooks;
     struct lfv_rcu_head rcu;
+    unsigned int nr_hooks;
+    struct lfv_vpci_hook_state {
+        const struct lfv_vpci_hook *hook;
+        void *priv;
+        lfv_vpci_retire_t *retire; /* set by init */
+    } hook[]; /* the system's hooks, in priority order */
 };
 
 static inline struct lfv_vpci *lfv_vpci_of(const struct lfv_vdev *dev)

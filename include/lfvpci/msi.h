@@ -3,9 +3,10 @@
  * lfvpci/msi.h - MSI and MSI-X emulation (Xen's vpci msi.c / msix.c) and
  * the binding interface that tells the hypervisor which vectors to route.
  *
- * Hooks.  Register lfv_msi_hook and/or lfv_msix_hook on the system after
- * lfv_header_hook (lfv_system_add_hook; they need the header's capability
- * discovery and BAR state, and fail assignment with -ENOENT otherwise).
+ * Hooks.  Register lfv_msi_hook and/or lfv_msix_hook on the system with
+ * lfv_header_hook (lfv_system_add_hook, in any order: their priority,
+ * LFV_PRIO_MSI, runs them after the header's discovery and BAR state; they
+ * fail assignment with -ENOENT without the header hook).
  *  - guests: the MSI capability body (control, address low/high, data,
  *    mask, pending) and the MSI-X control register are emulated, replacing
  *    the header's read-only hardware view on the same edit.  Enabling either

@@ -31,7 +31,8 @@ typedef pthread_mutex_t lfv_lock_t;
  * a plain store where a mutex needs a second atomic operation, and inline
  * (Concurrency Kit's fetch-and-store lock): measurably cheaper for a small
  * range-set update (BENCHMARKS.md).  It spins, as Xen's locks do; a host
- * maps it onto its own spinlock.  Under ThreadSanitizer, which cannot see
+ * maps it onto its own spinlock.  Also the MSI-X entry lock, held across
+ * the host's binding ops, which must not block.  Under ThreadSanitizer, which cannot see
  * ck's inline assembly, it is a pthread spinlock.
  */
 #include "tsan.h"
@@ -68,6 +69,19 @@ void lfv_free(void *p);
 extern bool (*lfv_platform_alloc_fail)(void);
 
 #endif /* LFV_PLATFORM_HEADER */
+
+/*
+ * A spinning reader's pause (user space: the CPU's pause instruction); a
+ * host may define its own (Xen: cpu_relax()).
+ */
+#ifndef lfv_cpu_relax
+#ifdef LFV_PLATFORM_HEADER
+#define lfv_cpu_relax() __asm__ __volatile__("" ::: "memory")
+#else
+#include <ck_pr.h>
+#define lfv_cpu_relax() ck_pr_stall()
+#endif
+#endif
 
 #define LFV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -20,7 +20,6 @@
  * the visit fixes the entry up afterwards.
  */
 #include <errno.h>
-#include <sched.h>
 
 #include "../core/compiler.h"
 #include "msi_internal.h"
@@ -28,7 +27,7 @@
 #define MSIX_CTRL_MASKBIT 0x1u
 
 struct msix_entry {
-    uint32_t lock;            /* writers of this entry */
+    lfv_spinlock_t lock;      /* writers of this entry (platform spinlock) */
     uint32_t seq;             /* odd while the fields below change */
     uint32_t addr_lo, addr_hi, data, ctrl; /* as the guest wrote them */
     /* under lock */
@@ -68,19 +67,19 @@ bool msix_enabled(const struct lfv_vpci *v)
 
 /* ---- one entry ---- */
 
+/*
+ * The entry's writers: the platform's short spinlock (inline in user space,
+ * the host's own spinlock in a hypervisor).  Held across the binding ops
+ * (entry_bind), which therefore must not block (<lfvpci/msi.h>).
+ */
 static lfv_always_inline void entry_lock(struct msix_entry *e)
 {
-    unsigned int spins = 0;
-
-    while (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&e->lock, __ATOMIC_RELAXED))
-            if (++spins % 128 == 0)
-                sched_yield(); /* the holder may be preempted: 2 cores */
+    lfv_spin_lock(&e->lock);
 }
 
 static lfv_always_inline void entry_unlock(struct msix_entry *e)
 {
-    __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
+    lfv_spin_unlock(&e->lock);
 }
 
 /* Store one field for lock-free readers (entry lock held). */
@@ -98,7 +97,11 @@ static lfv_always_inline void entry_set(struct msix_entry *e, uint32_t *field, u
     __atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* A consistent copy of the entry's four dwords, without a lock. */
+/*
+ * A consistent copy of the entry's four dwords, without a lock.  Spins
+ * while a writer of this entry is between its stores (entry_set: three
+ * stores; longer only if that writer is preempted there).
+ */
 static void entry_snapshot(const struct msix_entry *e, uint32_t out[4])
 {
     uint32_t s;
@@ -106,7 +109,7 @@ static void entry_snapshot(const struct msix_entry *e, uint32_t out[4])
     for (;;) {
         s = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
         if (s & 1) {
-            sched_yield();
+            lfv_cpu_relax();
             continue;
         }
         out[0] = __atomic_load_n(&e->addr_lo, __ATOMIC_ACQUIRE);
@@ -456,8 +459,10 @@ static int alloc_entries(struct lfv_msix *m)
         return -ENOMEM;
     p = ((uintptr_t)m->raw + 63) & ~(uintptr_t)63;
     m->entries = (struct msix_entry *)p;
-    for (unsigned int i = 0; i < m->nr; i++)
+    for (unsigned int i = 0; i < m->nr; i++) {
+        lfv_spin_init(&m->entries[i].lock);
         m->entries[i].ctrl = MSIX_CTRL_MASKBIT; /* masked at reset */
+    }
     return 0;
 }
 
@@ -540,6 +545,8 @@ static void msix_fini(struct lfv_vpci *v, void *priv)
     if (!m)
         return;
     lfv_lock_destroy(&m->ctl_lock);
+    for (unsigned int i = 0; m->entries && i < m->nr; i++)
+        lfv_spin_destroy(&m->entries[i].lock);
     lfv_free(m->raw);
     lfv_free(m);
 }

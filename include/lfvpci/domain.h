@@ -29,7 +29,10 @@
  * system's control lock and never wait for a grace period, except the
  * destroy functions, which end with lfv_rcu_barrier() (so: not inside a
  * read-side section, not from a handler).  Control functions may be called
- * from handlers (inside an access) except the destroy functions.
+ * from handlers (inside an access) except the destroy functions.  Every
+ * function below that takes the control lock says so; none of them may be
+ * called from a hook's init or domain_init (<lfvpci/vpci.h>), which run
+ * with the control lock held (the lock does not nest: deadlock).
  */
 #ifndef LFVPCI_DOMAIN_H
 #define LFVPCI_DOMAIN_H
@@ -79,21 +82,24 @@ int lfv_system_create(const struct lfv_system_params *params,
 
 /*
  * Destroy every domain and device, then the system.  No access may be
- * running or start on it.  Waits for deferred frees (lfv_rcu_barrier).
+ * running or start on it.  Takes the control lock, then waits for
+ * deferred frees (lfv_rcu_barrier).
  */
 void lfv_system_destroy(struct lfv_system *sys);
 
 /*
  * Create a domain.  At most one hardware domain (-EEXIST), domain ids
  * unique (-EEXIST).  0, -EINVAL, -EEXIST, -ENOMEM, or the p2m's error
- * (lfv_p2m_create(): -ENOENT where the host has no domain domid).
+ * (lfv_p2m_create(): -ENOENT where the host has no domain domid), or a
+ * hook's domain_init error.  Takes the control lock.
  */
 int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
                       bool hardware_domain, struct lfv_domain **out);
 
 /*
  * De-assign every device the domain owns (they become unowned) and free
- * the domain.  No access by this domain may be running or start.
+ * the domain.  No access by this domain may be running or start.  Takes
+ * the control lock, then waits for deferred frees (lfv_rcu_barrier).
  */
 void lfv_domain_destroy(struct lfv_domain *d);
 
@@ -105,14 +111,14 @@ struct lfv_system *lfv_domain_system(const struct lfv_domain *d);
  * Register a physical device at `sbdf`.  It is assigned to the hardware
  * domain if there is one (as Xen does when a device is added), else left
  * unowned.  0, -EEXIST, -ENOMEM, or an init hook's error (then the device
- * is not registered).
+ * is not registered).  Takes the control lock.
  */
 int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
 /*
  * Hot-unplug: de-assign and unregister the device.  Accesses already
  * running on it complete on valid memory; accesses that start afterwards
- * find no device.  0 or -ENOENT.
+ * find no device.  0 or -ENOENT.  Takes the control lock.
  */
 int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
@@ -120,7 +126,8 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * Assign the device to `d` (de-assigning it from its current owner first),
  * or make it unowned with d == NULL.  Guests: function 0 only
  * (-EOPNOTSUPP), a free virtual slot (-ENOSPC).  -ENOENT: no such device.
- * On any error the device keeps its previous owner and state.
+ * On any error the device keeps its previous owner and state.  Takes the
+ * control lock.
  */
 int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
                     struct lfv_domain *d);
@@ -132,7 +139,8 @@ int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
 int lfv_pdev_owner(struct lfv_system *sys, lfv_sbdf_t sbdf,
                    unsigned int *domid, lfv_sbdf_t *vsbdf);
 
-/* Number of registered devices and of devices a domain owns. */
+/* Number of registered devices and of devices a domain owns.  Take the
+ * control lock. */
 unsigned int lfv_system_nr_pdevs(struct lfv_system *sys);
 unsigned int lfv_domain_nr_devices(struct lfv_domain *d);
 

@@ -117,6 +117,11 @@ struct lfv_msi_vector {
     bool masked;        /* effective mask state */
 };
 
+/*
+ * Called on the thread of the configuration or MMIO write that caused
+ * them, with lfvpci's locks held (for MSI-X, the entry's spinlock): they
+ * must not block, nor call back into lfvpci's control path.
+ */
 struct lfv_msi_ops {
     /* Route the vector; non-zero: refused (see the binding semantics). */
     int (*bind)(void *ctx, const struct lfv_vpci *v,
@@ -143,7 +148,8 @@ struct lfv_msi_ops {
 
 /*
  * Set the binding ops (kept by pointer: static storage) and their context.
- * Before any device is added: 0, -EINVAL, -EBUSY.  Without ops, binding
+ * Before any device is added (takes the control lock): 0, -EINVAL,
+ * -EBUSY.  Without ops, binding
  * always succeeds and does nothing.
  */
 int lfv_system_set_msi_ops(struct lfv_system *sys,
@@ -163,7 +169,10 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * writes ignored (the hardware domain's reach the device).  The hardware
  * domain's table on Arm, and the rest of the table and PBA pages: the
  * device's (lfv_msi_ops.mmio_read/mmio_write).  Any number of threads,
- * concurrently with everything except destroying the domain.
+ * concurrently with everything except destroying the domain.  Reads take
+ * no lock but may spin: a table read waits while a write to the same
+ * entry is between its stores (a few stores; longer only if that writer
+ * is preempted).  Writes take the entry's spinlock.
  */
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val);

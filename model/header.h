@@ -23,56 +23,18 @@
 #include <lfvpci/rangeset.h>
 #include <lfvpci/rcu.h>
 
+#include "../core/pci_regs.h"
 #include "vpci_state.h"
 
 #define HDR_NR_BARS 7 /* 6 BARs and the ROM */
 #define HDR_ROM LFV_HEADER_ROM
 
-#define PCI_VENDOR_ID 0x00
-#define PCI_COMMAND 0x04
-#define PCI_STATUS 0x06
-#define PCI_REVISION_ID 0x08
-#define PCI_HEADER_TYPE 0x0e
-#define PCI_BASE_ADDRESS_0 0x10
-#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
-#define PCI_ROM_ADDRESS 0x30
-#define PCI_ROM_ADDRESS1 0x38
-#define PCI_CAPABILITY_LIST 0x34
-#define PCI_INTERRUPT_LINE 0x3c
-#define PCI_INTERRUPT_PIN 0x3d
-#define PCI_CFG_SPACE_SIZE 0x100
-
-#define PCI_COMMAND_IO 0x1
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-#define PCI_COMMAND_SPECIAL 0x8
-#define PCI_COMMAND_INVALIDATE 0x10
-#define PCI_COMMAND_VGA_PALETTE 0x20
-#define PCI_COMMAND_INTX_DISABLE 0x400
 /* What a guest controls; the rest of COMMAND is RsvdP for guests. */
 #define HDR_CMD_GUEST                                                        \
     (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SPECIAL |         \
      PCI_COMMAND_INVALIDATE | PCI_COMMAND_VGA_PALETTE |                      \
      PCI_COMMAND_INTX_DISABLE)
 #define HDR_CMD_GUEST_RSVDP (0xffffu & ~HDR_CMD_GUEST)
-
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_STATUS_RW1C 0xf900u
-
-#define PCI_BASE_ADDRESS_SPACE_IO 0x1
-#define PCI_BASE_ADDRESS_MEM_TYPE_MASK 0x6
-#define PCI_BASE_ADDRESS_MEM_TYPE_64 0x4
-#define PCI_BASE_ADDRESS_MEM_PREFETCH 0x8
-#define PCI_BASE_ADDRESS_MEM_MASK (~0xfu)
-#define PCI_BASE_ADDRESS_IO_MASK (~0x3u)
-#define PCI_ROM_ADDRESS_ENABLE 0x1
-#define PCI_ROM_ADDRESS_MASK (~0x7ffu)
-
-#define PCI_CAP_ID_MSI 0x05
-#define PCI_CAP_ID_MSIX 0x11
-#define PCI_MSI_FLAGS_64BIT 0x80
-#define PCI_MSI_FLAGS_MASKBIT 0x100
-#define PCI_MSIX_FLAGS_QSIZE 0x7ff
 
 struct lfv_header;
 

@@ -10,12 +10,6 @@
 
 #include "header.h"
 
-#define PCI_MSI_FLAGS_ENABLE 0x1
-#define PCI_MSI_FLAGS_QMASK 0xe  /* multiple message capable */
-#define PCI_MSI_FLAGS_QSIZE 0x70 /* multiple message enable */
-#define PCI_MSIX_FLAGS_MASKALL 0x4000
-#define PCI_MSIX_FLAGS_ENABLE 0x8000
-
 #define msi_load(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define msi_store(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 

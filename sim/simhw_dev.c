@@ -24,9 +24,9 @@ unsigned int sim_rom_reg(const uint8_t *cfg)
 {
     switch (sim_header_type(cfg)) {
     case 0:
-        return PCI_ROM_TYPE0;
+        return PCI_ROM_ADDRESS;
     case 1:
-        return PCI_ROM_TYPE1;
+        return PCI_ROM_ADDRESS1;
     default:
         return 0;
     }
@@ -39,7 +39,7 @@ static unsigned int find_std_cap(const uint8_t *cfg, unsigned int id)
 
     if (!(sim_get(cfg, 0x06, 2) & PCI_STATUS_CAP_LIST))
         return 0;
-    pos = cfg[PCI_CAP_PTR] & ~3u;
+    pos = cfg[PCI_CAPABILITY_LIST] & ~3u;
     while (pos >= 0x40 && ttl--) {
         if (cfg[pos] == id)
             return pos;
@@ -72,25 +72,25 @@ unsigned int sim_find_cap(const uint8_t *cfg, unsigned int id, bool ext)
 
 static bool bar_is_io(uint32_t reg)
 {
-    return reg & PCI_BAR_IO;
+    return reg & PCI_BASE_ADDRESS_SPACE_IO;
 }
 
 static bool bar_is_mem64(uint32_t reg)
 {
     return !bar_is_io(reg) &&
-           (reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+           (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 }
 
 /* The address a BAR register pair holds in an image. */
 static uint64_t image_bar_addr(const uint8_t *cfg, unsigned int bar)
 {
-    uint32_t lo = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t lo = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
 
     if (bar_is_io(lo))
         return lo & ~3u;
     if (bar_is_mem64(lo) && bar < 5)
         return (lo & ~0xfu) |
-               (uint64_t)sim_get(cfg, PCI_BAR0 + 4 * bar + 4, 4) << 32;
+               (uint64_t)sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar + 4, 4) << 32;
     return lo & ~0xfu;
 }
 
@@ -129,7 +129,7 @@ static uint64_t default_size(const uint8_t *cfg, unsigned int bar)
 
     if (bar == SIM_ROM)
         return 4096;
-    if (bar_is_io(sim_get(cfg, PCI_BAR0 + 4 * bar, 4)))
+    if (bar_is_io(sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4)))
         return 4;
     need = msix_end_in_bar(cfg, bar);
     return round_up_pow2(need > 4096 ? need : 4096);
@@ -139,7 +139,7 @@ static uint64_t default_size(const uint8_t *cfg, unsigned int bar)
 static int check_bar(const uint8_t *cfg, unsigned int bar, uint64_t size,
                      unsigned int nr_bars)
 {
-    uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
     uint64_t addr = image_bar_addr(cfg, bar);
 
     if (bar >= nr_bars || !sim_is_pow2(size))
@@ -147,7 +147,7 @@ static int check_bar(const uint8_t *cfg, unsigned int bar, uint64_t size,
     if (bar_is_io(reg))
         return size >= 4 && size <= (1ull << 31) && !(addr & (size - 1))
                    ? 0 : -EINVAL;
-    if ((reg & PCI_BAR_MEM_TYPE_MASK) == 0x6) /* reserved type */
+    if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == 0x6) /* reserved type */
         return -EINVAL;
     if (bar_is_mem64(reg) && bar == nr_bars - 1)
         return -EINVAL;
@@ -185,7 +185,7 @@ int sim_image_check(struct sim_image *img)
         if (check_bar(img->cfg, i, size, nr))
             return -EINVAL;
         /* The high half of a 64-bit BAR is not a BAR of its own. */
-        if (bar_is_mem64(sim_get(img->cfg, PCI_BAR0 + 4 * i, 4)) &&
+        if (bar_is_mem64(sim_get(img->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4)) &&
             img->bar_size[++i])
             return -EINVAL;
     }
@@ -267,10 +267,10 @@ void sim_dev_free(struct sim_dev *dev)
 
 uint64_t sim_dev_bar_base(const struct sim_dev *dev, unsigned int bar)
 {
-    uint32_t lo = sim_dev_load(dev, PCI_BAR0 + 4 * bar);
+    uint32_t lo = sim_dev_load(dev, PCI_BASE_ADDRESS_0 + 4 * bar);
 
     if (bar_is_mem64(lo) && bar < 5)
         return (lo & ~0xfu) |
-               (uint64_t)sim_dev_load(dev, PCI_BAR0 + 4 * bar + 4) << 32;
+               (uint64_t)sim_dev_load(dev, PCI_BASE_ADDRESS_0 + 4 * bar + 4) << 32;
     return lo & ~0xfu;
 }

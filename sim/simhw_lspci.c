@@ -100,28 +100,28 @@ static int parse_size(const char *s, uint64_t *size)
 static int check_region_kind(const uint8_t *cfg, unsigned int bar,
                              const char *s)
 {
-    uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
     uint32_t type;
 
     if (strstr(s, "I/O ports at"))
-        return reg & PCI_BAR_IO ? 0 : -EINVAL;
-    if (!strstr(s, "Memory at") || (reg & PCI_BAR_IO))
+        return reg & PCI_BASE_ADDRESS_SPACE_IO ? 0 : -EINVAL;
+    if (!strstr(s, "Memory at") || (reg & PCI_BASE_ADDRESS_SPACE_IO))
         return -EINVAL;
     if (strstr(s, "(32-bit,"))
         type = 0;
     else if (strstr(s, "(low-1M,"))
         type = 2;
     else if (strstr(s, "(64-bit,"))
-        type = PCI_BAR_MEM_TYPE_64;
+        type = PCI_BASE_ADDRESS_MEM_TYPE_64;
     else
         return -EINVAL;
     if (strstr(s, "non-prefetchable)"))
         ;
     else if (strstr(s, "prefetchable)"))
-        type |= PCI_BAR_MEM_PREFETCH;
+        type |= PCI_BASE_ADDRESS_MEM_PREFETCH;
     else
         return -EINVAL;
-    return (reg & (PCI_BAR_MEM_TYPE_MASK | PCI_BAR_MEM_PREFETCH)) == type
+    return (reg & (PCI_BASE_ADDRESS_MEM_TYPE_MASK | PCI_BASE_ADDRESS_MEM_PREFETCH)) == type
                ? 0 : -EINVAL;
 }
 

@@ -62,16 +62,16 @@ static int read_config(const char *dir, struct sim_image *img)
 static int check_resource(const uint8_t *cfg, unsigned int bar,
                           uint64_t flags)
 {
-    uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
 
     if (flags & IORESOURCE_IO)
-        return reg & PCI_BAR_IO ? 0 : -EINVAL;
-    if (!(flags & IORESOURCE_MEM) || (reg & PCI_BAR_IO))
+        return reg & PCI_BASE_ADDRESS_SPACE_IO ? 0 : -EINVAL;
+    if (!(flags & IORESOURCE_MEM) || (reg & PCI_BASE_ADDRESS_SPACE_IO))
         return -EINVAL;
     if (!(flags & IORESOURCE_MEM_64) !=
-        ((reg & PCI_BAR_MEM_TYPE_MASK) != PCI_BAR_MEM_TYPE_64))
+        ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) != PCI_BASE_ADDRESS_MEM_TYPE_64))
         return -EINVAL;
-    return !(flags & IORESOURCE_PREFETCH) == !(reg & PCI_BAR_MEM_PREFETCH)
+    return !(flags & IORESOURCE_PREFETCH) == !(reg & PCI_BASE_ADDRESS_MEM_PREFETCH)
                ? 0 : -EINVAL;
 }
 
@@ -192,11 +192,11 @@ static int snapshot(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
 
 static uint64_t bar_flags(uint32_t reg)
 {
-    if (reg & PCI_BAR_IO)
+    if (reg & PCI_BASE_ADDRESS_SPACE_IO)
         return IORESOURCE_IO | IORESOURCE_SIZEALIGN | (reg & 3);
     return IORESOURCE_MEM | IORESOURCE_SIZEALIGN | (reg & 0xf) |
-           (reg & PCI_BAR_MEM_PREFETCH ? IORESOURCE_PREFETCH : 0) |
-           ((reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64
+           (reg & PCI_BASE_ADDRESS_MEM_PREFETCH ? IORESOURCE_PREFETCH : 0) |
+           ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64
                 ? IORESOURCE_MEM_64 : 0);
 }
 
@@ -214,13 +214,13 @@ static void write_resources(FILE *f, const struct sim_snapshot *s)
     unsigned int rom = sim_rom_reg(s->cfg);
 
     for (unsigned int i = 0; i < SIM_NR_BARS; i++) {
-        uint32_t reg = sim_get(s->cfg, PCI_BAR0 + 4 * i, 4);
-        uint64_t addr = reg & (reg & PCI_BAR_IO ? ~3u : ~0xfu);
-        bool is64 = !(reg & PCI_BAR_IO) && s->bar_size[i] &&
-                    (reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+        uint32_t reg = sim_get(s->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+        uint64_t addr = reg & (reg & PCI_BASE_ADDRESS_SPACE_IO ? ~3u : ~0xfu);
+        bool is64 = !(reg & PCI_BASE_ADDRESS_SPACE_IO) && s->bar_size[i] &&
+                    (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 
         if (is64)
-            addr |= (uint64_t)sim_get(s->cfg, PCI_BAR0 + 4 * i + 4, 4) << 32;
+            addr |= (uint64_t)sim_get(s->cfg, PCI_BASE_ADDRESS_0 + 4 * i + 4, 4) << 32;
         put_resource(f, addr, s->bar_size[i], bar_flags(reg));
         if (is64)
             put_resource(f, 0, 0, 0), i++;

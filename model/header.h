@@ -10,7 +10,7 @@
  *  - config write handlers of the device (its write lock held): guest
  *    addresses, the hardware domain's host addresses, guest_cmd, intline,
  *    rom_enabled, intx_forced;
- *  - under the domain's map_lock: mapped, bars[].enabled, bars[].mem,
+ *  - under the domain's map_lock (struct hdr_domain): mapped, bars[].enabled, bars[].mem,
  *    retired, the domain list.  Writers of these also hold the device's
  *    write lock, except retire (header_map.c);
  * fields that lock-free readers or retire touch are accessed with atomics.
@@ -63,6 +63,7 @@ struct hdr_cap {
 struct lfv_header {
     struct lfv_vpci *v;
     struct lfv_domain *d;
+    struct hdr_domain *hd;        /* the header hook's state of d */
     bool hwdom;
     unsigned int nr_bars;         /* 6, 2 (type 1) or 0 */
     struct hdr_bar bars[HDR_NR_BARS];
@@ -77,7 +78,7 @@ struct lfv_header {
     struct hdr_cap caps[2];       /* exposed to guests, in chain order */
     unsigned int nr_caps;
     bool ext_cfg;                 /* the device has extended config space */
-    struct lfv_header *next;      /* d->hdr_list, under map_lock */
+    struct lfv_header *next;      /* hd->list, under map_lock */
     lfv_header_bar_moved_t *bar_notify; /* set before publication */
     void *bar_notify_arg;
 };
@@ -141,5 +142,18 @@ static inline bool hdr_mem_bar_write_begin(struct hdr_bar **bar,
         *val &= PCI_BASE_ADDRESS_MEM_MASK;
     return !hdr_load((*bar)->enabled);
 }
+
+/*
+ * The header hook's state of one domain: the lock that serialises BAR
+ * mapping changes with the list of the domain's header states.  Lock
+ * order: device write lock -> map_lock -> the p2m's batch lock.
+ */
+struct hdr_domain {
+    lfv_lock_t map_lock;
+    struct lfv_header *list; /* under map_lock */
+};
+
+int hdr_domain_init(struct lfv_domain *d, void **priv);
+void hdr_domain_fini(struct lfv_domain *d, void *priv);
 
 #endif /* LFV_DISPATCH_HEADER_H */

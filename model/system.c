@@ -132,7 +132,6 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
         }
     }
     if (!rc) {
-        lfv_lock_init(&d->map_lock);
         if (hardware_domain) { /* by physical SBDF; guests: by slot */
             d->bus.map = &sys->pdevs;
             d->bus.hw_ops = sys->hw_ops;
@@ -164,7 +163,6 @@ static void domain_free_rcu(struct lfv_rcu_head *head)
         (struct lfv_domain *)((char *)head - offsetof(struct lfv_domain, rcu));
 
     domain_hooks_fini(d, d->sys->nr_hooks);
-    lfv_lock_destroy(&d->map_lock);
     lfv_free(d);
 }
 

@@ -54,14 +54,7 @@ struct lfv_domain {
     bool hwdom;
     uint32_t slot_map;                /* guests: used slots of bus.slots */
     unsigned int nr_devices;
-    /*
-     * BAR mapping (dispatch/header_map.c): the p2m, and the lock that
-     * serialises its changes with the list of the domain's header states.
-     * Lock order: device write lock -> map_lock -> the p2m's batch lock.
-     */
-    struct lfv_p2m *p2m;
-    lfv_lock_t map_lock;
-    struct lfv_header *hdr_list; /* under map_lock */
+    struct lfv_p2m *p2m; /* BAR mappings go here (<lfvpci/p2m.h>) */
     struct lfv_rcu_head rcu;
     void *hook_priv[]; /* per sys->hooks[i]: its domain_init's state */
 };

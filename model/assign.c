@@ -49,6 +49,23 @@ int lfv_system_add_hook(struct lfv_system *sys,
     return rc;
 }
 
+/* The lowest free slot, as Xen's vpci_assign_device does. */
+static int vbus_slot_alloc(struct lfv_domain *d)
+{
+    unsigned int slot;
+
+    if (d->slot_map == 0xffffffffu)
+        return -ENOSPC;
+    slot = (unsigned int)__builtin_ctz(~d->slot_map);
+    d->slot_map |= 1u << slot;
+    return (int)slot;
+}
+
+static void vbus_slot_free(struct lfv_domain *d, unsigned int slot)
+{
+    d->slot_map &= ~(1u << slot);
+}
+
 static void vpci_free_rcu(struct lfv_rcu_head *head)
 {
     struct lfv_vpci *v =
@@ -124,7 +141,7 @@ static void pdev_deassign(struct lfv_pdev *pdev)
     lfv_rcu_assign_pointer(pdev->entry.dev, NULL);
     if (v && v->slot >= 0) {
         lfv_rcu_assign_pointer(d->bus.slots[v->slot], NULL);
-        lfv_vbus_slot_free(d, (unsigned int)v->slot);
+        vbus_slot_free(d, (unsigned int)v->slot);
     }
     d->nr_devices--;
     pdev->owner = NULL;
@@ -147,7 +164,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
         return 0;
     }
     if (!d->hwdom) {
-        slot = lfv_vbus_slot_alloc(d);
+        slot = vbus_slot_alloc(d);
         if (slot < 0)
             return slot;
     }
@@ -159,7 +176,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
         if (slot >= 0)
-            lfv_vbus_slot_free(d, (unsigned int)slot);
+            vbus_slot_free(d, (unsigned int)slot);
         return rc;
     }
     pdev_deassign(pdev);
@@ -292,18 +309,9 @@ static void deassign_if_owned(struct lfv_pdev *pdev, void *arg)
         pdev_deassign(pdev);
 }
 
-void lfv_domain_destroy(struct lfv_domain *d)
+void lfv_domain_deassign_all(struct lfv_domain *d)
 {
-    struct lfv_system *sys;
-
-    if (!d)
-        return;
-    sys = d->sys;
-    lfv_lock(&sys->lock);
-    lfv_pdev_for_each(sys, deassign_if_owned, d);
-    lfv_domain_free(d);
-    lfv_unlock(&sys->lock);
-    lfv_rcu_barrier();
+    lfv_pdev_for_each(d->sys, deassign_if_owned, d);
 }
 
 static void remove_pdev(struct lfv_pdev *pdev, void *arg)
@@ -311,17 +319,9 @@ static void remove_pdev(struct lfv_pdev *pdev, void *arg)
     pdev_remove_locked(arg, pdev);
 }
 
-void lfv_system_destroy(struct lfv_system *sys)
+void lfv_pdev_remove_all(struct lfv_system *sys)
 {
-    if (!sys)
-        return;
-    lfv_lock(&sys->lock);
     lfv_pdev_for_each(sys, remove_pdev, sys);
-    while (sys->domains)
-        lfv_domain_free(sys->domains);
-    lfv_unlock(&sys->lock);
-    lfv_rcu_barrier();
-    lfv_system_free(sys);
 }
 
 int lfv_vpci_edit_begin(struct lfv_vpci *v, struct lfv_regs_edit **out)

@@ -69,16 +69,14 @@ static inline struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
 /* Control path (system lock held). */
 int lfv_pdev_insert(struct lfv_system *sys, struct lfv_pdev *pdev);
 void lfv_pdev_unlink(struct lfv_system *sys, lfv_sbdf_t sbdf);
-struct lfv_domain *lfv_domain_first(struct lfv_system *sys);
-int lfv_vbus_slot_alloc(struct lfv_domain *d);
-void lfv_vbus_slot_free(struct lfv_domain *d, unsigned int slot);
 /* Visit every registered device; fn may unlink the one it is given. */
 void lfv_pdev_for_each(struct lfv_system *sys,
                        void (*fn)(struct lfv_pdev *pdev, void *arg),
                        void *arg);
 
-/* Teardown, after dispatch/ has released every vPCI state. */
-void lfv_domain_free(struct lfv_domain *d);
+/* assign.c, for domain.c's teardown (control lock held). */
+void lfv_domain_deassign_all(struct lfv_domain *d);
+void lfv_pdev_remove_all(struct lfv_system *sys);
 void lfv_system_free(struct lfv_system *sys);
 
 _Static_assert(LFV_VBUS_SLOTS == LFV_BUS_SLOTS, "a guest's bus has one slot "

@@ -68,7 +68,7 @@ struct lfv_header {
     unsigned int nr_bars;         /* 6, 2 (type 1) or 0 */
     struct hdr_bar bars[HDR_NR_BARS];
     uint16_t guest_cmd;           /* atomic: the guest's written bits */
-    bool intx_forced;             /* atomic */
+    unsigned int intx_forced;     /* atomic: HDR_INTX_BY_* forcing it */
     uint8_t intline;              /* atomic */
     bool rom_enabled;             /* hwdom: ROM enable bit as written */
     bool mapped;                  /* atomic; under map_lock: MEMORY on */
@@ -152,6 +152,17 @@ struct hdr_domain {
     lfv_lock_t map_lock;
     struct lfv_header *list; /* under map_lock */
 };
+
+/*
+ * Who forces INTX_DISABLE on a guest's device (header_guest.c): the
+ * public lfv_header_set_intx_forced(), the MSI and the MSI-X emulation,
+ * each for its own reason; forced while any of them does.  From a write
+ * handler of the device (its write lock held).  0 or -ENOENT (no header).
+ */
+#define HDR_INTX_BY_API 0x1u
+#define HDR_INTX_BY_MSI 0x2u
+#define HDR_INTX_BY_MSIX 0x4u
+int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced);
 
 int hdr_domain_init(struct lfv_domain *d, void **priv);
 void hdr_domain_fini(struct lfv_domain *d, void *priv);

@@ -41,19 +41,6 @@ static inline void msi_mask(const struct lfv_vpci *v,
         sys->msi_ops->mask(sys->msi_ctx, v, vec);
 }
 
-/* Whether the other emulation has its interrupts enabled (INTx forcing). */
-bool msi_enabled(const struct lfv_vpci *v);
-bool msix_enabled(const struct lfv_vpci *v);
-
-/*
- * Force INTx off while MSI or MSI-X is enabled.  From either emulation's
- * control write handler (device write lock held).
- */
-static inline void msi_intx_update(struct lfv_vpci *v)
-{
-    lfv_header_set_intx_forced(v, msi_enabled(v) || msix_enabled(v));
-}
-
 /* The capability the header exposes with this ID, or NULL. */
 static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
                                                  unsigned int id)

@@ -58,7 +58,7 @@ static struct lfv_msix *msix_of(const struct lfv_vpci *v)
     return lfv_vpci_priv(v, &lfv_msix_hook);
 }
 
-bool msix_enabled(const struct lfv_vpci *v)
+static bool msix_enabled(const struct lfv_vpci *v)
 {
     const struct lfv_msix *m = msix_of(v);
 
@@ -373,7 +373,8 @@ static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
     lfv_vpci_hw_write(m->v, reg, 2,
                       hw | (val & (PCI_MSIX_FLAGS_ENABLE |
                                    PCI_MSIX_FLAGS_MASKALL)));
-    msi_intx_update(m->v);
+    /* INTx forced off while MSI-X is enabled (ORed with MSI's reason) */
+    hdr_force_intx(m->v, HDR_INTX_BY_MSIX, msix_enabled(m->v));
 }
 
 /* ---- regions ---- */

@@ -9,10 +9,8 @@
 #include <stdio.h>
 
 #include "xen_lfvpci_emul.h"
-#include "bench_run.h"
-#include "impl.h"
-
-#define EXPORT __attribute__((visibility("default")))
+#include "bench.h"
+#include "device24.h"
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
@@ -123,61 +121,28 @@ static int bench_init(struct pci_dev *pdev)
 static vpci_register_init_t *const bench_init_entry
     __attribute__((used, section("vpci_array"))) = bench_init;
 
-static void xl_teardown(void)
+static void dev24_teardown(void)
 {
     vpci_remove_device(&bench_pdev);
     rcu_barrier();
 }
 
-static int xl_self_test(void)
-{
-    static const unsigned int regs[] = {
-        0x10, 0x54, 0x104, LFV_BENCH_SPAN_REG, LFV_BENCH_GAP_REG,
-    };
-
-    for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-        uint32_t got = vpci_read(bench_pdev.sbdf, regs[i], 4);
-
-        if (got != bench_expected_read(regs[i])) {
-            fprintf(stderr,
-                    "xen417_lfvpci: read 0x%x: got 0x%08x, expected 0x%08x\n",
-                    regs[i], got, bench_expected_read(regs[i]));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int xl_setup(void)
+static int dev24_setup(const struct lfv_bench_env *env)
 {
     int rc;
 
+    (void)env;
     bench_hw_reset();
     rc = vpci_add_handlers(&bench_pdev);
-    if (rc) {
+    if (rc)
         fprintf(stderr, "xen417_lfvpci: vpci_add_handlers: %d\n", rc);
-        return rc;
-    }
-    if (xl_self_test()) {
-        xl_teardown();
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
-static void xl_thread_nop(void)
-{
-}
+#define BENCH_READ4(reg) vpci_read(bench_pdev.sbdf, (reg), 4)
+#define BENCH_WRITE4(reg, val) vpci_write(bench_pdev.sbdf, (reg), 4, (val))
+#define BENCH_AFTER ((void)0)
+#define LFV_BENCH_IMPL "xen417_lfvpci"
+#include "lfv_bench_workloads.h"
 
-#define READ4(reg) vpci_read(bench_pdev.sbdf, (reg), 4)
-#define WRITE4(reg, val) vpci_write(bench_pdev.sbdf, (reg), 4, (val))
-LFV_BENCH_DEFINE_RUN(xl_run, READ4, WRITE4, (void)0)
-
-EXPORT const struct lfv_bench_impl lfv_bench_impl = {
-    .name = "xen417_lfvpci",
-    .setup = xl_setup,
-    .teardown = xl_teardown,
-    .thread_init = xl_thread_nop,
-    .thread_exit = xl_thread_nop,
-    .run = xl_run,
-};
+LFV_BENCH_MODULE("xen417_lfvpci", lfv_bench_nop, lfv_bench_nop);

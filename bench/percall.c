@@ -23,7 +23,7 @@ measured(const struct lfv_bench_case *c, void *ctx, uint64_t iters)
     uint64_t acc = 0;
 
     for (uint64_t done = 0; done < iters; done += c->batch)
-        acc += c->run(ctx, 0, c->batch);
+        acc += c->run(ctx, 0, iters - done < c->batch ? iters - done : c->batch);
     return acc;
 }
 

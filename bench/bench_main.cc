@@ -101,7 +101,7 @@ int repetitions_arg(int argc, char **argv) {
 int main(int argc, char **argv) {
   const char *dir = std::getenv("LFV_BENCH_MODULE_DIR");
   const char *traces = std::getenv("LFV_BENCH_TRACE_DIR");
-  std::string tdir = traces ? traces : LFV_BENCH_TRACE_DIR;
+  std::string tdir = traces && *traces ? traces : LFV_BENCH_TRACE_DIR;
   auto mods = load_modules(dir ? dir : LFV_BENCH_MODULE_DIR);
 
   lfv_bench_env env{};

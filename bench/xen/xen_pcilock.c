@@ -4,6 +4,7 @@
  * reproduced) on the 24-register device (bench/workloads/config24.h), as
  * the hardware domain.
  */
+#define PL_NO_GUESTS
 #include "xen_pcilock.h"
 #include "bench.h"
 #include "device24.h"

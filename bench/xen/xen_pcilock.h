@@ -34,6 +34,17 @@
 /* Not every module calls every function. */
 #define PL_FN static __attribute__((unused))
 
+/*
+ * Modules whose domains are all the hardware domain define PL_NO_GUESTS
+ * before including this file: their paths then test nothing more than
+ * before guests were modelled.
+ */
+#ifdef PL_NO_GUESTS
+#define PL_GUEST(d) ((void)(d), false)
+#else
+#define PL_GUEST(d) ((d)->guest)
+#endif
+
 #define CFG_SPACE_SIZE 4096u
 
 struct pl_dev;
@@ -191,7 +202,7 @@ PL_FN unsigned int walk_read(const struct pl_domain *d,
         if (r->offset >= end)
             break;                       /* sorted: nothing further overlaps */
         if (r->offset > at) {            /* heading or middle gap */
-            *data = merge(*data, d->guest ? ~0u : hw_read(at, r->offset - at),
+            *data = merge(*data, PL_GUEST(d) ? ~0u : hw_read(at, r->offset - at),
                           r->offset - at, done);
             done += r->offset - at;
             at = r->offset;
@@ -217,7 +228,7 @@ PL_FN uint32_t pl_read(struct pl_domain *d, uint32_t sbdf, unsigned int reg,
     dev = find_dev(d, sbdf);
     if (!dev) {
         pthread_rwlock_unlock(&d->pci_lock);
-        return d->guest ? size_mask(size) : hw_read(reg, size);
+        return PL_GUEST(d) ? size_mask(size) : hw_read(reg, size);
     }
     pthread_spin_lock(&dev->lock);
     done = walk_read(d, dev, reg, size, &data);
@@ -225,7 +236,7 @@ PL_FN uint32_t pl_read(struct pl_domain *d, uint32_t sbdf, unsigned int reg,
     pthread_rwlock_unlock(&d->pci_lock);
 
     if (done < size)                     /* trailing gap */
-        data = merge(data, d->guest ? ~0u : hw_read(reg + done, size - done),
+        data = merge(data, PL_GUEST(d) ? ~0u : hw_read(reg + done, size - done),
                      size - done, done);
     return data & size_mask(size);
 }
@@ -258,7 +269,7 @@ PL_FN unsigned int walk_write(const struct pl_domain *d,
         if (r->offset >= end)
             break;
         if (r->offset > at) {            /* heading or middle gap */
-            if (!d->guest)
+            if (!PL_GUEST(d))
                 hw_write(at, r->offset - at, data >> (8 * done));
             done += r->offset - at;
             at = r->offset;
@@ -282,7 +293,7 @@ PL_FN void pl_write(struct pl_domain *d, uint32_t sbdf, unsigned int reg,
     dev = find_dev(d, sbdf);
     if (!dev) {
         pthread_rwlock_unlock(&d->pci_lock);
-        if (!d->guest)
+        if (!PL_GUEST(d))
             hw_write(reg, size, data);
         return;
     }
@@ -291,7 +302,7 @@ PL_FN void pl_write(struct pl_domain *d, uint32_t sbdf, unsigned int reg,
     pthread_spin_unlock(&dev->lock);
     pthread_rwlock_unlock(&d->pci_lock);
 
-    if (done < size && !d->guest)        /* trailing gap */
+    if (done < size && !PL_GUEST(d))        /* trailing gap */
         hw_write(reg + done, size - done, data >> (8 * done));
 }
 

@@ -33,10 +33,25 @@ struct Case {
   std::string name;  // workload/impl[/variant]
 };
 
+// Progress on stderr: a line as each benchmark (or, interleaved, each
+// repetition) starts.  Google Benchmark calls a benchmark several times
+// while it sizes the run: consecutive calls of one name count once.
+unsigned g_planned;
+void progress(const std::string &name) {
+  static std::string last;
+  static unsigned started;
+  if (name == last) return;
+  last = name;
+  std::fprintf(stderr, "[%u/%u] %s\n", ++started, g_planned, name.c_str());
+}
+
 void run_case(benchmark::State &state, const Case *k) {
   const lfv_bench_case *c = k->c;
   const unsigned t = unsigned(state.thread_index());
   uint64_t acc = 0;
+  if (t == 0)
+    progress(k->c->threads ? k->name + "/threads:" + std::to_string(state.threads())
+                           : k->name);
   k->mod->thread_init();
   void *ctx = c->start ? c->start(t, unsigned(state.threads())) : nullptr;
   if (c->start && !ctx) {
@@ -89,11 +104,17 @@ std::string filter_arg(int argc, char **argv) {
   return ".";
 }
 
+// Interleaved repetitions start separately: count each.
 int repetitions_arg(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
+  int reps = 1;
+  bool interleaved = false;
+  for (int i = 1; i < argc; i++) {
     if (std::strncmp(argv[i], "--benchmark_repetitions=", 24) == 0)
-      return std::max(1, std::atoi(argv[i] + 24));
-  return 1;
+      reps = std::max(1, std::atoi(argv[i] + 24));
+    if (std::strcmp(argv[i], "--benchmark_enable_random_interleaving=true") == 0)
+      interleaved = true;
+  }
+  return interleaved ? reps : 1;
 }
 
 }  // namespace
@@ -176,7 +197,8 @@ int main(int argc, char **argv) {
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  LfvSummaryReporter rep(planned * unsigned(repetitions_arg(argc, argv)));
+  g_planned = planned * unsigned(repetitions_arg(argc, argv));
+  LfvSummaryReporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
   rep.PrintSummary();
   for (auto it = torn.rbegin(); it != torn.rend(); ++it)

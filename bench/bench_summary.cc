@@ -75,10 +75,6 @@ bool lfv_summary_variant_less(const std::string &a, const std::string &b) {
 void LfvSummaryReporter::ReportRuns(const std::vector<Run> &runs) {
   ConsoleReporter::ReportRuns(runs);
   for (const Run &r : runs) {
-    if (r.run_type == Run::RT_Iteration) {
-      seen_++;
-      std::fprintf(stderr, "[%u/%u] %s\n", seen_, planned_, r.benchmark_name().c_str());
-    }
     if (r.error_occurred) continue;
     bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
     if (r.run_type != Run::RT_Iteration && !median) continue;

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The console reporter of lfvpci-bench: Google Benchmark's table, progress
-// on stderr ("[k/N] name" as each benchmark finishes), and at the end a
-// summary of same-run ratios against the baselines, churn against quiet,
-// and the targets of BENCHMARKS.md checked on this run's figures.
+// The console reporter of lfvpci-bench: Google Benchmark's table, and at
+// the end a summary of same-run ratios against the baselines, churn
+// against quiet, and the targets of BENCHMARKS.md checked on this run.
 #ifndef LFV_BENCH_SUMMARY_H
 #define LFV_BENCH_SUMMARY_H
 
@@ -21,7 +20,6 @@ bool lfv_summary_variant_less(const std::string &a, const std::string &b);
 
 class LfvSummaryReporter : public benchmark::ConsoleReporter {
  public:
-  explicit LfvSummaryReporter(unsigned planned) : planned_(planned) {}
   void ReportRuns(const std::vector<Run> &runs) override;
   void PrintSummary() const;
 
@@ -30,7 +28,6 @@ class LfvSummaryReporter : public benchmark::ConsoleReporter {
   };
 
  private:
-  unsigned planned_, seen_ = 0;
   std::map<std::string, Row> rows_;  // full benchmark name -> figures
   std::set<std::string> medians_;
 };

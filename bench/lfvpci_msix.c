@@ -18,7 +18,7 @@
 
 #include "bench.h"
 
-#define NDEVS 4 /* LFV_STEADY_DEVS */
+#define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
 #define TABLE(d) (0xe0100000ull + 0x10000ull * (d))
 
 /* One system per workload: msix_mask's (s[0]) and steady's (s[1]). */

@@ -7,17 +7,23 @@
  * path), five COMMAND reads and one BAR read.  One operation is one
  * iteration.  At 1, 2 and 4 threads.
  *
- * steady/<impl>/churn: the same, while a writer thread hot-unplugs the
- * last device and plugs it back at a fixed rate (LFV_STEADY_CHURN_HZ
- * changes a second: unplug, replug, unplug...), its accesses meanwhile
- * failing as on an absent device.  Compare with steady/<impl> of the same
- * run: reader throughput under churn against without.
+ * steady/<impl>/churn: the same, while a writer thread hot-unplugs one
+ * more device of the same guest (device LFV_STEADY_DEVS, which the readers
+ * do not touch: their work stays the same) and plugs it back, at a fixed
+ * rate (LFV_STEADY_CHURN_HZ changes a second: unplug, replug, ...).  What
+ * the readers lose is the writer's cost to them: shared structures
+ * republished (the guest's device slots, the SBDF map, the MSI-X region
+ * map), grace periods, the CPU the writer takes.  Compare with
+ * steady/<impl> of the same run: reader throughput under churn against
+ * without.
  *
  * Primitives (bench/bench.h):
  *   BENCH_ST_READ(d, reg, size)        guest config read of device d
  *   BENCH_ST_MSIX_WRITE(d, entry, val) 4-byte write of an entry's vector
  *                                      control; 0 if accepted
  *   int steady_setup(const struct lfv_bench_env *), void steady_teardown(void)
+ *                                      devices 0 .. LFV_STEADY_DEVS, all
+ *                                      plugged
  *   int steady_unplug(unsigned int d), int steady_replug(unsigned int d)
  *                                      the writer's side (one writer)
  *   BENCH_THREAD_INIT(), BENCH_THREAD_EXIT()  the writer thread's
@@ -58,13 +64,13 @@ static void *steady_writer(void *arg)
             next.tv_sec++;
         }
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-        rc = present ? steady_unplug(LFV_STEADY_DEVS - 1)
-                     : steady_replug(LFV_STEADY_DEVS - 1);
+        rc = present ? steady_unplug(LFV_STEADY_DEVS)
+                     : steady_replug(LFV_STEADY_DEVS);
         present = !present;
         steady_churns++;
     }
     if (!present && !rc)
-        rc = steady_replug(LFV_STEADY_DEVS - 1);
+        rc = steady_replug(LFV_STEADY_DEVS);
     if (rc)
         fprintf(stderr, "%s: steady: churn failed: %d\n", LFV_BENCH_IMPL, rc);
     BENCH_THREAD_EXIT();

@@ -19,7 +19,7 @@
 #include "device24.h"
 #include "xen417_dev.h"
 
-#define NDEVS 4 /* LFV_STEADY_DEVS */
+#define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
 #define MSIX_ENTRIES 64
 #define TABLE(d) (0xe0100000ull + 0x10000ull * (d))
 

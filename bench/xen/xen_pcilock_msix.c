@@ -109,7 +109,7 @@ static void msix_teardown(void)
 
 /* --- steady ------------------------------------------------------------- */
 
-#define NDEVS 4 /* LFV_STEADY_DEVS */
+#define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
 
 struct st_dev {
     struct pl_dev dev;

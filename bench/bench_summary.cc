@@ -84,6 +84,8 @@ void LfvSummaryReporter::ReportRuns(const std::vector<Run> &runs) {
     auto it = r.counters.find("items_per_second");
     row.ops_per_s = it != r.counters.end() ? double(it->second) : 0;
     row.ns_per_op = row.ops_per_s > 0 ? 1e9 / row.ops_per_s : 0;
+    // Google Benchmark's CPU time is every thread's, per iteration of all.
+    row.cpu_ns = r.GetAdjustedCPUTime() * 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
     rows_[key] = row;
     if (median) medians_.insert(key);
   }
@@ -118,6 +120,20 @@ void LfvSummaryReporter::PrintSummary() const {
     auto ti = ii->second.find(1);
     return ti == ii->second.end() ? 0.0 : ti->second.ns_per_op;
   };
+  auto cpu1 = [&](const std::string &c, const std::string &impl) {
+    auto ci = t.find(c);
+    if (ci == t.end()) return 0.0;
+    auto ii = ci->second.find(impl);
+    if (ii == ci->second.end()) return 0.0;
+    auto ti = ii->second.find(1);
+    return ti == ii->second.end() ? 0.0 : ti->second.cpu_ns;
+  };
+  // What N threads would do with a CPU each: N x CPU per op at 1 / at N.
+  auto cpuscale = [&](const std::map<int, Row> &th, int n) {
+    auto a = th.find(1), b = th.find(n);
+    if (a == th.end() || b == th.end() || b->second.cpu_ns <= 0) return 0.0;
+    return n * a->second.cpu_ns / b->second.cpu_ns;
+  };
   auto scale = [&](const std::map<int, Row> &th, int n) {
     auto a = th.find(1), b = th.find(n);
     if (a == th.end() || b == th.end() || a->second.ops_per_s <= 0) return 0.0;
@@ -125,12 +141,15 @@ void LfvSummaryReporter::PrintSummary() const {
   };
 
   std::printf(
-      "\nSummary (same run; medians with --benchmark_repetitions).  ns/op: at 1 thread.\n"
-      "xen417 x, pcilock x: that baseline's ns/op over this row's (above 1: faster than\n"
-      "the baseline).  2T/1T, 4T/1T: aggregate throughput over 1 thread's (2 CPUs: 4\n"
-      "threads are oversubscribed).\n");
-  std::printf("%-26s %-15s %9s %9s %10s %6s %6s\n", "case", "implementation", "ns/op",
-              "xen417 x", "pcilock x", "2T/1T", "4T/1T");
+      "\nSummary (same run; medians with --benchmark_repetitions).  ns/op: wall clock at\n"
+      "1 thread; xen417 x, pcilock x: that baseline's ns/op over this row's (above 1:\n"
+      "faster than the baseline); 2T/1T, 4T/1T: aggregate throughput over 1 thread's\n"
+      "(2 CPUs: 4 threads are oversubscribed).  cpu: the same from CPU time per\n"
+      "operation, which a loaded machine disturbs less (2T/1T cpu: 2 x CPU per op at\n"
+      "1 thread / at 2, what 2 threads with a CPU each would do).\n");
+  std::printf("%-24s %-14s %8s %8s %9s %6s %6s %8s %8s %7s\n", "case", "implementation",
+              "ns/op", "xen417 x", "pcilock x", "2T/1T", "4T/1T", "cpu ns", "xen417 x",
+              "2T/1T");
   for (auto &c : cases) {
     auto &impls = t[c];
     std::vector<std::string> names;
@@ -142,26 +161,33 @@ void LfvSummaryReporter::PrintSummary() const {
     for (auto &n : names) {
       double ns = ns1(c, n);
       double bx = ns1(c, kBaselines[0]), bp = ns1(c, kBaselines[1]);
-      std::printf("%-26s %-15s %9s %9s %10s %6s %6s\n", c.c_str(), n.c_str(),
+      double cn = cpu1(c, n), cx = cpu1(c, kBaselines[0]);
+      std::printf("%-24s %-14s %8s %8s %9s %6s %6s %8s %8s %7s\n", c.c_str(), n.c_str(),
                   fmt(ns).c_str(), n == kBaselines[0] || ns <= 0 ? "" : fmt(bx / ns).c_str(),
                   n == kBaselines[1] || ns <= 0 ? "" : fmt(bp / ns).c_str(),
-                  fmt(scale(impls[n], 2)).c_str(), fmt(scale(impls[n], 4)).c_str());
+                  fmt(scale(impls[n], 2)).c_str(), fmt(scale(impls[n], 4)).c_str(),
+                  fmt(cn).c_str(), n == kBaselines[0] || cn <= 0 ? "" : fmt(cx / cn).c_str(),
+                  fmt(cpuscale(impls[n], 2)).c_str());
     }
   }
 
   // Churn: reader throughput with the writer over without, per thread count.
   if (t.count("steady") && t.count("steady/churn")) {
-    std::printf("\nsteady under churn: throughput with the hot-plug writer / without\n");
-    std::printf("%-15s %8s %8s %8s\n", "implementation", "1T", "2T", "4T");
+    std::printf("\nsteady under churn: reader throughput with the hot-plug writer / without\n"
+                "(wall clock; cpu: from CPU time per operation)\n");
+    std::printf("%-15s %8s %8s %8s %8s %8s %8s\n", "implementation", "1T", "2T", "4T",
+                "1T cpu", "2T cpu", "4T cpu");
     for (auto &kv : t["steady/churn"]) {
       auto &quiet = t["steady"][kv.first];
       std::printf("%-15s", kv.first.c_str());
-      for (int n : {1, 2, 4}) {
-        double r = 0;
-        if (kv.second.count(n) && quiet.count(n) && quiet[n].ops_per_s > 0)
-          r = kv.second[n].ops_per_s / quiet[n].ops_per_s;
-        std::printf(" %8s", fmt(r).c_str());
-      }
+      for (int cpu = 0; cpu < 2; cpu++)
+        for (int n : {1, 2, 4}) {
+          double r = 0;
+          if (kv.second.count(n) && quiet.count(n) && quiet[n].ops_per_s > 0)
+            r = cpu ? (kv.second[n].cpu_ns > 0 ? quiet[n].cpu_ns / kv.second[n].cpu_ns : 0)
+                    : kv.second[n].ops_per_s / quiet[n].ops_per_s;
+          std::printf(" %8s", fmt(r).c_str());
+        }
       std::printf("\n");
     }
   }
@@ -180,8 +206,13 @@ void LfvSummaryReporter::PrintSummary() const {
     double l = ns1(c, "lfvpci"), x = ns1(c, "xen417");
     std::string w = std::string(c) + ": xen417 ns/op over lfvpci's, 1 thread";
     if (l > 0 && x > 0) target(w.c_str(), x / l, 3.0);
+    l = cpu1(c, "lfvpci"), x = cpu1(c, "xen417");
+    w = std::string(c) + ": the same, CPU time";
+    if (l > 0 && x > 0) target(w.c_str(), x / l, 3.0);
     w = std::string(c) + ": lfvpci 2T/1T";
     if (t[c].count("lfvpci")) target(w.c_str(), scale(t[c]["lfvpci"], 2), 1.8);
+    w = std::string(c) + ": lfvpci 2T/1T, CPU time";
+    if (t[c].count("lfvpci")) target(w.c_str(), cpuscale(t[c]["lfvpci"], 2), 1.8);
   }
   if (t.count("steady/churn") && t["steady/churn"].count("lfvpci")) {
     auto &ch = t["steady/churn"]["lfvpci"], &q = t["steady"]["lfvpci"];
@@ -189,6 +220,8 @@ void LfvSummaryReporter::PrintSummary() const {
       if (!ch.count(n) || !q.count(n) || q[n].ops_per_s <= 0) continue;
       std::string w = "steady: lfvpci churn / quiet, " + std::to_string(n) + " thread(s)";
       target(w.c_str(), ch[n].ops_per_s / q[n].ops_per_s, 0.9);
+      w += ", CPU time";
+      if (ch[n].cpu_ns > 0) target(w.c_str(), q[n].cpu_ns / ch[n].cpu_ns, 0.9);
     }
   }
 }

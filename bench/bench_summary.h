@@ -24,7 +24,8 @@ class LfvSummaryReporter : public benchmark::ConsoleReporter {
   void PrintSummary() const;
 
   struct Row {
-    double ns_per_op = 0, ops_per_s = 0;
+    double ns_per_op = 0, ops_per_s = 0;  // wall clock (all threads)
+    double cpu_ns = 0;                    // CPU time per operation
   };
 
  private:

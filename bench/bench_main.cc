@@ -179,6 +179,7 @@ int main(int argc, char **argv) {
   });
 
   std::regex filter(filter_arg(argc, argv));
+  const int reps = repetitions_arg(argc, argv);  // Initialize() eats the flags
   unsigned planned = 0;
   for (auto *k : cases) {
     auto *b = benchmark::RegisterBenchmark(k->name.c_str(), run_case, k);
@@ -197,7 +198,7 @@ int main(int argc, char **argv) {
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  g_planned = planned * unsigned(repetitions_arg(argc, argv));
+  g_planned = planned * unsigned(reps);
   LfvSummaryReporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
   rep.PrintSummary();

@@ -7,6 +7,9 @@ usage: bench/plots.py [BENCH_JSON [OUT_DIR]]   (default build/bench.json, build/
 Charts (each figure from the same run, medians when the run had repetitions):
   scaling.png      aggregate throughput at 1, 2 and 4 threads, per workload
                    and implementation (4 threads oversubscribe the 2 CPUs)
+  cpu.png          CPU time per operation at 1, 2 and 4 threads (flat: the
+                   threads do not slow each other down), which a loaded
+                   machine disturbs less than the wall clock
   position.png     read_hot ns per access at the early, middle and late
                    register, per implementation, 1 thread
   rangeset.png     range-set ns per operation against the set's size
@@ -37,7 +40,8 @@ SCALING_CASES = ["enumerate", "steady", "steady/churn", "read_hot/early",
 
 
 def load(path):
-    """{(case, impl, threads): (ns_per_op, ops_per_s)}, medians preferred."""
+    """{(case, impl, threads): (ns_per_op, ops_per_s, cpu_ns_per_op)},
+    medians preferred."""
     with open(path) as f:
         data = json.load(f)
     rows, medians = {}, set()
@@ -61,7 +65,8 @@ def load(path):
         ops = b.get("items_per_second", 0.0)
         if ops <= 0:
             continue
-        rows[key] = (1e9 / ops, ops)
+        unit = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+        rows[key] = (1e9 / ops, ops, b.get("cpu_time", 0.0) * unit)
         if agg:
             medians.add(key)
     return data.get("context", {}), rows
@@ -76,7 +81,7 @@ def style(impl):
     return STYLE.get(impl, ("tab:gray", ":", "."))
 
 
-def scaling(rows, out):
+def scaling(rows, out, cpu=False):
     cases = [c for c in SCALING_CASES if any(k[0] == c for k in rows)]
     if not cases:
         return None
@@ -86,7 +91,8 @@ def scaling(rows, out):
     for ax, case in zip(axes.flat, cases):
         tmax = max(t for (c, _i, t) in rows if c == case)
         for impl in impls_of(rows, case):
-            pts = sorted((t, v[1] / 1e6) for (c, i, t), v in rows.items()
+            pts = sorted((t, v[2] if cpu else v[1] / 1e6)
+                         for (c, i, t), v in rows.items()
                          if c == case and i == impl)
             if not pts:
                 continue
@@ -101,7 +107,8 @@ def scaling(rows, out):
         ax.set_ylim(bottom=0)
         ax.set_xlabel("threads" + (" (shaded: more than the 2 CPUs)"
                                    if tmax > 2 else ""), fontsize=8)
-        ax.set_ylabel("M accesses/s (all threads)", fontsize=8)
+        ax.set_ylabel("CPU ns per access" if cpu else
+                      "M accesses/s (all threads)", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(cases):]:
@@ -113,14 +120,16 @@ def scaling(rows, out):
                 handles[lab] = h
                 labels.append(lab)
     labels.sort(key=lambda s: IMPL_ORDER.index(s) if s in IMPL_ORDER else 99)
-    top = 1 - 0.55 / (3.3 * nrow)
-    fig.suptitle("Thread scaling: aggregate throughput (higher is better)",
+    top = 1 - 0.4 / (3.3 * nrow)
+    fig.suptitle("CPU time per access by thread count (lower is better; flat: "
+                 "no slowdown from sharing)" if cpu else
+                 "Thread scaling: aggregate throughput (higher is better)",
                  y=0.998, fontsize=11)
     fig.legend([handles[lab] for lab in labels], labels, loc="upper center",
                bbox_to_anchor=(0.5, 1 - 0.3 / (3.3 * nrow)),
                ncol=len(labels), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, top))
-    path = os.path.join(out, "scaling.png")
+    path = os.path.join(out, "cpu.png" if cpu else "scaling.png")
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
@@ -193,7 +202,8 @@ def main(argv):
     if not rows:
         sys.exit(f"plots: {src}: no benchmark results")
     os.makedirs(out, exist_ok=True)
-    for fn in (scaling, position, rangeset):
+    for fn in (scaling, lambda r, o: scaling(r, o, cpu=True), position,
+               rangeset):
         path = fn(rows, out)
         if path:
             print(path)

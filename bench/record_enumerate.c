@@ -89,7 +89,7 @@ static unsigned int find_cap(struct probe *p, unsigned int id)
 
     if (!(rd(0x06, 2) & 0x10))
         return 0;
-    pos = rd(p->bridge ? 0x34 : 0x34, 1);
+    pos = rd(0x34, 1);
     while (ttl-- && pos >= 0x40) {
         uint32_t ent;
 
@@ -397,7 +397,6 @@ int main(int argc, char **argv)
     cur_dom = hwdom;
     for (unsigned int i = 0; i < ndev; i++, idx++) {
         char a[16];
-        size_t mark = out_len;
 
         cur_sbdf = placed[i];
         cur_idx = idx;
@@ -406,7 +405,6 @@ int main(int argc, char **argv)
         printf("dev %u hwdom %s %s %.*s\n", idx, a, a,
                (int)(strlen(names[i]) - 4), names[i]);
         emit_regs(idx, &pr, false);
-        (void)mark;
     }
     /* Then the guest probes the endpoints assigned to it. */
     cur_dom = guest;

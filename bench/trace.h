@@ -8,7 +8,10 @@
  *                                       (SBDF) and its host address (PHYS)
  *   reg IDX OFF:SIZE ...                registers emulated on device IDX
  *                                       (hex offset, size 1, 2 or 4)
- *   r IDX REG SIZE VALUE                a read and the value it returned
+ *   r IDX REG SIZE VALUE                a read and the value the engine
+ *                                       returned when it was recorded (for
+ *                                       the reader: a replay is checked
+ *                                       against bench/trace_cells.h)
  *   w IDX REG SIZE VALUE                a write
  *
  * SBDFs are written ssss:bb:dd.f; REG and VALUE in hex.  Written by

@@ -22,8 +22,10 @@
  * with LFV_BENCH_CASE (a linker-section table: no list to edit).
  *
  * Adding a workload: one file in bench/workloads/.  Adding an
- * implementation: one file defining the primitives, and its module line in
- * bench/CMakeLists.txt (with what it links).
+ * implementation: one file defining the primitives, named for what it is
+ * built with (bench/lfvpci_*.c on the engine, bench/xen/xen417*.c with Xen
+ * 4.17.5's vpci.c, xen417_lfvpci*.c with the series', xen_pcilock*.c on
+ * xen_pcilock.h); the build finds it by its name.
  */
 #ifndef LFV_BENCH_BENCH_H
 #define LFV_BENCH_BENCH_H

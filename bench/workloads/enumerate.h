@@ -19,6 +19,7 @@
  *   BENCH_AFTER                         after each batch
  */
 #ifdef BENCH_TR_READ
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -95,7 +96,7 @@ static int enum_check(void)
 static int enum_setup(const struct lfv_bench_env *env)
 {
     if (!env->enumerate)
-        return -2; /* ENOENT: no trace loaded */
+        return -ENOENT; /* no trace loaded */
     enum_trace = env->enumerate;
     tr_cells_reset();
     return trace_setup(env);

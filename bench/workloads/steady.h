@@ -46,7 +46,6 @@ struct steady_ctx {
 };
 
 static volatile bool steady_stop_writer;
-static uint64_t steady_churns;
 
 static void *steady_writer(void *arg)
 {
@@ -67,7 +66,6 @@ static void *steady_writer(void *arg)
         rc = present ? steady_unplug(LFV_STEADY_DEVS)
                      : steady_replug(LFV_STEADY_DEVS);
         present = !present;
-        steady_churns++;
     }
     if (!present && !rc)
         rc = steady_replug(LFV_STEADY_DEVS);

@@ -3,10 +3,11 @@
  * Benchmark baseline "xen417" on steady (bench/workloads/steady.h): config
  * reads through Xen 4.17.5's own vpci_read() on LFV_STEADY_DEVS devices of
  * the guest (xen_emul.h, XEN_EMUL_GUESTS; the 24 registers of
- * bench/device24.h each), and MSI-X table writes reproducing 4.17's
- * msix_write(): msix_find() walks the domain's list of MSI-X tables with
- * no lock, then the device's vpci->lock (the lock vpci_read() takes) is
- * held around the entry update and the arch mask call.
+ * bench/device24.h each), and MSI-X table writes reproducing the steps of
+ * 4.17's msix_write() for a vector control write: msix_find() walks the
+ * domain's list of MSI-X tables with no lock, access_allowed() and the PBA
+ * check, then the device's vpci->lock (the lock vpci_read() takes) held
+ * around the entry update and the arch mask call.
  *
  * Hot-plug follows 4.17 too: readers take no lock against removal, so the
  * writer unlinks a device and its table (list_del_rcu, which keeps the
@@ -65,7 +66,13 @@ static struct x_msix *msix_find(uint64_t addr)
     return NULL;
 }
 
-static int x_msix_write(uint64_t addr, uint32_t val)
+/* 4.17's access_allowed(): 4- or 8-byte, naturally aligned. */
+static bool access_allowed(uint64_t addr, unsigned int len)
+{
+    return (len == 4 || len == 8) && !(addr & (len - 1));
+}
+
+static int x_msix_write(uint64_t addr, unsigned int len, uint32_t val)
 {
     struct x_msix *m = msix_find(addr);
     struct x_entry *e;
@@ -73,11 +80,22 @@ static int x_msix_write(uint64_t addr, uint32_t val)
 
     if (!m)
         return -1;
+    if (!access_allowed(addr, len))
+        return 0;
+    if (addr - m->table >= 16 * MSIX_ENTRIES) /* the PBA: not written here */
+        return 0;
     spin_lock(&m->pdev->vpci->lock);
     e = &m->entries[(addr - m->table) / 16];
-    if (m->enabled && e->masked != new_masked)
-        arch_mask(e, new_masked);
-    e->masked = new_masked;
+    switch (addr & 15) {
+    case 12: /* vector control */
+        if (m->enabled && e->masked != new_masked)
+            arch_mask(e, new_masked);
+        e->masked = new_masked;
+        break;
+    default: /* address, data: steady does not write them */
+        e->updated = true;
+        break;
+    }
     spin_unlock(&m->pdev->vpci->lock);
     return 0;
 }
@@ -168,7 +186,7 @@ static inline uint32_t st_read(unsigned int d, unsigned int reg,
 
 #define BENCH_ST_READ(d, reg, size) st_read((d), (reg), (size))
 #define BENCH_ST_MSIX_WRITE(d, entry, val)                                  \
-    x_msix_write(TABLE(d) + 16 * (entry) + 12, (val))
+    x_msix_write(TABLE(d) + 16 * (entry) + 12, 4, (val))
 #define BENCH_THREAD_INIT() ((void)0)
 #define BENCH_THREAD_EXIT() ((void)0)
 #define BENCH_AFTER ((void)0)

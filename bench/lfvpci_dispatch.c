@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lfvpci on the 24-register device (bench/workloads/config24.h), built
- * once per RCU backend.  Accesses use the hardware-domain policy so that read_gap reaches
- * the simulated hardware, as in Xen 4.17.
+ * once per RCU backend.  Accesses use the hardware-domain policy so that
+ * read_gap reaches the simulated hardware, as in Xen 4.17.
  *
  * Built with LFV_BENCH_VIA_SBDF, every access enters as a trapped access
  * does: lfv_conf_read(domain, SBDF, ...) finds the device in the system's

@@ -36,6 +36,8 @@
 
 #include "trace.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct probe {
     bool present, bridge;
     bool bar[6], bar64[6], rom;
@@ -197,7 +199,7 @@ static void probe(struct probe *p)
         rd(0x2c, 2);
         rd(0x2e, 2);
     }
-    for (unsigned int i = 0; i < sizeof(caps_linux_looks_up) / sizeof(caps_linux_looks_up[0]); i++) {
+    for (unsigned int i = 0; i < ARRAY_SIZE(caps_linux_looks_up); i++) {
         unsigned int id = caps_linux_looks_up[i], pos = find_cap(p, id);
 
         if (id == 0x01)
@@ -221,7 +223,7 @@ static void probe(struct probe *p)
 
         for (unsigned int i = 0; i < 8; i++)
             rd(exp + r[i][0], r[i][1]);
-        for (unsigned int i = 0; i < sizeof(ext_caps_linux_looks_up) / sizeof(ext_caps_linux_looks_up[0]); i++)
+        for (unsigned int i = 0; i < ARRAY_SIZE(ext_caps_linux_looks_up); i++)
             find_ext_cap(ext_caps_linux_looks_up[i]);
     }
     if (p->msix) { /* pci_enable_msix: masked and enabled, then unmasked */

@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <sched.h>
 
+#include <lfvpci/testing.h>
+
 #include "../core/compiler.h"
 #include "msi_internal.h"
 
@@ -49,6 +51,7 @@ struct lfv_msix {
     unsigned int nr_regions;
     /* device-wide, read by the entry path */
     bool enabled, maskall, retired; /* atomics */
+    unsigned int forwarding;   /* atomic: accesses reaching the device now */
     lfv_lock_t ctl_lock;       /* control writes vs retirement */
     void *raw;                 /* allocation holding entries */
     struct msix_entry *entries;
@@ -211,6 +214,29 @@ static void sync_all(struct lfv_msix *m)
 
 /* ---- MMIO (msix_mmio.c) ---- */
 
+#ifdef LFV_PLATFORM_HEADER
+#define msix_test_forward_hook(d) ((void)(d))
+#else
+/* <lfvpci/testing.h>: a test's hook between lookup and forwarding. */
+static lfv_test_msix_forward_t *forward_hook;
+static void *forward_hook_arg;
+
+void lfv_test_set_msix_forward_hook(lfv_test_msix_forward_t *fn, void *arg)
+{
+    __atomic_store_n(&forward_hook_arg, arg, __ATOMIC_RELAXED);
+    __atomic_store_n(&forward_hook, fn, __ATOMIC_RELEASE);
+}
+
+static void msix_test_forward_hook(struct lfv_domain *d)
+{
+    lfv_test_msix_forward_t *fn = __atomic_load_n(&forward_hook,
+                                                  __ATOMIC_ACQUIRE);
+
+    if (fn)
+        fn(d, __atomic_load_n(&forward_hook_arg, __ATOMIC_RELAXED));
+}
+#endif
+
 static uint64_t region_host(const struct lfv_msix_region *r)
 {
     const struct lfv_msix *m = r->m;
@@ -239,6 +265,42 @@ static void hw_write(const struct lfv_msix *m, uint64_t addr,
 
     if (sys->msi_ops && sys->msi_ops->mmio_write)
         sys->msi_ops->mmio_write(sys->msi_ctx, addr, size, val);
+}
+
+/*
+ * Forwarded accesses (the PBA, the rest of the pages, the passthrough
+ * table) reach the device only while this state owns it.  An access may
+ * have found its region just before retirement unpublished it, so the
+ * lookup alone proves nothing: the access announces itself in
+ * `forwarding`, then checks `retired`; retirement sets `retired`, then
+ * waits until no access is forwarding.  Either the access sees the state
+ * retired and reaches nothing, or retirement waits for it (sequentially
+ * consistent on both sides: Dekker's pattern).  Forwarders never wait for
+ * each other: the table entry path, which never forwards, is untouched.
+ */
+static bool forward_begin(struct lfv_msix *m)
+{
+    msix_test_forward_hook(m->d);
+    __atomic_add_fetch(&m->forwarding, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&m->retired, __ATOMIC_SEQ_CST))
+        return true;
+    __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
+    return false;
+}
+
+static void forward_end(struct lfv_msix *m)
+{
+    __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
+}
+
+/* After `retired` is set: no forwarded access runs from here on. */
+static void forward_drain(struct lfv_msix *m)
+{
+    unsigned int spins = 0;
+
+    while (__atomic_load_n(&m->forwarding, __ATOMIC_ACQUIRE))
+        if (++spins % 128 == 0)
+            sched_yield();
 }
 
 /*
@@ -289,18 +351,24 @@ static bool adjacent_host(const struct lfv_msix *m, uint64_t gpa,
 int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
                      uint64_t off, unsigned int size, uint64_t *val)
 {
-    const struct lfv_msix *m = r->m;
+    struct lfv_msix *m = r->m;
     uint32_t dw[4];
     unsigned int f = (off % 16) / 4;
     uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        if (adjacent_host(m, gpa, size, &host))
-            hw_read(m, host, size, val);
+        if (forward_begin(m)) {
+            if (adjacent_host(m, gpa, size, &host))
+                hw_read(m, host, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
-        hw_read(m, region_host(r) + off, size, val);
+        if (forward_begin(m)) {
+            hw_read(m, region_host(r) + off, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     entry_snapshot(&m->entries[off / 16], dw);
@@ -323,13 +391,18 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        if (adjacent_host(m, gpa, size, &host))
-            hw_write(m, host, size, val);
+        if (forward_begin(m)) {
+            if (adjacent_host(m, gpa, size, &host))
+                hw_write(m, host, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
-        if (m->hwdom)
+        if (m->hwdom && forward_begin(m)) {
             hw_write(m, region_host(r) + off, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     entry_write(m, i, f, (uint32_t)val);
@@ -441,7 +514,8 @@ static void msix_retire(struct lfv_vpci *v, void *priv)
         return;
     msix_regions_remove(m->d, m->listed, m->nr_regions);
     lfv_lock(&m->ctl_lock);
-    msi_store(m->retired, true);
+    __atomic_store_n(&m->retired, true, __ATOMIC_SEQ_CST);
+    forward_drain(m); /* the device is no longer this state's to reach */
     if (m->entries)
         sync_all(m); /* unbind; running accesses bind nothing more */
     lfv_unlock(&m->ctl_lock);

@@ -129,7 +129,12 @@ struct lfv_msi_ops {
      * rest of the table and PBA pages, and on Arm the hardware domain's
      * table.  Writes: the rest of those pages; the hardware domain's PBA
      * writes, and on Arm its table.  NULL: reads all-ones, writes
-     * dropped.  0 or a negative errno (then all-ones).
+     * dropped.  0 or a negative errno (then all-ones).  Called only
+     * while the accessing domain's state owns the device: once
+     * lfv_pdev_assign()/lfv_pdev_remove() took the device from a domain
+     * and returned, no access of that domain reaches these ops for it
+     * (the retirement waits for forwarded accesses already running).  So
+     * the ops must not de-assign or remove the device they are called for.
      */
     int (*mmio_read)(void *ctx, uint64_t host_addr, unsigned int size,
                      uint64_t *val);
@@ -158,8 +163,10 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * write is two 4-byte writes, low first.  PBA: read from the device,
  * writes ignored (the hardware domain's reach the device).  The hardware
  * domain's table on Arm, and the rest of the table and PBA pages: the
- * device's (lfv_msi_ops.mmio_read/mmio_write).  Any number of threads,
- * concurrently with everything except destroying the domain.
+ * device's (lfv_msi_ops.mmio_read/mmio_write), and only while the domain
+ * owns the device: an access that found the region just before the device
+ * was de-assigned reaches nothing (reads all-ones, returns 0).  Any number
+ * of threads, concurrently with everything except destroying the domain.
  */
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val);

@@ -330,10 +330,12 @@ static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
         rc = hdr_map_init(h);
     if (rc || !h->hwdom || !(cmd & PCI_COMMAND_MEMORY))
         return rc;
-    /* The hardware domain finds decoding on: map, as Xen's init does. */
-    if (hdr_modify(h, true, false))
-        lfv_vpci_hw_write(v, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MEMORY);
-    return 0;
+    /*
+     * The hardware domain finds decoding on: map, as Xen's init does, and
+     * fail the assignment if that fails (as Xen does), rather than succeed
+     * with decoding turned off behind the caller's back.
+     */
+    return hdr_modify(h, true, false);
 }
 
 static void header_fini(struct lfv_vpci *v, void *priv)

@@ -101,8 +101,10 @@ struct lfv_system *lfv_domain_system(const struct lfv_domain *d);
 /*
  * Register a physical device at `sbdf`.  It is assigned to the hardware
  * domain if there is one (as Xen does when a device is added), else left
- * unowned.  0, -EEXIST, -ENOMEM, or an init hook's error (then the device
- * is not registered).
+ * unowned; a device found decoding memory has its BARs mapped into the
+ * hardware domain's p2m, and a failure to map fails the add (as in Xen).
+ * 0, -EEXIST, -ENOMEM, or an init hook's error (then the device is not
+ * registered, and the registers its hooks wrote are back in hardware).
  */
 int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
@@ -117,7 +119,11 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * Assign the device to `d` (de-assigning it from its current owner first),
  * or make it unowned with d == NULL.  Guests: function 0 only
  * (-EOPNOTSUPP), a free virtual slot (-ENOSPC).  -ENOENT: no such device.
- * On any error the device keeps its previous owner and state.
+ * On any error (an allocation failure included) the device keeps its
+ * previous owner and state, and the hardware the register values it had:
+ * what the new owner's init hooks wrote (sizing, COMMAND, MSI/MSI-X
+ * control) is written back, and nothing of the new owner's p2m mappings
+ * or MSI-X regions remains.
  */
 int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
                     struct lfv_domain *d);

@@ -9,9 +9,13 @@ extern "C" {
 
 /*
  * Make the n-th next allocation inside lfvpci fail (n = 0: the next one),
- * once; n < 0 disables injection.  Any thread; affects all threads.
+ * once; n < 0 disables injection.  Returns the allocations that were still
+ * left before the failure under the previous setting (negative: none
+ * pending, i.e. the injected failure happened or none was set), so a sweep
+ * knows when an operation made fewer allocations than it asked to skip.
+ * Any thread; affects all threads.
  */
-void lfv_test_fail_alloc_after(long n);
+long lfv_test_fail_alloc_after(long n);
 
 struct lfv_domain;
 

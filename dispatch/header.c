@@ -223,15 +223,22 @@ static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
     struct lfv_header *h = rom->hdr;
     bool new_en = val & PCI_ROM_ADDRESS_ENABLE;
     bool mapped = hdr_load(rom->enabled);
+    uint64_t old = hdr_load(rom->addr);
 
     if (mapped && new_en)
         return; /* a move while mapped */
     if (!mapped)
-        rom_set_addr(rom, val);
+        rom_set_addr(rom, val); /* where the mapping below must go */
     h->rom_enabled = new_en;
     if (hdr_load(h->mapped) && new_en != mapped &&
         hdr_modify(h, new_en, true)) {
+        /*
+         * Nothing changed in the p2m, and the hardware was not written:
+         * the state goes back to what the hardware still decodes.
+         */
         h->rom_enabled = mapped;
+        hdr_store(rom->addr, old);
+        hdr_store(rom->guest_addr, old);
         return;
     }
     if (!new_en)

@@ -11,7 +11,9 @@
  * owner's registers:
  *  - hardware domain: BARs and ROM read from hardware, writes refused while
  *    the BAR is mapped; COMMAND passes through, MEMORY maps / unmaps the
- *    BARs identity (gfn == mfn); ROM enable maps the ROM while MEMORY is on;
+ *    BARs identity (gfn == mfn); ROM enable maps the ROM while MEMORY is on
+ *    (a ROM write whose mapping fails is dropped whole: the state keeps
+ *    the ROM's old address and enable, as the unwritten hardware does);
  *  - guest: emulated BARs (Xen's semantics: guest address starts at the
  *    host address, writes merge into the low/high half and clear the bits
  *    below the size, writes while mapped ignored; empty BARs, the ROM and,

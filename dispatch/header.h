@@ -112,6 +112,7 @@ struct lfv_header {
     bool retired;                 /* under map_lock */
     bool listed;                  /* on the domain's list, under map_lock */
     struct hdr_msix_area msix[2]; /* table, PBA */
+    bool msix_bad;                /* MSI-X outside its BARs: not located */
     struct hdr_cap caps[2];       /* exposed to guests, in chain order */
     unsigned int nr_caps;
     bool ext_cfg;                 /* the device has extended config space */

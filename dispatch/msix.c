@@ -565,6 +565,43 @@ static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
     return m;
 }
 
+/*
+ * A device whose table or PBA lies outside its BARs (the header refuses to
+ * locate them): the hardware domain keeps the device, but MSI-X stays off
+ * in hardware whatever it writes; it reads the control register with the
+ * enable bits clear.
+ */
+static uint32_t ctrl_off_read(const void *ctx, unsigned int reg, void *data)
+{
+    (void)data;
+    return lfv_vpci_hw_read(ctx, reg, 2) &
+           ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+}
+
+static void ctrl_off_write(const void *ctx, unsigned int reg, uint32_t val,
+                           void *data)
+{
+    (void)val;
+    (void)data;
+    lfv_vpci_hw_write(ctx, reg, 2, ctrl_off_read(ctx, reg, NULL));
+}
+
+static int msix_keep_off(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    const struct hdr_cap *c = msi_find_cap(v, PCI_CAP_ID_MSIX);
+    int rc;
+
+    if (!c)
+        return 0;
+    ctrl_off_write(v, c->pos + 2, 0, NULL);
+    rc = lfv_regs_edit_remove_range(e, c->pos + 2, 2);
+    if (!rc)
+        rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+            .read = ctrl_off_read, .write = ctrl_off_write,
+            .offset = c->pos + 2, .size = 2 });
+    return rc;
+}
+
 static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 {
     struct lfv_msix *m;
@@ -573,7 +610,11 @@ static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 
     if (!hdr_of(v))
         return -ENOENT;
-    if (lfv_header_msix_location(v, 0, NULL, NULL, NULL))
+    rc = lfv_header_msix_location(v, 0, NULL, NULL, NULL);
+    if (rc == -EINVAL) /* placed outside its BARs: never trusted */
+        return lfv_vpci_is_hardware_domain(v) ? msix_keep_off(v, e)
+                                              : -EINVAL;
+    if (rc)
         return 0; /* no MSI-X */
     if (lfv_vpci_is_hardware_domain(v) && lfv_vpci_arch(v) == LFV_ARCH_ARM) {
         pos = 0; /* Xen on Arm: the hardware domain's MSI-X is its own */

@@ -118,7 +118,9 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
 /*
  * Assign the device to `d` (de-assigning it from its current owner first),
  * or make it unowned with d == NULL.  Guests: function 0 only
- * (-EOPNOTSUPP), a free virtual slot (-ENOSPC).  -ENOENT: no such device.
+ * (-EOPNOTSUPP), a free virtual slot (-ENOSPC), and, with the header hook,
+ * an MSI-X table and PBA inside the device's memory BARs (-EINVAL, see
+ * lfv_header_msix_location()).  -ENOENT: no such device.
  * On any error (an allocation failure included) the device keeps its
  * previous owner and state, and the hardware the register values it had:
  * what the new owner's init hooks wrote (sizing, COMMAND, MSI/MSI-X

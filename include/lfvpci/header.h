@@ -5,7 +5,9 @@
  * the owner's p2m (<lfvpci/p2m.h>).
  *
  * Register lfv_header_hook on the system (lfv_system_add_hook) before
- * adding devices.  At every assignment its init discovers the BARs through
+ * adding devices.  A device whose MSI-X table or PBA lies outside an
+ * implemented memory BAR (see lfv_header_msix_location()) cannot be
+ * assigned to a guest: lfv_pdev_assign() fails with -EINVAL.  At every assignment its init discovers the BARs through
  * the hardware (type, prefetchable, size by the sizing probe with decoding
  * off, host address) and the MSI-X table and PBA location, then builds the
  * owner's registers:
@@ -104,8 +106,12 @@ int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
 
 /*
  * Where the MSI-X table (which = 0) or PBA (which = 1) lives: BAR index,
- * offset in it, size in bytes.  0, or -ENOENT (no MSI-X, no header).
- * Any registered thread (set at init, immutable).
+ * offset in it, size in bytes.  0, -ENOENT (no MSI-X, no header), or
+ * -EINVAL: the device has MSI-X but its table or PBA does not lie inside
+ * an implemented memory BAR (BIR 6/7, an I/O BAR, the upper half of a
+ * 64-bit BAR, an unimplemented BAR, past the BAR's end), or they
+ * overlap; then neither is located and nothing of them may be trusted
+ * (core/msix_place.h).  Any registered thread (set at init, immutable).
  */
 int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
                              unsigned int *bir, uint32_t *offset,

@@ -36,6 +36,12 @@
  *    their pages out of its identity p2m as Xen does, are forwarded to
  *    the device's memory at the host address, as are the rest of their
  *    pages; no emulation, no binding calls: it programs its own table.
+ *  - a device whose MSI-X table or PBA does not lie inside an implemented
+ *    memory BAR (lfv_header_msix_location() says -EINVAL): never given to
+ *    a guest (its assignment fails with -EINVAL); the hardware domain, on
+ *    either architecture, keeps the device with MSI-X held off: its
+ *    control register reads enable and function mask 0 and writes leave
+ *    them 0 in hardware, and nothing of the device is trapped.
  *
  * Binding semantics (what the ops see):
  *  - MSI: enable 0->1 binds vectors 0 .. 2^MME - 1 (data | vector number,

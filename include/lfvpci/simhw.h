@@ -211,7 +211,8 @@ uint64_t lfv_sim_bar_size(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
  * sbdf: where to place it, or LFV_SIM_SBDF_AUTO for the header's address;
  * *placed (if not NULL) receives the SBDF used.
  * 0; -EINVAL (no header, malformed line, truncated or missing dump, bad
- * size, contradiction); -EEXIST; -ENOMEM.  Bridge unchanged on error.
+ * size, contradiction, an MSI-X table or PBA not inside an implemented
+ * memory BAR or the two overlapping); -EEXIST; -ENOMEM.  Bridge unchanged on error.
  * Concurrency as lfv_sim_add().  The _file variant reads a file first
  * (-ENOENT etc. from the file system).
  */

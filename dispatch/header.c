@@ -417,7 +417,8 @@ int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
     b = &h->bars[bar];
     *out = (struct lfv_header_bar_info){
         .type = b->type, .prefetchable = b->prefetchable,
-        .mapped = hdr_load(b->enabled), .size = b->size,
+        .mapped = hdr_load(b->enabled) && !hdr_load(b->refused),
+        .size = b->size,
         .host_addr = hdr_load(b->addr), .guest_addr = hdr_load(b->guest_addr),
     };
     return 0;

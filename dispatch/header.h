@@ -83,6 +83,8 @@ struct hdr_bar {
     enum lfv_header_bar_type type;
     bool prefetchable;
     bool enabled;        /* atomic; written under map_lock: mapped */
+    bool refused;        /* atomic; under map_lock: enabled, but its host
+                            range failed the checks: nothing mapped */
     struct lfv_rangeset *mem; /* guest frames mapped, under map_lock */
     unsigned int reg;
     struct lfv_header *hdr;
@@ -117,6 +119,7 @@ struct lfv_header {
     unsigned int nr_caps;
     bool ext_cfg;                 /* the device has extended config space */
     struct lfv_header *next;      /* d->hdr_list, under map_lock */
+    struct lfv_header *sys_next;  /* sys->hdr_all, under sys->hdr_lock */
     lfv_header_bar_moved_t *bar_notify; /* set before publication */
     void *bar_notify_arg;
 };

@@ -133,7 +133,7 @@ static const struct place_case cases[] = {
 
 static void test_engine(void)
 {
-    struct lfv_system_params p = { &fake_ops, NULL, LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = &fake_ops };
     struct lfv_system *sys;
     struct lfv_domain *hwdom, *g1;
 

@@ -64,13 +64,39 @@ enum lfv_arch {
     LFV_ARCH_ARM,
 };
 
+/*
+ * A host bridge memory window: host physical addresses [start, end] that
+ * the bridge forwards to PCI.  A BAR is mapped into its owner's p2m only
+ * if it lies entirely inside one window and overlaps no other known
+ * device's BAR in host space (Xen's pci_check_bar()); see
+ * <lfvpci/header.h>.
+ */
+struct lfv_mmio_window {
+    uint64_t start, end; /* inclusive */
+};
+
+#define LFV_MMIO_WINDOWS_MAX 16
+
 struct lfv_system_params {
     const struct lfv_hw_ops *hw_ops; /* the host's PCI config space */
     void *hw;
     enum lfv_arch arch;
+    /*
+     * The host bridge's memory windows (copied; at most
+     * LFV_MMIO_WINDOWS_MAX, each start <= end).  None (nr_windows == 0):
+     * the host does not know them and every host address counts as inside
+     * (only the overlap and MSI-X rules apply); a host that knows its
+     * windows must pass them (the simulated bridge's:
+     * lfv_sim_bridge_windows()).
+     */
+    const struct lfv_mmio_window *windows;
+    unsigned int nr_windows;
 };
 
-/* Create a system with no domains or devices.  0, -EINVAL or -ENOMEM. */
+/*
+ * Create a system with no domains or devices.  0, -EINVAL (NULL argument,
+ * too many windows, a window with start > end) or -ENOMEM.
+ */
 int lfv_system_create(const struct lfv_system_params *params,
                       struct lfv_system **out);
 

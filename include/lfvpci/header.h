@@ -43,7 +43,17 @@
  * them.  A guest address whose page offset differs from the host's refuses
  * the whole operation (-EINVAL); a failure of any map drops the batch:
  * decoding stays off and nothing is left mapped.  MEMORY 1 -> 0 unmaps
- * exactly what was mapped.  De-assignment unmaps everything before the
+ * exactly what was mapped.
+ *
+ * Host space (Xen's pci_check_bar(), and more), for every owner: a BAR
+ * whose host range does not lie inside one of the system's memory windows
+ * (lfv_system_params.windows), or overlaps a memory BAR (or a mapped ROM)
+ * of another device the engine knows (registered and owned), maps
+ * nothing: decoding turns on, the BAR reads as written, and
+ * lfv_header_bar() reports it not mapped.  And no frame whose host frame
+ * holds any known device's MSI-X table or PBA is ever mapped, whatever
+ * the placement (a BAR sharing a page with another device's table, or
+ * overlapping it): those frames stay out of the BAR's range set.  De-assignment unmaps everything before the
  * assign call returns.
  *
  * Concurrency: handlers run with the device's write lock held; mapping
@@ -90,7 +100,8 @@ enum lfv_header_bar_type {
 struct lfv_header_bar_info {
     enum lfv_header_bar_type type;
     bool prefetchable;
-    bool mapped;         /* its frames are in the owner's p2m */
+    bool mapped;         /* decoding on and the host-space checks passed:
+                            its frames (less MSI-X ones) in the p2m */
     uint64_t size;       /* 0 for empty and MEM64_HI */
     uint64_t host_addr;
     uint64_t guest_addr; /* == host_addr for the hardware domain */

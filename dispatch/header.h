@@ -150,6 +150,13 @@ static inline bool hdr_bar_is_mem(const struct hdr_bar *b)
 int hdr_map_init(struct lfv_header *h);
 int hdr_modify(struct lfv_header *h, bool map, bool rom_only);
 void hdr_map_retire(struct lfv_header *h);
+/*
+ * Whether an access of h's owner to host addresses [s, e] reaches only h's
+ * device: inside the system's windows, and no BAR of another device (of
+ * another domain, for the hardware domain) there.  Lock-free: inside a
+ * read-side section (the MSI-X MMIO forwarders).
+ */
+bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e);
 
 /* header_guest.c */
 int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);

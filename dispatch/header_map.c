@@ -137,18 +137,22 @@ static bool in_windows(const struct lfv_system *sys, uint64_t s, uint64_t e)
 }
 
 /*
- * Whether [s, e] overlaps a BAR of another device (hdr_lock held): its
- * memory BARs, and its ROM while mapped (a disabled ROM decodes nothing).
- * Other states of the same device (the next owner's, being built) are
- * the same hardware.
+ * Whether [s, e] overlaps a BAR of another device (of another domain only,
+ * with same_domain_ok): its memory BARs, and its ROM while mapped (a
+ * disabled ROM decodes nothing).  Other states of the same device (the
+ * next owner's, being built) are the same hardware.  Under hdr_lock, or
+ * lock-free inside a read-side section: the list is published with
+ * release stores and a state leaves it before its grace period.
  */
-static bool overlaps_other(const struct lfv_header *h, uint64_t s, uint64_t e)
+static bool overlaps_other(const struct lfv_header *h, uint64_t s, uint64_t e,
+                           bool same_domain_ok)
 {
     lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
 
-    for (const struct lfv_header *o = h->d->sys->hdr_all; o;
-         o = o->sys_next) {
-        if (lfv_vpci_sbdf(o->v) == self)
+    for (const struct lfv_header *o =
+             __atomic_load_n(&h->d->sys->hdr_all, __ATOMIC_ACQUIRE);
+         o; o = __atomic_load_n(&o->sys_next, __ATOMIC_ACQUIRE)) {
+        if (lfv_vpci_sbdf(o->v) == self || (same_domain_ok && o->d == h->d))
             continue;
         for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
             const struct hdr_bar *b = &o->bars[i];
@@ -169,7 +173,13 @@ static bool bar_acceptable(const struct lfv_header *h, const struct hdr_bar *b)
     uint64_t s, e;
 
     return host_range(b, &s, &e) && in_windows(h->d->sys, s, e) &&
-           !overlaps_other(h, s, e);
+           !overlaps_other(h, s, e, false);
+}
+
+bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e)
+{
+    return s <= e && in_windows(h->d->sys, s, e) &&
+           !overlaps_other(h, s, e, h->hwdom);
 }
 
 /*
@@ -395,7 +405,7 @@ int hdr_map_init(struct lfv_header *h)
     h->listed = true;
     lfv_lock(&sys->hdr_lock);
     h->sys_next = sys->hdr_all;
-    sys->hdr_all = h;
+    __atomic_store_n(&sys->hdr_all, h, __ATOMIC_RELEASE);
     lfv_unlock(&sys->hdr_lock);
     lfv_unlock(&h->d->map_lock);
     return 0;
@@ -421,7 +431,7 @@ void hdr_map_retire(struct lfv_header *h)
         lfv_lock(&h->d->sys->hdr_lock);
         for (pp = &h->d->sys->hdr_all; *pp; pp = &(*pp)->sys_next)
             if (*pp == h) {
-                *pp = h->sys_next;
+                __atomic_store_n(pp, h->sys_next, __ATOMIC_RELEASE);
                 break;
             }
         lfv_unlock(&h->d->sys->hdr_lock);

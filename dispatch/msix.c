@@ -247,13 +247,25 @@ static uint64_t region_host(const struct lfv_msix_region *r)
     return b.host_addr + m->offset[r->which];
 }
 
-/* The device's memory at host address addr, through the platform. */
+/*
+ * The device's memory at host address addr, through the platform: only
+ * where no other device (of another owner) decodes too, inside the
+ * bridge's windows (hdr_host_access_ok()): overlapping BARs must not let
+ * the access land on someone else's device.
+ */
+static bool hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size)
+{
+    const struct lfv_header *h = hdr_of(m->v);
+
+    return h && hdr_host_access_ok(h, addr, addr + size - 1);
+}
+
 static void hw_read(const struct lfv_msix *m, uint64_t addr,
                     unsigned int size, uint64_t *val)
 {
     const struct lfv_system *sys = m->d->sys;
 
-    if (!sys->msi_ops || !sys->msi_ops->mmio_read ||
+    if (!hw_ok(m, addr, size) || !sys->msi_ops || !sys->msi_ops->mmio_read ||
         sys->msi_ops->mmio_read(sys->msi_ctx, addr, size, val))
         *val = mmio_ones(size);
 }
@@ -263,7 +275,7 @@ static void hw_write(const struct lfv_msix *m, uint64_t addr,
 {
     const struct lfv_system *sys = m->d->sys;
 
-    if (sys->msi_ops && sys->msi_ops->mmio_write)
+    if (hw_ok(m, addr, size) && sys->msi_ops && sys->msi_ops->mmio_write)
         sys->msi_ops->mmio_write(sys->msi_ctx, addr, size, val);
 }
 

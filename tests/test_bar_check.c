@@ -61,6 +61,27 @@ static const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0), B = LFV_SBDF(0, 2, 0, 0),
                         C = LFV_SBDF(0, 3, 0, 0), D = LFV_SBDF(0, 4, 0, 0);
 static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
 
+/* Forwarded MSI-X page accesses that reached the bridge. */
+static unsigned int forwarded;
+
+static int fwd_read(void *ctx, uint64_t addr, unsigned int size,
+                    uint64_t *val)
+{
+    forwarded++;
+    return lfv_sim_mmio_read(ctx, addr, size, val);
+}
+
+static int fwd_write(void *ctx, uint64_t addr, unsigned int size,
+                     uint64_t val)
+{
+    forwarded++;
+    return lfv_sim_mmio_write(ctx, addr, size, val);
+}
+
+static const struct lfv_msi_ops fwd_ops = {
+    .mmio_read = fwd_read, .mmio_write = fwd_write,
+};
+
 static void setup(const struct lfv_mmio_window *w, unsigned int nr)
 {
     struct lfv_system_params p = {
@@ -76,6 +97,7 @@ static void setup(const struct lfv_mmio_window *w, unsigned int nr)
     CHECK_EQ(lfv_system_create(&p, &sys), 0);
     CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
     CHECK_EQ(lfv_system_add_hook(sys, &lfv_msix_hook), 0);
+    CHECK_EQ(lfv_system_set_msi_ops(sys, &fwd_ops, br), 0);
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
     CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
     CHECK_EQ(lfv_pdev_add(sys, A), 0);
@@ -233,6 +255,52 @@ static void test_windows(void)
     teardown();
 }
 
+/*
+ * Forwarded MSI-X page accesses (the PBA, the rest of the table and PBA
+ * pages) reach the device's memory only where no other owner's device
+ * decodes: with overlapping BARs the access could land on it.
+ */
+static void test_forwarding(void)
+{
+    struct lfv_domain *g2;
+    uint64_t v = 0;
+
+    setup(NULL, 0);
+    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+    /* control: A's PBA and page rest reach A */
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    forwarded = 0;
+    CHECK_EQ(lfv_msix_mmio_read(g1, 0xe0102000, 8, &v), 0);
+    CHECK_EQ(lfv_msix_mmio_write(g1, 0xe0100400, 4, 1), 0);
+    CHECK_EQ(forwarded, 2);
+    /* B (g2's) placed over A's BAR 5 by the hardware domain: nothing */
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0102000);
+    CHECK_EQ(lfv_pdev_assign(sys, B, g2), 0);
+    forwarded = 0;
+    CHECK_EQ(lfv_msix_mmio_read(g1, 0xe0102000, 8, &v), 0);
+    CHECK_EQ(v, ~0ull);
+    CHECK_EQ(lfv_msix_mmio_write(g1, 0xe0102400, 4, 1), 0);
+    CHECK_EQ(forwarded, 0);
+    /* the part of A's pages B does not cover still reaches A */
+    CHECK_EQ(lfv_msix_mmio_write(g1, 0xe0100400, 4, 1), 0);
+    CHECK_EQ(forwarded, 1);
+    CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0300000);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+
+    /* the hardware domain's page rest (identity) over g1's device D */
+    CHECK_EQ(lfv_pdev_assign(sys, D, g1), 0);
+    forwarded = 0;
+    CHECK_EQ(lfv_msix_mmio_write(hwdom, 0xe0400800, 4, 1), 0);
+    CHECK_EQ(lfv_msix_mmio_read(hwdom, 0xe0400ff8, 8, &v), 0);
+    CHECK_EQ(forwarded, 0);
+    /* D back with the hardware domain: its own, reached */
+    CHECK_EQ(lfv_pdev_assign(sys, D, hwdom), 0);
+    CHECK_EQ(lfv_msix_mmio_write(hwdom, 0xe0400800, 4, 1), 0);
+    CHECK_EQ(forwarded, 1);
+    teardown();
+}
+
 static void data_file(char *buf, size_t n, const char *name)
 {
     const char *env = getenv("LFV_SHARED_DIR");
@@ -289,6 +357,7 @@ int main(void)
     test_overlap();
     test_table_in_frame();
     test_windows();
+    test_forwarding();
     test_sim_windows();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();

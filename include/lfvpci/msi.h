@@ -171,7 +171,10 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * domain's table on Arm, and the rest of the table and PBA pages: the
  * device's (lfv_msi_ops.mmio_read/mmio_write), and only while the domain
  * owns the device: an access that found the region just before the device
- * was de-assigned reaches nothing (reads all-ones, returns 0).  Any number
+ * was de-assigned reaches nothing (reads all-ones, returns 0); nor does
+ * one whose host address lies outside the system's memory windows or in
+ * a BAR of another device (of another domain, for the hardware domain):
+ * with overlapping BARs it would land on that device.  Any number
  * of threads, concurrently with everything except destroying the domain.
  */
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,

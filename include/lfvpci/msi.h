@@ -140,7 +140,9 @@ struct lfv_msi_ops {
      * lfv_pdev_assign()/lfv_pdev_remove() took the device from a domain
      * and returned, no access of that domain reaches these ops for it
      * (the retirement waits for forwarded accesses already running).  So
-     * the ops must not de-assign or remove the device they are called for.
+     * these two ops must not call lfvpci's control functions (assignment,
+     * removal, domain destruction: they hold the control lock while they
+     * wait) and must return in bounded time.
      */
     int (*mmio_read)(void *ctx, uint64_t host_addr, unsigned int size,
                      uint64_t *val);

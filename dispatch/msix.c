@@ -289,12 +289,20 @@ static void hw_write(const struct lfv_msix *m, uint64_t addr,
  * retired and reaches nothing, or retirement waits for it (sequentially
  * consistent on both sides: Dekker's pattern).  Forwarders never wait for
  * each other: the table entry path, which never forwards, is untouched.
+ * The device's published state must also be this one (not yet: the
+ * state is being built for a new owner; no more: it was replaced, and
+ * retirement follows).
  */
 static bool forward_begin(struct lfv_msix *m)
 {
     msix_test_forward_hook(m->d);
     __atomic_add_fetch(&m->forwarding, 1, __ATOMIC_SEQ_CST);
-    if (!__atomic_load_n(&m->retired, __ATOMIC_SEQ_CST))
+    /*
+     * Nor before the state is the device's: its regions are trapped while
+     * it is built, when the device is still the previous owner's.
+     */
+    if (!__atomic_load_n(&m->retired, __ATOMIC_SEQ_CST) &&
+        __atomic_load_n(&m->v->pdev->vpci, __ATOMIC_ACQUIRE) == m->v)
         return true;
     __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
     return false;

@@ -120,6 +120,46 @@ static void test_arm_passthrough_table(void)
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
 }
 
+/*
+ * While a device is being assigned to g2, its new state's regions are
+ * already trapped in g2's map, but the device is still g1's: an access of
+ * g2 then (made by a hook's init, after the MSI-X hook's) reaches nothing.
+ */
+static struct lfv_domain *probe_dom;
+static unsigned int probe_fwd = ~0u;
+
+static int probe_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    uint64_t val = 0;
+
+    (void)e;
+    if (lfv_vpci_domain(v) != probe_dom)
+        return 0;
+    ev_reset();
+    CHECK_EQ(lfv_msix_mmio_read(probe_dom, PBA, 8, &val), 0);
+    CHECK_EQ(lfv_msix_mmio_write(probe_dom, TBL + 0x200, 4, 0x99), 0);
+    probe_fwd = nr_mmio_evs;
+    return 0;
+}
+
+static const struct lfv_vpci_hook probe_hook = { "probe", probe_init, NULL };
+
+static void test_forward_before_publication(void)
+{
+    uint64_t v = 0;
+
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    probe_dom = g2;
+    CHECK_EQ(lfv_pdev_assign(sys, A, g2), 0);
+    probe_dom = NULL;
+    CHECK_EQ(probe_fwd, 0);
+    /* once published, g2's accesses reach its device */
+    ev_reset();
+    CHECK_EQ(lfv_msix_mmio_read(g2, PBA, 8, &v), 0);
+    CHECK_EQ(nr_mmio_evs, 1);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+}
+
 /* ---- concurrent ---- */
 
 #define VCPUS 2
@@ -220,8 +260,10 @@ static void test_concurrent_moves(void)
 int main(void)
 {
     lfv_rcu_register_thread();
+    extra_hook = &probe_hook;
     setup(LFV_ARCH_X86);
     test_forward_after_retire();
+    test_forward_before_publication();
     test_concurrent_moves();
     teardown();
     setup(LFV_ARCH_ARM);

@@ -72,7 +72,10 @@ static int plug(struct bench_sys *s, unsigned int d)
 
 static int sys_setup(struct bench_sys *s, unsigned int ndevs)
 {
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
+    struct lfv_system_params p = {
+        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_X86, .windows = w,
+    };
     int rc = lfv_sim_bridge_create(&s->br);
 
     p.hw = s->br;
@@ -85,8 +88,10 @@ static int sys_setup(struct bench_sys *s, unsigned int ndevs)
 
         rc = lfv_sim_add(s->br, host_sbdf(d), &dev);
     }
-    if (!rc)
+    if (!rc) {
+        p.nr_windows = lfv_sim_bridge_windows(s->br, w, LFV_MMIO_WINDOWS_MAX);
         rc = lfv_system_create(&p, &s->sys);
+    }
     if (!rc)
         rc = lfv_system_add_hook(s->sys, &lfv_header_hook);
     if (!rc)

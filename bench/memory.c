@@ -277,7 +277,12 @@ int main(int argc, char **argv)
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hw, *guest;
-    struct lfv_system_params params = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
+    struct lfv_system_params params = {
+        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_X86, .windows = w,
+    };
+    lfv_sbdf_t placed[64];
+    int loaded[64] = { 0 };
     long before, guest_bytes;
     int rc;
 
@@ -286,10 +291,21 @@ int main(int argc, char **argv)
         return 2;
     }
     lfv_rcu_register_thread();
-    rc = lfv_sim_bridge_create(&br);
+    if (lfv_sim_bridge_create(&br)) {
+        fprintf(stderr, "lfvpci-bench-memory: no memory\n");
+        return 1;
+    }
+    /* Every device first: the system takes the bridge's windows. */
+    for (int i = 1; i < argc && i < 64; i++) {
+        rc = lfv_sim_add_lspci_file(br, argv[i], LFV_SBDF(0, 0x80, i, 0),
+                                    &placed[i]);
+        if (rc)
+            fprintf(stderr, "%s: cannot load (%d), skipped\n", argv[i], rc);
+        loaded[i] = !rc;
+    }
     params.hw = br;
-    if (!rc)
-        rc = lfv_system_create(&params, &sys);
+    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
+    rc = lfv_system_create(&params, &sys);
     if (!rc)
         rc = lfv_system_add_hook(sys, &lfv_header_hook);
     if (!rc)
@@ -315,21 +331,17 @@ int main(int argc, char **argv)
 #endif
     printf("\n\n%-40s %5s %6s %8s %8s %8s %8s %8s\n", "device", "regs",
            "MSI-X", "hwdom", "guest", "xen417", "table", "xen_regs");
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && i < 64; i++) {
         const char *name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1
                                                  : argv[i];
-        lfv_sbdf_t s;
+        lfv_sbdf_t s = placed[i];
         struct layout l;
         long dev_hw, dev_guest = 0;
         long xen = 0, xen_regs = 0;
         char g[16] = "-";
 
-        rc = lfv_sim_add_lspci_file(br, argv[i], LFV_SBDF(0, 0x80, i, 0),
-                                    &s);
-        if (rc) {
-            fprintf(stderr, "%s: cannot load (%d), skipped\n", argv[i], rc);
+        if (!loaded[i])
             continue;
-        }
         before = settled();
         rc = lfv_pdev_add(sys, s);
         dev_hw = settled() - before;

@@ -340,7 +340,10 @@ int main(int argc, char **argv)
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hwdom, *guest;
-    struct lfv_system_params params = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
+    struct lfv_system_params params = {
+        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_X86, .windows = w,
+    };
     lfv_sbdf_t placed[LFV_TRACE_MAX_DEVS / 2];
     const char *names[LFV_TRACE_MAX_DEVS / 2];
     struct probe pr;
@@ -352,10 +355,30 @@ int main(int argc, char **argv)
         return 2;
     }
     lfv_rcu_register_thread();
-    rc = lfv_sim_bridge_create(&br);
+    if (lfv_sim_bridge_create(&br)) {
+        fprintf(stderr, "lfvpci-bench-record: no memory\n");
+        return 1;
+    }
+    for (int i = 1; i < argc && ndev < LFV_TRACE_MAX_DEVS / 2; i++) {
+        const char *base = strrchr(argv[i], '/');
+
+        rc = lfv_sim_add_lspci_file(br, argv[i], LFV_SIM_SBDF_AUTO,
+                                    &placed[ndev]);
+        if (rc == -EEXIST) /* two dumps of one address: the next free bus */
+            rc = lfv_sim_add_lspci_file(br, argv[i],
+                                        LFV_SBDF(0, 0x40 + i, 0, 0),
+                                        &placed[ndev]);
+        if (rc) {
+            fprintf(stderr, "lfvpci-bench-record: %s: %d, skipped\n",
+                    argv[i], rc);
+            continue;
+        }
+        names[ndev++] = base ? base + 1 : argv[i];
+    }
+
     params.hw = br;
-    if (!rc)
-        rc = lfv_system_create(&params, &sys);
+    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
+    rc = lfv_system_create(&params, &sys);
     if (!rc)
         rc = lfv_system_add_hook(sys, &lfv_header_hook);
     if (!rc)
@@ -372,25 +395,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "lfvpci-bench-record: system: %d\n", rc);
         return 1;
     }
-    for (int i = 1; i < argc && ndev < LFV_TRACE_MAX_DEVS / 2; i++) {
-        const char *base = strrchr(argv[i], '/');
-
-        rc = lfv_sim_add_lspci_file(br, argv[i], LFV_SIM_SBDF_AUTO,
-                                    &placed[ndev]);
-        if (rc == -EEXIST) /* two dumps of one address: the next free bus */
-            rc = lfv_sim_add_lspci_file(br, argv[i],
-                                        LFV_SBDF(0, 0x40 + i, 0, 0),
-                                        &placed[ndev]);
-        if (!rc)
-            rc = lfv_pdev_add(sys, placed[ndev]);
+    for (unsigned int i = 0; i < ndev; i++) {
+        rc = lfv_pdev_add(sys, placed[i]);
         if (rc) {
-            fprintf(stderr, "lfvpci-bench-record: %s: %d, skipped\n",
-                    argv[i], rc);
-            continue;
+            fprintf(stderr, "lfvpci-bench-record: %s: lfv_pdev_add: %d\n",
+                    names[i], rc);
+            return 1;
         }
-        names[ndev++] = base ? base + 1 : argv[i];
     }
-
     printf("# lfvpci enumerate trace (bench/trace.h), written by\n"
            "# lfvpci-bench-record (bench/record_enumerate.c) from:\n");
     for (unsigned int i = 0; i < ndev; i++)

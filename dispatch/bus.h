@@ -27,7 +27,8 @@ struct lfv_bus_entry {
 struct lfv_bus {
     /* Guests: the device of each virtual slot, RCU-published. */
     struct lfv_vdev *slots[LFV_BUS_SLOTS];
-    /* By physical SBDF: the map (values: struct lfv_bus_entry); NULL: by slot. */
+    /* By physical SBDF: the map (values: struct lfv_bus_entry); NULL: by
+     * virtual slot. */
     const struct lfv_sbdf_map *map;
     /* By physical SBDF: the hardware, for SBDFs with no device. */
     const struct lfv_hw_ops *hw_ops;

@@ -62,9 +62,17 @@ static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
  * "adjacent" region is never listed: the map rebuild traps, for every
  * listed region with one, the bytes of its pages and of its sibling's that
  * neither covers, as intervals all pointing to it.  start, size, listed
- * and trapped under the domain's msix_lock; m, which, adjacent and sibling
- * immutable once listed.
+ * and trapped under the MSI-X domain state's lock; m, which, adjacent and
+ * sibling immutable once listed.
  */
+/*
+ * A test's hook on MSI-X forwarding, defined in msix.c; tests declare it
+ * through the simulator's <lfvpci/testing.h> (same declarations), which
+ * the model does not include.
+ */
+typedef void lfv_test_msix_forward_t(struct lfv_domain *d, void *arg);
+void lfv_test_set_msix_forward_hook(lfv_test_msix_forward_t *fn, void *arg);
+
 enum msix_region_kind { MSIX_TABLE, MSIX_PBA, MSIX_ADJACENT };
 
 struct lfv_msix;
@@ -97,9 +105,10 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
 
 /*
  * msix_mmio.c, the domain's region list (control path and config write
- * handlers; they take its domain state's lock).  add: count and publish n regions at
- * once, -ENOSPC past the domain's bound, -ENOMEM; remove: unpublish them
- * (never fails); move: give them new start addresses, published at once.
+ * handlers; they take its domain state's lock).  add: count and publish
+ * n regions at once, -ENOSPC past the domain's bound, -ENOMEM; remove:
+ * unpublish them (never fails); move: give them new start addresses,
+ * published at once (retrying on allocation failure: never fails).
  */
 /* The MSI-X hook's domain state (lfv_msix_hook's domain_init/fini). */
 int msix_domain_init(struct lfv_domain *d, void **priv);

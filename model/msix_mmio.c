@@ -90,7 +90,7 @@ static int insert_adjacent(struct lfv_intervalmap *m,
  * period.  A region overlapping an earlier one stays untrapped (a BAR in
  * the middle of its sizing probe, say) until it moves again.  Tables and
  * PBAs first, then the adjacent pieces of their pages, which never
- * shadow a table or PBA.  -ENOMEM: nothing published.  msix_lock held.
+ * shadow a table or PBA.  -ENOMEM: nothing published.  md->lock held.
  */
 static int rebuild(struct msix_domain *md)
 {
@@ -190,17 +190,19 @@ void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
                        const uint64_t start[], unsigned int n)
 {
     struct msix_domain *md = msix_domain(d);
-    uint64_t old[2];
 
     lfv_lock(&md->lock);
-    for (unsigned int i = 0; i < n && i < 2; i++) {
-        old[i] = r[i]->start;
+    for (unsigned int i = 0; i < n && i < 2; i++)
         r[i]->start = start[i];
-    }
-    /* Out of memory: the regions stay where they were, as readers see. */
-    if (rebuild(md))
-        for (unsigned int i = 0; i < n && i < 2; i++)
-            r[i]->start = old[i];
+    /*
+     * The regions must follow their BAR, whose guest address has already
+     * changed (a config write cannot fail): left at the old place they
+     * would trap the old frames and leave the table's new frames to the
+     * BAR's mapping.  Only allocation failure stops a rebuild, and the
+     * platform's failures are transient: retry, as removal does.
+     */
+    while (rebuild(md))
+        ;
     lfv_unlock(&md->lock);
 }
 

@@ -14,7 +14,8 @@
 3. Within the engine and the model, no two files call each other (no
    cycles of length 2 between objects).
 4. The simulator is not in liblfvpci: no object of sim/ in the archive, no
-   lfv_sim_* or lfv_test_* symbol defined there.
+   lfv_sim_* symbol defined there (the model's own test hooks, lfv_test_*,
+   are hidden and declared for tests by the simulator's <lfvpci/testing.h>).
 Prints every violation, exits 1 if any.
 """
 import os
@@ -136,7 +137,7 @@ def check_symbols(build):
     for rel, (layer, defined, _) in objs.items():
         for s in defined:
             where[s] = rel
-            if s.startswith(("lfv_sim_", "lfv_test_")):
+            if s.startswith("lfv_sim_"):
                 errors.append(f"liblfvpci: {rel} defines {s} (simulator)")
     edges = set()
     for rel, (layer, _, undef) in objs.items():

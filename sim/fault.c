@@ -19,9 +19,11 @@ static bool alloc_should_fail(void)
     return false;
 }
 
-void lfv_test_fail_alloc_after(long n)
+long lfv_test_fail_alloc_after(long n)
 {
-    __atomic_store_n(&alloc_budget, n, __ATOMIC_RELAXED);
+    long old = __atomic_exchange_n(&alloc_budget, n, __ATOMIC_RELAXED);
+
     __atomic_store_n(&lfv_platform_alloc_fail, alloc_should_fail,
                      __ATOMIC_RELEASE);
+    return old;
 }

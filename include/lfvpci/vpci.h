@@ -51,7 +51,8 @@ struct lfv_vpci_hook {
     /*
      * Order of the inits on one device: lower first, equal priorities in
      * registration order (Xen's REGISTER_VPCI_INIT priorities).  The
-     * library's own: LFV_PRIO_HEADER, then LFV_PRIO_MSI.
+     * library's own run first: LFV_PRIO_HEADER, then LFV_PRIO_MSI; a hook
+     * left at 0 runs after them.
      */
     int priority;
     /* The domain's state (*priv, NULL by default); NULL: none.  0 or -errno. */
@@ -60,8 +61,8 @@ struct lfv_vpci_hook {
     void (*domain_fini)(struct lfv_domain *d, void *priv);
 };
 
-#define LFV_PRIO_HEADER 10 /* BARs, COMMAND, capability discovery */
-#define LFV_PRIO_MSI 20    /* needs the header's discovery and BAR state */
+#define LFV_PRIO_HEADER (-20) /* BARs, COMMAND, capability discovery */
+#define LFV_PRIO_MSI (-10)    /* needs the header's discovery, BAR state */
 
 /*
  * Register a hook (kept by pointer: static storage), in priority order.

@@ -37,10 +37,7 @@ static int domain_hooks_init(struct lfv_domain *d)
 void *lfv_domain_priv(const struct lfv_domain *d,
                       const struct lfv_vpci_hook *h)
 {
-    for (unsigned int i = 0; i < d->sys->nr_hooks; i++)
-        if (d->sys->hooks[i] == h)
-            return d->hook_priv[i];
-    return NULL;
+    return lfv_domain_hook_priv(d, h);
 }
 
 int lfv_domain_create(struct lfv_system *sys, unsigned int domid,

@@ -17,6 +17,7 @@
 #include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
 
+#include "../core/compiler.h"
 #include "../core/rcu_fast.h"
 #include "msi_internal.h"
 
@@ -32,10 +33,22 @@ struct msix_domain {
     unsigned int nr, limit;
 };
 
+/*
+ * Where the MSI-X hook's state is in a domain's hook states: the index
+ * its last domain_init was given, checked before use (systems may order
+ * their hooks differently), so that the MMIO path usually skips the scan.
+ */
+static unsigned int msix_slot_hint; /* atomic */
+
 /* NULL when the MSI-X hook is not registered on d's system. */
 static inline struct msix_domain *msix_domain(const struct lfv_domain *d)
 {
-    return lfv_domain_priv(d, &lfv_msix_hook);
+    unsigned int i = __atomic_load_n(&msix_slot_hint, __ATOMIC_RELAXED);
+    const struct lfv_system *sys = d->sys;
+
+    if (lfv_likely(i < sys->nr_hooks && sys->hooks[i] == &lfv_msix_hook))
+        return d->hook_priv[i];
+    return lfv_domain_hook_priv(d, &lfv_msix_hook);
 }
 
 /* Trap [s, e) as part of the adjacent region: 0, or -ENOMEM. */
@@ -211,12 +224,13 @@ int msix_domain_init(struct lfv_domain *d, void **priv)
 {
     struct msix_domain *md = lfv_zalloc(sizeof(*md));
 
-    (void)d;
     if (!md)
         return -ENOMEM;
     lfv_lock_init(&md->lock);
     md->limit = LFV_MSIX_REGIONS_DEFAULT;
     *priv = md;
+    __atomic_store_n(&msix_slot_hint, (unsigned int)(priv - d->hook_priv),
+                     __ATOMIC_RELAXED);
     return 0;
 }
 

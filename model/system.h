@@ -70,6 +70,22 @@ struct lfv_domain {
     void *hook_priv[]; /* per sys->hooks[i]: its domain_init's state */
 };
 
+/*
+ * lfv_domain_priv() inline, for the model's own hot paths (the MSI-X MMIO
+ * entry point): the hooks are few, the scan short.  Any thread while d
+ * exists (sys->hooks is fixed once a domain exists).
+ */
+static inline void *lfv_domain_hook_priv(const struct lfv_domain *d,
+                                         const struct lfv_vpci_hook *h)
+{
+    const struct lfv_system *sys = d->sys;
+
+    for (unsigned int i = 0; i < sys->nr_hooks; i++)
+        if (sys->hooks[i] == h)
+            return d->hook_priv[i];
+    return NULL;
+}
+
 /* Readers (inside a read-side section). */
 static inline struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
                                                lfv_sbdf_t sbdf)

@@ -4,8 +4,9 @@
 # Usage: scripts/install-deps.sh [build|bench|xen]...   (default: build)
 set -euo pipefail
 
+# pciutils and python3: the CLI tests decode lfvpci's dumps with lspci.
 want=(cmake make gcc g++ pkg-config liburcu-dev libck-dev libjemalloc-dev
-      libbenchmark-dev)
+      libbenchmark-dev pciutils python3)
 for group in "${@:-build}"; do
     case "$group" in
     build) ;;

@@ -345,11 +345,12 @@ static int parse_line(struct lspci_parse *p, const char *line)
             return refuse(p, p->line, "indented text inside the hex dump");
         return parse_text_line(p, line);
     }
+    /* "00:1e.0 ..." is a header, "00: 86 80 ..." a dump line. */
+    if (p->dump_len && parse_header(line, &(lfv_sbdf_t){ 0 }))
+        return 1; /* the next device's header ends ours */
     rc = parse_dump_line(p, line);
     if (rc)
         return rc < 0 ? rc : 0;
-    if (p->dump_len && parse_header(line, &(lfv_sbdf_t){ 0 }))
-        return 1; /* the next device's header ends ours */
     if (p->dump_len)
         return refuse(p, p->line, "neither a hex dump line nor the next "
                       "device's header");
@@ -444,16 +445,21 @@ void lfv_sim_lspci_text_init(struct lfv_sim_lspci_text *t, const char *name,
                                       .len = text ? len : 0 };
 }
 
-int lfv_sim_lspci_peek(const struct lfv_sim_lspci_text *t, lfv_sbdf_t *named)
+int lfv_sim_lspci_peek(const struct lfv_sim_lspci_text *t, lfv_sbdf_t *named,
+                       unsigned int *line)
 {
     struct linebuf lb = { 0 };
+    unsigned int n;
     size_t pos;
     int rc;
 
     if (!t)
         return -EINVAL;
     pos = t->pos;
+    n = t->line;
     while ((rc = next_line(t->text, t->len, &pos, &lb)) > 0) {
+        if (line)
+            *line = ++n;
         if (lb.s[0] == '#' || is_blank(lb.s))
             continue;
         rc = parse_header(lb.s, named ? named : &(lfv_sbdf_t){ 0 }) ? 1
@@ -527,10 +533,11 @@ int lfv_sim_add_lspci_err(struct lfv_sim_bridge *b, const char *name,
         rc = sim_error(err, -EINVAL, name, 0, "no device: no header line "
                        "(\"01:00.0 ...\")");
     if (!rc) {
-        int more = lfv_sim_lspci_peek(&rest, NULL);
+        unsigned int line = 0;
+        int more = lfv_sim_lspci_peek(&rest, NULL, &line);
 
         if (more != -ENODATA)
-            rc = sim_error(err, -EINVAL, name, rest.line + 1, "%s",
+            rc = sim_error(err, -EINVAL, name, line, "%s",
                            more ? "text after the device's dump that is "
                                   "not another device"
                                 : "more than one device in the text: "

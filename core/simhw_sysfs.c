@@ -56,6 +56,16 @@ static int read_config(const char *path, struct sim_image *img,
                        "space has at least the 64-byte header", n);
     else
         memcpy(img->cfg, buf, n);
+    /*
+     * Unprivileged readers get 64 bytes: a capability pointer past them
+     * leads into bytes nobody read.  Such a device has no capability list
+     * rather than a made-up one.
+     */
+    if (!rc && (img->cfg[0x06] & PCI_STATUS_CAP_LIST) &&
+        (img->cfg[PCI_CAP_PTR] & ~3u) >= n) {
+        img->cfg[0x06] &= (uint8_t)~PCI_STATUS_CAP_LIST;
+        img->cfg[PCI_CAP_PTR] = 0;
+    }
     img->cfg_len = (unsigned int)n;
     lfv_free(buf);
     return rc;

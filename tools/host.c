@@ -177,9 +177,9 @@ static int load_sysfs(struct host *h, const char *dir, bool as_fn0)
     d->cfg_len = config_len(dir);
     if (d->cfg_len < 256)
         fprintf(stderr, "lfvpci: %s/config: note: only %u bytes readable "
-                "(Linux gives the rest to root only): the capabilities "
-                "and the rest of the device's configuration space read "
-                "0\n", dir, d->cfg_len);
+                "(Linux gives the rest to root only): the device is "
+                "loaded without capabilities, the rest of its "
+                "configuration space reads 0\n", dir, d->cfg_len);
     rc = add_pdev(h, d);
     if (rc)
         free(d->source);

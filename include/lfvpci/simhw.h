@@ -258,9 +258,10 @@ const char *lfv_sim_error_str(const struct lfv_sim_error *e, char *buf,
  * refused without reading: -EISDIR / -EINVAL), of at most
  * LFV_SIM_LSPCI_MAX_FILE bytes (-EFBIG), else the open error (-ENOENT,
  * -EACCES ...); _close() frees what _open() read (any cursor; NULL ok).
- * lfv_sim_lspci_peek(): the SBDF the next block's header names, without
- * consuming it: 0, -ENODATA (no block left), -EINVAL (text before it that
- * is not a header).
+ * lfv_sim_lspci_peek(): the SBDF the next block's header names and that
+ * header's line (each may be NULL), without consuming it: 0, -ENODATA (no
+ * block left), -EINVAL (text before it that is not a header; *line: its
+ * line).
  * lfv_sim_lspci_next(): add the next block's device at sbdf (or, with
  * LFV_SIM_SBDF_AUTO, at the header's address) and move past it; *placed
  * (if not NULL) receives the SBDF used.  0; -ENODATA when no block is left
@@ -283,7 +284,8 @@ void lfv_sim_lspci_text_init(struct lfv_sim_lspci_text *t, const char *name,
 int lfv_sim_lspci_text_open(struct lfv_sim_lspci_text *t, const char *path,
                             struct lfv_sim_error *err);
 void lfv_sim_lspci_text_close(struct lfv_sim_lspci_text *t);
-int lfv_sim_lspci_peek(const struct lfv_sim_lspci_text *t, lfv_sbdf_t *named);
+int lfv_sim_lspci_peek(const struct lfv_sim_lspci_text *t, lfv_sbdf_t *named,
+                       unsigned int *line);
 int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
                        lfv_sbdf_t sbdf, lfv_sbdf_t *placed,
                        struct lfv_sim_error *err);
@@ -311,7 +313,9 @@ int lfv_sim_add_lspci_file_err(struct lfv_sim_bridge *b, const char *path,
  * Add the device of a /sys/bus/pci/devices/<sbdf>-style directory: `config`
  * (binary, 64 to 4096 bytes: 64 is what an unprivileged reader of a real
  * device gets; bytes past its end read 0 up to the device's configuration
- * space size) and `resource` (lines "0xstart 0xend 0xflags": BARs 0-5,
+ * space size; when the capability pointer leads past the bytes read, the
+ * device has no capability list: STATUS.CAP_LIST and the pointer read 0)
+ * and `resource` (lines "0xstart 0xend 0xflags": BARs 0-5,
  * then optionally the ROM; further lines, e.g. SR-IOV BARs and bridge
  * windows, are ignored).  A resource with start, end and flags all 0 is an
  * unimplemented BAR; otherwise its size is end - start + 1 and its flags

@@ -262,6 +262,13 @@ int lfv_sim_add_sysfs_err(struct lfv_sim_bridge *b, const char *dir,
     rc = read_config(config, img, err);
     if (!rc)
         rc = read_resource(resource, img, err);
+    if (rc == -ENOENT && err) {
+        char file[LFV_SIM_ERR_FILE_MAX];
+
+        memcpy(file, err->file, sizeof(file));
+        sim_error(err, rc, file, 0, "missing: a sysfs-style device "
+                  "directory holds config and resource");
+    }
     if (!rc) {
         rc = sim_image_check(img, &why, &which);
         if (rc)

@@ -430,7 +430,8 @@ static void test_sysfs(void)
     EXPECT_SYSFS(-EINVAL, "config", 0, "is a FIFO, not a sysfs config file");
     alarm(0);
     unlink(path);
-    EXPECT_SYSFS(-ENOENT, "config", 0, "No such file or directory");
+    EXPECT_SYSFS(-ENOENT, "config", 0, "missing: a sysfs-style device "
+                 "directory holds config and resource");
 
     /* 64 bytes (an unprivileged reader's): no capability list. */
     cfg[0x06] = 0x10;

@@ -257,9 +257,10 @@ int host_assign_guest(struct host *h, struct host_dev *d)
 
     if (LFV_SBDF_FN(d->sbdf)) {
         snprintf(d->guest_err, sizeof(d->guest_err),
-                 "function %u: a guest gets function 0 only (Xen's vPCI "
-                 "passes single functions, each as function 0 of a slot); "
-                 "use --as-function0 to place it at function 0",
+                 "function %u: guests get function 0 only (as with Xen's "
+                 "vPCI virtual bus, only function 0 of a device can be "
+                 "passed through); use --as-function0 to place it at "
+                 "function 0",
                  LFV_SBDF_FN(d->sbdf));
         return -EOPNOTSUPP;
     }

@@ -113,8 +113,9 @@ void out_text(FILE *f, const struct out_device *o)
     if (o->dev->in_guest) {
         fprintf(f, "  guest: as ");
         put_sbdf(f, o->dev->vsbdf);
-        fprintf(f, ", sees the capabilities marked *%s\n",
-                v->nr_caps + v->nr_ext ? "" : " (none)");
+        fprintf(f, v->nr_caps + v->nr_ext
+                       ? ", sees the capabilities marked *\n"
+                       : ", sees no capabilities\n");
     } else {
         fprintf(f, "  guest: cannot have it: %s\n", o->dev->guest_err);
     }
@@ -138,9 +139,8 @@ static void put_json_caps(FILE *f, const char *key, const struct view_cap *c,
 void out_json_begin(FILE *f, const char *command, bool guest_view)
 {
     fprintf(f, "{\n  \"lfvpci\": \"%s\",\n  \"command\": \"%s\",\n"
-            "  \"view\": \"%s\",\n  \"rcu\": \"%s\",\n  \"devices\": [",
-            LFVPCI_VERSION, command, guest_view ? "guest" : "hardware-domain",
-            lfv_rcu_backend());
+            "  \"view\": \"%s\",\n  \"devices\": [",
+            LFVPCI_VERSION, command, guest_view ? "guest" : "hardware-domain");
 }
 
 void out_json_end(FILE *f, unsigned int n)
@@ -182,7 +182,7 @@ void out_json(FILE *f, const struct out_device *o, bool first,
     }
     put_json_caps(f, "capabilities", v->cap, v->nr_caps, false, gk);
     put_json_caps(f, "extended_capabilities", v->ext, v->nr_ext, true, gk);
-    if (!o->guest_view) {
+    if (!o->guest_view && (o->dev->in_guest || o->dev->guest_err[0])) {
         fprintf(f, ",\n      \"guest\": ");
         if (o->dev->in_guest) {
             fprintf(f, "{\"sbdf\": ");

@@ -205,7 +205,7 @@ uint64_t lfv_sim_bar_size(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
  * lspci file, the sysfs directory's `config` or `resource`, or the name
  * given to the in-memory text loader), `line` the 1-based line (0: the
  * file as a whole), `reason` one line of plain words without the file and
- * line (e.g. "Region 2: size=3K is not a power of two").  Paths longer
+ * line (e.g. "BAR 2: size 0xc00: size is not a power of two").  Paths longer
  * than the buffer are cut at the front, keeping the file name.
  */
 #define LFV_SIM_ERR_FILE_MAX 1024
@@ -292,9 +292,11 @@ int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
 
 /*
  * One device from a text (or file) holding exactly one block, as
- * lfv_sim_lspci_next(): a second block is -EINVAL ("more than one device:
- * ..."; nothing added).  The _file variant opens the file as
- * lfv_sim_lspci_text_open().  err may be NULL.
+ * lfv_sim_lspci_next() with the same errors, and -EINVAL for no block at
+ * all, a second block ("more than one device in the text", its header's
+ * line) or other text after the block; nothing is added then.  The _file
+ * variants open the file as lfv_sim_lspci_text_open().  err may be NULL;
+ * the calls without it give no message.  Concurrency as lfv_sim_add().
  */
 int lfv_sim_add_lspci(struct lfv_sim_bridge *b, const char *text,
                       size_t len, lfv_sbdf_t sbdf, lfv_sbdf_t *placed);

@@ -166,6 +166,13 @@ int sim_error(struct lfv_sim_error *err, int rc, const char *file,
 void sim_error_clear(struct lfv_sim_error *err);
 
 /*
+ * Why the loaders refuse an image whose vendor ID reads ffff (NULL when
+ * it does not): an SR-IOV virtual function (IDs and BARs live in its
+ * physical function's SR-IOV capability) or an absent function.
+ */
+const char *sim_image_absent(const struct sim_image *img);
+
+/*
  * A regular file's whole content (at most max bytes, NUL-terminated) into a
  * fresh lfv_malloc() buffer.  Anything but a regular file is refused before
  * it is opened (-EISDIR for a directory, -EINVAL for a FIFO, socket or

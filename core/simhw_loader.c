@@ -64,6 +64,15 @@ const char *lfv_sim_error_str(const struct lfv_sim_error *e, char *buf,
     return buf;
 }
 
+const char *sim_image_absent(const struct sim_image *img)
+{
+    if (sim_get(img->cfg, 0, 2) != 0xffff)
+        return NULL;
+    return "vendor ID ffff: an SR-IOV virtual function (its IDs and BARs "
+           "are in its physical function's SR-IOV capability) or an absent "
+           "function; not supported";
+}
+
 #ifndef LFV_PLATFORM_HEADER
 static const char *file_kind(mode_t m)
 {

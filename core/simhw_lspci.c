@@ -409,6 +409,8 @@ static int parse_block(struct lspci_parse *p,
         return refuse(p, p->header_line, "no Region lines: run lspci -vv "
                       "(a plain lspci -x dump does not give BAR sizes)");
     p->img->cfg_len = p->dump_len;
+    if (sim_image_absent(p->img))
+        return refuse(p, p->header_line, "%s", sim_image_absent(p->img));
     return apply_sizing_lines(p) ?: check_unsized_bars(p);
 }
 

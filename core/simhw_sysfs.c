@@ -61,6 +61,8 @@ static int read_config(const char *path, struct sim_image *img,
      * leads into bytes nobody read.  Such a device has no capability list
      * rather than a made-up one.
      */
+    if (!rc && sim_image_absent(img))
+        rc = sim_error(err, -EINVAL, path, 0, "%s", sim_image_absent(img));
     if (!rc && (img->cfg[0x06] & PCI_STATUS_CAP_LIST) &&
         (img->cfg[PCI_CAP_PTR] & ~3u) >= n) {
         img->cfg[0x06] &= (uint8_t)~PCI_STATUS_CAP_LIST;

@@ -123,6 +123,10 @@ static void test_lspci_text(void)
            "non-prefetchable) [size=512M]\n" REGION1 REGION2 DUMP, -EINVAL, 2,
            "not aligned to the size");
     EXPECT(REGIONS DUMP, -EINVAL, 1, "expected a device's header line");
+    EXPECT("00:1f.0 Test\n" REGIONS
+           "00: ff ff ff ff 00 00 10 00 01 00 00 02 00 00 00 00\n"
+           DUMP_10 DUMP_20 DUMP_30, -EINVAL, 1,
+           "vendor ID ffff: an SR-IOV virtual function");
     EXPECT("", -EINVAL, 0, "no device");
     EXPECT("# only a comment\n\n", -EINVAL, 0, "no device");
     /* More than one device through the one-device call. */
@@ -432,6 +436,14 @@ static void test_sysfs(void)
     unlink(path);
     EXPECT_SYSFS(-ENOENT, "config", 0, "missing: a sysfs-style device "
                  "directory holds config and resource");
+
+    /* An SR-IOV VF's config: IDs read ffff, BARs 0. */
+    cfg[0] = cfg[1] = 0xff;
+    put("config", cfg, sizeof(cfg));
+    EXPECT_SYSFS(-EINVAL, "config", 0, "vendor ID ffff: an SR-IOV virtual "
+                 "function");
+    cfg[0] = 0x86, cfg[1] = 0x80;
+    put("config", cfg, sizeof(cfg));
 
     /* 64 bytes (an unprivileged reader's): no capability list. */
     cfg[0x06] = 0x10;

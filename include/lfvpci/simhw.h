@@ -249,7 +249,9 @@ const char *lfv_sim_error_str(const struct lfv_sim_error *e, char *buf,
  * lines at all, which is plain `lspci -x` output without BAR sizes ("no
  * Region lines: run lspci -vv"); a BAR register holding an address or type
  * bits with no Region line for it; a malformed, out-of-order or truncated
- * dump; a bad or contradicting Region line; the same Region twice.
+ * dump; a bad or contradicting Region line; the same Region twice; a
+ * vendor ID of ffff (an SR-IOV virtual function, whose BARs are in its
+ * physical function, or an absent function).
  *
  * A text holding one or more blocks is read through a cursor.
  * lfv_sim_lspci_text_init(): in-memory text (kept by pointer; name is used
@@ -329,7 +331,8 @@ int lfv_sim_add_lspci_file_err(struct lfv_sim_bridge *b, const char *path,
  * 16, ROM 2 KiB) or more than the BAR can hold (32-bit memory, I/O and ROM
  * 2 GiB); an address not aligned to the size; a resource for a BAR the
  * header type does not have or for the high half of a 64-bit BAR; fewer
- * than 6 lines; config shorter than 64 or longer than 4096 bytes.  Both
+ * than 6 lines; config shorter than 64 or longer than 4096 bytes, or with
+ * vendor ID ffff (an SR-IOV virtual function: see the lspci loader).  Both
  * files must be regular files (sysfs attributes are), else -EINVAL without
  * reading (no FIFO can block the loader); a missing file is -ENOENT, dir
  * not a directory -ENOTDIR.  The directory may be a real device's (it is

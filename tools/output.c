@@ -129,6 +129,12 @@ static void put_json_caps(FILE *f, const char *key, const struct view_cap *c,
         fprintf(f, "%s\n        {\"offset\": %u, \"id\": %u, \"name\": ",
                 i ? "," : "", c[i].offset, c[i].id);
         put_json_str(f, ext ? ext_cap_name(c[i].id) : cap_name(c[i].id));
+        if (!ext) {
+            fprintf(f, ", \"bytes\": \"");
+            for (unsigned int b = 0; b < c[i].len; b++)
+                fprintf(f, "%02x", c[i].bytes[b]);
+            fputc('"', f);
+        }
         if (guest_key)
             fprintf(f, ", \"guest\": %s", c[i].in_guest ? "true" : "false");
         fputc('}', f);

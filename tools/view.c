@@ -63,6 +63,38 @@ static void probe_bars(struct lfv_domain *d, lfv_sbdf_t s, struct view *v)
     lfv_conf_write(d, s, 4, 2, cmd);
 }
 
+/* A standard capability's length, as far as its ID tells (else 4). */
+static unsigned int cap_len(struct lfv_domain *d, lfv_sbdf_t s,
+                            unsigned int pos, unsigned int id)
+{
+    unsigned int ctrl, n = 4;
+
+    switch (id) {
+    case 0x01: /* PM: header, PMC, PMCSR, bridge ext, data */
+    case 0x03: /* VPD: header, address, data */
+        n = 8;
+        break;
+    case 0x05: /* MSI: 32/64-bit address, optional mask and pending */
+        ctrl = rd(d, s, pos + 2, 2);
+        n = (ctrl & 0x80 ? 14 : 10) + (ctrl & 0x100 ? 10 : 0);
+        break;
+    case 0x09: /* vendor specific: its own length byte */
+        n = rd(d, s, pos + 2, 1);
+        break;
+    case 0x10: /* PCI Express: up to Slot Status 2 */
+        n = 0x3c;
+        break;
+    case 0x11: /* MSI-X: header, table and PBA locations */
+        n = 12;
+        break;
+    }
+    if (n < 4)
+        n = 4;
+    if (n > VIEW_CAP_MAX_LEN)
+        n = VIEW_CAP_MAX_LEN;
+    return pos + n > 256 ? 256 - pos : n;
+}
+
 static void probe_caps(struct lfv_domain *d, lfv_sbdf_t s, struct view *v)
 {
     unsigned int pos, ttl = VIEW_MAX_CAPS;
@@ -72,9 +104,14 @@ static void probe_caps(struct lfv_domain *d, lfv_sbdf_t s, struct view *v)
         while (pos >= 0x40 && ttl--) {
             unsigned int id = rd(d, s, pos, 1);
 
+            struct view_cap *c = &v->cap[v->nr_caps++];
+
             if (id == 0x10)
                 v->cfg_size = 4096;
-            v->cap[v->nr_caps++] = (struct view_cap){ pos, id, false };
+            *c = (struct view_cap){ pos, id, false, 0, { 0 } };
+            c->len = cap_len(d, s, pos, id);
+            for (unsigned int i = 0; i < c->len; i++)
+                c->bytes[i] = (uint8_t)rd(d, s, pos + i, 1);
             pos = rd(d, s, pos + 1, 1) & 0xfc;
         }
     }
@@ -87,7 +124,8 @@ static void probe_caps(struct lfv_domain *d, lfv_sbdf_t s, struct view *v)
 
         if (!hdr || hdr == 0xffffffffu)
             break;
-        v->ext[v->nr_ext++] = (struct view_cap){ pos, hdr & 0xffff, false };
+        v->ext[v->nr_ext++] = (struct view_cap){ pos, hdr & 0xffff, false,
+                                                 0, { 0 } };
         pos = (hdr >> 20) & 0xffc;
     }
 }

@@ -17,9 +17,13 @@
 
 enum bar_kind { BAR_NONE, BAR_IO, BAR_MEM32, BAR_MEM64 };
 
+#define VIEW_CAP_MAX_LEN 64
+
 struct view_cap {
     unsigned int offset, id;
     bool in_guest; /* the guest's walk finds it too (hardware view only) */
+    unsigned int len;               /* bytes read (standard list only) */
+    uint8_t bytes[VIEW_CAP_MAX_LEN]; /* as this view reads them */
 };
 
 struct view {

@@ -90,9 +90,14 @@ def schema_errors(doc, command, view):
         guest_caps = view == "hardware-domain" and "sbdf" in \
             d.get("guest", {})
         for c in d["capabilities"] + d["extended_capabilities"]:
-            want = ["offset", "id", "name"] + (["guest"] if guest_caps
-                                               else [])
+            std = c in d["capabilities"]
+            want = ["offset", "id", "name"] + (["bytes"] if std else []) + \
+                (["guest"] if guest_caps else [])
             need(list(c) == want, f"capability keys {list(c)}")
+            if std:
+                need(re.fullmatch(r"([0-9a-f]{2}){4,64}", c["bytes"])
+                     is not None and int(c["bytes"][:2], 16) == c["id"],
+                     f"capability bytes {c}")
             need(isinstance(c["offset"], int) and isinstance(c["id"], int)
                  and isinstance(c["name"], str), f"capability {c}")
         if view == "guest":
@@ -248,9 +253,15 @@ def main():
     check_json(["dump", "--json", nic], "dump", "hardware-domain")
     doc = check_json(["dump", "--json", "--guest", nic], "dump", "guest")
     if doc:
-        cfg = bytes.fromhex(doc["devices"][0]["config"])
+        dev = doc["devices"][0]
+        cfg = bytes.fromhex(dev["config"])
         check(cfg[0:4] == bytes.fromhex("ec102581"),
               "dump --json holds the bytes the guest reads")
+        check(all(cfg[c["offset"]:c["offset"] + len(c["bytes"]) // 2]
+                  == bytes.fromhex(c["bytes"]) for c in dev["capabilities"])
+              and [len(c["bytes"]) // 2 for c in dev["capabilities"]] ==
+              [24, 12], "each capability's bytes are the guest's (MSI 64-bit "
+              "maskable: 24, MSI-X: 12)")
     print(f"{fails} failures")
     return 1 if fails else 0
 

@@ -44,7 +44,7 @@ static const struct lfv_msi_ops ops = { .bind = bind, .mask = mask };
 
 static int setup(void)
 {
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops() };
     int rc;
 
     lfv_rcu_register_thread();

@@ -426,12 +426,19 @@ static int parse_next(const struct lfv_sim_lspci_text *t,
     if (!rc) {
         struct lfv_sim_error why = { 0 };
 
+        const char *msix = NULL;
+
         rc = sim_image_check(img, &why, &which);
         if (rc)
             sim_error(err, rc, t->name,
                       which >= 0 && p.sizing[which] ? p.sizing_line[which]
                                                     : p.header_line,
                       "%s", why.reason);
+        /* MSI-X outside its BARs: refused (msix_place.h) */
+        if (!rc && (rc = sim_image_msix_check(img, &msix)))
+            sim_error(err, rc, t->name, p.header_line, "MSI-X: %s: a table "
+                      "or PBA must lie inside an implemented memory BAR",
+                      msix ? msix : "misplaced");
     }
     *named = p.sbdf;
     for (unsigned int i = 0; i <= SIM_ROM; i++)

@@ -272,10 +272,18 @@ int lfv_sim_add_sysfs_err(struct lfv_sim_bridge *b, const char *dir,
                   "directory holds config and resource");
     }
     if (!rc) {
+        const char *msix = NULL;
+
         rc = sim_image_check(img, &why, &which);
-        if (rc)
-            sim_error(err, rc, resource, which >= 0 ? (unsigned)which + 1 : 0,
-                      "%s", why.reason);
+        if (rc) /* a BAR's size is a resource line, the rest is config's */
+            sim_error(err, rc, which >= 0 ? resource : config,
+                      which >= 0 ? (unsigned int)which + 1 : 0, "%s",
+                      why.reason);
+        /* MSI-X outside its BARs: refused (msix_place.h) */
+        if (!rc && (rc = sim_image_msix_check(img, &msix)))
+            sim_error(err, rc, config, 0, "MSI-X: %s: a table or PBA must "
+                      "lie inside an implemented memory BAR",
+                      msix ? msix : "misplaced");
     }
     if (!rc) {
         rc = sim_add_image(b, img, sbdf);

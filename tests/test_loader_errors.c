@@ -176,6 +176,56 @@ static void test_lspci_text(void)
     free(long_line);
 }
 
+/*
+ * MSI-X placement: a table or PBA must lie inside an implemented memory
+ * BAR (the device of `good` with an MSI-X capability at 0x40, one entry).
+ */
+static void test_lspci_msix(void)
+{
+    static const struct {
+        const char *table, *pba, *why;
+    } bad[] = {
+        { "01 00 00 00", "00 08 00 00", "MSI-X: BIR names an I/O BAR" },
+        { "00 00 00 00", "00 10 00 00",
+          "MSI-X: it extends past the end of its BAR" },
+        { "03 00 00 00", "00 08 00 00",
+          "MSI-X: BIR names the upper half of a 64-bit BAR" },
+        { "07 00 00 00", "00 08 00 00",
+          "MSI-X: BIR 6 and 7 are reserved" },
+        { "05 00 00 00", "00 08 00 00",
+          "MSI-X: BIR names a BAR the device does not implement" },
+        { "00 00 00 00", "08 00 00 00", "MSI-X: the table and the PBA "
+          "overlap" },
+    };
+    char text[4096], row[128];
+    lfv_sbdf_t s = 0;
+
+    for (unsigned int k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+        const char *t = k < sizeof(bad) / sizeof(bad[0]) ? bad[k].table
+                                                         : "02 00 00 00";
+        const char *p = k < sizeof(bad) / sizeof(bad[0]) ? bad[k].pba
+                                                         : "02 08 00 00";
+
+        snprintf(text, sizeof(text), "00:1f.0 Test\n" REGIONS
+                 "00: 86 80 34 12 00 00 10 00 01 00 00 02 00 00 00 00\n"
+                 DUMP_10 DUMP_20
+                 "30: 00 00 00 00 40 00 00 00 00 00 00 00 00 00 00 00\n"
+                 "40: 11 00 00 00 %s %s 00 00 00 00\n", t, p);
+        for (unsigned int off = 0x50; off < 0x100; off += 16) {
+            snprintf(row, sizeof(row), "%02x: 00 00 00 00 00 00 00 00 00 00 "
+                     "00 00 00 00 00 00\n", off);
+            strcat(text, row);
+        }
+        if (k < sizeof(bad) / sizeof(bad[0])) {
+            expect_text(text, -EINVAL, 1, bad[k].why, __LINE__);
+        } else { /* table and PBA in the 64-bit BAR 2: good */
+            CHECK_EQ(lfv_sim_add_lspci(b, text, strlen(text),
+                                       LFV_SIM_SBDF_AUTO, &s), 0);
+            CHECK_EQ(lfv_sim_remove(b, s), 0);
+        }
+    }
+}
+
 /* A text with several devices loads them all through the cursor. */
 static void test_lspci_cursor(void)
 {
@@ -437,6 +487,18 @@ static void test_sysfs(void)
     EXPECT_SYSFS(-ENOENT, "config", 0, "missing: a sysfs-style device "
                  "directory holds config and resource");
 
+    /* MSI-X table in the I/O BAR 1: named in config. */
+    put_resource(R0, R1, R2, 7);
+    cfg[0x06] = 0x10, cfg[0x34] = 0x40;
+    cfg[0x40] = 0x11, cfg[0x44] = 0x01, cfg[0x49] = 0x08;
+    put("config", cfg, sizeof(cfg));
+    EXPECT_SYSFS(-EINVAL, "config", 0, "MSI-X: BIR names an I/O BAR");
+    cfg[0x44] = 0x00; /* table at BAR 0 + 0, PBA at BAR 0 + 0x800: good */
+    put("config", cfg, sizeof(cfg));
+    CHECK_EQ(lfv_sim_add_sysfs_err(b, tmp, LFV_SBDF(0, 9, 0, 0), &s, &e), 0);
+    CHECK_EQ(lfv_sim_remove(b, s), 0);
+    cfg[0x06] = cfg[0x34] = cfg[0x40] = cfg[0x49] = 0;
+
     /* An SR-IOV VF's config: IDs read ffff, BARs 0. */
     cfg[0] = cfg[1] = 0xff;
     put("config", cfg, sizeof(cfg));
@@ -484,6 +546,7 @@ int main(void)
     }
     CHECK_EQ(lfv_sim_bridge_create(&b), 0);
     test_lspci_text();
+    test_lspci_msix();
     test_lspci_cursor();
     test_lspci_files();
     test_sysfs();

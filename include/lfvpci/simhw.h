@@ -57,6 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lfvpci/domain.h>
 #include <lfvpci/regs.h>
 
 #ifdef __cplusplus
@@ -76,6 +77,27 @@ struct lfv_sim_bridge;
  */
 int lfv_sim_bridge_create(struct lfv_sim_bridge **out);
 void lfv_sim_bridge_destroy(struct lfv_sim_bridge *b);
+
+/*
+ * The host bridge's memory windows, for lfv_system_params.windows: copy up
+ * to max of them to out, return how many the bridge has.  A new bridge
+ * has two: 32-bit [0x40000000, 0xfebfffff] (below the x86 APIC range,
+ * from 1 GiB: real machines put MMIO below 2 GiB) and 64-bit
+ * [0x100000000, 0xffffffffffff] (4 GiB to 256 TiB).  Adding a type 1
+ * device (a bridge; from any source) adds its memory and prefetchable
+ * memory windows when enabled (base <= limit, base not 0: an unprogrammed
+ * bridge's) and not already covered, as long as fewer
+ * than LFV_MMIO_WINDOWS_MAX are set: the loaders derive the windows of
+ * the bridges they load.  set: replace them (n <= LFV_MMIO_WINDOWS_MAX,
+ * start <= end; else -EINVAL).  Any thread; set before creating the
+ * system (which copies them).
+ */
+unsigned int lfv_sim_bridge_windows(struct lfv_sim_bridge *b,
+                                    struct lfv_mmio_window *out,
+                                    unsigned int max);
+int lfv_sim_bridge_set_windows(struct lfv_sim_bridge *b,
+                               const struct lfv_mmio_window *w,
+                               unsigned int n);
 
 /*
  * The hardware interface for lfv_vdev_params.hw_ops, with the bridge as
@@ -251,7 +273,9 @@ const char *lfv_sim_error_str(const struct lfv_sim_error *e, char *buf,
  * bits with no Region line for it; a malformed, out-of-order or truncated
  * dump; a bad or contradicting Region line; the same Region twice; a
  * vendor ID of ffff (an SR-IOV virtual function, whose BARs are in its
- * physical function, or an absent function).
+ * physical function, or an absent function); an MSI-X table or PBA not
+ * inside an implemented memory BAR, or the two overlapping ("MSI-X: ...",
+ * at the header line).
  *
  * A text holding one or more blocks is read through a cursor.
  * lfv_sim_lspci_text_init(): in-memory text (kept by pointer; name is used
@@ -332,7 +356,8 @@ int lfv_sim_add_lspci_file_err(struct lfv_sim_bridge *b, const char *path,
  * 2 GiB); an address not aligned to the size; a resource for a BAR the
  * header type does not have or for the high half of a 64-bit BAR; fewer
  * than 6 lines; config shorter than 64 or longer than 4096 bytes, or with
- * vendor ID ffff (an SR-IOV virtual function: see the lspci loader).  Both
+ * vendor ID ffff (an SR-IOV virtual function: see the lspci loader); an
+ * MSI-X table or PBA outside its BAR (as the lspci loader; file config).  Both
  * files must be regular files (sysfs attributes are), else -EINVAL without
  * reading (no FIFO can block the loader); a missing file is -ENOENT, dir
  * not a directory -ENOTDIR.  The directory may be a real device's (it is

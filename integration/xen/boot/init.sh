@@ -139,6 +139,7 @@ regs() {
         echo 0 > "$PCI/$d/enable" || fail "bars $d: disable failed"
         echo "cmd $d disabled $(cfgbytes "$d" | cut -c9-12)"
     done > /tmp/regs
+    echo "count $(wc -l < /tmp/regs)" >> /tmp/regs
     emit view-bars < /tmp/regs
 }
 
@@ -185,10 +186,21 @@ reader() {
     done
 }
 
+# present: the functions, each with its config space readable.
+present() {
+    for d in $(devices); do
+        [ -r "$PCI/$d/config" ] && echo "$d"
+    done
+}
+
 # stress: READERS config readers while devices are removed and rescanned
-# one at a time (with what is behind them), STRESS_CYCLES times.
+# one at a time, STRESS_CYCLES times.  Bridges stay: Linux renumbers the
+# buses behind a root port it rescans when the other port's bus moved
+# (it does so natively too), and the dumps would no longer compare.
 stress() {
-    all=$(devices)
+    all=$(for d in $(devices); do
+        case $(cat "$PCI/$d/class") in 0x0604*) ;; *) echo "$d" ;; esac
+    done)
     set -- $all
     ncpu=$(nproc)
     i=0
@@ -229,17 +241,15 @@ for a in $(cat /proc/cmdline); do
 done
 
 t0=$(cut -d. -f1 /proc/uptime)
-n0=$(devices | wc -l)
-say "dom0 up, $n0 PCI functions, $(nproc) vCPUs"
+all0=$(present)
+say "dom0 up, $(echo $all0 | wc -w) PCI functions, $(nproc) vCPUs"
 dump A
 regs
 remove_all
-n=$(devices | wc -l)
-[ "$n" -eq "$n0" ] || fail "rescan: $n functions, $n0 before"
+[ "$(present)" = "$all0" ] || fail "rescan: functions $(present | tr '\n' ' ')"
 dump B
 stress
-n=$(devices | wc -l)
-[ "$n" -eq "$n0" ] || fail "stress: $n functions after, $n0 before"
+[ "$(present)" = "$all0" ] || fail "stress: functions $(present | tr '\n' ' ')"
 dump C
 dmesg | grep -E 'WARNING:|BUG:|Oops|Unable to handle|Kernel panic' |
     emit meta-kwarn

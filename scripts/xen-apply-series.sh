@@ -26,8 +26,10 @@ done
 shift
 
 # git apply runs in a temporary directory: patch paths made absolute first.
+# The series' cover letter (0000-*) holds no diff and is skipped.
 for p in "$@"; do
     case $p in
+    */0000-*|0000-*) ;;
     /*) set -- "$@" "$p" ;;
     *)  set -- "$@" "$PWD/$p" ;;
     esac

@@ -38,8 +38,8 @@ timeout=${XEN_BOOT_TIMEOUT:-900}
 boots=${XEN_BOOT_RUNS:-series baseline native}
 # The patches that make vPCI work on Arm: applied to the baseline too, so
 # that the comparison isolates lfvpci.
-ARM_PATCHES="0004-xen-arm-add-an-EXPERT-option-to-build-PCI-passthroug.patch
-0007-xen-arm-enable-vPCI-for-the-hardware-domain.patch"
+ARM_PATCHES="0001-xen-arm-add-an-EXPERT-option-to-build-PCI-passthroug.patch
+0002-xen-arm-enable-vPCI-for-the-hardware-domain.patch"
 step=start
 stage=""
 log=""
@@ -138,7 +138,8 @@ build() {
 }
 
 step="list the patches"
-all=$(ls "$here"/patches/*.patch)
+# The cover letter (0000) is no patch.
+all=$(ls "$here"/patches/*.patch | grep -v '/0000-')
 arm=""
 for p in $ARM_PATCHES; do
     [ -f "$here/patches/$p" ] || {

@@ -29,6 +29,7 @@ XEN_BAD = [
     r"Xen call trace", r"not mapping BAR", r"invalid position",
     r"Unexpected Trap", r"Data Abort", r"Page fault", r"\bERROR\b",
     r"crashed", r"failed to map", r"vpci.*(?:failed|error)",
+    r"ignored BAR \d+ write while mapped",
 ]
 XEN_BAD_RE = re.compile("|".join(XEN_BAD), re.IGNORECASE)
 # dom0 kernel warnings known to be harmless here: no MSI domain on Arm

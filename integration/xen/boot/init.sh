@@ -15,9 +15,10 @@
 #      maps its BARs), read registers through the BARs (e1000e STATUS,
 #      virtio's common configuration, the root ports' one-page MSI-X
 #      table), disable again;
-#   B  remove every device, rescan, dump again;
-#   stress  config readers on every vCPU while devices are removed and
-#      rescanned, STRESS_CYCLES times, then dump again (C);
+#   B  remove every device (COMMAND cleared first), rescan, dump again;
+#   stress  config readers on every vCPU while the endpoints are removed
+#      and rescanned one at a time, STRESS_CYCLES times, then dump
+#      again (C);
 # then the end marker and poweroff.  Any failed step prints
 # "@@ meta-fail ..." and still powers off.
 

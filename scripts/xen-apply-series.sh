@@ -5,7 +5,7 @@
 #
 # Xen 4.17.5's FILEs (paths in Xen's tree, e.g. xen/drivers/vpci/vpci.c),
 # taken from the extracted tree XEN_SRC, with the lfvpci series' hunks for
-# them applied (and the engine patch 0001 imports, under
+# them applied (and the engine patch 0003 imports, under
 # xen/drivers/vpci/lfvpci/), under OUT/ at the same paths; then prepared
 # for user space under OUT/gen/, as Xen's tools/tests/vpci does: in each .c
 # file the lines matching the sed regex STRIP (e.g. '^#include') removed

@@ -1,7 +1,9 @@
 # lfvpci: the README's commands.
 #   make            build (build/)
 #   make check      normal, ThreadSanitizer and ASan+UBSan builds, all tests
-#   make bench      optimised build, benchmark table, build/bench.json
+#   make bench      optimised build, benchmark table, build/bench.json, and a
+#                   summary of same-run ratios against the baselines
+#   make plots      build/bench.json rendered as PNG charts (build/plots/)
 #   make perf       read workloads under perf stat and callgrind
 #   make xen-check  the Xen series: patches apply, x86_64 and arm64 build
 #   make xen-boot   the Xen series booted for arm64 under QEMU (TCG)
@@ -12,8 +14,11 @@ BUILD     ?= build
 JOBS      ?= $(shell nproc)
 BENCH_ARGS ?=
 CMAKE_ARGS ?=
+PLOTS_DIR ?= $(BUILD)/plots
+# Debian's interpreter, where matplotlib is (python3-matplotlib).
+PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all deps build check check-normal check-tsan check-asan bench perf clean
+.PHONY: all deps build check check-normal check-tsan check-asan bench plots perf clean
 
 all: build
 
@@ -48,6 +53,10 @@ bench: build
 	@scripts/install-deps.sh bench
 	$(BUILD)/bin/lfvpci-bench --benchmark_out=$(BUILD)/bench.json \
 	    --benchmark_out_format=json $(BENCH_ARGS)
+
+plots:
+	@scripts/install-deps.sh bench
+	$(PYTHON) bench/plots.py $(BUILD)/bench.json $(PLOTS_DIR)
 
 perf: build
 	@scripts/install-deps.sh bench

@@ -1224,9 +1224,16 @@ static int load_lspci(void)
         snprintf(path, sizeof(path), "%s/%s", opt.lspci_dir, names[i]);
         if (!rc && i < opt.devices)
             rc = read_file(path, &dump_text[i], &dump_len[i]);
-        if (!rc && i < opt.devices)
-            rc = lfv_sim_add_lspci(bridge, dump_text[i], dump_len[i],
-                                   dev_sbdf(i), NULL);
+        if (!rc && i < opt.devices) {
+            struct lfv_sim_error err;
+            char msg[LFV_SIM_ERR_FILE_MAX + LFV_SIM_ERR_REASON_MAX + 16];
+
+            rc = lfv_sim_add_lspci_err(bridge, path, dump_text[i],
+                                       dump_len[i], dev_sbdf(i), NULL, &err);
+            if (rc)
+                fprintf(stderr, "lfvpci-stress: %s\n",
+                        lfv_sim_error_str(&err, msg, sizeof(msg)));
+        }
         if (!rc && i < opt.devices)
             rc = layout_discover(i);
         if (!rc && i < opt.devices)

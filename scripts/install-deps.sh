@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages lfvpci needs to build, test and benchmark.
 # Installs only what is missing; does nothing when everything is present.
-# Usage: scripts/install-deps.sh [build|bench|xen]...   (default: build)
+# Usage: scripts/install-deps.sh [build|bench|xen|fuzz]...   (default: build)
 set -euo pipefail
 
 want=(cmake make gcc g++ pkg-config liburcu-dev libck-dev libjemalloc-dev
@@ -10,6 +10,7 @@ for group in "${@:-build}"; do
     case "$group" in
     build) ;;
     bench) want+=(linux-perf valgrind) ;;
+    fuzz) want+=(clang libclang-rt-14-dev) ;; # libFuzzer, ASan, UBSan
     xen) want+=(dpkg-dev bison flex python3 gcc-aarch64-linux-gnu
                 libc6-dev-arm64-cross) ;;
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;

@@ -94,12 +94,6 @@ static long live_data; /* handler data allocated and not yet freed */
 
 #define COUNT(field) __atomic_fetch_add(&stats.field, 1, __ATOMIC_RELAXED)
 
-uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-    return *s;
-}
-
 lfv_sbdf_t dev_sbdf(unsigned int i)
 {
     return LFV_SBDF(i / 128, 1 + (i % 128) / 32, i % 32, 0);
@@ -1060,7 +1054,13 @@ static void usage(FILE *f, const char *argv0)
             "                      MSI/MSI-X traffic (table MMIO, control,\n"
             "                      MSI registers) [4]; 0: none\n"
             "      --arch ARCH     x86 (the hardware domain's MSI/MSI-X\n"
-            "                      emulated) or arm (passed through) [x86]\n",
+            "                      emulated) or arm (passed through) [x86]\n"
+            "      --scenario NAME mixed (all of the above) or msix-race\n"
+            "                      (MSI-X page remainders against moves, at a\n"
+            "                      slow platform; stops at the first\n"
+            "                      failure; uses -r -w -g -t -s) [mixed]\n"
+            "      --race-delay US msix-race: the platform's MMIO latency\n"
+            "                      in microseconds [50]\n",
             argv0, opt.readers, opt.writers, MAX_DEVICES, opt.devices,
             MAX_GUESTS, opt.guests, opt.seconds, opt.seed, opt.mix_unplug,
             opt.mix_move, opt.mix_regs, lfv_rcu_backend());
@@ -1091,6 +1091,9 @@ static void switch_backend(const char *name, char **argv)
     exit(2);
 }
 
+static const char *scenario;         /* NULL: mixed */
+static unsigned int race_delay_us = 50;
+
 static int parse(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -1105,6 +1108,8 @@ static int parse(int argc, char **argv)
         { "lspci", required_argument, NULL, 'L' },
         { "msix", required_argument, NULL, 'X' },
         { "arch", required_argument, NULL, 'A' },
+        { "scenario", required_argument, NULL, 'S' },
+        { "race-delay", required_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -1142,6 +1147,15 @@ static int parse(int argc, char **argv)
             }
             opt.arch = strcmp(optarg, "arm") ? LFV_ARCH_X86 : LFV_ARCH_ARM;
             break;
+        case 'S':
+            if (strcmp(optarg, "mixed") && strcmp(optarg, "msix-race")) {
+                fprintf(stderr, "lfvpci-stress: --scenario takes mixed or "
+                        "msix-race\n");
+                return -1;
+            }
+            scenario = strcmp(optarg, "mixed") ? optarg : NULL;
+            break;
+        case 'D': race_delay_us = strtoul(optarg, NULL, 0); break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); return -1;
         }
@@ -1351,6 +1365,15 @@ int main(int argc, char **argv)
 
     if (parse(argc, argv))
         return 2;
+    if (scenario) {
+        struct scenario_opts so = {
+            .readers = opt.readers, .writers = opt.writers ? opt.writers : 1,
+            .guests = opt.guests, .seconds = opt.seconds, .seed = opt.seed,
+            .race_delay_us = race_delay_us, .stop_on_fail = true,
+        };
+
+        return scenario_msix_race(&so);
+    }
     lfv_rcu_register_thread();
     rc = setup();
     if (rc) {

@@ -13,6 +13,8 @@
 #include <lfvpci/domain.h>
 #include <lfvpci/simhw.h>
 
+#include "scenario.h"
+
 #define MAX_DEVICES 64
 #define MAX_GUESTS 16
 
@@ -31,7 +33,6 @@ extern struct lfv_system *sys;
 extern struct lfv_domain *doms[MAX_GUESTS + 1]; /* [0]: hardware domain */
 extern struct lfv_sim_bridge *bridge;          /* NULL: pattern devices */
 
-uint64_t xorshift(uint64_t *s);
 lfv_sbdf_t dev_sbdf(unsigned int i);
 int dev_index(lfv_sbdf_t sbdf); /* -1: not one of ours */
 

@@ -100,6 +100,38 @@ lfv_sbdf_t dev_sbdf(unsigned int i)
 }
 
 /*
+ * Guest BARs in another device's window (memory_op's overlaps on purpose):
+ * borrowed[dev] is the window dev's BARs were last moved into when it is
+ * not dev's own, else -1 (stale after a re-assignment: that only makes
+ * window_quiet() more cautious); win_gen changes around every change of
+ * it.  See window_quiet().
+ */
+static int borrowed[MAX_DEVICES];
+static unsigned int win_gen;
+
+static void set_borrowed(unsigned int dev, int win)
+{
+    __atomic_fetch_add(&win_gen, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&borrowed[dev], win, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&win_gen, 1, __ATOMIC_ACQ_REL);
+}
+
+unsigned int window_gen(void)
+{
+    return __atomic_load_n(&win_gen, __ATOMIC_ACQUIRE);
+}
+
+bool window_quiet(unsigned int dev)
+{
+    if (__atomic_load_n(&borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+        return false;
+    for (unsigned int i = 0; i < opt.devices; i++)
+        if (__atomic_load_n(&borrowed[i], __ATOMIC_ACQUIRE) == (int)dev)
+            return false;
+    return true;
+}
+
+/*
  * ---- hardware ----
  * Either the simulated bridge with real devices loaded from lspci dumps
  * (--lspci), physically unplugged and re-plugged with the engine's device,
@@ -905,6 +937,8 @@ static void memory_op(unsigned int dev, bool move, uint64_t *rng)
         if (guest_layout(dev, win, 0, at[0]) ||
             guest_layout(dev, win, 1, at[1]))
             goto out;
+        if (win != dev) /* marked before it overlaps anything */
+            set_borrowed(dev, (int)win);
         own_begin(dev, -1);
         for (unsigned int i = 0; i < 6; i++) {
             const struct bar_oracle *b = &layout[dev].bar[i];
@@ -918,6 +952,9 @@ static void memory_op(unsigned int dev, bool move, uint64_t *rng)
             COUNT(bar_moves);
         }
         own_end(dev);
+        if (win == dev &&
+            __atomic_load_n(&borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+            set_borrowed(dev, -1); /* unmarked once home */
         cmd |= CMD_MEMORY;
     } else {
         cmd ^= CMD_MEMORY;
@@ -990,6 +1027,8 @@ static void writer_step(uint64_t *rng)
         if (rc && rc != -EEXIST)
             COUNT(torn);
         own_end(dev);
+        if (__atomic_load_n(&borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+            set_borrowed(dev, -1); /* its guest BARs are gone */
         __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
         pthread_mutex_unlock(&plug_lock[dev]);
         pthread_rwlock_unlock(&iso_lock);
@@ -1000,6 +1039,8 @@ static void writer_step(uint64_t *rng)
         own_begin(dev, to > opt.guests ? -1 : (int)to);
         rc = lfv_pdev_assign(sys, sbdf, to > opt.guests ? NULL : doms[to]);
         own_end(dev);
+        if (!rc && __atomic_load_n(&borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+            set_borrowed(dev, -1); /* its guest BARs are gone */
         pthread_rwlock_unlock(&iso_lock);
         if (rc == 0)
             COUNT(moves);
@@ -1285,6 +1326,8 @@ static int setup(void)
 
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         pthread_mutex_init(&plug_lock[i], NULL);
+    for (unsigned int i = 0; i < MAX_DEVICES; i++)
+        borrowed[i] = -1;
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         pthread_mutex_init(&own_lock[i], NULL);
     pthread_rwlockattr_init(&attr);

@@ -80,6 +80,14 @@ void own_end(unsigned int dev);
 bool own_allowed(unsigned int dev, unsigned int domid);
 unsigned int own_gen_read(unsigned int dev);
 
+/*
+ * Could another device's guest BARs cover dev's window, or dev's another's
+ * (the tool's overlaps on purpose)?  Read window_gen() before and after an
+ * access too: a change means a window changed meanwhile.
+ */
+bool window_quiet(unsigned int dev);
+unsigned int window_gen(void);
+
 /* ---- stress_msix.c ---- */
 
 /* Before devices are added: binding ops; after lfv_header_hook: hooks. */

@@ -160,6 +160,19 @@ struct brec msi_recs[MAX_GUESTS + 1][MAX_DEVICES][MSI_VECTORS];
 static pthread_mutex_t rec_lock[64];
 static __thread bool tl_addr_data; /* in an address/data-only write */
 
+/*
+ * What reached the platform's MMIO hooks during this thread's current
+ * lfv_msix_mmio_* call (tbl_read/tbl_write): the accessing domain (-1: not
+ * in such a call), how many forwards, and the last one.  The hooks check,
+ * as each forward happens, that it reaches only memory of a device that
+ * domain may own; page_rest() checks where exactly it went.
+ */
+static __thread struct {
+    int domid;
+    unsigned int n, size;
+    uint64_t addr;
+} tl_fwd = { .domid = -1 };
+
 unsigned int msix_devs[MAX_DEVICES], nr_msix_devs;
 unsigned int msi_devs[MAX_DEVICES], nr_msi_devs;
 static unsigned int storm_tick;
@@ -310,10 +323,31 @@ static void op_mask(void *ctx, const struct lfv_vpci *v,
     rec_leave(r, l);
 }
 
+static int bar_at(uint64_t addr, unsigned int size);
+
+/* A forward of the access running on this thread: record and check it. */
+static void forwarded(uint64_t addr, unsigned int size, bool write)
+{
+    int owner = bar_at(addr, 1);
+
+    if (tl_fwd.domid < 0)
+        return;
+    tl_fwd.n++;
+    tl_fwd.addr = addr;
+    tl_fwd.size = size;
+    COUNT(forwards);
+    if (owner >= 0 && !own_allowed((unsigned int)owner,
+                                   (unsigned int)tl_fwd.domid))
+        fail(K_ISO, "a %s of domain %d reached the hardware at %#" PRIx64
+             "+%u, device %d's memory, which it does not own",
+             write ? "write" : "read", tl_fwd.domid, addr, size, owner);
+}
+
 static int op_mmio_read(void *ctx, uint64_t addr, unsigned int size,
                         uint64_t *val)
 {
     (void)ctx;
+    forwarded(addr, size, false);
     return lfv_sim_mmio_read(bridge, addr, size, val);
 }
 
@@ -358,6 +392,7 @@ static int op_mmio_write(void *ctx, uint64_t addr, unsigned int size,
 
     (void)ctx;
     COUNT(hw_writes);
+    forwarded(addr, size, true);
     if (k >= 0)
         fail(K_ISO, "a write reached device %d's table at %#" PRIx64
              " (%#" PRIx64 "): the engine forwarded it", k, addr, val);
@@ -485,7 +520,12 @@ static void control_traffic(const struct target *t, uint64_t *rng)
 static int tbl_read(const struct target *t, uint64_t gpa, unsigned int size,
                     uint64_t *v)
 {
-    int rc = lfv_msix_mmio_read(t->d, gpa, size, v);
+    int rc;
+
+    tl_fwd.domid = (int)t->domid;
+    tl_fwd.n = 0;
+    rc = lfv_msix_mmio_read(t->d, gpa, size, v);
+    tl_fwd.domid = -1;
 
     COUNT(table_reads);
     if (rc == -ENOENT) {
@@ -506,7 +546,10 @@ static int tbl_write(const struct target *t, uint64_t gpa, unsigned int size,
     int rc;
 
     __atomic_store_n(&tl_addr_data, addr_data, __ATOMIC_RELAXED);
+    tl_fwd.domid = (int)t->domid;
+    tl_fwd.n = 0;
     rc = lfv_msix_mmio_write(t->d, gpa, size, v);
+    tl_fwd.domid = -1;
     __atomic_store_n(&tl_addr_data, false, __ATOMIC_RELAXED);
     COUNT(table_writes);
     if (rc == -ENOENT)
@@ -671,31 +714,55 @@ static uint64_t plain_value(uint64_t *rng)
 }
 
 /*
- * The rest of the table's page, right after the table (unless the PBA is
- * there): the device's, forwarded with any naturally aligned size (a
- * guest's at the same offset of its host BAR); a 1- or 2-byte access of
- * the table itself is refused.
+ * The rest of the table's page, any aligned size: the 8 bytes after the
+ * table (when the PBA does not follow it at once).  Exact where the tool
+ * can know the answer: t's owner kept the device, unmoved, throughout
+ * (stable) and no guest BAR of any device was moved into another device's
+ * window or could be there (window_quiet: the tool's own overlaps on
+ * purpose are the only way another region can cover this page).  Then the
+ * access is trapped (0) and forwarded once, with its size, to the same
+ * offset of the device's host BAR (the hardware domain: the same address).
+ * Otherwise the access may be untrapped (-ENOENT) or answered by another
+ * of the domain's devices, and the hooks still check every forward
+ * (forwarded()): only memory of a device the domain may own.
  */
 static void page_rest(const struct target *t, uint64_t *rng)
 {
     const struct dev_layout *l = &layout[t->dev];
-    unsigned int size = 1u << (xorshift(rng) % 4);
-    uint64_t at = t->table + l->msix_size[0], v;
+    unsigned int size = 1u << (xorshift(rng) % 4), bir = l->msix_bir[0];
+    uint64_t at = t->table + l->msix_size[0], v, host;
     bool pba = l->msix[1] && l->msix_bir[1] == l->msix_bir[0] &&
                l->msix_off[1] - (l->msix_off[0] + l->msix_size[0]) < 8;
+    unsigned int wg = window_gen();
+    bool quiet = window_quiet(t->dev), write = xorshift(rng) & 1;
     int rc;
 
     if (!(at & (LFV_PAGE_SIZE - 1)) || (at & 7) || pba)
         return;
     at += 8 - size;
-    if (xorshift(rng) & 1)
+    /* where it must land: the same offset of the host BAR */
+    host = l->bar[bir].addr + (at - (t->table - l->msix_off[0]));
+    if (write)
         rc = tbl_write(t, at, size, plain_value(rng), false);
     else
         rc = tbl_read(t, at, size, &v);
-    /* (a guest's BARs may overlap, leaving pieces untrapped) */
-    if (stable(t) && rc == -ENOENT && t->hwdom)
-        fail(K_ISO, "the hardware domain does not reach the rest of device "
-             "%u's table page at %#" PRIx64, t->dev, at);
+    COUNT(rest);
+    if (stable(t) && quiet && window_quiet(t->dev) && window_gen() == wg) {
+        COUNT(rest_exact);
+        if (rc)
+            fail(K_ISO, "domain %u: the rest of device %u's table page at "
+                 "%#" PRIx64 " is not trapped (%d)", t->domid, t->dev, at,
+                 rc);
+        else if (tl_fwd.n != 1 || tl_fwd.addr != host || tl_fwd.size != size)
+            fail(K_ISO, "domain %u: %u-byte %s of the rest of device %u's "
+                 "table page at %#" PRIx64 " reached the hardware %u times, "
+                 "last at %#" PRIx64 "+%u; expected once at %#" PRIx64,
+                 t->domid, size, write ? "write" : "read", t->dev, at,
+                 tl_fwd.n, tl_fwd.addr, tl_fwd.size, host);
+    } else if (rc && rc != -ENOENT) {
+        fail(K_REFUSE, "domain %u: %u-byte access at %#" PRIx64 ": %d",
+             t->domid, size, at, rc);
+    }
     if (size < 4 && t->hwdom) { /* (a guest's table may be overlapped) */
         v = 0x5a5a;
         rc = lfv_msix_mmio_read(t->d, t->table, size, &v);

@@ -31,6 +31,7 @@ extern struct msix_stats {
     unsigned long steps, table_reads, table_writes, enoent, refused;
     unsigned long foreign, binds, unbinds, masks, hw_writes, strays;
     unsigned long settled, msi_writes, compared, msi_compared;
+    unsigned long forwards, rest, rest_exact;
 } st;
 #define COUNT(field) __atomic_fetch_add(&st.field, 1, __ATOMIC_RELAXED)
 

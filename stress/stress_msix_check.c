@@ -413,6 +413,9 @@ void msix_report(void)
            "compared with their bindings (%s hardware domain)\n",
            st.compared, st.msi_compared,
            hwdom_emulated() ? "x86: emulated" : "Arm: passthrough");
+    printf("  page rest     %12lu  accesses, %lu checked exactly (trapped, "
+           "forwarded once to the host BAR); %lu forwards checked for "
+           "ownership\n", st.rest, st.rest_exact, st.forwards);
     printf("  MSI-X failures torn %lu, cross-domain %lu, binding %lu, "
            "isolation %lu, refusal %lu\n",
            fails[K_TORN], fails[K_LEAK], fails[K_BIND], fails[K_ISO],

@@ -15,15 +15,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct scenario_opts {
-    unsigned int readers, writers, guests, seconds;
+#include <lfvpci/domain.h>
+
+/* The command line (stress_main.c); each scenario uses what applies. */
+struct options {
+    unsigned int readers, writers, devices, guests, seconds;
     uint64_t seed;
+    unsigned int mix_unplug, mix_move, mix_regs; /* writer operation weights */
+    int mix_toggle, mix_bar; /* MEMORY toggles, BAR moves; -1: the default */
+    int msix;                /* MSI-X share of reader steps, in 1/16 */
+    const char *lspci_dir; /* devices from real dumps on the simulated bridge */
+    enum lfv_arch arch;    /* x86: the hardware domain's MSI is emulated */
     unsigned int race_delay_us; /* msix-race: the platform's MMIO latency */
-    bool stop_on_fail;          /* msix-race: stop at the first failure */
 };
 
-/* Exit status of the run: 0 passed, 1 failed, 2 could not run. */
-int scenario_msix_race(const struct scenario_opts *o);
+/*
+ * Run a scenario on the calling thread (it registers with RCU itself and
+ * starts and joins its own threads); the exit status of the run: 0
+ * passed, 1 failed, 2 could not run.  One scenario at a time.
+ */
+int scenario_mixed(const struct options *o);
+int scenario_msix_race(const struct options *o);
 
 static inline uint64_t xorshift(uint64_t *s)
 {

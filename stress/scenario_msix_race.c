@@ -78,7 +78,7 @@ struct race_dev {
 };
 
 struct race {
-    const struct scenario_opts *o;
+    const struct options *o;
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *dom[RACE_DOMS];
@@ -136,8 +136,7 @@ static void hw_touch(struct race *r, uint64_t addr, unsigned int size,
                                              __ATOMIC_RELAXED),
                     since(&r->t0),
                     __atomic_load_n(&r->accesses, __ATOMIC_RELAXED));
-        if (r->o->stop_on_fail)
-            __atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED); /* first failure */
     }
 }
 
@@ -171,7 +170,8 @@ static uint64_t remainder_offset(uint64_t *rng, unsigned int size)
     const uint64_t page = TABLE_OFF & ~(LFV_PAGE_SIZE - 1);
 
     for (;;) {
-        uint64_t off = page + (xorshift(rng) % LFV_PAGE_SIZE & ~(uint64_t)(size - 1));
+        uint64_t off =
+            page + (xorshift(rng) % LFV_PAGE_SIZE & ~(uint64_t)(size - 1));
 
         if (off + size <= TABLE_OFF || off >= PBA_OFF + 8 ||
             (off >= TABLE_OFF + 16 * ENTRIES && off + size <= PBA_OFF))
@@ -299,9 +299,10 @@ static int race_setup(struct race *r)
     return rc;
 }
 
-int scenario_msix_race(const struct scenario_opts *o)
+int scenario_msix_race(const struct options *o)
 {
     struct race *r = calloc(1, sizeof(*r));
+    unsigned int w = o->writers ? o->writers : 1;
     pthread_t th[256];
     void *args[256][2];
     unsigned int nr = 0;
@@ -322,7 +323,7 @@ int scenario_msix_race(const struct scenario_opts *o)
         return 2;
     }
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
-    for (unsigned int i = 0; i < o->readers + o->writers && nr < 256; i++) {
+    for (unsigned int i = 0; i < o->readers + w && nr < 256; i++) {
         args[nr][0] = r;
         args[nr][1] = (void *)(uintptr_t)i;
         pthread_create(&th[nr], NULL, i < o->readers ? reader : writer,
@@ -345,7 +346,7 @@ int scenario_msix_race(const struct scenario_opts *o)
 
     printf("lfvpci-stress: scenario msix-race, backend %s, %u readers, %u "
            "writers, %u devices, %u domains, race delay %u us, %.1f s, "
-           "seed %" PRIu64 "\n", lfv_rcu_backend(), o->readers, o->writers,
+           "seed %" PRIu64 "\n", lfv_rcu_backend(), o->readers, w,
            RACE_DEVS, r->ndoms, o->race_delay_us, secs, o->seed);
     printf("  accesses      %12lu  (%.0f/s; page remainders and PBAs)\n",
            r->accesses, r->accesses / secs);

@@ -10,8 +10,9 @@
  * de-assign and move devices (with allocation failures injected), hot
  * unplug and re-plug, config and ECAM reads and writes of every size at
  * any offset, BAR writes (sizing, guest windows, other devices' host
- * addresses), COMMAND toggles, MSI and MSI-X control, MSI-X table, PBA and
- * page-remainder MMIO, and raw MMIO anywhere.
+ * addresses), COMMAND toggles (both with p2m map failures injected), MSI
+ * and MSI-X control, MSI-X table, PBA and page-remainder MMIO, and raw MMIO
+ * anywhere.
  *
  * Isolation invariants, checked after EVERY operation (check_state()):
  *   owner    the engine's owner of each device is the one the operations
@@ -23,6 +24,8 @@
  *            obey the same rule for the devices it owns;
  *   binding  every vector bound through the MSI ops belongs to the
  *            device's current owner (nothing left bound after de-assign);
+ *   header   the header's BARs and ROM (lfv_header_bar()) are where the
+ *            hardware decodes them;
  * and at every hardware access, as it happens (the platform's hooks are
  * instrumented: hw_cfg_*, hw_mmio_*):
  *   reach    a guest's config access reaches only a device it owns; any
@@ -272,6 +275,35 @@ static int p2m_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *ctxt)
     return 0;
 }
 
+/*
+ * The header's state agrees with the hardware: every implemented memory
+ * BAR and the ROM at the host address the device decodes.  (Nothing but
+ * the owner moves a BAR here: hwdom_foreign().)  Run as an update that
+ * publishes nothing.
+ */
+static int header_agrees(struct lfv_vpci *v, struct lfv_regs_edit *e,
+                         void *arg)
+{
+    unsigned int k = *(unsigned int *)arg;
+
+    (void)e;
+    for (unsigned int b = 0; b <= 6; b++) {
+        struct lfv_header_bar_info i;
+        uint64_t s, end;
+
+        if (lfv_header_bar(v, b, &i) || !i.size ||
+            (i.type != LFV_HEADER_BAR_MEM32 &&
+             i.type != LFV_HEADER_BAR_MEM64_LO &&
+             i.type != LFV_HEADER_BAR_ROM))
+            continue;
+        INV("header", hw_bar(k, b, &s, &end) && s == i.host_addr &&
+            end - s + 1 == i.size, "device %u BAR %u: the header has %#"
+            PRIx64 "+%#" PRIx64 ", the hardware decodes %#" PRIx64, k, b,
+            i.host_addr, i.size, hw_bar(k, b, &s, &end) ? s : 0);
+    }
+    return 1; /* publish nothing */
+}
+
 static void check_state(void)
 {
     for (unsigned int k = 0; k < NR_FDEV; k++) {
@@ -280,6 +312,8 @@ static void check_state(void)
 
         FUZZ_CHECK(rc == (registered[k] ? 0 : -ENOENT), "owner of %u: %d",
                    k, rc);
+        if (!rc && owner[k] >= 0)
+            (void)lfv_pdev_update(sys, fdev_sbdf(k), header_agrees, &k);
         if (!rc)
             INV("owner", (int)domid == (owner[k] < 0 ? (int)LFV_DOMID_INVALID
                                                      : owner[k]),
@@ -470,6 +504,13 @@ static void do_msix_mmio(struct fuzz_in *in, unsigned int d, unsigned int k,
     cur = CONTROL;
 }
 
+/* The (n + 1)-th map of domain d's p2m from now fails, during one op. */
+static void p2m_fail(unsigned int d, long n)
+{
+    if (!fuzz_skipped("p2m-fail"))
+        lfv_p2m_fail_map_after(lfv_domain_p2m(dom[d]), n, -ENOMEM);
+}
+
 static void decode_op(struct fuzz_in *in)
 {
     uint8_t op = fuzz_u8(in);
@@ -526,24 +567,32 @@ static void decode_op(struct fuzz_in *in)
         }
         break;
     }
-    case 6: { /* BAR or ROM write */
-        unsigned int b = fuzz_u8(in) % 7;
+    case 6: { /* BAR or ROM write (bit 7: the p2m's next map fails) */
+        uint8_t x = fuzz_u8(in);
+        unsigned int b = (x & 0x7f) % 7;
         uint32_t val = bar_value(in, k);
 
         s = target(d, k, 0);
         if (hwdom_foreign(d, s, b == 6 ? 0x30 : 0x10 + 4 * b, 4))
             return;
+        if (x & 0x80)
+            p2m_fail(d, 0);
         cur = (int)d;
         lfv_conf_write(dom[d], s, b == 6 ? 0x30 : 0x10 + 4 * b, 4, val);
         break;
     }
-    case 7: /* COMMAND */
+    case 7: { /* COMMAND (bit 7: one of the p2m's next maps fails) */
+        uint8_t x = fuzz_u8(in);
+
         s = target(d, k, 0);
         if (hwdom_foreign(d, s, 0x04, 2))
             return;
+        if (x & 0x80)
+            p2m_fail(d, (x >> 3) & 3);
         cur = (int)d;
-        lfv_conf_write(dom[d], s, 0x04, 2, fuzz_u8(in) & 0x7);
+        lfv_conf_write(dom[d], s, 0x04, 2, x & 0x7);
         break;
+    }
     case 8: /* MSI-X table / PBA */
         do_msix_mmio(in, d, k, 0);
         break;
@@ -578,6 +627,7 @@ static void decode_op(struct fuzz_in *in)
         return;
     }
     cur = CONTROL;
+    lfv_p2m_fail_map_after(lfv_domain_p2m(dom[d]), -1, 0);
 }
 
 /* ---- one system, reset for every input ---- */

@@ -27,6 +27,11 @@ static struct lfv_system *sys;
 static struct lfv_domain *hwdom, *guest;
 static char dir[64];
 
+static void cleanup(void)
+{
+    fuzz_rm_sysfs_dir(dir);
+}
+
 static void setup(void)
 {
     struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
@@ -43,6 +48,7 @@ static void setup(void)
         lfv_domain_create(sys, 1, false, &guest))
         abort();
     snprintf(dir, sizeof(dir), "/tmp/lfv-fuzz-lspci.%d", (int)getpid());
+    atexit(cleanup);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

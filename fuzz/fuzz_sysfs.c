@@ -36,6 +36,12 @@ static void put(const char *name, const uint8_t *p, size_t n)
         abort();
 }
 
+static void cleanup(void)
+{
+    fuzz_rm_sysfs_dir(dir);
+    fuzz_rm_sysfs_dir(back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t clen;
@@ -49,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(back, sizeof(back), "%s.back", dir);
         if (mkdir(dir, 0700) && errno != EEXIST)
             abort();
+        atexit(cleanup);
     }
     if (size < 2)
         return 0;

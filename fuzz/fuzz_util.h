@@ -94,6 +94,21 @@ static inline bool fuzz_skipped(const char *cat)
         }                                                                   \
     } while (0)
 
+/*
+ * Remove a sysfs-style directory the target wrote (config, resource and
+ * nothing else).  For atexit handlers.
+ */
+static inline void fuzz_rm_sysfs_dir(const char *dir)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/config", dir);
+    remove(path);
+    snprintf(path, sizeof(path), "%s/resource", dir);
+    remove(path);
+    remove(dir);
+}
+
 /* libFuzzer runs every input on one thread: register it once. */
 static inline void fuzz_rcu_thread(void)
 {

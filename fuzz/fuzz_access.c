@@ -26,6 +26,8 @@
  *            device's current owner (nothing left bound after de-assign);
  *   header   the header's BARs and ROM (lfv_header_bar()) are where the
  *            hardware decodes them;
+ *   regions  a domain traps the MSI-X tables and PBAs of the devices it
+ *            owns now, and no others;
  * and at every hardware access, as it happens (the platform's hooks are
  * instrumented: hw_cfg_*, hw_mmio_*):
  *   reach    a guest's config access reaches only a device it owns; any
@@ -327,6 +329,14 @@ static void check_state(void)
     }
     for (unsigned int d = 0; d < NDOM; d++) {
         struct p2m_ctx c = { d };
+        unsigned int regions = 0;
+
+        /* a table and a PBA region per MSI-X device it owns, no more */
+        for (unsigned int k = 0; k < NR_FDEV; k++)
+            regions += owner[k] == (int)d && fdev[k].msix.present ? 2 : 0;
+        INV("regions", lfv_domain_msix_regions(dom[d]) == regions,
+            "domain %u has %u MSI-X regions, owns devices with %u", d,
+            lfv_domain_msix_regions(dom[d]), regions);
 
         lfv_rcu_read_lock();
         lfv_p2m_view_iterate(lfv_p2m_view(lfv_domain_p2m(dom[d])), p2m_entry,

@@ -54,7 +54,7 @@ check-asan: deps
 # The libFuzzer targets (clang, ASan+UBSan, coverage) in their own build:
 # seeds and saved regressions replayed by ctest, then each target fuzzed
 # briefly from its seeds.
-fuzz-build:
+fuzz-build: deps
 	@scripts/install-deps.sh fuzz
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLFV_FUZZ=ON -DLFV_BENCH=OFF \

@@ -587,6 +587,9 @@ static void decode_op(struct fuzz_in *in)
             return;
         if (x & 0x80)
             p2m_fail(d, 0);
+        if (getenv("LFV_FUZZ_TRACE"))
+            fprintf(stderr, "  BAR %u <- %#x%s\n", b, val,
+                    x & 0x80 ? " (next p2m map fails)" : "");
         cur = (int)d;
         lfv_conf_write(dom[d], s, b == 6 ? 0x30 : 0x10 + 4 * b, 4, val);
         break;

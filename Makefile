@@ -1,7 +1,9 @@
 # lfvpci: the README's commands.
 #   make            build (build/)
 #   make check      normal, ThreadSanitizer and ASan+UBSan builds, all tests
-#   make bench      optimised build, benchmark table, build/bench.json
+#   make bench      optimised build, benchmark table, build/bench.json, and a
+#                   summary of same-run ratios against the baselines
+#   make plots      build/bench.json rendered as PNG charts (build/plots/)
 #   make perf       read workloads under perf stat and callgrind
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
 #   make soak       lfvpci-stress for SOAK_SECONDS (300) per RCU backend,
@@ -13,6 +15,9 @@ BUILD     ?= build
 JOBS      ?= $(shell nproc)
 BENCH_ARGS ?=
 CMAKE_ARGS ?=
+PLOTS_DIR ?= $(BUILD)/plots
+# Debian's interpreter, where matplotlib is (python3-matplotlib).
+PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 FUZZ_BUILD ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 # make check: each fuzz target this long; LFV_FUZZ_SKIP categories
@@ -23,7 +28,7 @@ SOAK_SECONDS ?= 300
 SOAK_ARGS ?=
 
 .PHONY: all deps build check check-normal check-tsan check-asan check-fuzz \
-        fuzz fuzz-build soak bench perf clean
+        fuzz fuzz-build soak bench plots perf clean
 
 all: build
 
@@ -78,6 +83,10 @@ bench: build
 	@scripts/install-deps.sh bench
 	$(BUILD)/bin/lfvpci-bench --benchmark_out=$(BUILD)/bench.json \
 	    --benchmark_out_format=json $(BENCH_ARGS)
+
+plots:
+	@scripts/install-deps.sh bench
+	$(PYTHON) bench/plots.py $(BUILD)/bench.json $(PLOTS_DIR)
 
 perf: build
 	@scripts/install-deps.sh bench

@@ -11,9 +11,9 @@
 /* Allocations left before the injected failure; negative: never fail. */
 static long alloc_budget = -1;
 
-void lfv_test_fail_alloc_after(long n)
+long lfv_test_fail_alloc_after(long n)
 {
-    __atomic_store_n(&alloc_budget, n, __ATOMIC_RELAXED);
+    return __atomic_exchange_n(&alloc_budget, n, __ATOMIC_RELAXED);
 }
 
 static int alloc_should_fail(void)

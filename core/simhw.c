@@ -22,8 +22,85 @@ struct sim_devset {
 
 struct lfv_sim_bridge {
     struct sim_devset *devs; /* RCU-published; NULL when empty */
-    lfv_lock_t lock;         /* serialises adds and removes */
+    lfv_lock_t lock;         /* serialises adds and removes; windows */
+    struct lfv_mmio_window windows[LFV_MMIO_WINDOWS_MAX];
+    unsigned int nr_windows;
 };
+
+static const struct lfv_mmio_window default_windows[] = {
+    { 0x40000000ull, 0xfebfffffull },
+    { 0x100000000ull, 0xffffffffffffull },
+};
+
+unsigned int lfv_sim_bridge_windows(struct lfv_sim_bridge *b,
+                                    struct lfv_mmio_window *out,
+                                    unsigned int max)
+{
+    unsigned int n;
+
+    lfv_lock(&b->lock);
+    n = b->nr_windows;
+    for (unsigned int i = 0; out && i < n && i < max; i++)
+        out[i] = b->windows[i];
+    lfv_unlock(&b->lock);
+    return n;
+}
+
+int lfv_sim_bridge_set_windows(struct lfv_sim_bridge *b,
+                               const struct lfv_mmio_window *w,
+                               unsigned int n)
+{
+    if (!b || n > LFV_MMIO_WINDOWS_MAX || (n && !w))
+        return -EINVAL;
+    for (unsigned int i = 0; i < n; i++)
+        if (w[i].start > w[i].end)
+            return -EINVAL;
+    lfv_lock(&b->lock);
+    for (unsigned int i = 0; i < n; i++)
+        b->windows[i] = w[i];
+    b->nr_windows = n;
+    lfv_unlock(&b->lock);
+    return 0;
+}
+
+/*
+ * Add [s, e] unless covered or full (bridge lock held).  A window at 0 is
+ * an unprogrammed bridge's (base and limit registers 0), not a window.
+ */
+static void window_add(struct lfv_sim_bridge *b, uint64_t s, uint64_t e)
+{
+    if (!s)
+        return;
+    for (unsigned int i = 0; i < b->nr_windows; i++)
+        if (s >= b->windows[i].start && e <= b->windows[i].end)
+            return;
+    if (b->nr_windows < LFV_MMIO_WINDOWS_MAX)
+        b->windows[b->nr_windows++] = (struct lfv_mmio_window){ s, e };
+}
+
+/* A type 1 device's memory windows (PCI-to-PCI bridge spec 3.2.5.8-10). */
+static void windows_of_bridge(struct lfv_sim_bridge *b,
+                              const struct sim_image *img)
+{
+    uint64_t s, e;
+
+    if (sim_header_type(img->cfg) != 1)
+        return;
+    s = (uint64_t)(sim_get(img->cfg, 0x20, 2) & 0xfff0) << 16;
+    e = (uint64_t)(sim_get(img->cfg, 0x22, 2) & 0xfff0) << 16 | 0xfffff;
+    lfv_lock(&b->lock);
+    if (s <= e)
+        window_add(b, s, e);
+    s = (uint64_t)(sim_get(img->cfg, 0x24, 2) & 0xfff0) << 16;
+    e = (uint64_t)(sim_get(img->cfg, 0x26, 2) & 0xfff0) << 16 | 0xfffff;
+    if ((sim_get(img->cfg, 0x24, 2) & 0xf) == 1) { /* 64-bit */
+        s |= (uint64_t)sim_get(img->cfg, 0x28, 4) << 32;
+        e |= (uint64_t)sim_get(img->cfg, 0x2c, 4) << 32;
+    }
+    if (s <= e)
+        window_add(b, s, e);
+    lfv_unlock(&b->lock);
+}
 
 int lfv_sim_bridge_create(struct lfv_sim_bridge **out)
 {
@@ -35,6 +112,9 @@ int lfv_sim_bridge_create(struct lfv_sim_bridge **out)
     if (!b)
         return -ENOMEM;
     lfv_lock_init(&b->lock);
+    for (unsigned int i = 0; i < LFV_ARRAY_SIZE(default_windows); i++)
+        b->windows[i] = default_windows[i];
+    b->nr_windows = LFV_ARRAY_SIZE(default_windows);
     *out = b;
     return 0;
 }
@@ -178,6 +258,8 @@ int sim_add_image(struct lfv_sim_bridge *b, const struct sim_image *img,
     rc = sim_bridge_insert(b, dev);
     if (rc)
         sim_dev_free(dev);
+    else
+        windows_of_bridge(b, img); /* the loaders derive the windows */
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "msix_place.h"
 #include "simhw_impl.h"
 
 unsigned int sim_nr_bars(const uint8_t *cfg)
@@ -192,6 +193,45 @@ int sim_image_check(struct sim_image *img)
     if (img->bar_size[SIM_ROM] && check_rom(img->cfg, img->bar_size[SIM_ROM]))
         return -EINVAL;
     return 0;
+}
+
+int sim_image_msix_check(struct sim_image *img, const char **why)
+{
+    struct lfv_msix_bar bars[LFV_MSIX_NR_BARS] = { { 0, 0 } };
+    unsigned int pos, nr = sim_nr_bars(img->cfg), bir[2];
+    uint64_t off[2], size[2];
+    uint32_t entries, t, p;
+
+    if (why)
+        *why = NULL;
+    if (sim_image_check(img)) {
+        if (why)
+            *why = "the BAR sizes contradict the BAR registers";
+        return -EINVAL;
+    }
+    pos = sim_find_cap(img->cfg, PCI_CAP_ID_MSIX, false);
+    if (!pos)
+        return 0;
+    for (unsigned int i = 0; i < nr && i < LFV_MSIX_NR_BARS; i++) {
+        uint32_t reg = sim_get(img->cfg, PCI_BAR0 + 4 * i, 4);
+
+        if (!img->bar_size[i])
+            continue;
+        bars[i].size = img->bar_size[i];
+        bars[i].kind = bar_is_io(reg) ? LFV_MSIX_BAR_IO : LFV_MSIX_BAR_MEM;
+        if (bar_is_mem64(reg) && i + 1 < LFV_MSIX_NR_BARS)
+            bars[++i].kind = LFV_MSIX_BAR_MEM64_HI;
+    }
+    entries = (sim_get(img->cfg, pos + 2, 2) & 0x7ff) + 1;
+    t = sim_get(img->cfg, pos + 4, 4);
+    p = sim_get(img->cfg, pos + 8, 4);
+    bir[0] = t & 7;
+    off[0] = t & ~7u;
+    size[0] = 16ull * entries;
+    bir[1] = p & 7;
+    off[1] = p & ~7u;
+    size[1] = 8ull * ((entries + 63) / 64);
+    return lfv_msix_place_check_both(bars, bir, off, size, why);
 }
 
 /* MSI-X geometry from the capability; table and PBA allocated. */

@@ -116,6 +116,13 @@ unsigned int sim_find_cap(const uint8_t *cfg, unsigned int id, bool ext);
 int sim_image_check(struct sim_image *img);
 #define SIM_SIZE_UNKNOWN UINT64_MAX
 
+/*
+ * For the loaders: sim_image_check(), then the MSI-X table and PBA must
+ * each lie inside an implemented memory BAR and not overlap
+ * (core/msix_place.h).  0, or -EINVAL with *why (if why) the reason.
+ */
+int sim_image_msix_check(struct sim_image *img, const char **why);
+
 /* The device an image describes: 0, -EINVAL or -ENOMEM. */
 int sim_dev_create(const struct sim_image *img, lfv_sbdf_t sbdf,
                    struct sim_dev **out);

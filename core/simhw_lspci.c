@@ -243,6 +243,8 @@ int lfv_sim_add_lspci(struct lfv_sim_bridge *b, const char *text,
     if (!p.img)
         return -ENOMEM;
     rc = parse_block(&p, text, len);
+    if (!rc) /* MSI-X outside its BARs: refused (msix_place.h) */
+        rc = sim_image_msix_check(p.img, NULL);
     if (!rc) {
         if (sbdf != LFV_SIM_SBDF_AUTO)
             p.sbdf = sbdf;

@@ -156,6 +156,8 @@ int lfv_sim_add_sysfs(struct lfv_sim_bridge *b, const char *dir,
     rc = read_config(dir, img);
     if (!rc)
         rc = read_resource(dir, img);
+    if (!rc) /* MSI-X outside its BARs: refused (msix_place.h) */
+        rc = sim_image_msix_check(img, NULL);
     if (!rc)
         rc = sim_add_image(b, img, sbdf);
     if (!rc && placed)

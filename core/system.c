@@ -15,15 +15,23 @@ int lfv_system_create(const struct lfv_system_params *p,
 {
     struct lfv_system *sys;
 
-    if (!p || !out)
+    if (!p || !out || p->nr_windows > LFV_MMIO_WINDOWS_MAX ||
+        (p->nr_windows && !p->windows))
         return -EINVAL;
+    for (unsigned int i = 0; i < p->nr_windows; i++)
+        if (p->windows[i].start > p->windows[i].end)
+            return -EINVAL;
     sys = lfv_zalloc(sizeof(*sys));
     if (!sys)
         return -ENOMEM;
     sys->hw_ops = p->hw_ops;
     sys->hw = p->hw;
     sys->arch = p->arch;
+    for (unsigned int i = 0; i < p->nr_windows; i++)
+        sys->windows[i] = p->windows[i];
+    sys->nr_windows = p->nr_windows;
     lfv_lock_init(&sys->lock);
+    lfv_lock_init(&sys->hdr_lock);
     *out = sys;
     return 0;
 }
@@ -62,6 +70,7 @@ void lfv_pdev_for_each(struct lfv_system *sys,
 void lfv_system_free(struct lfv_system *sys)
 {
     lfv_sbdf_map_fini(&sys->pdevs);
+    lfv_lock_destroy(&sys->hdr_lock);
     lfv_lock_destroy(&sys->lock);
     lfv_free(sys);
 }

@@ -35,6 +35,17 @@ struct lfv_system {
     /* MSI binding ops (dispatch/msi*.c), set before devices are added. */
     const struct lfv_msi_ops *msi_ops;
     void *msi_ctx;
+    /* Host bridge windows (immutable after create; 0: unknown). */
+    struct lfv_mmio_window windows[LFV_MMIO_WINDOWS_MAX];
+    unsigned int nr_windows;
+    /*
+     * Every header state of every domain (dispatch/header_map.c), for the
+     * host-space checks before mapping a BAR: BARs overlapping another
+     * device's, frames holding any device's MSI-X table or PBA.  A leaf
+     * lock, taken under a domain's map_lock.
+     */
+    lfv_lock_t hdr_lock;
+    struct lfv_header *hdr_all; /* under hdr_lock */
 };
 
 struct lfv_domain {

@@ -52,14 +52,30 @@ static void vpci_retire(struct lfv_vpci *v)
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
 
-/* Build the owner's state: every hook on one edit, published once. */
+/* Put back what a failed build wrote to the hardware (struct vpci_undo). */
+static void undo_hw(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    const struct vpci_undo *u)
+{
+    for (unsigned int i = u->n; i-- > 0;)
+        if (sys->hw_ops && sys->hw_ops->write)
+            sys->hw_ops->write(sys->hw, sbdf, u->e[i].reg, u->e[i].size,
+                               u->e[i].old);
+}
+
+/*
+ * Build the owner's state: every hook on one edit, published once.  On
+ * failure nothing of it remains: its registers, p2m mappings and MSI-X
+ * regions go with it (retire), and the hardware registers its hooks wrote
+ * get their previous values back.
+ */
 static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
                       struct lfv_domain *d, int slot, struct lfv_vpci **out)
 {
     struct lfv_vdev_params p = {
         .sbdf = pdev->sbdf, .hw_ops = sys->hw_ops, .hw = sys->hw,
     };
-    struct lfv_regs_edit *e;
+    struct lfv_regs_edit *e = NULL; /* the error path aborts it if open */
+    struct vpci_undo undo = { .n = 0 };
     struct lfv_vpci *v;
     int rc;
 
@@ -80,18 +96,18 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
         lfv_free(v);
         return rc;
     }
+    v->undo = &undo;
     rc = lfv_regs_edit_begin(v->vdev, &e);
     for (unsigned int i = 0; !rc && i < v->nr_hooks; i++)
         rc = v->hooks[i]->init(v, e);
+    if (rc)
+        lfv_regs_edit_abort(e);
+    else
+        rc = lfv_regs_edit_commit(e);
+    v->undo = NULL;
     if (rc) {
-        if (e)
-            lfv_regs_edit_abort(e);
-        vpci_retire(v);
-        return rc;
-    }
-    rc = lfv_regs_edit_commit(e);
-    if (rc) {
-        vpci_retire(v);
+        vpci_retire(v); /* unmaps and unlists: nothing of it stays */
+        undo_hw(sys, pdev->sbdf, &undo); /* v may be gone: not v's */
         return rc;
     }
     *out = v;
@@ -411,7 +427,20 @@ void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
                        unsigned int size, uint32_t val)
 {
     const struct lfv_system *sys = v->domain->sys;
+    struct vpci_undo *u = v->undo;
 
+    if (u) { /* being built: remember the register's first value */
+        unsigned int i = 0;
+
+        while (i < u->n && (u->e[i].reg != reg || u->e[i].size != size))
+            i++;
+        if (i == u->n && u->n < VPCI_UNDO_MAX) {
+            u->e[i].reg = reg;
+            u->e[i].size = size;
+            u->e[i].old = lfv_vpci_hw_read(v, reg, size);
+            u->n++;
+        }
+    }
     if (sys->hw_ops && sys->hw_ops->write)
         sys->hw_ops->write(sys->hw, v->sbdf, reg, size, val);
 }

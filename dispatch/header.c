@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 
+#include "../core/msix_place.h"
 #include "hook_util.h"
 #include "header.h"
 
@@ -115,10 +116,52 @@ static void discover_msix(struct lfv_header *h, unsigned int pos)
         (lfv_vpci_hw_read(h->v, pos + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
     uint32_t table = hw32(h->v, pos + 4), pba = hw32(h->v, pos + 8);
 
-    h->msix[0] = (struct hdr_msix_area){ (table & 7) < 6, table & 7,
-                                         table & ~7u, entries * 16 };
-    h->msix[1] = (struct hdr_msix_area){ (pba & 7) < 6, pba & 7, pba & ~7u,
+    h->msix[0] = (struct hdr_msix_area){ true, table & 7, table & ~7u,
+                                         entries * 16 };
+    h->msix[1] = (struct hdr_msix_area){ true, pba & 7, pba & ~7u,
                                          (entries + 63) / 64 * 8 };
+}
+
+static enum lfv_msix_bar_kind msix_bar_kind(const struct hdr_bar *b)
+{
+    switch (b->type) {
+    case LFV_HEADER_BAR_IO:
+        return LFV_MSIX_BAR_IO;
+    case LFV_HEADER_BAR_MEM32:
+    case LFV_HEADER_BAR_MEM64_LO:
+        return LFV_MSIX_BAR_MEM;
+    case LFV_HEADER_BAR_MEM64_HI:
+        return LFV_MSIX_BAR_MEM64_HI;
+    default:
+        return LFV_MSIX_BAR_NONE;
+    }
+}
+
+/*
+ * A table or PBA outside an implemented memory BAR (core/msix_place.h):
+ * the device's MSI-X is not trusted at all, neither structure is
+ * located (lfv_header_msix_location() says -EINVAL).
+ */
+static void check_msix(struct lfv_header *h)
+{
+    struct lfv_msix_bar bars[LFV_MSIX_NR_BARS] = { { 0, 0 } };
+    unsigned int bir[2];
+    uint64_t off[2], size[2];
+
+    if (!h->msix[0].present)
+        return;
+    for (unsigned int i = 0; i < h->nr_bars && i < LFV_MSIX_NR_BARS; i++)
+        bars[i] = (struct lfv_msix_bar){ msix_bar_kind(&h->bars[i]),
+                                         h->bars[i].size };
+    for (unsigned int k = 0; k < 2; k++) {
+        bir[k] = h->msix[k].bir;
+        off[k] = h->msix[k].offset;
+        size[k] = h->msix[k].size;
+    }
+    if (lfv_msix_place_check_both(bars, bir, off, size, NULL)) {
+        h->msix[0].present = h->msix[1].present = false;
+        h->msix_bad = true;
+    }
 }
 
 static unsigned int msi_cap_len(const struct lfv_vpci *v, unsigned int pos)
@@ -223,15 +266,22 @@ static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
     struct lfv_header *h = rom->hdr;
     bool new_en = val & PCI_ROM_ADDRESS_ENABLE;
     bool mapped = hdr_load(rom->enabled);
+    uint64_t old = hdr_load(rom->addr);
 
     if (mapped && new_en)
         return; /* a move while mapped */
     if (!mapped)
-        rom_set_addr(rom, val);
+        rom_set_addr(rom, val); /* where the mapping below must go */
     h->rom_enabled = new_en;
     if (hdr_load(h->mapped) && new_en != mapped &&
         hdr_modify(h, new_en, true)) {
+        /*
+         * Nothing changed in the p2m, and the hardware was not written:
+         * the state goes back to what the hardware still decodes.
+         */
         h->rom_enabled = mapped;
+        hdr_store(rom->addr, old);
+        hdr_store(rom->guest_addr, old);
         return;
     }
     if (!new_en)
@@ -300,6 +350,7 @@ static uint16_t discover(struct lfv_header *h)
         lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, off);
     discover_bars(h);
     discover_caps(h);
+    check_msix(h);
     if (!h->hwdom)
         lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd & ~HDR_CMD_GUEST);
     else if (off != cmd)
@@ -325,15 +376,19 @@ static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     lfv_vpci_set_priv(v, &lfv_header_hook, h); /* fini frees it, always */
     lfv_vpci_set_retire(v, &lfv_header_hook, header_retire);
     cmd = discover(h);
+    if (h->msix_bad && !h->hwdom)
+        return -EINVAL; /* MSI-X placed outside its BARs: not for guests */
     rc = h->hwdom ? hwdom_init(h, e) : hdr_guest_init(h, e);
     if (!rc)
         rc = hdr_map_init(h);
     if (rc || !h->hwdom || !(cmd & PCI_COMMAND_MEMORY))
         return rc;
-    /* The hardware domain finds decoding on: map, as Xen's init does. */
-    if (hdr_modify(h, true, false))
-        lfv_vpci_hw_write(v, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MEMORY);
-    return 0;
+    /*
+     * The hardware domain finds decoding on: map, as Xen's init does, and
+     * fail the assignment if that fails (as Xen does), rather than succeed
+     * with decoding turned off behind the caller's back.
+     */
+    return hdr_modify(h, true, false);
 }
 
 static void header_fini(struct lfv_vpci *v, void *priv)
@@ -362,7 +417,8 @@ int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
     b = &h->bars[bar];
     *out = (struct lfv_header_bar_info){
         .type = b->type, .prefetchable = b->prefetchable,
-        .mapped = hdr_load(b->enabled), .size = b->size,
+        .mapped = hdr_load(b->enabled) && !hdr_load(b->refused),
+        .size = b->size,
         .host_addr = hdr_load(b->addr), .guest_addr = hdr_load(b->guest_addr),
     };
     return 0;
@@ -386,6 +442,8 @@ int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
 {
     const struct lfv_header *h = hdr_of(v);
 
+    if (h && which <= 1 && h->msix_bad)
+        return -EINVAL;
     if (!h || which > 1 || !h->msix[which].present)
         return -ENOENT;
     if (bir)

@@ -83,6 +83,8 @@ struct hdr_bar {
     enum lfv_header_bar_type type;
     bool prefetchable;
     bool enabled;        /* atomic; written under map_lock: mapped */
+    bool refused;        /* atomic; under map_lock: enabled, but its host
+                            range failed the checks: nothing mapped */
     struct lfv_rangeset *mem; /* guest frames mapped, under map_lock */
     unsigned int reg;
     struct lfv_header *hdr;
@@ -112,10 +114,12 @@ struct lfv_header {
     bool retired;                 /* under map_lock */
     bool listed;                  /* on the domain's list, under map_lock */
     struct hdr_msix_area msix[2]; /* table, PBA */
+    bool msix_bad;                /* MSI-X outside its BARs: not located */
     struct hdr_cap caps[2];       /* exposed to guests, in chain order */
     unsigned int nr_caps;
     bool ext_cfg;                 /* the device has extended config space */
     struct lfv_header *next;      /* d->hdr_list, under map_lock */
+    struct lfv_header *sys_next;  /* sys->hdr_all, under sys->hdr_lock */
     lfv_header_bar_moved_t *bar_notify; /* set before publication */
     void *bar_notify_arg;
 };
@@ -146,6 +150,13 @@ static inline bool hdr_bar_is_mem(const struct hdr_bar *b)
 int hdr_map_init(struct lfv_header *h);
 int hdr_modify(struct lfv_header *h, bool map, bool rom_only);
 void hdr_map_retire(struct lfv_header *h);
+/*
+ * Whether an access of h's owner to host addresses [s, e] reaches only h's
+ * device: inside the system's windows, and no BAR of another device (of
+ * another domain, for the hardware domain) there.  Lock-free: inside a
+ * read-side section (the MSI-X MMIO forwarders).
+ */
+bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e);
 
 /* header_guest.c */
 int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);

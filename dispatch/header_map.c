@@ -15,6 +15,18 @@
  * Why a batch: every BAR of one COMMAND write is mapped or unmapped in one
  * p2m batch, so a p2m reader sees the device's BARs all mapped or all
  * unmapped, never a mix, and a failure drops the batch whole.
+ *
+ * Host space (Xen's pci_check_bar(), and more): a BAR's frames are mapped
+ * only if its host range lies inside one of the host bridge's windows
+ * and overlaps no other device's BAR (another device's memory could
+ * decode there); a refused BAR counts as enabled (decoding is on for the
+ * device) but maps nothing.  And no frame holding any device's MSI-X
+ * table or PBA is ever mapped, whatever the BARs' placement: a table
+ * that shares a host frame with another device's BAR is punched out of
+ * that BAR too.  The system keeps every header state on one list
+ * (sys->hdr_all, under sys->hdr_lock, a leaf lock taken under map_lock)
+ * for these checks.  Devices registered but owned by nobody have no
+ * state: the engine does not know their BARs.
  */
 #include <errno.h>
 
@@ -102,13 +114,140 @@ static int punch_others(struct lfv_header *h, const bool sel[])
     return rc;
 }
 
+/* ---- host space ---- */
+
+/* A memory BAR's host range [*s, *e]; false if none (or wrapping). */
+static bool host_range(const struct hdr_bar *b, uint64_t *s, uint64_t *e)
+{
+    if (!hdr_bar_is_mem(b))
+        return false;
+    *s = hdr_load(b->addr);
+    *e = *s + b->size - 1;
+    return *e >= *s;
+}
+
+static bool in_windows(const struct lfv_system *sys, uint64_t s, uint64_t e)
+{
+    if (!sys->nr_windows)
+        return true; /* unknown: see struct lfv_system_params */
+    for (unsigned int i = 0; i < sys->nr_windows; i++)
+        if (s >= sys->windows[i].start && e <= sys->windows[i].end)
+            return true;
+    return false;
+}
+
+/*
+ * Whether [s, e] overlaps a BAR of another device (of another domain only,
+ * with same_domain_ok): its memory BARs, and its ROM while mapped (a
+ * disabled ROM decodes nothing).  Other states of the same device (the
+ * next owner's, being built) are the same hardware.  Under hdr_lock, or
+ * lock-free inside a read-side section: the list is published with
+ * release stores and a state leaves it before its grace period.
+ */
+static bool overlaps_other(const struct lfv_header *h, uint64_t s, uint64_t e,
+                           bool same_domain_ok)
+{
+    lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
+
+    for (const struct lfv_header *o =
+             __atomic_load_n(&h->d->sys->hdr_all, __ATOMIC_ACQUIRE);
+         o; o = __atomic_load_n(&o->sys_next, __ATOMIC_ACQUIRE)) {
+        if (lfv_vpci_sbdf(o->v) == self || (same_domain_ok && o->d == h->d))
+            continue;
+        for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+            const struct hdr_bar *b = &o->bars[i];
+            uint64_t os, oe;
+
+            if (i == HDR_ROM && !hdr_load(b->enabled))
+                continue;
+            if (host_range(b, &os, &oe) && os <= e && s <= oe)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Xen's pci_check_bar(), plus the overlap rule (hdr_lock held). */
+static bool bar_acceptable(const struct lfv_header *h, const struct hdr_bar *b)
+{
+    uint64_t s, e;
+
+    return host_range(b, &s, &e) && in_windows(h->d->sys, s, e) &&
+           !overlaps_other(h, s, e, false);
+}
+
+bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e)
+{
+    return s <= e && in_windows(h->d->sys, s, e) &&
+           !overlaps_other(h, s, e, h->hwdom);
+}
+
+/*
+ * Remove from every selected BAR the guest frames backed by a host frame
+ * that holds any device's MSI-X table or PBA, this one's included
+ * (hdr_lock held).
+ */
+static int punch_msix_host(struct lfv_header *h, const bool sel[])
+{
+    int rc = 0;
+
+    for (const struct lfv_header *o = h->d->sys->hdr_all; !rc && o;
+         o = o->sys_next) {
+        for (unsigned int k = 0; !rc && k < 2; k++) {
+            const struct hdr_msix_area *a = &o->msix[k];
+            uint64_t ts, te;
+
+            if (!a->present || !hdr_bar_is_mem(&o->bars[a->bir]))
+                continue;
+            ts = PFN(hdr_load(o->bars[a->bir].addr) + a->offset);
+            te = PFN(hdr_load(o->bars[a->bir].addr) + a->offset + a->size -
+                     1);
+            for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++) {
+                const struct hdr_bar *b = &h->bars[i];
+                uint64_t bs, be, s, e, g;
+
+                if (!sel[i] || !host_range(b, &bs, &be))
+                    continue;
+                bs = PFN(bs);
+                be = PFN(be);
+                s = ts > bs ? ts : bs;
+                e = te < be ? te : be;
+                if (s > e)
+                    continue;
+                g = PFN(hdr_load(b->guest_addr));
+                rc = lfv_rangeset_remove_range(b->mem, g + (s - bs),
+                                               g + (e - bs));
+            }
+        }
+    }
+    return rc;
+}
+
+/* The host-space rules on the selected BARs; refused[i]: maps nothing. */
+static int check_host(struct lfv_header *h, const bool sel[], bool refused[])
+{
+    struct lfv_system *sys = h->d->sys;
+    int rc;
+
+    lfv_lock(&sys->hdr_lock);
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+        refused[i] = sel[i] && !bar_acceptable(h, &h->bars[i]);
+        if (refused[i])
+            lfv_rangeset_purge(h->bars[i].mem);
+    }
+    rc = punch_msix_host(h, sel);
+    lfv_unlock(&sys->hdr_lock);
+    return rc;
+}
+
 static bool page_offsets_match(const struct hdr_bar *b)
 {
     return !((hdr_load(b->guest_addr) ^ hdr_load(b->addr)) &
              (LFV_PAGE_SIZE - 1));
 }
 
-static int build_sets(struct lfv_header *h, const bool sel[])
+static int build_sets(struct lfv_header *h, const bool sel[],
+                      bool refused[])
 {
     int rc = 0;
 
@@ -122,6 +261,8 @@ static int build_sets(struct lfv_header *h, const bool sel[])
         rc = punch_msix(h, sel);
     if (!rc)
         rc = punch_others(h, sel);
+    if (!rc)
+        rc = check_host(h, sel, refused);
     return rc;
 }
 
@@ -178,16 +319,20 @@ static void purge_selected(struct lfv_header *h, const bool sel[])
             lfv_rangeset_purge(h->bars[i].mem);
 }
 
-static void set_enabled(struct lfv_header *h, const bool sel[], bool on)
+static void set_enabled(struct lfv_header *h, const bool sel[], bool on,
+                        const bool refused[])
 {
     for (unsigned int i = 0; i < HDR_NR_BARS; i++)
-        if (sel[i])
+        if (sel[i]) {
+            hdr_store(h->bars[i].refused, refused && refused[i]);
             hdr_store(h->bars[i].enabled, on);
+        }
 }
 
 static int do_map(struct lfv_header *h, bool rom_only)
 {
     bool sel[HDR_NR_BARS] = { false }, any = false;
+    bool refused[HDR_NR_BARS] = { false };
     int rc;
 
     for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
@@ -197,14 +342,14 @@ static int do_map(struct lfv_header *h, bool rom_only)
                  (i == HDR_ROM ? h->rom_enabled : !rom_only);
         any |= sel[i];
     }
-    rc = any ? build_sets(h, sel) : 0;
+    rc = any ? build_sets(h, sel, refused) : 0;
     if (!rc && any)
         rc = p2m_apply(h, sel, map_range);
     if (rc) {
         purge_selected(h, sel);
         return rc;
     }
-    set_enabled(h, sel, true);
+    set_enabled(h, sel, true, refused);
     if (!rom_only)
         hdr_store(h->mapped, true);
     return 0;
@@ -224,7 +369,7 @@ static int do_unmap(struct lfv_header *h, bool rom_only)
     if (rc)
         return rc; /* still mapped, as the state says */
     purge_selected(h, sel);
-    set_enabled(h, sel, false);
+    set_enabled(h, sel, false, NULL);
     if (!rom_only)
         hdr_store(h->mapped, false);
     return 0;
@@ -252,10 +397,16 @@ int hdr_modify(struct lfv_header *h, bool map, bool rom_only)
 /* Join the domain's list, so that other devices' mappings see this one. */
 int hdr_map_init(struct lfv_header *h)
 {
+    struct lfv_system *sys = h->d->sys;
+
     lfv_lock(&h->d->map_lock);
     h->next = h->d->hdr_list;
     h->d->hdr_list = h;
     h->listed = true;
+    lfv_lock(&sys->hdr_lock);
+    h->sys_next = sys->hdr_all;
+    __atomic_store_n(&sys->hdr_all, h, __ATOMIC_RELEASE);
+    lfv_unlock(&sys->hdr_lock);
     lfv_unlock(&h->d->map_lock);
     return 0;
 }
@@ -277,6 +428,13 @@ void hdr_map_retire(struct lfv_header *h)
                 *pp = h->next;
                 break;
             }
+        lfv_lock(&h->d->sys->hdr_lock);
+        for (pp = &h->d->sys->hdr_all; *pp; pp = &(*pp)->sys_next)
+            if (*pp == h) {
+                __atomic_store_n(pp, h->sys_next, __ATOMIC_RELEASE);
+                break;
+            }
+        lfv_unlock(&h->d->sys->hdr_lock);
         h->listed = false;
     }
     /*

@@ -118,7 +118,8 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
  * msix_mmio.c, the domain's region list (control path and config write
  * handlers; they take d->msix_lock).  add: count and publish n regions at
  * once, -ENOSPC past the domain's bound, -ENOMEM; remove: unpublish them
- * (never fails); move: give them new start addresses, published at once.
+ * (never fails); move: give them new start addresses, published at once
+ * (retrying on allocation failure: never fails).
  */
 int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
                      unsigned int n);

@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <sched.h>
 
+#include <lfvpci/testing.h>
+
 #include "../core/compiler.h"
 #include "msi_internal.h"
 
@@ -49,6 +51,7 @@ struct lfv_msix {
     unsigned int nr_regions;
     /* device-wide, read by the entry path */
     bool enabled, maskall, retired; /* atomics */
+    unsigned int forwarding;   /* atomic: accesses reaching the device now */
     lfv_lock_t ctl_lock;       /* control writes vs retirement */
     void *raw;                 /* allocation holding entries */
     struct msix_entry *entries;
@@ -211,6 +214,29 @@ static void sync_all(struct lfv_msix *m)
 
 /* ---- MMIO (msix_mmio.c) ---- */
 
+#ifdef LFV_PLATFORM_HEADER
+#define msix_test_forward_hook(d) ((void)(d))
+#else
+/* <lfvpci/testing.h>: a test's hook between lookup and forwarding. */
+static lfv_test_msix_forward_t *forward_hook;
+static void *forward_hook_arg;
+
+void lfv_test_set_msix_forward_hook(lfv_test_msix_forward_t *fn, void *arg)
+{
+    __atomic_store_n(&forward_hook_arg, arg, __ATOMIC_RELAXED);
+    __atomic_store_n(&forward_hook, fn, __ATOMIC_RELEASE);
+}
+
+static void msix_test_forward_hook(struct lfv_domain *d)
+{
+    lfv_test_msix_forward_t *fn = __atomic_load_n(&forward_hook,
+                                                  __ATOMIC_ACQUIRE);
+
+    if (fn)
+        fn(d, __atomic_load_n(&forward_hook_arg, __ATOMIC_RELAXED));
+}
+#endif
+
 static uint64_t region_host(const struct lfv_msix_region *r)
 {
     const struct lfv_msix *m = r->m;
@@ -221,13 +247,25 @@ static uint64_t region_host(const struct lfv_msix_region *r)
     return b.host_addr + m->offset[r->which];
 }
 
-/* The device's memory at host address addr, through the platform. */
+/*
+ * The device's memory at host address addr, through the platform: only
+ * where no other device (of another owner) decodes too, inside the
+ * bridge's windows (hdr_host_access_ok()): overlapping BARs must not let
+ * the access land on someone else's device.
+ */
+static bool hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size)
+{
+    const struct lfv_header *h = hdr_of(m->v);
+
+    return h && hdr_host_access_ok(h, addr, addr + size - 1);
+}
+
 static void hw_read(const struct lfv_msix *m, uint64_t addr,
                     unsigned int size, uint64_t *val)
 {
     const struct lfv_system *sys = m->d->sys;
 
-    if (!sys->msi_ops || !sys->msi_ops->mmio_read ||
+    if (!hw_ok(m, addr, size) || !sys->msi_ops || !sys->msi_ops->mmio_read ||
         sys->msi_ops->mmio_read(sys->msi_ctx, addr, size, val))
         *val = mmio_ones(size);
 }
@@ -237,8 +275,52 @@ static void hw_write(const struct lfv_msix *m, uint64_t addr,
 {
     const struct lfv_system *sys = m->d->sys;
 
-    if (sys->msi_ops && sys->msi_ops->mmio_write)
+    if (hw_ok(m, addr, size) && sys->msi_ops && sys->msi_ops->mmio_write)
         sys->msi_ops->mmio_write(sys->msi_ctx, addr, size, val);
+}
+
+/*
+ * Forwarded accesses (the PBA, the rest of the pages, the passthrough
+ * table) reach the device only while this state owns it.  An access may
+ * have found its region just before retirement unpublished it, so the
+ * lookup alone proves nothing: the access announces itself in
+ * `forwarding`, then checks `retired`; retirement sets `retired`, then
+ * waits until no access is forwarding.  Either the access sees the state
+ * retired and reaches nothing, or retirement waits for it (sequentially
+ * consistent on both sides: Dekker's pattern).  Forwarders never wait for
+ * each other: the table entry path, which never forwards, is untouched.
+ * The device's published state must also be this one (not yet: the
+ * state is being built for a new owner; no more: it was replaced, and
+ * retirement follows).
+ */
+static bool forward_begin(struct lfv_msix *m)
+{
+    msix_test_forward_hook(m->d);
+    __atomic_add_fetch(&m->forwarding, 1, __ATOMIC_SEQ_CST);
+    /*
+     * Nor before the state is the device's: its regions are trapped while
+     * it is built, when the device is still the previous owner's.
+     */
+    if (!__atomic_load_n(&m->retired, __ATOMIC_SEQ_CST) &&
+        __atomic_load_n(&m->v->pdev->vpci, __ATOMIC_ACQUIRE) == m->v)
+        return true;
+    __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
+    return false;
+}
+
+static void forward_end(struct lfv_msix *m)
+{
+    __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
+}
+
+/* After `retired` is set: no forwarded access runs from here on. */
+static void forward_drain(struct lfv_msix *m)
+{
+    unsigned int spins = 0;
+
+    while (__atomic_load_n(&m->forwarding, __ATOMIC_ACQUIRE))
+        if (++spins % 128 == 0)
+            sched_yield();
 }
 
 /*
@@ -289,18 +371,24 @@ static bool adjacent_host(const struct lfv_msix *m, uint64_t gpa,
 int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
                      uint64_t off, unsigned int size, uint64_t *val)
 {
-    const struct lfv_msix *m = r->m;
+    struct lfv_msix *m = r->m;
     uint32_t dw[4];
     unsigned int f = (off % 16) / 4;
     uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        if (adjacent_host(m, gpa, size, &host))
-            hw_read(m, host, size, val);
+        if (forward_begin(m)) {
+            if (adjacent_host(m, gpa, size, &host))
+                hw_read(m, host, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
-        hw_read(m, region_host(r) + off, size, val);
+        if (forward_begin(m)) {
+            hw_read(m, region_host(r) + off, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     entry_snapshot(&m->entries[off / 16], dw);
@@ -323,13 +411,18 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        if (adjacent_host(m, gpa, size, &host))
-            hw_write(m, host, size, val);
+        if (forward_begin(m)) {
+            if (adjacent_host(m, gpa, size, &host))
+                hw_write(m, host, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
-        if (m->hwdom)
+        if (m->hwdom && forward_begin(m)) {
             hw_write(m, region_host(r) + off, size, val);
+            forward_end(m);
+        }
         return 0;
     }
     entry_write(m, i, f, (uint32_t)val);
@@ -441,7 +534,8 @@ static void msix_retire(struct lfv_vpci *v, void *priv)
         return;
     msix_regions_remove(m->d, m->listed, m->nr_regions);
     lfv_lock(&m->ctl_lock);
-    msi_store(m->retired, true);
+    __atomic_store_n(&m->retired, true, __ATOMIC_SEQ_CST);
+    forward_drain(m); /* the device is no longer this state's to reach */
     if (m->entries)
         sync_all(m); /* unbind; running accesses bind nothing more */
     lfv_unlock(&m->ctl_lock);
@@ -491,6 +585,43 @@ static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
     return m;
 }
 
+/*
+ * A device whose table or PBA lies outside its BARs (the header refuses to
+ * locate them): the hardware domain keeps the device, but MSI-X stays off
+ * in hardware whatever it writes; it reads the control register with the
+ * enable bits clear.
+ */
+static uint32_t ctrl_off_read(const void *ctx, unsigned int reg, void *data)
+{
+    (void)data;
+    return lfv_vpci_hw_read(ctx, reg, 2) &
+           ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+}
+
+static void ctrl_off_write(const void *ctx, unsigned int reg, uint32_t val,
+                           void *data)
+{
+    (void)val;
+    (void)data;
+    lfv_vpci_hw_write(ctx, reg, 2, ctrl_off_read(ctx, reg, NULL));
+}
+
+static int msix_keep_off(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    const struct hdr_cap *c = msi_find_cap(v, PCI_CAP_ID_MSIX);
+    int rc;
+
+    if (!c)
+        return 0;
+    ctrl_off_write(v, c->pos + 2, 0, NULL);
+    rc = lfv_regs_edit_remove_range(e, c->pos + 2, 2);
+    if (!rc)
+        rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
+            .read = ctrl_off_read, .write = ctrl_off_write,
+            .offset = c->pos + 2, .size = 2 });
+    return rc;
+}
+
 static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 {
     struct lfv_msix *m;
@@ -499,7 +630,11 @@ static int msix_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 
     if (!hdr_of(v))
         return -ENOENT;
-    if (lfv_header_msix_location(v, 0, NULL, NULL, NULL))
+    rc = lfv_header_msix_location(v, 0, NULL, NULL, NULL);
+    if (rc == -EINVAL) /* placed outside its BARs: never trusted */
+        return lfv_vpci_is_hardware_domain(v) ? msix_keep_off(v, e)
+                                              : -EINVAL;
+    if (rc)
         return 0; /* no MSI-X */
     if (lfv_vpci_is_hardware_domain(v) && lfv_vpci_arch(v) == LFV_ARCH_ARM) {
         pos = 0; /* Xen on Arm: the hardware domain's MSI-X is its own */

@@ -169,17 +169,18 @@ void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
 void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
                        const uint64_t start[], unsigned int n)
 {
-    uint64_t old[2];
-
     lfv_lock(&d->msix_lock);
-    for (unsigned int i = 0; i < n && i < 2; i++) {
-        old[i] = r[i]->start;
+    for (unsigned int i = 0; i < n && i < 2; i++)
         r[i]->start = start[i];
-    }
-    /* Out of memory: the regions stay where they were, as readers see. */
-    if (rebuild(d))
-        for (unsigned int i = 0; i < n && i < 2; i++)
-            r[i]->start = old[i];
+    /*
+     * The regions must follow their BAR, whose guest address has already
+     * changed (a config write cannot fail): left at the old place they
+     * would trap the old frames and leave the table's new frames to the
+     * BAR's mapping.  Only allocation failure stops a rebuild, and the
+     * platform's failures are transient: retry, as removal does.
+     */
+    while (rebuild(d))
+        ;
     lfv_unlock(&d->msix_lock);
 }
 

@@ -137,7 +137,10 @@ int lfv_regs_edit_begin(struct lfv_vdev *dev, struct lfv_regs_edit **out)
     struct lfv_regs_edit *e;
     const struct lfv_regtab *tab;
 
-    if (!dev || !out)
+    if (!out)
+        return -EINVAL;
+    *out = NULL; /* on every error */
+    if (!dev)
         return -EINVAL;
     e = lfv_zalloc(sizeof(*e));
     if (!e)

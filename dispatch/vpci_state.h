@@ -21,7 +21,24 @@ struct lfv_vpci {
     lfv_vpci_retire_t *retire[LFV_VPCI_MAX_HOOKS]; /* set by init */
     const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
     unsigned int nr_hooks;
+    struct vpci_undo *undo; /* while init hooks run (vpci_build), else NULL */
     struct lfv_rcu_head rcu;
+};
+
+/*
+ * The hardware registers init hooks wrote through lfv_vpci_hw_write()
+ * while the state was built, each with its value before the first write:
+ * a failed build writes them back, newest first, so that the hardware is
+ * as the previous owner's state left it.  Hooks write a handful (COMMAND,
+ * BARs and ROM for sizing, the MSI and MSI-X controls).
+ */
+#define VPCI_UNDO_MAX 64
+struct vpci_undo {
+    unsigned int n;
+    struct {
+        unsigned int reg, size;
+        uint32_t old;
+    } e[VPCI_UNDO_MAX];
 };
 
 #endif /* LFV_DISPATCH_VPCI_STATE_H */

@@ -9,7 +9,7 @@ want=(cmake make gcc g++ pkg-config liburcu-dev libck-dev libjemalloc-dev
 for group in "${@:-build}"; do
     case "$group" in
     build) ;;
-    bench) want+=(linux-perf valgrind) ;;
+    bench) want+=(linux-perf valgrind python3-matplotlib) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;; # libFuzzer, ASan, UBSan
     xen) want+=(dpkg-dev bison flex python3 gcc-aarch64-linux-gnu
                 libc6-dev-arm64-cross) ;;

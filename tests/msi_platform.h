@@ -87,6 +87,9 @@ static struct mmio_ev mmio_evs[64];
 static unsigned int nr_mmio_evs;
 static bool logging = true;
 static int fail_bind;
+/* If set, called with every forwarded access (any thread, no lock held). */
+static void (*mmio_check)(bool write, uint64_t addr, unsigned int size,
+                          uint64_t val);
 static long live_bindings; /* atomic: binds - unbinds */
 
 static void record(enum ev_type t, const struct lfv_vpci *v,
@@ -103,6 +106,8 @@ static void record(enum ev_type t, const struct lfv_vpci *v,
 static void record_mmio(bool write, uint64_t addr, unsigned int size,
                         uint64_t val)
 {
+    if (mmio_check)
+        mmio_check(write, addr, size, val);
     if (!__atomic_load_n(&logging, __ATOMIC_RELAXED))
         return;
     pthread_mutex_lock(&ev_lock);
@@ -225,11 +230,15 @@ static inline uint32_t hw_table(lfv_sbdf_t s, uint64_t addr)
     return (uint32_t)v;
 }
 
+/* If set before setup(): a fourth hook, after MSI-X. */
+static const struct lfv_vpci_hook *extra_hook;
+
 static void setup(enum lfv_arch arch)
 {
     const struct sim_system p = {
         arch, { A, B }, { &dev_a, &dev_b },
-        { &lfv_header_hook, &lfv_msi_hook, &lfv_msix_hook }, &ops,
+        { &lfv_header_hook, &lfv_msi_hook, &lfv_msix_hook, extra_hook },
+        &ops,
     };
 
     sim_system_create(&p, &br, &sys);

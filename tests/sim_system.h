@@ -27,12 +27,16 @@ static inline void sim_system_create(const struct sim_system *p,
                                      struct lfv_sim_bridge **br,
                                      struct lfv_system **sys)
 {
-    struct lfv_system_params params = { lfv_sim_hw_ops(), NULL, p->arch };
+    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
+    struct lfv_system_params params = {
+        .hw_ops = lfv_sim_hw_ops(), .arch = p->arch, .windows = w,
+    };
 
     CHECK_EQ(lfv_sim_bridge_create(br), 0);
     params.hw = *br;
     for (unsigned int i = 0; i < 2; i++)
         CHECK_EQ(lfv_sim_add(*br, p->sbdf[i], p->dev[i]), 0);
+    params.nr_windows = lfv_sim_bridge_windows(*br, w, LFV_MMIO_WINDOWS_MAX);
     CHECK_EQ(lfv_system_create(&params, sys), 0);
     for (unsigned int i = 0; i < 4 && p->hooks[i]; i++)
         CHECK_EQ(lfv_system_add_hook(*sys, p->hooks[i]), 0);

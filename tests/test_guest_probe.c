@@ -239,7 +239,7 @@ static void data_dir(char *buf, size_t n)
 
 int main(void)
 {
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops() };
     static struct lspci_dump d;
     struct lfv_sim_bridge *b;
     struct lfv_domain *hwdom;

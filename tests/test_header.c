@@ -382,6 +382,39 @@ static void test_hwdom(void)
     CHECK_EQ(hw(A, 0x30, 4), 0xe0200001);
     wr(hwdom, A, 0x30, 4, 0xe0200000);
     CHECK(!is_mapped(hwdom, 0xe0200));
+    /*
+     * A ROM move + enable whose mapping fails (issue 11, defect 5): the
+     * state keeps the old address, as the hardware (not written) does;
+     * and an allocation failure on the way, the same.
+     */
+    for (long n = -1; n < 12; n++) {
+        struct devinfo di;
+
+        if (n < 0)
+            lfv_p2m_fail_map_after(p, 0, -EIO);
+        else
+            lfv_test_fail_alloc_after(n);
+        wr(hwdom, A, 0x30, 4, 0xe0400001);
+        lfv_test_fail_alloc_after(-1);
+        info(A, &di);
+        if (hw(A, 0x30, 4) == 0xe0400001) { /* no failure hit it */
+            CHECK(mapped_to(hwdom, 0xe0400, 0xe0400));
+            CHECK_EQ(di.bar[LFV_HEADER_ROM].host_addr, 0xe0400000);
+            CHECK(di.bar[LFV_HEADER_ROM].mapped);
+            wr(hwdom, A, 0x30, 4, 0xe0200000);
+            continue;
+        }
+        CHECK_EQ(hw(A, 0x30, 4), 0xe0200000);
+        CHECK_EQ(di.bar[LFV_HEADER_ROM].host_addr, 0xe0200000);
+        CHECK_EQ(di.bar[LFV_HEADER_ROM].guest_addr, 0xe0200000);
+        CHECK(!di.bar[LFV_HEADER_ROM].mapped);
+        CHECK(!is_mapped(hwdom, 0xe0400) && !is_mapped(hwdom, 0xe0200));
+        /* the state and the hardware agree: enabling maps it where it is */
+        wr(hwdom, A, 0x30, 4, 0xe0200001);
+        CHECK(mapped_to(hwdom, 0xe0200, 0xe0200));
+        wr(hwdom, A, 0x30, 4, 0xe0200000);
+        CHECK(!is_mapped(hwdom, 0xe0200));
+    }
     /* Linux's sizing with decoding off, then a move and decoding on */
     wr(hwdom, A, CMD, 2, 0);
     CHECK_EQ(lfv_p2m_nr_frames(p), 0);

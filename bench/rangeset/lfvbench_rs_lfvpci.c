@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Range-set benchmark module for lfvpci's RCU range sets (memb backend). */
+/*
+ * lfvpci's RCU range sets (memb backend) under bench/workloads/rangeset.h.
+ */
 #include <lfvpci/rangeset.h>
 #include <lfvpci/rcu.h>
+
+#include "bench.h"
 
 static int consume_all(uint64_t s, uint64_t e, void *ctxt, uint64_t *c)
 {
@@ -17,7 +21,6 @@ static int consume_all(uint64_t s, uint64_t e, void *ctxt, uint64_t *c)
 #define RS_REMOVE(s, a, b) lfv_rangeset_remove_range((s), (a), (b))
 #define RS_CONTAINS(s, a, b) lfv_rangeset_contains_range((s), (a), (b))
 #define RS_CONSUME_ALL(s) lfv_rangeset_consume_ranges((s), consume_all, NULL)
-#include "rs_workload.h"
 
 static void thread_init(void)
 {
@@ -31,12 +34,7 @@ static void thread_exit(void)
     lfv_rcu_unregister_thread();
 }
 
-__attribute__((visibility("default")))
-const struct lfv_bench_rangeset_impl lfv_bench_rangeset_impl = {
-    .name = "lfvpci",
-    .thread_init = thread_init,
-    .thread_exit = thread_exit,
-    .create = rs_bench_create,
-    .destroy = rs_bench_destroy,
-    .run = rs_bench_run,
-};
+#define LFV_BENCH_IMPL "lfvpci"
+#include "lfv_bench_workloads.h"
+
+LFV_BENCH_MODULE("lfvpci", thread_init, thread_exit);

@@ -8,10 +8,8 @@
 #include <stdio.h>
 
 #include "xen_emul.h"
-#include "bench_run.h"
-#include "impl.h"
-
-#define EXPORT __attribute__((visibility("default")))
+#include "bench.h"
+#include "device24.h"
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
@@ -41,7 +39,7 @@ static void cell_write(const struct pci_dev *pdev, unsigned int reg,
 }
 
 /* Undo setup(): free the registers and the vpci state. */
-static void xen417_teardown(void)
+static void dev24_teardown(void)
 {
     struct vpci *vpci = bench_pdev.vpci;
 
@@ -60,29 +58,11 @@ static void xen417_teardown(void)
     list_del(&bench_pdev.alldevs_list);
 }
 
-/* The values setup() checks: every workload's register, as read by Xen. */
-static int xen417_self_test(void)
-{
-    static const unsigned int regs[] = {
-        0x10, 0x54, 0x104, LFV_BENCH_SPAN_REG, LFV_BENCH_GAP_REG,
-    };
-
-    for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-        uint32_t got = vpci_read(bench_sbdf, regs[i], 4);
-
-        if (got != bench_expected_read(regs[i])) {
-            fprintf(stderr, "xen417: read 0x%x: got 0x%08x, expected 0x%08x\n",
-                    regs[i], got, bench_expected_read(regs[i]));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int xen417_setup(void)
+static int dev24_setup(const struct lfv_bench_env *env)
 {
     struct vpci *vpci;
 
+    (void)env;
     bench_hw_reset();
     vpci = xzalloc(struct vpci);
     if (!vpci)
@@ -103,30 +83,17 @@ static int xen417_setup(void)
         if (rc) {
             fprintf(stderr, "xen417: vpci_add_register(0x%x): %d\n",
                     lfv_bench_regs[i].offset, rc);
-            xen417_teardown();
+            dev24_teardown();
             return rc;
         }
-    }
-    if (xen417_self_test()) {
-        xen417_teardown();
-        return -1;
     }
     return 0;
 }
 
-static void xen417_thread_nop(void)
-{
-}
+#define BENCH_READ4(reg) vpci_read(bench_sbdf, (reg), 4)
+#define BENCH_WRITE4(reg, val) vpci_write(bench_sbdf, (reg), 4, (val))
+#define BENCH_AFTER ((void)0)
+#define LFV_BENCH_IMPL "xen417"
+#include "lfv_bench_workloads.h"
 
-#define READ4(reg) vpci_read(bench_sbdf, (reg), 4)
-#define WRITE4(reg, val) vpci_write(bench_sbdf, (reg), 4, (val))
-LFV_BENCH_DEFINE_RUN(xen417_run, READ4, WRITE4, (void)0)
-
-EXPORT const struct lfv_bench_impl lfv_bench_impl = {
-    .name = "xen417",
-    .setup = xen417_setup,
-    .teardown = xen417_teardown,
-    .thread_init = xen417_thread_nop,
-    .thread_exit = xen417_thread_nop,
-    .run = xen417_run,
-};
+LFV_BENCH_MODULE("xen417", lfv_bench_nop, lfv_bench_nop);

@@ -9,10 +9,8 @@
 #include <stdio.h>
 
 #include "xen_lfvpci_emul.h"
-#include "bench_run.h"
-#include "impl.h"
-
-#define EXPORT __attribute__((visibility("default")))
+#include "bench.h"
+#include "device24.h"
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
@@ -24,68 +22,7 @@ static struct pci_dev bench_pdev = {
     .domain = &hwdom,
 };
 
-/* --- Xen's RCU, for one process ---------------------------------------- */
-
-/* Initial-exec: a %fs-relative access, as Xen's per-CPU counter is
- * %gs-relative, not a __tls_get_addr() call. */
-__thread unsigned int xen_rcu_nesting __attribute__((tls_model("initial-exec")));
-static pthread_mutex_t rcu_queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rcu_head *rcu_queue;
-
-/* Nothing is freed while benchmark threads run: callbacks wait for
- * rcu_barrier(), called at teardown once every thread has stopped. */
-void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
-{
-    head->func = func;
-    pthread_mutex_lock(&rcu_queue_lock);
-    head->next = rcu_queue;
-    rcu_queue = head;
-    pthread_mutex_unlock(&rcu_queue_lock);
-}
-
-void rcu_barrier(void)
-{
-    struct rcu_head *head;
-
-    pthread_mutex_lock(&rcu_queue_lock);
-    while ((head = rcu_queue) != NULL) {
-        rcu_queue = head->next;
-        head->func(head);
-    }
-    pthread_mutex_unlock(&rcu_queue_lock);
-}
-
-/* lfvpci's RCU layer on it, as xen/drivers/vpci/lfvpci-xen.c. */
-#include <lfvpci/rcu.h>
-
-DEFINE_RCU_READ_LOCK(vpci_rcu_lock);
-
-struct lfv_xen_rcu {
-    struct rcu_head head;
-    lfv_rcu_callback_t *fn;
-};
-
-static void lfv_rcu_invoke(struct rcu_head *head)
-{
-    struct lfv_xen_rcu *r = container_of(head, struct lfv_xen_rcu, head);
-
-    r->fn((struct lfv_rcu_head *)r);
-}
-
-void lfv_rcu_call(struct lfv_rcu_head *head, lfv_rcu_callback_t *fn)
-{
-    struct lfv_xen_rcu *r = (struct lfv_xen_rcu *)head;
-
-    _Static_assert(sizeof(struct lfv_xen_rcu) <= sizeof(struct lfv_rcu_head),
-                   "struct lfv_rcu_head too small");
-    r->fn = fn;
-    call_rcu(&r->head, lfv_rcu_invoke);
-}
-
-void lfv_rcu_barrier(void)
-{
-    rcu_barrier();
-}
+#include "xen417_lfvpci_rcu.h"
 
 /* --- the device -------------------------------------------------------- */
 
@@ -123,61 +60,28 @@ static int bench_init(struct pci_dev *pdev)
 static vpci_register_init_t *const bench_init_entry
     __attribute__((used, section("vpci_array"))) = bench_init;
 
-static void xl_teardown(void)
+static void dev24_teardown(void)
 {
     vpci_remove_device(&bench_pdev);
     rcu_barrier();
 }
 
-static int xl_self_test(void)
-{
-    static const unsigned int regs[] = {
-        0x10, 0x54, 0x104, LFV_BENCH_SPAN_REG, LFV_BENCH_GAP_REG,
-    };
-
-    for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-        uint32_t got = vpci_read(bench_pdev.sbdf, regs[i], 4);
-
-        if (got != bench_expected_read(regs[i])) {
-            fprintf(stderr,
-                    "xen417_lfvpci: read 0x%x: got 0x%08x, expected 0x%08x\n",
-                    regs[i], got, bench_expected_read(regs[i]));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int xl_setup(void)
+static int dev24_setup(const struct lfv_bench_env *env)
 {
     int rc;
 
+    (void)env;
     bench_hw_reset();
     rc = vpci_add_handlers(&bench_pdev);
-    if (rc) {
+    if (rc)
         fprintf(stderr, "xen417_lfvpci: vpci_add_handlers: %d\n", rc);
-        return rc;
-    }
-    if (xl_self_test()) {
-        xl_teardown();
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
-static void xl_thread_nop(void)
-{
-}
+#define BENCH_READ4(reg) vpci_read(bench_pdev.sbdf, (reg), 4)
+#define BENCH_WRITE4(reg, val) vpci_write(bench_pdev.sbdf, (reg), 4, (val))
+#define BENCH_AFTER ((void)0)
+#define LFV_BENCH_IMPL "xen417_lfvpci"
+#include "lfv_bench_workloads.h"
 
-#define READ4(reg) vpci_read(bench_pdev.sbdf, (reg), 4)
-#define WRITE4(reg, val) vpci_write(bench_pdev.sbdf, (reg), 4, (val))
-LFV_BENCH_DEFINE_RUN(xl_run, READ4, WRITE4, (void)0)
-
-EXPORT const struct lfv_bench_impl lfv_bench_impl = {
-    .name = "xen417_lfvpci",
-    .setup = xl_setup,
-    .teardown = xl_teardown,
-    .thread_init = xl_thread_nop,
-    .thread_exit = xl_thread_nop,
-    .run = xl_run,
-};
+LFV_BENCH_MODULE("xen417_lfvpci", lfv_bench_nop, lfv_bench_nop);

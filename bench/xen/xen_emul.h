@@ -11,7 +11,13 @@
  * locking, so spinlock_t is a pthread spinlock.
  *
  * The benchmark runs as the hardware domain (gaps go to hardware), with one
- * PCI segment holding the single benchmark device (bench/device24.h).
+ * PCI segment holding the benchmark's devices.  With XEN_EMUL_GUESTS
+ * defined, an SBDF whose segment is non-zero stands for a guest's device
+ * (4.17 has no vPCI for guests: the workloads with a guest run its accesses
+ * through the same vpci_read/vpci_write): its lookup walks the guest's own
+ * device list, as Xen's pci_get_pdev() does for a domain other than the
+ * hardware domain, and its gaps read as all-ones with writes dropped, as
+ * in Xen 4.19+.
  */
 #ifndef LFV_XEN_EMUL_H
 #define LFV_XEN_EMUL_H
@@ -109,6 +115,7 @@ struct domain {
 /* The fields vpci.c and our pci_get_pdev() touch, nothing else. */
 struct pci_dev {
     struct list_head alldevs_list;  /* link in the segment's device list */
+    struct list_head domain_list;   /* link in a guest's device list */
     pci_sbdf_t sbdf;
     struct domain *domain;
     struct vpci *vpci;
@@ -129,6 +136,9 @@ extern const struct vcpu xen417_vcpu;
 
 /* The single PCI segment's list of all devices (Xen's pseg->alldevs_list). */
 extern struct list_head xen417_alldevs;
+#ifdef XEN_EMUL_GUESTS
+extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
+#endif
 
 #define has_vpci(d) true
 #define is_hardware_domain(d) true
@@ -147,6 +157,14 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
 {
     struct pci_dev *pdev;
 
+#ifdef XEN_EMUL_GUESTS
+    if (sbdf.seg != 0) {
+        list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
+            if ( pdev->sbdf.sbdf == sbdf.sbdf )
+                return pdev;
+        return NULL;
+    }
+#endif
     if (sbdf.seg != 0)
         return NULL;
     list_for_each_entry ( pdev, &xen417_alldevs, alldevs_list )
@@ -169,12 +187,27 @@ static inline bool test_bit(unsigned int nr, const unsigned long *map)
 
 /* --- hardware config space: the benchmark's simulated device ----------- */
 
+#ifdef XEN_EMUL_GUESTS
+#define pci_conf_read8(sbdf, reg)                                           \
+    ((sbdf).seg ? 0xff : (uint8_t)bench_hw_read((reg), 1))
+#define pci_conf_read16(sbdf, reg)                                          \
+    ((sbdf).seg ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
+#define pci_conf_read32(sbdf, reg)                                          \
+    ((sbdf).seg ? 0xffffffffu : bench_hw_read((reg), 4))
+#define pci_conf_write8(sbdf, reg, v)                                       \
+    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
+#define pci_conf_write16(sbdf, reg, v)                                      \
+    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
+#define pci_conf_write32(sbdf, reg, v)                                      \
+    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
+#else
 #define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
 #define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))
 #define pci_conf_read32(sbdf, reg) bench_hw_read((reg), 4)
 #define pci_conf_write8(sbdf, reg, v)  bench_hw_write((reg), 1, (uint8_t)(v))
 #define pci_conf_write16(sbdf, reg, v) bench_hw_write((reg), 2, (uint16_t)(v))
 #define pci_conf_write32(sbdf, reg, v) bench_hw_write((reg), 4, (uint32_t)(v))
+#endif
 
 #define PCI_CFG_SPACE_EXP_SIZE 4096
 

@@ -64,13 +64,39 @@ enum lfv_arch {
     LFV_ARCH_ARM,
 };
 
+/*
+ * A host bridge memory window: host physical addresses [start, end] that
+ * the bridge forwards to PCI.  A BAR is mapped into its owner's p2m only
+ * if it lies entirely inside one window and overlaps no other known
+ * device's BAR in host space (Xen's pci_check_bar()); see
+ * <lfvpci/header.h>.
+ */
+struct lfv_mmio_window {
+    uint64_t start, end; /* inclusive */
+};
+
+#define LFV_MMIO_WINDOWS_MAX 16
+
 struct lfv_system_params {
     const struct lfv_hw_ops *hw_ops; /* the host's PCI config space */
     void *hw;
     enum lfv_arch arch;
+    /*
+     * The host bridge's memory windows (copied; at most
+     * LFV_MMIO_WINDOWS_MAX, each start <= end).  None (nr_windows == 0):
+     * the host does not know them and every host address counts as inside
+     * (only the overlap and MSI-X rules apply); a host that knows its
+     * windows must pass them (the simulated bridge's:
+     * lfv_sim_bridge_windows()).
+     */
+    const struct lfv_mmio_window *windows;
+    unsigned int nr_windows;
 };
 
-/* Create a system with no domains or devices.  0, -EINVAL or -ENOMEM. */
+/*
+ * Create a system with no domains or devices.  0, -EINVAL (NULL argument,
+ * too many windows, a window with start > end) or -ENOMEM.
+ */
 int lfv_system_create(const struct lfv_system_params *params,
                       struct lfv_system **out);
 
@@ -101,8 +127,10 @@ struct lfv_system *lfv_domain_system(const struct lfv_domain *d);
 /*
  * Register a physical device at `sbdf`.  It is assigned to the hardware
  * domain if there is one (as Xen does when a device is added), else left
- * unowned.  0, -EEXIST, -ENOMEM, or an init hook's error (then the device
- * is not registered).
+ * unowned; a device found decoding memory has its BARs mapped into the
+ * hardware domain's p2m, and a failure to map fails the add (as in Xen).
+ * 0, -EEXIST, -ENOMEM, or an init hook's error (then the device is not
+ * registered, and the registers its hooks wrote are back in hardware).
  */
 int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
@@ -116,8 +144,14 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
 /*
  * Assign the device to `d` (de-assigning it from its current owner first),
  * or make it unowned with d == NULL.  Guests: function 0 only
- * (-EOPNOTSUPP), a free virtual slot (-ENOSPC).  -ENOENT: no such device.
- * On any error the device keeps its previous owner and state.
+ * (-EOPNOTSUPP), a free virtual slot (-ENOSPC), and, with the header hook,
+ * an MSI-X table and PBA inside the device's memory BARs (-EINVAL, see
+ * lfv_header_msix_location()).  -ENOENT: no such device.
+ * On any error (an allocation failure included) the device keeps its
+ * previous owner and state, and the hardware the register values it had:
+ * what the new owner's init hooks wrote (sizing, COMMAND, MSI/MSI-X
+ * control) is written back, and nothing of the new owner's p2m mappings
+ * or MSI-X regions remains.
  */
 int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
                     struct lfv_domain *d);

@@ -5,13 +5,17 @@
  * the owner's p2m (<lfvpci/p2m.h>).
  *
  * Register lfv_header_hook on the system (lfv_system_add_hook) before
- * adding devices.  At every assignment its init discovers the BARs through
+ * adding devices.  A device whose MSI-X table or PBA lies outside an
+ * implemented memory BAR (see lfv_header_msix_location()) cannot be
+ * assigned to a guest: lfv_pdev_assign() fails with -EINVAL.  At every assignment its init discovers the BARs through
  * the hardware (type, prefetchable, size by the sizing probe with decoding
  * off, host address) and the MSI-X table and PBA location, then builds the
  * owner's registers:
  *  - hardware domain: BARs and ROM read from hardware, writes refused while
  *    the BAR is mapped; COMMAND passes through, MEMORY maps / unmaps the
- *    BARs identity (gfn == mfn); ROM enable maps the ROM while MEMORY is on;
+ *    BARs identity (gfn == mfn); ROM enable maps the ROM while MEMORY is on
+ *    (a ROM write whose mapping fails is dropped whole: the state keeps
+ *    the ROM's old address and enable, as the unwritten hardware does);
  *  - guest: emulated BARs (Xen's semantics: guest address starts at the
  *    host address, writes merge into the low/high half and clear the bits
  *    below the size, writes while mapped ignored; empty BARs, the ROM and,
@@ -39,7 +43,17 @@
  * them.  A guest address whose page offset differs from the host's refuses
  * the whole operation (-EINVAL); a failure of any map drops the batch:
  * decoding stays off and nothing is left mapped.  MEMORY 1 -> 0 unmaps
- * exactly what was mapped.  De-assignment unmaps everything before the
+ * exactly what was mapped.
+ *
+ * Host space (Xen's pci_check_bar(), and more), for every owner: a BAR
+ * whose host range does not lie inside one of the system's memory windows
+ * (lfv_system_params.windows), or overlaps a memory BAR (or a mapped ROM)
+ * of another device the engine knows (registered and owned), maps
+ * nothing: decoding turns on, the BAR reads as written, and
+ * lfv_header_bar() reports it not mapped.  And no frame whose host frame
+ * holds any known device's MSI-X table or PBA is ever mapped, whatever
+ * the placement (a BAR sharing a page with another device's table, or
+ * overlapping it): those frames stay out of the BAR's range set.  De-assignment unmaps everything before the
  * assign call returns.
  *
  * Concurrency: handlers run with the device's write lock held; mapping
@@ -86,7 +100,8 @@ enum lfv_header_bar_type {
 struct lfv_header_bar_info {
     enum lfv_header_bar_type type;
     bool prefetchable;
-    bool mapped;         /* its frames are in the owner's p2m */
+    bool mapped;         /* decoding on and the host-space checks passed:
+                            its frames (less MSI-X ones) in the p2m */
     uint64_t size;       /* 0 for empty and MEM64_HI */
     uint64_t host_addr;
     uint64_t guest_addr; /* == host_addr for the hardware domain */
@@ -102,8 +117,12 @@ int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
 
 /*
  * Where the MSI-X table (which = 0) or PBA (which = 1) lives: BAR index,
- * offset in it, size in bytes.  0, or -ENOENT (no MSI-X, no header).
- * Any registered thread (set at init, immutable).
+ * offset in it, size in bytes.  0, -ENOENT (no MSI-X, no header), or
+ * -EINVAL: the device has MSI-X but its table or PBA does not lie inside
+ * an implemented memory BAR (BIR 6/7, an I/O BAR, the upper half of a
+ * 64-bit BAR, an unimplemented BAR, past the BAR's end), or they
+ * overlap; then neither is located and nothing of them may be trusted
+ * (core/msix_place.h).  Any registered thread (set at init, immutable).
  */
 int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
                              unsigned int *bir, uint32_t *offset,

@@ -36,6 +36,12 @@
  *    their pages out of its identity p2m as Xen does, are forwarded to
  *    the device's memory at the host address, as are the rest of their
  *    pages; no emulation, no binding calls: it programs its own table.
+ *  - a device whose MSI-X table or PBA does not lie inside an implemented
+ *    memory BAR (lfv_header_msix_location() says -EINVAL): never given to
+ *    a guest (its assignment fails with -EINVAL); the hardware domain, on
+ *    either architecture, keeps the device with MSI-X held off: its
+ *    control register reads enable and function mask 0 and writes leave
+ *    them 0 in hardware, and nothing of the device is trapped.
  *
  * Binding semantics (what the ops see):
  *  - MSI: enable 0->1 binds vectors 0 .. 2^MME - 1 (data | vector number,
@@ -129,7 +135,14 @@ struct lfv_msi_ops {
      * rest of the table and PBA pages, and on Arm the hardware domain's
      * table.  Writes: the rest of those pages; the hardware domain's PBA
      * writes, and on Arm its table.  NULL: reads all-ones, writes
-     * dropped.  0 or a negative errno (then all-ones).
+     * dropped.  0 or a negative errno (then all-ones).  Called only
+     * while the accessing domain's state owns the device: once
+     * lfv_pdev_assign()/lfv_pdev_remove() took the device from a domain
+     * and returned, no access of that domain reaches these ops for it
+     * (the retirement waits for forwarded accesses already running).  So
+     * these two ops must not call lfvpci's control functions (assignment,
+     * removal, domain destruction: they hold the control lock while they
+     * wait) and must return in bounded time.
      */
     int (*mmio_read)(void *ctx, uint64_t host_addr, unsigned int size,
                      uint64_t *val);
@@ -158,8 +171,13 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * write is two 4-byte writes, low first.  PBA: read from the device,
  * writes ignored (the hardware domain's reach the device).  The hardware
  * domain's table on Arm, and the rest of the table and PBA pages: the
- * device's (lfv_msi_ops.mmio_read/mmio_write).  Any number of threads,
- * concurrently with everything except destroying the domain.
+ * device's (lfv_msi_ops.mmio_read/mmio_write), and only while the domain
+ * owns the device: an access that found the region just before the device
+ * was de-assigned reaches nothing (reads all-ones, returns 0); nor does
+ * one whose host address lies outside the system's memory windows or in
+ * a BAR of another device (of another domain, for the hardware domain):
+ * with overlapping BARs it would land on that device.  Any number
+ * of threads, concurrently with everything except destroying the domain.
  */
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val);

@@ -133,7 +133,9 @@ const LFV_DEV_CTX *lfv_vdev_ctx(const struct lfv_vdev *dev);
 
 /*
  * Batched edits.  begin waits for any other edit of the device to finish,
- * then copies the current register set (0 or -ENOMEM).  add/remove change the
+ * then copies the current register set (0, or -ENOMEM / -EINVAL with *out
+ * set to NULL, so that an error path may abort it unconditionally:
+ * lfv_regs_edit_abort(NULL) does nothing).  add/remove change the
  * copy only and report errors as listed above, leaving the copy unchanged.
  * commit publishes the copy as one table (0, or -ENOMEM with the old table
  * still published) and ends the edit; abort ends it publishing nothing.

@@ -57,6 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lfvpci/domain.h>
 #include <lfvpci/regs.h>
 
 #ifdef __cplusplus
@@ -76,6 +77,27 @@ struct lfv_sim_bridge;
  */
 int lfv_sim_bridge_create(struct lfv_sim_bridge **out);
 void lfv_sim_bridge_destroy(struct lfv_sim_bridge *b);
+
+/*
+ * The host bridge's memory windows, for lfv_system_params.windows: copy up
+ * to max of them to out, return how many the bridge has.  A new bridge
+ * has two: 32-bit [0x40000000, 0xfebfffff] (below the x86 APIC range,
+ * from 1 GiB: real machines put MMIO below 2 GiB) and 64-bit
+ * [0x100000000, 0xffffffffffff] (4 GiB to 256 TiB).  Adding a type 1
+ * device (a bridge; from any source) adds its memory and prefetchable
+ * memory windows when enabled (base <= limit, base not 0: an unprogrammed
+ * bridge's) and not already covered, as long as fewer
+ * than LFV_MMIO_WINDOWS_MAX are set: the loaders derive the windows of
+ * the bridges they load.  set: replace them (n <= LFV_MMIO_WINDOWS_MAX,
+ * start <= end; else -EINVAL).  Any thread; set before creating the
+ * system (which copies them).
+ */
+unsigned int lfv_sim_bridge_windows(struct lfv_sim_bridge *b,
+                                    struct lfv_mmio_window *out,
+                                    unsigned int max);
+int lfv_sim_bridge_set_windows(struct lfv_sim_bridge *b,
+                               const struct lfv_mmio_window *w,
+                               unsigned int n);
 
 /*
  * The hardware interface for lfv_vdev_params.hw_ops, with the bridge as
@@ -211,7 +233,8 @@ uint64_t lfv_sim_bar_size(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
  * sbdf: where to place it, or LFV_SIM_SBDF_AUTO for the header's address;
  * *placed (if not NULL) receives the SBDF used.
  * 0; -EINVAL (no header, malformed line, truncated or missing dump, bad
- * size, contradiction); -EEXIST; -ENOMEM.  Bridge unchanged on error.
+ * size, contradiction, an MSI-X table or PBA not inside an implemented
+ * memory BAR or the two overlapping); -EEXIST; -ENOMEM.  Bridge unchanged on error.
  * Concurrency as lfv_sim_add().  The _file variant reads a file first
  * (-ENOENT etc. from the file system).
  */

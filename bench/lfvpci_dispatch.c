@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * lfvpci under the benchmark interface (bench/impl.h), built once per RCU
- * backend.  Accesses use the hardware-domain policy so that read_gap reaches
- * the simulated hardware, as in Xen 4.17.
+ * lfvpci on the 24-register device (bench/workloads/config24.h), built
+ * once per RCU backend.  Accesses use the hardware-domain policy so that
+ * read_gap reaches the simulated hardware, as in Xen 4.17.
  *
  * Built with LFV_BENCH_VIA_SBDF, every access enters as a trapped access
  * does: lfv_conf_read(domain, SBDF, ...) finds the device in the system's
@@ -15,9 +15,9 @@
 #include <lfvpci/rcu.h>
 #include <lfvpci/vpci.h>
 
+#include "bench.h"
 #include "bench_hw.h"
-#include "bench_run.h"
-#include "impl.h"
+#include "device24.h"
 
 #ifdef LFV_BENCH_VIA_SBDF
 static struct lfv_system *sys;
@@ -79,13 +79,13 @@ static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 
 static const struct lfv_vpci_hook bench_hook = { "bench", hook_init, NULL };
 
-static int setup(void)
+static int dev24_setup(const struct lfv_bench_env *env)
 {
     const struct lfv_system_params p = { .hw_ops = &hw_ops };
     int rc;
 
+    (void)env;
     bench_hw_reset();
-    lfv_rcu_register_thread();
     rc = lfv_system_create(&p, &sys);
     if (!rc)
         rc = lfv_system_add_hook(sys, &bench_hook);
@@ -96,18 +96,17 @@ static int setup(void)
     return rc;
 }
 
-static void teardown(void)
+static void dev24_teardown(void)
 {
     lfv_system_destroy(sys);
-    lfv_rcu_unregister_thread();
 }
 
-#define READ4(reg) lfv_conf_read(hwdom, sbdf, (reg), 4)
-#define WRITE4(reg, val) lfv_conf_write(hwdom, sbdf, (reg), 4, (val))
+#define BENCH_READ4(reg) lfv_conf_read(hwdom, sbdf, (reg), 4)
+#define BENCH_WRITE4(reg, val) lfv_conf_write(hwdom, sbdf, (reg), 4, (val))
 #else
 static struct lfv_vdev *dev;
 
-static int setup(void)
+static int dev24_setup(const struct lfv_bench_env *env)
 {
     const struct lfv_vdev_params p = {
         .sbdf = LFV_SBDF(0, LFV_BENCH_SBDF_BUS, LFV_BENCH_SBDF_DEV,
@@ -117,8 +116,8 @@ static int setup(void)
     struct lfv_regs_edit *e;
     int rc;
 
+    (void)env;
     bench_hw_reset();
-    lfv_rcu_register_thread();
     rc = lfv_vdev_create(&p, &dev);
     if (rc)
         return rc;
@@ -133,16 +132,15 @@ static int setup(void)
     return lfv_regs_edit_commit(e);
 }
 
-static void teardown(void)
+static void dev24_teardown(void)
 {
     lfv_vdev_destroy(dev);
     dev = NULL;
     lfv_rcu_barrier();
-    lfv_rcu_unregister_thread();
 }
 
-#define READ4(reg) lfv_vdev_read(dev, (reg), 4, LFV_GAP_HW)
-#define WRITE4(reg, val) lfv_vdev_write(dev, (reg), 4, (val), LFV_GAP_HW)
+#define BENCH_READ4(reg) lfv_vdev_read(dev, (reg), 4, LFV_GAP_HW)
+#define BENCH_WRITE4(reg, val) lfv_vdev_write(dev, (reg), 4, (val), LFV_GAP_HW)
 #endif
 
 static void thread_init(void)
@@ -156,14 +154,8 @@ static void thread_exit(void)
 }
 
 /* QSBR readers must report quiescent states; a no-op elsewhere. */
-LFV_BENCH_DEFINE_RUN(run, READ4, WRITE4, lfv_rcu_quiescent_state())
+#define BENCH_AFTER lfv_rcu_quiescent_state()
+#define LFV_BENCH_IMPL LFV_BENCH_NAME
+#include "lfv_bench_workloads.h"
 
-__attribute__((visibility("default")))
-const struct lfv_bench_impl lfv_bench_impl = {
-    .name = LFV_BENCH_NAME,
-    .setup = setup,
-    .teardown = teardown,
-    .thread_init = thread_init,
-    .thread_exit = thread_exit,
-    .run = run,
-};
+LFV_BENCH_MODULE(LFV_BENCH_NAME, thread_init, thread_exit);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lfvpci replaying a recorded trace (bench/workloads/enumerate.h): one
+ * system, the hardware domain and a guest; every trace device is a
+ * physical device whose one hook emulates the trace's registers for it
+ * with the shared cell handlers (bench/trace_cells.h).  The hardware
+ * domain's devices sit at their recorded addresses; each guest device is a
+ * separate physical device (bus 0xf0 on), assigned to the guest in trace
+ * order, reached at the virtual address the guest gives it.  Accesses enter
+ * as trapped accesses do: lfv_conf_read/write(domain, SBDF, ...).
+ */
+#include <errno.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/vpci.h>
+
+#include "bench.h"
+#include "bench_hw.h"
+#include "trace_cells.h"
+
+static struct lfv_system *sys;
+static struct lfv_domain *doms[2];
+static const struct lfv_bench_trace *trace;
+static lfv_sbdf_t phys[LFV_TRACE_MAX_DEVS]; /* host address in the replay */
+static lfv_sbdf_t addr[LFV_TRACE_MAX_DEVS]; /* as its domain addresses it */
+static struct lfv_domain *owner[LFV_TRACE_MAX_DEVS];
+
+static uint32_t hw_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                        unsigned int size)
+{
+    (void)hw, (void)sbdf;
+    return bench_hw_read(reg, size);
+}
+
+static void hw_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                     unsigned int size, uint32_t val)
+{
+    (void)hw, (void)sbdf;
+    bench_hw_write(reg, size, val);
+}
+
+static const struct lfv_hw_ops hw_ops = { .read = hw_read, .write = hw_write };
+
+static uint32_t cell_read(const void *ctx, unsigned int reg, void *data)
+{
+    (void)ctx, (void)reg;
+    return bench_cell_get(data);
+}
+
+static void cell_write(const void *ctx, unsigned int reg, uint32_t val,
+                       void *data)
+{
+    (void)ctx, (void)reg;
+    bench_cell_set(data, val);
+}
+
+/* The trace device at v's host address gets its registers. */
+static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    for (unsigned int d = 0; d < trace->ndevs; d++) {
+        const struct lfv_bench_tdev *t = &trace->devs[d];
+        int rc = 0;
+
+        if (phys[d] != lfv_vpci_sbdf(v))
+            continue;
+        for (unsigned int i = 0; i < t->nregs && !rc; i++) {
+            const struct lfv_reg_desc r = {
+                .read = cell_read, .write = cell_write,
+                .data = &tr_cells[d][i],
+                .offset = t->regs[i].offset, .size = t->regs[i].size,
+            };
+
+            rc = lfv_regs_edit_add(e, &r);
+        }
+        return rc;
+    }
+    return 0;
+}
+
+static const struct lfv_vpci_hook trace_hook = { "trace", hook_init, NULL };
+
+static void trace_teardown(void)
+{
+    lfv_system_destroy(sys);
+    sys = NULL;
+    lfv_rcu_barrier();
+}
+
+static int trace_setup(const struct lfv_bench_env *env)
+{
+    const struct lfv_system_params p = { .hw_ops = &hw_ops };
+    int rc;
+
+    trace = env->enumerate;
+    bench_hw_reset();
+    rc = lfv_system_create(&p, &sys);
+    if (!rc)
+        rc = lfv_system_add_hook(sys, &trace_hook);
+    if (!rc)
+        rc = lfv_domain_create(sys, 0, true, &doms[0]);
+    if (!rc)
+        rc = lfv_domain_create(sys, 1, false, &doms[1]);
+    for (unsigned int d = 0; d < trace->ndevs && !rc; d++) {
+        const struct lfv_bench_tdev *t = &trace->devs[d];
+
+        phys[d] = t->dom ? LFV_SBDF(0, 0xf0 + d / 32, d % 32, 0) : t->sbdf;
+        owner[d] = doms[t->dom];
+        rc = lfv_pdev_add(sys, phys[d]);
+        if (!rc && t->dom)
+            rc = lfv_pdev_assign(sys, phys[d], doms[1]);
+        if (!rc)
+            rc = lfv_pdev_owner(sys, phys[d], NULL, &addr[d]);
+    }
+    if (rc && sys)
+        trace_teardown();
+    return rc;
+}
+
+#define BENCH_TR_READ(d, reg, size) lfv_conf_read(owner[d], addr[d], (reg), (size))
+#define BENCH_TR_WRITE(d, reg, size, val)                                   \
+    lfv_conf_write(owner[d], addr[d], (reg), (size), (val))
+
+static void thread_init(void)
+{
+    lfv_rcu_register_thread();
+}
+
+static void thread_exit(void)
+{
+    lfv_rcu_unregister_thread();
+}
+
+#define BENCH_AFTER lfv_rcu_quiescent_state()
+#define LFV_BENCH_IMPL "lfvpci"
+#include "lfv_bench_workloads.h"
+
+LFV_BENCH_MODULE("lfvpci", thread_init, thread_exit);

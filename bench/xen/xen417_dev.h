@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Devices of the xen417 trace and steady modules: Xen 4.17.5's own struct
+ * vpci built with vpci_add_register(), registers on 32-bit cells (the
+ * handlers of bench_hw.h).  Included after xen_emul.h, by one file each.
+ */
+#ifndef LFV_BENCH_XEN417_DEV_H
+#define LFV_BENCH_XEN417_DEV_H
+
+#include <stdio.h>
+
+static struct domain hwdom = { .domain_id = 0 };
+const struct vcpu xen417_vcpu = { .domain = &hwdom };
+struct list_head xen417_alldevs = LIST_HEAD_INIT(xen417_alldevs);
+struct list_head xen417_guestdevs = LIST_HEAD_INIT(xen417_guestdevs);
+
+static uint32_t x_cell_read(const struct pci_dev *pdev, unsigned int reg,
+                            void *data)
+{
+    (void)pdev, (void)reg;
+    return bench_cell_get(data);
+}
+
+static void x_cell_write(const struct pci_dev *pdev, unsigned int reg,
+                         uint32_t val, void *data)
+{
+    (void)pdev, (void)reg;
+    bench_cell_set(data, val);
+}
+
+/* Undo x_dev_init(): registers (by offset: their struct is vpci.c's). */
+static void x_dev_fini(struct pci_dev *pdev, const uint16_t (*regs)[2],
+                       unsigned int n)
+{
+    struct vpci *vpci = pdev->vpci;
+
+    if (!vpci)
+        return;
+    for (unsigned int i = 0; i < n; i++) {
+        int rc = vpci_remove_register(vpci, regs[i][0], regs[i][1]);
+
+        (void)rc; /* -ENOENT for registers a failed init never added */
+    }
+    pthread_spin_destroy(&vpci->lock);
+    xfree(vpci);
+    pdev->vpci = NULL;
+}
+
+/* pdev's vpci with registers regs[i] = { offset, size } on cells[i]. */
+static int x_dev_init(struct pci_dev *pdev, const uint16_t (*regs)[2],
+                      unsigned int n, uint32_t *cells)
+{
+    struct vpci *vpci = xzalloc(struct vpci);
+
+    if (!vpci)
+        return -ENOMEM;
+    INIT_LIST_HEAD(&vpci->handlers);
+    spin_lock_init(&vpci->lock);
+    pdev->vpci = vpci;
+    pdev->domain = &hwdom;
+    for (unsigned int i = 0; i < n; i++) {
+        int rc = vpci_add_register(vpci, x_cell_read, x_cell_write,
+                                   regs[i][0], regs[i][1], &cells[i]);
+
+        if (rc) {
+            fprintf(stderr, "xen417: vpci_add_register(0x%x): %d\n",
+                    regs[i][0], rc);
+            x_dev_fini(pdev, regs, n);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+#endif /* LFV_BENCH_XEN417_DEV_H */

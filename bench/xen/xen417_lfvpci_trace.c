@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Benchmark module "xen417_lfvpci" replaying a recorded trace
+ * (bench/workloads/enumerate.h): Xen 4.17.5's vpci.c with the lfvpci
+ * series, as xen417_lfvpci.c, one device per trace device built by
+ * vpci_add_handlers() and found through the SBDF registry.  4.17 has no
+ * vPCI for guests: as in xen417_trace.c, a guest's device is one of the
+ * hardware domain's at segment 1 whose gaps read as all-ones
+ * (xen_lfvpci_emul.h, XEN_EMUL_GUESTS).
+ */
+#include <stdio.h>
+
+#include "xen_lfvpci_emul.h"
+#include "bench.h"
+#include "trace_cells.h"
+
+static struct domain hwdom = { .domain_id = 0 };
+const struct vcpu xen417_vcpu = { .domain = &hwdom };
+
+#include "xen417_lfvpci_rcu.h"
+
+static const struct lfv_bench_trace *trace;
+static struct pci_dev pdevs[LFV_TRACE_MAX_DEVS];
+static unsigned int ndevs;
+
+static uint32_t cell_read(const struct pci_dev *pdev, unsigned int reg,
+                          void *data)
+{
+    (void)pdev, (void)reg;
+    return bench_cell_get(data);
+}
+
+static void cell_write(const struct pci_dev *pdev, unsigned int reg,
+                       uint32_t val, void *data)
+{
+    (void)pdev, (void)reg;
+    bench_cell_set(data, val);
+}
+
+/* The trace device's registers, found by vpci_add_handlers() as in Xen. */
+static int trace_init(struct pci_dev *pdev)
+{
+    unsigned int d = (unsigned int)(pdev - pdevs);
+    const struct lfv_bench_tdev *t = &trace->devs[d];
+
+    for (unsigned int i = 0; i < t->nregs; i++) {
+        int rc = vpci_add_register(pdev->vpci, cell_read, cell_write,
+                                   t->regs[i].offset, t->regs[i].size,
+                                   &tr_cells[d][i]);
+
+        if (rc) {
+            fprintf(stderr, "xen417_lfvpci: vpci_add_register(0x%x): %d\n",
+                    t->regs[i].offset, rc);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static vpci_register_init_t *const trace_init_entry
+    __attribute__((used, section("vpci_array"))) = trace_init;
+
+static void trace_teardown(void)
+{
+    for (unsigned int d = 0; d < ndevs; d++)
+        vpci_remove_device(&pdevs[d]);
+    ndevs = 0;
+    rcu_barrier();
+}
+
+static int trace_setup(const struct lfv_bench_env *env)
+{
+    int rc = 0;
+
+    trace = env->enumerate;
+    bench_hw_reset();
+    for (unsigned int d = 0; d < trace->ndevs && !rc; d++) {
+        pdevs[d].sbdf.sbdf = trace->devs[d].sbdf |
+                             (uint32_t)trace->devs[d].dom << 16;
+        pdevs[d].domain = &hwdom;
+        rc = vpci_add_handlers(&pdevs[d]);
+        if (!rc)
+            ndevs = d + 1;
+    }
+    if (rc) {
+        fprintf(stderr, "xen417_lfvpci: vpci_add_handlers: %d\n", rc);
+        trace_teardown();
+    }
+    return rc;
+}
+
+#define BENCH_TR_READ(d, reg, size) vpci_read(pdevs[d].sbdf, (reg), (size))
+#define BENCH_TR_WRITE(d, reg, size, val)                                   \
+    vpci_write(pdevs[d].sbdf, (reg), (size), (val))
+#define BENCH_AFTER ((void)0)
+#define LFV_BENCH_IMPL "xen417_lfvpci"
+#include "lfv_bench_workloads.h"
+
+LFV_BENCH_MODULE("xen417_lfvpci", lfv_bench_nop, lfv_bench_nop);

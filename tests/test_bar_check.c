@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Host-space checks before a BAR is mapped (issue 11, defect 4; Xen's
+ * pci_check_bar() and more): a BAR maps only if it lies inside one of the
+ * host bridge's windows and overlaps no other device's BAR in host
+ * space, and no frame holding any device's MSI-X table or PBA is ever
+ * mapped, whatever the placement.  Before, table and PBA frames were
+ * removed in guest-frame space only: a guest's BAR sharing a host frame
+ * with another device's table (overlapping BARs, or two small BARs in one
+ * page) mapped that table into the guest.
+ *
+ * Also: the system's windows (lfv_system_params), the simulated bridge's
+ * default windows and the windows it derives from loaded bridges.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lfvpci/domain.h>
+#include <lfvpci/header.h>
+#include <lfvpci/msi.h>
+#include <lfvpci/p2m.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/simhw.h>
+
+#include "tests/check.h"
+
+#define CMD 0x04
+#define MEM 0x2
+#define BAR0 0x10
+
+static struct lfv_sim_bridge *br;
+static struct lfv_system *sys;
+static struct lfv_domain *hwdom, *g1;
+
+/* A: MSI-X table and PBA in BAR 5 (16 KiB at 0xe0100000). */
+static const struct lfv_sim_device_desc dev_a = {
+    .vendor = 0x8086, .device = 0x1234, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x10000, 0xe0000000 },
+             [5] = { LFV_SIM_BAR_MEM32, false, 0x4000, 0xe0100000 } },
+    .msix = { true, 16, 5, 0, 5, 0x2000 },
+};
+/* B: one 4 KiB BAR, no MSI-X. */
+static const struct lfv_sim_device_desc dev_b = {
+    .vendor = 0x10ec, .device = 0x8125, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x1000, 0xe0300000 } },
+};
+/* C: a 2 KiB BAR holding its table; D: a 2 KiB BAR in the same page. */
+static const struct lfv_sim_device_desc dev_c = {
+    .vendor = 0x1af4, .device = 0x1041, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x800, 0xe0400000 } },
+    .msix = { true, 4, 0, 0, 0, 0x400 },
+};
+static const struct lfv_sim_device_desc dev_d = {
+    .vendor = 0x1af4, .device = 0x1042, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x800, 0xe0400800 } },
+};
+
+static const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0), B = LFV_SBDF(0, 2, 0, 0),
+                        C = LFV_SBDF(0, 3, 0, 0), D = LFV_SBDF(0, 4, 0, 0);
+static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
+
+/* Forwarded MSI-X page accesses that reached the bridge. */
+static unsigned int forwarded;
+
+static int fwd_read(void *ctx, uint64_t addr, unsigned int size,
+                    uint64_t *val)
+{
+    forwarded++;
+    return lfv_sim_mmio_read(ctx, addr, size, val);
+}
+
+static int fwd_write(void *ctx, uint64_t addr, unsigned int size,
+                     uint64_t val)
+{
+    forwarded++;
+    return lfv_sim_mmio_write(ctx, addr, size, val);
+}
+
+static const struct lfv_msi_ops fwd_ops = {
+    .mmio_read = fwd_read, .mmio_write = fwd_write,
+};
+
+static void setup(const struct lfv_mmio_window *w, unsigned int nr)
+{
+    struct lfv_system_params p = {
+        .hw_ops = lfv_sim_hw_ops(), .windows = w, .nr_windows = nr,
+    };
+
+    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
+    p.hw = br;
+    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
+    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
+    CHECK_EQ(lfv_sim_add(br, C, &dev_c), 0);
+    CHECK_EQ(lfv_sim_add(br, D, &dev_d), 0);
+    CHECK_EQ(lfv_system_create(&p, &sys), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_msix_hook), 0);
+    CHECK_EQ(lfv_system_set_msi_ops(sys, &fwd_ops, br), 0);
+    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
+    CHECK_EQ(lfv_pdev_add(sys, A), 0);
+    CHECK_EQ(lfv_pdev_add(sys, B), 0);
+    CHECK_EQ(lfv_pdev_add(sys, C), 0);
+    CHECK_EQ(lfv_pdev_add(sys, D), 0);
+}
+
+static void teardown(void)
+{
+    lfv_system_destroy(sys);
+    lfv_sim_bridge_destroy(br);
+}
+
+static bool mapped(struct lfv_domain *d, uint64_t gfn, uint64_t *mfn)
+{
+    return lfv_p2m_translate(lfv_domain_p2m(d), gfn, mfn);
+}
+
+static int get_bar0(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
+{
+    (void)e;
+    CHECK_EQ(lfv_header_bar(v, 0, arg), 0);
+    return 1; /* publish nothing */
+}
+
+static struct lfv_header_bar_info bar0(lfv_sbdf_t s)
+{
+    struct lfv_header_bar_info b;
+
+    memset(&b, 0, sizeof(b));
+    CHECK_EQ(lfv_pdev_update(sys, s, get_bar0, &b), 1);
+    return b;
+}
+
+/* Give s to g1 at guest address ga and turn decoding on. */
+static void guest_decode(lfv_sbdf_t s, uint32_t ga)
+{
+    CHECK_EQ(lfv_pdev_assign(sys, s, g1), 0);
+    lfv_conf_write(g1, VS0, BAR0, 4, ga);
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK_EQ(lfv_conf_read(g1, VS0, CMD, 2) & MEM, MEM);
+}
+
+static void guest_off(lfv_sbdf_t s)
+{
+    lfv_conf_write(g1, VS0, CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, s, hwdom), 0);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+}
+
+static void test_overlap(void)
+{
+    uint64_t m = 0;
+
+    setup(NULL, 0);
+    /* control: B where it belongs maps */
+    guest_decode(B, 0x30000000);
+    CHECK(mapped(g1, 0x30000, &m) && m == 0xe0300);
+    CHECK(bar0(B).mapped);
+    guest_off(B);
+
+    /* the hardware domain places B's BAR over A's table page */
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0100000);
+    CHECK_EQ(lfv_sim_cfg_read(br, B, BAR0, 4), 0xe0100000);
+    guest_decode(B, 0x30000000);
+    CHECK(!mapped(g1, 0x30000, NULL));
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    CHECK(!bar0(B).mapped);
+    /* decoding off and on again: still nothing, and no stale state */
+    lfv_conf_write(g1, VS0, CMD, 2, 0);
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    guest_off(B);
+
+    /* over A's BAR 0 (no table there): refused as well */
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0008000);
+    guest_decode(B, 0x30000000);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    guest_off(B);
+
+    /* the hardware domain's own mapping obeys the same rule */
+    lfv_conf_write(hwdom, B, CMD, 2, MEM);
+    CHECK(!mapped(hwdom, 0xe0008, NULL));
+    lfv_conf_write(hwdom, A, CMD, 2, MEM); /* A itself now overlaps B */
+    CHECK(!mapped(hwdom, 0xe0000, NULL));
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    lfv_conf_write(hwdom, B, CMD, 2, 0);
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0300000);
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
+    CHECK(mapped(hwdom, 0xe0000, &m) && m == 0xe0000);
+    CHECK(!mapped(hwdom, 0xe0100, NULL)); /* its own table: trapped */
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    teardown();
+}
+
+static void test_table_in_frame(void)
+{
+    uint64_t m = 0;
+
+    setup(NULL, 0);
+    /* D shares its host page with C's table: D's frame never maps */
+    guest_decode(D, 0x30000800);
+    CHECK(!mapped(g1, 0x30000, NULL));
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    guest_off(D);
+    /* C's own frame (its table) is trapped, never mapped */
+    guest_decode(C, 0x30000000);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    guest_off(C);
+    /* the hardware domain moves C away: D's page maps now */
+    lfv_conf_write(hwdom, C, BAR0, 4, 0xe0500000);
+    guest_decode(D, 0x30000800);
+    CHECK(mapped(g1, 0x30000, &m) && m == 0xe0400);
+    guest_off(D);
+    teardown();
+}
+
+static void test_windows(void)
+{
+    const struct lfv_mmio_window w[] = {
+        { 0xe0000000, 0xe01fffff }, { 0xe0400000, 0xe04007ff },
+    };
+    struct lfv_mmio_window many[LFV_MMIO_WINDOWS_MAX + 1];
+    struct lfv_system_params p = { .windows = w, .nr_windows = 2 };
+    struct lfv_system *s;
+    uint64_t m = 0;
+
+    /* bad windows */
+    memset(many, 0, sizeof(many));
+    p.windows = many;
+    p.nr_windows = LFV_MMIO_WINDOWS_MAX + 1;
+    CHECK_EQ(lfv_system_create(&p, &s), -EINVAL);
+    p.nr_windows = 1;
+    many[0] = (struct lfv_mmio_window){ 2, 1 };
+    CHECK_EQ(lfv_system_create(&p, &s), -EINVAL);
+    p.windows = NULL;
+    CHECK_EQ(lfv_system_create(&p, &s), -EINVAL);
+
+    setup(w, 2);
+    /* B (0xe0300000) lies outside every window */
+    guest_decode(B, 0x30000000);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    CHECK(!bar0(B).mapped);
+    guest_off(B);
+    /* A inside: maps; C's BAR ends exactly at its window's end: inside */
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK(mapped(g1, 0xe0000, &m) && m == 0xe0000);
+    guest_off(A);
+    /* D (0xe0400800) straddles nothing but is outside the 2 KiB window */
+    guest_decode(D, 0x30000800);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    guest_off(D);
+    teardown();
+}
+
+/*
+ * Forwarded MSI-X page accesses (the PBA, the rest of the table and PBA
+ * pages) reach the device's memory only where no other owner's device
+ * decodes: with overlapping BARs the access could land on it.
+ */
+static void test_forwarding(void)
+{
+    struct lfv_domain *g2;
+    uint64_t v = 0;
+
+    setup(NULL, 0);
+    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+    /* control: A's PBA and page rest reach A */
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    forwarded = 0;
+    CHECK_EQ(lfv_msix_mmio_read(g1, 0xe0102000, 8, &v), 0);
+    CHECK_EQ(lfv_msix_mmio_write(g1, 0xe0100400, 4, 1), 0);
+    CHECK_EQ(forwarded, 2);
+    /* B (g2's) placed over A's BAR 5 by the hardware domain: nothing */
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0102000);
+    CHECK_EQ(lfv_pdev_assign(sys, B, g2), 0);
+    forwarded = 0;
+    CHECK_EQ(lfv_msix_mmio_read(g1, 0xe0102000, 8, &v), 0);
+    CHECK_EQ(v, ~0ull);
+    CHECK_EQ(lfv_msix_mmio_write(g1, 0xe0102400, 4, 1), 0);
+    CHECK_EQ(forwarded, 0);
+    /* the part of A's pages B does not cover still reaches A */
+    CHECK_EQ(lfv_msix_mmio_write(g1, 0xe0100400, 4, 1), 0);
+    CHECK_EQ(forwarded, 1);
+    CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
+    lfv_conf_write(hwdom, B, BAR0, 4, 0xe0300000);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+
+    /* the hardware domain's page rest (identity) over g1's device D */
+    CHECK_EQ(lfv_pdev_assign(sys, D, g1), 0);
+    forwarded = 0;
+    CHECK_EQ(lfv_msix_mmio_write(hwdom, 0xe0400800, 4, 1), 0);
+    CHECK_EQ(lfv_msix_mmio_read(hwdom, 0xe0400ff8, 8, &v), 0);
+    CHECK_EQ(forwarded, 0);
+    /* D back with the hardware domain: its own, reached */
+    CHECK_EQ(lfv_pdev_assign(sys, D, hwdom), 0);
+    CHECK_EQ(lfv_msix_mmio_write(hwdom, 0xe0400800, 4, 1), 0);
+    CHECK_EQ(forwarded, 1);
+    teardown();
+}
+
+static void data_file(char *buf, size_t n, const char *name)
+{
+    const char *env = getenv("LFV_SHARED_DIR");
+    const char *tail = strstr(__FILE__, "/tests/test_bar_check.c");
+
+    if (env)
+        snprintf(buf, n, "%s/data/lspci/%s", env, name);
+    else
+        snprintf(buf, n, "%.*s/../shared/data/lspci/%s",
+                 tail ? (int)(tail - __FILE__) : 1, tail ? __FILE__ : ".",
+                 name);
+}
+
+static void test_sim_windows(void)
+{
+    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
+    char path[4096];
+    FILE *f;
+
+    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
+    CHECK_EQ(lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX), 2);
+    CHECK_EQ(w[0].start, 0x40000000);
+    CHECK_EQ(w[0].end, 0xfebfffff);
+    CHECK_EQ(w[1].start, 0x100000000ull);
+    CHECK_EQ(w[1].end, 0xffffffffffffull);
+    CHECK_EQ(lfv_sim_bridge_set_windows(br, w, LFV_MMIO_WINDOWS_MAX + 1),
+             -EINVAL);
+    w[0] = (struct lfv_mmio_window){ 5, 4 };
+    CHECK_EQ(lfv_sim_bridge_set_windows(br, w, 1), -EINVAL);
+    CHECK_EQ(lfv_sim_bridge_set_windows(br, NULL, 0), 0);
+    CHECK_EQ(lfv_sim_bridge_windows(br, NULL, 0), 0);
+    /* a bridge's windows are derived when it is loaded */
+    data_file(path, sizeof(path), "bridge-amd-navi10-switch-upstream-port.txt");
+    f = fopen(path, "r");
+    if (f) {
+        fclose(f);
+        CHECK_EQ(lfv_sim_add_lspci_file(br, path, LFV_SIM_SBDF_AUTO, NULL),
+                 0);
+        CHECK_EQ(lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX), 2);
+        CHECK_EQ(w[0].start, 0xfba00000);
+        CHECK_EQ(w[0].end, 0xfbbfffff);
+        CHECK_EQ(w[1].start, 0x380000000000ull);
+        CHECK_EQ(w[1].end, 0x3802ffffffffull);
+    } else {
+        printf("%s: not found, bridge windows from a dump not tested\n",
+               path);
+    }
+    lfv_sim_bridge_destroy(br);
+}
+
+int main(void)
+{
+    lfv_rcu_register_thread();
+    test_overlap();
+    test_table_in_frame();
+    test_windows();
+    test_forwarding();
+    test_sim_windows();
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

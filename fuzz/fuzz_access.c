@@ -656,7 +656,7 @@ static void decode_op(struct fuzz_in *in)
  */
 static void setup(void)
 {
-    struct lfv_system_params p = { &hw_ops, NULL, LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = LFV_ARCH_X86 };
 
     if (lfv_sim_bridge_create(&br))
         abort();

@@ -34,7 +34,8 @@ static void cleanup(void)
 
 static void setup(void)
 {
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops(),
+                                   .arch = LFV_ARCH_X86 };
 
     fuzz_rcu_thread();
     if (lfv_sim_bridge_create(&br))

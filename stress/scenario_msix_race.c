@@ -265,7 +265,8 @@ static void *writer(void *arg)
 
 static int race_setup(struct race *r)
 {
-    struct lfv_system_params p = { lfv_sim_hw_ops(), NULL, LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops(),
+                                   .arch = LFV_ARCH_X86 };
     struct lfv_sim_device_desc desc = {
         .vendor = 0x1af4, .device = 0x1041, .class_code = 0x020000,
         .bar = { [0] = { LFV_SIM_BAR_MEM64, false, BAR_SIZE, 0 } },

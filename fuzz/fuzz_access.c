@@ -24,6 +24,8 @@
  *            obey the same rule for the devices it owns;
  *   binding  every vector bound through the MSI ops belongs to the
  *            device's current owner (nothing left bound after de-assign);
+ *   window   every mapped frame lies inside the host bridge's windows
+ *            (the simulated bridge's defaults, given to the system);
  *   header   the header's BARs and ROM (lfv_header_bar()) are where the
  *            hardware decodes them;
  *   regions  a domain traps the MSI-X tables and PBAs of the devices it
@@ -63,6 +65,8 @@ static struct lfv_sim_bridge *br;
 static struct lfv_system *sys;
 static struct lfv_domain *dom[NDOM];
 static int cur = CONTROL;      /* the domain whose access is running */
+static struct lfv_mmio_window win[LFV_MMIO_WINDOWS_MAX]; /* the bridge's */
+static unsigned int nr_win;
 static int owner[NR_FDEV];     /* as the operations made it; -1 none */
 static bool registered[NR_FDEV];
 
@@ -249,6 +253,15 @@ static int p2m_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *ctxt)
     if (!c->domid)
         INV("p2m", gfn == mfn, "hardware domain maps gfn %#" PRIx64
             " to mfn %#" PRIx64, gfn, mfn);
+    for (uint64_t f = mfn; f < mfn + nr && f >= mfn; f++) {
+        bool in = false;
+
+        for (unsigned int i = 0; !in && i < nr_win; i++)
+            in = f << LFV_PAGE_SHIFT >= win[i].start &&
+                 (f << LFV_PAGE_SHIFT) + LFV_PAGE_SIZE - 1 <= win[i].end;
+        INV("window", in, "domain %u maps frame %#" PRIx64 " outside the "
+            "host bridge's windows", c->domid, f);
+    }
     for (uint64_t f = mfn; f < mfn + nr && f >= mfn; f++) {
         uint64_t s = f << LFV_PAGE_SHIFT, e = s + LFV_PAGE_SIZE - 1;
         bool own = false;
@@ -661,6 +674,9 @@ static void setup(void)
     if (lfv_sim_bridge_create(&br))
         abort();
     p.hw = br;
+    nr_win = lfv_sim_bridge_windows(br, win, LFV_MMIO_WINDOWS_MAX);
+    p.windows = win;
+    p.nr_windows = nr_win;
     if (lfv_system_create(&p, &sys) ||
         lfv_system_set_msi_ops(sys, &msi_ops, NULL) ||
         lfv_system_add_hook(sys, &lfv_header_hook) ||

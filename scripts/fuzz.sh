@@ -6,7 +6,8 @@
 #   BUILD_DIR/corpus/<t>, with its dictionary; a crashing input is written
 #   to BUILD_DIR/artifacts/<t>/ (keep it under fuzz/regressions/<t>/).
 #   Prints per target: executions, coverage (cov: edges, ft: features),
-#   corpus size and crashes; exits 1 if any target crashed.
+#   corpus size and the crashing inputs this run wrote (artifacts); exits 1
+#   if any target crashed.
 # FUZZ_KEEP_GOING=1: libFuzzer's fork mode, going on after crashes,
 #   timeouts and OOMs (long runs); FUZZ_NICE: nice level (default 10);
 #   LFV_FUZZ_SKIP: passed through (fuzz_access.c).
@@ -38,6 +39,7 @@ for t in "${targets[@]}"; do
         args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
     fi
     echo "fuzz: $t for ${secs}s (log: $log)"
+    touch "$log.start"
     nice -n "${FUZZ_NICE:-10}" "$bin" "${args[@]}" "$work" "$src/fuzz/corpus/$t" \
         >"$log" 2>&1
     rc=$?
@@ -49,7 +51,8 @@ for t in "${targets[@]}"; do
     cov=$(echo "$last" | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+')
     ft=$(echo "$last" | grep -oE 'ft: [0-9]+' | grep -oE '[0-9]+')
     corp=$(echo "$last" | grep -oE 'corp: [0-9]+' | grep -oE '[0-9]+')
-    arts=$(find "$art" -type f | wc -l)
+    arts=$(find "$art" -type f -newer "$log.start" | wc -l) # this run's
+    rm -f "$log.start"
     line=$(printf '%-10s execs %-10s cov %-6s ft %-6s corpus %-6s artifacts %-4s exit %s' \
            "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$arts" "$rc")
     if [ $rc -ne 0 ]; then

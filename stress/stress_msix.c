@@ -524,15 +524,24 @@ static void control_traffic(struct stress_msix *mx, const struct target *t,
 
 /* ---- table accesses ---- */
 
-static int tbl_read(struct stress_msix *mx, const struct target *t,
-                    uint64_t gpa, unsigned int size, uint64_t *v)
+/* An MMIO access as t's domain, its forwards recorded (tl_fwd). */
+static int mmio_as(const struct target *t, uint64_t gpa, unsigned int size,
+                   bool write, uint64_t *v)
 {
     int rc;
 
     tl_fwd.domid = (int)t->domid;
     tl_fwd.n = 0;
-    rc = lfv_msix_mmio_read(t->d, gpa, size, v);
+    rc = write ? lfv_msix_mmio_write(t->d, gpa, size, *v)
+               : lfv_msix_mmio_read(t->d, gpa, size, v);
     tl_fwd.domid = -1;
+    return rc;
+}
+
+static int tbl_read(struct stress_msix *mx, const struct target *t,
+                    uint64_t gpa, unsigned int size, uint64_t *v)
+{
+    int rc = mmio_as(t, gpa, size, false, v);
 
     COUNT(table_reads);
     if (rc == -ENOENT) {
@@ -554,10 +563,7 @@ static int tbl_write(struct stress_msix *mx, const struct target *t,
     int rc;
 
     __atomic_store_n(&tl_addr_data, addr_data, __ATOMIC_RELAXED);
-    tl_fwd.domid = (int)t->domid;
-    tl_fwd.n = 0;
-    rc = lfv_msix_mmio_write(t->d, gpa, size, v);
-    tl_fwd.domid = -1;
+    rc = mmio_as(t, gpa, size, true, &v);
     __atomic_store_n(&tl_addr_data, false, __ATOMIC_RELAXED);
     COUNT(table_writes);
     if (rc == -ENOENT)
@@ -732,7 +738,8 @@ static uint64_t plain_value(uint64_t *rng)
  * access is trapped (0) and forwarded once, with its size, to the same
  * offset of the device's host BAR (the hardware domain: the same address).
  * Otherwise the access may be untrapped (-ENOENT) or answered by another
- * of the domain's devices, and the hooks still check every forward
+ * of the domain's devices (whose table or PBA refuses 1- and 2-byte
+ * accesses: -EINVAL), and the hooks still check every forward
  * (forwarded()): only memory of a device the domain may own.
  */
 static void page_rest(struct stress_msix *mx, const struct target *t,
@@ -752,11 +759,22 @@ static void page_rest(struct stress_msix *mx, const struct target *t,
     at += 8 - size;
     /* where it must land: the same offset of the host BAR */
     host = l->bar[bir].addr + (at - (t->table - l->msix_off[0]));
-    if (write)
-        rc = tbl_write(mx, t, at, size, plain_value(rng), false);
-    else
-        rc = tbl_read(mx, t, at, size, &v);
+    v = write ? plain_value(rng) : 0x5a5a;
+    rc = mmio_as(t, at, size, write, &v);
     COUNT(rest);
+    if (write)
+        COUNT(table_writes);
+    else
+        COUNT(table_reads);
+    if (rc == -ENOENT)
+        COUNT(enoent);
+    if (!write && rc == -ENOENT &&
+        v != (size == 8 ? ~0ull : (1ull << 8 * size) - 1))
+        fail(mx, K_TORN, "domain %u: unclaimed read at %#" PRIx64
+             " returned %#" PRIx64, t->domid, at, v);
+    if (!write && rc == -EINVAL && v != 0x5a5a)
+        fail(mx, K_REFUSE, "domain %u: a refused %u-byte read at %#" PRIx64
+             " wrote %#" PRIx64, t->domid, size, at, v);
     if (stable(mx, t) && quiet && window_quiet(mx->run, t->dev) &&
         window_gen(mx->run) == wg) {
         COUNT(rest_exact);
@@ -770,7 +788,8 @@ static void page_rest(struct stress_msix *mx, const struct target *t,
                  "last at %#" PRIx64 "+%u; expected once at %#" PRIx64,
                  t->domid, size, write ? "write" : "read", t->dev, at,
                  tl_fwd.n, tl_fwd.addr, tl_fwd.size, host);
-    } else if (rc && rc != -ENOENT) {
+    } else if (rc && rc != -ENOENT && (rc != -EINVAL || size >= 4)) {
+        /* another device's table or PBA there refuses 1 and 2 bytes */
         fail(mx, K_REFUSE, "domain %u: %u-byte access at %#" PRIx64 ": %d",
              t->domid, size, at, rc);
     }

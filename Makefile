@@ -5,6 +5,8 @@
 #                   summary of same-run ratios against the baselines
 #   make plots      build/bench.json rendered as PNG charts (build/plots/)
 #   make perf       read workloads under perf stat and callgrind
+#   make xen-check  the Xen series: patches apply, x86_64 and arm64 build
+#   make xen-boot   the Xen series booted for arm64 under QEMU (TCG)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
 #   make soak       lfvpci-stress for SOAK_SECONDS (300) per RCU backend,
 #                   then the MSI-X page-remainder race scenario
@@ -100,3 +102,10 @@ clean:
 .PHONY: xen-check
 xen-check:
 	integration/xen/xen-check.sh
+
+# Xen 4.17.5 booted (integration/xen/xen-boot.sh): arm64 hypervisors with
+# and without the series under QEMU (TCG) with a Linux dom0 that
+# enumerates PCI through vPCI; dom0's views compared with native's.
+.PHONY: xen-boot
+xen-boot:
+	integration/xen/xen-boot.sh

@@ -11,4 +11,14 @@
 #define lfv_noinline __attribute__((__noinline__))
 #define lfv_always_inline inline __attribute__((__always_inline__))
 
+/*
+ * Marks a function the engine calls through a pointer (default handlers,
+ * RCU callbacks).  A host with control-flow integrity defines it in its
+ * platform header to its own marker (Xen: cf_check, an ENDBR64 landing
+ * pad under CET-IBT); elsewhere it is empty.
+ */
+#ifndef lfv_cf_check
+#define lfv_cf_check
+#endif
+
 #endif /* LFV_CORE_COMPILER_H */

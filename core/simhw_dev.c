@@ -4,6 +4,8 @@
  * device, after checking that the two agree the way hardware would.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "msix_place.h"
@@ -136,44 +138,80 @@ static uint64_t default_size(const uint8_t *cfg, unsigned int bar)
     return round_up_pow2(need > 4096 ? need : 4096);
 }
 
-/* One BAR's size against its register: 0 or -EINVAL. */
-static int check_bar(const uint8_t *cfg, unsigned int bar, uint64_t size,
-                     unsigned int nr_bars)
+/* Why a BAR's size contradicts its register; NULL when it does not. */
+static const char *bar_problem(const uint8_t *cfg, unsigned int bar,
+                               uint64_t size, unsigned int nr_bars)
 {
     uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
     uint64_t addr = image_bar_addr(cfg, bar);
 
-    if (bar >= nr_bars || !sim_is_pow2(size))
-        return -EINVAL;
-    if (bar_is_io(reg))
-        return size >= 4 && size <= (1ull << 31) && !(addr & (size - 1))
-                   ? 0 : -EINVAL;
-    if ((reg & PCI_BAR_MEM_TYPE_MASK) == 0x6) /* reserved type */
-        return -EINVAL;
-    if (bar_is_mem64(reg) && bar == nr_bars - 1)
-        return -EINVAL;
-    if (!bar_is_mem64(reg) && size > (1ull << 31))
-        return -EINVAL;
-    return size >= 16 && !(addr & (size - 1)) ? 0 : -EINVAL;
+    if (bar >= nr_bars)
+        return "the header type has no such BAR";
+    if (!sim_is_pow2(size))
+        return "size is not a power of two";
+    if (bar_is_io(reg)) {
+        if (size < 4)
+            return "an I/O BAR is at least 4 bytes";
+        if (size > (1ull << 31))
+            return "more than a BAR can hold (I/O: 2 GiB)";
+    } else {
+        if ((reg & PCI_BAR_MEM_TYPE_MASK) == 0x6)
+            return "memory type 11b in the BAR register is reserved";
+        if (bar_is_mem64(reg) && bar == nr_bars - 1)
+            return "a 64-bit BAR in the last slot has no high half";
+        if (!bar_is_mem64(reg) && size > (1ull << 31))
+            return "more than a 32-bit BAR can hold (2 GiB)";
+        if (size < 16)
+            return "a memory BAR is at least 16 bytes";
+    }
+    return addr & (size - 1) ? "address in the BAR register is not aligned "
+                               "to the size" : NULL;
 }
 
-static int check_rom(const uint8_t *cfg, uint64_t size)
+static const char *rom_problem(const uint8_t *cfg, uint64_t size)
 {
     unsigned int reg = sim_rom_reg(cfg);
 
-    if (!reg || !sim_is_pow2(size) || size < SIM_ROM_MIN ||
-        size > (1ull << 31))
-        return -EINVAL;
+    if (!reg)
+        return "the header type has no expansion ROM";
+    if (!sim_is_pow2(size))
+        return "size is not a power of two";
+    if (size < SIM_ROM_MIN)
+        return "an expansion ROM is at least 2 KiB";
+    if (size > (1ull << 31))
+        return "more than a ROM BAR can hold (2 GiB)";
     return sim_get(cfg, reg, 4) & 0xfffff800u & (uint32_t)(size - 1)
-               ? -EINVAL : 0;
+               ? "address in the ROM register is not aligned to the size"
+               : NULL;
 }
 
-int sim_image_check(struct sim_image *img)
+static int image_refuse(struct lfv_sim_error *err, int *which, int idx,
+                        uint64_t size, const char *why)
+{
+    if (which)
+        *which = idx;
+    if (err && idx == SIM_ROM)
+        snprintf(err->reason, sizeof(err->reason),
+                 "expansion ROM: size 0x%" PRIx64 ": %s", size, why);
+    else if (err && idx >= 0)
+        snprintf(err->reason, sizeof(err->reason),
+                 "BAR %d: size 0x%" PRIx64 ": %s", idx, size, why);
+    else if (err)
+        snprintf(err->reason, sizeof(err->reason), "%s", why);
+    return -EINVAL;
+}
+
+int sim_image_check(struct sim_image *img, struct lfv_sim_error *err,
+                    int *which)
 {
     unsigned int nr = sim_nr_bars(img->cfg);
+    const char *why;
 
+    if (which)
+        *which = -1;
     if (img->cfg_len < 64 || img->cfg_len > LFV_CFG_SPACE_SIZE)
-        return -EINVAL;
+        return image_refuse(err, which, -1, 0, "configuration space "
+                            "shorter than 64 or longer than 4096 bytes");
     for (unsigned int i = 0; i <= SIM_ROM; i++) {
         if (img->bar_size[i] == SIM_SIZE_UNKNOWN)
             img->bar_size[i] = default_size(img->cfg, i);
@@ -183,15 +221,22 @@ int sim_image_check(struct sim_image *img)
 
         if (!size)
             continue;
-        if (check_bar(img->cfg, i, size, nr))
-            return -EINVAL;
+        why = bar_problem(img->cfg, i, size, nr);
+        if (why)
+            return image_refuse(err, which, (int)i, size, why);
         /* The high half of a 64-bit BAR is not a BAR of its own. */
         if (bar_is_mem64(sim_get(img->cfg, PCI_BAR0 + 4 * i, 4)) &&
             img->bar_size[++i])
-            return -EINVAL;
+            return image_refuse(err, which, (int)i, img->bar_size[i],
+                                "this is the high half of the 64-bit "
+                                "BAR before it");
     }
-    if (img->bar_size[SIM_ROM] && check_rom(img->cfg, img->bar_size[SIM_ROM]))
-        return -EINVAL;
+    if (img->bar_size[SIM_ROM]) {
+        why = rom_problem(img->cfg, img->bar_size[SIM_ROM]);
+        if (why)
+            return image_refuse(err, which, SIM_ROM,
+                                img->bar_size[SIM_ROM], why);
+    }
     return 0;
 }
 
@@ -204,7 +249,7 @@ int sim_image_msix_check(struct sim_image *img, const char **why)
 
     if (why)
         *why = NULL;
-    if (sim_image_check(img)) {
+    if (sim_image_check(img, NULL, NULL)) {
         if (why)
             *why = "the BAR sizes contradict the BAR registers";
         return -EINVAL;
@@ -274,7 +319,7 @@ int sim_dev_create(const struct sim_image *img, lfv_sbdf_t sbdf,
 {
     struct sim_image checked = *img;
     struct sim_dev *dev;
-    int rc = sim_image_check(&checked);
+    int rc = sim_image_check(&checked, NULL, NULL);
 
     if (rc)
         return rc;

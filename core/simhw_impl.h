@@ -111,9 +111,12 @@ unsigned int sim_find_cap(const uint8_t *cfg, unsigned int id, bool ext);
 /*
  * Check an image's BAR sizes against its BAR registers (-EINVAL on any
  * contradiction), first giving each size of SIM_SIZE_UNKNOWN ("implemented,
- * size not stated") the default of lfv_sim_add_lspci().
+ * size not stated") the default of lfv_sim_add_lspci().  On -EINVAL, when
+ * not NULL: err->reason says why (nothing else of err is touched) and
+ * *which is the BAR at fault (0..5, SIM_ROM) or -1.
  */
-int sim_image_check(struct sim_image *img);
+int sim_image_check(struct sim_image *img, struct lfv_sim_error *err,
+                    int *which);
 #define SIM_SIZE_UNKNOWN UINT64_MAX
 
 /*
@@ -159,6 +162,32 @@ uint64_t sim_dev_bar_base(const struct sim_dev *dev, unsigned int bar);
 /* Apply a masked write of `be` bytes (byte-enable bit mask) to one dword. */
 uint32_t sim_merge_write(uint32_t old, uint32_t val, uint32_t be,
                          uint32_t wmask, uint32_t w1cmask);
+
+/*
+ * Loader errors (simhw_loader.c): fill err (when not NULL) and return rc;
+ * clear err before a load.
+ */
+int sim_error(struct lfv_sim_error *err, int rc, const char *file,
+              unsigned int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void sim_error_clear(struct lfv_sim_error *err);
+
+/*
+ * Why the loaders refuse an image whose vendor ID reads ffff (NULL when
+ * it does not): an SR-IOV virtual function (IDs and BARs live in its
+ * physical function's SR-IOV capability) or an absent function.
+ */
+const char *sim_image_absent(const struct sim_image *img);
+
+/*
+ * A regular file's whole content (at most max bytes, NUL-terminated) into a
+ * fresh lfv_malloc() buffer.  Anything but a regular file is refused before
+ * it is opened (-EISDIR for a directory, -EINVAL for a FIFO, socket or
+ * device: "is a FIFO, not <what>"), and opened with O_NONBLOCK so a race
+ * cannot block; -EFBIG above max; else the errno of stat/open/read.
+ */
+int sim_read_file(const char *path, const char *what, size_t max,
+                  char **out, size_t *len, struct lfv_sim_error *err);
 
 /* Parse "[dddd:]bb:dd.f" at s; returns characters used, 0 if none. */
 unsigned int sim_parse_sbdf(const char *s, lfv_sbdf_t *sbdf);

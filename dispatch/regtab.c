@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../core/compiler.h"
 #include "../core/rcu_fast.h"
 #include "regtab.h"
 
@@ -17,15 +18,16 @@ struct lfv_regs_edit {
     unsigned int n, cap;
 };
 
-static uint32_t ignored_read(const LFV_DEV_CTX *ctx, unsigned int reg,
-                             void *data)
+static uint32_t lfv_cf_check ignored_read(const LFV_DEV_CTX *ctx,
+                                          unsigned int reg, void *data)
 {
     (void)ctx, (void)reg, (void)data;
     return ~(uint32_t)0;
 }
 
-static void ignored_write(const LFV_DEV_CTX *ctx, unsigned int reg,
-                          uint32_t val, void *data)
+static void lfv_cf_check ignored_write(const LFV_DEV_CTX *ctx,
+                                       unsigned int reg, uint32_t val,
+                                       void *data)
 {
     (void)ctx, (void)reg, (void)val, (void)data;
 }
@@ -51,7 +53,7 @@ int lfv_vdev_create(const struct lfv_vdev_params *p, struct lfv_vdev **out)
     return 0;
 }
 
-static void regtab_free_rcu(struct lfv_rcu_head *head)
+static void lfv_cf_check regtab_free_rcu(struct lfv_rcu_head *head)
 {
     lfv_free((char *)head - offsetof(struct lfv_regtab, rcu));
 }
@@ -62,7 +64,7 @@ static void regtab_retire(struct lfv_regtab *tab)
         lfv_rcu_call(&tab->rcu, regtab_free_rcu);
 }
 
-static void vdev_free_rcu(struct lfv_rcu_head *head)
+static void lfv_cf_check vdev_free_rcu(struct lfv_rcu_head *head)
 {
     struct lfv_vdev *dev =
         (struct lfv_vdev *)((char *)head - offsetof(struct lfv_vdev, rcu));

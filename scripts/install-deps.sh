@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages lfvpci needs to build, test and benchmark.
 # Installs only what is missing; does nothing when everything is present.
-# Usage: scripts/install-deps.sh [build|bench|xen|fuzz]...   (default: build)
+# Usage: scripts/install-deps.sh [build|bench|xen|xen-boot|fuzz]...   (default: build)
 set -euo pipefail
 
+# pciutils and python3: the CLI tests decode lfvpci's dumps with lspci.
 want=(cmake make gcc g++ pkg-config liburcu-dev libck-dev libjemalloc-dev
-      libbenchmark-dev)
+      libbenchmark-dev pciutils python3)
 for group in "${@:-build}"; do
     case "$group" in
     build) ;;
@@ -13,6 +14,7 @@ for group in "${@:-build}"; do
     fuzz) want+=(clang libclang-rt-14-dev) ;; # libFuzzer, ASan, UBSan
     xen) want+=(dpkg-dev bison flex python3 gcc-aarch64-linux-gnu
                 libc6-dev-arm64-cross) ;;
+    xen-boot) want+=(qemu-system-arm ipxe-qemu cpio gzip dpkg) ;;
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
     esac
 done

@@ -5,7 +5,8 @@
 #   SECONDS per backend (default 300); oversubscribed: 2 readers and 1
 #   writer per CPU; the real devices of the lspci dumps, found where the
 #   ctest stress runs find them (../shared/data/lspci beside the source
-#   tree) or in $LSPCI_DIR; SOAK_SEED (default: the time), SOAK_RACE_SECONDS
+#   tree, or $LFV_SHARED_DIR/data/lspci) or in $LSPCI_DIR; SOAK_SEED
+#   (default: the time), SOAK_RACE_SECONDS
 #   (default 60, the race scenario stops at its first failure).
 # Prints accesses/s and removals per backend; exits 1 if any run failed.
 set -uo pipefail
@@ -18,7 +19,8 @@ stress=$build/bin/lfvpci-stress
 cpus=$(nproc)
 seed=${SOAK_SEED:-$(date +%s)}
 race_secs=${SOAK_RACE_SECONDS:-60}
-lspci=${LSPCI_DIR:-$src/../shared/data/lspci}
+shared=${LFV_SHARED_DIR:-$src/../shared}
+lspci=${LSPCI_DIR:-$shared/data/lspci}
 lspci_args=()
 if [ -d "$lspci" ]; then
     lspci_args=(--lspci "$(cd "$lspci" && pwd)")

@@ -5,7 +5,7 @@
 #
 # Xen 4.17.5's FILEs (paths in Xen's tree, e.g. xen/drivers/vpci/vpci.c),
 # taken from the extracted tree XEN_SRC, with the lfvpci series' hunks for
-# them applied (and the engine patch 0001 imports, under
+# them applied (and the engine patch 0003 imports, under
 # xen/drivers/vpci/lfvpci/), under OUT/ at the same paths; then prepared
 # for user space under OUT/gen/, as Xen's tools/tests/vpci does: in each .c
 # file the lines matching the sed regex STRIP (e.g. '^#include') removed
@@ -26,8 +26,10 @@ done
 shift
 
 # git apply runs in a temporary directory: patch paths made absolute first.
+# The series' cover letter (0000-*) holds no diff and is skipped.
 for p in "$@"; do
     case $p in
+    */0000-*|0000-*) ;;
     /*) set -- "$@" "$p" ;;
     *)  set -- "$@" "$PWD/$p" ;;
     esac

@@ -1121,9 +1121,17 @@ static int load_lspci(struct stress *run)
         snprintf(path, sizeof(path), "%s/%s", run->opt.lspci_dir, names[i]);
         if (!rc && i < run->opt.devices)
             rc = read_file(path, &run->dump_text[i], &run->dump_len[i]);
-        if (!rc && i < run->opt.devices)
-            rc = lfv_sim_add_lspci(run->bridge, run->dump_text[i],
-                                   run->dump_len[i], dev_sbdf(i), NULL);
+        if (!rc && i < run->opt.devices) {
+            struct lfv_sim_error err;
+            char msg[LFV_SIM_ERR_FILE_MAX + LFV_SIM_ERR_REASON_MAX + 16];
+
+            rc = lfv_sim_add_lspci_err(run->bridge, path, run->dump_text[i],
+                                       run->dump_len[i], dev_sbdf(i), NULL,
+                                       &err);
+            if (rc)
+                fprintf(stderr, "lfvpci-stress: %s\n",
+                        lfv_sim_error_str(&err, msg, sizeof(msg)));
+        }
         if (!rc && i < run->opt.devices)
             rc = layout_discover(run, i);
         if (!rc && i < run->opt.devices)

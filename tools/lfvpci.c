@@ -1,241 +1,293 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * lfvpci: the command-line tool.
- *
- *   lfvpci info                   version, RCU backend, structure sizes
- *   lfvpci probe FILE...          load lspci dumps onto the simulated bridge
- *                                 and probe each device through the engine
- *                                 as the hardware domain: IDs, BARs sized
- *                                 by the all-ones probe, capabilities
- *   lfvpci dump [--guest] FILE    the configuration space as the hardware
- *                                 domain (or, --guest, a guest it is
- *                                 assigned to) reads it through the engine,
- *                                 in lspci -xxxx format: `lspci -F OUT -vv`
- *                                 decodes it
+ * lfvpci: the command-line tool.  Devices described by lspci dumps or
+ * sysfs-style directories (a real machine's /sys/bus/pci/devices/...,
+ * read only) are loaded onto a simulated host bridge, handed to the
+ * engine with the hooks a hypervisor registers (header, MSI, MSI-X), and
+ * probed or dumped as the hardware domain or a guest sees them.  Usage and
+ * exit codes: usage() below and tools/README.md.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <lfvpci/domain.h>
 #include <lfvpci/rcu.h>
-#include <lfvpci/simhw.h>
-#include <lfvpci/vpci.h>
 
-#define LFV_VERSION "0.1.0"
+#include "tools/host.h"
+#include "tools/output.h"
+#include "tools/view.h"
 
-struct host {
-    struct lfv_sim_bridge *bridge;
-    struct lfv_system *sys;
-    struct lfv_domain *hwdom, *guest;
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct opts {
+    bool guest, json, as_fn0;
+    int nr_sources;
+    char **sources;
 };
 
-static int host_create(struct host *h)
-{
-    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops() };
-    int rc = lfv_sim_bridge_create(&h->bridge);
+static const char usage_text[] =
+    "usage: lfvpci [--help] [--version] COMMAND [OPTIONS] SOURCE...\n"
+    "\n"
+    "Load PCI devices onto a simulated host and look at them through the\n"
+    "lfvpci engine, set up as a hypervisor sets it up (header, MSI and\n"
+    "MSI-X emulation; the hardware domain owns every device, a guest gets\n"
+    "the ones it is given).\n"
+    "\n"
+    "Commands:\n"
+    "  probe    IDs, BARs (sized by the all-ones probe) and capabilities\n"
+    "  dump     configuration space in lspci -xxxx format (lspci -F reads it)\n"
+    "  info     version and RCU backend\n"
+    "Run lfvpci COMMAND --help for its options.\n"
+    "\n"
+    "SOURCE: an `lspci -vv -xxxx` (or -xxx) text file holding one or more\n"
+    "devices, or a sysfs-style device directory holding `config` and\n"
+    "`resource`, such as /sys/bus/pci/devices/0000:00:03.0 (only read; as\n"
+    "non-root Linux gives 64 bytes of config: no capabilities).\n"
+    "\n"
+    "Exit status: 0 success; 1 a source could not be loaded, or a device\n"
+    "could not be given to the guest (--guest); 2 usage error.\n";
 
-    p.hw = h->bridge;
-    if (!rc)
-        rc = lfv_system_create(&p, &h->sys);
-    if (!rc)
-        rc = lfv_domain_create(h->sys, 0, true, &h->hwdom);
-    if (!rc)
-        rc = lfv_domain_create(h->sys, 1, false, &h->guest);
-    return rc;
+static const char probe_help[] =
+    "usage: lfvpci probe [--guest] [--as-function0] [--json] SOURCE...\n"
+    "\n"
+    "Probe every device of every SOURCE through the engine as an OS does:\n"
+    "IDs, each BAR sized with decoding off, the ROM, the capability lists.\n"
+    "Without --guest: the hardware domain's view; each device is then also\n"
+    "given to a guest and the capabilities the guest sees are marked *.\n"
+    "  --guest         the guest's view instead (every device assigned to\n"
+    "                  one guest, at its virtual address)\n"
+    "  --as-function0  place a function other than 0 at function 0 of its\n"
+    "                  slot (a guest gets function 0 only)\n"
+    "  --json          JSON output (schema: tools/README.md)\n";
+
+static const char dump_help[] =
+    "usage: lfvpci dump [--guest] [--as-function0] [--json] SOURCE...\n"
+    "\n"
+    "The configuration space of every device as the hardware domain (or,\n"
+    "--guest, the guest) reads it through the engine, in `lspci -xxxx`\n"
+    "format: `lfvpci dump --guest F > out; lspci -F out -vv` decodes it.\n"
+    "256 bytes, 4096 when the view shows a PCI Express capability.\n"
+    "  --guest         the guest's view\n"
+    "  --as-function0  place a function other than 0 at function 0\n"
+    "  --json          the probe's JSON with the bytes (\"config\")\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "lfvpci: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'lfvpci --help'.\n");
+    return EXIT_USAGE;
 }
 
-static void host_destroy(struct host *h)
+/* Command options; *help set for --help. */
+static int parse_opts(int argc, char **argv, const char *cmd, bool *help,
+                      struct opts *o)
 {
-    lfv_system_destroy(h->sys);
-    lfv_sim_bridge_destroy(h->bridge);
-}
+    int i;
 
-/*
- * Load one dump at the address its header names (or, when two dumps name
- * the same address, at bus 1 of segment `alt`), and register it.
- */
-static int host_load(struct host *h, const char *path, unsigned int alt,
-                     lfv_sbdf_t *sbdf)
-{
-    int rc = lfv_sim_add_lspci_file(h->bridge, path, LFV_SIM_SBDF_AUTO, sbdf);
-
-    if (rc == -EEXIST) {
-        *sbdf = LFV_SBDF(alt, 1, 0, 0);
-        rc = lfv_sim_add_lspci_file(h->bridge, path, *sbdf, NULL);
-    }
-    if (rc) {
-        fprintf(stderr, "lfvpci: %s: %s\n", path, strerror(-rc));
-        return rc;
-    }
-    rc = lfv_pdev_add(h->sys, *sbdf);
-    if (rc)
-        fprintf(stderr, "lfvpci: %s: cannot register: %s\n", path,
-                strerror(-rc));
-    return rc;
-}
-
-static void print_sbdf(lfv_sbdf_t s)
-{
-    printf("%04x:%02x:%02x.%u", LFV_SBDF_SEG(s), LFV_SBDF_BUS(s),
-           LFV_SBDF_DEV(s), LFV_SBDF_FN(s));
-}
-
-static uint32_t rd(struct lfv_domain *d, lfv_sbdf_t s, unsigned int reg,
-                   unsigned int size)
-{
-    return lfv_conf_read(d, s, reg, size);
-}
-
-/*
- * Size a BAR as an OS does: save, write all-ones, read back, restore.  A BAR
- * whose address bits all read back 0 is not implemented: size 0.
- */
-static uint64_t size_bar(struct lfv_domain *d, lfv_sbdf_t s, unsigned int reg,
-                         bool is64, bool io, bool rom)
-{
-    uint32_t lo = rd(d, s, reg, 4), hi = is64 ? rd(d, s, reg + 4, 4) : 0;
-    uint64_t mask;
-
-    lfv_conf_write(d, s, reg, 4, rom ? 0xfffff800u : 0xffffffffu);
-    if (is64)
-        lfv_conf_write(d, s, reg + 4, 4, 0xffffffffu);
-    mask = rd(d, s, reg, 4) & (io ? ~3u : rom ? ~0x7ffu : ~0xfu);
-    if (is64)
-        mask |= (uint64_t)rd(d, s, reg + 4, 4) << 32;
-    lfv_conf_write(d, s, reg, 4, lo);
-    if (is64)
-        lfv_conf_write(d, s, reg + 4, 4, hi);
-    if (io)
-        mask &= 0xffff; /* I/O decodes 16 bits at most here */
-    if (!mask)
-        return 0;
-    if (io)
-        return (~mask + 1) & 0xffff;
-    return is64 ? ~mask + 1 : (uint32_t)(~(uint32_t)mask + 1);
-}
-
-static void probe(struct host *h, lfv_sbdf_t s)
-{
-    struct lfv_domain *d = h->hwdom;
-    uint32_t id = rd(d, s, 0, 4), cls = rd(d, s, 8, 4);
-    unsigned int type = rd(d, s, 0x0e, 1) & 0x7f, nbars = type ? 2 : 6;
-    uint16_t cmd = rd(d, s, 4, 2);
-
-    print_sbdf(s);
-    printf(" %04x:%04x class %06x rev %02x, header type %u\n", id & 0xffff,
-           id >> 16, cls >> 8, cls & 0xff, type);
-    lfv_conf_write(d, s, 4, 2, cmd & ~3u); /* decoding off while sizing */
-    for (unsigned int i = 0; i < nbars; i++) {
-        unsigned int reg = 0x10 + 4 * i;
-        uint32_t v = rd(d, s, reg, 4);
-        bool io = v & 1, is64 = !io && ((v >> 1) & 3) == 2;
-        uint64_t size = size_bar(d, s, reg, is64, io, false);
-
-        if (size)
-            printf("  BAR%u: %s%s%s size %llu\n", i, io ? "I/O" : "memory",
-                   is64 ? " 64-bit" : io ? "" : " 32-bit",
-                   !io && (v & 8) ? " prefetchable" : "",
-                   (unsigned long long)size);
-        if (is64)
+    memset(o, 0, sizeof(*o));
+    *help = false;
+    for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (!strcmp(argv[i], "--")) {
             i++;
-    }
-    {
-        unsigned int rom = type ? 0x38 : 0x30;
-        uint64_t size = size_bar(d, s, rom, false, false, true);
-
-        if (size)
-            printf("  ROM: size %llu\n", (unsigned long long)size);
-    }
-    lfv_conf_write(d, s, 4, 2, cmd);
-    if (rd(d, s, 6, 2) & 0x10) {
-        unsigned int pos = rd(d, s, 0x34, 1) & 0xfc, n = 0;
-
-        printf("  capabilities:");
-        while (pos && n++ < 48) {
-            printf(" [%02x] %02x", pos, rd(d, s, pos, 1));
-            pos = rd(d, s, pos + 1, 1) & 0xfc;
+            break;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            *help = true;
+            return 0;
+        } else if (!strcmp(argv[i], "--guest")) {
+            o->guest = true;
+        } else if (!strcmp(argv[i], "--json")) {
+            o->json = true;
+        } else if (!strcmp(argv[i], "--as-function0")) {
+            o->as_fn0 = true;
+        } else {
+            fprintf(stderr, "lfvpci %s: unknown option '%s'\n", cmd,
+                    argv[i]);
+            return usage_error("see 'lfvpci %s --help'", cmd);
         }
-        printf("\n");
+    }
+    o->sources = argv + i;
+    o->nr_sources = argc - i;
+    if (!o->nr_sources) {
+        fprintf(stderr, "lfvpci %s: no SOURCE given\n", cmd);
+        return usage_error("see 'lfvpci %s --help'", cmd);
+    }
+    return 0;
+}
+
+/* Load every source; every failure is reported.  0 or EXIT_FAIL. */
+static int load_all(struct host *h, const struct opts *o)
+{
+    int rc = EXIT_OK;
+
+    for (int i = 0; i < o->nr_sources; i++)
+        if (host_load(h, o->sources[i], o->as_fn0))
+            rc = EXIT_FAIL;
+    return rc;
+}
+
+/* Every device to the guest; with --guest a refusal is an error. */
+static int assign_all(struct host *h, bool must)
+{
+    int rc = EXIT_OK;
+    char a[32];
+
+    for (unsigned int i = 0; i < h->nr; i++) {
+        struct host_dev *d = &h->dev[i];
+
+        if (!host_assign_guest(h, d) || !must)
+            continue;
+        snprintf(a, sizeof(a), "%04x:%02x:%02x.%u", LFV_SBDF_SEG(d->sbdf),
+                 LFV_SBDF_BUS(d->sbdf), LFV_SBDF_DEV(d->sbdf),
+                 LFV_SBDF_FN(d->sbdf));
+        if (d->line)
+            fprintf(stderr, "lfvpci: %s:%u: %s cannot go to a guest: %s\n",
+                    d->source, d->line, a, d->guest_err);
+        else
+            fprintf(stderr, "lfvpci: %s: %s cannot go to a guest: %s\n",
+                    d->source, a, d->guest_err);
+        rc = EXIT_FAIL;
+    }
+    return rc;
+}
+
+/* Mark the capabilities the guest's walk finds. */
+static void mark_guest_caps(struct host *h, struct host_dev *d,
+                            struct view *v)
+{
+    struct view g;
+
+    if (!d->in_guest)
+        return;
+    view_probe(h->guest, d->vsbdf, &g);
+    for (unsigned int i = 0; i < v->nr_caps; i++)
+        for (unsigned int j = 0; j < g.nr_caps; j++)
+            if (g.cap[j].offset == v->cap[i].offset &&
+                g.cap[j].id == v->cap[i].id)
+                v->cap[i].in_guest = true;
+    for (unsigned int i = 0; i < v->nr_ext; i++)
+        for (unsigned int j = 0; j < g.nr_ext; j++)
+            if (g.ext[j].offset == v->ext[i].offset &&
+                g.ext[j].id == v->ext[i].id)
+                v->ext[i].in_guest = true;
+}
+
+static void read_config(struct lfv_domain *d, lfv_sbdf_t s, uint8_t *cfg,
+                        unsigned int len)
+{
+    for (unsigned int off = 0; off < len; off += 4) {
+        uint32_t v = lfv_conf_read(d, s, off, 4);
+
+        for (unsigned int b = 0; b < 4; b++)
+            cfg[off + b] = (uint8_t)(v >> (8 * b));
     }
 }
 
-static int cmd_probe(int argc, char **argv)
+static int run(const char *cmd, const struct opts *o)
 {
-    struct host h = { 0 };
-    int rc = host_create(&h);
-
-    for (int i = 0; !rc && i < argc; i++) {
-        lfv_sbdf_t s;
-
-        rc = host_load(&h, argv[i], i + 1, &s);
-        if (!rc)
-            probe(&h, s);
-    }
-    host_destroy(&h);
-    return rc ? 1 : 0;
-}
-
-static int cmd_dump(int argc, char **argv)
-{
-    bool guest = argc > 0 && !strcmp(argv[0], "--guest");
-    struct host h = { 0 };
-    struct lfv_domain *d;
-    lfv_sbdf_t s = 0, at;
+    bool dump = !strcmp(cmd, "dump");
+    struct out_device *out = NULL;
+    static uint8_t cfg[4096];
+    struct host h;
     int rc;
 
-    if (guest)
-        argc--, argv++;
-    if (argc != 1) {
-        fprintf(stderr, "usage: lfvpci dump [--guest] FILE\n");
-        return 2;
+    if (host_create(&h))
+        return EXIT_FAIL;
+    rc = load_all(&h, o);
+    if (rc == EXIT_OK && o->guest)
+        rc = assign_all(&h, true);
+    if (rc == EXIT_OK && h.nr)
+        out = calloc(h.nr, sizeof(*out));
+    if (rc == EXIT_OK && h.nr && !out)
+        rc = EXIT_FAIL;
+    /* Probe everything first: nothing is printed unless all of it works. */
+    for (unsigned int i = 0; rc == EXIT_OK && i < h.nr; i++) {
+        struct host_dev *d = &h.dev[i];
+
+        out[i].dev = d;
+        out[i].guest_view = o->guest;
+        out[i].sbdf = o->guest ? d->vsbdf : d->sbdf;
+        view_probe(o->guest ? h.guest : h.hwdom, out[i].sbdf, &out[i].view);
     }
-    rc = host_create(&h);
-    if (!rc)
-        rc = host_load(&h, argv[0], 1, &s);
-    d = h.hwdom;
-    at = s;
-    if (!rc && guest) {
-        rc = lfv_pdev_assign(h.sys, s, h.guest);
-        if (rc)
-            fprintf(stderr, "lfvpci: cannot assign to a guest: %s\n",
-                    strerror(-rc));
+    if (rc == EXIT_OK && !o->guest && !dump) {
+        assign_all(&h, false);
+        for (unsigned int i = 0; i < h.nr; i++)
+            mark_guest_caps(&h, &h.dev[i], &out[i].view);
+    }
+    if (rc == EXIT_OK && o->json)
+        out_json_begin(stdout, cmd, o->guest);
+    for (unsigned int i = 0; rc == EXIT_OK && i < h.nr; i++) {
+        struct lfv_domain *d = o->guest ? h.guest : h.hwdom;
+        unsigned int len = out[i].view.cfg_size;
+
+        if (dump)
+            read_config(d, out[i].sbdf, cfg, len);
+        if (o->json)
+            out_json(stdout, &out[i], i == 0, dump ? cfg : NULL, len);
+        else if (dump)
+            out_dump(stdout, &out[i], i == 0, cfg, len);
         else
-            lfv_pdev_owner(h.sys, s, NULL, &at);
-        d = h.guest;
+            out_text(stdout, &out[i]);
     }
-    if (!rc) {
-        print_sbdf(at);
-        printf(" %s view through lfvpci (%s)\n",
-               guest ? "Guest" : "Hardware domain", lfv_rcu_backend());
-        for (unsigned int off = 0; off < 4096; off += 16) {
-            printf("%03x:", off);
-            for (unsigned int b = 0; b < 16; b++)
-                printf(" %02x", rd(d, at, off + b, 1));
-            printf("\n");
-        }
-    }
+    if (rc == EXIT_OK && o->json)
+        out_json_end(stdout, h.nr);
+    free(out);
     host_destroy(&h);
-    return rc ? 1 : 0;
+    if (rc == EXIT_OK && fflush(stdout)) {
+        perror("lfvpci: stdout");
+        rc = EXIT_FAIL;
+    }
+    return rc;
+}
+
+static int command(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    struct opts o;
+    bool help;
+    int rc;
+
+    if (!strcmp(cmd, "info")) {
+        if (argc > 1 && strcmp(argv[1], "--help"))
+            return usage_error("info takes no argument ('%s')", argv[1]);
+        printf("lfvpci %s, RCU backend %s\n", LFVPCI_VERSION,
+               lfv_rcu_backend());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "probe") && strcmp(cmd, "dump"))
+        return usage_error("unknown command '%s'", cmd);
+    rc = parse_opts(argc - 1, argv + 1, cmd, &help, &o);
+    if (rc)
+        return rc;
+    if (help) {
+        fputs(!strcmp(cmd, "dump") ? dump_help : probe_help, stdout);
+        return EXIT_OK;
+    }
+    return run(cmd, &o);
 }
 
 int main(int argc, char **argv)
 {
-    int rc = 2;
+    int rc;
 
-    lfv_rcu_register_thread();
-    if (argc >= 2 && !strcmp(argv[1], "info")) {
-        printf("lfvpci %s, RCU backend %s\n", LFV_VERSION, lfv_rcu_backend());
-        rc = 0;
-    } else if (argc >= 3 && !strcmp(argv[1], "probe")) {
-        rc = cmd_probe(argc - 2, argv + 2);
-    } else if (argc >= 3 && !strcmp(argv[1], "dump")) {
-        rc = cmd_dump(argc - 2, argv + 2);
-    } else {
-        fprintf(stderr, "usage: lfvpci info | probe FILE... | "
-                        "dump [--guest] FILE\n");
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
     }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage_text, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("lfvpci %s\n", LFVPCI_VERSION);
+        return EXIT_OK;
+    }
+    if (argv[1][0] == '-')
+        return usage_error("unknown option '%s'", argv[1]);
+    lfv_rcu_register_thread();
+    rc = command(argc - 1, argv + 1);
     lfv_rcu_unregister_thread();
     return rc;
 }

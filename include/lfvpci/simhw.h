@@ -218,49 +218,162 @@ unsigned int lfv_sim_nr_devices(struct lfv_sim_bridge *b);
 uint64_t lfv_sim_bar_size(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
                           unsigned int bar);
 
+/* ---- Loader errors ---- */
+
+/*
+ * What a loader found wrong, for a person to read: every loader below that
+ * takes a struct lfv_sim_error * fills it (when not NULL) on failure, and
+ * leaves it with err == 0 on success.  `file` is the file at fault (the
+ * lspci file, the sysfs directory's `config` or `resource`, or the name
+ * given to the in-memory text loader), `line` the 1-based line (0: the
+ * file as a whole), `reason` one line of plain words without the file and
+ * line (e.g. "BAR 2: size 0xc00: size is not a power of two").  Paths longer
+ * than the buffer are cut at the front, keeping the file name.
+ */
+#define LFV_SIM_ERR_FILE_MAX 1024
+#define LFV_SIM_ERR_REASON_MAX 256
+
+struct lfv_sim_error {
+    int err;           /* the negative errno the loader returned, 0: none */
+    unsigned int line; /* 1-based; 0: not about one line */
+    char file[LFV_SIM_ERR_FILE_MAX];
+    char reason[LFV_SIM_ERR_REASON_MAX];
+};
+
+/*
+ * "file:line: reason" (or "file: reason", or "reason") into buf of n
+ * bytes, always terminated; returns buf.  Any thread.
+ */
+const char *lfv_sim_error_str(const struct lfv_sim_error *e, char *buf,
+                              size_t n);
+
 /* ---- Devices from lspci output ---- */
 
 /*
- * Add the device described by one `lspci -vv` block with a hex dump
- * (-x: 64 bytes, -xxx: 256, -xxxx: 4096).  Leading '#' lines are skipped;
- * the block starts at its header line ("01:00.0 ..." or "0000:01:00.0 ...")
- * and ends with the dump.  The dump is the configuration space, byte for
- * byte.  The "Region N:" and "Expansion ROM" lines before the first
- * capability give BAR sizes; their I/O-or-memory kind, 32/64-bit and
- * prefetchable must agree with the dump's BAR, else -EINVAL.  A region
- * without "[size=]" gets the smallest size that holds the MSI-X table and
- * PBA it contains, at least 4 KiB (memory, ROM) or 4 (I/O).
- * sbdf: where to place it, or LFV_SIM_SBDF_AUTO for the header's address;
- * *placed (if not NULL) receives the SBDF used.
- * 0; -EINVAL (no header, malformed line, truncated or missing dump, bad
- * size, contradiction, an MSI-X table or PBA not inside an implemented
- * memory BAR or the two overlapping); -EEXIST; -ENOMEM.  Bridge unchanged on error.
- * Concurrency as lfv_sim_add().  The _file variant reads a file first
- * (-ENOENT etc. from the file system).
+ * Size limits of the text loaders: a file of at most LFV_SIM_LSPCI_MAX_FILE
+ * bytes (about 50 devices of `lspci -vv -xxxx`); lines of any length; no
+ * NUL bytes (a binary file is refused).
+ */
+#define LFV_SIM_LSPCI_MAX_FILE (1u << 20)
+
+/*
+ * One `lspci -vv` block with a hex dump (-x: 64 bytes, -xxx: 256,
+ * -xxxx: 4096) describes a device.  Lines starting with '#' and blank lines
+ * between blocks are skipped; a block starts at its header line
+ * ("01:00.0 ..." or "0000:01:00.0 ...") and ends with its dump (at a blank
+ * line or at the next block's header line).  The dump is the configuration
+ * space, byte for byte.  The "Region N:" and "Expansion ROM" lines before
+ * the first capability give BAR sizes; their I/O-or-memory kind, 32/64-bit
+ * and prefetchable must agree with the dump's BAR.  A region without
+ * "[size=]" (as `lspci -F` prints) gets the smallest size that holds the
+ * MSI-X table and PBA it contains, at least 4 KiB (memory, ROM) or 4 (I/O).
+ * Refused (-EINVAL, with the line and reason): a block with no indented
+ * lines at all, which is plain `lspci -x` output without BAR sizes ("no
+ * Region lines: run lspci -vv"); a BAR register holding an address or type
+ * bits with no Region line for it; a malformed, out-of-order or truncated
+ * dump; a bad or contradicting Region line; the same Region twice; a
+ * vendor ID of ffff (an SR-IOV virtual function, whose BARs are in its
+ * physical function, or an absent function); an MSI-X table or PBA not
+ * inside an implemented memory BAR, or the two overlapping ("MSI-X: ...",
+ * at the header line).
+ *
+ * A text holding one or more blocks is read through a cursor.
+ * lfv_sim_lspci_text_init(): in-memory text (kept by pointer; name is used
+ * in messages and may be NULL).  lfv_sim_lspci_text_open(): read a file
+ * first; it must be a regular file (a directory, FIFO, socket or device is
+ * refused without reading: -EISDIR / -EINVAL), of at most
+ * LFV_SIM_LSPCI_MAX_FILE bytes (-EFBIG), else the open error (-ENOENT,
+ * -EACCES ...); _close() frees what _open() read (any cursor; NULL ok).
+ * lfv_sim_lspci_peek(): the SBDF the next block's header names and that
+ * header's line (each may be NULL), without consuming it: 0, -ENODATA (no
+ * block left), -EINVAL (text before it that is not a header; *line: its
+ * line).
+ * lfv_sim_lspci_next(): add the next block's device at sbdf (or, with
+ * LFV_SIM_SBDF_AUTO, at the header's address) and move past it; *placed
+ * (if not NULL) receives the SBDF used.  0; -ENODATA when no block is left
+ * (not an error: err->err stays 0); -EINVAL (malformed, see above);
+ * -EEXIST (sbdf taken); -ENOMEM.  On error the bridge is unchanged and
+ * the cursor does not move.
+ * Concurrency: a cursor is one thread's; adds as lfv_sim_add().
+ */
+struct lfv_sim_lspci_text {
+    const char *name;   /* for messages */
+    const char *text;
+    size_t len;
+    size_t pos;         /* start of the rest */
+    unsigned int line;  /* lines before pos */
+    char *owned;        /* what _open() allocated */
+};
+
+void lfv_sim_lspci_text_init(struct lfv_sim_lspci_text *t, const char *name,
+                             const char *text, size_t len);
+int lfv_sim_lspci_text_open(struct lfv_sim_lspci_text *t, const char *path,
+                            struct lfv_sim_error *err);
+void lfv_sim_lspci_text_close(struct lfv_sim_lspci_text *t);
+int lfv_sim_lspci_peek(const struct lfv_sim_lspci_text *t, lfv_sbdf_t *named,
+                       unsigned int *line);
+int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
+                       lfv_sbdf_t sbdf, lfv_sbdf_t *placed,
+                       struct lfv_sim_error *err);
+
+/*
+ * One device from a text (or file) holding exactly one block, as
+ * lfv_sim_lspci_next() with the same errors, and -EINVAL for no block at
+ * all, a second block ("more than one device in the text", its header's
+ * line) or other text after the block; nothing is added then.  The _file
+ * variants open the file as lfv_sim_lspci_text_open().  err may be NULL;
+ * the calls without it give no message.  Concurrency as lfv_sim_add().
  */
 int lfv_sim_add_lspci(struct lfv_sim_bridge *b, const char *text,
                       size_t len, lfv_sbdf_t sbdf, lfv_sbdf_t *placed);
 int lfv_sim_add_lspci_file(struct lfv_sim_bridge *b, const char *path,
                            lfv_sbdf_t sbdf, lfv_sbdf_t *placed);
+int lfv_sim_add_lspci_err(struct lfv_sim_bridge *b, const char *name,
+                          const char *text, size_t len, lfv_sbdf_t sbdf,
+                          lfv_sbdf_t *placed, struct lfv_sim_error *err);
+int lfv_sim_add_lspci_file_err(struct lfv_sim_bridge *b, const char *path,
+                               lfv_sbdf_t sbdf, lfv_sbdf_t *placed,
+                               struct lfv_sim_error *err);
 
 /* ---- Devices from sysfs ---- */
 
 /*
  * Add the device of a /sys/bus/pci/devices/<sbdf>-style directory: `config`
- * (binary, 64 to 4096 bytes; bytes past its end read 0 up to the device's
- * configuration space size) and `resource` (lines "0xstart 0xend 0xflags":
- * BARs 0-5, then optionally the ROM; further lines, e.g. bridge windows,
- * are ignored).  A resource's size is end - start + 1; its flags
+ * (binary, 64 to 4096 bytes: 64 is what an unprivileged reader of a real
+ * device gets; bytes past its end read 0 up to the device's configuration
+ * space size; when the capability pointer leads past the bytes read, the
+ * device has no capability list: STATUS.CAP_LIST and the pointer read 0)
+ * and `resource` (lines "0xstart 0xend 0xflags": BARs 0-5,
+ * then optionally the ROM; further lines, e.g. SR-IOV BARs and bridge
+ * windows, are ignored).  A resource with start, end and flags all 0 is an
+ * unimplemented BAR; otherwise its size is end - start + 1 and its flags
  * (IORESOURCE_IO/MEM/MEM_64/PREFETCH) must agree with the BAR in `config`.
- * The directory may be a real device's (it is only read).  sbdf or
- * LFV_SIM_SBDF_AUTO for the directory's name ("0000:01:00.0").
- * 0; -ENOENT (missing file); -EINVAL (config shorter than 64 or longer than
- * 4096 bytes, malformed or contradicting resource line, unparsable name);
- * -EEXIST; -ENOMEM.  Bridge unchanged on error.  Concurrency as
- * lfv_sim_add().
+ * Refused (-EINVAL, file, line and reason): end < start or a range
+ * covering all 2^64 addresses; flags 0 on a non-empty range; flags without
+ * IORESOURCE_IO or _MEM; a kind, 64-bit or prefetchable contradicting the
+ * config; a size that is not a power of two, is too small (I/O 4, memory
+ * 16, ROM 2 KiB) or more than the BAR can hold (32-bit memory, I/O and ROM
+ * 2 GiB); an address not aligned to the size; a resource for a BAR the
+ * header type does not have or for the high half of a 64-bit BAR; fewer
+ * than 6 lines; config shorter than 64 or longer than 4096 bytes, or with
+ * vendor ID ffff (an SR-IOV virtual function: see the lspci loader); an
+ * MSI-X table or PBA outside its BAR (as the lspci loader; file config).  Both
+ * files must be regular files (sysfs attributes are), else -EINVAL without
+ * reading (no FIFO can block the loader); a missing file is -ENOENT, dir
+ * not a directory -ENOTDIR.  The directory may be a real device's (it is
+ * only read).  sbdf or LFV_SIM_SBDF_AUTO for the directory's name
+ * ("0000:01:00.0"; -EINVAL if it is not one).  0; those errors; -EEXIST;
+ * -ENOMEM.  Bridge unchanged on error.  Concurrency as lfv_sim_add().
+ * err may be NULL (lfv_sim_add_sysfs has none).
  */
 int lfv_sim_add_sysfs(struct lfv_sim_bridge *b, const char *dir,
                       lfv_sbdf_t sbdf, lfv_sbdf_t *placed);
+int lfv_sim_add_sysfs_err(struct lfv_sim_bridge *b, const char *dir,
+                          lfv_sbdf_t sbdf, lfv_sbdf_t *placed,
+                          struct lfv_sim_error *err);
+
+/* The SBDF a directory's name gives ("0000:01:00.0"): 0 or -EINVAL. */
+int lfv_sim_sysfs_name(const char *dir, lfv_sbdf_t *sbdf);
 
 /*
  * Write the device at sbdf as such a directory (created if missing):

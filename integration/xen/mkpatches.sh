@@ -3,13 +3,16 @@
 #
 # mkpatches.sh [--check]: generate the Xen series' patches that come from
 # this repository's sources:
-#   0001-vpci-import-the-lfvpci-dispatch-engine.patch: the engine's files
+#   0003-vpci-import-the-lfvpci-dispatch-engine.patch: the engine's files
 #     listed in ENGINE_FILES below, copied byte for byte under
 #     xen/drivers/vpci/lfvpci/;
-#   0005-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch:
+#   0010-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch:
 #     integration/xen/src/lfvpci-p2m.c as xen/drivers/vpci/lfvpci-p2m.c,
-#     and its line in xen/drivers/vpci/Makefile (as patch 0003 leaves it).
-# The other patches are hand-written and committed as they are.
+#     and its line in xen/drivers/vpci/Makefile (as patch 0005, the build
+#     glue, leaves it).
+# The other patches, and the cover letter 0000, are hand-written and
+# committed as they are.  Every patch is numbered [PATCH n/N], N being the
+# number of patches in patches/ besides the cover letter.
 #
 # --check: generate into a temporary directory and fail if a committed
 # patch differs (the series has drifted from the sources); nothing is
@@ -21,8 +24,9 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-patch_name=0001-vpci-import-the-lfvpci-dispatch-engine.patch
-p2m_patch=0005-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch
+patch_name=0003-vpci-import-the-lfvpci-dispatch-engine.patch
+p2m_patch=0010-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch
+glue_patch=0005-vpci-build-the-lfvpci-engine-into-the-hypervisor.patch
 dest=xen/drivers/vpci/lfvpci
 
 # What the Xen build compiles (see the lfvpci objects in
@@ -54,6 +58,13 @@ esac
 
 command -v git >/dev/null 2>&1 || {
     echo "mkpatches.sh: git not found" >&2; exit 1; }
+
+# N: the series' length, the cover letter aside.
+total=$(ls "$here"/patches/ | grep -c -E '^00(0[1-9]|[1-9][0-9])-.*\.patch$' ||
+        true)
+for p in $patch_name $p2m_patch; do
+    [ -f "$here/patches/$p" ] || total=$((total + 1))
+done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -93,24 +104,30 @@ those of vpci.c.
 Only the files the hypervisor needs are imported: the register tables
 (dispatch/regtab.c), the read and write paths (dispatch/access.c) and
 the SBDF map (core/sbdf_map.c), a radix tree searched under RCU, used by
-vpci_read()/vpci_write() instead of walking the segment's device list.  Nothing here knows it runs inside Xen: allocation, locks and the
-RCU read side come from a platform header
-(core/platform.h: LFV_PLATFORM_HEADER), which the next patch provides
-together with the build glue.  This patch builds nothing on its own.
+vpci_read()/vpci_write() instead of walking the segment's device list.
+Nothing here knows it runs inside Xen: allocation, locks and the RCU
+read side come from a platform header (core/platform.h:
+LFV_PLATFORM_HEADER), which patch 5 provides together with the build
+glue.  Functions the engine calls through pointers are marked
+lfv_cf_check, which the platform header defines to cf_check.  This
+patch builds nothing on its own.
 
 The headers include lfvpci/p2m.h, the interface through which lfvpci's
-header emulation maps BARs into a domain's p2m; patch 5 implements it on
-Xen's MMIO mappings.
+header emulation maps BARs into a domain's p2m; patch 10 implements it
+on Xen's MMIO mappings.
 
 Licence: GPL-2.0-only, as Xen.
 EOF
 git -C "$tmp/tree" format-patch -q -1 -N --zero-commit --full-index \
-    --no-signature --stdout HEAD > "$tmp/$patch_name"
+    --no-signature --subject-prefix="PATCH 3/$total" --stdout HEAD \
+    > "$tmp/$patch_name"
 
-# Patch 0005 applies after 0003, which creates the whole of
-# xen/drivers/vpci/Makefile's lfvpci part: its hunk's new side is the file.
+# Patch 0010 applies after the build glue (0005), the only patch before it
+# that touches xen/drivers/vpci/Makefile, which it creates the whole
+# lfvpci part of: its hunk's new side is the file.
 mk=xen/drivers/vpci/Makefile
-p3=$(ls "$here"/patches/0003-*.patch)
+p3="$here/patches/$glue_patch"
+[ -f "$p3" ] || { echo "mkpatches.sh: patches/$glue_patch missing" >&2; exit 1; }
 git init -q "$tmp/p2m"
 mkdir -p "$tmp/p2m/$(dirname "$mk")"
 awk -v f="diff --git a/$mk b/$mk" '
@@ -164,7 +181,8 @@ behaviour (tests/xen/).
 Licence: GPL-2.0-only, as Xen.
 EOF
 git -C "$tmp/p2m" format-patch -q -1 -N --zero-commit --full-index \
-    --no-signature --start-number 5 --stdout HEAD > "$tmp/$p2m_patch"
+    --no-signature --subject-prefix="PATCH 10/$total" --stdout HEAD \
+    > "$tmp/$p2m_patch"
 
 if [ "$check" -eq 1 ]; then
     for p in $patch_name $p2m_patch; do

@@ -54,8 +54,10 @@ src=$("$repo/scripts/fetch-xen.sh" "$repo/build/xen" | tail -n 1)
 [ -f "$src/xen/Makefile" ] || { echo "xen-check: no Xen tree at '$src'" >&2; exit 1; }
 
 step="apply the series"
-set -- "$here"/patches/*.patch
-[ -f "$1" ] || { echo "xen-check: no patches in $here/patches" >&2; exit 1; }
+# The cover letter (0000-*) holds no diff.
+set -- $(ls "$here"/patches/*.patch | grep -v '/0000-')
+[ $# -gt 0 ] && [ -f "$1" ] || {
+    echo "xen-check: no patches in $here/patches" >&2; exit 1; }
 series_hash=$(cat "$@" | sha256sum | cut -d' ' -f1)
 mkdir -p "$out"
 tree="$out/xen-4.17.5"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Xen 4.17.5's MSI-X emulation with the lfvpci series applied (patch 0006:
+ * Xen 4.17.5's MSI-X emulation with the lfvpci series applied (patch 0011:
  * the domain's MSI-X states under RCU), run in user space: the patched
  * xen/drivers/vpci/msix.c and vpci.c, compiled against xen_msix_emul.h.
  *

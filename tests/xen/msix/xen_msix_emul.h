@@ -15,7 +15,7 @@
  *    rcu_dereference/rcu_assign_pointer are acquire/release.  The RCU list
  *    primitives below are written on them (Xen's list.h uses plain stores
  *    and smp_wmb(), which TSan cannot model).  The engine inside vpci.c is
- *    the project's own, built on the same backend (patch 0001 imports
+ *    the project's own, built on the same backend (patch 0003 imports
  *    exactly these sources);
  *  - spinlocks are pthread mutexes, with the "held" flag spin_is_locked()
  *    and pcidevs_locked() need;

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The lfvpci command's simulated host (see host.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lfvpci/header.h>
+#include <lfvpci/msi.h>
+#include <lfvpci/rcu.h>
+#include <lfvpci/vpci.h>
+
+#include "tools/host.h"
+
+static void sbdf_str(lfv_sbdf_t s, char *buf, size_t n)
+{
+    snprintf(buf, n, "%04x:%02x:%02x.%u", LFV_SBDF_SEG(s), LFV_SBDF_BUS(s),
+             LFV_SBDF_DEV(s), LFV_SBDF_FN(s));
+}
+
+int host_create(struct host *h)
+{
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops(),
+                                   .arch = LFV_ARCH_X86 };
+    int rc;
+
+    memset(h, 0, sizeof(*h));
+    rc = lfv_sim_bridge_create(&h->bridge);
+    p.hw = h->bridge;
+    if (!rc)
+        rc = lfv_system_create(&p, &h->sys);
+    /* What a hypervisor registers: the header, then MSI and MSI-X. */
+    if (!rc)
+        rc = lfv_system_add_hook(h->sys, &lfv_header_hook);
+    if (!rc)
+        rc = lfv_system_add_hook(h->sys, &lfv_msi_hook);
+    if (!rc)
+        rc = lfv_system_add_hook(h->sys, &lfv_msix_hook);
+    if (!rc)
+        rc = lfv_domain_create(h->sys, 0, true, &h->hwdom);
+    if (!rc)
+        rc = lfv_domain_create(h->sys, 1, false, &h->guest);
+    /* Every shared dump at once: 2 regions per MSI-X device. */
+    if (!rc)
+        rc = lfv_domain_set_msix_region_limit(h->hwdom,
+                                              LFV_MSIX_REGIONS_MAX);
+    if (!rc)
+        rc = lfv_domain_set_msix_region_limit(h->guest,
+                                              LFV_MSIX_REGIONS_MAX);
+    if (rc)
+        fprintf(stderr, "lfvpci: cannot set up the simulated host: %s\n",
+                strerror(-rc));
+    return rc;
+}
+
+void host_destroy(struct host *h)
+{
+    lfv_system_destroy(h->sys);
+    lfv_sim_bridge_destroy(h->bridge);
+    for (unsigned int i = 0; i < h->nr; i++)
+        free(h->dev[i].source);
+    free(h->dev);
+    memset(h, 0, sizeof(*h));
+}
+
+/* Where a device named `named` goes; see host_load(). */
+static lfv_sbdf_t place(struct host *h, lfv_sbdf_t named, bool as_fn0,
+                        const char *source)
+{
+    lfv_sbdf_t s = named;
+    char a[32], b[32];
+
+    if (as_fn0)
+        s = LFV_SBDF(LFV_SBDF_SEG(s), LFV_SBDF_BUS(s), LFV_SBDF_DEV(s), 0);
+    if (!lfv_sim_present(h->bridge, s))
+        return s;
+    for (unsigned int bus = 0; bus < 256; bus++) {
+        lfv_sbdf_t alt = LFV_SBDF(1, bus, 0, 0);
+
+        if (!lfv_sim_present(h->bridge, alt)) {
+            sbdf_str(s, a, sizeof(a));
+            sbdf_str(alt, b, sizeof(b));
+            fprintf(stderr, "lfvpci: %s: %s is taken by another device: "
+                    "placed at %s\n", source, a, b);
+            return alt;
+        }
+    }
+    return s; /* full: the add reports -EEXIST */
+}
+
+static struct host_dev *new_dev(struct host *h, const char *source)
+{
+    struct host_dev *d;
+
+    if (h->nr == h->cap) {
+        unsigned int cap = h->cap ? 2 * h->cap : 16;
+        struct host_dev *n = realloc(h->dev, cap * sizeof(*n));
+
+        if (!n)
+            return NULL;
+        h->dev = n;
+        h->cap = cap;
+    }
+    d = &h->dev[h->nr];
+    memset(d, 0, sizeof(*d));
+    d->source = strdup(source);
+    return d->source ? d : NULL;
+}
+
+static int report(const struct lfv_sim_error *e)
+{
+    char buf[LFV_SIM_ERR_FILE_MAX + LFV_SIM_ERR_REASON_MAX + 16];
+
+    fprintf(stderr, "lfvpci: %s\n", lfv_sim_error_str(e, buf, sizeof(buf)));
+    return e->err ? e->err : -EINVAL;
+}
+
+/* Register a loaded device with the engine (the hardware domain owns it). */
+static int add_pdev(struct host *h, struct host_dev *d)
+{
+    char a[32];
+    int rc = lfv_pdev_add(h->sys, d->sbdf);
+
+    if (rc) {
+        sbdf_str(d->sbdf, a, sizeof(a));
+        fprintf(stderr, "lfvpci: %s: %s: the engine refuses the device: "
+                "%s\n", d->source, a, strerror(-rc));
+        lfv_sim_remove(h->bridge, d->sbdf);
+        return rc;
+    }
+    h->nr++;
+    return 0;
+}
+
+/* How many bytes of `config` the directory gives (sysfs: 64 unless root). */
+static unsigned int config_len(const char *dir)
+{
+    char path[4096], buf[4097];
+    ssize_t r;
+    size_t n = 0;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/config", dir);
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    return (unsigned int)n;
+}
+
+static int load_sysfs(struct host *h, const char *dir, bool as_fn0)
+{
+    struct lfv_sim_error e;
+    struct host_dev *d = new_dev(h, dir);
+    lfv_sbdf_t named;
+    int rc;
+
+    if (!d)
+        return -ENOMEM;
+    if (lfv_sim_sysfs_name(dir, &named))
+        named = LFV_SBDF(1, 0, 0, 0); /* unnamed: first free place */
+    d->sysfs = true;
+    d->named = named;
+    d->sbdf = place(h, named, as_fn0, dir);
+    rc = lfv_sim_add_sysfs_err(h->bridge, dir, d->sbdf, NULL, &e);
+    if (rc) {
+        free(d->source);
+        return report(&e);
+    }
+    d->cfg_len = config_len(dir);
+    if (d->cfg_len < 256)
+        fprintf(stderr, "lfvpci: %s/config: note: only %u bytes readable "
+                "(Linux gives the rest to root only): the device is "
+                "loaded without capabilities, the rest of its "
+                "configuration space reads 0\n", dir, d->cfg_len);
+    rc = add_pdev(h, d);
+    if (rc)
+        free(d->source);
+    return rc;
+}
+
+static int load_lspci(struct host *h, const char *path, bool as_fn0)
+{
+    struct lfv_sim_lspci_text t;
+    struct lfv_sim_error e;
+    unsigned int count = 0;
+    int rc = lfv_sim_lspci_text_open(&t, path, &e);
+
+    if (rc)
+        return report(&e);
+    for (;;) {
+        struct host_dev *d;
+        lfv_sbdf_t named;
+
+        unsigned int line = 0;
+
+        rc = lfv_sim_lspci_peek(&t, &named, &line);
+        if (rc == -ENODATA) {
+            rc = 0;
+            break;
+        }
+        d = new_dev(h, path);
+        if (!d) {
+            rc = -ENOMEM;
+            break;
+        }
+        /* A bad header line is reported by the load, with its line. */
+        d->named = rc ? 0 : named;
+        d->sbdf = rc ? LFV_SIM_SBDF_AUTO : place(h, named, as_fn0, path);
+        d->line = line;
+        rc = lfv_sim_lspci_next(h->bridge, &t, d->sbdf, NULL, &e);
+        if (rc) {
+            free(d->source);
+            rc = report(&e);
+            break;
+        }
+        rc = add_pdev(h, d);
+        if (rc) {
+            free(d->source);
+            break;
+        }
+        count++;
+    }
+    if (!rc && !count) {
+        fprintf(stderr, "lfvpci: %s: no device in it (an lspci -vv -xxxx "
+                "text has a header line such as \"01:00.0 ...\" and a hex "
+                "dump)\n", path);
+        rc = -EINVAL;
+    }
+    lfv_sim_lspci_text_close(&t);
+    return rc;
+}
+
+int host_load(struct host *h, const char *source, bool as_fn0)
+{
+    struct stat st;
+
+    if (stat(source, &st)) {
+        fprintf(stderr, "lfvpci: %s: %s\n", source, strerror(errno));
+        return -errno;
+    }
+    if (S_ISDIR(st.st_mode))
+        return load_sysfs(h, source, as_fn0);
+    return load_lspci(h, source, as_fn0);
+}
+
+int host_assign_guest(struct host *h, struct host_dev *d)
+{
+    int rc;
+
+    if (LFV_SBDF_FN(d->sbdf)) {
+        snprintf(d->guest_err, sizeof(d->guest_err),
+                 "function %u: guests get function 0 only (as with Xen's "
+                 "vPCI virtual bus, only function 0 of a device can be "
+                 "passed through); use --as-function0 to place it at "
+                 "function 0",
+                 LFV_SBDF_FN(d->sbdf));
+        return -EOPNOTSUPP;
+    }
+    rc = lfv_pdev_assign(h->sys, d->sbdf, h->guest);
+    if (rc == -ENOSPC)
+        snprintf(d->guest_err, sizeof(d->guest_err), "the guest has no "
+                 "free slot or MSI-X region left (%d slots)",
+                 LFV_VBUS_SLOTS);
+    else if (rc)
+        snprintf(d->guest_err, sizeof(d->guest_err), "the engine refuses "
+                 "to assign it: %s", strerror(-rc));
+    if (!rc)
+        rc = lfv_pdev_owner(h->sys, d->sbdf, NULL, &d->vsbdf);
+    d->in_guest = !rc;
+    return rc;
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""What a guest sees, decoded by the real lspci.
+
+For every lspci dump in DIR: `lfvpci dump --guest` (with --as-function0
+for functions other than 0, which must otherwise be refused with exit 1
+and a reason) is decoded with `lspci -F OUT -vv -nn` and checked against
+the host's own bytes decoded the same way, and against the dump's text:
+  - vendor/device IDs and class are the host's;
+  - the Region lines are the host's (same index, kind, address), with
+    decoding off ("[disabled]"), and no Expansion ROM (a guest's ROM BAR
+    reads 0); `lfvpci probe --guest --json` sizes each as the dump's
+    [size=] says;
+  - the capabilities are exactly the host's MSI and MSI-X, at the same
+    offsets, with the same vector counts, 64-bit/maskable flags and table
+    and PBA locations, disabled; no extended capabilities.
+Usage: guest_lspci.py LFVPCI DIR
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+fails = 0
+
+
+def fail(name, msg):
+    global fails
+    fails += 1
+    print(f"FAIL {name}: {msg}")
+
+
+def lspci(path):
+    r = subprocess.run(["lspci", "-F", path, "-vv", "-nn"], text=True,
+                       capture_output=True)
+    if r.returncode:
+        raise RuntimeError(f"lspci -F {path}: {r.stderr}")
+    return r.stdout
+
+
+def units(s):
+    m = re.fullmatch(r"(\d+)([KMGT]?)", s)
+    return int(m.group(1)) << (10 * " KMGT".index(m.group(2) or " "))
+
+
+def host_text(path):
+    """The dump's hex lines (what lspci -F reads) and its Region sizes
+    (None for a Region line without [size=], as lspci -F prints them)."""
+    hexdump, sizes, in_caps = [], {}, False
+    for line in open(path):
+        if line.startswith("#"):
+            continue
+        if line.startswith("\t") or line.startswith(" "):
+            s = line.strip()
+            in_caps |= s.startswith("Capabilities:")
+            m = re.match(r"Region (\d): (?:.*\[size=(\w+)\])?", s)
+            if m and not in_caps:
+                sizes[int(m.group(1))] = \
+                    units(m.group(2)) if m.group(2) else None
+            continue
+        hexdump.append(line)
+    return "".join(hexdump), sizes
+
+
+def regions(text):
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"\tRegion (\d): (.*)", line)
+        if m:
+            out[int(m.group(1))] = m.group(2).replace(" [disabled]", "")
+    return out
+
+
+def caps(text):
+    """Top-level capabilities: offset -> (header, body lines)."""
+    out, cur = {}, None
+    for line in text.splitlines():
+        m = re.match(r"\tCapabilities: \[([0-9a-f]+)(?: v\d+)?\] (.*)", line)
+        if m:
+            cur = int(m.group(1), 16)
+            out[cur] = [m.group(2)]
+        elif line.startswith("\t\t") and cur is not None:
+            out[cur].append(line.strip())
+        elif not line.startswith("\t\t"):
+            cur = None
+    return out
+
+
+def msi_summary(lines):
+    """What must match between host and guest: the capability's geometry,
+    not its live state (enable, mask, programmed address/data)."""
+    head = re.sub(r"Enable[+-] ", "", lines[0])
+    head = re.sub(r" Masked[+-]", "", head)
+    body = [l for l in lines[1:] if l.startswith(("Vector table", "PBA"))]
+    return [head] + body
+
+
+def header_ids(text):
+    first = text.splitlines()[0]
+    return re.findall(r"\[([0-9a-f]{4}(?::[0-9a-f]{4})?)\]", first)
+
+
+def run(cmd):
+    return subprocess.run(cmd, text=True, capture_output=True)
+
+
+def check(tool, path, tmp):
+    before = fails
+    name = os.path.basename(path)
+    hexdump, sizes = host_text(path)
+    hfile = os.path.join(tmp, "host.txt")
+    with open(hfile, "w") as f:
+        f.write(hexdump)
+    host = lspci(hfile)
+    fn = int(re.match(r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.(\d)",
+                      hexdump).group(1))
+    opts = []
+    if fn:
+        r = run([tool, "dump", "--guest", path])
+        if r.returncode != 1 or f"function {fn}" not in r.stderr or \
+                "--as-function0" not in r.stderr or r.stdout:
+            fail(name, f"function {fn} not refused with a reason: "
+                 f"rc {r.returncode}, stderr {r.stderr!r}")
+        opts = ["--as-function0"]
+    r = run([tool, "dump", "--guest"] + opts + [path])
+    if r.returncode:
+        fail(name, f"dump --guest: rc {r.returncode}: {r.stderr}")
+        return
+    gfile = os.path.join(tmp, "guest.txt")
+    with open(gfile, "w") as f:
+        f.write(r.stdout)
+    guest = lspci(gfile)
+    if header_ids(guest) != header_ids(host):
+        fail(name, f"IDs {header_ids(guest)} != host {header_ids(host)}")
+    if "Illegal Vendor ID" in guest:
+        fail(name, "lspci says Illegal Vendor ID")
+    if regions(guest) != regions(host):
+        fail(name, f"Regions {regions(guest)} != host {regions(host)}")
+    if re.search(r"^\tRegion.*\]$", guest, re.M) and \
+            any("[disabled]" not in l for l in guest.splitlines()
+                if l.startswith("\tRegion")):
+        fail(name, "a Region is not [disabled] for a fresh guest device")
+    if "Expansion ROM" in guest:
+        fail(name, "the guest sees an expansion ROM")
+    hc, gc = caps(host), caps(guest)
+    want = {o: c for o, c in hc.items()
+            if c[0].startswith(("MSI:", "MSI-X:"))}
+    if sorted(gc) != sorted(want):
+        fail(name, f"capabilities at {sorted(map(hex, gc))}, want "
+             f"{sorted(map(hex, want))} (MSI and MSI-X only)")
+    for off in set(gc) & set(want):
+        if msi_summary(gc[off]) != msi_summary(want[off]):
+            fail(name, f"[{off:x}] {msi_summary(gc[off])} != host "
+                 f"{msi_summary(want[off])}")
+        if "Enable-" not in gc[off][0]:
+            fail(name, f"[{off:x}] enabled in a fresh guest: {gc[off][0]}")
+    r = run([tool, "probe", "--guest", "--json"] + opts + [path])
+    if r.returncode:
+        fail(name, f"probe --guest --json: rc {r.returncode}: {r.stderr}")
+        return
+    dev = json.loads(r.stdout)["devices"][0]
+    got = {b["index"]: b["size"] if sizes.get(b["index"]) else None
+           for b in dev["bars"]}
+    if got != sizes:
+        fail(name, f"BAR sizes {got} != the dump's Region sizes {sizes}")
+    if dev["extended_capabilities"]:
+        fail(name, "the guest sees extended capabilities")
+    if fails == before:
+        print(f"ok {name}: IDs {' '.join(header_ids(guest))}, "
+              f"{len(regions(guest))} regions, capabilities "
+              f"{' '.join(f'[{o:x}]' for o in sorted(gc))}")
+
+
+def main():
+    tool, data = sys.argv[1], sys.argv[2]
+    files = sorted(f for f in os.listdir(data) if f.endswith(".txt"))
+    if not files:
+        print(f"no dumps in {data}")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in files:
+            check(tool, os.path.join(data, f), tmp)
+    print(f"{len(files)} dumps, {fails} failures")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

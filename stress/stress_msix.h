@@ -30,7 +30,7 @@ struct msix_stats {
     unsigned long steps, table_reads, table_writes, enoent, refused;
     unsigned long foreign, binds, unbinds, masks, hw_writes, strays;
     unsigned long settled, msi_writes, compared, msi_compared;
-    unsigned long forwards, rest, rest_exact;
+    unsigned long forwards, rest, rest_exact, rest_nothing;
 };
 
 /* Encoded values: field, (domain, device, entry, nonce), a check. */

@@ -428,9 +428,10 @@ void msix_report(struct stress_msix *mx)
            "compared with their bindings (%s hardware domain)\n",
            mx->st.compared, mx->st.msi_compared,
            hwdom_emulated(mx) ? "x86: emulated" : "Arm: passthrough");
-    printf("  page rest     %12lu  accesses, %lu checked exactly (trapped, "
-           "forwarded once to the host BAR); %lu forwards checked for "
-           "ownership\n", mx->st.rest, mx->st.rest_exact, mx->st.forwards);
+    printf("  page rest     %12lu  accesses, %lu checked exactly (forwarded "
+           "once to the host BAR, or %lu reaching nothing); %lu forwards "
+           "checked for ownership\n", mx->st.rest, mx->st.rest_exact,
+           mx->st.rest_nothing, mx->st.forwards);
     printf("  MSI-X failures torn %lu, cross-domain %lu, binding %lu, "
            "isolation %lu, refusal %lu\n",
            mx->fails[K_TORN], mx->fails[K_LEAK], mx->fails[K_BIND],

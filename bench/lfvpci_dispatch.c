@@ -77,7 +77,8 @@ static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     return add_registers(e);
 }
 
-static const struct lfv_vpci_hook bench_hook = { "bench", hook_init, NULL };
+static const struct lfv_vpci_hook bench_hook = { .name = "bench",
+                                                 .init = hook_init };
 
 static int dev24_setup(const struct lfv_bench_env *env)
 {

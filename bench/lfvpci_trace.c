@@ -78,7 +78,8 @@ static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     return 0;
 }
 
-static const struct lfv_vpci_hook trace_hook = { "trace", hook_init, NULL };
+static const struct lfv_vpci_hook trace_hook = { .name = "trace",
+                                                 .init = hook_init };
 
 static void trace_teardown(void)
 {

@@ -1,41 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* User-space allocation, with a failure injector for tests. */
+/*
+ * User-space allocation (a host's platform header brings its own).  The
+ * simulator's fault injector (sim/fault.c) may make allocations fail
+ * through lfv_platform_alloc_fail; the engine knows nothing else of it.
+ */
 #include <stdlib.h>
-
-#include <lfvpci/testing.h>
 
 #include "platform.h"
 
 #ifndef LFV_PLATFORM_HEADER
 
-/* Allocations left before the injected failure; negative: never fail. */
-static long alloc_budget = -1;
+bool (*lfv_platform_alloc_fail)(void);
 
-long lfv_test_fail_alloc_after(long n)
+static inline bool alloc_fails(void)
 {
-    return __atomic_exchange_n(&alloc_budget, n, __ATOMIC_RELAXED);
-}
+    bool (*fail)(void) = __atomic_load_n(&lfv_platform_alloc_fail,
+                                         __ATOMIC_ACQUIRE);
 
-static int alloc_should_fail(void)
-{
-    long b = __atomic_load_n(&alloc_budget, __ATOMIC_RELAXED);
-
-    while (b >= 0) {
-        if (__atomic_compare_exchange_n(&alloc_budget, &b, b - 1, 0,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            return b == 0;
-    }
-    return 0;
+    return fail && fail();
 }
 
 void *lfv_malloc(size_t size)
 {
-    return alloc_should_fail() ? NULL : malloc(size);
+    return alloc_fails() ? NULL : malloc(size);
 }
 
 void *lfv_zalloc(size_t size)
 {
-    return alloc_should_fail() ? NULL : calloc(1, size);
+    return alloc_fails() ? NULL : calloc(1, size);
 }
 
 void lfv_free(void *p)

@@ -31,7 +31,8 @@ typedef pthread_mutex_t lfv_lock_t;
  * a plain store where a mutex needs a second atomic operation, and inline
  * (Concurrency Kit's fetch-and-store lock): measurably cheaper for a small
  * range-set update (BENCHMARKS.md).  It spins, as Xen's locks do; a host
- * maps it onto its own spinlock.  Under ThreadSanitizer, which cannot see
+ * maps it onto its own spinlock.  Also the MSI-X entry lock, held across
+ * the host's binding ops, which must not block.  Under ThreadSanitizer, which cannot see
  * ck's inline assembly, it is a pthread spinlock.
  */
 #include "tsan.h"
@@ -52,13 +53,35 @@ typedef ck_spinlock_fas_t lfv_spinlock_t;
 
 /*
  * Allocation.  Returns NULL on failure (or when a test injected one, see
- * <lfvpci/testing.h>); callers report -ENOMEM and leave state unchanged.
+ * <lfvpci/testing.h>, the simulator's fault injector); callers report
+ * -ENOMEM and leave state unchanged.
  */
 void *lfv_malloc(size_t size);
 void *lfv_zalloc(size_t size);
 void lfv_free(void *p);
 
+/*
+ * User space only: when set, allocations for which it returns true fail.
+ * Set by the simulator's fault injector (sim/fault.c) for tests; NULL (no
+ * injected failure) otherwise.
+ */
+#include <stdbool.h>
+extern bool (*lfv_platform_alloc_fail)(void);
+
 #endif /* LFV_PLATFORM_HEADER */
+
+/*
+ * A spinning reader's pause (user space: the CPU's pause instruction); a
+ * host may define its own (Xen: cpu_relax()).
+ */
+#ifndef lfv_cpu_relax
+#ifdef LFV_PLATFORM_HEADER
+#define lfv_cpu_relax() __asm__ __volatile__("" ::: "memory")
+#else
+#include <ck_pr.h>
+#define lfv_cpu_relax() ck_pr_stall()
+#endif
+#endif
 
 #define LFV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

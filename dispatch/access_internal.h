@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Internal: what the access paths share with the domain entry points. */
+/* Internal: what the read path (read.c) and the write path (write.c) share. */
 #ifndef LFV_DISPATCH_ACCESS_INTERNAL_H
 #define LFV_DISPATCH_ACCESS_INTERNAL_H
 
@@ -21,18 +21,33 @@ static inline bool access_valid(unsigned int reg, unsigned int size)
            reg <= LFV_CFG_SPACE_SIZE - size;
 }
 
+/* Copy the low `size` bytes of `val` into `data` at byte `offset`. */
+static inline uint32_t merge(uint32_t data, uint32_t val, unsigned int size,
+                             unsigned int offset)
+{
+    uint32_t mask = size_mask(size) << (8 * offset);
+
+    return (data & ~mask) | ((val << (8 * offset)) & mask);
+}
+
+/* Largest naturally aligned hardware access starting at reg within size. */
+static inline unsigned int hw_chunk(unsigned int reg, unsigned int size)
+{
+    if (size >= 4 && !(reg & 3))
+        return 4;
+    if (size >= 2 && !(reg & 1))
+        return 2;
+    return 1;
+}
+
 /*
  * The hardware, in naturally aligned pieces of 1, 2 or 4 bytes (a 3-byte
  * gap is two accesses, as in Xen's vpci_read_hw).  No hardware: all-ones,
- * writes dropped.
+ * writes dropped.  read.c and write.c.
  */
 uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
                      unsigned int reg, unsigned int size);
 void lfv_hw_write(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
                   unsigned int reg, unsigned int size, uint32_t data);
-
-/* lfv_vdev_read() for a caller already inside a read-side section. */
-uint32_t lfv_vdev_read_locked(const struct lfv_vdev *dev, unsigned int reg,
-                              unsigned int size, enum lfv_gap_policy gap);
 
 #endif /* LFV_DISPATCH_ACCESS_INTERNAL_H */

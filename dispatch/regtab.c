@@ -32,23 +32,37 @@ static void lfv_cf_check ignored_write(const LFV_DEV_CTX *ctx,
     (void)ctx, (void)reg, (void)val, (void)data;
 }
 
+void lfv_vdev_init(struct lfv_vdev *dev, const struct lfv_vdev_params *p)
+{
+    dev->tab = &lfv_empty_regtab;
+    dev->hw_ops = p->hw_ops;
+    dev->hw = p->hw;
+    dev->ctx = p->ctx;
+    dev->bus = NULL;
+    dev->sbdf = p->sbdf;
+    dev->read_only = p->read_only;
+    lfv_lock_init(&dev->write_lock);
+    lfv_lock_init(&dev->edit_lock);
+}
+
+void lfv_vdev_fini(struct lfv_vdev *dev)
+{
+    if (dev->tab != &lfv_empty_regtab)
+        lfv_free(dev->tab);
+    lfv_lock_destroy(&dev->write_lock);
+    lfv_lock_destroy(&dev->edit_lock);
+}
+
 int lfv_vdev_create(const struct lfv_vdev_params *p, struct lfv_vdev **out)
 {
     struct lfv_vdev *dev;
 
     if (!p || !out)
         return -EINVAL;
-    dev = lfv_zalloc(sizeof(*dev));
+    dev = lfv_malloc(sizeof(*dev));
     if (!dev)
         return -ENOMEM;
-    dev->tab = &lfv_empty_regtab;
-    dev->hw_ops = p->hw_ops;
-    dev->hw = p->hw;
-    dev->ctx = p->ctx;
-    dev->sbdf = p->sbdf;
-    dev->read_only = p->read_only;
-    lfv_lock_init(&dev->write_lock);
-    lfv_lock_init(&dev->edit_lock);
+    lfv_vdev_init(dev, p);
     *out = dev;
     return 0;
 }
@@ -69,10 +83,7 @@ static void lfv_cf_check vdev_free_rcu(struct lfv_rcu_head *head)
     struct lfv_vdev *dev =
         (struct lfv_vdev *)((char *)head - offsetof(struct lfv_vdev, rcu));
 
-    if (dev->tab != &lfv_empty_regtab)
-        lfv_free(dev->tab);
-    lfv_lock_destroy(&dev->write_lock);
-    lfv_lock_destroy(&dev->edit_lock);
+    lfv_vdev_fini(dev);
     lfv_free(dev);
 }
 

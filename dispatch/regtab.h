@@ -48,11 +48,19 @@ struct lfv_regtab {
     uint16_t first[];
 };
 
+struct lfv_bus;
+
+/*
+ * A device.  Standalone (lfv_vdev_create) or embedded in its owner's state
+ * (lfv_vdev_init: the model's struct lfv_vpci), so that a read goes from
+ * the device to its table in one load.
+ */
 struct lfv_vdev {
     struct lfv_regtab *tab; /* RCU-published, never NULL */
+    const LFV_DEV_CTX *ctx;
     const struct lfv_hw_ops *hw_ops;
     void *hw;
-    const LFV_DEV_CTX *ctx;
+    const struct lfv_bus *bus; /* the bus it is published on, or NULL */
     lfv_sbdf_t sbdf;
     bool read_only;
     lfv_lock_t write_lock; /* serialises config writes */
@@ -62,5 +70,14 @@ struct lfv_vdev {
 
 /* The table of a device with no registers: shared, never freed. */
 extern struct lfv_regtab lfv_empty_regtab;
+
+/*
+ * An embedded device: lfv_vdev_init() sets it up with no registers (it
+ * cannot fail); lfv_vdev_fini() frees its table and locks, and is called
+ * by the owner once no reader can hold the device any more (from the
+ * owner's own RCU callback).  Control path.
+ */
+void lfv_vdev_init(struct lfv_vdev *dev, const struct lfv_vdev_params *p);
+void lfv_vdev_fini(struct lfv_vdev *dev);
 
 #endif /* LFV_DISPATCH_REGTAB_H */

@@ -5,6 +5,7 @@
  * error codes of every control operation.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <lfvpci/domain.h>
@@ -70,7 +71,8 @@ static int test_hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     return lfv_regs_edit_add(e, &d);
 }
 
-static const struct lfv_vpci_hook test_hook = { "test", test_hook_init, NULL };
+static const struct lfv_vpci_hook test_hook = { .name = "test",
+                                                .init = test_hook_init };
 
 static struct lfv_system *sys;
 static struct lfv_domain *hwdom, *g1, *g2;
@@ -270,6 +272,106 @@ static void test_cycles(void)
     lfv_rcu_barrier();
 }
 
+/*
+ * Hooks in priority order (equal priorities in registration order), any
+ * number of them, each with its own state per domain, created with the
+ * domain and freed after it; a failing domain_init fails the creation and
+ * undoes the hooks before it.
+ */
+#define ORDER_HOOKS 12
+static char order_log[ORDER_HOOKS + 1];
+static unsigned int order_len, dom_inits, dom_finis;
+static int fail_domain_init = -1; /* the hook index whose domain_init fails */
+static struct lfv_vpci_hook order_hooks[ORDER_HOOKS];
+
+/* Hook i's init and domain_init log 'a' + i; domain_init sets its state. */
+#define ORDER_HOOK(i)                                                       \
+    static int order_init_##i(struct lfv_vpci *v, struct lfv_regs_edit *e)  \
+    {                                                                       \
+        (void)v, (void)e;                                                   \
+        if (order_len < ORDER_HOOKS)                                        \
+            order_log[order_len++] = (char)('a' + (i));                     \
+        return 0;                                                           \
+    }                                                                       \
+    static int order_domain_init_##i(struct lfv_domain *d, void **priv)     \
+    {                                                                       \
+        (void)d;                                                            \
+        if ((i) == fail_domain_init)                                        \
+            return -ENOSPC;                                                 \
+        *priv = &order_hooks[i];                                            \
+        dom_inits++;                                                        \
+        return 0;                                                           \
+    }
+ORDER_HOOK(0) ORDER_HOOK(1) ORDER_HOOK(2) ORDER_HOOK(3) ORDER_HOOK(4)
+ORDER_HOOK(5) ORDER_HOOK(6) ORDER_HOOK(7) ORDER_HOOK(8) ORDER_HOOK(9)
+ORDER_HOOK(10) ORDER_HOOK(11)
+#define ORDER_FNS(i) { order_init_##i, order_domain_init_##i }
+static const struct {
+    int (*init)(struct lfv_vpci *v, struct lfv_regs_edit *e);
+    int (*domain_init)(struct lfv_domain *d, void **priv);
+} order_fns[ORDER_HOOKS] = {
+    ORDER_FNS(0), ORDER_FNS(1), ORDER_FNS(2), ORDER_FNS(3),
+    ORDER_FNS(4), ORDER_FNS(5), ORDER_FNS(6), ORDER_FNS(7),
+    ORDER_FNS(8), ORDER_FNS(9), ORDER_FNS(10), ORDER_FNS(11),
+};
+
+static void order_domain_fini(struct lfv_domain *d, void *priv)
+{
+    (void)d;
+    CHECK(priv >= (void *)&order_hooks[0] &&
+          priv < (void *)&order_hooks[ORDER_HOOKS]);
+    dom_finis++;
+}
+
+static void test_hook_order(void)
+{
+    const struct lfv_system_params p = { .hw_ops = &hw_ops, .hw = NULL };
+    /* priorities of hooks a..l: the inits run in this order: */
+    static const int prio[ORDER_HOOKS] = { 20, 10, 20, 30, 5, 10,
+                                           30, 5, 20, 10, 30, 5 };
+    static const char expect[] = "ehlbfjacidgk";
+    struct lfv_system *s;
+    struct lfv_domain *hw, *bad;
+
+    for (unsigned int i = 0; i < ORDER_HOOKS; i++)
+        order_hooks[i] = (struct lfv_vpci_hook){
+            .name = "order", .init = order_fns[i].init, .priority = prio[i],
+            .domain_init = order_fns[i].domain_init,
+            .domain_fini = order_domain_fini };
+    CHECK_EQ(lfv_system_create(&p, &s), 0);
+    for (unsigned int i = 0; i < ORDER_HOOKS; i++)
+        CHECK_EQ(lfv_system_add_hook(s, &order_hooks[i]), 0);
+    CHECK_EQ(lfv_system_add_hook(s, &order_hooks[3]), -EEXIST);
+
+    /* a failing domain_init: no domain, the earlier states freed */
+    fail_domain_init = 4; /* 'e', priority 5: the first to run */
+    CHECK_EQ(lfv_domain_create(s, 0, true, &bad), -ENOSPC);
+    CHECK_EQ(dom_inits, 0);
+    fail_domain_init = 0; /* 'a': after e, h, l, b, f, j */
+    CHECK_EQ(lfv_domain_create(s, 0, true, &bad), -ENOSPC);
+    CHECK_EQ(dom_inits, 6);
+    CHECK_EQ(dom_finis, 6);
+    fail_domain_init = -1;
+    dom_inits = dom_finis = 0;
+
+    CHECK_EQ(lfv_domain_create(s, 0, true, &hw), 0);
+    CHECK_EQ(dom_inits, ORDER_HOOKS);
+    for (unsigned int i = 0; i < ORDER_HOOKS; i++)
+        CHECK(lfv_domain_priv(hw, &order_hooks[i]) == &order_hooks[i]);
+    CHECK(lfv_domain_priv(hw, &test_hook) == NULL); /* not registered */
+    CHECK_EQ(lfv_system_add_hook(s, &test_hook), -EBUSY); /* domains exist */
+
+    CHECK_EQ(lfv_pdev_add(s, LFV_SBDF(0, 1, 0, 0)), 0);
+    CHECK_EQ(order_len, ORDER_HOOKS);
+    CHECK(memcmp(order_log, expect, ORDER_HOOKS) == 0);
+    if (memcmp(order_log, expect, ORDER_HOOKS))
+        printf("hook order: %s, expected %s\n", order_log, expect);
+
+    lfv_domain_destroy(hw); /* waits for the grace period */
+    CHECK_EQ(dom_finis, ORDER_HOOKS);
+    lfv_system_destroy(s);
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
@@ -278,6 +380,7 @@ int main(void)
     test_guest_bus();
     test_ecam();
     test_cycles();
+    test_hook_order();
     lfv_domain_destroy(g2);
     CHECK_EQ(lfv_domain_nr_devices(g1), 31);
     lfv_system_destroy(sys);

@@ -102,8 +102,8 @@ static int msi_stub_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
         .write = intx_write, .offset = 0xfc, .size = 4 });
 }
 
-static const struct lfv_vpci_hook msi_stub = { "msi-stub", msi_stub_init,
-                                               NULL };
+static const struct lfv_vpci_hook msi_stub = { .name = "msi-stub",
+                                               .init = msi_stub_init };
 
 static void setup(enum lfv_arch arch)
 {

@@ -142,7 +142,8 @@ static int probe_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     return 0;
 }
 
-static const struct lfv_vpci_hook probe_hook = { "probe", probe_init, NULL };
+static const struct lfv_vpci_hook probe_hook = { .name = "probe",
+                                                 .init = probe_init };
 
 static void test_forward_before_publication(void)
 {

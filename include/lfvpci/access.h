@@ -26,10 +26,13 @@
 #include <stdint.h>
 
 #include <lfvpci/regs.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 enum lfv_gap_policy {
     LFV_GAP_HW,
@@ -67,6 +70,8 @@ static inline int lfv_ecam_access_valid(unsigned int reg, unsigned int len)
     return !(reg & (len - 1)) && reg < LFV_CFG_SPACE_SIZE &&
            reg + len <= LFV_CFG_SPACE_SIZE;
 }
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,10 @@
  * system's control lock and never wait for a grace period, except the
  * destroy functions, which end with lfv_rcu_barrier() (so: not inside a
  * read-side section, not from a handler).  Control functions may be called
- * from handlers (inside an access) except the destroy functions.
+ * from handlers (inside an access) except the destroy functions.  Every
+ * function below that takes the control lock says so; none of them may be
+ * called from a hook's init or domain_init (<lfvpci/vpci.h>), which run
+ * with the control lock held (the lock does not nest: deadlock).
  */
 #ifndef LFVPCI_DOMAIN_H
 #define LFVPCI_DOMAIN_H
@@ -38,10 +41,13 @@
 #include <stdint.h>
 
 #include <lfvpci/regs.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 struct lfv_system;
 struct lfv_domain;
@@ -102,21 +108,24 @@ int lfv_system_create(const struct lfv_system_params *params,
 
 /*
  * Destroy every domain and device, then the system.  No access may be
- * running or start on it.  Waits for deferred frees (lfv_rcu_barrier).
+ * running or start on it.  Takes the control lock, then waits for
+ * deferred frees (lfv_rcu_barrier).
  */
 void lfv_system_destroy(struct lfv_system *sys);
 
 /*
  * Create a domain.  At most one hardware domain (-EEXIST), domain ids
  * unique (-EEXIST).  0, -EINVAL, -EEXIST, -ENOMEM, or the p2m's error
- * (lfv_p2m_create(): -ENOENT where the host has no domain domid).
+ * (lfv_p2m_create(): -ENOENT where the host has no domain domid), or a
+ * hook's domain_init error.  Takes the control lock.
  */
 int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
                       bool hardware_domain, struct lfv_domain **out);
 
 /*
  * De-assign every device the domain owns (they become unowned) and free
- * the domain.  No access by this domain may be running or start.
+ * the domain.  No access by this domain may be running or start.  Takes
+ * the control lock, then waits for deferred frees (lfv_rcu_barrier).
  */
 void lfv_domain_destroy(struct lfv_domain *d);
 
@@ -131,13 +140,14 @@ struct lfv_system *lfv_domain_system(const struct lfv_domain *d);
  * hardware domain's p2m, and a failure to map fails the add (as in Xen).
  * 0, -EEXIST, -ENOMEM, or an init hook's error (then the device is not
  * registered, and the registers its hooks wrote are back in hardware).
+ * Takes the control lock.
  */
 int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
 /*
  * Hot-unplug: de-assign and unregister the device.  Accesses already
  * running on it complete on valid memory; accesses that start afterwards
- * find no device.  0 or -ENOENT.
+ * find no device.  0 or -ENOENT.  Takes the control lock.
  */
 int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
@@ -151,7 +161,7 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * previous owner and state, and the hardware the register values it had:
  * what the new owner's init hooks wrote (sizing, COMMAND, MSI/MSI-X
  * control) is written back, and nothing of the new owner's p2m mappings
- * or MSI-X regions remains.
+ * or MSI-X regions remains.  Takes the control lock.
  */
 int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
                     struct lfv_domain *d);
@@ -163,7 +173,8 @@ int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,
 int lfv_pdev_owner(struct lfv_system *sys, lfv_sbdf_t sbdf,
                    unsigned int *domid, lfv_sbdf_t *vsbdf);
 
-/* Number of registered devices and of devices a domain owns. */
+/* Number of registered devices and of devices a domain owns.  Take the
+ * control lock. */
 unsigned int lfv_system_nr_pdevs(struct lfv_system *sys);
 unsigned int lfv_domain_nr_devices(struct lfv_domain *d);
 
@@ -185,6 +196,8 @@ int lfv_ecam_read(struct lfv_domain *d, uint64_t offset, unsigned int len,
                   uint64_t *val);
 int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
                    uint64_t val);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -69,10 +69,13 @@
 #include <stdint.h>
 
 #include <lfvpci/vpci.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 extern const struct lfv_vpci_hook lfv_header_hook;
 
@@ -140,6 +143,8 @@ typedef void lfv_header_bar_moved_t(struct lfv_vpci *v, unsigned int bar,
                                     void *arg);
 int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
                               void *arg);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -3,9 +3,10 @@
  * lfvpci/msi.h - MSI and MSI-X emulation (Xen's vpci msi.c / msix.c) and
  * the binding interface that tells the hypervisor which vectors to route.
  *
- * Hooks.  Register lfv_msi_hook and/or lfv_msix_hook on the system after
- * lfv_header_hook (lfv_system_add_hook; they need the header's capability
- * discovery and BAR state, and fail assignment with -ENOENT otherwise).
+ * Hooks.  Register lfv_msi_hook and/or lfv_msix_hook on the system with
+ * lfv_header_hook (lfv_system_add_hook, in any order: their priority,
+ * LFV_PRIO_MSI, runs them after the header's discovery and BAR state; they
+ * fail assignment with -ENOENT without the header hook).
  *  - guests: the MSI capability body (control, address low/high, data,
  *    mask, pending) and the MSI-X control register are emulated, replacing
  *    the header's read-only hardware view on the same edit.  Enabling either
@@ -102,10 +103,13 @@
 #include <stdint.h>
 
 #include <lfvpci/vpci.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 extern const struct lfv_vpci_hook lfv_msi_hook;
 extern const struct lfv_vpci_hook lfv_msix_hook;
@@ -119,6 +123,11 @@ struct lfv_msi_vector {
     bool masked;        /* effective mask state */
 };
 
+/*
+ * Called on the thread of the configuration or MMIO write that caused
+ * them, with lfvpci's locks held (for MSI-X, the entry's spinlock): they
+ * must not block, nor call back into lfvpci's control path.
+ */
 struct lfv_msi_ops {
     /* Route the vector; non-zero: refused (see the binding semantics). */
     int (*bind)(void *ctx, const struct lfv_vpci *v,
@@ -152,7 +161,8 @@ struct lfv_msi_ops {
 
 /*
  * Set the binding ops (kept by pointer: static storage) and their context.
- * Before any device is added: 0, -EINVAL, -EBUSY.  Without ops, binding
+ * Before any device is added (takes the control lock): 0, -EINVAL,
+ * -EBUSY.  Without ops, binding
  * always succeeds and does nothing.
  */
 int lfv_system_set_msi_ops(struct lfv_system *sys,
@@ -178,6 +188,9 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * a BAR of another device (of another domain, for the hardware domain):
  * with overlapping BARs it would land on that device.  Any number
  * of threads, concurrently with everything except destroying the domain.
+ * Reads take no lock but may spin: a table read waits while a write to
+ * the same entry is between its stores (a few stores; longer only if
+ * that writer is preempted).  Writes take the entry's spinlock.
  */
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val);
@@ -197,6 +210,8 @@ unsigned int lfv_domain_msix_regions(struct lfv_domain *d);
 unsigned int lfv_domain_msix_region_limit(struct lfv_domain *d);
 int lfv_domain_set_msix_region_limit(struct lfv_domain *d,
                                      unsigned int limit);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

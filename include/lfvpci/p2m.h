@@ -45,10 +45,13 @@
 #include <stdint.h>
 
 #include <lfvpci/domain.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 #define LFV_PAGE_SHIFT 12
 #define LFV_PAGE_SIZE (1ull << LFV_PAGE_SHIFT)
@@ -142,6 +145,8 @@ int lfv_p2m_view_iterate(const struct lfv_p2m_view *v, lfv_p2m_iter_t *cb,
 /* Number of mapped frames and of entries in the current version. */
 uint64_t lfv_p2m_nr_frames(const struct lfv_p2m *p);
 uint64_t lfv_p2m_nr_entries(const struct lfv_p2m *p);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

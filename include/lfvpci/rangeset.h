@@ -96,9 +96,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lfvpci/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 /*
  * The "stop here, call me again" error of consume callbacks.  Linux's
@@ -314,6 +318,8 @@ int lfv_intervalmap_iterate(const struct lfv_intervalmap *m, uint64_t s,
 
 /* Number of entries as of the last completed update.  Any thread. */
 size_t lfv_intervalmap_count(const struct lfv_intervalmap *m);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,11 @@
 /*
  * lfvpci/rcu.h - the one concurrency interface lfvpci is built on.
  *
- * Readers run inside read-side sections and never block or take locks.
- * Updaters publish a new version of an object with lfv_rcu_assign_pointer()
+ * The read-side rule: code inside a read-side section may take writer
+ * locks (a config write takes its device's write lock inside one; a hook's
+ * handler may call control functions) but never waits for a grace period
+ * (lfv_rcu_barrier(), the destroy functions).  The read paths themselves
+ * (lfv_conf_read, lfv_vdev_read, lookups) take no lock.  Updaters publish a new version of an object with lfv_rcu_assign_pointer()
  * and hand the old one to lfv_rcu_call(), which runs a callback after a
  * grace period (every read-side section that could have seen the old version
  * has ended).  Nothing in lfvpci waits for a grace period: Xen, the main host,
@@ -30,9 +33,13 @@
 
 #include <stdint.h>
 
+#include <lfvpci/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 /*
  * Embed in an object to be freed after a grace period.  The layout is the
@@ -98,6 +105,8 @@ void lfv_rcu_barrier(void);
 #define lfv_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define lfv_rcu_assign_pointer(p, v) \
     __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

@@ -39,9 +39,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lfvpci/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+LFV_API_BEGIN
 
 /*
  * The type handlers receive as their first argument: the context pointer the
@@ -171,6 +175,8 @@ int lfv_vdev_remove_registers(struct lfv_vdev *dev, unsigned int start,
  */
 unsigned int lfv_vdev_nr_registers(const struct lfv_vdev *dev);
 size_t lfv_vdev_table_bytes(const struct lfv_vdev *dev);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

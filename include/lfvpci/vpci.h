@@ -4,17 +4,25 @@
  * that give it registers.
  *
  * When a device is assigned, lfvpci creates a struct lfv_vpci for the
- * (device, owner) pair, runs every hook's init in registration order on one
+ * (device, owner) pair, runs every hook's init in priority order on one
  * register edit, and publishes the result at once.  Handlers receive the
  * struct lfv_vpci as their context argument (LFV_DEV_CTX).  When the device
  * is de-assigned or removed, the state is unpublished and, after a grace
  * period, each hook's fini frees what its init allocated.
  *
- * Concurrency: hooks are registered before devices are added (control
- * path).  init runs under the system's control lock and may fail (its error
- * aborts the assignment, nothing published); fini runs after a grace period
- * on an RCU callback thread and may only free memory.  The accessors are
- * callable from handlers on any thread.
+ * A hook may also keep state per domain: domain_init runs when a domain is
+ * created (lfv_domain_priv() returns what it set), domain_fini when the
+ * domain is gone.  The system knows no hook by name: the header, MSI and
+ * MSI-X emulations are hooks like any other.
+ *
+ * Concurrency: hooks are registered before domains are created and
+ * devices are added (control path).  init and domain_init run under the
+ * system's control lock and may fail (init's error aborts the assignment,
+ * nothing published; domain_init's fails lfv_domain_create); they must
+ * not call the functions documented as taking the control lock.  fini and
+ * domain_fini run after a grace period on an RCU callback thread and may
+ * only free memory (or defer more frees with lfv_rcu_call).  The accessors
+ * are callable from handlers on any thread.
  */
 #ifndef LFVPCI_VPCI_H
 #define LFVPCI_VPCI_H
@@ -24,14 +32,15 @@
 
 #include <lfvpci/domain.h>
 #include <lfvpci/regs.h>
+#include <lfvpci/export.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-struct lfv_vpci;
+LFV_API_BEGIN
 
-#define LFV_VPCI_MAX_HOOKS 8
+struct lfv_vpci;
 
 struct lfv_vpci_hook {
     const char *name;
@@ -39,15 +48,37 @@ struct lfv_vpci_hook {
     int (*init)(struct lfv_vpci *v, struct lfv_regs_edit *e);
     /* Free the private state (after a grace period).  May be NULL. */
     void (*fini)(struct lfv_vpci *v, void *priv);
+    /*
+     * Order of the inits on one device: lower first, equal priorities in
+     * registration order (Xen's REGISTER_VPCI_INIT priorities).  The
+     * library's own run first: LFV_PRIO_HEADER, then LFV_PRIO_MSI; a hook
+     * left at 0 runs after them.
+     */
+    int priority;
+    /* The domain's state (*priv, NULL by default); NULL: none.  0 or -errno. */
+    int (*domain_init)(struct lfv_domain *d, void **priv);
+    /* Free it, after a grace period once the domain is gone.  May be NULL. */
+    void (*domain_fini)(struct lfv_domain *d, void *priv);
 };
 
+#define LFV_PRIO_HEADER (-20) /* BARs, COMMAND, capability discovery */
+#define LFV_PRIO_MSI (-10)    /* needs the header's discovery, BAR state */
+
 /*
- * Register a hook (kept by pointer: static storage).  Before any device is
- * added.  0, -EINVAL, -ENOSPC (more than LFV_VPCI_MAX_HOOKS), -EBUSY
- * (devices already registered).
+ * Register a hook (kept by pointer: static storage), in priority order.
+ * Before any domain is created or device added; takes the control lock.
+ * 0, -EINVAL, -EEXIST (already registered), -ENOMEM, -EBUSY (domains or
+ * devices already there).
  */
 int lfv_system_add_hook(struct lfv_system *sys,
                         const struct lfv_vpci_hook *hook);
+
+/*
+ * Hook h's state of domain d (what its domain_init set), or NULL (h not
+ * registered on d's system, or no state).  Any thread, while d exists.
+ */
+void *lfv_domain_priv(const struct lfv_domain *d,
+                      const struct lfv_vpci_hook *h);
 
 /* Accessors, for hooks and handlers. */
 struct lfv_domain *lfv_vpci_domain(const struct lfv_vpci *v);
@@ -101,6 +132,8 @@ uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
                           unsigned int size);
 void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
                        unsigned int size, uint32_t val);
+
+LFV_API_END
 
 #ifdef __cplusplus
 }

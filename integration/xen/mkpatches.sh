@@ -34,6 +34,7 @@ dest=xen/drivers/vpci/lfvpci
 ENGINE_FILES="
 include/lfvpci/access.h
 include/lfvpci/domain.h
+include/lfvpci/export.h
 include/lfvpci/p2m.h
 include/lfvpci/rcu.h
 include/lfvpci/regs.h
@@ -43,10 +44,12 @@ core/rcu_fast.h
 core/sbdf_map.c
 core/sbdf_map.h
 core/tsan.h
-dispatch/access.c
 dispatch/access_internal.h
+dispatch/bus.h
+dispatch/read.c
 dispatch/regtab.c
 dispatch/regtab.h
+dispatch/write.c
 "
 
 check=0
@@ -102,7 +105,8 @@ RO/RW1C/RsvdP/RsvdZ masks, accesses spanning registers and gaps) are
 those of vpci.c.
 
 Only the files the hypervisor needs are imported: the register tables
-(dispatch/regtab.c), the read and write paths (dispatch/access.c) and
+(dispatch/regtab.c), the read and write paths (dispatch/read.c,
+dispatch/write.c) and
 the SBDF map (core/sbdf_map.c), a radix tree searched under RCU, used by
 vpci_read()/vpci_write() instead of walking the segment's device list.
 Nothing here knows it runs inside Xen: allocation, locks and the RCU

@@ -20,9 +20,7 @@
  * the visit fixes the entry up afterwards.
  */
 #include <errno.h>
-#include <sched.h>
 
-#include <lfvpci/testing.h>
 
 #include "../core/compiler.h"
 #include "msi_internal.h"
@@ -30,7 +28,7 @@
 #define MSIX_CTRL_MASKBIT 0x1u
 
 struct msix_entry {
-    uint32_t lock;            /* writers of this entry */
+    lfv_spinlock_t lock;      /* writers of this entry (platform spinlock) */
     uint32_t seq;             /* odd while the fields below change */
     uint32_t addr_lo, addr_hi, data, ctrl; /* as the guest wrote them */
     /* under lock */
@@ -62,7 +60,7 @@ static struct lfv_msix *msix_of(const struct lfv_vpci *v)
     return lfv_vpci_priv(v, &lfv_msix_hook);
 }
 
-bool msix_enabled(const struct lfv_vpci *v)
+static bool msix_enabled(const struct lfv_vpci *v)
 {
     const struct lfv_msix *m = msix_of(v);
 
@@ -71,23 +69,24 @@ bool msix_enabled(const struct lfv_vpci *v)
 
 /* ---- one entry ---- */
 
+/*
+ * The entry's writers: the platform's short spinlock (inline in user space,
+ * the host's own spinlock in a hypervisor).  Held across the binding ops
+ * (entry_bind), which therefore must not block (<lfvpci/msi.h>).
+ */
 static lfv_always_inline void entry_lock(struct msix_entry *e)
 {
-    unsigned int spins = 0;
-
-    while (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&e->lock, __ATOMIC_RELAXED))
-            if (++spins % 128 == 0)
-                sched_yield(); /* the holder may be preempted: 2 cores */
+    lfv_spin_lock(&e->lock);
 }
 
 static lfv_always_inline void entry_unlock(struct msix_entry *e)
 {
-    __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
+    lfv_spin_unlock(&e->lock);
 }
 
 /* Store one field for lock-free readers (entry lock held). */
-static lfv_always_inline void entry_set(struct msix_entry *e, uint32_t *field, uint32_t val)
+static lfv_always_inline void entry_set(struct msix_entry *e,
+                                        uint32_t *field, uint32_t val)
 {
     uint32_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 
@@ -101,7 +100,11 @@ static lfv_always_inline void entry_set(struct msix_entry *e, uint32_t *field, u
     __atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* A consistent copy of the entry's four dwords, without a lock. */
+/*
+ * A consistent copy of the entry's four dwords, without a lock.  Spins
+ * while a writer of this entry is between its stores (entry_set: three
+ * stores; longer only if that writer is preempted there).
+ */
 static void entry_snapshot(const struct msix_entry *e, uint32_t out[4])
 {
     uint32_t s;
@@ -109,7 +112,7 @@ static void entry_snapshot(const struct msix_entry *e, uint32_t out[4])
     for (;;) {
         s = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
         if (s & 1) {
-            sched_yield();
+            lfv_cpu_relax();
             continue;
         }
         out[0] = __atomic_load_n(&e->addr_lo, __ATOMIC_ACQUIRE);
@@ -217,7 +220,8 @@ static void sync_all(struct lfv_msix *m)
 #ifdef LFV_PLATFORM_HEADER
 #define msix_test_forward_hook(d) ((void)(d))
 #else
-/* <lfvpci/testing.h>: a test's hook between lookup and forwarding. */
+/* msi_internal.h (tests: <lfvpci/testing.h>): a test's hook between
+ * lookup and forwarding. */
 static lfv_test_msix_forward_t *forward_hook;
 static void *forward_hook_arg;
 
@@ -302,7 +306,8 @@ static bool forward_begin(struct lfv_msix *m)
      * it is built, when the device is still the previous owner's.
      */
     if (!__atomic_load_n(&m->retired, __ATOMIC_SEQ_CST) &&
-        __atomic_load_n(&m->v->pdev->vpci, __ATOMIC_ACQUIRE) == m->v)
+        __atomic_load_n(&m->v->pdev->entry.dev, __ATOMIC_ACQUIRE) ==
+            &m->v->vdev)
         return true;
     __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
     return false;
@@ -463,7 +468,8 @@ static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
     lfv_vpci_hw_write(m->v, reg, 2,
                       hw | (val & (PCI_MSIX_FLAGS_ENABLE |
                                    PCI_MSIX_FLAGS_MASKALL)));
-    msi_intx_update(m->v);
+    /* INTx forced off while MSI-X is enabled (ORed with MSI's reason) */
+    hdr_force_intx(m->v, HDR_INTX_BY_MSIX, msix_enabled(m->v));
 }
 
 /* ---- regions ---- */
@@ -550,8 +556,10 @@ static int alloc_entries(struct lfv_msix *m)
         return -ENOMEM;
     p = ((uintptr_t)m->raw + 63) & ~(uintptr_t)63;
     m->entries = (struct msix_entry *)p;
-    for (unsigned int i = 0; i < m->nr; i++)
+    for (unsigned int i = 0; i < m->nr; i++) {
+        lfv_spin_init(&m->entries[i].lock);
         m->entries[i].ctrl = MSIX_CTRL_MASKBIT; /* masked at reset */
+    }
     return 0;
 }
 
@@ -675,6 +683,8 @@ static void msix_fini(struct lfv_vpci *v, void *priv)
     if (!m)
         return;
     lfv_lock_destroy(&m->ctl_lock);
+    for (unsigned int i = 0; m->entries && i < m->nr; i++)
+        lfv_spin_destroy(&m->entries[i].lock);
     lfv_free(m->raw);
     lfv_free(m);
 }
@@ -683,4 +693,7 @@ const struct lfv_vpci_hook lfv_msix_hook = {
     .name = "msix",
     .init = msix_init,
     .fini = msix_fini,
+    .priority = LFV_PRIO_MSI,
+    .domain_init = msix_domain_init,
+    .domain_fini = msix_domain_fini,
 };

@@ -28,22 +28,22 @@ static int put_bars(struct sim_image *img, const struct lfv_sim_device_desc *d)
         if (i >= nr || bar->type > LFV_SIM_BAR_MEM64)
             return -EINVAL;
         if (bar->type == LFV_SIM_BAR_IO) {
-            type = PCI_BAR_IO;
+            type = PCI_BASE_ADDRESS_SPACE_IO;
         } else {
-            type = bar->prefetchable ? PCI_BAR_MEM_PREFETCH : 0;
+            type = bar->prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0;
             if (bar->type == LFV_SIM_BAR_MEM64)
-                type |= PCI_BAR_MEM_TYPE_64;
+                type |= PCI_BASE_ADDRESS_MEM_TYPE_64;
         }
         if (bar->type != LFV_SIM_BAR_MEM64 && bar->addr >> 32)
             return -EINVAL;
-        sim_put(img->cfg, PCI_BAR0 + 4 * i, 4, (uint32_t)bar->addr | type);
+        sim_put(img->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4, (uint32_t)bar->addr | type);
         img->bar_size[i] = bar->size;
         if (bar->type == LFV_SIM_BAR_MEM64) {
             /* The high half must be free; sim_image_check() catches i=5. */
             if (i + 1 < SIM_NR_BARS) {
                 if (d->bar[i + 1].type != LFV_SIM_BAR_NONE)
                     return -EINVAL;
-                sim_put(img->cfg, PCI_BAR0 + 4 * (i + 1), 4,
+                sim_put(img->cfg, PCI_BASE_ADDRESS_0 + 4 * (i + 1), 4,
                         (uint32_t)(bar->addr >> 32));
             }
             i++;
@@ -105,7 +105,7 @@ static int put_msix(struct sim_image *img, const struct lfv_sim_device_desc *d)
 
 static int put_caps(struct sim_image *img, const struct lfv_sim_device_desc *d)
 {
-    unsigned int link = PCI_CAP_PTR;
+    unsigned int link = PCI_CAPABILITY_LIST;
     int rc = 0;
 
     if (d->pm) {
@@ -127,8 +127,8 @@ static int put_caps(struct sim_image *img, const struct lfv_sim_device_desc *d)
     if (d->aer && !d->pcie)
         return -EINVAL;
     if (d->aer)
-        sim_put(img->cfg, POS_AER, 4, PCI_EXT_CAP_ID_AER | 2u << 16);
-    if (link != PCI_CAP_PTR)
+        sim_put(img->cfg, POS_AER, 4, PCI_EXT_CAP_ID_ERR | 2u << 16);
+    if (link != PCI_CAPABILITY_LIST)
         img->cfg[0x06] |= PCI_STATUS_CAP_LIST;
     return rc;
 }
@@ -137,7 +137,7 @@ static int desc_to_image(struct sim_image *img,
                          const struct lfv_sim_device_desc *d)
 {
     uint8_t *cfg = img->cfg;
-    unsigned int rom_reg = d->header_type == 1 ? PCI_ROM_TYPE1 : PCI_ROM_TYPE0;
+    unsigned int rom_reg = d->header_type == 1 ? PCI_ROM_ADDRESS1 : PCI_ROM_ADDRESS;
 
     if (d->header_type > 1 || d->interrupt_pin > 4 || d->rom_addr & 0x7ff)
         return -EINVAL;

@@ -10,9 +10,10 @@
  *  - config write handlers of the device (its write lock held): guest
  *    addresses, the hardware domain's host addresses, guest_cmd, intline,
  *    rom_enabled, intx_forced;
- *  - under the domain's map_lock: mapped, bars[].enabled, bars[].mem,
- *    retired, the domain list.  Writers of these also hold the device's
- *    write lock, except retire (header_map.c);
+ *  - under the domain's map_lock (struct hdr_domain): mapped,
+ *    bars[].enabled, bars[].mem, retired, the domain list.  Writers of
+ *    these also hold the device's write lock, except retire
+ *    (header_map.c);
  * fields that lock-free readers or retire touch are accessed with atomics.
  */
 #ifndef LFV_DISPATCH_HEADER_H
@@ -23,56 +24,18 @@
 #include <lfvpci/rangeset.h>
 #include <lfvpci/rcu.h>
 
+#include "../core/pci_regs.h"
 #include "vpci_state.h"
 
 #define HDR_NR_BARS 7 /* 6 BARs and the ROM */
 #define HDR_ROM LFV_HEADER_ROM
 
-#define PCI_VENDOR_ID 0x00
-#define PCI_COMMAND 0x04
-#define PCI_STATUS 0x06
-#define PCI_REVISION_ID 0x08
-#define PCI_HEADER_TYPE 0x0e
-#define PCI_BASE_ADDRESS_0 0x10
-#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
-#define PCI_ROM_ADDRESS 0x30
-#define PCI_ROM_ADDRESS1 0x38
-#define PCI_CAPABILITY_LIST 0x34
-#define PCI_INTERRUPT_LINE 0x3c
-#define PCI_INTERRUPT_PIN 0x3d
-#define PCI_CFG_SPACE_SIZE 0x100
-
-#define PCI_COMMAND_IO 0x1
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-#define PCI_COMMAND_SPECIAL 0x8
-#define PCI_COMMAND_INVALIDATE 0x10
-#define PCI_COMMAND_VGA_PALETTE 0x20
-#define PCI_COMMAND_INTX_DISABLE 0x400
 /* What a guest controls; the rest of COMMAND is RsvdP for guests. */
 #define HDR_CMD_GUEST                                                        \
     (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SPECIAL |         \
      PCI_COMMAND_INVALIDATE | PCI_COMMAND_VGA_PALETTE |                      \
      PCI_COMMAND_INTX_DISABLE)
 #define HDR_CMD_GUEST_RSVDP (0xffffu & ~HDR_CMD_GUEST)
-
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_STATUS_RW1C 0xf900u
-
-#define PCI_BASE_ADDRESS_SPACE_IO 0x1
-#define PCI_BASE_ADDRESS_MEM_TYPE_MASK 0x6
-#define PCI_BASE_ADDRESS_MEM_TYPE_64 0x4
-#define PCI_BASE_ADDRESS_MEM_PREFETCH 0x8
-#define PCI_BASE_ADDRESS_MEM_MASK (~0xfu)
-#define PCI_BASE_ADDRESS_IO_MASK (~0x3u)
-#define PCI_ROM_ADDRESS_ENABLE 0x1
-#define PCI_ROM_ADDRESS_MASK (~0x7ffu)
-
-#define PCI_CAP_ID_MSI 0x05
-#define PCI_CAP_ID_MSIX 0x11
-#define PCI_MSI_FLAGS_64BIT 0x80
-#define PCI_MSI_FLAGS_MASKBIT 0x100
-#define PCI_MSIX_FLAGS_QSIZE 0x7ff
 
 struct lfv_header;
 
@@ -103,11 +66,12 @@ struct hdr_cap {
 struct lfv_header {
     struct lfv_vpci *v;
     struct lfv_domain *d;
+    struct hdr_domain *hd;        /* the header hook's state of d */
     bool hwdom;
     unsigned int nr_bars;         /* 6, 2 (type 1) or 0 */
     struct hdr_bar bars[HDR_NR_BARS];
     uint16_t guest_cmd;           /* atomic: the guest's written bits */
-    bool intx_forced;             /* atomic */
+    unsigned int intx_forced;     /* atomic: HDR_INTX_BY_* forcing it */
     uint8_t intline;              /* atomic */
     bool rom_enabled;             /* hwdom: ROM enable bit as written */
     bool mapped;                  /* atomic; under map_lock: MEMORY on */
@@ -118,7 +82,7 @@ struct lfv_header {
     struct hdr_cap caps[2];       /* exposed to guests, in chain order */
     unsigned int nr_caps;
     bool ext_cfg;                 /* the device has extended config space */
-    struct lfv_header *next;      /* d->hdr_list, under map_lock */
+    struct lfv_header *next;      /* hd->list, under map_lock */
     struct lfv_header *sys_next;  /* sys->hdr_all, under sys->hdr_lock */
     lfv_header_bar_moved_t *bar_notify; /* set before publication */
     void *bar_notify_arg;
@@ -190,5 +154,29 @@ static inline bool hdr_mem_bar_write_begin(struct hdr_bar **bar,
         *val &= PCI_BASE_ADDRESS_MEM_MASK;
     return !hdr_load((*bar)->enabled);
 }
+
+/*
+ * The header hook's state of one domain: the lock that serialises BAR
+ * mapping changes with the list of the domain's header states.  Lock
+ * order: device write lock -> map_lock -> the p2m's batch lock.
+ */
+struct hdr_domain {
+    lfv_lock_t map_lock;
+    struct lfv_header *list; /* under map_lock */
+};
+
+/*
+ * Who forces INTX_DISABLE on a guest's device (header_guest.c): the
+ * public lfv_header_set_intx_forced(), the MSI and the MSI-X emulation,
+ * each for its own reason; forced while any of them does.  From a write
+ * handler of the device (its write lock held).  0 or -ENOENT (no header).
+ */
+#define HDR_INTX_BY_API 0x1u
+#define HDR_INTX_BY_MSI 0x2u
+#define HDR_INTX_BY_MSIX 0x4u
+int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced);
+
+int hdr_domain_init(struct lfv_domain *d, void **priv);
+void hdr_domain_fini(struct lfv_domain *d, void *priv);
 
 #endif /* LFV_DISPATCH_HEADER_H */

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "rcu_fast.h"
+#include "../core/rcu_fast.h"
 #include "simhw_impl.h"
 
 struct sim_devset {

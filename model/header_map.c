@@ -104,7 +104,7 @@ static int punch_others(struct lfv_header *h, const bool sel[])
 {
     int rc = 0;
 
-    for (struct lfv_header *o = h->d->hdr_list; !rc && o; o = o->next) {
+    for (struct lfv_header *o = h->hd->list; !rc && o; o = o->next) {
         if (o == h)
             continue;
         for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++)
@@ -385,13 +385,35 @@ int hdr_modify(struct lfv_header *h, bool map, bool rom_only)
 {
     int rc;
 
-    lfv_lock(&h->d->map_lock);
+    lfv_lock(&h->hd->map_lock);
     if (h->retired)
         rc = -ENODEV;
     else
         rc = map ? do_map(h, rom_only) : do_unmap(h, rom_only);
-    lfv_unlock(&h->d->map_lock);
+    lfv_unlock(&h->hd->map_lock);
     return rc;
+}
+
+/* The header hook's state of a domain (its domain_init/fini, header.c). */
+int hdr_domain_init(struct lfv_domain *d, void **priv)
+{
+    struct hdr_domain *hd = lfv_zalloc(sizeof(*hd));
+
+    (void)d;
+    if (!hd)
+        return -ENOMEM;
+    lfv_lock_init(&hd->map_lock);
+    *priv = hd;
+    return 0;
+}
+
+void hdr_domain_fini(struct lfv_domain *d, void *priv)
+{
+    struct hdr_domain *hd = priv;
+
+    (void)d;
+    lfv_lock_destroy(&hd->map_lock);
+    lfv_free(hd);
 }
 
 /* Join the domain's list, so that other devices' mappings see this one. */
@@ -399,15 +421,15 @@ int hdr_map_init(struct lfv_header *h)
 {
     struct lfv_system *sys = h->d->sys;
 
-    lfv_lock(&h->d->map_lock);
-    h->next = h->d->hdr_list;
-    h->d->hdr_list = h;
+    lfv_lock(&h->hd->map_lock);
+    h->next = h->hd->list;
+    h->hd->list = h;
     h->listed = true;
     lfv_lock(&sys->hdr_lock);
     h->sys_next = sys->hdr_all;
     __atomic_store_n(&sys->hdr_all, h, __ATOMIC_RELEASE);
     lfv_unlock(&sys->hdr_lock);
-    lfv_unlock(&h->d->map_lock);
+    lfv_unlock(&h->hd->map_lock);
     return 0;
 }
 
@@ -420,10 +442,10 @@ void hdr_map_retire(struct lfv_header *h)
 {
     struct lfv_header **pp;
 
-    lfv_lock(&h->d->map_lock);
+    lfv_lock(&h->hd->map_lock);
     h->retired = true;
     if (h->listed) {
-        for (pp = &h->d->hdr_list; *pp; pp = &(*pp)->next)
+        for (pp = &h->hd->list; *pp; pp = &(*pp)->next)
             if (*pp == h) {
                 *pp = h->next;
                 break;
@@ -444,5 +466,5 @@ void hdr_map_retire(struct lfv_header *h)
      */
     while (do_unmap(h, false))
         ;
-    lfv_unlock(&h->d->map_lock);
+    lfv_unlock(&h->hd->map_lock);
 }

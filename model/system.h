@@ -11,13 +11,20 @@
 #include <lfvpci/msi.h>
 #include <lfvpci/vpci.h>
 
-#include "platform.h"
-#include "sbdf_map.h"
+#include "../core/platform.h"
+#include "../core/sbdf_map.h"
+#include "../dispatch/bus.h"
 
+/*
+ * A physical device.  The SBDF map's value: entry first, as the read
+ * path's struct lfv_bus_entry (dispatch/bus.h).  entry.dev is the device of
+ * the owner's vPCI state (struct lfv_vpci), RCU-published; NULL while
+ * unowned.
+ */
 struct lfv_pdev {
+    struct lfv_bus_entry entry;
     lfv_sbdf_t sbdf;
     struct lfv_domain *owner; /* under the control lock */
-    void *vpci;               /* RCU-published; NULL while unowned */
     struct lfv_rcu_head rcu;
 };
 
@@ -30,7 +37,8 @@ struct lfv_system {
     struct lfv_sbdf_map pdevs; /* SBDF -> struct lfv_pdev, O(1) under RCU */
     struct lfv_domain *domains; /* list, under lock */
     struct lfv_domain *hwdom;
-    const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
+    /* In priority order; fixed once a domain exists. */
+    const struct lfv_vpci_hook **hooks;
     unsigned int nr_hooks;
     /* MSI binding ops (dispatch/msi*.c), set before devices are added. */
     const struct lfv_msi_ops *msi_ops;
@@ -49,32 +57,34 @@ struct lfv_system {
 };
 
 struct lfv_domain {
+    /* What its accesses reach (dispatch/bus.h): by slot, or by SBDF. */
+    struct lfv_bus bus;
     struct lfv_system *sys;
     struct lfv_domain *next;
     unsigned int id;
     bool hwdom;
-    uint32_t slot_map;                /* guests: used virtual slots */
-    void *slots[LFV_VBUS_SLOTS];      /* guests: RCU-published vPCI states */
+    uint32_t slot_map;                /* guests: used slots of bus.slots */
     unsigned int nr_devices;
-    /*
-     * BAR mapping (dispatch/header_map.c): the p2m, and the lock that
-     * serialises its changes with the list of the domain's header states.
-     * Lock order: device write lock -> map_lock -> the p2m's batch lock.
-     */
-    struct lfv_p2m *p2m;
-    lfv_lock_t map_lock;
-    struct lfv_header *hdr_list; /* under map_lock */
-    /*
-     * MSI-X table/PBA MMIO regions (dispatch/msix_mmio.c): the list and
-     * limit under msix_lock, the interval map built from them published
-     * under RCU.  Lock order: device write lock -> msix_lock.
-     */
-    lfv_lock_t msix_lock;
-    struct lfv_intervalmap *msix_map;
-    struct lfv_msix_region *msix_regions[LFV_MSIX_REGIONS_MAX];
-    unsigned int nr_msix_regions, msix_region_limit;
+    struct lfv_p2m *p2m; /* BAR mappings go here (<lfvpci/p2m.h>) */
     struct lfv_rcu_head rcu;
+    void *hook_priv[]; /* per sys->hooks[i]: its domain_init's state */
 };
+
+/*
+ * lfv_domain_priv() inline, for the model's own hot paths (the MSI-X MMIO
+ * entry point): the hooks are few, the scan short.  Any thread while d
+ * exists (sys->hooks is fixed once a domain exists).
+ */
+static inline void *lfv_domain_hook_priv(const struct lfv_domain *d,
+                                         const struct lfv_vpci_hook *h)
+{
+    const struct lfv_system *sys = d->sys;
+
+    for (unsigned int i = 0; i < sys->nr_hooks; i++)
+        if (sys->hooks[i] == h)
+            return d->hook_priv[i];
+    return NULL;
+}
 
 /* Readers (inside a read-side section). */
 static inline struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
@@ -86,18 +96,17 @@ static inline struct lfv_pdev *lfv_pdev_lookup(const struct lfv_system *sys,
 /* Control path (system lock held). */
 int lfv_pdev_insert(struct lfv_system *sys, struct lfv_pdev *pdev);
 void lfv_pdev_unlink(struct lfv_system *sys, lfv_sbdf_t sbdf);
-struct lfv_domain *lfv_domain_first(struct lfv_system *sys);
-int lfv_vbus_slot_alloc(struct lfv_domain *d);
-void lfv_vbus_slot_free(struct lfv_domain *d, unsigned int slot);
 /* Visit every registered device; fn may unlink the one it is given. */
 void lfv_pdev_for_each(struct lfv_system *sys,
                        void (*fn)(struct lfv_pdev *pdev, void *arg),
                        void *arg);
 
-/* Teardown, after dispatch/ has released every vPCI state. */
-void lfv_domain_free(struct lfv_domain *d);
-/* dispatch/msix_mmio.c: free the domain's MSI-X region map. */
-void lfv_msix_domain_fini(struct lfv_domain *d);
+/* assign.c, for domain.c's teardown (control lock held). */
+void lfv_domain_deassign_all(struct lfv_domain *d);
+void lfv_pdev_remove_all(struct lfv_system *sys);
 void lfv_system_free(struct lfv_system *sys);
+
+_Static_assert(LFV_VBUS_SLOTS == LFV_BUS_SLOTS, "a guest's bus has one slot "
+               "per virtual device number");
 
 #endif /* LFV_CORE_SYSTEM_H */

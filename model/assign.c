@@ -10,25 +10,60 @@
 #include <lfvpci/access.h>
 
 #include "../core/rcu_fast.h"
-#include "regtab.h"
+#include "../dispatch/regtab.h"
 #include "vpci_state.h"
 
 int lfv_system_add_hook(struct lfv_system *sys,
                         const struct lfv_vpci_hook *hook)
 {
+    const struct lfv_vpci_hook **hooks;
+    unsigned int i, at;
     int rc = 0;
 
     if (!sys || !hook || !hook->init)
         return -EINVAL;
     lfv_lock(&sys->lock);
-    if (sys->pdevs.count)
+    if (sys->pdevs.count || sys->domains)
         rc = -EBUSY;
-    else if (sys->nr_hooks == LFV_VPCI_MAX_HOOKS)
-        rc = -ENOSPC;
-    else
-        sys->hooks[sys->nr_hooks++] = hook;
+    for (i = 0; !rc && i < sys->nr_hooks; i++)
+        if (sys->hooks[i] == hook)
+            rc = -EEXIST;
+    hooks = rc ? NULL : lfv_malloc((sys->nr_hooks + 1) * sizeof(*hooks));
+    if (!rc && !hooks)
+        rc = -ENOMEM;
+    if (!rc) {
+        /* after every hook of lower or equal priority */
+        for (at = 0; at < sys->nr_hooks; at++)
+            if (sys->hooks[at]->priority > hook->priority)
+                break;
+        for (i = 0; i < at; i++)
+            hooks[i] = sys->hooks[i];
+        hooks[at] = hook;
+        for (i = at; i < sys->nr_hooks; i++)
+            hooks[i + 1] = sys->hooks[i];
+        lfv_free(sys->hooks);
+        sys->hooks = hooks;
+        sys->nr_hooks++;
+    }
     lfv_unlock(&sys->lock);
     return rc;
+}
+
+/* The lowest free slot, as Xen's vpci_assign_device does. */
+static int vbus_slot_alloc(struct lfv_domain *d)
+{
+    unsigned int slot;
+
+    if (d->slot_map == 0xffffffffu)
+        return -ENOSPC;
+    slot = (unsigned int)__builtin_ctz(~d->slot_map);
+    d->slot_map |= 1u << slot;
+    return (int)slot;
+}
+
+static void vbus_slot_free(struct lfv_domain *d, unsigned int slot)
+{
+    d->slot_map &= ~(1u << slot);
 }
 
 static void vpci_free_rcu(struct lfv_rcu_head *head)
@@ -37,8 +72,9 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
         (struct lfv_vpci *)((char *)head - offsetof(struct lfv_vpci, rcu));
 
     for (unsigned int i = 0; i < v->nr_hooks; i++)
-        if (v->hooks[i]->fini)
-            v->hooks[i]->fini(v, v->priv[i]);
+        if (v->hook[i].hook->fini)
+            v->hook[i].hook->fini(v, v->hook[i].priv);
+    lfv_vdev_fini(&v->vdev);
     lfv_free(v);
 }
 
@@ -46,9 +82,8 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
 static void vpci_retire(struct lfv_vpci *v)
 {
     for (unsigned int i = 0; i < v->nr_hooks; i++)
-        if (v->retire[i])
-            v->retire[i](v, v->priv[i]);
-    lfv_vdev_destroy(v->vdev);
+        if (v->hook[i].retire)
+            v->hook[i].retire(v, v->hook[i].priv);
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
 
@@ -79,7 +114,7 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     struct lfv_vpci *v;
     int rc;
 
-    v = lfv_zalloc(sizeof(*v));
+    v = lfv_zalloc(sizeof(*v) + sys->nr_hooks * sizeof(v->hook[0]));
     if (!v)
         return -ENOMEM;
     v->pdev = pdev;
@@ -89,17 +124,14 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     v->vsbdf = slot < 0 ? pdev->sbdf : LFV_SBDF(0, 0, slot, 0);
     v->nr_hooks = sys->nr_hooks;
     for (unsigned int i = 0; i < sys->nr_hooks; i++)
-        v->hooks[i] = sys->hooks[i];
+        v->hook[i].hook = sys->hooks[i];
     p.ctx = v;
-    rc = lfv_vdev_create(&p, &v->vdev);
-    if (rc) {
-        lfv_free(v);
-        return rc;
-    }
+    lfv_vdev_init(&v->vdev, &p);
+    v->vdev.bus = &d->bus;
     v->undo = &undo;
-    rc = lfv_regs_edit_begin(v->vdev, &e);
+    rc = lfv_regs_edit_begin(&v->vdev, &e);
     for (unsigned int i = 0; !rc && i < v->nr_hooks; i++)
-        rc = v->hooks[i]->init(v, e);
+        rc = v->hook[i].hook->init(v, e);
     if (rc)
         lfv_regs_edit_abort(e);
     else
@@ -118,14 +150,14 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
 static void pdev_deassign(struct lfv_pdev *pdev)
 {
     struct lfv_domain *d = pdev->owner;
-    struct lfv_vpci *v = pdev->vpci;
+    struct lfv_vpci *v = pdev->entry.dev ? lfv_vpci_of(pdev->entry.dev) : NULL;
 
     if (!d)
         return;
-    lfv_rcu_assign_pointer(pdev->vpci, NULL);
+    lfv_rcu_assign_pointer(pdev->entry.dev, NULL);
     if (v && v->slot >= 0) {
-        lfv_rcu_assign_pointer(d->slots[v->slot], NULL);
-        lfv_vbus_slot_free(d, (unsigned int)v->slot);
+        lfv_rcu_assign_pointer(d->bus.slots[v->slot], NULL);
+        vbus_slot_free(d, (unsigned int)v->slot);
     }
     d->nr_devices--;
     pdev->owner = NULL;
@@ -148,7 +180,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
         return 0;
     }
     if (!d->hwdom) {
-        slot = lfv_vbus_slot_alloc(d);
+        slot = vbus_slot_alloc(d);
         if (slot < 0)
             return slot;
     }
@@ -160,15 +192,15 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
         if (slot >= 0)
-            lfv_vbus_slot_free(d, (unsigned int)slot);
+            vbus_slot_free(d, (unsigned int)slot);
         return rc;
     }
     pdev_deassign(pdev);
     pdev->owner = d;
     d->nr_devices++;
     if (slot >= 0)
-        lfv_rcu_assign_pointer(d->slots[slot], v);
-    lfv_rcu_assign_pointer(pdev->vpci, v);
+        lfv_rcu_assign_pointer(d->bus.slots[slot], &v->vdev);
+    lfv_rcu_assign_pointer(pdev->entry.dev, &v->vdev);
     return 0;
 }
 
@@ -248,13 +280,15 @@ int lfv_pdev_owner(struct lfv_system *sys, lfv_sbdf_t sbdf,
                    unsigned int *domid, lfv_sbdf_t *vsbdf)
 {
     const struct lfv_pdev *pdev;
+    const struct lfv_vdev *dev;
     const struct lfv_vpci *v;
     int rc = -ENOENT;
 
     lfv_rcu_fast_lock();
     pdev = lfv_pdev_lookup(sys, sbdf);
     if (pdev) {
-        v = lfv_rcu_dereference(pdev->vpci);
+        dev = lfv_rcu_dereference(pdev->entry.dev);
+        v = dev ? lfv_vpci_of(dev) : NULL;
         if (domid)
             *domid = v ? v->domain->id : LFV_DOMID_INVALID;
         if (vsbdf)
@@ -291,18 +325,9 @@ static void deassign_if_owned(struct lfv_pdev *pdev, void *arg)
         pdev_deassign(pdev);
 }
 
-void lfv_domain_destroy(struct lfv_domain *d)
+void lfv_domain_deassign_all(struct lfv_domain *d)
 {
-    struct lfv_system *sys;
-
-    if (!d)
-        return;
-    sys = d->sys;
-    lfv_lock(&sys->lock);
-    lfv_pdev_for_each(sys, deassign_if_owned, d);
-    lfv_domain_free(d);
-    lfv_unlock(&sys->lock);
-    lfv_rcu_barrier();
+    lfv_pdev_for_each(d->sys, deassign_if_owned, d);
 }
 
 static void remove_pdev(struct lfv_pdev *pdev, void *arg)
@@ -310,22 +335,14 @@ static void remove_pdev(struct lfv_pdev *pdev, void *arg)
     pdev_remove_locked(arg, pdev);
 }
 
-void lfv_system_destroy(struct lfv_system *sys)
+void lfv_pdev_remove_all(struct lfv_system *sys)
 {
-    if (!sys)
-        return;
-    lfv_lock(&sys->lock);
     lfv_pdev_for_each(sys, remove_pdev, sys);
-    while (sys->domains)
-        lfv_domain_free(sys->domains);
-    lfv_unlock(&sys->lock);
-    lfv_rcu_barrier();
-    lfv_system_free(sys);
 }
 
 int lfv_vpci_edit_begin(struct lfv_vpci *v, struct lfv_regs_edit **out)
 {
-    return lfv_regs_edit_begin(v->vdev, out);
+    return lfv_regs_edit_begin(&v->vdev, out);
 }
 
 int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
@@ -339,10 +356,12 @@ int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
         return -EINVAL;
     lfv_lock(&sys->lock);
     pdev = lfv_pdev_lookup(sys, sbdf);
-    if (pdev && pdev->vpci) {
-        rc = lfv_vpci_edit_begin(pdev->vpci, &e);
+    if (pdev && pdev->entry.dev) {
+        struct lfv_vpci *v = lfv_vpci_of(pdev->entry.dev);
+
+        rc = lfv_vpci_edit_begin(v, &e);
         if (!rc) {
-            rc = fn(pdev->vpci, e, arg);
+            rc = fn(v, e, arg);
             if (rc)
                 lfv_regs_edit_abort(e);
             else
@@ -383,7 +402,7 @@ enum lfv_arch lfv_vpci_arch(const struct lfv_vpci *v)
 static int hook_index(const struct lfv_vpci *v, const struct lfv_vpci_hook *h)
 {
     for (unsigned int i = 0; i < v->nr_hooks; i++)
-        if (v->hooks[i] == h)
+        if (v->hook[i].hook == h)
             return (int)i;
     return -1;
 }
@@ -392,7 +411,7 @@ void *lfv_vpci_priv(const struct lfv_vpci *v, const struct lfv_vpci_hook *h)
 {
     int i = hook_index(v, h);
 
-    return i < 0 ? NULL : v->priv[i];
+    return i < 0 ? NULL : v->hook[i].priv;
 }
 
 void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
@@ -401,7 +420,7 @@ void lfv_vpci_set_priv(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
     int i = hook_index(v, h);
 
     if (i >= 0)
-        v->priv[i] = priv;
+        v->hook[i].priv = priv;
 }
 
 void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
@@ -410,7 +429,7 @@ void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
     int i = hook_index(v, h);
 
     if (i >= 0)
-        v->retire[i] = fn;
+        v->hook[i].retire = fn;
 }
 
 uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,

@@ -39,11 +39,20 @@ static struct lfv_msi *msi_of(const struct lfv_vpci *v)
     return lfv_vpci_priv(v, &lfv_msi_hook);
 }
 
-bool msi_enabled(const struct lfv_vpci *v)
+static bool msi_enabled(const struct lfv_vpci *v)
 {
     const struct lfv_msi *m = msi_of(v);
 
     return m && (msi_load(m->ctrl) & PCI_MSI_FLAGS_ENABLE);
+}
+
+/*
+ * INTx is forced off while MSI is enabled (the header ORs this with
+ * MSI-X's reason).  From the control write handlers (device write lock).
+ */
+static void msi_intx_update(struct lfv_msi *m)
+{
+    hdr_force_intx(m->v, HDR_INTX_BY_MSI, msi_enabled(m->v));
 }
 
 static unsigned int mme_vectors(uint16_t ctrl)
@@ -164,7 +173,7 @@ static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
     msi_store(m->ctrl, ctrl);
     lfv_unlock(&m->lock);
     ctrl_to_hw(m, ctrl);
-    msi_intx_update(m->v);
+    msi_intx_update(m);
 }
 
 static uint32_t addr_lo_read(const void *ctx, unsigned int reg, void *data)
@@ -197,7 +206,7 @@ static void changed(struct lfv_msi *m)
         msi_store(m->ctrl, ctrl & ~PCI_MSI_FLAGS_ENABLE);
         lfv_unlock(&m->lock);
         ctrl_to_hw(m, ctrl & ~PCI_MSI_FLAGS_ENABLE);
-        msi_intx_update(m->v);
+        msi_intx_update(m);
         return;
     }
     lfv_unlock(&m->lock);
@@ -364,6 +373,7 @@ const struct lfv_vpci_hook lfv_msi_hook = {
     .name = "msi",
     .init = msi_init,
     .fini = msi_fini,
+    .priority = LFV_PRIO_MSI,
 };
 
 int lfv_system_set_msi_ops(struct lfv_system *sys,

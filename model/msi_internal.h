@@ -10,12 +10,6 @@
 
 #include "header.h"
 
-#define PCI_MSI_FLAGS_ENABLE 0x1
-#define PCI_MSI_FLAGS_QMASK 0xe  /* multiple message capable */
-#define PCI_MSI_FLAGS_QSIZE 0x70 /* multiple message enable */
-#define PCI_MSIX_FLAGS_MASKALL 0x4000
-#define PCI_MSIX_FLAGS_ENABLE 0x8000
-
 #define msi_load(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define msi_store(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
@@ -47,19 +41,6 @@ static inline void msi_mask(const struct lfv_vpci *v,
         sys->msi_ops->mask(sys->msi_ctx, v, vec);
 }
 
-/* Whether the other emulation has its interrupts enabled (INTx forcing). */
-bool msi_enabled(const struct lfv_vpci *v);
-bool msix_enabled(const struct lfv_vpci *v);
-
-/*
- * Force INTx off while MSI or MSI-X is enabled.  From either emulation's
- * control write handler (device write lock held).
- */
-static inline void msi_intx_update(struct lfv_vpci *v)
-{
-    lfv_header_set_intx_forced(v, msi_enabled(v) || msix_enabled(v));
-}
-
 /* The capability the header exposes with this ID, or NULL. */
 static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
                                                  unsigned int id)
@@ -81,9 +62,17 @@ static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
  * "adjacent" region is never listed: the map rebuild traps, for every
  * listed region with one, the bytes of its pages and of its sibling's that
  * neither covers, as intervals all pointing to it.  start, size, listed
- * and trapped under the domain's msix_lock; m, which, adjacent and sibling
- * immutable once listed.
+ * and trapped under the MSI-X domain state's lock; m, which, adjacent and
+ * sibling immutable once listed.
  */
+/*
+ * A test's hook on MSI-X forwarding, defined in msix.c; tests declare it
+ * through the simulator's <lfvpci/testing.h> (same declarations), which
+ * the model does not include.
+ */
+typedef void lfv_test_msix_forward_t(struct lfv_domain *d, void *arg);
+void lfv_test_set_msix_forward_hook(lfv_test_msix_forward_t *fn, void *arg);
+
 enum msix_region_kind { MSIX_TABLE, MSIX_PBA, MSIX_ADJACENT };
 
 struct lfv_msix;
@@ -116,11 +105,14 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
 
 /*
  * msix_mmio.c, the domain's region list (control path and config write
- * handlers; they take d->msix_lock).  add: count and publish n regions at
- * once, -ENOSPC past the domain's bound, -ENOMEM; remove: unpublish them
- * (never fails); move: give them new start addresses, published at once
- * (retrying on allocation failure: never fails).
+ * handlers; they take its domain state's lock).  add: count and publish
+ * n regions at once, -ENOSPC past the domain's bound, -ENOMEM; remove:
+ * unpublish them (never fails); move: give them new start addresses,
+ * published at once (retrying on allocation failure: never fails).
  */
+/* The MSI-X hook's domain state (lfv_msix_hook's domain_init/fini). */
+int msix_domain_init(struct lfv_domain *d, void **priv);
+void msix_domain_fini(struct lfv_domain *d, void *priv);
 int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
                      unsigned int n);
 void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "msix_place.h"
+#include "../core/msix_place.h"
 #include "simhw_impl.h"
 
 unsigned int sim_nr_bars(const uint8_t *cfg)
@@ -27,9 +27,9 @@ unsigned int sim_rom_reg(const uint8_t *cfg)
 {
     switch (sim_header_type(cfg)) {
     case 0:
-        return PCI_ROM_TYPE0;
+        return PCI_ROM_ADDRESS;
     case 1:
-        return PCI_ROM_TYPE1;
+        return PCI_ROM_ADDRESS1;
     default:
         return 0;
     }
@@ -42,7 +42,7 @@ static unsigned int find_std_cap(const uint8_t *cfg, unsigned int id)
 
     if (!(sim_get(cfg, 0x06, 2) & PCI_STATUS_CAP_LIST))
         return 0;
-    pos = cfg[PCI_CAP_PTR] & ~3u;
+    pos = cfg[PCI_CAPABILITY_LIST] & ~3u;
     while (pos >= 0x40 && ttl--) {
         if (cfg[pos] == id)
             return pos;
@@ -75,25 +75,25 @@ unsigned int sim_find_cap(const uint8_t *cfg, unsigned int id, bool ext)
 
 static bool bar_is_io(uint32_t reg)
 {
-    return reg & PCI_BAR_IO;
+    return reg & PCI_BASE_ADDRESS_SPACE_IO;
 }
 
 static bool bar_is_mem64(uint32_t reg)
 {
     return !bar_is_io(reg) &&
-           (reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+           (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 }
 
 /* The address a BAR register pair holds in an image. */
 static uint64_t image_bar_addr(const uint8_t *cfg, unsigned int bar)
 {
-    uint32_t lo = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t lo = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
 
     if (bar_is_io(lo))
         return lo & ~3u;
     if (bar_is_mem64(lo) && bar < 5)
         return (lo & ~0xfu) |
-               (uint64_t)sim_get(cfg, PCI_BAR0 + 4 * bar + 4, 4) << 32;
+               (uint64_t)sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar + 4, 4) << 32;
     return lo & ~0xfu;
 }
 
@@ -132,7 +132,7 @@ static uint64_t default_size(const uint8_t *cfg, unsigned int bar)
 
     if (bar == SIM_ROM)
         return 4096;
-    if (bar_is_io(sim_get(cfg, PCI_BAR0 + 4 * bar, 4)))
+    if (bar_is_io(sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4)))
         return 4;
     need = msix_end_in_bar(cfg, bar);
     return round_up_pow2(need > 4096 ? need : 4096);
@@ -142,7 +142,7 @@ static uint64_t default_size(const uint8_t *cfg, unsigned int bar)
 static const char *bar_problem(const uint8_t *cfg, unsigned int bar,
                                uint64_t size, unsigned int nr_bars)
 {
-    uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
     uint64_t addr = image_bar_addr(cfg, bar);
 
     if (bar >= nr_bars)
@@ -155,7 +155,7 @@ static const char *bar_problem(const uint8_t *cfg, unsigned int bar,
         if (size > (1ull << 31))
             return "more than a BAR can hold (I/O: 2 GiB)";
     } else {
-        if ((reg & PCI_BAR_MEM_TYPE_MASK) == 0x6)
+        if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == 0x6)
             return "memory type 11b in the BAR register is reserved";
         if (bar_is_mem64(reg) && bar == nr_bars - 1)
             return "a 64-bit BAR in the last slot has no high half";
@@ -225,7 +225,7 @@ int sim_image_check(struct sim_image *img, struct lfv_sim_error *err,
         if (why)
             return image_refuse(err, which, (int)i, size, why);
         /* The high half of a 64-bit BAR is not a BAR of its own. */
-        if (bar_is_mem64(sim_get(img->cfg, PCI_BAR0 + 4 * i, 4)) &&
+        if (bar_is_mem64(sim_get(img->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4)) &&
             img->bar_size[++i])
             return image_refuse(err, which, (int)i, img->bar_size[i],
                                 "this is the high half of the 64-bit "
@@ -258,7 +258,7 @@ int sim_image_msix_check(struct sim_image *img, const char **why)
     if (!pos)
         return 0;
     for (unsigned int i = 0; i < nr && i < LFV_MSIX_NR_BARS; i++) {
-        uint32_t reg = sim_get(img->cfg, PCI_BAR0 + 4 * i, 4);
+        uint32_t reg = sim_get(img->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4);
 
         if (!img->bar_size[i])
             continue;
@@ -352,10 +352,10 @@ void sim_dev_free(struct sim_dev *dev)
 
 uint64_t sim_dev_bar_base(const struct sim_dev *dev, unsigned int bar)
 {
-    uint32_t lo = sim_dev_load(dev, PCI_BAR0 + 4 * bar);
+    uint32_t lo = sim_dev_load(dev, PCI_BASE_ADDRESS_0 + 4 * bar);
 
     if (bar_is_mem64(lo) && bar < 5)
         return (lo & ~0xfu) |
-               (uint64_t)sim_dev_load(dev, PCI_BAR0 + 4 * bar + 4) << 32;
+               (uint64_t)sim_dev_load(dev, PCI_BASE_ADDRESS_0 + 4 * bar + 4) << 32;
     return lo & ~0xfu;
 }

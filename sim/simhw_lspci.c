@@ -180,33 +180,33 @@ static const char *parse_size(const char *s, uint64_t *size)
 static const char *region_kind_problem(const uint8_t *cfg, unsigned int bar,
                                        const char *s)
 {
-    uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
+    uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
     uint32_t type;
 
     if (strstr(s, "I/O ports at"))
-        return reg & PCI_BAR_IO ? NULL : "says I/O but the dump's BAR is "
+        return reg & PCI_BASE_ADDRESS_SPACE_IO ? NULL : "says I/O but the dump's BAR is "
                                          "memory";
     if (!strstr(s, "Memory at"))
         return "neither \"I/O ports at\" nor \"Memory at\"";
-    if (reg & PCI_BAR_IO)
+    if (reg & PCI_BASE_ADDRESS_SPACE_IO)
         return "says memory but the dump's BAR is I/O";
     if (strstr(s, "(32-bit,"))
         type = 0;
     else if (strstr(s, "(low-1M,"))
         type = 2;
     else if (strstr(s, "(64-bit,"))
-        type = PCI_BAR_MEM_TYPE_64;
+        type = PCI_BASE_ADDRESS_MEM_TYPE_64;
     else
         return "no (32-bit, / (64-bit, / (low-1M, memory type";
     if (strstr(s, "non-prefetchable)"))
         ;
     else if (strstr(s, "prefetchable)"))
-        type |= PCI_BAR_MEM_PREFETCH;
+        type |= PCI_BASE_ADDRESS_MEM_PREFETCH;
     else
         return "no prefetchable) or non-prefetchable)";
-    if ((reg & PCI_BAR_MEM_TYPE_MASK) != (type & PCI_BAR_MEM_TYPE_MASK))
+    if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) != (type & PCI_BASE_ADDRESS_MEM_TYPE_MASK))
         return "its memory type (32/64-bit) contradicts the dump's BAR";
-    return (reg & PCI_BAR_MEM_PREFETCH) == (type & PCI_BAR_MEM_PREFETCH)
+    return (reg & PCI_BASE_ADDRESS_MEM_PREFETCH) == (type & PCI_BASE_ADDRESS_MEM_PREFETCH)
                ? NULL : "its prefetchable flag contradicts the dump's BAR";
 }
 
@@ -282,8 +282,8 @@ static int apply_sizing_lines(struct lspci_parse *p)
             return refuse(p, line, "Region %u: header type %u has %u BARs",
                           i, sim_header_type(cfg), nr);
         if (i < SIM_ROM && i > 0 && p->sizing[i - 1] &&
-            (sim_get(cfg, PCI_BAR0 + 4 * (i - 1), 4) &
-             (PCI_BAR_IO | PCI_BAR_MEM_TYPE_MASK)) == PCI_BAR_MEM_TYPE_64)
+            (sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * (i - 1), 4) &
+             (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) == PCI_BASE_ADDRESS_MEM_TYPE_64)
             return refuse(p, line, "Region %u: BAR %u is the high half of "
                           "the 64-bit BAR %u", i, i, i - 1);
         if (i < SIM_ROM && (why = region_kind_problem(cfg, i, s)))
@@ -309,9 +309,9 @@ static int check_unsized_bars(struct lspci_parse *p)
     unsigned int nr = sim_nr_bars(cfg);
 
     for (unsigned int i = 0; i < nr; i++) {
-        uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * i, 4);
-        bool is64 = !(reg & PCI_BAR_IO) &&
-                    (reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+        uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+        bool is64 = !(reg & PCI_BASE_ADDRESS_SPACE_IO) &&
+                    (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 
         if (reg && !p->sizing[i])
             return refuse(p, p->header_line, "BAR %u register is %08x but "

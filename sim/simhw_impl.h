@@ -16,30 +16,13 @@
 #include <lfvpci/rcu.h>
 #include <lfvpci/simhw.h>
 
-#include "platform.h"
+#include "../core/pci_regs.h"
+#include "../core/platform.h"
 
 #define SIM_CFG_CONV 256u
 #define SIM_NR_BARS 6
 #define SIM_ROM 6 /* index of the ROM in bar_size[] */
 
-/* PCI register offsets and bits the model needs (pci_regs.h names). */
-#define PCI_COMMAND 0x04
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_HEADER_TYPE 0x0e
-#define PCI_BAR0 0x10
-#define PCI_CAP_PTR 0x34
-#define PCI_ROM_TYPE0 0x30
-#define PCI_ROM_TYPE1 0x38
-#define PCI_CAP_ID_PM 0x01
-#define PCI_CAP_ID_MSI 0x05
-#define PCI_CAP_ID_EXP 0x10
-#define PCI_CAP_ID_MSIX 0x11
-#define PCI_EXT_CAP_ID_AER 0x0001
-#define PCI_BAR_IO 0x1
-#define PCI_BAR_MEM_TYPE_MASK 0x6
-#define PCI_BAR_MEM_TYPE_64 0x4
-#define PCI_BAR_MEM_PREFETCH 0x8
 #define SIM_ROM_MIN 2048u
 
 struct sim_image {

@@ -153,17 +153,24 @@ static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
     cmd_to_hw(h);
 }
 
-int lfv_header_set_intx_forced(struct lfv_vpci *v, bool forced)
+int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced)
 {
     struct lfv_header *h = hdr_of(v);
+    unsigned int f;
 
     if (!h)
         return -ENOENT;
     if (h->hwdom)
         return 0;
-    hdr_store(h->intx_forced, forced);
+    f = hdr_load(h->intx_forced);
+    hdr_store(h->intx_forced, forced ? f | by : f & ~by);
     cmd_to_hw(h);
     return 0;
+}
+
+int lfv_header_set_intx_forced(struct lfv_vpci *v, bool forced)
+{
+    return hdr_force_intx(v, HDR_INTX_BY_API, forced);
 }
 
 /* ---- interrupt line, capabilities ---- */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rcu_fast.h"
+#include "../core/rcu_fast.h"
 #include "simhw_impl.h"
 
 /* Linux's IORESOURCE_* flags that tell a BAR's kind. */
@@ -64,9 +64,9 @@ static int read_config(const char *path, struct sim_image *img,
     if (!rc && sim_image_absent(img))
         rc = sim_error(err, -EINVAL, path, 0, "%s", sim_image_absent(img));
     if (!rc && (img->cfg[0x06] & PCI_STATUS_CAP_LIST) &&
-        (img->cfg[PCI_CAP_PTR] & ~3u) >= n) {
+        (img->cfg[PCI_CAPABILITY_LIST] & ~3u) >= n) {
         img->cfg[0x06] &= (uint8_t)~PCI_STATUS_CAP_LIST;
-        img->cfg[PCI_CAP_PTR] = 0;
+        img->cfg[PCI_CAPABILITY_LIST] = 0;
     }
     img->cfg_len = (unsigned int)n;
     lfv_free(buf);
@@ -77,22 +77,22 @@ static int read_config(const char *path, struct sim_image *img,
 static const char *resource_problem(const uint8_t *cfg, unsigned int bar,
                                     uint64_t flags)
 {
-    uint32_t reg = sim_get(cfg, PCI_BAR0 + 4 * bar, 4);
-    bool reg64 = (reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+    uint32_t reg = sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
+    bool reg64 = (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 
     if ((flags & IORESOURCE_IO) && (flags & IORESOURCE_MEM))
         return "flags say both I/O and memory";
     if (flags & IORESOURCE_IO)
-        return reg & PCI_BAR_IO ? NULL : "flags say I/O but the BAR in "
+        return reg & PCI_BASE_ADDRESS_SPACE_IO ? NULL : "flags say I/O but the BAR in "
                                          "config is memory";
     if (!(flags & IORESOURCE_MEM))
         return "flags have neither IORESOURCE_IO nor IORESOURCE_MEM";
-    if (reg & PCI_BAR_IO)
+    if (reg & PCI_BASE_ADDRESS_SPACE_IO)
         return "flags say memory but the BAR in config is I/O";
     if (!(flags & IORESOURCE_MEM_64) != !reg64)
         return reg64 ? "flags say 32-bit but the BAR in config is 64-bit"
                      : "flags say 64-bit but the BAR in config is 32-bit";
-    return !(flags & IORESOURCE_PREFETCH) == !(reg & PCI_BAR_MEM_PREFETCH)
+    return !(flags & IORESOURCE_PREFETCH) == !(reg & PCI_BASE_ADDRESS_MEM_PREFETCH)
                ? NULL : "prefetchable in flags contradicts the BAR in config";
 }
 
@@ -167,8 +167,8 @@ static int parse_resource(const char *path, unsigned int line,
                              "type %u has %u BARs", i,
                              sim_header_type(img->cfg), nr);
         if (i > 0 && img->bar_size[i - 1] &&
-            (sim_get(img->cfg, PCI_BAR0 + 4 * (i - 1), 4) &
-             (PCI_BAR_IO | PCI_BAR_MEM_TYPE_MASK)) == PCI_BAR_MEM_TYPE_64)
+            (sim_get(img->cfg, PCI_BASE_ADDRESS_0 + 4 * (i - 1), 4) &
+             (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) == PCI_BASE_ADDRESS_MEM_TYPE_64)
             return sim_error(err, -EINVAL, path, line, "BAR %u is the high "
                              "half of the 64-bit BAR %u", i, i - 1);
         why = resource_problem(img->cfg, i, flags);
@@ -336,11 +336,11 @@ static int snapshot(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
 
 static uint64_t bar_flags(uint32_t reg)
 {
-    if (reg & PCI_BAR_IO)
+    if (reg & PCI_BASE_ADDRESS_SPACE_IO)
         return IORESOURCE_IO | IORESOURCE_SIZEALIGN | (reg & 3);
     return IORESOURCE_MEM | IORESOURCE_SIZEALIGN | (reg & 0xf) |
-           (reg & PCI_BAR_MEM_PREFETCH ? IORESOURCE_PREFETCH : 0) |
-           ((reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64
+           (reg & PCI_BASE_ADDRESS_MEM_PREFETCH ? IORESOURCE_PREFETCH : 0) |
+           ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64
                 ? IORESOURCE_MEM_64 : 0);
 }
 
@@ -358,13 +358,13 @@ static void write_resources(FILE *f, const struct sim_snapshot *s)
     unsigned int rom = sim_rom_reg(s->cfg);
 
     for (unsigned int i = 0; i < SIM_NR_BARS; i++) {
-        uint32_t reg = sim_get(s->cfg, PCI_BAR0 + 4 * i, 4);
-        uint64_t addr = reg & (reg & PCI_BAR_IO ? ~3u : ~0xfu);
-        bool is64 = !(reg & PCI_BAR_IO) && s->bar_size[i] &&
-                    (reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+        uint32_t reg = sim_get(s->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+        uint64_t addr = reg & (reg & PCI_BASE_ADDRESS_SPACE_IO ? ~3u : ~0xfu);
+        bool is64 = !(reg & PCI_BASE_ADDRESS_SPACE_IO) && s->bar_size[i] &&
+                    (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
 
         if (is64)
-            addr |= (uint64_t)sim_get(s->cfg, PCI_BAR0 + 4 * i + 4, 4) << 32;
+            addr |= (uint64_t)sim_get(s->cfg, PCI_BASE_ADDRESS_0 + 4 * i + 4, 4) << 32;
         put_resource(f, addr, s->bar_size[i], bar_flags(reg));
         if (is64)
             put_resource(f, 0, 0, 0), i++;

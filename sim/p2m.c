@@ -12,8 +12,8 @@
 #include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
 
-#include "rcu_fast.h"
-#include "system.h"
+#include "../core/rcu_fast.h"
+#include "../core/platform.h"
 
 _Static_assert(sizeof(void *) >= sizeof(uint64_t),
                "interval map values carry 64-bit frame numbers");

@@ -5,7 +5,7 @@
  * Readers (lfv_msix_mmio_read/write) find the region holding an address in
  * an interval map published under RCU, with no lock.  Writers (assignment,
  * de-assignment, BAR moves) keep the authoritative list of regions under
- * d->msix_lock and, on every change, build a fresh map from it and publish
+ * md->lock and, on every change, build a fresh map from it and publish
  * it with one pointer store: a BAR move is therefore one publication, and a
  * reader sees the region at its old or its new place, never at both or
  * neither (the interval map has no multi-update batch, and a move by less
@@ -17,8 +17,39 @@
 #include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
 
+#include "../core/compiler.h"
 #include "../core/rcu_fast.h"
 #include "msi_internal.h"
+
+/*
+ * The MSI-X hook's state of one domain: the list and limit under lock,
+ * the interval map built from them published under RCU.  Lock order:
+ * device write lock -> lock.
+ */
+struct msix_domain {
+    lfv_lock_t lock;
+    struct lfv_intervalmap *map;
+    struct lfv_msix_region *regions[LFV_MSIX_REGIONS_MAX];
+    unsigned int nr, limit;
+};
+
+/*
+ * Where the MSI-X hook's state is in a domain's hook states: the index
+ * its last domain_init was given, checked before use (systems may order
+ * their hooks differently), so that the MMIO path usually skips the scan.
+ */
+static unsigned int msix_slot_hint; /* atomic */
+
+/* NULL when the MSI-X hook is not registered on d's system. */
+static inline struct msix_domain *msix_domain(const struct lfv_domain *d)
+{
+    unsigned int i = __atomic_load_n(&msix_slot_hint, __ATOMIC_RELAXED);
+    const struct lfv_system *sys = d->sys;
+
+    if (lfv_likely(i < sys->nr_hooks && sys->hooks[i] == &lfv_msix_hook))
+        return d->hook_priv[i];
+    return lfv_domain_hook_priv(d, &lfv_msix_hook);
+}
 
 /* Trap [s, e) as part of the adjacent region: 0, or -ENOMEM. */
 static int add_piece(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
@@ -72,17 +103,17 @@ static int insert_adjacent(struct lfv_intervalmap *m,
  * period.  A region overlapping an earlier one stays untrapped (a BAR in
  * the middle of its sizing probe, say) until it moves again.  Tables and
  * PBAs first, then the adjacent pieces of their pages, which never
- * shadow a table or PBA.  -ENOMEM: nothing published.  msix_lock held.
+ * shadow a table or PBA.  -ENOMEM: nothing published.  md->lock held.
  */
-static int rebuild(struct lfv_domain *d)
+static int rebuild(struct msix_domain *md)
 {
     struct lfv_intervalmap *m = lfv_intervalmap_new(), *old;
     int rc = 0;
 
     if (!m)
         return -ENOMEM;
-    for (unsigned int i = 0; !rc && i < d->nr_msix_regions; i++) {
-        struct lfv_msix_region *r = d->msix_regions[i];
+    for (unsigned int i = 0; !rc && i < md->nr; i++) {
+        struct lfv_msix_region *r = md->regions[i];
 
         rc = r->start + r->size - 1 < r->start ? -EEXIST
              : lfv_intervalmap_insert(m, r->start, r->start + r->size - 1, r);
@@ -90,8 +121,8 @@ static int rebuild(struct lfv_domain *d)
         if (rc == -EEXIST)
             rc = 0;
     }
-    for (unsigned int i = 0; !rc && i < d->nr_msix_regions; i++) {
-        struct lfv_msix_region *r = d->msix_regions[i];
+    for (unsigned int i = 0; !rc && i < md->nr; i++) {
+        struct lfv_msix_region *r = md->regions[i];
         const struct lfv_msix_region *a[2] = { r, r->sibling };
         unsigned int n = 1;
 
@@ -108,17 +139,17 @@ static int rebuild(struct lfv_domain *d)
         lfv_intervalmap_destroy(m);
         return rc;
     }
-    old = d->msix_map;
-    lfv_rcu_assign_pointer(d->msix_map, m);
+    old = md->map;
+    lfv_rcu_assign_pointer(md->map, m);
     lfv_intervalmap_destroy(old);
     return 0;
 }
 
-static void unlist(struct lfv_domain *d, struct lfv_msix_region *r)
+static void unlist(struct msix_domain *md, struct lfv_msix_region *r)
 {
-    for (unsigned int i = 0; i < d->nr_msix_regions; i++)
-        if (d->msix_regions[i] == r) {
-            d->msix_regions[i] = d->msix_regions[--d->nr_msix_regions];
+    for (unsigned int i = 0; i < md->nr; i++)
+        if (md->regions[i] == r) {
+            md->regions[i] = md->regions[--md->nr];
             break;
         }
     r->listed = false;
@@ -127,33 +158,35 @@ static void unlist(struct lfv_domain *d, struct lfv_msix_region *r)
 int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
                      unsigned int n)
 {
+    struct msix_domain *md = msix_domain(d);
     int rc = 0;
 
-    lfv_lock(&d->msix_lock);
-    if (d->nr_msix_regions + n > d->msix_region_limit) {
+    lfv_lock(&md->lock);
+    if (md->nr + n > md->limit) {
         rc = -ENOSPC;
     } else {
         for (unsigned int i = 0; i < n; i++) {
-            d->msix_regions[d->nr_msix_regions++] = r[i];
+            md->regions[md->nr++] = r[i];
             r[i]->listed = true;
         }
-        rc = rebuild(d);
+        rc = rebuild(md);
         for (unsigned int i = 0; rc && i < n; i++)
-            unlist(d, r[i]);
+            unlist(md, r[i]);
     }
-    lfv_unlock(&d->msix_lock);
+    lfv_unlock(&md->lock);
     return rc;
 }
 
 void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
                          unsigned int n)
 {
+    struct msix_domain *md = msix_domain(d);
     bool any = false;
 
-    lfv_lock(&d->msix_lock);
+    lfv_lock(&md->lock);
     for (unsigned int i = 0; i < n; i++)
         if (r[i]->listed) {
-            unlist(d, r[i]);
+            unlist(md, r[i]);
             any = true;
         }
     /*
@@ -161,15 +194,17 @@ void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
      * rebuild, and the platform's failures are transient, so retry (as the
      * header's retirement does for unmapping).
      */
-    while (any && rebuild(d))
+    while (any && rebuild(md))
         ;
-    lfv_unlock(&d->msix_lock);
+    lfv_unlock(&md->lock);
 }
 
 void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
                        const uint64_t start[], unsigned int n)
 {
-    lfv_lock(&d->msix_lock);
+    struct msix_domain *md = msix_domain(d);
+
+    lfv_lock(&md->lock);
     for (unsigned int i = 0; i < n && i < 2; i++)
         r[i]->start = start[i];
     /*
@@ -179,15 +214,34 @@ void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
      * BAR's mapping.  Only allocation failure stops a rebuild, and the
      * platform's failures are transient: retry, as removal does.
      */
-    while (rebuild(d))
+    while (rebuild(md))
         ;
-    lfv_unlock(&d->msix_lock);
+    lfv_unlock(&md->lock);
 }
 
-void lfv_msix_domain_fini(struct lfv_domain *d)
+/* The MSI-X hook's state of a domain (its domain_init/fini, msix.c). */
+int msix_domain_init(struct lfv_domain *d, void **priv)
 {
-    lfv_intervalmap_destroy(d->msix_map);
-    d->msix_map = NULL;
+    struct msix_domain *md = lfv_zalloc(sizeof(*md));
+
+    if (!md)
+        return -ENOMEM;
+    lfv_lock_init(&md->lock);
+    md->limit = LFV_MSIX_REGIONS_DEFAULT;
+    *priv = md;
+    __atomic_store_n(&msix_slot_hint, (unsigned int)(priv - d->hook_priv),
+                     __ATOMIC_RELAXED);
+    return 0;
+}
+
+void msix_domain_fini(struct lfv_domain *d, void *priv)
+{
+    struct msix_domain *md = priv;
+
+    (void)d;
+    lfv_intervalmap_destroy(md->map);
+    lfv_lock_destroy(&md->lock);
+    lfv_free(md);
 }
 
 /* ---- the entry point ---- */
@@ -212,7 +266,8 @@ static const struct lfv_msix_region *find(const struct lfv_domain *d,
                                           uint64_t gpa, unsigned int size,
                                           uint64_t *off)
 {
-    const struct lfv_intervalmap *m = lfv_rcu_dereference(d->msix_map);
+    const struct msix_domain *md = msix_domain(d);
+    const struct lfv_intervalmap *m = md ? lfv_rcu_dereference(md->map) : NULL;
     void *val;
     uint64_t s, e;
 
@@ -263,35 +318,45 @@ int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 
 unsigned int lfv_domain_msix_regions(struct lfv_domain *d)
 {
+    struct msix_domain *md = msix_domain(d);
     unsigned int n;
 
-    lfv_lock(&d->msix_lock);
-    n = d->nr_msix_regions;
-    lfv_unlock(&d->msix_lock);
+    if (!md)
+        return 0;
+    lfv_lock(&md->lock);
+    n = md->nr;
+    lfv_unlock(&md->lock);
     return n;
 }
 
 unsigned int lfv_domain_msix_region_limit(struct lfv_domain *d)
 {
+    struct msix_domain *md = msix_domain(d);
     unsigned int n;
 
-    lfv_lock(&d->msix_lock);
-    n = d->msix_region_limit;
-    lfv_unlock(&d->msix_lock);
+    if (!md)
+        return 0;
+    lfv_lock(&md->lock);
+    n = md->limit;
+    lfv_unlock(&md->lock);
     return n;
 }
 
 int lfv_domain_set_msix_region_limit(struct lfv_domain *d, unsigned int limit)
 {
+    struct msix_domain *md;
     int rc = 0;
 
     if (!d || !limit || limit > LFV_MSIX_REGIONS_MAX)
         return -EINVAL;
-    lfv_lock(&d->msix_lock);
-    if (limit < d->nr_msix_regions)
+    md = msix_domain(d);
+    if (!md)
+        return -ENOENT;
+    lfv_lock(&md->lock);
+    if (limit < md->nr)
         rc = -EINVAL;
     else
-        d->msix_region_limit = limit;
-    lfv_unlock(&d->msix_lock);
+        md->limit = limit;
+    lfv_unlock(&md->lock);
     return rc;
 }

@@ -63,18 +63,18 @@ static void bar_masks(struct sim_dev *dev, const struct sim_image *img)
     unsigned int nr = sim_nr_bars(img->cfg), rom = sim_rom_reg(img->cfg);
 
     for (unsigned int i = 0; i < nr; i++) {
-        uint32_t reg = sim_get(img->cfg, PCI_BAR0 + 4 * i, 4);
+        uint32_t reg = sim_get(img->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4);
         uint64_t decode = ~(img->bar_size[i] - 1);
 
         if (!img->bar_size[i])
             continue;
-        if (reg & PCI_BAR_IO) {
-            rw(dev, PCI_BAR0 + 4 * i, (uint32_t)decode & ~3u);
+        if (reg & PCI_BASE_ADDRESS_SPACE_IO) {
+            rw(dev, PCI_BASE_ADDRESS_0 + 4 * i, (uint32_t)decode & ~3u);
             continue;
         }
-        rw(dev, PCI_BAR0 + 4 * i, (uint32_t)decode & ~0xfu);
-        if ((reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64)
-            rw(dev, PCI_BAR0 + 4 * ++i, (uint32_t)(decode >> 32));
+        rw(dev, PCI_BASE_ADDRESS_0 + 4 * i, (uint32_t)decode & ~0xfu);
+        if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64)
+            rw(dev, PCI_BASE_ADDRESS_0 + 4 * ++i, (uint32_t)(decode >> 32));
     }
     if (img->bar_size[SIM_ROM] && rom)
         rw(dev, rom, ((uint32_t)~(img->bar_size[SIM_ROM] - 1) & 0xfffff800u) |
@@ -167,7 +167,7 @@ static const struct sim_cap_layout cap_layouts[] = {
     { PCI_CAP_ID_MSI, false, msi_masks },
     { PCI_CAP_ID_MSIX, false, msix_masks },
     { PCI_CAP_ID_EXP, false, pcie_masks },
-    { PCI_EXT_CAP_ID_AER, true, aer_masks },
+    { PCI_EXT_CAP_ID_ERR, true, aer_masks },
 };
 
 static void apply_cap(struct sim_dev *dev, const uint8_t *cfg,
@@ -186,7 +186,7 @@ static void std_cap_masks(struct sim_dev *dev, const uint8_t *cfg)
 
     if (!(sim_get(cfg, 0x06, 2) & PCI_STATUS_CAP_LIST))
         return;
-    pos = cfg[PCI_CAP_PTR] & ~3u;
+    pos = cfg[PCI_CAPABILITY_LIST] & ~3u;
     while (pos >= 0x40 && pos <= 0xfc && ttl--) {
         apply_cap(dev, cfg, cfg[pos], false, pos);
         pos = cfg[pos + 1] & ~3u;

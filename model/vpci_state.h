@@ -5,25 +5,33 @@
 
 #include <lfvpci/vpci.h>
 
-#include "../core/system.h"
+#include "../dispatch/regtab.h"
+#include "system.h"
 
 /*
  * Immutable once published, apart from what handlers keep in their own
  * private state: a new owner gets a new struct lfv_vpci.
  */
 struct lfv_vpci {
-    struct lfv_vdev *vdev;
+    struct lfv_vdev vdev; /* embedded: the read path's device (ctx: this) */
     struct lfv_pdev *pdev;
     struct lfv_domain *domain;
     lfv_sbdf_t sbdf, vsbdf;
     int slot; /* guests' virtual slot, -1 for the hardware domain */
-    void *priv[LFV_VPCI_MAX_HOOKS];
-    lfv_vpci_retire_t *retire[LFV_VPCI_MAX_HOOKS]; /* set by init */
-    const struct lfv_vpci_hook *hooks[LFV_VPCI_MAX_HOOKS];
-    unsigned int nr_hooks;
     struct vpci_undo *undo; /* while init hooks run (vpci_build), else NULL */
     struct lfv_rcu_head rcu;
+    unsigned int nr_hooks;
+    struct lfv_vpci_hook_state {
+        const struct lfv_vpci_hook *hook;
+        void *priv;
+        lfv_vpci_retire_t *retire; /* set by init */
+    } hook[]; /* the system's hooks, in priority order */
 };
+
+static inline struct lfv_vpci *lfv_vpci_of(const struct lfv_vdev *dev)
+{
+    return (struct lfv_vpci *)((char *)dev - offsetof(struct lfv_vpci, vdev));
+}
 
 /*
  * The hardware registers init hooks wrote through lfv_vpci_hw_write()

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "rcu_fast.h"
+#include "../core/rcu_fast.h"
 #include "simhw_impl.h"
 
 /* Writable bits of each dword of a table entry (PCIe 7.7.2). */
@@ -24,10 +24,10 @@ static int dev_decode(const struct sim_dev *dev, uint64_t addr,
     if (!(sim_dev_load(dev, PCI_COMMAND) & PCI_COMMAND_MEMORY))
         return -1;
     for (unsigned int i = 0; i < SIM_NR_BARS; i++) {
-        uint32_t reg = sim_dev_load(dev, PCI_BAR0 + 4 * i);
+        uint32_t reg = sim_dev_load(dev, PCI_BASE_ADDRESS_0 + 4 * i);
         uint64_t base;
 
-        if (!dev->bar_size[i] || (reg & PCI_BAR_IO))
+        if (!dev->bar_size[i] || (reg & PCI_BASE_ADDRESS_SPACE_IO))
             continue;
         base = sim_dev_bar_base(dev, i);
         if (addr - base < dev->bar_size[i]) {

@@ -325,6 +325,7 @@ static struct lfv_header *header_alloc(struct lfv_vpci *v)
         return NULL;
     h->v = v;
     h->d = lfv_vpci_domain(v);
+    h->hd = lfv_domain_priv(h->d, &lfv_header_hook);
     h->hwdom = lfv_vpci_is_hardware_domain(v);
     for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
         h->bars[i].mem = lfv_rangeset_new("vpci bar");
@@ -402,6 +403,9 @@ const struct lfv_vpci_hook lfv_header_hook = {
     .name = "header",
     .init = header_init,
     .fini = header_fini,
+    .priority = LFV_PRIO_HEADER,
+    .domain_init = hdr_domain_init,
+    .domain_fini = hdr_domain_fini,
 };
 
 int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,

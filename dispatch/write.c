@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The write path: a trapped configuration write of one device, under the
+ * device's write lock (a read-modify-write handler must exclude other
+ * writers), inside a read-side section that also covers the lock.  The
+ * device is found as the read path finds it (read.c).
+ */
+#include <errno.h>
+
+#include <lfvpci/access.h>
+
+#include "../core/compiler.h"
+#include "../core/rcu_fast.h"
+#include "access_internal.h"
+#include "bus.h"
+#include "regtab.h"
+
+void lfv_hw_write(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
+                  unsigned int reg, unsigned int size, uint32_t data)
+{
+    unsigned int off = 0;
+
+    if (!ops || !ops->write)
+        return;
+    while (off < size) {
+        unsigned int n = hw_chunk(reg + off, size - off);
+
+        ops->write(hw, sbdf, reg + off, n, (data >> (8 * off)) & size_mask(n));
+        off += n;
+    }
+}
+
+static void gap_write(const struct lfv_vdev *dev, unsigned int reg,
+                      unsigned int size, uint32_t data,
+                      enum lfv_gap_policy gap)
+{
+    if (gap == LFV_GAP_HW)
+        lfv_hw_write(dev->hw_ops, dev->hw, dev->sbdf, reg, size, data);
+}
+
+/*
+ * Write `size` bytes at byte `offset` of register r.  A partial write, or one
+ * to a register with bits to preserve, merges into the current value, whose
+ * RW1C bits are cleared first so that unwritten bytes clear nothing.
+ */
+static void reg_write(const struct lfv_vdev *dev, const struct lfv_reg *r,
+                      unsigned int size, unsigned int offset, uint32_t data)
+{
+    uint32_t preserved = r->ro_mask | r->rsvdp_mask, cur = 0;
+
+    if (size != r->size || preserved) {
+        cur = r->read(dev->ctx, r->offset, r->data) & ~r->rw1c_mask;
+        data = merge(cur, data, size, offset);
+    }
+    data &= ~(preserved | r->rsvdz_mask);
+    data |= cur & preserved;
+    r->write(dev->ctx, r->offset, data & size_mask(r->size), r->data);
+}
+
+/* A write of a device, read-side held: registers and gaps in order. */
+static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
+                           unsigned int size, uint32_t data,
+                           enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab;
+    unsigned int end = reg + size, off = 0, i;
+
+    lfv_lock(&dev->write_lock);
+    tab = lfv_rcu_dereference(dev->tab);
+    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] & LFV_DW_INDEX
+                              : tab->nregs;
+    for (; i < tab->nregs && off < size; i++) {
+        const struct lfv_reg *r = &tab->regs[i];
+        unsigned int at = reg + off, r_end = r->offset + r->size, n;
+
+        if (r->offset >= end)
+            break;
+        if (r_end <= at)
+            continue;
+        if (at < r->offset) {
+            n = r->offset - at;
+            gap_write(dev, at, n, data >> (8 * off), gap);
+            off += n;
+            at += n;
+        }
+        n = (end < r_end ? end : r_end) - at;
+        reg_write(dev, r, n, at - r->offset, data >> (8 * off));
+        off += n;
+    }
+    if (off < size)
+        gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
+    lfv_unlock(&dev->write_lock);
+}
+
+void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
+                    uint32_t data, enum lfv_gap_policy gap)
+{
+    if (lfv_unlikely(!access_valid(reg, size)) || dev->read_only)
+        return;
+    /*
+     * The read-side section covers the lock as well: a device destroyed
+     * while this write waits or runs is freed, lock included, only after
+     * the section ends.
+     */
+    lfv_rcu_fast_lock();
+    vdev_write_rcu(dev, reg, size, data, gap);
+    lfv_rcu_fast_unlock();
+}
+
+void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
+                   unsigned int size, uint32_t val)
+{
+    const struct lfv_bus_entry *e;
+    struct lfv_vdev *dev = NULL;
+
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return;
+    lfv_rcu_fast_lock();
+    if (!b->map) {
+        if (!(sbdf & ~(lfv_sbdf_t)0xf8))
+            dev = lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
+    } else if ((e = lfv_sbdf_map_lookup(b->map, sbdf)) != NULL) {
+        dev = lfv_rcu_dereference(e->dev);
+        if (dev && dev->bus != b) /* another domain's: as read.c's bus_find */
+            dev = NULL;
+    }
+    if (dev) {
+        if (!dev->read_only)
+            vdev_write_rcu(dev, reg, size, val,
+                           b->map ? LFV_GAP_HW : LFV_GAP_DENY);
+    } else if (b->map) { /* no device: straight to the hardware */
+        lfv_hw_write(b->hw_ops, b->hw, sbdf, reg, size, val);
+    }
+    lfv_rcu_fast_unlock();
+}
+
+int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,
+                        unsigned int len, uint64_t val,
+                        enum lfv_gap_policy gap)
+{
+    if (!dev || !lfv_ecam_access_valid(reg, len))
+        return -EINVAL;
+    if (len == 8) {
+        lfv_vdev_write(dev, reg, 4, (uint32_t)val, gap);
+        lfv_vdev_write(dev, reg + 4, 4, (uint32_t)(val >> 32), gap);
+    } else {
+        lfv_vdev_write(dev, reg, len, (uint32_t)val, gap);
+    }
+    return 0;
+}

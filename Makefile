@@ -7,6 +7,9 @@
 #   make perf       read workloads under perf stat and callgrind
 #   make xen-check  the Xen series: patches apply, x86_64 and arm64 build
 #   make xen-boot   the Xen series booted for arm64 under QEMU (TCG)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
+#   make soak       lfvpci-stress for SOAK_SECONDS (300) per RCU backend,
+#                   then the MSI-X page-remainder race scenario
 # Missing Debian packages are installed first (as root) by
 # scripts/install-deps.sh.
 
@@ -17,8 +20,17 @@ CMAKE_ARGS ?=
 PLOTS_DIR ?= $(BUILD)/plots
 # Debian's interpreter, where matplotlib is (python3-matplotlib).
 PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+FUZZ_BUILD ?= $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+# make check: each fuzz target this long; LFV_FUZZ_SKIP categories
+# (fuzz/fuzz_util.h) to leave out while a found defect awaits its fix
+FUZZ_CHECK_SECONDS ?= 20
+FUZZ_CHECK_SKIP ?=
+SOAK_SECONDS ?= 300
+SOAK_ARGS ?=
 
-.PHONY: all deps build check check-normal check-tsan check-asan bench plots perf clean
+.PHONY: all deps build check check-normal check-tsan check-asan check-fuzz \
+        fuzz fuzz-build soak bench plots perf clean
 
 all: build
 
@@ -46,8 +58,28 @@ check-asan: deps
 	cmake --build $(BUILD)/asan -j $(JOBS)
 	cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS)
 
-check: check-normal check-tsan check-asan
-	@echo "make check: normal, tsan and asan builds passed"
+# The libFuzzer targets (clang, ASan+UBSan, coverage) in their own build:
+# seeds and saved regressions replayed by ctest, then each target fuzzed
+# briefly from its seeds.
+fuzz-build: deps
+	@scripts/install-deps.sh fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLFV_FUZZ=ON -DLFV_BENCH=OFF \
+	    $(CMAKE_ARGS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+check-fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS)
+	LFV_FUZZ_SKIP=$(FUZZ_CHECK_SKIP) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+check: check-normal check-tsan check-asan check-fuzz
+	@echo "make check: normal, tsan, asan and fuzz builds passed"
+
+soak: build
+	scripts/soak.sh $(BUILD) $(SOAK_SECONDS) $(SOAK_ARGS)
 
 bench: build
 	@scripts/install-deps.sh bench

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages lfvpci needs to build, test and benchmark.
 # Installs only what is missing; does nothing when everything is present.
-# Usage: scripts/install-deps.sh [build|bench|xen|xen-boot]...   (default: build)
+# Usage: scripts/install-deps.sh [build|bench|xen|xen-boot|fuzz]...   (default: build)
 set -euo pipefail
 
 # pciutils and python3: the CLI tests decode lfvpci's dumps with lspci.
@@ -11,6 +11,7 @@ for group in "${@:-build}"; do
     case "$group" in
     build) ;;
     bench) want+=(linux-perf valgrind python3-matplotlib) ;;
+    fuzz) want+=(clang libclang-rt-14-dev) ;; # libFuzzer, ASan, UBSan
     xen) want+=(dpkg-dev bison flex python3 gcc-aarch64-linux-gnu
                 libc6-dev-arm64-cross) ;;
     xen-boot) want+=(qemu-system-arm ipxe-qemu cpio gzip dpkg) ;;

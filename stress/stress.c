@@ -73,36 +73,41 @@
 #define CMD_MEMORY 0x2
 #define PFN(a) ((a) >> LFV_PAGE_SHIFT)
 
-struct options opt = {
-    .readers = 3, .writers = 2, .devices = 16, .guests = 3, .seconds = 2,
-    .seed = 1, .mix_unplug = 1, .mix_move = 4, .mix_regs = 4,
-    .mix_toggle = -1, .mix_bar = -1, .msix = -1,
-};
-
-static unsigned int reg_vol = REG_VOL_PATTERN;
-
-struct lfv_system *sys;
-struct lfv_domain *doms[MAX_GUESTS + 1];
-static int stop;
-
-static struct {
-    unsigned long reads, writes, unplugs, moves, edits, handler_edits;
-    unsigned long toggles, bar_moves, map_refused, iso_checks, iso_entries;
-    unsigned long torn, stale, leak, isolation;
-} stats;
-static long live_data; /* handler data allocated and not yet freed */
-
-#define COUNT(field) __atomic_fetch_add(&stats.field, 1, __ATOMIC_RELAXED)
-
-uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-    return *s;
-}
+#define COUNT(field) __atomic_fetch_add(&run->stats.field, 1, __ATOMIC_RELAXED)
 
 lfv_sbdf_t dev_sbdf(unsigned int i)
 {
     return LFV_SBDF(i / 128, 1 + (i % 128) / 32, i % 32, 0);
+}
+
+/*
+ * Guest BARs in another device's window (memory_op's overlaps on purpose):
+ * borrowed[dev] is the window dev's BARs were last moved into when it is
+ * not dev's own, else -1 (stale after a re-assignment: that only makes
+ * window_quiet() more cautious); win_gen changes around every change of
+ * it.  See window_quiet().
+ */
+
+static void set_borrowed(struct stress *run, unsigned int dev, int win)
+{
+    __atomic_fetch_add(&run->win_gen, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&run->borrowed[dev], win, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&run->win_gen, 1, __ATOMIC_ACQ_REL);
+}
+
+unsigned int window_gen(struct stress *run)
+{
+    return __atomic_load_n(&run->win_gen, __ATOMIC_ACQUIRE);
+}
+
+bool window_quiet(struct stress *run, unsigned int dev)
+{
+    if (__atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+        return false;
+    for (unsigned int i = 0; i < run->opt.devices; i++)
+        if (__atomic_load_n(&run->borrowed[i], __ATOMIC_ACQUIRE) == (int)dev)
+            return false;
+    return true;
 }
 
 /*
@@ -111,13 +116,8 @@ lfv_sbdf_t dev_sbdf(unsigned int i)
  * (--lspci), physically unplugged and re-plugged with the engine's device,
  * or a pattern that names each function and dword.
  */
-struct lfv_sim_bridge *bridge;
-static char *dump_text[MAX_DEVICES];
-static size_t dump_len[MAX_DEVICES];
-static pthread_mutex_t plug_lock[MAX_DEVICES];
 /* Odd while a device is being unplugged and re-plugged (a seqcount): a
  * reader comparing with the hardware re-reads it only if this is stable. */
-static unsigned int plug_gen[MAX_DEVICES];
 
 int dev_index(lfv_sbdf_t sbdf)
 {
@@ -129,57 +129,56 @@ int dev_index(lfv_sbdf_t sbdf)
     return (int)i;
 }
 
-static unsigned int plug_begin(lfv_sbdf_t sbdf)
+static unsigned int plug_begin(struct stress *run, lfv_sbdf_t sbdf)
 {
     int i = dev_index(sbdf);
 
-    return i < 0 ? 0 : __atomic_load_n(&plug_gen[i], __ATOMIC_ACQUIRE);
+    return i < 0 ? 0 : __atomic_load_n(&run->plug_gen[i], __ATOMIC_ACQUIRE);
 }
 
 /* Was the hardware the same, and present, all along since plug_begin? */
-static bool plug_stable(lfv_sbdf_t sbdf, unsigned int g)
+static bool plug_stable(struct stress *run, lfv_sbdf_t sbdf, unsigned int g)
 {
     int i = dev_index(sbdf);
 
-    return i < 0 || (!(g & 1) &&
-                     __atomic_load_n(&plug_gen[i], __ATOMIC_ACQUIRE) == g);
+    return i < 0 || (!(g & 1) && __atomic_load_n(&run->plug_gen[i],
+                                                 __ATOMIC_ACQUIRE) == g);
 }
 
 /* Ownership and guest BAR placement as the tool changes them: stress.h. */
-static pthread_mutex_t own_lock[MAX_DEVICES];
-static uint32_t own_mask[MAX_DEVICES]; /* domains allowed binding calls */
-static unsigned int own_gen[MAX_DEVICES];
 
-void own_begin(unsigned int dev, int new_domid)
+void own_begin(struct stress *run, unsigned int dev, int new_domid)
 {
-    pthread_mutex_lock(&own_lock[dev]);
-    __atomic_fetch_add(&own_gen[dev], 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_lock(&run->own_lock[dev]);
+    __atomic_fetch_add(&run->own_gen[dev], 1, __ATOMIC_ACQ_REL);
     if (new_domid >= 0)
-        __atomic_fetch_or(&own_mask[dev], 1u << new_domid, __ATOMIC_ACQ_REL);
+        __atomic_fetch_or(&run->own_mask[dev], 1u << new_domid,
+                          __ATOMIC_ACQ_REL);
 }
 
-void own_end(unsigned int dev)
+void own_end(struct stress *run, unsigned int dev)
 {
     unsigned int domid;
     uint32_t mask = 0;
 
-    if (!lfv_pdev_owner(sys, dev_sbdf(dev), &domid, NULL) &&
+    if (!lfv_pdev_owner(run->sys, dev_sbdf(dev), &domid, NULL) &&
         domid <= MAX_GUESTS)
         mask = 1u << domid;
-    __atomic_store_n(&own_mask[dev], mask, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&own_gen[dev], 1, __ATOMIC_ACQ_REL);
-    pthread_mutex_unlock(&own_lock[dev]);
+    __atomic_store_n(&run->own_mask[dev], mask, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&run->own_gen[dev], 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_unlock(&run->own_lock[dev]);
 }
 
-bool own_allowed(unsigned int dev, unsigned int domid)
+bool own_allowed(struct stress *run, unsigned int dev, unsigned int domid)
 {
     return domid <= MAX_GUESTS &&
-           (__atomic_load_n(&own_mask[dev], __ATOMIC_ACQUIRE) >> domid) & 1;
+           (__atomic_load_n(&run->own_mask[dev], __ATOMIC_ACQUIRE) >> domid) &
+               1;
 }
 
-unsigned int own_gen_read(unsigned int dev)
+unsigned int own_gen_read(struct stress *run, unsigned int dev)
 {
-    return __atomic_load_n(&own_gen[dev], __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&run->own_gen[dev], __ATOMIC_ACQUIRE);
 }
 
 static uint32_t pattern_value(lfv_sbdf_t sbdf, unsigned int dword)
@@ -188,10 +187,11 @@ static uint32_t pattern_value(lfv_sbdf_t sbdf, unsigned int dword)
 }
 
 /* What the hardware holds now at a dword of a function. */
-static uint32_t hw_value(lfv_sbdf_t sbdf, unsigned int dword)
+static uint32_t hw_value(struct stress *run, lfv_sbdf_t sbdf,
+                         unsigned int dword)
 {
-    if (bridge)
-        return lfv_sim_cfg_read(bridge, sbdf, 4 * dword, 4);
+    if (run->bridge)
+        return lfv_sim_cfg_read(run->bridge, sbdf, 4 * dword, 4);
     return pattern_value(sbdf, dword);
 }
 
@@ -235,15 +235,13 @@ static const struct lfv_hw_ops hw_ops = { hw_read, hw_write };
 #define GUEST64_BASE 0x20000000000ull  /* 2 TiB + dev * 32 GiB: two slots */
 #define GUEST64_SLOT 0x400000000ull
 
-struct dev_layout layout[MAX_DEVICES];
-
 /*
  * Place the memory BARs (and, for the host, the ROM) of dev in [b32, b32 +
  * w32) and [b64, b64 + w64), largest first; addresses into out[].  -ENOSPC
  * when they do not fit.
  */
-static int pack(unsigned int dev, bool rom, uint64_t b32, uint64_t w32,
-                uint64_t b64, uint64_t w64, uint64_t out[7])
+static int pack(struct stress *run, unsigned int dev, bool rom, uint64_t b32,
+                uint64_t w32, uint64_t b64, uint64_t w64, uint64_t out[7])
 {
     uint64_t cur32 = b32, cur64 = b64;
     bool done[7] = { false };
@@ -252,16 +250,16 @@ static int pack(unsigned int dev, bool rom, uint64_t b32, uint64_t w32,
         int best = -1;
 
         for (unsigned int i = 0; i < 7; i++)
-            if (!done[i] && layout[dev].bar[i].mem &&
+            if (!done[i] && run->layout[dev].bar[i].mem &&
                 (i != LFV_HEADER_ROM || rom) &&
-                (best < 0 || layout[dev].bar[i].size >
-                                 layout[dev].bar[best].size))
+                (best < 0 || run->layout[dev].bar[i].size >
+                                 run->layout[dev].bar[best].size))
                 best = (int)i;
         if (best < 0)
             return 0;
         done[best] = true;
 
-        const struct bar_oracle *b = &layout[dev].bar[best];
+        const struct bar_oracle *b = &run->layout[dev].bar[best];
         uint64_t span = b->size < LFV_PAGE_SIZE ? LFV_PAGE_SIZE : b->size;
         uint64_t *cur = b->is64 ? &cur64 : &cur32;
         uint64_t at = (*cur + span - 1) & ~(span - 1);
@@ -274,10 +272,10 @@ static int pack(unsigned int dev, bool rom, uint64_t b32, uint64_t w32,
 }
 
 /* Discovery as firmware does it, from the hardware; at load only. */
-static int layout_discover(unsigned int dev)
+static int layout_discover(struct stress *run, unsigned int dev)
 {
     lfv_sbdf_t s = dev_sbdf(dev);
-    unsigned int type = lfv_sim_cfg_read(bridge, s, 0x0e, 1) & 0x7f;
+    unsigned int type = lfv_sim_cfg_read(run->bridge, s, 0x0e, 1) & 0x7f;
     unsigned int nr = type == 0 ? 6 : type == 1 ? 2 : 0;
     uint64_t at[7] = { 0 };
     unsigned int pos, ttl = 48;
@@ -285,100 +283,101 @@ static int layout_discover(unsigned int dev)
     int rc;
 
     for (unsigned int i = 0; i < nr; i++) {
-        struct bar_oracle *b = &layout[dev].bar[i];
-        uint32_t val = lfv_sim_cfg_read(bridge, s, 0x10 + 4 * i, 4);
+        struct bar_oracle *b = &run->layout[dev].bar[i];
+        uint32_t val = lfv_sim_cfg_read(run->bridge, s, 0x10 + 4 * i, 4);
 
         b->reg = 0x10 + 4 * i;
-        b->size = lfv_sim_bar_size(bridge, s, i);
+        b->size = lfv_sim_bar_size(run->bridge, s, i);
         b->mem = b->size && !(val & 1);
         b->is64 = b->mem && (val & 6) == 4;
         i += b->is64;
     }
     if (nr) {
-        struct bar_oracle *rom = &layout[dev].bar[LFV_HEADER_ROM];
+        struct bar_oracle *rom = &run->layout[dev].bar[LFV_HEADER_ROM];
 
         rom->reg = type == 0 ? 0x30 : 0x38;
-        rom->size = lfv_sim_bar_size(bridge, s, 6);
+        rom->size = lfv_sim_bar_size(run->bridge, s, 6);
         rom->mem = rom->size != 0;
     }
-    rc = pack(dev, true, HOST32_BASE + dev * HOST32_WIN, HOST32_WIN,
+    rc = pack(run, dev, true, HOST32_BASE + dev * HOST32_WIN, HOST32_WIN,
               HOST64_BASE + dev * HOST64_WIN, HOST64_WIN, at);
     if (rc)
         return rc;
     for (unsigned int i = 0; i < 7; i++)
-        layout[dev].bar[i].addr = at[i];
+        run->layout[dev].bar[i].addr = at[i];
 
     /*
      * MSI-X table and PBA: the first MSI-X capability, as the header's;
      * and the first MSI capability.
      */
-    if (!(lfv_sim_cfg_read(bridge, s, 0x06, 2) & 0x10))
+    if (!(lfv_sim_cfg_read(run->bridge, s, 0x06, 2) & 0x10))
         return 0;
-    pos = lfv_sim_cfg_read(bridge, s, 0x34, 1) & ~3u;
+    pos = lfv_sim_cfg_read(run->bridge, s, 0x34, 1) & ~3u;
     while (pos >= 0x40 && ttl--) {
-        unsigned int id = lfv_sim_cfg_read(bridge, s, pos, 1);
+        unsigned int id = lfv_sim_cfg_read(run->bridge, s, pos, 1);
 
-        if (id == 0x05 && !layout[dev].msi_pos) {
-            uint16_t flags = lfv_sim_cfg_read(bridge, s, pos + 2, 2);
+        if (id == 0x05 && !run->layout[dev].msi_pos) {
+            uint16_t flags = lfv_sim_cfg_read(run->bridge, s, pos + 2, 2);
 
-            layout[dev].msi_pos = pos;
-            layout[dev].msi_64 = flags & 0x80;
-            layout[dev].msi_maskable = flags & 0x100;
+            run->layout[dev].msi_pos = pos;
+            run->layout[dev].msi_64 = flags & 0x80;
+            run->layout[dev].msi_maskable = flags & 0x100;
         }
         if (id == 0x11 && !msix_seen) {
             unsigned int entries =
-                (lfv_sim_cfg_read(bridge, s, pos + 2, 2) & 0x7ff) + 1;
+                (lfv_sim_cfg_read(run->bridge, s, pos + 2, 2) & 0x7ff) + 1;
             uint32_t sizes[2] = { entries * 16, (entries + 63) / 64 * 8 };
 
             for (unsigned int k = 0; k < 2; k++) {
-                uint32_t v = lfv_sim_cfg_read(bridge, s, pos + 4 + 4 * k, 4);
-                const struct bar_oracle *b = &layout[dev].bar[v & 7];
+                uint32_t v =
+                    lfv_sim_cfg_read(run->bridge, s, pos + 4 + 4 * k, 4);
+                const struct bar_oracle *b = &run->layout[dev].bar[v & 7];
                 uint64_t a = b->addr + (v & ~7u);
 
                 if ((v & 7) > 5 || !b->mem)
                     continue;
-                layout[dev].msix[k] = true;
-                layout[dev].msix_s[k] = PFN(a);
-                layout[dev].msix_e[k] = PFN(a + sizes[k] - 1);
-                layout[dev].msix_bir[k] = v & 7;
-                layout[dev].msix_off[k] = v & ~7u;
-                layout[dev].msix_size[k] = sizes[k];
+                run->layout[dev].msix[k] = true;
+                run->layout[dev].msix_s[k] = PFN(a);
+                run->layout[dev].msix_e[k] = PFN(a + sizes[k] - 1);
+                run->layout[dev].msix_bir[k] = v & 7;
+                run->layout[dev].msix_off[k] = v & ~7u;
+                run->layout[dev].msix_size[k] = sizes[k];
             }
-            if (layout[dev].msix[0]) {
-                layout[dev].msix_pos = pos;
-                layout[dev].msix_nr = entries;
+            if (run->layout[dev].msix[0]) {
+                run->layout[dev].msix_pos = pos;
+                run->layout[dev].msix_nr = entries;
             }
             msix_seen = true;
         }
-        pos = lfv_sim_cfg_read(bridge, s, pos + 1, 1) & ~3u;
+        pos = lfv_sim_cfg_read(run->bridge, s, pos + 1, 1) & ~3u;
     }
     return 0;
 }
 
 /* Program the layout into the hardware, decoding off meanwhile. */
-static void layout_program(unsigned int dev)
+static void layout_program(struct stress *run, unsigned int dev)
 {
     lfv_sbdf_t s = dev_sbdf(dev);
-    uint32_t cmd = lfv_sim_cfg_read(bridge, s, CFG_COMMAND, 2);
+    uint32_t cmd = lfv_sim_cfg_read(run->bridge, s, CFG_COMMAND, 2);
 
-    lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
+    lfv_sim_cfg_write(run->bridge, s, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
     for (unsigned int i = 0; i < 7; i++) {
-        const struct bar_oracle *b = &layout[dev].bar[i];
+        const struct bar_oracle *b = &run->layout[dev].bar[i];
 
         if (!b->mem)
             continue;
-        lfv_sim_cfg_write(bridge, s, b->reg, 4, (uint32_t)b->addr);
+        lfv_sim_cfg_write(run->bridge, s, b->reg, 4, (uint32_t)b->addr);
         if (b->is64)
-            lfv_sim_cfg_write(bridge, s, b->reg + 4, 4,
+            lfv_sim_cfg_write(run->bridge, s, b->reg + 4, 4,
                               (uint32_t)(b->addr >> 32));
     }
-    lfv_sim_cfg_write(bridge, s, CFG_COMMAND, 2, cmd);
+    lfv_sim_cfg_write(run->bridge, s, CFG_COMMAND, 2, cmd);
 }
 
-int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
-                        uint64_t out[7])
+int guest_layout(struct stress *run, unsigned int dev, unsigned int win,
+                 unsigned int slot, uint64_t out[7])
 {
-    return pack(dev, false,
+    return pack(run, dev, false,
                 GUEST32_BASE + (2 * win + slot) * GUEST32_SLOT, GUEST32_SLOT,
                 GUEST64_BASE + (2 * win + slot) * GUEST64_SLOT, GUEST64_SLOT,
                 out);
@@ -395,17 +394,16 @@ int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
  * check only those.  A register taken on one device is left out on all:
  * a guest's reader cannot tell which device sits behind a virtual slot.
  */
-static uint32_t reg_taken;
-static bool probing;
 
-static unsigned int reg_bit(unsigned int reg)
+static unsigned int reg_bit(struct stress *run, unsigned int reg)
 {
-    return reg >= reg_vol ? 3 + (reg - reg_vol) / 4 : (reg - REG_ID) / 4;
+    return reg >= run->reg_vol ? 3 + (reg - run->reg_vol) / 4
+                               : (reg - REG_ID) / 4;
 }
 
-static bool reg_free(unsigned int reg)
+static bool reg_free(struct stress *run, unsigned int reg)
 {
-    return !(reg_taken & (1u << reg_bit(reg)));
+    return !(run->reg_taken & (1u << reg_bit(run, reg)));
 }
 
 /*
@@ -414,17 +412,17 @@ static bool reg_free(unsigned int reg)
  * volatile ones only come and go later); afterwards a collision the probe
  * did not find is a failure of its own (counted as torn).
  */
-static int add_stress_reg(struct lfv_regs_edit *e,
+static int add_stress_reg(struct stress *run, struct lfv_regs_edit *e,
                           const struct lfv_reg_desc *r, bool keep)
 {
     int rc;
 
-    if (!reg_free(r->offset))
+    if (!reg_free(run, r->offset))
         return 0;
     rc = lfv_regs_edit_add(e, r);
     if (rc == -EEXIST) {
-        if (probing)
-            reg_taken |= 1u << reg_bit(r->offset);
+        if (run->probing)
+            run->reg_taken |= 1u << reg_bit(run, r->offset);
         else
             COUNT(torn);
         return 0;
@@ -437,6 +435,7 @@ static int add_stress_reg(struct lfv_regs_edit *e,
 struct owner_data {
     uint32_t magic;
     unsigned int domid, dev;
+    struct stress *run;
 };
 
 static uint32_t id_value(unsigned int domid, unsigned int dev)
@@ -452,6 +451,7 @@ static uint32_t vol_value(unsigned int reg)
 static uint32_t id_read(const void *ctx, unsigned int reg, void *data)
 {
     const struct owner_data *o = data;
+    struct stress *run = o->run;
 
     (void)ctx, (void)reg;
     if (__atomic_load_n(&o->magic, __ATOMIC_RELAXED) != LIVE) {
@@ -461,14 +461,15 @@ static uint32_t id_read(const void *ctx, unsigned int reg, void *data)
     return id_value(o->domid, o->dev);
 }
 
-static int toggle_dyn(struct lfv_vpci *v, struct owner_data *o, bool on)
+static int toggle_dyn(struct stress *run, struct lfv_vpci *v,
+                      struct owner_data *o, bool on)
 {
     struct lfv_regs_edit *e;
     int rc = lfv_vpci_edit_begin(v, &e);
 
     if (rc)
         return rc;
-    if (!reg_free(REG_DYN))
+    if (!reg_free(run, REG_DYN))
         rc = -EEXIST; /* the header's: never ours to toggle */
     else if (on)
         rc = lfv_regs_edit_add(e, &(struct lfv_reg_desc){
@@ -487,6 +488,7 @@ static void toggle_write(const void *ctx, unsigned int reg, uint32_t val,
                          void *data)
 {
     struct owner_data *o = data;
+    struct stress *run = o->run;
     int rc;
 
     (void)reg;
@@ -494,7 +496,7 @@ static void toggle_write(const void *ctx, unsigned int reg, uint32_t val,
         COUNT(stale);
         return;
     }
-    rc = toggle_dyn((struct lfv_vpci *)ctx, o, val & 1);
+    rc = toggle_dyn(run, (struct lfv_vpci *)ctx, o, val & 1);
     if (rc == 0)
         COUNT(handler_edits);
     else if (rc != -EEXIST && rc != -ENOENT)
@@ -503,8 +505,17 @@ static void toggle_write(const void *ctx, unsigned int reg, uint32_t val,
 
 static const struct lfv_vpci_hook stress_hook;
 
+/*
+ * The run whose system has the stress hook: a hook has no context of its
+ * own (its init gets the device only).  Set by setup(), one run at a time
+ * (scenario.h); used by stress_init() only, which hands it on to each
+ * owner's data.
+ */
+static struct stress *hook_run;
+
 static int stress_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 {
+    struct stress *run = hook_run;
     struct owner_data *o = malloc(sizeof(*o));
     lfv_sbdf_t sbdf = lfv_vpci_sbdf(v);
     int rc;
@@ -512,40 +523,46 @@ static int stress_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     if (!o)
         return -ENOMEM;
     o->magic = LIVE;
+    o->run = run;
     o->domid = lfv_domain_id(lfv_vpci_domain(v));
     o->dev = 0;
-    for (unsigned int i = 0; i < opt.devices; i++)
+    for (unsigned int i = 0; i < run->opt.devices; i++)
         if (dev_sbdf(i) == sbdf)
             o->dev = i;
-    __atomic_fetch_add(&live_data, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&run->live_data, 1, __ATOMIC_RELAXED);
     lfv_vpci_set_priv(v, &stress_hook, o);
-    rc = add_stress_reg(e, &(struct lfv_reg_desc){
+    rc = add_stress_reg(run, e, &(struct lfv_reg_desc){
         .read = id_read, .data = o, .offset = REG_ID, .size = 4 }, true);
     if (!rc)
-        rc = add_stress_reg(e, &(struct lfv_reg_desc){
+        rc = add_stress_reg(run, e, &(struct lfv_reg_desc){
             .write = toggle_write, .data = o, .offset = REG_TOGGLE,
             .size = 4 }, true);
-    if (!probing)
+    if (!run->probing)
         return rc;
     if (!rc)
-        rc = add_stress_reg(e, &(struct lfv_reg_desc){
+        rc = add_stress_reg(run, e, &(struct lfv_reg_desc){
             .read = id_read, .data = o, .offset = REG_DYN, .size = 4 }, false);
     for (unsigned int i = 0; !rc && i < NR_VOL; i++)
-        rc = add_stress_reg(e, &(struct lfv_reg_desc){
-            .read = id_read, .offset = reg_vol + 4 * i, .size = 4 }, false);
+        rc = add_stress_reg(
+            run, e,
+            &(struct lfv_reg_desc){
+                .read = id_read, .offset = run->reg_vol + 4 * i, .size = 4},
+            false);
     return rc;
 }
 
 static void stress_fini(struct lfv_vpci *v, void *priv)
 {
     struct owner_data *o = priv;
+    struct stress *run;
 
     (void)v;
     if (!o)
         return;
+    run = o->run;
     __atomic_store_n(&o->magic, DEAD, __ATOMIC_RELAXED);
     free(o);
-    __atomic_fetch_sub(&live_data, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&run->live_data, 1, __ATOMIC_RELAXED);
 }
 
 static const struct lfv_vpci_hook stress_hook = {
@@ -562,15 +579,15 @@ static const struct lfv_vpci_hook stress_hook = {
  * and a hardware domain writing 0 into host BARs would stack every device
  * at address 0, a broken platform rather than a test of isolation.
  */
-static bool random_write_ok(unsigned int reg)
+static bool random_write_ok(struct stress *run, unsigned int reg)
 {
-    if (!bridge)
+    if (!run->bridge)
         return reg < REG_ID || reg >= 0xc0;
     if ((reg >= CFG_COMMAND && reg < CFG_COMMAND + 4) ||
         (reg >= 0x10 && reg < 0x3c)) /* BARs, type 0 and 1 ROM */
         return false;
     return (reg < REG_ID || reg >= REG_DYN + 4) &&
-           (reg < reg_vol || reg >= reg_vol + 4 * NR_VOL);
+           (reg < run->reg_vol || reg >= run->reg_vol + 4 * NR_VOL);
 }
 
 /*
@@ -579,12 +596,14 @@ static bool random_write_ok(unsigned int reg)
  * the hardware domain) the hardware.  Anything naming another domain is a
  * leak; anything else is torn.
  */
-static void check_id(unsigned int domid, bool hwdom, lfv_sbdf_t sbdf,
-                     unsigned int reg, uint32_t v, unsigned int g)
+static void check_id(struct stress *run, unsigned int domid, bool hwdom,
+                     lfv_sbdf_t sbdf, unsigned int reg, uint32_t v,
+                     unsigned int g)
 {
-    if (v == 0xffffffffu && (!hwdom || bridge)) /* gap, or unplugged */
+    if (v == 0xffffffffu && (!hwdom || run->bridge)) /* gap, or unplugged */
         return;
-    if (hwdom && (v == hw_value(sbdf, reg >> 2) || !plug_stable(sbdf, g)))
+    if (hwdom &&
+        (v == hw_value(run, sbdf, reg >> 2) || !plug_stable(run, sbdf, g)))
         return;
     if ((v & 0xff0000ffu) == 0xa500003cu) {
         if (((v >> 16) & 0xff) != (domid & 0xff))
@@ -594,10 +613,10 @@ static void check_id(unsigned int domid, bool hwdom, lfv_sbdf_t sbdf,
     COUNT(torn);
 }
 
-static void reader_step(uint64_t *rng, unsigned int t)
+static void reader_step(struct stress *run, uint64_t *rng, unsigned int t)
 {
-    unsigned int di = xorshift(rng) % (opt.guests + 1);
-    struct lfv_domain *d = doms[di];
+    unsigned int di = xorshift(rng) % (run->opt.guests + 1);
+    struct lfv_domain *d = run->doms[di];
     bool hwdom = di == 0;
     unsigned int domid = lfv_domain_id(d), r = xorshift(rng) % 16;
     lfv_sbdf_t sbdf;
@@ -605,32 +624,33 @@ static void reader_step(uint64_t *rng, unsigned int t)
     uint64_t q;
     unsigned int g;
 
-    if (bridge && (int)(xorshift(rng) % 16) < opt.msix) {
-        msix_reader_step(rng, t);
+    if (run->bridge && (int)(xorshift(rng) % 16) < run->opt.msix) {
+        msix_reader_step(run->msix, rng, t);
         return;
     }
     if (hwdom)
-        sbdf = dev_sbdf(xorshift(rng) % (opt.devices + 2)); /* some absent */
+        sbdf =
+            dev_sbdf(xorshift(rng) % (run->opt.devices + 2)); /* some absent */
     else
         sbdf = LFV_SBDF(0, 0, xorshift(rng) % LFV_VBUS_SLOTS, 0);
-    g = plug_begin(sbdf);
+    g = plug_begin(run, sbdf);
 
     switch (r) {
     case 0 ... 5:
         v = lfv_conf_read(d, sbdf, REG_ID, 4);
-        if (reg_free(REG_ID))
-            check_id(domid, hwdom, sbdf, REG_ID, v, g);
+        if (reg_free(run, REG_ID))
+            check_id(run, domid, hwdom, sbdf, REG_ID, v, g);
         break;
     case 6 ... 7: { /* partial reads: a register's bytes, or a gap's */
         uint32_t lo = lfv_conf_read(d, sbdf, REG_ID, 2);
         uint32_t b2 = lfv_conf_read(d, sbdf, REG_ID + 2, 1);
 
-        if (!reg_free(REG_ID))
+        if (!reg_free(run, REG_ID))
             break;
         if (hwdom) {
-            uint32_t hw = hw_value(sbdf, REG_ID >> 2);
+            uint32_t hw = hw_value(run, sbdf, REG_ID >> 2);
 
-            if (!plug_stable(sbdf, g))
+            if (!plug_stable(run, sbdf, g))
                 break;
             if ((lo & 0xff) != 0x3c && lo != (hw & 0xffff))
                 COUNT(torn);
@@ -654,26 +674,26 @@ static void reader_step(uint64_t *rng, unsigned int t)
             COUNT(torn);
             break;
         }
-        if (reg_free(REG_ID))
-            check_id(domid, hwdom, sbdf, REG_ID, (uint32_t)q, g);
+        if (reg_free(run, REG_ID))
+            check_id(run, domid, hwdom, sbdf, REG_ID, (uint32_t)q, g);
         break;
     case 10 ... 11:
         v = lfv_conf_read(d, sbdf, REG_DYN, 4);
-        if (reg_free(REG_DYN))
-            check_id(domid, hwdom, sbdf, REG_DYN, v, g);
+        if (reg_free(run, REG_DYN))
+            check_id(run, domid, hwdom, sbdf, REG_DYN, v, g);
         break;
     case 12: { /* volatile registers: their value, a gap or hardware */
-        unsigned int reg = reg_vol + 4 * (xorshift(rng) % NR_VOL);
+        unsigned int reg = run->reg_vol + 4 * (xorshift(rng) % NR_VOL);
 
         v = lfv_conf_read(d, sbdf, reg, 4);
-        if (reg_free(reg) && v != vol_value(reg) && v != 0xffffffffu &&
-            !(hwdom && (v == hw_value(sbdf, reg >> 2) ||
-                        !plug_stable(sbdf, g))))
+        if (reg_free(run, reg) && v != vol_value(reg) && v != 0xffffffffu &&
+            !(hwdom && (v == hw_value(run, sbdf, reg >> 2) ||
+                        !plug_stable(run, sbdf, g))))
             COUNT(torn);
         break;
     }
     case 13: /* a handler that edits its own device's registers */
-        if (!reg_free(REG_TOGGLE))
+        if (!reg_free(run, REG_TOGGLE))
             break;
         lfv_conf_write(d, sbdf, REG_TOGGLE, 4, xorshift(rng) & 1);
         COUNT(writes);
@@ -681,10 +701,10 @@ static void reader_step(uint64_t *rng, unsigned int t)
     default: { /* anything, any size: exercises spans and gaps */
         static const unsigned int sizes[] = { 1, 2, 4 };
         unsigned int size = sizes[xorshift(rng) % 3];
-        unsigned int reg = (xorshift(rng) % (bridge ? 512 : 256)) &
+        unsigned int reg = (xorshift(rng) % (run->bridge ? 512 : 256)) &
                            ~(size - 1);
 
-        if (xorshift(rng) % 4 == 0 && random_write_ok(reg)) {
+        if (xorshift(rng) % 4 == 0 && random_write_ok(run, reg)) {
             lfv_conf_write(d, sbdf, reg, size, 0);
             COUNT(writes);
         } else {
@@ -699,12 +719,14 @@ static void reader_step(uint64_t *rng, unsigned int t)
 
 static void *reader(void *arg)
 {
-    uint64_t rng = opt.seed * 0x9e3779b97f4a7c15ull + (uintptr_t)arg * 7 + 1;
+    const struct thread_arg *a = arg;
+    struct stress *run = a->run;
+    uint64_t rng = run->opt.seed * 0x9e3779b97f4a7c15ull + a->index * 7 + 1;
     unsigned int n = 0;
 
     lfv_rcu_register_thread();
-    while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-        reader_step(&rng, (unsigned int)(uintptr_t)arg);
+    while (!__atomic_load_n(&run->stop, __ATOMIC_RELAXED)) {
+        reader_step(run, &rng, a->index);
         if (++n % 64 == 0)
             lfv_rcu_quiescent_state();
     }
@@ -722,15 +744,6 @@ static void *reader(void *arg)
  * (vCPUs) never take it: their accesses do not change mappings (see
  * random_write_ok).  Writer preference keeps the checker from starving.
  */
-static pthread_rwlock_t iso_lock;
-
-struct dev_snap {
-    bool owned;
-    unsigned int domid;
-    struct lfv_header_bar_info bar[7];
-};
-
-static struct dev_snap snap[MAX_DEVICES]; /* under iso_lock write-held */
 
 static int snap_bars(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
 {
@@ -749,6 +762,7 @@ static bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 }
 
 struct iso_ctxt {
+    struct stress *run;
     unsigned int domid;
     bool hwdom;
     unsigned long bad;
@@ -757,10 +771,9 @@ struct iso_ctxt {
 static void iso_fail(struct iso_ctxt *c, uint64_t gfn, uint64_t nr,
                      uint64_t mfn, const char *what)
 {
-    static unsigned int printed; /* the first few say enough */
-
     c->bad++;
-    if (__atomic_fetch_add(&printed, 1, __ATOMIC_RELAXED) < 8)
+    /* the first few say enough */
+    if (__atomic_fetch_add(&c->run->iso_printed, 1, __ATOMIC_RELAXED) < 8)
         fprintf(stderr,
                 "lfvpci-stress: isolation: domain %u gfn %#" PRIx64
                 " +%" PRIu64 " -> mfn %#" PRIx64 ": %s\n",
@@ -782,27 +795,30 @@ static bool is_mem(const struct lfv_header_bar_info *b)
 static int iso_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *arg)
 {
     struct iso_ctxt *c = arg;
+    struct stress *run = c->run;
     uint64_t mend = mfn + nr - 1, g = gfn, gend = gfn + nr - 1;
 
     COUNT(iso_entries);
     if (c->hwdom && gfn != mfn)
         iso_fail(c, gfn, nr, mfn, "hardware domain mapping not identity");
-    for (unsigned int k = 0; k < opt.devices; k++) {
-        bool mine = snap[k].owned && snap[k].domid == c->domid;
+    for (unsigned int k = 0; k < run->opt.devices; k++) {
+        bool mine = run->snap[k].owned && run->snap[k].domid == c->domid;
 
         for (unsigned int m = 0; m < 2; m++)
-            if (layout[k].msix[m] &&
-                overlaps(mfn, mend, layout[k].msix_s[m], layout[k].msix_e[m]))
+            if (run->layout[k].msix[m] &&
+                overlaps(mfn, mend, run->layout[k].msix_s[m],
+                         run->layout[k].msix_e[m]))
                 iso_fail(c, gfn, nr, mfn,
                          m ? "an MSI-X PBA frame" : "an MSI-X table frame");
         for (unsigned int i = 0; !mine && i < 7; i++) {
-            const struct bar_oracle *b = &layout[k].bar[i];
+            const struct bar_oracle *b = &run->layout[k].bar[i];
 
             if (b->mem && overlaps(mfn, mend, PFN(b->addr),
                                    PFN(b->addr + b->size - 1)))
                 iso_fail(c, gfn, nr, mfn,
-                         snap[k].owned ? "a frame of another domain's device"
-                                       : "a frame of a de-assigned device");
+                         run->snap[k].owned
+                             ? "a frame of another domain's device"
+                             : "a frame of a de-assigned device");
         }
     }
     /* every frame: a mapped BAR of exactly one device the domain owns */
@@ -811,11 +827,11 @@ static int iso_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *arg)
         int who = -1;
         bool two = false;
 
-        for (unsigned int k = 0; k < opt.devices; k++) {
-            if (!snap[k].owned || snap[k].domid != c->domid)
+        for (unsigned int k = 0; k < run->opt.devices; k++) {
+            if (!run->snap[k].owned || run->snap[k].domid != c->domid)
                 continue;
             for (unsigned int i = 0; i < 7; i++) {
-                const struct lfv_header_bar_info *b = &snap[k].bar[i];
+                const struct lfv_header_bar_info *b = &run->snap[k].bar[i];
                 uint64_t gs = PFN(b->guest_addr);
                 uint64_t ge = PFN(b->guest_addr + b->size - 1);
 
@@ -839,42 +855,42 @@ static int iso_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *arg)
 }
 
 /* Check every domain's p2m; returns the number of violations. */
-static unsigned long iso_check(void)
+static unsigned long iso_check(struct stress *run)
 {
     unsigned long bad = 0;
 
-    pthread_rwlock_wrlock(&iso_lock);
-    for (unsigned int k = 0; k < opt.devices; k++) {
-        struct dev_snap *d = &snap[k];
+    pthread_rwlock_wrlock(&run->iso_lock);
+    for (unsigned int k = 0; k < run->opt.devices; k++) {
+        struct dev_snap *d = &run->snap[k];
 
         memset(d, 0, sizeof(*d));
-        if (lfv_pdev_owner(sys, dev_sbdf(k), &d->domid, NULL) ||
+        if (lfv_pdev_owner(run->sys, dev_sbdf(k), &d->domid, NULL) ||
             d->domid == LFV_DOMID_INVALID)
             continue;
-        d->owned = lfv_pdev_update(sys, dev_sbdf(k), snap_bars, d) == 1;
+        d->owned = lfv_pdev_update(run->sys, dev_sbdf(k), snap_bars, d) == 1;
         /* the header's host addresses must be the firmware's */
-        for (unsigned int i = 0; bridge && d->owned && i < 7; i++)
+        for (unsigned int i = 0; run->bridge && d->owned && i < 7; i++)
             if (is_mem(&d->bar[i]) &&
-                d->bar[i].host_addr != layout[k].bar[i].addr) {
+                d->bar[i].host_addr != run->layout[k].bar[i].addr) {
                 fprintf(stderr, "lfvpci-stress: isolation: device %u BAR "
                         "%u at %#" PRIx64 ", placed at %#" PRIx64 "\n",
-                        k, i, d->bar[i].host_addr, layout[k].bar[i].addr);
+                        k, i, d->bar[i].host_addr, run->layout[k].bar[i].addr);
                 bad++;
             }
     }
-    for (unsigned int i = 0; i <= opt.guests; i++) {
-        struct iso_ctxt c = { lfv_domain_id(doms[i]),
-                              lfv_domain_is_hardware(doms[i]), 0 };
+    for (unsigned int i = 0; i <= run->opt.guests; i++) {
+        struct iso_ctxt c = { run, lfv_domain_id(run->doms[i]),
+                              lfv_domain_is_hardware(run->doms[i]), 0 };
 
         lfv_rcu_read_lock();
-        lfv_p2m_view_iterate(lfv_p2m_view(lfv_domain_p2m(doms[i])),
+        lfv_p2m_view_iterate(lfv_p2m_view(lfv_domain_p2m(run->doms[i])),
                              iso_entry, &c);
         lfv_rcu_read_unlock();
         bad += c.bad;
     }
-    pthread_rwlock_unlock(&iso_lock);
+    pthread_rwlock_unlock(&run->iso_lock);
     COUNT(iso_checks);
-    __atomic_fetch_add(&stats.isolation, bad, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&run->stats.isolation, bad, __ATOMIC_RELAXED);
     return bad;
 }
 
@@ -884,36 +900,40 @@ static unsigned long iso_check(void)
  * on), as an OS re-assigning resources does.  The hardware domain only
  * toggles: its BARs are the host's, where firmware put them.
  */
-static void memory_op(unsigned int dev, bool move, uint64_t *rng)
+static void memory_op(struct stress *run, unsigned int dev, bool move,
+                      uint64_t *rng)
 {
     lfv_sbdf_t sbdf = dev_sbdf(dev), vsbdf;
     struct lfv_domain *d;
     unsigned int domid;
     uint32_t cmd;
 
-    pthread_rwlock_rdlock(&iso_lock);
-    if (lfv_pdev_owner(sys, sbdf, &domid, &vsbdf) || domid > opt.guests)
+    pthread_rwlock_rdlock(&run->iso_lock);
+    if (lfv_pdev_owner(run->sys, sbdf, &domid, &vsbdf) ||
+        domid > run->opt.guests)
         goto out; /* unowned */
-    d = doms[domid];
+    d = run->doms[domid];
     if (lfv_domain_is_hardware(d))
         vsbdf = sbdf, move = false;
     cmd = lfv_conf_read(d, vsbdf, CFG_COMMAND, 2);
     if (move) {
         /* usually its own window; sometimes another's, to overlap */
-        unsigned int win = xorshift(rng) % 8 ? dev
-                                             : xorshift(rng) % opt.devices;
+        unsigned int win =
+            xorshift(rng) % 8 ? dev : xorshift(rng) % run->opt.devices;
         uint64_t at[2][7];
 
         if (cmd & CMD_MEMORY) {
             lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
             COUNT(toggles);
         }
-        if (guest_layout(dev, win, 0, at[0]) ||
-            guest_layout(dev, win, 1, at[1]))
+        if (guest_layout(run, dev, win, 0, at[0]) ||
+            guest_layout(run, dev, win, 1, at[1]))
             goto out;
-        own_begin(dev, -1);
+        if (win != dev) /* marked before it overlaps anything */
+            set_borrowed(run, dev, (int)win);
+        own_begin(run, dev, -1);
         for (unsigned int i = 0; i < 6; i++) {
-            const struct bar_oracle *b = &layout[dev].bar[i];
+            const struct bar_oracle *b = &run->layout[dev].bar[i];
             uint64_t a = at[xorshift(rng) & 1][i];
 
             if (!b->mem)
@@ -923,7 +943,10 @@ static void memory_op(unsigned int dev, bool move, uint64_t *rng)
                 lfv_conf_write(d, vsbdf, b->reg + 4, 4, (uint32_t)(a >> 32));
             COUNT(bar_moves);
         }
-        own_end(dev);
+        own_end(run, dev);
+        if (win == dev &&
+            __atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+            set_borrowed(run, dev, -1); /* unmarked once home */
         cmd |= CMD_MEMORY;
     } else {
         cmd ^= CMD_MEMORY;
@@ -935,12 +958,13 @@ static void memory_op(unsigned int dev, bool move, uint64_t *rng)
         !(lfv_conf_read(d, vsbdf, CFG_COMMAND, 2) & CMD_MEMORY))
         COUNT(map_refused);
 out:
-    pthread_rwlock_unlock(&iso_lock);
+    pthread_rwlock_unlock(&run->iso_lock);
 }
 
 /* ---- writers ---- */
 
 struct vol_arg {
+    struct stress *run;
     unsigned int reg;
     bool add;
 };
@@ -954,9 +978,10 @@ static uint32_t vol_read(const void *ctx, unsigned int reg, void *data)
 static int vol_update(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
 {
     const struct vol_arg *a = arg;
+    struct stress *run = a->run;
 
     (void)v;
-    if (!reg_free(a->reg))
+    if (!reg_free(run, a->reg))
         return -EEXIST; /* the header's register, not ours */
     if (a->add)
         return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
@@ -964,58 +989,65 @@ static int vol_update(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
     return lfv_regs_edit_remove(e, a->reg, 4);
 }
 
-static void writer_step(uint64_t *rng)
+static void writer_step(struct stress *run, uint64_t *rng)
 {
-    unsigned int total = opt.mix_unplug + opt.mix_move + opt.mix_regs +
-                         opt.mix_toggle + opt.mix_bar;
+    unsigned int total = run->opt.mix_unplug + run->opt.mix_move +
+                         run->opt.mix_regs + run->opt.mix_toggle +
+                         run->opt.mix_bar;
     unsigned int pick = xorshift(rng) % (total ? total : 1);
-    unsigned int dev = xorshift(rng) % opt.devices;
+    unsigned int dev = xorshift(rng) % run->opt.devices;
     lfv_sbdf_t sbdf = dev_sbdf(dev);
     int rc;
 
-    if (pick >= opt.mix_unplug + opt.mix_move + opt.mix_regs) {
-        pick -= opt.mix_unplug + opt.mix_move + opt.mix_regs;
-        memory_op(dev, pick >= (unsigned int)opt.mix_toggle, rng);
-    } else if (pick < opt.mix_unplug) {
-        pthread_rwlock_rdlock(&iso_lock);
-        pthread_mutex_lock(&plug_lock[dev]);
-        __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
-        own_begin(dev, 0); /* the re-plugged device goes to dom0 */
-        rc = lfv_pdev_remove(sys, sbdf);
+    if (pick >= run->opt.mix_unplug + run->opt.mix_move + run->opt.mix_regs) {
+        pick -= run->opt.mix_unplug + run->opt.mix_move + run->opt.mix_regs;
+        memory_op(run, dev, pick >= (unsigned int)run->opt.mix_toggle, rng);
+    } else if (pick < run->opt.mix_unplug) {
+        pthread_rwlock_rdlock(&run->iso_lock);
+        pthread_mutex_lock(&run->plug_lock[dev]);
+        __atomic_fetch_add(&run->plug_gen[dev], 1, __ATOMIC_ACQ_REL);
+        own_begin(run, dev, 0); /* the re-plugged device goes to dom0 */
+        rc = lfv_pdev_remove(run->sys, sbdf);
         if (rc == 0)
             COUNT(unplugs);
-        if (bridge) { /* the hardware goes too, and comes back */
-            if (lfv_sim_remove(bridge, sbdf) ||
-                lfv_sim_add_lspci(bridge, dump_text[dev], dump_len[dev], sbdf,
-                                  NULL))
+        if (run->bridge) { /* the hardware goes too, and comes back */
+            if (lfv_sim_remove(run->bridge, sbdf) ||
+                lfv_sim_add_lspci(run->bridge, run->dump_text[dev],
+                                  run->dump_len[dev], sbdf, NULL))
                 COUNT(torn);
             else /* firmware places it again, before the host sees it */
-                layout_program(dev);
+                layout_program(run, dev);
         }
-        rc = lfv_pdev_add(sys, sbdf);
+        rc = lfv_pdev_add(run->sys, sbdf);
         if (rc && rc != -EEXIST)
             COUNT(torn);
-        own_end(dev);
-        __atomic_fetch_add(&plug_gen[dev], 1, __ATOMIC_ACQ_REL);
-        pthread_mutex_unlock(&plug_lock[dev]);
-        pthread_rwlock_unlock(&iso_lock);
-    } else if (pick < opt.mix_unplug + opt.mix_move) {
-        unsigned int to = xorshift(rng) % (opt.guests + 2);
+        own_end(run, dev);
+        if (__atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+            set_borrowed(run, dev, -1); /* its guest BARs are gone */
+        __atomic_fetch_add(&run->plug_gen[dev], 1, __ATOMIC_ACQ_REL);
+        pthread_mutex_unlock(&run->plug_lock[dev]);
+        pthread_rwlock_unlock(&run->iso_lock);
+    } else if (pick < run->opt.mix_unplug + run->opt.mix_move) {
+        unsigned int to = xorshift(rng) % (run->opt.guests + 2);
 
-        pthread_rwlock_rdlock(&iso_lock);
-        own_begin(dev, to > opt.guests ? -1 : (int)to);
-        rc = lfv_pdev_assign(sys, sbdf, to > opt.guests ? NULL : doms[to]);
-        own_end(dev);
-        pthread_rwlock_unlock(&iso_lock);
+        pthread_rwlock_rdlock(&run->iso_lock);
+        own_begin(run, dev, to > run->opt.guests ? -1 : (int)to);
+        rc = lfv_pdev_assign(run->sys, sbdf,
+                             to > run->opt.guests ? NULL : run->doms[to]);
+        own_end(run, dev);
+        if (!rc && __atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+            set_borrowed(run, dev, -1); /* its guest BARs are gone */
+        pthread_rwlock_unlock(&run->iso_lock);
         if (rc == 0)
             COUNT(moves);
         else if (rc != -ENOENT && rc != -ENOSPC)
             COUNT(torn);
     } else {
-        struct vol_arg a = { reg_vol + 4 * (xorshift(rng) % NR_VOL),
+        struct vol_arg a = { run,
+                             run->reg_vol + 4 * (xorshift(rng) % NR_VOL),
                              xorshift(rng) & 1 };
 
-        rc = lfv_pdev_update(sys, sbdf, vol_update, &a);
+        rc = lfv_pdev_update(run->sys, sbdf, vol_update, &a);
         if (rc == 0)
             COUNT(edits);
         else if (rc != -ENOENT && rc != -EEXIST)
@@ -1025,152 +1057,17 @@ static void writer_step(uint64_t *rng)
 
 static void *writer(void *arg)
 {
-    uint64_t rng = opt.seed * 0xd1b54a32d192ed03ull + (uintptr_t)arg * 13 + 5;
+    const struct thread_arg *a = arg;
+    struct stress *run = a->run;
+    uint64_t rng = run->opt.seed * 0xd1b54a32d192ed03ull + a->index * 13 + 5;
 
     lfv_rcu_register_thread();
-    while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-        writer_step(&rng);
+    while (!__atomic_load_n(&run->stop, __ATOMIC_RELAXED)) {
+        writer_step(run, &rng);
         lfv_rcu_quiescent_state();
     }
     lfv_rcu_unregister_thread();
     return NULL;
-}
-
-/* ---- command line ---- */
-
-static void usage(FILE *f, const char *argv0)
-{
-    fprintf(f,
-            "usage: %s [options]\n"
-            "  -r, --readers N     reader (vCPU) threads [%u]\n"
-            "  -w, --writers N     writer threads [%u]\n"
-            "  -d, --devices N     physical devices, max %d [%u]\n"
-            "  -g, --guests N      guest domains, max %d [%u]\n"
-            "  -t, --duration S    seconds to run [%u]\n"
-            "  -s, --seed N        random seed [%" PRIu64 "]\n"
-            "  -m, --mix U,M,R[,T,B]  writer weights: unplug/replug, move,\n"
-            "                      register add/remove, MEMORY toggle, BAR\n"
-            "                      move [%u,%u,%u,T,B]; T,B default to 4,2\n"
-            "                      with --lspci, 0,0 without\n"
-            "      --rcu NAME      RCU backend: memb, qsbr or ckepoch\n"
-            "                      (runs lfvpci-stress-NAME) [%s]\n"
-            "      --lspci DIR     devices from the lspci dumps in DIR on the\n"
-            "                      simulated bridge (else a pattern device)\n"
-            "      --msix N        with --lspci: N/16 of reader steps are\n"
-            "                      MSI/MSI-X traffic (table MMIO, control,\n"
-            "                      MSI registers) [4]; 0: none\n"
-            "      --arch ARCH     x86 (the hardware domain's MSI/MSI-X\n"
-            "                      emulated) or arm (passed through) [x86]\n",
-            argv0, opt.readers, opt.writers, MAX_DEVICES, opt.devices,
-            MAX_GUESTS, opt.guests, opt.seconds, opt.seed, opt.mix_unplug,
-            opt.mix_move, opt.mix_regs, lfv_rcu_backend());
-}
-
-/* Re-run as the binary built on the requested backend. */
-static void switch_backend(const char *name, char **argv)
-{
-    char self[4096], path[4200];
-    ssize_t n;
-    char *slash;
-
-    if (!strcmp(name, lfv_rcu_backend()))
-        return;
-    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) {
-        perror("lfvpci-stress: /proc/self/exe");
-        exit(2);
-    }
-    self[n] = 0;
-    slash = strrchr(self, '/');
-    *slash = 0;
-    snprintf(path, sizeof(path), "%s/lfvpci-stress-%s", self, name);
-    setenv("LFV_STRESS_BACKEND_SWITCHED", "1", 1);
-    execv(path, argv);
-    fprintf(stderr, "lfvpci-stress: cannot run %s: %s\n", path,
-            strerror(errno));
-    exit(2);
-}
-
-static int parse(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        { "readers", required_argument, NULL, 'r' },
-        { "writers", required_argument, NULL, 'w' },
-        { "devices", required_argument, NULL, 'd' },
-        { "guests", required_argument, NULL, 'g' },
-        { "duration", required_argument, NULL, 't' },
-        { "seed", required_argument, NULL, 's' },
-        { "mix", required_argument, NULL, 'm' },
-        { "rcu", required_argument, NULL, 'R' },
-        { "lspci", required_argument, NULL, 'L' },
-        { "msix", required_argument, NULL, 'X' },
-        { "arch", required_argument, NULL, 'A' },
-        { "help", no_argument, NULL, 'h' },
-        { 0 },
-    };
-    const char *backend = NULL;
-    int c;
-
-    while ((c = getopt_long(argc, argv, "r:w:d:g:t:s:m:h", longopts,
-                            NULL)) != -1) {
-        switch (c) {
-        case 'r': opt.readers = strtoul(optarg, NULL, 0); break;
-        case 'w': opt.writers = strtoul(optarg, NULL, 0); break;
-        case 'd': opt.devices = strtoul(optarg, NULL, 0); break;
-        case 'g': opt.guests = strtoul(optarg, NULL, 0); break;
-        case 't': opt.seconds = strtoul(optarg, NULL, 0); break;
-        case 's': opt.seed = strtoull(optarg, NULL, 0); break;
-        case 'm': {
-            int n = sscanf(optarg, "%u,%u,%u,%d,%d", &opt.mix_unplug,
-                           &opt.mix_move, &opt.mix_regs, &opt.mix_toggle,
-                           &opt.mix_bar);
-
-            if ((n != 3 && n != 5) ||
-                (n == 5 && (opt.mix_toggle < 0 || opt.mix_bar < 0))) {
-                fprintf(stderr, "lfvpci-stress: --mix takes U,M,R[,T,B]\n");
-                return -1;
-            }
-            break;
-        }
-        case 'R': backend = optarg; break;
-        case 'L': opt.lspci_dir = optarg; break;
-        case 'X': opt.msix = (int)strtoul(optarg, NULL, 0); break;
-        case 'A':
-            if (strcmp(optarg, "x86") && strcmp(optarg, "arm")) {
-                fprintf(stderr, "lfvpci-stress: --arch takes x86 or arm\n");
-                return -1;
-            }
-            opt.arch = strcmp(optarg, "arm") ? LFV_ARCH_X86 : LFV_ARCH_ARM;
-            break;
-        case 'h': usage(stdout, argv[0]); exit(0);
-        default: usage(stderr, argv[0]); return -1;
-        }
-    }
-    if (optind != argc || !opt.devices || opt.devices > MAX_DEVICES ||
-        opt.guests > MAX_GUESTS || !opt.readers) {
-        usage(stderr, argv[0]);
-        return -1;
-    }
-    /* no header emulation on pattern devices: nothing to toggle or move */
-    if (opt.mix_toggle < 0)
-        opt.mix_toggle = opt.lspci_dir ? 4 : 0;
-    if (opt.mix_bar < 0)
-        opt.mix_bar = opt.lspci_dir ? 2 : 0;
-    if (opt.msix < 0)
-        opt.msix = opt.lspci_dir ? 4 : 0;
-    if (opt.msix > 16)
-        opt.msix = 16;
-    if (backend) {
-        if (strcmp(backend, "memb") && strcmp(backend, "qsbr") &&
-            strcmp(backend, "ckepoch")) {
-            fprintf(stderr, "lfvpci-stress: unknown RCU backend '%s'\n",
-                    backend);
-            return -1;
-        }
-        if (!getenv("LFV_STRESS_BACKEND_SWITCHED"))
-            switch_backend(backend, argv);
-    }
-    return 0;
 }
 
 static int read_file(const char *path, char **text, size_t *len)
@@ -1200,9 +1097,9 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* Load up to opt.devices dumps (sorted by name) at dev_sbdf(i). */
-static int load_lspci(void)
+static int load_lspci(struct stress *run)
 {
-    DIR *dir = opendir(opt.lspci_dir);
+    DIR *dir = opendir(run->opt.lspci_dir);
     char *names[MAX_DEVICES];
     unsigned int n = 0;
     struct dirent *e;
@@ -1215,29 +1112,30 @@ static int load_lspci(void)
             names[n++] = strdup(e->d_name);
     closedir(dir);
     qsort(names, n, sizeof(names[0]), name_cmp);
-    if (n < opt.devices)
-        opt.devices = n;
-    rc = n ? lfv_sim_bridge_create(&bridge) : -ENOENT;
+    if (n < run->opt.devices)
+        run->opt.devices = n;
+    rc = n ? lfv_sim_bridge_create(&run->bridge) : -ENOENT;
     for (unsigned int i = 0; i < n; i++) {
         char path[4096];
 
-        snprintf(path, sizeof(path), "%s/%s", opt.lspci_dir, names[i]);
-        if (!rc && i < opt.devices)
-            rc = read_file(path, &dump_text[i], &dump_len[i]);
-        if (!rc && i < opt.devices) {
+        snprintf(path, sizeof(path), "%s/%s", run->opt.lspci_dir, names[i]);
+        if (!rc && i < run->opt.devices)
+            rc = read_file(path, &run->dump_text[i], &run->dump_len[i]);
+        if (!rc && i < run->opt.devices) {
             struct lfv_sim_error err;
             char msg[LFV_SIM_ERR_FILE_MAX + LFV_SIM_ERR_REASON_MAX + 16];
 
-            rc = lfv_sim_add_lspci_err(bridge, path, dump_text[i],
-                                       dump_len[i], dev_sbdf(i), NULL, &err);
+            rc = lfv_sim_add_lspci_err(run->bridge, path, run->dump_text[i],
+                                       run->dump_len[i], dev_sbdf(i), NULL,
+                                       &err);
             if (rc)
                 fprintf(stderr, "lfvpci-stress: %s\n",
                         lfv_sim_error_str(&err, msg, sizeof(msg)));
         }
-        if (!rc && i < opt.devices)
-            rc = layout_discover(i);
-        if (!rc && i < opt.devices)
-            layout_program(i);
+        if (!rc && i < run->opt.devices)
+            rc = layout_discover(run, i);
+        if (!rc && i < run->opt.devices)
+            layout_program(run, i);
         free(names[i]);
     }
     return rc;
@@ -1250,72 +1148,77 @@ static int load_lspci(void)
  * relies on them.  The hardware domain gets its command value back (and
  * with it its identity mappings).
  */
-static int probe_registers(void)
+static int probe_registers(struct stress *run)
 {
     int rc = 0;
 
-    for (unsigned int i = 0; !rc && opt.guests && i < opt.devices; i++) {
-        uint32_t cmd = lfv_conf_read(doms[0], dev_sbdf(i), CFG_COMMAND, 2);
+    for (unsigned int i = 0; !rc && run->opt.guests && i < run->opt.devices;
+         i++) {
+        uint32_t cmd =
+            lfv_conf_read(run->doms[0], dev_sbdf(i), CFG_COMMAND, 2);
 
-        own_begin(i, 1);
-        rc = lfv_pdev_assign(sys, dev_sbdf(i), doms[1]);
-        own_end(i);
-        own_begin(i, 0);
+        own_begin(run, i, 1);
+        rc = lfv_pdev_assign(run->sys, dev_sbdf(i), run->doms[1]);
+        own_end(run, i);
+        own_begin(run, i, 0);
         if (!rc)
-            rc = lfv_pdev_assign(sys, dev_sbdf(i), doms[0]);
-        own_end(i);
+            rc = lfv_pdev_assign(run->sys, dev_sbdf(i), run->doms[0]);
+        own_end(run, i);
         if (!rc)
-            lfv_conf_write(doms[0], dev_sbdf(i), CFG_COMMAND, 2, cmd);
+            lfv_conf_write(run->doms[0], dev_sbdf(i), CFG_COMMAND, 2, cmd);
     }
     return rc;
 }
 
-static int setup(void)
+static int setup(struct stress *run)
 {
-    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = opt.arch };
+    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = run->opt.arch };
     pthread_rwlockattr_t attr;
     int rc = 0;
 
+    hook_run = run;
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
-        pthread_mutex_init(&plug_lock[i], NULL);
+        pthread_mutex_init(&run->plug_lock[i], NULL);
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
-        pthread_mutex_init(&own_lock[i], NULL);
+        run->borrowed[i] = -1;
+    for (unsigned int i = 0; i < MAX_DEVICES; i++)
+        pthread_mutex_init(&run->own_lock[i], NULL);
     pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr,
-                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&iso_lock, &attr);
+    pthread_rwlockattr_setkind_np(
+        &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&run->iso_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
-    if (opt.lspci_dir) {
-        reg_vol = REG_VOL_LSPCI;
-        rc = load_lspci();
+    if (run->opt.lspci_dir) {
+        run->reg_vol = REG_VOL_LSPCI;
+        rc = load_lspci(run);
         if (rc)
             return rc;
         p.hw_ops = lfv_sim_hw_ops();
-        p.hw = bridge;
+        p.hw = run->bridge;
     }
-    rc = lfv_system_create(&p, &sys);
+    rc = lfv_system_create(&p, &run->sys);
 
     /*
      * real devices get the real header first: BARs, COMMAND, p2m; then
      * MSI and MSI-X emulation and the recording binding ops
      */
-    if (!rc && bridge)
-        rc = lfv_system_add_hook(sys, &lfv_header_hook);
-    if (!rc && bridge)
-        rc = msix_setup();
+    if (!rc && run->bridge)
+        rc = lfv_system_add_hook(run->sys, &lfv_header_hook);
+    if (!rc && run->bridge)
+        rc = msix_setup(run);
     if (!rc)
-        rc = lfv_system_add_hook(sys, &stress_hook);
-    for (unsigned int i = 0; !rc && i <= opt.guests; i++)
-        rc = lfv_domain_create(sys, i, i == 0, &doms[i]);
-    probing = true;
-    for (unsigned int i = 0; !rc && i < opt.devices; i++) {
-        own_begin(i, 0);
-        rc = lfv_pdev_add(sys, dev_sbdf(i));
-        own_end(i);
+        rc = lfv_system_add_hook(run->sys, &stress_hook);
+    for (unsigned int i = 0; !rc && i <= run->opt.guests; i++)
+        rc = lfv_domain_create(run->sys, i, i == 0, &run->doms[i]);
+    run->probing = true;
+    for (unsigned int i = 0; !rc && i < run->opt.devices; i++) {
+        own_begin(run, i, 0);
+        rc = lfv_pdev_add(run->sys, dev_sbdf(i));
+        own_end(run, i);
     }
-    if (!rc && bridge)
-        rc = probe_registers();
-    probing = false;
+    if (!rc && run->bridge)
+        rc = probe_registers(run);
+    run->probing = false;
     return rc;
 }
 
@@ -1323,32 +1226,34 @@ static int setup(void)
  * At quiescence, after the last check: de-assign everything; then no
  * domain may have a frame left.
  */
-static unsigned long iso_final(void)
+static unsigned long iso_final(struct stress *run)
 {
     unsigned long bad = 0;
 
-    for (unsigned int i = 0; i < opt.devices; i++) {
-        own_begin(i, -1);
-        (void)lfv_pdev_assign(sys, dev_sbdf(i), NULL);
-        own_end(i);
+    for (unsigned int i = 0; i < run->opt.devices; i++) {
+        own_begin(run, i, -1);
+        (void)lfv_pdev_assign(run->sys, dev_sbdf(i), NULL);
+        own_end(run, i);
     }
-    for (unsigned int i = 0; i <= opt.guests; i++) {
-        uint64_t n = lfv_p2m_nr_frames(lfv_domain_p2m(doms[i]));
+    for (unsigned int i = 0; i <= run->opt.guests; i++) {
+        uint64_t n = lfv_p2m_nr_frames(lfv_domain_p2m(run->doms[i]));
 
         if (n) {
             fprintf(stderr, "lfvpci-stress: isolation: domain %u keeps %"
                     PRIu64 " frames with no device\n",
-                    lfv_domain_id(doms[i]), n);
+                    lfv_domain_id(run->doms[i]), n);
             bad++;
         }
     }
-    stats.isolation += bad;
+    run->stats.isolation += bad;
     return bad;
 }
 
-int main(int argc, char **argv)
+int scenario_mixed(const struct options *o)
 {
+    struct stress *run = calloc(1, sizeof(*run));
     pthread_t threads[256];
+    struct thread_arg args[256];
     unsigned int nr = 0;
     struct timespec t0, t1;
     double secs;
@@ -1356,19 +1261,24 @@ int main(int argc, char **argv)
     unsigned int taken;
     int rc;
 
-    if (parse(argc, argv))
+    if (!run)
         return 2;
+    run->opt = *o;
+    run->reg_vol = REG_VOL_PATTERN;
     lfv_rcu_register_thread();
-    rc = setup();
+    rc = setup(run);
     if (rc) {
         fprintf(stderr, "lfvpci-stress: setup failed: %s\n", strerror(-rc));
         return 2;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (uintptr_t i = 0; i < opt.readers && nr < 256; i++)
-        pthread_create(&threads[nr++], NULL, reader, (void *)i);
-    for (uintptr_t i = 0; i < opt.writers && nr < 256; i++)
-        pthread_create(&threads[nr++], NULL, writer, (void *)i);
+    for (unsigned int i = 0;
+         i < run->opt.readers + run->opt.writers && nr < 256; i++, nr++) {
+        bool rd = i < run->opt.readers;
+
+        args[nr] = (struct thread_arg){ run, rd ? i : i - run->opt.readers };
+        pthread_create(&threads[nr], NULL, rd ? reader : writer, &args[nr]);
+    }
     /* the main thread checks isolation while the others run */
     for (;;) {
         lfv_rcu_thread_offline();
@@ -1376,68 +1286,76 @@ int main(int argc, char **argv)
         lfv_rcu_thread_online();
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (t1.tv_sec - t0.tv_sec +
-                (t1.tv_nsec - t0.tv_nsec) / 1e9 >= opt.seconds)
+                (t1.tv_nsec - t0.tv_nsec) / 1e9 >= run->opt.seconds)
             break;
-        iso_check();
-        if (bridge)
-            msix_tick();
+        iso_check(run);
+        if (run->bridge)
+            msix_tick(run->msix);
     }
-    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&run->stop, 1, __ATOMIC_RELAXED);
     for (unsigned int i = 0; i < nr; i++)
         pthread_join(threads[i], NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-    live_checks = stats.iso_checks;
-    quiet_bad = iso_check(); /* quiescence: nothing moves any more */
-    if (bridge) {
-        (void)msix_quiesce(); /* counted by msix_failures() */
-        (void)msix_settle();
+    live_checks = run->stats.iso_checks;
+    quiet_bad = iso_check(run); /* quiescence: nothing moves any more */
+    if (run->bridge) {
+        (void)msix_quiesce(run->msix); /* counted by msix_failures() */
+        (void)msix_settle(run->msix);
     }
-    quiet_bad += iso_final();
-    if (bridge)
-        (void)msix_final();
+    quiet_bad += iso_final(run);
+    if (run->bridge)
+        (void)msix_final(run->msix);
 
-    lfv_system_destroy(sys); /* ends with an RCU barrier */
-    if (bridge)
-        msix_teardown();
-    lfv_sim_bridge_destroy(bridge);
+    lfv_system_destroy(run->sys); /* ends with an RCU barrier */
+    if (run->bridge)
+        msix_teardown(run->msix);
+    lfv_sim_bridge_destroy(run->bridge);
+    hook_run = NULL;
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
-        free(dump_text[i]);
+        free(run->dump_text[i]);
     lfv_rcu_unregister_thread();
 
-    failures = stats.torn + stats.stale + stats.leak + stats.isolation +
-               (__atomic_load_n(&live_data, __ATOMIC_RELAXED) != 0) +
-               (bridge ? msix_failures() : 0);
-    taken = __builtin_popcount(reg_taken);
+    failures = run->stats.torn + run->stats.stale + run->stats.leak +
+               run->stats.isolation +
+               (__atomic_load_n(&run->live_data, __ATOMIC_RELAXED) != 0) +
+               (run->bridge ? msix_failures(run->msix) : 0);
+    taken = __builtin_popcount(run->reg_taken);
     printf("lfvpci-stress: backend %s, %u readers, %u writers, %u devices "
            "(%s), %u guests, %s, %.1f s, seed %" PRIu64 "\n",
-           lfv_rcu_backend(), opt.readers, opt.writers, opt.devices,
-           bridge ? "lspci dumps on the simulated bridge" : "pattern",
-           opt.guests, opt.arch == LFV_ARCH_ARM ? "arm" : "x86", secs,
-           opt.seed);
-    printf("  accesses      %12lu  (%.0f/s)\n", stats.reads,
-           stats.reads / secs);
-    printf("  config writes %12lu\n", stats.writes);
-    printf("  removals      %12lu  (hot-unplug and re-plug)\n", stats.unplugs);
-    printf("  moves         %12lu  (de-assign, assign)\n", stats.moves);
-    printf("  reg edits     %12lu  by writers, %lu by handlers\n", stats.edits,
-           stats.handler_edits);
+           lfv_rcu_backend(), run->opt.readers, run->opt.writers,
+           run->opt.devices,
+           run->bridge ? "lspci dumps on the simulated bridge" : "pattern",
+           run->opt.guests, run->opt.arch == LFV_ARCH_ARM ? "arm" : "x86",
+           secs, run->opt.seed);
+    printf("  accesses      %12lu  (%.0f/s)\n", run->stats.reads,
+           run->stats.reads / secs);
+    printf("  config writes %12lu\n", run->stats.writes);
+    printf("  removals      %12lu  (hot-unplug and re-plug)\n",
+           run->stats.unplugs);
+    printf("  moves         %12lu  (de-assign, assign)\n", run->stats.moves);
+    printf("  reg edits     %12lu  by writers, %lu by handlers\n",
+           run->stats.edits, run->stats.handler_edits);
     if (taken)
         printf("  stress regs   %12u  of %u left out: the header has them\n",
                taken, NR_STRESS_REGS);
     printf("  MEMORY toggles%12lu  (%lu enables refused or raced)\n",
-           stats.toggles, stats.map_refused);
+           run->stats.toggles, run->stats.map_refused);
     printf("  BAR moves     %12lu  (guest BARs re-addressed)\n",
-           stats.bar_moves);
+           run->stats.bar_moves);
     printf("  p2m checks    %12lu  while running, 2 at quiescence "
            "(%lu violations there); %lu p2m entries checked\n",
-           live_checks, quiet_bad, stats.iso_entries);
-    if (bridge)
-        msix_report();
+           live_checks, quiet_bad, run->stats.iso_entries);
+    if (run->bridge)
+        msix_report(run->msix);
     printf("  failures      torn %lu, stale %lu, cross-domain %lu, "
            "isolation %lu, leaked data %ld\n",
-           stats.torn, stats.stale, stats.leak, stats.isolation,
-           __atomic_load_n(&live_data, __ATOMIC_RELAXED));
+           run->stats.torn, run->stats.stale, run->stats.leak,
+           run->stats.isolation,
+           __atomic_load_n(&run->live_data, __ATOMIC_RELAXED));
     printf("%s\n", failures ? "FAILED" : "OK");
+    if (run->bridge)
+        msix_free(run->msix);
+    free(run);
     return failures ? 1 : 0;
 }

@@ -1,37 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What lfvpci-stress's parts share: stress.c (the run, config traffic,
- * unplugs, moves, isolation) and stress_msix.c (MSI/MSI-X traffic and the
- * binding checks).
+ * The mixed scenario of lfvpci-stress (scenario.h): stress.c (the run,
+ * config traffic, unplugs, moves, isolation) and the MSI/MSI-X unit
+ * (stress_msix.h: stress_msix.c, stress_msix_check.c).  Everything a run
+ * holds is in its context, struct stress, which every function is handed;
+ * the MSI/MSI-X unit keeps its own (struct stress_msix) and reaches this
+ * one through it.  No state is shared between files otherwise.
  */
 #ifndef LFV_STRESS_H
 #define LFV_STRESS_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <lfvpci/domain.h>
+#include <lfvpci/header.h>
 #include <lfvpci/simhw.h>
+
+#include "scenario.h"
 
 #define MAX_DEVICES 64
 #define MAX_GUESTS 16
 
-struct options {
-    unsigned int readers, writers, devices, guests, seconds;
-    uint64_t seed;
-    unsigned int mix_unplug, mix_move, mix_regs; /* writer operation weights */
-    int mix_toggle, mix_bar; /* MEMORY toggles, BAR moves; -1: the default */
-    int msix;                /* MSI-X share of reader steps, in 1/16 */
-    const char *lspci_dir; /* devices from real dumps on the simulated bridge */
-    enum lfv_arch arch;    /* x86: the hardware domain's MSI is emulated */
-};
-
-extern struct options opt;
-extern struct lfv_system *sys;
-extern struct lfv_domain *doms[MAX_GUESTS + 1]; /* [0]: hardware domain */
-extern struct lfv_sim_bridge *bridge;          /* NULL: pattern devices */
-
-uint64_t xorshift(uint64_t *s);
 lfv_sbdf_t dev_sbdf(unsigned int i);
 int dev_index(lfv_sbdf_t sbdf); /* -1: not one of ours */
 
@@ -57,11 +49,61 @@ struct dev_layout {
     bool msi_64, msi_maskable;
 };
 
-extern struct dev_layout layout[MAX_DEVICES];
+struct stress_stats {
+    unsigned long reads, writes, unplugs, moves, edits, handler_edits;
+    unsigned long toggles, bar_moves, map_refused, iso_checks, iso_entries;
+    unsigned long torn, stale, leak, isolation;
+};
+
+/* A device's owner and BARs as the isolation check saw them. */
+struct dev_snap {
+    bool owned;
+    unsigned int domid;
+    struct lfv_header_bar_info bar[7];
+};
+
+struct stress_msix;
+
+/* One run of the mixed scenario (stress.c has what each field means). */
+struct stress {
+    struct options opt;
+    struct lfv_system *sys;
+    struct lfv_domain *doms[MAX_GUESTS + 1]; /* [0]: hardware domain */
+    struct lfv_sim_bridge *bridge;          /* NULL: pattern devices */
+    int stop;
+    struct stress_stats stats; /* atomics */
+    long live_data; /* handler data allocated and not yet freed */
+    /* devices: dumps, layout, plug and ownership records */
+    char *dump_text[MAX_DEVICES];
+    size_t dump_len[MAX_DEVICES];
+    struct dev_layout layout[MAX_DEVICES];
+    pthread_mutex_t plug_lock[MAX_DEVICES];
+    unsigned int plug_gen[MAX_DEVICES];
+    pthread_mutex_t own_lock[MAX_DEVICES];
+    uint32_t own_mask[MAX_DEVICES]; /* domains allowed binding calls */
+    unsigned int own_gen[MAX_DEVICES];
+    int borrowed[MAX_DEVICES]; /* window_quiet() */
+    unsigned int win_gen;
+    /* the stress hook's registers */
+    unsigned int reg_vol;
+    uint32_t reg_taken;
+    bool probing;
+    /* the isolation check */
+    pthread_rwlock_t iso_lock;
+    struct dev_snap snap[MAX_DEVICES]; /* under iso_lock write-held */
+    unsigned int iso_printed;
+    struct stress_msix *msix; /* --lspci: the MSI/MSI-X unit */
+};
+
+/* A reader's or writer's argument. */
+struct thread_arg {
+    struct stress *run;
+    unsigned int index;
+};
 
 /* Where a guest puts dev's BARs: slot 0 or 1 of window `win`'s device. */
-int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
-                 uint64_t out[7]);
+int guest_layout(struct stress *run, unsigned int dev, unsigned int win,
+                 unsigned int slot, uint64_t out[7]);
 #define GUEST_SLOTS 2
 
 /*
@@ -74,19 +116,31 @@ int guest_layout(unsigned int dev, unsigned int win, unsigned int slot,
  * a thread that saw it even and unchanged around an access knows who owned
  * the device, and where its guest BARs were, throughout.
  */
-void own_begin(unsigned int dev, int new_domid); /* -1: no new owner */
-void own_end(unsigned int dev);
-bool own_allowed(unsigned int dev, unsigned int domid);
-unsigned int own_gen_read(unsigned int dev);
+void own_begin(struct stress *run, unsigned int dev,
+               int new_domid); /* -1: no new owner */
+void own_end(struct stress *run, unsigned int dev);
+bool own_allowed(struct stress *run, unsigned int dev, unsigned int domid);
+unsigned int own_gen_read(struct stress *run, unsigned int dev);
+
+/*
+ * Could another device's guest BARs cover dev's window, or dev's another's
+ * (the tool's overlaps on purpose)?  Read window_gen() before and after an
+ * access too: a change means a window changed meanwhile.
+ */
+bool window_quiet(struct stress *run, unsigned int dev);
+unsigned int window_gen(struct stress *run);
 
 /* ---- stress_msix.c ---- */
 
-/* Before devices are added: binding ops; after lfv_header_hook: hooks. */
-int msix_setup(void);
+/*
+ * Before devices are added: the unit's context (run->msix), binding ops;
+ * after lfv_header_hook: hooks.  0 or -ENOMEM.
+ */
+int msix_setup(struct stress *run);
 /* One reader step of MSI/MSI-X traffic (--lspci); reader index t. */
-void msix_reader_step(uint64_t *rng, unsigned int t);
+void msix_reader_step(struct stress_msix *mx, uint64_t *rng, unsigned int t);
 /* The main thread, every ~2 ms: moves the storm to another device. */
-void msix_tick(void);
+void msix_tick(struct stress_msix *mx);
 /*
  * At quiescence, devices still assigned: the bindings against the tables
  * (msix_quiesce); then every MSI/MSI-X device assigned afresh, programmed
@@ -94,13 +148,14 @@ void msix_tick(void);
  * everything was de-assigned (msix_final).  Each returns the number of
  * failures found.
  */
-unsigned long msix_quiesce(void);
-unsigned long msix_settle(void);
-unsigned long msix_final(void);
+unsigned long msix_quiesce(struct stress_msix *mx);
+unsigned long msix_settle(struct stress_msix *mx);
+unsigned long msix_final(struct stress_msix *mx);
 /* After the system is destroyed: free the records. */
-void msix_teardown(void);
-/* Counters and failures for the summary. */
-void msix_report(void);
-unsigned long msix_failures(void);
+void msix_teardown(struct stress_msix *mx);
+/* Counters and failures for the summary; then free the context. */
+void msix_report(struct stress_msix *mx);
+unsigned long msix_failures(struct stress_msix *mx);
+void msix_free(struct stress_msix *mx);
 
 #endif /* LFV_STRESS_H */

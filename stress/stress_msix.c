@@ -82,21 +82,19 @@
 static const char *const kind_name[NR_KINDS] = {
     "torn", "cross-domain", "binding", "isolation", "refusal",
 };
-unsigned long fails[NR_KINDS];
-struct msix_stats st;
 
 /* Is the hardware domain's MSI/MSI-X emulated (else it passes through)? */
-bool hwdom_emulated(void)
+bool hwdom_emulated(struct stress_msix *mx)
 {
-    return opt.arch == LFV_ARCH_X86;
+    return mx->run->opt.arch == LFV_ARCH_X86;
 }
 
-void fail(enum kind k, const char *fmt, ...)
+void fail(struct stress_msix *mx, enum kind k, const char *fmt, ...)
 {
     va_list ap;
 
     /* the first few of each kind say enough */
-    if (__atomic_fetch_add(&fails[k], 1, __ATOMIC_RELAXED) >= 4)
+    if (__atomic_fetch_add(&mx->fails[k], 1, __ATOMIC_RELAXED) >= 4)
         return;
     va_start(ap, fmt);
     fprintf(stderr, "lfvpci-stress: msix %s: ", kind_name[k]);
@@ -155,16 +153,22 @@ static enum kind value_check(unsigned int field, uint32_t v,
 
 /* ---- the binding ops: a record per (domain, device, entry) ---- */
 
-struct brec *recs[MAX_GUESTS + 1][MAX_DEVICES];
-struct brec msi_recs[MAX_GUESTS + 1][MAX_DEVICES][MSI_VECTORS];
-static pthread_mutex_t rec_lock[64];
 static __thread bool tl_addr_data; /* in an address/data-only write */
 
-unsigned int msix_devs[MAX_DEVICES], nr_msix_devs;
-unsigned int msi_devs[MAX_DEVICES], nr_msi_devs;
-static unsigned int storm_tick;
+/*
+ * What reached the platform's MMIO hooks during this thread's current
+ * lfv_msix_mmio_* call (tbl_read/tbl_write): the accessing domain (-1: not
+ * in such a call), how many forwards, and the last one.  The hooks check,
+ * as each forward happens, that it reaches only memory of a device that
+ * domain may own; page_rest() checks where exactly it went.
+ */
+static __thread struct {
+    int domid;
+    unsigned int n, size;
+    uint64_t addr;
+} tl_fwd = { .domid = -1 };
 
-static struct brec *rec_for(const struct lfv_vpci *v,
+static struct brec *rec_for(struct stress_msix *mx, const struct lfv_vpci *v,
                             const struct lfv_msi_vector *vec,
                             const char *op, unsigned int *domid, int *devp)
 {
@@ -173,40 +177,41 @@ static struct brec *rec_for(const struct lfv_vpci *v,
 
     *domid = lfv_domain_id(d);
     *devp = dev;
-    if (dev < 0 || (unsigned int)dev >= opt.devices || *domid > opt.guests) {
-        fail(K_TORN, "%s for an unknown device %#x", op, lfv_vpci_sbdf(v));
+    if (dev < 0 || (unsigned int)dev >= mx->run->opt.devices ||
+        *domid > mx->run->opt.guests) {
+        fail(mx, K_TORN, "%s for an unknown device %#x", op, lfv_vpci_sbdf(v));
         return NULL;
     }
-    if (lfv_domain_is_hardware(d) && !hwdom_emulated()) {
-        fail(K_LEAK, "%s for the hardware domain, device %d (Arm: its MSI "
+    if (lfv_domain_is_hardware(d) && !hwdom_emulated(mx)) {
+        fail(mx, K_LEAK, "%s for the hardware domain, device %d (Arm: its MSI "
              "is its own)", op, dev);
         return NULL;
     }
-    if (!own_allowed(dev, *domid))
-        fail(K_LEAK, "%s for domain %u, device %d: not its owner", op,
+    if (!own_allowed(mx->run, dev, *domid))
+        fail(mx, K_LEAK, "%s for domain %u, device %d: not its owner", op,
              *domid, dev);
     if (__atomic_load_n(&tl_addr_data, __ATOMIC_RELAXED))
-        fail(K_BIND, "%s called by an address/data write (domain %u, "
+        fail(mx, K_BIND, "%s called by an address/data write (domain %u, "
              "device %d, entry %u): not deferred to the next unmask", op,
              *domid, dev, vec->index);
-    if (vec->msix ? vec->index >= layout[dev].msix_nr
+    if (vec->msix ? vec->index >= mx->run->layout[dev].msix_nr
                   : vec->index >= MSI_VECTORS) {
-        fail(K_TORN, "%s of %s vector %u, device %d", op,
+        fail(mx, K_TORN, "%s of %s vector %u, device %d", op,
              vec->msix ? "MSI-X" : "MSI", vec->index, dev);
         return NULL;
     }
-    return vec->msix ? &recs[*domid][dev][vec->index]
-                     : &msi_recs[*domid][dev][vec->index];
+    return vec->msix ? &mx->recs[*domid][dev][vec->index]
+                     : &mx->msi_recs[*domid][dev][vec->index];
 }
 
-static pthread_mutex_t *rec_enter(struct brec *r, const char *op,
-                                  unsigned int domid, int dev,
+static pthread_mutex_t *rec_enter(struct stress_msix *mx, struct brec *r,
+                                  const char *op, unsigned int domid, int dev,
                                   unsigned int index)
 {
-    pthread_mutex_t *l = &rec_lock[((uintptr_t)r / sizeof(*r)) % 64];
+    pthread_mutex_t *l = &mx->rec_lock[((uintptr_t)r / sizeof(*r)) % 64];
 
     if (__atomic_exchange_n(&r->busy, 1, __ATOMIC_ACQ_REL))
-        fail(K_BIND, "%s of domain %u, device %d, vector %u while another "
+        fail(mx, K_BIND, "%s of domain %u, device %d, vector %u while another "
              "call on it runs", op, domid, dev, index);
     pthread_mutex_lock(l);
     return l;
@@ -221,21 +226,21 @@ static void rec_leave(struct brec *r, pthread_mutex_t *l)
 static int op_bind(void *ctx, const struct lfv_vpci *v,
                    const struct lfv_msi_vector *vec)
 {
+    struct stress_msix *mx = ctx;
     unsigned int domid;
     int dev;
-    struct brec *r = rec_for(v, vec, "bind", &domid, &dev);
+    struct brec *r = rec_for(mx, v, vec, "bind", &domid, &dev);
     struct val x;
     enum kind k;
     pthread_mutex_t *l;
 
-    (void)ctx;
     COUNT(binds);
     if (!r)
         return -EINVAL;
-    l = rec_enter(r, "bind", domid, dev, vec->index);
+    l = rec_enter(mx, r, "bind", domid, dev, vec->index);
 
     if (r->bound)
-        fail(K_BIND, "bind of bound vector %u, domain %u, device %d",
+        fail(mx, K_BIND, "bind of bound vector %u, domain %u, device %d",
              vec->index, domid, dev);
     k = value_check(0, (uint32_t)vec->address, domid, &x);
     if (k == NR_KINDS)
@@ -249,7 +254,7 @@ static int op_bind(void *ctx, const struct lfv_vpci *v,
     if (k == K_TORN && !vec->msix)
         k = NR_KINDS;
     if (k != NR_KINDS)
-        fail(k, "bind of domain %u, device %d, vector %u with address %#"
+        fail(mx, k, "bind of domain %u, device %d, vector %u with address %#"
              PRIx64 " data %#x", domid, dev, vec->index, vec->address,
              vec->data);
     r->bound = true;
@@ -263,22 +268,22 @@ static int op_bind(void *ctx, const struct lfv_vpci *v,
 static void op_unbind(void *ctx, const struct lfv_vpci *v,
                       const struct lfv_msi_vector *vec)
 {
+    struct stress_msix *mx = ctx;
     unsigned int domid;
     int dev;
-    struct brec *r = rec_for(v, vec, "unbind", &domid, &dev);
+    struct brec *r = rec_for(mx, v, vec, "unbind", &domid, &dev);
     pthread_mutex_t *l;
 
-    (void)ctx;
     COUNT(unbinds);
     if (!r)
         return;
-    l = rec_enter(r, "unbind", domid, dev, vec->index);
+    l = rec_enter(mx, r, "unbind", domid, dev, vec->index);
 
     if (!r->bound)
-        fail(K_BIND, "unbind of unbound vector %u, domain %u, device %d",
+        fail(mx, K_BIND, "unbind of unbound vector %u, domain %u, device %d",
              vec->index, domid, dev);
     else if (r->address != vec->address || r->data != vec->data)
-        fail(K_BIND, "unbind of vector %u, domain %u, device %d with "
+        fail(mx, K_BIND, "unbind of vector %u, domain %u, device %d with "
              "%#" PRIx64 "/%#x, bound with %#" PRIx64 "/%#x", vec->index,
              domid, dev, vec->address, vec->data, r->address, r->data);
     r->bound = false;
@@ -288,55 +293,79 @@ static void op_unbind(void *ctx, const struct lfv_vpci *v,
 static void op_mask(void *ctx, const struct lfv_vpci *v,
                     const struct lfv_msi_vector *vec)
 {
+    struct stress_msix *mx = ctx;
     unsigned int domid;
     int dev;
-    struct brec *r = rec_for(v, vec, "mask", &domid, &dev);
+    struct brec *r = rec_for(mx, v, vec, "mask", &domid, &dev);
     pthread_mutex_t *l;
 
-    (void)ctx;
     COUNT(masks);
     if (!r)
         return;
-    l = rec_enter(r, "mask", domid, dev, vec->index);
+    l = rec_enter(mx, r, "mask", domid, dev, vec->index);
 
     if (!r->bound)
-        fail(K_BIND, "mask of unbound vector %u, domain %u, device %d",
+        fail(mx, K_BIND, "mask of unbound vector %u, domain %u, device %d",
              vec->index, domid, dev);
     else if (r->address != vec->address || r->data != vec->data)
-        fail(K_BIND, "mask of vector %u, domain %u, device %d with "
+        fail(mx, K_BIND, "mask of vector %u, domain %u, device %d with "
              "%#" PRIx64 "/%#x, bound with %#" PRIx64 "/%#x", vec->index,
              domid, dev, vec->address, vec->data, r->address, r->data);
     r->masked = vec->masked;
     rec_leave(r, l);
 }
 
+static int bar_at(struct stress_msix *mx, uint64_t addr, unsigned int size);
+
+/* A forward of the access running on this thread: record and check it. */
+static void forwarded(struct stress_msix *mx, uint64_t addr, unsigned int size,
+                      bool write)
+{
+    int owner = bar_at(mx, addr, 1);
+
+    if (tl_fwd.domid < 0)
+        return;
+    tl_fwd.n++;
+    tl_fwd.addr = addr;
+    tl_fwd.size = size;
+    COUNT(forwards);
+    if (owner >= 0 && !own_allowed(mx->run, (unsigned int)owner,
+                                   (unsigned int)tl_fwd.domid))
+        fail(mx, K_ISO, "a %s of domain %d reached the hardware at %#" PRIx64
+             "+%u, device %d's memory, which it does not own",
+             write ? "write" : "read", tl_fwd.domid, addr, size, owner);
+}
+
 static int op_mmio_read(void *ctx, uint64_t addr, unsigned int size,
                         uint64_t *val)
 {
-    (void)ctx;
-    return lfv_sim_mmio_read(bridge, addr, size, val);
+    struct stress_msix *mx = ctx;
+
+    forwarded(mx, addr, size, false);
+    return lfv_sim_mmio_read(mx->run->bridge, addr, size, val);
 }
 
 /* The MSI-X device whose host table holds [addr, addr + size), or -1. */
-static int table_at(uint64_t addr, unsigned int size)
+static int table_at(struct stress_msix *mx, uint64_t addr, unsigned int size)
 {
-    for (unsigned int i = 0; i < nr_msix_devs; i++) {
-        unsigned int k = msix_devs[i];
-        uint64_t t = layout[k].bar[layout[k].msix_bir[0]].addr +
-                     layout[k].msix_off[0];
+    for (unsigned int i = 0; i < mx->nr_msix_devs; i++) {
+        unsigned int k = mx->msix_devs[i];
+        uint64_t t =
+            mx->run->layout[k].bar[mx->run->layout[k].msix_bir[0]].addr +
+            mx->run->layout[k].msix_off[0];
 
-        if (addr + size > t && addr < t + layout[k].msix_size[0])
+        if (addr + size > t && addr < t + mx->run->layout[k].msix_size[0])
             return (int)k;
     }
     return -1;
 }
 
 /* The device one of whose memory BARs holds [addr, addr + size), or -1. */
-static int bar_at(uint64_t addr, unsigned int size)
+static int bar_at(struct stress_msix *mx, uint64_t addr, unsigned int size)
 {
-    for (unsigned int k = 0; k < opt.devices; k++)
+    for (unsigned int k = 0; k < mx->run->opt.devices; k++)
         for (unsigned int b = 0; b < 6; b++) {
-            const struct bar_oracle *o = &layout[k].bar[b];
+            const struct bar_oracle *o = &mx->run->layout[k].bar[b];
 
             if (o->mem && o->size && addr >= o->addr &&
                 addr - o->addr <= o->size - size)
@@ -354,30 +383,31 @@ static int bar_at(uint64_t addr, unsigned int size)
 static int op_mmio_write(void *ctx, uint64_t addr, unsigned int size,
                          uint64_t val)
 {
-    int k = hwdom_emulated() ? table_at(addr, size) : -1;
+    struct stress_msix *mx = ctx;
+    int k = hwdom_emulated(mx) ? table_at(mx, addr, size) : -1;
 
-    (void)ctx;
     COUNT(hw_writes);
+    forwarded(mx, addr, size, true);
     if (k >= 0)
-        fail(K_ISO, "a write reached device %d's table at %#" PRIx64
+        fail(mx, K_ISO, "a write reached device %d's table at %#" PRIx64
              " (%#" PRIx64 "): the engine forwarded it", k, addr, val);
     for (unsigned int h = 0; size >= 4 && h < size / 4; h++) {
         uint32_t v = (uint32_t)(val >> 32 * h);
         struct val x;
 
         for (unsigned int f = 0; f < 3; f++) {
-            int owner = bar_at(addr + 4 * h, 4);
+            int owner = bar_at(mx, addr + 4 * h, 4);
 
             if (!decode(f, v, &x) || x.domid == 0)
                 continue;
-            if (table_at(addr + 4 * h, 4) >= 0 || owner < 0 ||
-                !own_allowed((unsigned int)owner, x.domid))
-                fail(K_ISO, "a write of domain %u reached the hardware at "
+            if (table_at(mx, addr + 4 * h, 4) >= 0 || owner < 0 ||
+                !own_allowed(mx->run, (unsigned int)owner, x.domid))
+                fail(mx, K_ISO, "a write of domain %u reached the hardware at "
                      "%#" PRIx64 " (%#x), device %d's memory", x.domid,
                      addr + 4 * h, v, owner);
         }
     }
-    return lfv_sim_mmio_write(bridge, addr, size, val);
+    return lfv_sim_mmio_write(mx->run->bridge, addr, size, val);
 }
 
 static const struct lfv_msi_ops msi_ops = {
@@ -385,25 +415,33 @@ static const struct lfv_msi_ops msi_ops = {
     .mmio_read = op_mmio_read, .mmio_write = op_mmio_write,
 };
 
-int msix_setup(void)
+int msix_setup(struct stress *run)
 {
-    int rc = lfv_system_set_msi_ops(sys, &msi_ops, NULL);
+    struct stress_msix *mx = calloc(1, sizeof(*mx));
+    int rc;
+
+    if (!mx)
+        return -ENOMEM;
+    mx->run = run;
+    run->msix = mx;
+    rc = lfv_system_set_msi_ops(run->sys, &msi_ops, mx);
 
     if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_msi_hook);
+        rc = lfv_system_add_hook(mx->run->sys, &lfv_msi_hook);
     if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_msix_hook);
+        rc = lfv_system_add_hook(mx->run->sys, &lfv_msix_hook);
     for (unsigned int i = 0; i < 64; i++)
-        pthread_mutex_init(&rec_lock[i], NULL);
-    for (unsigned int k = 0; !rc && k < opt.devices; k++) {
-        if (layout[k].msi_pos)
-            msi_devs[nr_msi_devs++] = k;
-        if (!layout[k].msix_pos)
+        pthread_mutex_init(&mx->rec_lock[i], NULL);
+    for (unsigned int k = 0; !rc && k < mx->run->opt.devices; k++) {
+        if (mx->run->layout[k].msi_pos)
+            mx->msi_devs[mx->nr_msi_devs++] = k;
+        if (!mx->run->layout[k].msix_pos)
             continue;
-        msix_devs[nr_msix_devs++] = k;
-        for (unsigned int d = 0; !rc && d <= opt.guests; d++) {
-            recs[d][k] = calloc(layout[k].msix_nr, sizeof(struct brec));
-            if (!recs[d][k])
+        mx->msix_devs[mx->nr_msix_devs++] = k;
+        for (unsigned int d = 0; !rc && d <= mx->run->opt.guests; d++) {
+            mx->recs[d][k] =
+                calloc(mx->run->layout[k].msix_nr, sizeof(struct brec));
+            if (!mx->recs[d][k])
                 rc = -ENOMEM;
         }
     }
@@ -413,9 +451,10 @@ int msix_setup(void)
 /* ---- targets ---- */
 
 /* The address a domain's BAR decodes, as its config space says. */
-static uint64_t bar_addr(const struct target *t, unsigned int bar)
+static uint64_t bar_addr(struct stress_msix *mx, const struct target *t,
+                         unsigned int bar)
 {
-    const struct bar_oracle *b = &layout[t->dev].bar[bar];
+    const struct bar_oracle *b = &mx->run->layout[t->dev].bar[bar];
     uint64_t a;
 
     if (t->hwdom)
@@ -427,92 +466,110 @@ static uint64_t bar_addr(const struct target *t, unsigned int bar)
 }
 
 /* dev through its owner now; false when unowned. */
-bool target_owner(unsigned int dev, struct target *t)
+bool target_owner(struct stress_msix *mx, unsigned int dev, struct target *t)
 {
     unsigned int domid;
     lfv_sbdf_t vsbdf;
 
-    t->gen = own_gen_read(dev);
-    if (lfv_pdev_owner(sys, dev_sbdf(dev), &domid, &vsbdf) ||
-        domid > opt.guests)
+    t->gen = own_gen_read(mx->run, dev);
+    if (lfv_pdev_owner(mx->run->sys, dev_sbdf(dev), &domid, &vsbdf) ||
+        domid > mx->run->opt.guests)
         return false;
     t->dev = dev;
     t->domid = domid;
-    t->d = doms[domid];
+    t->d = mx->run->doms[domid];
     t->hwdom = lfv_domain_is_hardware(t->d);
     t->sbdf = vsbdf;
-    t->table = bar_addr(t, layout[dev].msix_bir[0]) + layout[dev].msix_off[0];
-    t->pba = layout[dev].msix[1]
-                 ? bar_addr(t, layout[dev].msix_bir[1]) +
-                       layout[dev].msix_off[1]
+    t->table = bar_addr(mx, t, mx->run->layout[dev].msix_bir[0]) +
+               mx->run->layout[dev].msix_off[0];
+    t->pba = mx->run->layout[dev].msix[1]
+                 ? bar_addr(mx, t, mx->run->layout[dev].msix_bir[1]) +
+                       mx->run->layout[dev].msix_off[1]
                  : 0;
     return true;
 }
 
-bool stable(const struct target *t)
+bool stable(struct stress_msix *mx, const struct target *t)
 {
-    return !(t->gen & 1) && own_gen_read(t->dev) == t->gen;
+    return !(t->gen & 1) && own_gen_read(mx->run, t->dev) == t->gen;
 }
 
-uint16_t ctl_read(const struct target *t)
+uint16_t ctl_read(struct stress_msix *mx, const struct target *t)
 {
-    return lfv_conf_read(t->d, t->sbdf, layout[t->dev].msix_pos + 2, 2);
+    return lfv_conf_read(t->d, t->sbdf, mx->run->layout[t->dev].msix_pos + 2,
+                         2);
 }
 
-void ctl_write(const struct target *t, uint16_t v)
+void ctl_write(struct stress_msix *mx, const struct target *t, uint16_t v)
 {
-    lfv_conf_write(t->d, t->sbdf, layout[t->dev].msix_pos + 2, 2, v);
+    lfv_conf_write(t->d, t->sbdf, mx->run->layout[t->dev].msix_pos + 2, 2, v);
 }
 
 /* Enable MSI-X when off; now and then the function mask, or disable. */
-static void control_traffic(const struct target *t, uint64_t *rng)
+static void control_traffic(struct stress_msix *mx, const struct target *t,
+                            uint64_t *rng)
 {
-    uint16_t c = ctl_read(t);
+    uint16_t c = ctl_read(mx, t);
     unsigned int r = xorshift(rng) % 64;
 
     if (c == 0xffff)
         return; /* gone, or not MSI-X any more: someone else's slot */
     if (!(c & MSIX_ENABLE))
-        ctl_write(t, MSIX_ENABLE);
+        ctl_write(mx, t, MSIX_ENABLE);
     else if (r < 2)
-        ctl_write(t, c ^ MSIX_MASKALL);
+        ctl_write(mx, t, c ^ MSIX_MASKALL);
     else if (r == 2)
-        ctl_write(t, 0);
+        ctl_write(mx, t, 0);
 }
 
 /* ---- table accesses ---- */
 
-static int tbl_read(const struct target *t, uint64_t gpa, unsigned int size,
-                    uint64_t *v)
+/* An MMIO access as t's domain, its forwards recorded (tl_fwd). */
+static int mmio_as(const struct target *t, uint64_t gpa, unsigned int size,
+                   bool write, uint64_t *v)
 {
-    int rc = lfv_msix_mmio_read(t->d, gpa, size, v);
+    int rc;
+
+    tl_fwd.domid = (int)t->domid;
+    tl_fwd.n = 0;
+    rc = write ? lfv_msix_mmio_write(t->d, gpa, size, *v)
+               : lfv_msix_mmio_read(t->d, gpa, size, v);
+    tl_fwd.domid = -1;
+    return rc;
+}
+
+static int tbl_read(struct stress_msix *mx, const struct target *t,
+                    uint64_t gpa, unsigned int size, uint64_t *v)
+{
+    int rc = mmio_as(t, gpa, size, false, v);
 
     COUNT(table_reads);
     if (rc == -ENOENT) {
         COUNT(enoent);
         if (*v != (size == 8 ? ~0ull : (1ull << 8 * size) - 1))
-            fail(K_TORN, "domain %u: unclaimed read at %#" PRIx64
+            fail(mx, K_TORN, "domain %u: unclaimed read at %#" PRIx64
                  " returned %#" PRIx64, t->domid, gpa, *v);
     } else if (rc) {
-        fail(K_REFUSE, "domain %u: %u-byte read at %#" PRIx64 ": %d",
+        fail(mx, K_REFUSE, "domain %u: %u-byte read at %#" PRIx64 ": %d",
              t->domid, size, gpa, rc);
     }
     return rc;
 }
 
-static int tbl_write(const struct target *t, uint64_t gpa, unsigned int size,
-                     uint64_t v, bool addr_data)
+static int tbl_write(struct stress_msix *mx, const struct target *t,
+                     uint64_t gpa, unsigned int size, uint64_t v,
+                     bool addr_data)
 {
     int rc;
 
     __atomic_store_n(&tl_addr_data, addr_data, __ATOMIC_RELAXED);
-    rc = lfv_msix_mmio_write(t->d, gpa, size, v);
+    rc = mmio_as(t, gpa, size, true, &v);
     __atomic_store_n(&tl_addr_data, false, __ATOMIC_RELAXED);
     COUNT(table_writes);
     if (rc == -ENOENT)
         COUNT(enoent);
     else if (rc)
-        fail(K_REFUSE, "domain %u: %u-byte write at %#" PRIx64 ": %d",
+        fail(mx, K_REFUSE, "domain %u: %u-byte write at %#" PRIx64 ": %d",
              t->domid, size, gpa, rc);
     return rc;
 }
@@ -523,8 +580,9 @@ static int tbl_write(const struct target *t, uint64_t gpa, unsigned int size,
  * hardware domain's tables never move, so its values must be exactly this
  * device's and entry's.
  */
-void check_read(const struct target *t, unsigned int entry,
-                       unsigned int f, unsigned int size, uint64_t v)
+void check_read(struct stress_msix *mx, const struct target *t,
+                unsigned int entry, unsigned int f, unsigned int size,
+                uint64_t v)
 {
     for (unsigned int h = 0; h < size / 4; h++) {
         uint32_t dw = (uint32_t)(v >> 32 * h);
@@ -534,19 +592,19 @@ void check_read(const struct target *t, unsigned int entry,
 
         if (field == 3) {
             if (dw > 1 && dw != ONES32)
-                fail(K_TORN, "domain %u device %u entry %u: control %#x",
+                fail(mx, K_TORN, "domain %u device %u entry %u: control %#x",
                      t->domid, t->dev, entry, dw);
             continue;
         }
         k = value_check(field, dw, t->domid, &x);
         if (k != NR_KINDS) {
-            fail(k, "domain %u device %u entry %u field %u read %#x",
+            fail(mx, k, "domain %u device %u entry %u field %u read %#x",
                  t->domid, t->dev, entry, field, dw);
         } else if (dw != 0 && dw != ONES32 &&
                    (x.dev != t->dev || x.entry != entry)) {
             /* a guest's write raced with a BAR move and hit elsewhere */
-            if (t->hwdom && stable(t))
-                fail(K_TORN, "hardware domain device %u entry %u field %u:"
+            if (t->hwdom && stable(mx, t))
+                fail(mx, K_TORN, "hardware domain device %u entry %u field %u:"
                      " value of device %u entry %u", t->dev, entry, field,
                      x.dev, x.entry);
             else
@@ -568,21 +626,21 @@ void check_read(const struct target *t, unsigned int entry,
  * newer.  Set by the entry's writer before such a pair of writes, cleared
  * after one made while the device stayed put.  check_pair skips them.
  */
-#define MAX_ENTRIES 2048
-static uint8_t unsure[MAX_DEVICES][MAX_ENTRIES];
 
-static bool is_unsure(unsigned int dev, unsigned int e)
+static bool is_unsure(struct stress_msix *mx, unsigned int dev, unsigned int e)
 {
-    return __atomic_load_n(&unsure[dev][e % MAX_ENTRIES], __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&mx->unsure[dev][e % MAX_ENTRIES],
+                           __ATOMIC_ACQUIRE);
 }
 
-static void set_unsure(unsigned int dev, unsigned int e, bool on)
+static void set_unsure(struct stress_msix *mx, unsigned int dev,
+                       unsigned int e, bool on)
 {
-    __atomic_store_n(&unsure[dev][e % MAX_ENTRIES], on, __ATOMIC_RELEASE);
+    __atomic_store_n(&mx->unsure[dev][e % MAX_ENTRIES], on, __ATOMIC_RELEASE);
 }
 
-static void check_pair(const struct target *t, unsigned int entry,
-                       uint64_t v)
+static void check_pair(struct stress_msix *mx, const struct target *t,
+                       unsigned int entry, uint64_t v)
 {
     struct val lo, hi;
 
@@ -592,7 +650,7 @@ static void check_pair(const struct target *t, unsigned int entry,
         hi.nonce > 2)
         return;
     if (hi.nonce != lo.nonce && hi.nonce != (lo.nonce + 2) % 3)
-        fail(K_TORN, "domain %u device %u entry %u: address read %#" PRIx64
+        fail(mx, K_TORN, "domain %u device %u entry %u: address read %#" PRIx64
              ", not one snapshot", t->domid, t->dev, entry, v);
 }
 
@@ -606,51 +664,51 @@ uint64_t entry_gpa(const struct target *t, unsigned int e)
  * hardware domain's tables are the device's, whose 8-byte accesses are two
  * 4-byte ones: no snapshot to check there.
  */
-static void entry_op(const struct target *t, unsigned int e, uint64_t *rng,
-                     unsigned int nonce)
+static void entry_op(struct stress_msix *mx, const struct target *t,
+                     unsigned int e, uint64_t *rng, unsigned int nonce)
 {
     unsigned int r = xorshift(rng) % 10, dom = t->domid;
     uint64_t gpa = entry_gpa(t, e), v = 0;
 
     switch (r) {
     case 0 ... 2: /* mask / unmask */
-        tbl_write(t, gpa + 12, 4, xorshift(rng) & 1, false);
+        tbl_write(mx, t, gpa + 12, 4, xorshift(rng) & 1, false);
         break;
     case 3: /* data and control at once */
-        tbl_write(t, gpa + 8, 8,
+        tbl_write(mx, t, gpa + 8, 8,
                   encode(2, dom, t->dev, e, nonce) |
                       (uint64_t)(xorshift(rng) & 1) << 32,
                   false);
         break;
     case 4: /* address, one 8-byte write: low dword first */
-        tbl_write(t, gpa, 8,
+        tbl_write(mx, t, gpa, 8,
                   encode(0, dom, t->dev, e, nonce) |
                       (uint64_t)encode(1, dom, t->dev, e, nonce) << 32,
                   true);
-        if (stable(t)) /* both halves written, in one entry */
-            set_unsure(t->dev, e, false);
+        if (stable(mx, t)) /* both halves written, in one entry */
+            set_unsure(mx, t->dev, e, false);
         break;
     case 5: /* address, two 4-byte writes; then data */
-        set_unsure(t->dev, e, true);
-        tbl_write(t, gpa, 4, encode(0, dom, t->dev, e, nonce), true);
-        tbl_write(t, gpa + 4, 4, encode(1, dom, t->dev, e, nonce), true);
-        tbl_write(t, gpa + 8, 4, encode(2, dom, t->dev, e, nonce), true);
-        if (stable(t))
-            set_unsure(t->dev, e, false);
+        set_unsure(mx, t->dev, e, true);
+        tbl_write(mx, t, gpa, 4, encode(0, dom, t->dev, e, nonce), true);
+        tbl_write(mx, t, gpa + 4, 4, encode(1, dom, t->dev, e, nonce), true);
+        tbl_write(mx, t, gpa + 8, 4, encode(2, dom, t->dev, e, nonce), true);
+        if (stable(mx, t))
+            set_unsure(mx, t->dev, e, false);
         break;
     case 6 ... 7: { /* 4-byte read of any field */
         unsigned int f = xorshift(rng) % 4;
 
-        if (!tbl_read(t, gpa + 4 * f, 4, &v))
-            check_read(t, e, f, 4, v);
+        if (!tbl_read(mx, t, gpa + 4 * f, 4, &v))
+            check_read(mx, t, e, f, 4, v);
         break;
     }
     default: /* 8-byte reads: address, data + control */
-        if (!tbl_read(t, gpa, 8, &v)) {
-            check_read(t, e, 0, 8, v);
+        if (!tbl_read(mx, t, gpa, 8, &v)) {
+            check_read(mx, t, e, 0, 8, v);
         }
-        if (!tbl_read(t, gpa + 8, 8, &v))
-            check_read(t, e, 2, 8, v);
+        if (!tbl_read(mx, t, gpa + 8, 8, &v))
+            check_read(mx, t, e, 2, 8, v);
         break;
     }
 }
@@ -671,36 +729,84 @@ static uint64_t plain_value(uint64_t *rng)
 }
 
 /*
- * The rest of the table's page, right after the table (unless the PBA is
- * there): the device's, forwarded with any naturally aligned size (a
- * guest's at the same offset of its host BAR); a 1- or 2-byte access of
- * the table itself is refused.
+ * The rest of the table's page, any aligned size: the 8 bytes after the
+ * table (when the PBA does not follow it at once).  Exact where the tool
+ * can know the answer: t's owner kept the device, unmoved, throughout
+ * (stable) and no guest BAR of any device was moved into another device's
+ * window or could be there (window_quiet: the tool's own overlaps on
+ * purpose are the only way another region can cover this page).  Then the
+ * access is forwarded once, with its size, to the same offset of the
+ * device's host BAR (the hardware domain: the same address), or reaches
+ * nothing (untrapped, or trapped and dropped: counted as rest_nothing;
+ * the engine drops such accesses in cases the tool cannot see).
+ * Otherwise the access may be untrapped (-ENOENT) or answered by another
+ * of the domain's devices (whose table or PBA refuses 1- and 2-byte
+ * accesses: -EINVAL), and the hooks still check every forward
+ * (forwarded()): only memory of a device the domain may own.
  */
-static void page_rest(const struct target *t, uint64_t *rng)
+static void page_rest(struct stress_msix *mx, const struct target *t,
+                      uint64_t *rng)
 {
-    const struct dev_layout *l = &layout[t->dev];
-    unsigned int size = 1u << (xorshift(rng) % 4);
-    uint64_t at = t->table + l->msix_size[0], v;
+    const struct dev_layout *l = &mx->run->layout[t->dev];
+    unsigned int size = 1u << (xorshift(rng) % 4), bir = l->msix_bir[0];
+    uint64_t at = t->table + l->msix_size[0], v, host;
     bool pba = l->msix[1] && l->msix_bir[1] == l->msix_bir[0] &&
                l->msix_off[1] - (l->msix_off[0] + l->msix_size[0]) < 8;
+    unsigned int wg = window_gen(mx->run);
+    bool quiet = window_quiet(mx->run, t->dev), write = xorshift(rng) & 1;
     int rc;
 
     if (!(at & (LFV_PAGE_SIZE - 1)) || (at & 7) || pba)
         return;
     at += 8 - size;
-    if (xorshift(rng) & 1)
-        rc = tbl_write(t, at, size, plain_value(rng), false);
+    /* where it must land: the same offset of the host BAR */
+    host = l->bar[bir].addr + (at - (t->table - l->msix_off[0]));
+    v = write ? plain_value(rng) : 0x5a5a;
+    rc = mmio_as(t, at, size, write, &v);
+    COUNT(rest);
+    if (write)
+        COUNT(table_writes);
     else
-        rc = tbl_read(t, at, size, &v);
-    /* (a guest's BARs may overlap, leaving pieces untrapped) */
-    if (stable(t) && rc == -ENOENT && t->hwdom)
-        fail(K_ISO, "the hardware domain does not reach the rest of device "
-             "%u's table page at %#" PRIx64, t->dev, at);
+        COUNT(table_reads);
+    if (rc == -ENOENT)
+        COUNT(enoent);
+    if (!write && rc == -ENOENT &&
+        v != (size == 8 ? ~0ull : (1ull << 8 * size) - 1))
+        fail(mx, K_TORN, "domain %u: unclaimed read at %#" PRIx64
+             " returned %#" PRIx64, t->domid, at, v);
+    if (!write && rc == -EINVAL && v != 0x5a5a)
+        fail(mx, K_REFUSE, "domain %u: a refused %u-byte read at %#" PRIx64
+             " wrote %#" PRIx64, t->domid, size, at, v);
+    if (stable(mx, t) && quiet && window_quiet(mx->run, t->dev) &&
+        window_gen(mx->run) == wg) {
+        COUNT(rest_exact);
+        /*
+         * Reaching nothing is allowed (<lfvpci/msi.h>: not while the state
+         * is not the device's published one, nor where another device's
+         * BAR or no window is), and counted; reaching anything but the
+         * device's own byte, or twice, is not.
+         */
+        if (rc == -ENOENT || (!rc && !tl_fwd.n))
+            COUNT(rest_nothing);
+        else if (rc)
+            fail(mx, K_ISO, "domain %u: the rest of device %u's table page at "
+                 "%#" PRIx64 ": %d", t->domid, t->dev, at, rc);
+        else if (tl_fwd.n != 1 || tl_fwd.addr != host || tl_fwd.size != size)
+            fail(mx, K_ISO, "domain %u: %u-byte %s of the rest of device %u's "
+                 "table page at %#" PRIx64 " reached the hardware %u times, "
+                 "last at %#" PRIx64 "+%u; expected once at %#" PRIx64,
+                 t->domid, size, write ? "write" : "read", t->dev, at,
+                 tl_fwd.n, tl_fwd.addr, tl_fwd.size, host);
+    } else if (rc && rc != -ENOENT && (rc != -EINVAL || size >= 4)) {
+        /* another device's table or PBA there refuses 1 and 2 bytes */
+        fail(mx, K_REFUSE, "domain %u: %u-byte access at %#" PRIx64 ": %d",
+             t->domid, size, at, rc);
+    }
     if (size < 4 && t->hwdom) { /* (a guest's table may be overlapped) */
         v = 0x5a5a;
         rc = lfv_msix_mmio_read(t->d, t->table, size, &v);
-        if (stable(t) && (rc != -EINVAL || v != 0x5a5a))
-            fail(K_REFUSE, "domain %u: %u-byte read of device %u's table "
+        if (stable(mx, t) && (rc != -EINVAL || v != 0x5a5a))
+            fail(mx, K_REFUSE, "domain %u: %u-byte read of device %u's table "
                  "at %#" PRIx64 ": %d, %#" PRIx64, t->domid, size, t->dev,
                  t->table, rc, v);
     }
@@ -711,7 +817,8 @@ static void page_rest(const struct target *t, uint64_t *rng)
  * hardware domain's writes reach the device (read-only there), a guest's
  * are dropped.
  */
-static void pba_read(const struct target *t, uint64_t *rng)
+static void pba_read(struct stress_msix *mx, const struct target *t,
+                     uint64_t *rng)
 {
     uint64_t v;
     unsigned int size = xorshift(rng) & 1 ? 8 : 4;
@@ -719,10 +826,10 @@ static void pba_read(const struct target *t, uint64_t *rng)
     if (!t->pba)
         return;
     if (xorshift(rng) % 4 == 0) /* a guest's must reach nothing */
-        tbl_write(t, t->pba, 4,
+        tbl_write(mx, t, t->pba, 4,
                   t->hwdom ? 0 : encode(0, t->domid, t->dev, 0, 0), false);
-    if (tbl_read(t, t->pba, size, &v) || v == 0 ||
-        v == (size == 8 ? ~0ull : ONES32) || !stable(t))
+    if (tbl_read(mx, t, t->pba, size, &v) || v == 0 ||
+        v == (size == 8 ? ~0ull : ONES32) || !stable(mx, t))
         return; /* (moved meanwhile: it may be another device's table) */
     /*
      * A guest's BARs may overlap: the region trapped first wins, so its
@@ -736,7 +843,7 @@ static void pba_read(const struct target *t, uint64_t *rng)
         for (unsigned int f = 0; !own && f < 3; f++)
             own = value_check(f, dw, t->domid, &x) == NR_KINDS;
         if (!own || t->hwdom)
-            fail(K_TORN, "domain %u device %u: PBA read %#" PRIx64,
+            fail(mx, K_TORN, "domain %u device %u: PBA read %#" PRIx64,
                  t->domid, t->dev, v);
         else
             COUNT(strays);
@@ -745,22 +852,22 @@ static void pba_read(const struct target *t, uint64_t *rng)
 
 /* ---- steps ---- */
 
-static void storm_step(uint64_t *rng)
+static void storm_step(struct stress_msix *mx, uint64_t *rng)
 {
-    unsigned int dev = msix_devs[__atomic_load_n(&storm_tick,
+    unsigned int dev = mx->msix_devs[__atomic_load_n(&mx->storm_tick,
                                                  __ATOMIC_RELAXED) / 25 %
-                                 nr_msix_devs];
-    unsigned int n = layout[dev].msix_nr < STORM_ENTRIES
-                         ? layout[dev].msix_nr : STORM_ENTRIES;
+                                 mx->nr_msix_devs];
+    unsigned int n = mx->run->layout[dev].msix_nr < STORM_ENTRIES
+                         ? mx->run->layout[dev].msix_nr : STORM_ENTRIES;
     struct target t;
 
-    if (!target_owner(dev, &t))
+    if (!target_owner(mx, dev, &t))
         return;
-    control_traffic(&t, rng);
+    control_traffic(mx, &t, rng);
     for (unsigned int i = 0; i < 8; i++)
-        entry_op(&t, xorshift(rng) % n, rng, xorshift(rng) % 3);
-    pba_read(&t, rng);
-    page_rest(&t, rng);
+        entry_op(mx, &t, xorshift(rng) % n, rng, xorshift(rng) % 3);
+    pba_read(mx, &t, rng);
+    page_rest(mx, &t, rng);
 }
 
 /*
@@ -768,28 +875,28 @@ static void storm_step(uint64_t *rng)
  * and read by everyone, the address in bursts of 8-byte reads, checked
  * for consistency (check_pair).
  */
-static void own_step(uint64_t *rng, unsigned int th)
+static void own_step(struct stress_msix *mx, uint64_t *rng, unsigned int th)
 {
-    unsigned int dev = msix_devs[xorshift(rng) % nr_msix_devs];
-    unsigned int nr = layout[dev].msix_nr;
+    unsigned int dev = mx->msix_devs[xorshift(rng) % mx->nr_msix_devs];
+    unsigned int nr = mx->run->layout[dev].msix_nr;
     struct target t;
     uint64_t v;
 
-    if (nr <= STORM_ENTRIES || !target_owner(dev, &t))
+    if (nr <= STORM_ENTRIES || !target_owner(mx, dev, &t))
         return;
-    control_traffic(&t, rng);
+    control_traffic(mx, &t, rng);
     for (unsigned int i = 0; i < 6; i++) {
         unsigned int e = STORM_ENTRIES + xorshift(rng) % (nr - STORM_ENTRIES);
         unsigned int nonce = 0;
         struct val x;
 
-        if ((e - STORM_ENTRIES) % opt.readers != th) {
+        if ((e - STORM_ENTRIES) % mx->run->opt.readers != th) {
             for (unsigned int k = 0;
-                 (!t.hwdom || hwdom_emulated()) && k < 16; k++) {
-                bool sure = !is_unsure(dev, e);
+                 (!t.hwdom || hwdom_emulated(mx)) && k < 16; k++) {
+                bool sure = !is_unsure(mx, dev, e);
 
-                if (!tbl_read(&t, entry_gpa(&t, e), 8, &v)) {
-                    check_read(&t, e, 0, 8, v);
+                if (!tbl_read(mx, &t, entry_gpa(&t, e), 8, &v)) {
+                    check_read(mx, &t, e, 0, 8, v);
                     /*
                      * Only the hardware domain's tables are surely this
                      * device's: a guest's BARs may overlap another of its
@@ -797,18 +904,18 @@ static void own_step(uint64_t *rng, unsigned int th)
                      * and may hold this device's values written through a
                      * stale address (test_msi checks guests' snapshots).
                      */
-                    if (t.hwdom && sure && !is_unsure(dev, e))
-                        check_pair(&t, e, v);
+                    if (t.hwdom && sure && !is_unsure(mx, dev, e))
+                        check_pair(mx, &t, e, v);
                 }
             }
             continue;
         }
         /* the next nonce after the one this reader wrote last */
-        if (!tbl_read(&t, entry_gpa(&t, e), 4, &v) &&
+        if (!tbl_read(mx, &t, entry_gpa(&t, e), 4, &v) &&
             decode(0, (uint32_t)v, &x) && x.dev == dev && x.entry == e &&
             x.nonce < 3)
             nonce = (x.nonce + 1) % 3;
-        entry_op(&t, e, rng, nonce);
+        entry_op(mx, &t, e, rng, nonce);
     }
 }
 
@@ -819,50 +926,53 @@ static void own_step(uint64_t *rng, unsigned int th)
  * may borrow them), and elsewhere in the BAR.  Reads all-ones or the
  * domain's own values; poison writes must stay invisible.
  */
-static void foreign_step(uint64_t *rng)
+static void foreign_step(struct stress_msix *mx, uint64_t *rng)
 {
-    unsigned int dev = msix_devs[xorshift(rng) % nr_msix_devs];
-    unsigned int di = xorshift(rng) % (opt.guests + 1);
-    unsigned int bir = layout[dev].msix_bir[0], e, g;
-    struct target t = { .dev = dev, .domid = lfv_domain_id(doms[di]),
-                        .d = doms[di], .hwdom = di == 0 };
+    unsigned int dev = mx->msix_devs[xorshift(rng) % mx->nr_msix_devs];
+    unsigned int di = xorshift(rng) % (mx->run->opt.guests + 1);
+    unsigned int bir = mx->run->layout[dev].msix_bir[0], e, g;
+    struct target t = { .dev = dev, .domid = lfv_domain_id(mx->run->doms[di]),
+                        .d = mx->run->doms[di], .hwdom = di == 0 };
     uint64_t at[7], base, v;
     bool host;
     int rc;
 
-    g = own_gen_read(dev);
-    if ((g & 1) || own_allowed(dev, t.domid))
+    g = own_gen_read(mx->run, dev);
+    if ((g & 1) || own_allowed(mx->run, dev, t.domid))
         return;
     t.gen = g;
-    e = xorshift(rng) % layout[dev].msix_nr;
+    e = xorshift(rng) % mx->run->layout[dev].msix_nr;
     switch (xorshift(rng) % 4) {
     case 0 ... 1:
-        base = layout[dev].bar[bir].addr;
+        base = mx->run->layout[dev].bar[bir].addr;
         host = true;
         break;
     default:
-        if (guest_layout(dev, dev, xorshift(rng) % GUEST_SLOTS, at))
+        if (guest_layout(mx->run, dev, dev, xorshift(rng) % GUEST_SLOTS, at))
             return;
         base = at[bir];
         host = false;
         break;
     }
-    t.table = base + layout[dev].msix_off[0];
+    t.table = base + mx->run->layout[dev].msix_off[0];
     COUNT(foreign);
     if (xorshift(rng) % 4 == 0) { /* the BAR outside the table and PBA */
-        uint64_t off = (xorshift(rng) % layout[dev].bar[bir].size) & ~7ull;
-        bool in_table = off - layout[dev].msix_off[0] <
-                        layout[dev].msix_size[0];
-        bool in_pba = layout[dev].msix[1] &&
-                      layout[dev].msix_bir[1] == bir &&
-                      off - layout[dev].msix_off[1] < layout[dev].msix_size[1];
+        uint64_t off =
+            (xorshift(rng) % mx->run->layout[dev].bar[bir].size) & ~7ull;
+        bool in_table = off - mx->run->layout[dev].msix_off[0] <
+                        mx->run->layout[dev].msix_size[0];
+        bool in_pba = mx->run->layout[dev].msix[1] &&
+                      mx->run->layout[dev].msix_bir[1] == bir &&
+                      off - mx->run->layout[dev].msix_off[1] <
+                          mx->run->layout[dev].msix_size[1];
 
         if (in_table || in_pba)
             return;
-        rc = tbl_read(&t, base + off, 8, &v);
+        rc = tbl_read(mx, &t, base + off, 8, &v);
         /* unless the device was assigned to the domain meanwhile */
-        if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
-            fail(K_LEAK, "domain %u reads device %u's BAR at %#" PRIx64
+        if (!rc && host && stable(mx, &t) &&
+            !own_allowed(mx->run, dev, t.domid))
+            fail(mx, K_LEAK, "domain %u reads device %u's BAR at %#" PRIx64
                  " (not a table)", t.domid, dev, base + off);
         return;
     }
@@ -874,36 +984,39 @@ static void foreign_step(uint64_t *rng)
     if (xorshift(rng) & 1) {
         unsigned int f = xorshift(rng) % 3;
 
-        rc = tbl_write(&t, entry_gpa(&t, e) + 4 * f, 4,
+        rc = tbl_write(mx, &t, entry_gpa(&t, e) + 4 * f, 4,
                        encode(f, t.domid, dev, e, xorshift(rng) % 3), true);
-        if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
-            fail(K_LEAK, "domain %u writes device %u's table at its host "
+        if (!rc && host && stable(mx, &t) &&
+            !own_allowed(mx->run, dev, t.domid))
+            fail(mx, K_LEAK, "domain %u writes device %u's table at its host "
                  "address %#" PRIx64 " without owning it", t.domid, dev,
                  entry_gpa(&t, e));
-        rc = tbl_write(&t, entry_gpa(&t, e) + 12, 4, 0, false);
-        if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
-            fail(K_LEAK, "domain %u unmasks device %u's entry %u at its "
+        rc = tbl_write(mx, &t, entry_gpa(&t, e) + 12, 4, 0, false);
+        if (!rc && host && stable(mx, &t) &&
+            !own_allowed(mx->run, dev, t.domid))
+            fail(mx, K_LEAK, "domain %u unmasks device %u's entry %u at its "
                  "host address without owning it", t.domid, dev, e);
     }
-    rc = tbl_read(&t, entry_gpa(&t, e), 8, &v);
+    rc = tbl_read(mx, &t, entry_gpa(&t, e), 8, &v);
     if (!rc)
-        check_read(&t, e, 0, 8, v);
+        check_read(mx, &t, e, 0, 8, v);
     /* its host address is nobody else's: found there, it leaked */
-    if (!rc && host && stable(&t) && !own_allowed(dev, t.domid))
-        fail(K_LEAK, "domain %u reaches device %u's table at its host "
+    if (!rc && host && stable(mx, &t) && !own_allowed(mx->run, dev, t.domid))
+        fail(mx, K_LEAK, "domain %u reaches device %u's table at its host "
              "address %#" PRIx64 " without owning it", t.domid, dev,
              entry_gpa(&t, e));
 }
 
 /* Sizes and alignments the entry point must refuse, reads and writes. */
-static void refuse_step(uint64_t *rng)
+static void refuse_step(struct stress_msix *mx, uint64_t *rng)
 {
     static const unsigned int sizes[] = { 0, 3, 5, 6, 7, 9, 12, 16 };
-    unsigned int dev = msix_devs[xorshift(rng) % nr_msix_devs];
-    unsigned int di = xorshift(rng) % (opt.guests + 1);
-    struct lfv_domain *d = doms[di];
-    uint64_t base = layout[dev].bar[layout[dev].msix_bir[0]].addr +
-                    layout[dev].msix_off[0] + 16 * (xorshift(rng) % 4);
+    unsigned int dev = mx->msix_devs[xorshift(rng) % mx->nr_msix_devs];
+    unsigned int di = xorshift(rng) % (mx->run->opt.guests + 1);
+    struct lfv_domain *d = mx->run->doms[di];
+    uint64_t base =
+        mx->run->layout[dev].bar[mx->run->layout[dev].msix_bir[0]].addr +
+        mx->run->layout[dev].msix_off[0] + 16 * (xorshift(rng) % 4);
     uint64_t gpa, v = 0x5a5a5a5a5a5a5a5aull;
     unsigned int size;
     int rc;
@@ -920,40 +1033,40 @@ static void refuse_step(uint64_t *rng)
     COUNT(refused);
     rc = lfv_msix_mmio_read(d, gpa, size, &v);
     if (rc != -EINVAL || v != 0x5a5a5a5a5a5a5a5aull)
-        fail(K_REFUSE, "domain %u: %u-byte read at %#" PRIx64 ": %d, %#"
+        fail(mx, K_REFUSE, "domain %u: %u-byte read at %#" PRIx64 ": %d, %#"
              PRIx64, lfv_domain_id(d), size, gpa, rc, v);
     rc = lfv_msix_mmio_write(d, gpa, size,
                              encode(0, lfv_domain_id(d), dev, 0, 0) |
                                  (uint64_t)encode(1, lfv_domain_id(d), dev,
                                                   0, 0) << 32);
     if (rc != -EINVAL)
-        fail(K_REFUSE, "domain %u: %u-byte write at %#" PRIx64 ": %d",
+        fail(mx, K_REFUSE, "domain %u: %u-byte write at %#" PRIx64 ": %d",
              lfv_domain_id(d), size, gpa, rc);
 }
 
 /* MSI of a device (a guest's; on x86 the hardware domain's too). */
-static void msi_step(uint64_t *rng)
+static void msi_step(struct stress_msix *mx, uint64_t *rng)
 {
     unsigned int dev, pos, data_off, r;
     struct target t;
 
-    if (!nr_msi_devs)
+    if (!mx->nr_msi_devs)
         return;
-    dev = msi_devs[xorshift(rng) % nr_msi_devs];
-    t.gen = own_gen_read(dev);
+    dev = mx->msi_devs[xorshift(rng) % mx->nr_msi_devs];
+    t.gen = own_gen_read(mx->run, dev);
     {
         unsigned int domid;
         lfv_sbdf_t vsbdf;
 
-        if (lfv_pdev_owner(sys, dev_sbdf(dev), &domid, &vsbdf) ||
-            (domid == 0 && !hwdom_emulated()) || domid > opt.guests)
+        if (lfv_pdev_owner(mx->run->sys, dev_sbdf(dev), &domid, &vsbdf) ||
+            (domid == 0 && !hwdom_emulated(mx)) || domid > mx->run->opt.guests)
             return; /* passthrough for the hardware domain on Arm */
-        t.d = doms[domid];
+        t.d = mx->run->doms[domid];
         t.domid = domid;
         t.sbdf = vsbdf;
     }
-    pos = layout[dev].msi_pos;
-    data_off = pos + (layout[dev].msi_64 ? 12 : 8);
+    pos = mx->run->layout[dev].msi_pos;
+    data_off = pos + (mx->run->layout[dev].msi_64 ? 12 : 8);
     r = xorshift(rng) % 8;
     COUNT(msi_writes);
     switch (r) {
@@ -962,7 +1075,7 @@ static void msi_step(uint64_t *rng)
                        encode(0, t.domid, dev, 0x7ff, xorshift(rng) % 3));
         break;
     case 2:
-        if (layout[dev].msi_64)
+        if (mx->run->layout[dev].msi_64)
             lfv_conf_write(t.d, t.sbdf, pos + 8, 4,
                            encode(1, t.domid, dev, 0x7ff, xorshift(rng) % 3));
         break;
@@ -970,7 +1083,7 @@ static void msi_step(uint64_t *rng)
         lfv_conf_write(t.d, t.sbdf, data_off, 2, xorshift(rng) & 0xffe0);
         break;
     case 4:
-        if (layout[dev].msi_maskable)
+        if (mx->run->layout[dev].msi_maskable)
             lfv_conf_write(t.d, t.sbdf, data_off + 4, 4, xorshift(rng));
         break;
     default: /* enable with 1..4 vectors (clamped), or disable */
@@ -980,27 +1093,27 @@ static void msi_step(uint64_t *rng)
     }
 }
 
-void msix_reader_step(uint64_t *rng, unsigned int th)
+void msix_reader_step(struct stress_msix *mx, uint64_t *rng, unsigned int th)
 {
     unsigned int r = xorshift(rng) % 16;
 
-    if (!nr_msix_devs)
+    if (!mx->nr_msix_devs)
         return;
     COUNT(steps);
     if (r < 6)
-        storm_step(rng);
+        storm_step(mx, rng);
     else if (r < 10)
-        own_step(rng, th);
+        own_step(mx, rng, th);
     else if (r < 13)
-        foreign_step(rng);
+        foreign_step(mx, rng);
     else if (r < 14)
-        refuse_step(rng);
+        refuse_step(mx, rng);
     else
-        msi_step(rng);
+        msi_step(mx, rng);
 }
 
-void msix_tick(void)
+void msix_tick(struct stress_msix *mx)
 {
-    __atomic_fetch_add(&storm_tick, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&mx->storm_tick, 1, __ATOMIC_RELAXED);
 }
 

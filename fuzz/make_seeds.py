@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Write the fuzz targets' seed corpora (fuzz/corpus/<target>/) from the
+lspci dumps of ../shared/data/lspci: each dump trimmed to what the loader
+reads (header, Region/ROM lines, capability headers with the MSI-X table
+and PBA lines, the hex dump), as lspci text and as a sysfs-style input
+(config bytes + resource lines).  The rangeset and access seeds are short
+hand-made operation sequences.  Usage: fuzz/make_seeds.py [LSPCI_DIR]"""
+import os, re, struct, sys
+
+root = os.path.dirname(os.path.abspath(__file__))
+src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    root, '..', '..', 'shared', 'data', 'lspci')
+if not os.path.isdir(src):
+    src = '/work/shared/data/lspci'
+
+KEEP = re.compile(r'^(\S.*|\s+Region \d.*|\s+Expansion ROM.*|\s+Capabilities: .*|'
+                  r'\s+Vector table.*|\s+PBA:.*|[0-9a-f]{2,3}: .*)$')
+SIZES = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, '': 1}
+
+def out(target, name, data):
+    d = os.path.join(root, 'corpus', target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+for fn in sorted(os.listdir(src)):
+    text = open(os.path.join(src, fn)).read()
+    lines = [l for l in text.splitlines() if not l.startswith('#')]
+    keep = [l for l in lines if KEEP.match(l)]
+    name = fn.rsplit('.', 1)[0]
+    out('lspci', name, ('\n'.join(keep) + '\n').encode())
+    cfg = bytearray()
+    for l in keep:
+        m = re.match(r'^([0-9a-f]{2,3}): ((?:[0-9a-f]{2} ?){16})$', l)
+        if m:
+            cfg += bytes.fromhex(m.group(2))
+    res = [(0, 0, 0)] * 7
+    for l in keep:
+        m = re.match(r'\s+Region (\d): (Memory|I/O ports) at ([0-9a-f]+) '
+                     r'(\((\d+)-bit, (non-)?prefetchable\))?.*?(?:\[size=(\d+)([KMG]?)\])?$', l)
+        if m:
+            i, base = int(m.group(1)), int(m.group(3), 16)
+            # no [size=]: 1 MiB holds every MSI-X table of the dumps
+            size = int(m.group(7)) * SIZES[m.group(8)] if m.group(7) else 1 << 20
+            if m.group(2) == 'Memory':
+                fl = 0x200 | (0x100000 if m.group(5) == '64' else 0) | \
+                     (0x2000 if not m.group(6) else 0)
+            else:
+                fl = 0x100
+            res[i] = (base, base + size - 1, fl)
+    rtext = ''.join('0x%016x 0x%016x 0x%016x\n' % r for r in res)
+    out('sysfs', name, struct.pack('<H', len(cfg)) + bytes(cfg) + rtext.encode())
+
+# rangeset: base selector, then ops (see fuzz_rangeset.c)
+out('rangeset', 'adds', bytes([0, 0, 10, 0, 5, 1, 0, 20, 0, 3, 1, 4, 8, 0, 4, 1]))
+out('rangeset', 'edges', bytes([3, 0, 0xff, 3, 0, 1, 2, 0, 0, 0, 63, 1, 5, 0, 0]))
+out('rangeset', 'merge', bytes([1, 128, 4, 0, 9, 1, 0, 30, 0, 2, 1, 9, 0, 138, 1,
+                                 11, 3, 0, 50, 0, 1, 1, 7, 10, 2, 12]))
+# access: op, domain, device, operands (see decode_op())
+def acc(*ops):
+    return bytes(b for op in ops for b in op)
+ASSIGN = lambda k, to: (0, 0, 0, k, to)
+CMD = lambda d, k, v: (7, d, k, v)
+REST = lambda d, k, off: (9, d, k, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, off & 0xff, off >> 8, 1)
+TBL = lambda d, k, e, w: (8, d, k, 2, w, 1, 2, 3, 4, 5, 6, 7, 8, 1, e, 0, 1)
+BAR = lambda d, k, b, how: (6, d, k, b, how)
+out('access', 'guest-msix', acc(ASSIGN(1, 1), CMD(1, 1, 2), TBL(1, 1, 1, 1),
+                                REST(1, 1, 0xc00), ASSIGN(1, 2), REST(1, 1, 0xc00)))
+out('access', 'hwdom-msix', acc(CMD(0, 0, 2), TBL(0, 0, 0, 1), REST(0, 0, 0x100),
+                                ASSIGN(0, 1), REST(0, 0, 0x100)))
+out('access', 'guest-bar-move', acc(ASSIGN(3, 1), BAR(1, 3, 1, 1), CMD(1, 3, 2),
+                                    CMD(1, 3, 0), BAR(1, 3, 0, 0), CMD(1, 3, 2)))
+out('access', 'hwdom-overlap', acc(BAR(0, 2, 2, 2) + (4, 1), CMD(0, 2, 2),
+                                   ASSIGN(2, 2), CMD(2, 2, 2)))
+out('access', 'move-around', acc(ASSIGN(4, 1), CMD(1, 4, 2), ASSIGN(4, 2),
+                                 CMD(2, 4, 2), ASSIGN(4, 3), ASSIGN(4, 0),
+                                 (1, 0, 0, 4), (1, 0, 0, 4)))

@@ -268,6 +268,17 @@ static int p2m_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *ctxt)
         const char *cat = c->domid ? "p2m" : "p2m-hwdom";
 
         for (unsigned int k = 0; k < NR_FDEV; k++) {
+            /*
+             * A removed device (lfv_pdev_remove(), Xen's
+             * PHYSDEVOP_pci_device_remove) is one the hypervisor has been
+             * told is gone: like Xen, the engine keeps nothing of it and
+             * cannot check placements against it.  The simulated hardware
+             * still decodes it (the fixture overlaps BARs on purpose), so
+             * it is left out here; every registered device counts,
+             * whoever owns it.
+             */
+            if (!registered[k])
+                continue;
             for (unsigned int b = 0; b <= 6; b++) {
                 if (!hw_bar(k, b, &s2, &e2) || !overlaps(s, e, s2, e2))
                     continue;

@@ -126,13 +126,18 @@ static uint32_t guest_cmd_read(const void *ctx, unsigned int reg, void *data)
     return guest_cmd_effective(data);
 }
 
-/* The guest's bits over the host's: only guest-controllable bits change. */
+/*
+ * The guest's bits over the host's: only guest-controllable bits change,
+ * and without an IOMMU bus mastering stays off (struct lfv_system_params).
+ */
 static void cmd_to_hw(const struct lfv_header *h)
 {
     uint16_t hw = lfv_vpci_hw_read(h->v, PCI_COMMAND, 2);
+    uint16_t g = guest_cmd_effective(h);
 
-    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2,
-                      (hw & ~HDR_CMD_GUEST) | guest_cmd_effective(h));
+    if (h->d->sys->no_iommu)
+        g &= ~PCI_COMMAND_MASTER;
+    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, (hw & ~HDR_CMD_GUEST) | g);
 }
 
 static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,

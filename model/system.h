@@ -46,6 +46,7 @@ struct lfv_system {
     /* Host bridge windows (immutable after create; 0: unknown). */
     struct lfv_mmio_window windows[LFV_MMIO_WINDOWS_MAX];
     unsigned int nr_windows;
+    bool no_iommu; /* guests' COMMAND.MASTER never reaches the hardware */
     /*
      * Every header state of every domain (dispatch/header_map.c), for the
      * host-space checks before mapping a BAR: BARs overlapping another

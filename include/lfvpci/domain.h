@@ -97,6 +97,15 @@ struct lfv_system_params {
      */
     const struct lfv_mmio_window *windows;
     unsigned int nr_windows;
+    /*
+     * Devices are assigned to guests without an IOMMU (Xen's opt-in test
+     * mode on hosts whose IOMMU cannot translate PCI masters): nothing
+     * would stop a guest's device from DMA to any host memory, so a
+     * guest's COMMAND.MASTER is emulated (the guest reads back what it
+     * wrote) but never set in the hardware: its device cannot DMA or
+     * signal MSIs.  The hardware domain's COMMAND is not affected.
+     */
+    bool no_iommu;
 };
 
 /*

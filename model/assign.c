@@ -79,12 +79,18 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
     lfv_free(v);
 }
 
-/* Free a state that was never published, or retire one that was. */
-static void vpci_retire(struct lfv_vpci *v)
+/* The hooks' retirement: after it, the state maps and reaches nothing. */
+static void vpci_retire_hooks(struct lfv_vpci *v)
 {
     for (unsigned int i = 0; i < v->nr_hooks; i++)
         if (v->hook[i].retire)
             v->hook[i].retire(v, v->hook[i].priv);
+}
+
+/* Free a state that was never published, or retire one that was. */
+static void vpci_retire(struct lfv_vpci *v)
+{
+    vpci_retire_hooks(v);
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
 
@@ -194,10 +200,13 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
     pdev->owner = NULL;
     if (orphan)
         pdev_quiesce(sys, pdev->sbdf);
-    if (v)
-        vpci_retire(v);
-    if (v && orphan)
+    if (v && orphan) {
+        vpci_retire_hooks(v);
         lfv_unlock(&v->vdev.write_lock);
+        lfv_rcu_call(&v->rcu, vpci_free_rcu); /* the lock is in it */
+    } else if (v) {
+        vpci_retire(v);
+    }
 }
 
 static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,

@@ -23,12 +23,15 @@
 # tail.  Outputs under build/xen-boot/: NAME.console.log, NAME.view.
 #
 # XEN_BOOT_GUEST=1 (default 0): the series boot also runs a guest phase
-# after dom0's dumps: boot/domu.c (lfv-domu, cross-built here against
-# Xen's public headers) creates a PCI-less Linux domU over
+# after dom0's dumps: boot/domu.c (lfv-domu, cross-built here against the
+# series' public headers) creates a Linux domU with vPCI
+# (XEN_DOMCTL_CDF_vpci, patch 13) and an empty host bridge over
 # /dev/xen/privcmd (xen-privcmd.ko from the same kernel package), whose
-# boot/guest-init.sh reports "meta-guest-up" on Xen's console and powers
-# off; dom0 destroys it and reports "meta-guest" lines; check-console.py
-# --guest series requires both.
+# boot/guest-init.sh reports "meta-guest-up" (and a "meta-guest-pci" line
+# per PCI function it finds) on Xen's console and powers off; dom0
+# destroys it and reports "meta-guest" lines; check-console.py --guest
+# series requires the guest's line with one PCI bus and no function (the
+# guest reached none of the host's devices) and the launcher's result.
 # XEN_BOOT_TIMEOUT: seconds per boot (default 900: boots take 1 to 3
 # minutes on a loaded 2-core machine); XEN_BOOT_JOBS: make -j (default 2);
 # XEN_BOOT_RUNS: the boots to run (debugging; only a run of all three,
@@ -172,14 +175,15 @@ cpio_gz() {
 if [ "$guest" = 1 ]; then
     step="build the guest launcher (boot/domu.c)"
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
-        -D__XEN_TOOLS__ -I"$src/xen/include" -o "$out/lfv-domu" \
+        -D__XEN_TOOLS__ -I"$out/series/xen-4.17.5/xen/include" \
+        -o "$out/lfv-domu" \
         "$here/boot/domu.c" "$here/boot/domu_fdt.c"
     step="build the guest's initramfs"
     grd="$out/guest-initramfs"
     rm -rf "$grd"
     mkdir -p "$grd/bin" "$grd/dev" "$grd/proc" "$grd/sys"
     cp "$cache/busybox" "$grd/bin/busybox"
-    for a in sh mount mkdir ls wc awk uname nproc poweroff; do
+    for a in sh mount mkdir ls wc awk uname nproc poweroff cat; do
         ln -s busybox "$grd/bin/$a"
     done
     cp "$here/boot/guest-init.sh" "$grd/init"

@@ -16,8 +16,10 @@ prints each view's sha256.  Exit status 1 on any failure.
 check-console.py --guest NAME[,NAME...] OUT NAME...: those boots ran
 dom0's guest phase (XEN_BOOT_GUEST=1): each must also hold the guest's
 own report (meta-guest-up, written by the domU's Linux through Xen's
-console, "(dN) ..." lines) and the launcher's "domu: result ok" line
-(meta-guest, from dom0).
+console, "(dN) ..." lines) saying it found one PCI bus (its host bridge)
+and no function on it, no meta-guest-pci line (a function the guest
+found: none is assigned, so any would be the host's), and the
+launcher's "domu: result ok" line (meta-guest, from dom0).
 """
 
 import difflib
@@ -96,6 +98,12 @@ def check(out, name, guest=False):
         elif tag == "meta-guest-up":
             guest_up = True
             print("xen-boot: %s: guest: %s" % (name, body))
+            if guest and "pci buses=1 functions=0" not in body:
+                errs.append("%s: the guest's PCI is not one empty bus: %s"
+                            % (where, body))
+        elif tag == "meta-guest-pci":
+            errs.append("%s: the guest found a PCI function: %s"
+                        % (where, body))
         elif tag == "meta-guest":
             guest_ok |= body.startswith("domu: result ok ")
             print("xen-boot: %s: dom0's launcher: %s" % (name, body))

@@ -5,8 +5,12 @@
  * series needs, GUEST-PLAN.md 1.4 option (c)).  Run by boot/init.sh in
  * xen-boot's dom0.
  *
- *   lfv-domu IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS
- *   lfv-domu --dtb OUT MEM_MB BOOTARGS   (the device tree only)
+ *   lfv-domu IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS [vpci]
+ *   lfv-domu --dtb OUT MEM_MB BOOTARGS [vpci]   (the device tree only)
+ *
+ * vpci: the domain is created with XEN_DOMCTL_CDF_vpci (the series' patch
+ * 13) and its device tree has the host bridge libxl would write
+ * (pcie@GUEST_VPCI_ECAM_BASE): the guest's ECAM accesses trap into vPCI.
  *
  * Steps, each a public domctl/memory op of Xen 4.17 (the sources cited
  * are Xen's): createdomain (hvm|hap, 1 vCPU, native GIC, grant v1),
@@ -122,7 +126,7 @@ static void domctl_or_die(struct xen_domctl *d, uint32_t cmd,
 static struct domu_fdt_params guest_tree(uint64_t mem, uint64_t initrd,
                                          uint64_t initrd_size,
                                          const char *bootargs,
-                                         uint32_t clock_frequency)
+                                         uint32_t clock_frequency, int vpci)
 {
     return (struct domu_fdt_params){
         .mem_base = RAM_BASE, .mem_size = mem,
@@ -135,6 +139,12 @@ static struct domu_fdt_params guest_tree(uint64_t mem, uint64_t initrd,
         .psci_cpu_off = PSCI_cpu_off, .psci_cpu_on = PSCI_cpu_on,
         .initrd = initrd, .initrd_size = initrd_size,
         .bootargs = bootargs, .clock_frequency = clock_frequency,
+        .vpci = vpci,
+        .ecam_base = GUEST_VPCI_ECAM_BASE, .ecam_size = GUEST_VPCI_ECAM_SIZE,
+        .win_type = { GUEST_VPCI_ADDR_TYPE_MEM,
+                      GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM },
+        .win_addr = { GUEST_VPCI_MEM_ADDR, GUEST_VPCI_PREFETCH_MEM_ADDR },
+        .win_size = { GUEST_VPCI_MEM_SIZE, GUEST_VPCI_PREFETCH_MEM_SIZE },
     };
 }
 
@@ -293,15 +303,18 @@ int main(int argc, char **argv)
     unsigned long timeout;
     uint32_t clock_frequency;
     double t0;
+    int vpci;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc == 5 && !strcmp(argv[1], "--dtb")) {
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--dtb")) {
         /* the device tree alone, for a look with dtc: --dtb OUT MEM BOOTARGS */
         FILE *o = fopen(argv[2], "wb");
 
         struct domu_fdt_params p = guest_tree(strtoull(argv[3], NULL, 0) * MB,
                                               RAM_BASE + 64 * MB, 4096,
-                                              argv[4], 0);
+                                              argv[4], 0,
+                                              argc == 6 &&
+                                                  !strcmp(argv[5], "vpci"));
 
         dtb_size = domu_fdt(dtb, sizeof(dtb), &p);
         if (!dtb_size)
@@ -310,12 +323,14 @@ int main(int argc, char **argv)
             die("%s: %s", argv[2], strerror(errno));
         return 0;
     }
-    if (argc != 6) {
+    if ((argc != 6 && argc != 7) || (argc == 7 && strcmp(argv[6], "vpci"))) {
         fprintf(stderr,
-                "usage: %s IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS\n"
-                "       %s --dtb OUT MEM_MB BOOTARGS\n", argv[0], argv[0]);
+                "usage: %s IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS [vpci]\n"
+                "       %s --dtb OUT MEM_MB BOOTARGS [vpci]\n", argv[0],
+                argv[0]);
         return 2;
     }
+    vpci = argc == 7;
     mem = strtoull(argv[3], NULL, 0) * MB;
     timeout = strtoul(argv[4], NULL, 0);
     if (mem < 64 * MB || mem > 1024 * MB || !timeout)
@@ -348,7 +363,8 @@ int main(int argc, char **argv)
     atexit(destroy_at_exit);
 
     memset(&d, 0, sizeof(d));
-    d.u.createdomain.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+    d.u.createdomain.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap |
+                             (vpci ? XEN_DOMCTL_CDF_vpci : 0);
     d.u.createdomain.max_vcpus = 1;
     d.u.createdomain.max_evtchn_port = 1023;
     d.u.createdomain.max_grant_frames = -1;
@@ -364,7 +380,7 @@ int main(int argc, char **argv)
     if (d.u.createdomain.arch.gic_version != XEN_DOMCTL_CONFIG_GIC_V3)
         die("GIC %u: the device tree written here is for GICv3",
             d.u.createdomain.arch.gic_version);
-    printf("domu: created d%u (GICv3)\n", domid);
+    printf("domu: created d%u (GICv3%s)\n", domid, vpci ? ", vPCI" : "");
 
     memset(&d, 0, sizeof(d));
     d.u.max_vcpus.max = 1;
@@ -385,7 +401,7 @@ int main(int argc, char **argv)
 
     {
         struct domu_fdt_params p = guest_tree(mem, initrd, rd_size, argv[5],
-                                              clock_frequency);
+                                              clock_frequency, vpci);
 
         step = "device tree";
         dtb_size = domu_fdt(dtb, sizeof(dtb), &p);

@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "domu_fdt.h"
@@ -182,6 +183,30 @@ static void tree(struct fdt *f, const struct domu_fdt_params *p)
     prop_cells(f, "linux,phandle", 1, PHANDLE_GIC);
     prop_cells(f, "phandle", 1, PHANDLE_GIC);
     end(f);
+
+    if (p->vpci) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "pcie@%llx",
+                 (unsigned long long)p->ecam_base);
+        begin(f, name);
+        prop_strs(f, "compatible", "pci-host-ecam-generic", NULL);
+        prop_strs(f, "device_type", "pci", NULL);
+        prop_cells(f, "reg", 4, HI(p->ecam_base), LO(p->ecam_base),
+                   HI(p->ecam_size), LO(p->ecam_size));
+        prop_cells(f, "bus-range", 2, 0u, 255u);
+        prop_cells(f, "#address-cells", 1, 3u);
+        prop_cells(f, "#size-cells", 1, 2u);
+        prop_strs(f, "status", "okay", NULL);
+        prop_cells(f, "ranges", 14,
+                   p->win_type[0], HI(p->win_addr[0]), LO(p->win_addr[0]),
+                   HI(p->win_addr[0]), LO(p->win_addr[0]),
+                   HI(p->win_size[0]), LO(p->win_size[0]),
+                   p->win_type[1], HI(p->win_addr[1]), LO(p->win_addr[1]),
+                   HI(p->win_addr[1]), LO(p->win_addr[1]),
+                   HI(p->win_size[1]), LO(p->win_size[1]));
+        end(f);
+    }
 
     begin(f, "timer");
     prop_strs(f, "compatible", "arm,armv8-timer", NULL);

@@ -21,6 +21,15 @@ struct domu_fdt_params {
     uint64_t initrd, initrd_size;
     const char *bootargs;
     uint32_t clock_frequency; /* 0: no clock-frequency property */
+    /*
+     * vpci: a pcie@ECAM node (pci-host-ecam-generic, buses 0-255) with a
+     * memory and a prefetchable memory window (PCI address = CPU
+     * address), as libxl's make_vpci_node().
+     */
+    int vpci;
+    uint64_t ecam_base, ecam_size;
+    uint32_t win_type[2];
+    uint64_t win_addr[2], win_size[2];
 };
 
 /* Write the tree into out[0, max): its size, or 0 if it does not fit. */

@@ -20,10 +20,10 @@
 #      and rescanned one at a time, STRESS_CYCLES times, then dump
 #      again (C);
 #   guest  (lfv.guest=1 only, after dump C) load xen-privcmd.ko and run
-#      /bin/lfv-domu (boot/domu.c): a PCI-less Linux domU boots from
-#      /guest, reports on Xen's console itself (meta-guest-up, see
-#      boot/guest-init.sh) and powers off; the launcher's lines are
-#      reported as meta-guest;
+#      /bin/lfv-domu (boot/domu.c): a Linux domU with vPCI and a host
+#      bridge but no device boots from /guest, reports on Xen's console
+#      itself (meta-guest-up, see boot/guest-init.sh) and powers off; the
+#      launcher's lines are reported as meta-guest;
 # then the end marker and poweroff.  Any failed step prints
 # "@@ meta-fail ..." and still powers off.
 
@@ -238,7 +238,7 @@ guest() {
     [ -c /dev/xen/privcmd ] || { fail "guest: no /dev/xen/privcmd"; return; }
     rc=0
     lfv-domu /guest/Image /guest/initrd.gz "$GUEST_MB" "$GUEST_TIMEOUT" \
-        "earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1" \
+        "earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1" vpci \
         > /tmp/guest 2>&1 || rc=$?
     emit meta-guest < /tmp/guest
     [ "$rc" -eq 0 ] || fail "guest: lfv-domu exited with status $rc"

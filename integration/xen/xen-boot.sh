@@ -11,7 +11,8 @@
 #      a fresh copy of the source with the test build's trap counters
 #      (boot/counters.sh): "baseline", the series' Arm enablement only
 #      (ARM_PATCHES below), and "series", every patch;
-#   3. dom0's initramfs: busybox and boot/init.sh as /init;
+#   3. dom0's initramfs: busybox and boot/init.sh as /init (and the
+#      guest phase's launcher, kernel and initramfs: XEN_BOOT_GUEST);
 #   4. three boots on the same QEMU virt machine and devices: series and
 #      baseline with pci-passthrough=on (dom0's ECAM accesses trap into
 #      vPCI), and "native", the baseline with pci-passthrough=off (ECAM
@@ -22,7 +23,8 @@
 # Any failure stops with a message naming the step and the console's
 # tail.  Outputs under build/xen-boot/: NAME.console.log, NAME.view.
 #
-# XEN_BOOT_GUEST=1 (default 0): the series boot also runs a guest phase
+# XEN_BOOT_GUEST=1 (the default; 0 leaves it out): the series boot also
+# runs a guest phase
 # after dom0's dumps: boot/domu.c (lfv-domu, cross-built here against the
 # series' public headers) creates a Linux domU with vPCI
 # (XEN_DOMCTL_CDF_vpci, patch 13) and an empty host bridge over
@@ -46,7 +48,7 @@ out="$repo/build/xen-boot"
 jobs=${XEN_BOOT_JOBS:-2}
 timeout=${XEN_BOOT_TIMEOUT:-900}
 boots=${XEN_BOOT_RUNS:-series baseline native}
-guest=${XEN_BOOT_GUEST:-0}
+guest=${XEN_BOOT_GUEST:-1}
 case $guest in 0|1) ;; *)
     echo "xen-boot: XEN_BOOT_GUEST must be 0 or 1, not '$guest'" >&2; exit 2 ;;
 esac

@@ -98,7 +98,6 @@ static long hypercall(unsigned int op, uint64_t arg0, uint64_t arg1)
 {
     struct privcmd_hypercall h = { .op = op, .arg = { arg0, arg1 } };
 
-
     return ioctl(privcmd, IOCTL_PRIVCMD_HYPERCALL, &h);
 }
 
@@ -342,6 +341,8 @@ int main(int argc, char **argv)
     /* arm64 Image header: text_offset at 8, image_size at 16, magic at 56 */
     if (img_size < 64 || memcmp(img + 56, "ARM\x64", 4))
         die("%s: no arm64 Image header", argv[1]);
+    if (!rd_size)
+        die("%s: empty", argv[2]);
     memcpy(&text_offset, img + 8, 8);
     memcpy(&image_size, img + 16, 8);
     if (!image_size)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A guest's-eye view of real devices: every lspci dump in the shared data
- * directory is loaded on the simulated bridge, assigned to a guest, and
+ * directory is loaded on the simulated bridge (and again from the sysfs-style
+ * directory the simulator saves of it), assigned to a guest, and
  * probed through the engine as Linux's PCI core does (IDs, header type,
  * save/all-ones/read/restore of every BAR with decoding off, capability
  * walk).  The IDs must match the dump, the sizes and kinds found must match
@@ -369,7 +370,7 @@ int main(void)
     struct lfv_system *sys;
     struct dirent *de;
     unsigned int files = 0;
-    char dir[1024], path[2048];
+    char dir[1024], path[2048], tmp[] = "/tmp/lfv-guest-probe-XXXXXX";
     DIR *dd;
 
     lfv_rcu_register_thread();
@@ -379,6 +380,7 @@ int main(void)
         perror(dir);
         return EXIT_FAILURE;
     }
+    CHECK(mkdtemp(tmp) != NULL);
     CHECK_EQ(lfv_sim_bridge_create(&b), 0);
     p.hw = b;
     CHECK_EQ(lfv_system_create(&p, &sys), 0);
@@ -389,6 +391,7 @@ int main(void)
         size_t n = strlen(de->d_name);
         /* each at a function 0 of its own: guests get function 0 only */
         lfv_sbdf_t s = LFV_SBDF(0, 0x20 + files, 0, 0), vs;
+        lfv_sbdf_t ss = LFV_SBDF(0, 0x60 + files, 0, 0);
 
         if (n <= 4 || strcmp(de->d_name + n - 4, ".txt"))
             continue;
@@ -401,10 +404,22 @@ int main(void)
         CHECK_EQ(lfv_pdev_owner(sys, s, NULL, &vs), 0);
         n = probe_device(vs, &d, de->d_name);
         CHECK_EQ(lfv_pdev_assign(sys, s, hwdom), 0);
-        printf("%-45s ok, %zu capabilities exposed\n", de->d_name, n);
+        /* the same device as a sysfs-style directory, seen the same way */
+        snprintf(path, sizeof(path), "%s/%s.sysfs", tmp, de->d_name);
+        CHECK_EQ(lfv_sim_save_sysfs(b, s, path), 0);
+        CHECK_EQ(lfv_sim_add_sysfs(b, path, ss, NULL), 0);
+        CHECK_EQ(lfv_pdev_add(sys, ss), 0);
+        CHECK_EQ(lfv_pdev_assign(sys, ss, guest), 0);
+        CHECK_EQ(lfv_pdev_owner(sys, ss, NULL, &vs), 0);
+        CHECK_EQ(probe_device(vs, &d, path), n);
+        CHECK_EQ(lfv_pdev_assign(sys, ss, hwdom), 0);
+        printf("%-45s ok (lspci and sysfs), %zu capabilities exposed\n",
+               de->d_name, n);
     }
     closedir(dd);
     CHECK(files >= 16);
+    snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
+    CHECK_EQ(system(path), 0);
     lfv_system_destroy(sys);
     lfv_sim_bridge_destroy(b);
     lfv_rcu_unregister_thread();

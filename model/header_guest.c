@@ -146,6 +146,8 @@ static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
         g = on ? g & ~PCI_COMMAND_MEMORY : g | PCI_COMMAND_MEMORY;
     hdr_store(h->guest_cmd, g);
     hdr_guest_cmd_sync(h);
+    if (!(g & PCI_COMMAND_MEMORY))
+        hdr_decode_off(h, false);
 }
 
 /* ---- emulated bytes: interrupt line, cache line size ---- */

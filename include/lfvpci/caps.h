@@ -143,7 +143,8 @@ struct lfv_cap_policy {
 int lfv_pdev_set_cap_policy(struct lfv_system *sys, lfv_sbdf_t sbdf,
                             const struct lfv_cap_policy *policy);
 
-/* The default table's mode of a capability (never LFV_CAP_DEFAULT). */
+/* The default table's mode of a capability (never LFV_CAP_DEFAULT).  Any
+   thread, no lock (a constant table). */
 enum lfv_cap_mode lfv_cap_default_mode(unsigned int id, bool ext);
 
 LFV_API_END

@@ -25,6 +25,9 @@ struct lfv_pdev {
     struct lfv_bus_entry entry;
     lfv_sbdf_t sbdf;
     struct lfv_domain *owner; /* under the control lock */
+    /* The guest capability policy (caps_policy.c), NULL: the defaults;
+       under the control lock */
+    struct cap_policy *cap_policy;
     struct lfv_rcu_head rcu;
 };
 

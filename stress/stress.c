@@ -19,7 +19,9 @@
  *   isolation  a frame in a domain's p2m that no mapped BAR of a device it
  *              owns explains, or that two devices explain; an MSI-X table
  *              or PBA frame; a frame of a device the domain does not own;
- *              a hardware domain mapping that is not identity.
+ *              a hardware domain mapping that is not identity; and the
+ *              tool's own record of guest BARs in other devices' windows
+ *              (borrow[], which the MSI-X oracle trusts) missing one.
  * With --lspci the devices also get MSI and MSI-X emulation, and --msix
  * N/16 of reader steps are MSI/MSI-X traffic: table storms, entries of
  * one writer, foreign and malformed accesses, checked against recording
@@ -82,16 +84,25 @@ lfv_sbdf_t dev_sbdf(unsigned int i)
 
 /*
  * Guest BARs in another device's window (memory_op's overlaps on purpose):
- * borrowed[dev] is the window dev's BARs were last moved into when it is
- * not dev's own, else -1 (stale after a re-assignment: that only makes
- * window_quiet() more cautious); win_gen changes around every change of
- * it.  See window_quiet().
+ * bit w of borrow[dev] (w != dev) is set while dev's guest BARs are or may
+ * be in window w.  Changed only with own_lock[dev] held (between own_begin
+ * and own_end, so that ownership and BAR placement cannot change under
+ * it): a move sets the new window's bit before the first BAR write and
+ * keeps the old windows' bits until the last one (a move from one borrowed
+ * window to another is in both meanwhile), then leaves only the window the
+ * BARs are in; a de-assignment or unplug that succeeded clears it (the
+ * new owner's BARs start at the host's addresses, in no guest window).
+ * win_gen changes around every change.  See window_quiet().
  */
 
-static void set_borrowed(struct stress *run, unsigned int dev, int win)
+_Static_assert(MAX_DEVICES <= 64, "borrow[] holds a bit per window");
+
+static void set_borrow(struct stress *run, unsigned int dev, uint64_t wins)
 {
+    if (__atomic_load_n(&run->borrow[dev], __ATOMIC_ACQUIRE) == wins)
+        return;
     __atomic_fetch_add(&run->win_gen, 1, __ATOMIC_ACQ_REL);
-    __atomic_store_n(&run->borrowed[dev], win, __ATOMIC_RELEASE);
+    __atomic_store_n(&run->borrow[dev], wins, __ATOMIC_RELEASE);
     __atomic_fetch_add(&run->win_gen, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -102,10 +113,11 @@ unsigned int window_gen(struct stress *run)
 
 bool window_quiet(struct stress *run, unsigned int dev)
 {
-    if (__atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
+    if (__atomic_load_n(&run->borrow[dev], __ATOMIC_ACQUIRE))
         return false;
     for (unsigned int i = 0; i < run->opt.devices; i++)
-        if (__atomic_load_n(&run->borrowed[i], __ATOMIC_ACQUIRE) == (int)dev)
+        if (__atomic_load_n(&run->borrow[i], __ATOMIC_ACQUIRE) &
+            (1ull << dev))
             return false;
     return true;
 }
@@ -381,6 +393,47 @@ int guest_layout(struct stress *run, unsigned int dev, unsigned int win,
                 GUEST32_BASE + (2 * win + slot) * GUEST32_SLOT, GUEST32_SLOT,
                 GUEST64_BASE + (2 * win + slot) * GUEST64_SLOT, GUEST64_SLOT,
                 out);
+}
+
+/* The guest window holding a guest address (guest_layout), or -1. */
+static int window_of(struct stress *run, uint64_t a)
+{
+    if (a >= GUEST32_BASE &&
+        a - GUEST32_BASE < run->opt.devices * GUEST_SLOTS * GUEST32_SLOT)
+        return (int)((a - GUEST32_BASE) / (GUEST_SLOTS * GUEST32_SLOT));
+    if (a >= GUEST64_BASE &&
+        a - GUEST64_BASE < run->opt.devices * GUEST_SLOTS * GUEST64_SLOT)
+        return (int)((a - GUEST64_BASE) / (GUEST_SLOTS * GUEST64_SLOT));
+    return -1;
+}
+
+/*
+ * The other devices' windows dev's BARs are in now, as its owner d (at
+ * vsbdf) reads them: a BAR write may not have taken effect (decoding was
+ * on again, turned on by another writer's toggle), so a move's marks are
+ * taken from where the BARs are, not where they were sent.  With dev's
+ * own lock held (no one else moves them).
+ */
+static uint64_t placed_windows(struct stress *run, unsigned int dev,
+                               struct lfv_domain *d, lfv_sbdf_t vsbdf)
+{
+    uint64_t wins = 0;
+
+    for (unsigned int i = 0; i < 6; i++) {
+        const struct bar_oracle *b = &run->layout[dev].bar[i];
+        uint64_t a;
+        int w;
+
+        if (!b->mem)
+            continue;
+        a = lfv_conf_read(d, vsbdf, b->reg, 4) & ~0xfull;
+        if (b->is64)
+            a |= (uint64_t)lfv_conf_read(d, vsbdf, b->reg + 4, 4) << 32;
+        w = window_of(run, a);
+        if (w >= 0 && w != (int)dev)
+            wins |= 1ull << w;
+    }
+    return wins;
 }
 
 /* ---- the owner's registers ---- */
@@ -854,6 +907,37 @@ static int iso_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *arg)
     return 0;
 }
 
+/*
+ * The oracle's own check (iso_lock write-held: no move, assignment or
+ * unplug is half done): every window other than its own that a guest's
+ * BAR of device k lies in is marked in borrow[k], else window_quiet()
+ * would vouch for an overlap it cannot see.  Returns the failures.
+ */
+static unsigned long borrow_audit(struct stress *run, unsigned int k)
+{
+    const struct dev_snap *d = &run->snap[k];
+    uint64_t marked = __atomic_load_n(&run->borrow[k], __ATOMIC_ACQUIRE);
+    unsigned long bad = 0;
+
+    if (!d->owned || d->domid > run->opt.guests ||
+        lfv_domain_is_hardware(run->doms[d->domid]))
+        return 0;
+    for (unsigned int i = 0; i < 7; i++) {
+        int w = is_mem(&d->bar[i]) ? window_of(run, d->bar[i].guest_addr)
+                                   : -1;
+
+        if (w < 0 || w == (int)k || (marked >> w & 1))
+            continue;
+        bad++;
+        if (__atomic_fetch_add(&run->iso_printed, 1, __ATOMIC_RELAXED) < 8)
+            fprintf(stderr, "lfvpci-stress: oracle: domain %u's BAR %u of "
+                    "device %u at %#" PRIx64 " is in device %d's window, "
+                    "not marked borrowed (%#" PRIx64 ")\n", d->domid, i, k,
+                    d->bar[i].guest_addr, w, marked);
+    }
+    return bad;
+}
+
 /* Check every domain's p2m; returns the number of violations. */
 static unsigned long iso_check(struct stress *run)
 {
@@ -877,6 +961,7 @@ static unsigned long iso_check(struct stress *run)
                         k, i, d->bar[i].host_addr, run->layout[k].bar[i].addr);
                 bad++;
             }
+        bad += borrow_audit(run, k);
     }
     for (unsigned int i = 0; i <= run->opt.guests; i++) {
         struct iso_ctxt c = { run, lfv_domain_id(run->doms[i]),
@@ -920,18 +1005,33 @@ static void memory_op(struct stress *run, unsigned int dev, bool move,
         /* usually its own window; sometimes another's, to overlap */
         unsigned int win =
             xorshift(rng) % 8 ? dev : xorshift(rng) % run->opt.devices;
-        uint64_t at[2][7];
+        uint64_t at[2][7], wins;
+        unsigned int domid2;
+        lfv_sbdf_t vsbdf2;
 
+        if (guest_layout(run, dev, win, 0, at[0]) ||
+            guest_layout(run, dev, win, 1, at[1]))
+            goto out;
+        /*
+         * The owner's lock from here: dev stays where it is (another move
+         * of it waits), and the BARs written below are still dev's (a
+         * re-assignment meanwhile could have given vsbdf to another
+         * device of d, whose BARs would land in this window unmarked).
+         */
+        own_begin(run, dev, -1);
+        if (lfv_pdev_owner(run->sys, sbdf, &domid2, &vsbdf2) ||
+            domid2 != domid || vsbdf2 != vsbdf) {
+            own_end(run, dev);
+            goto out;
+        }
         if (cmd & CMD_MEMORY) {
             lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
             COUNT(toggles);
         }
-        if (guest_layout(run, dev, win, 0, at[0]) ||
-            guest_layout(run, dev, win, 1, at[1]))
-            goto out;
-        if (win != dev) /* marked before it overlaps anything */
-            set_borrowed(run, dev, (int)win);
-        own_begin(run, dev, -1);
+        /* marked before it overlaps anything, the old windows kept */
+        wins = __atomic_load_n(&run->borrow[dev], __ATOMIC_ACQUIRE);
+        if (win != dev)
+            set_borrow(run, dev, wins | 1ull << win);
         for (unsigned int i = 0; i < 6; i++) {
             const struct bar_oracle *b = &run->layout[dev].bar[i];
             uint64_t a = at[xorshift(rng) & 1][i];
@@ -943,10 +1043,9 @@ static void memory_op(struct stress *run, unsigned int dev, bool move,
                 lfv_conf_write(d, vsbdf, b->reg + 4, 4, (uint32_t)(a >> 32));
             COUNT(bar_moves);
         }
+        /* only the windows its BARs are in now (none once home) */
+        set_borrow(run, dev, placed_windows(run, dev, d, vsbdf));
         own_end(run, dev);
-        if (win == dev &&
-            __atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
-            set_borrowed(run, dev, -1); /* unmarked once home */
         cmd |= CMD_MEMORY;
     } else {
         cmd ^= CMD_MEMORY;
@@ -1018,25 +1117,33 @@ static void writer_step(struct stress *run, uint64_t *rng)
             else /* firmware places it again, before the host sees it */
                 layout_program(run, dev);
         }
+        if (rc == 0)
+            set_borrow(run, dev, 0); /* its guest BARs are gone */
         rc = lfv_pdev_add(run->sys, sbdf);
         if (rc && rc != -EEXIST)
             COUNT(torn);
         own_end(run, dev);
-        if (__atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
-            set_borrowed(run, dev, -1); /* its guest BARs are gone */
         __atomic_fetch_add(&run->plug_gen[dev], 1, __ATOMIC_ACQ_REL);
         pthread_mutex_unlock(&run->plug_lock[dev]);
         pthread_rwlock_unlock(&run->iso_lock);
     } else if (pick < run->opt.mix_unplug + run->opt.mix_move) {
         unsigned int to = xorshift(rng) % (run->opt.guests + 2);
+        unsigned int was = LFV_DOMID_INVALID, now = LFV_DOMID_INVALID;
 
         pthread_rwlock_rdlock(&run->iso_lock);
         own_begin(run, dev, to > run->opt.guests ? -1 : (int)to);
+        lfv_pdev_owner(run->sys, sbdf, &was, NULL);
         rc = lfv_pdev_assign(run->sys, sbdf,
                              to > run->opt.guests ? NULL : run->doms[to]);
+        lfv_pdev_owner(run->sys, sbdf, &now, NULL);
+        /*
+         * Its guest BARs are gone with a new owner (the new owner's start
+         * at the host's addresses); an assignment to the owner it has is a
+         * no-op (model/assign.c) and leaves them where they are.
+         */
+        if (!rc && now != was)
+            set_borrow(run, dev, 0);
         own_end(run, dev);
-        if (!rc && __atomic_load_n(&run->borrowed[dev], __ATOMIC_ACQUIRE) >= 0)
-            set_borrowed(run, dev, -1); /* its guest BARs are gone */
         pthread_rwlock_unlock(&run->iso_lock);
         if (rc == 0)
             COUNT(moves);
@@ -1179,8 +1286,6 @@ static int setup(struct stress *run)
     hook_run = run;
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         pthread_mutex_init(&run->plug_lock[i], NULL);
-    for (unsigned int i = 0; i < MAX_DEVICES; i++)
-        run->borrowed[i] = -1;
     for (unsigned int i = 0; i < MAX_DEVICES; i++)
         pthread_mutex_init(&run->own_lock[i], NULL);
     pthread_rwlockattr_init(&attr);

@@ -82,7 +82,7 @@ struct stress {
     pthread_mutex_t own_lock[MAX_DEVICES];
     uint32_t own_mask[MAX_DEVICES]; /* domains allowed binding calls */
     unsigned int own_gen[MAX_DEVICES];
-    int borrowed[MAX_DEVICES]; /* window_quiet() */
+    uint64_t borrow[MAX_DEVICES]; /* windows, a bit each: window_quiet() */
     unsigned int win_gen;
     /* the stress hook's registers */
     unsigned int reg_vol;

@@ -95,6 +95,10 @@ lfv_rcu_fast_unlock_return(bool light, uint32_t v)
     return v;
 }
 
+/* Ends the section, for a caller with nothing to return. */
+#define lfv_rcu_fast_unlock_as(light)                                       \
+    ((void)lfv_rcu_fast_unlock_return((light), 0))
+
 #define lfv_rcu_fast_lock() urcu_memb_read_lock()
 #define lfv_rcu_fast_unlock()                                               \
     do {                                                                    \
@@ -140,15 +144,21 @@ extern __thread ck_epoch_record_t *lfv_ck_record;
 
 /*
  * lfv_rcu_fast_light(): the barrier flavour of this process's read-side
- * sections, read once per section; lfv_rcu_fast_lock_as(light) and
- * lfv_rcu_fast_unlock_return(light, v) (which returns v) are
- * lfv_rcu_fast_lock()/unlock() for a caller that read it (same contract).
+ * sections, read once per section; lfv_rcu_fast_lock_as(light),
+ * lfv_rcu_fast_unlock_as(light) and lfv_rcu_fast_unlock_return(light, v)
+ * (which returns v) are lfv_rcu_fast_lock()/unlock() for a caller that
+ * read it (same contract).
  * Only the memb backend has two flavours; elsewhere they are the plain
  * section.
  */
 #ifndef lfv_rcu_fast_light
 #define lfv_rcu_fast_light() 1
 #define lfv_rcu_fast_lock_as(light) ((void)(light), lfv_rcu_fast_lock())
+#define lfv_rcu_fast_unlock_as(light)                                       \
+    do {                                                                    \
+        (void)(light);                                                      \
+        lfv_rcu_fast_unlock();                                              \
+    } while (0)
 #define lfv_rcu_fast_unlock_return(light, v)                                \
     __extension__({                                                         \
         __typeof__(v) lfv_rcu_v_ = (v);                                     \

@@ -252,25 +252,25 @@ static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
                                        enum lfv_gap_policy gap,
                                        const struct lfv_regtab *tab)
 {
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    /* inside one dword that no register touches: the gap's, directly */
+    if (reg < tab->fast_end && (reg & 3) + size <= 4 &&
+        tab->dw[reg >> 2].data == LFV_DW_GAP)
+        return gap_read(dev, reg, size, gap) & size_mask(size);
     if ((reg >> 2) < tab->ndw)
         return read_regs(dev, tab, reg, size, gap);
     return read_beyond(dev, reg, size, gap);
 }
 
-/*
- * The hardware, in naturally aligned pieces of 1, 2 or 4 bytes (a 3-byte
- * gap is two accesses, as in Xen's vpci_read_hw).  No hardware: all-ones.
- */
-uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
-                     unsigned int reg, unsigned int size)
+/* An access that is not one naturally aligned piece, piece by piece. */
+static lfv_noinline uint32_t hw_read_split(const struct lfv_hw_ops *ops,
+                                           void *hw, lfv_sbdf_t sbdf,
+                                           unsigned int reg, unsigned int size)
 {
     uint32_t data = ~(uint32_t)0;
     unsigned int off = 0;
 
-    if (!ops || !ops->read)
-        return data;
-    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
-        return ops->read(hw, sbdf, reg, size);
     while (off < size) {
         unsigned int n = hw_chunk(reg + off, size - off);
 
@@ -278,6 +278,21 @@ uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
         off += n;
     }
     return data;
+}
+
+/*
+ * The hardware, in naturally aligned pieces of 1, 2 or 4 bytes (a 3-byte
+ * gap is two accesses, as in Xen's vpci_read_hw).  No hardware: all-ones.
+ * The usual case, one aligned piece, is a tail call (no frame).
+ */
+uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
+                     unsigned int reg, unsigned int size)
+{
+    if (!ops || !ops->read)
+        return ~(uint32_t)0;
+    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
+        return ops->read(hw, sbdf, reg, size);
+    return hw_read_split(ops, hw, sbdf, reg, size);
 }
 
 int lfv_vdev_ecam_read(const struct lfv_vdev *dev, unsigned int reg,

@@ -34,13 +34,16 @@ struct lfv_reg {
  * The fast path's entry for dword d: the handler and data of the register
  * that is exactly that dword (offset 4 * d, size 4) and returns every bit
  * (read_keep all-ones), the case of most 4-byte reads; read is NULL for
- * any other dword.  16 bytes, so that a read goes from the table to the
+ * any other dword, and data then LFV_DW_GAP if no register has a byte in
+ * the dword (the hardware's, or all-ones, whatever the access), NULL if
+ * some register has.  16 bytes, so that a read goes from the table to the
  * handler in one load.  Only the dwords below LFV_DW_FAST_END have one
  * (the legacy space and the start of the extended space, where the
  * emulated registers are), so that a table stays below about 4.2 KiB plus
  * its registers even with a register at 0xffc.
  */
 #define LFV_DW_FAST_END 0x200u
+#define LFV_DW_GAP ((void *)&lfv_empty_regtab)
 struct lfv_dw {
     lfv_reg_read_t *read;
     void *data;
@@ -55,6 +58,10 @@ _Static_assert(sizeof(struct lfv_dw) == 16, "read.c indexes dw[] by reg * 4");
  * dword d needs to look at regs[first[d]] and at most the few registers
  * that follow, so lookup is O(1) whatever the number of registers.
  */
+struct lfv_regtab;
+/* The table of a device with no registers: shared, never freed. */
+extern struct lfv_regtab lfv_empty_regtab;
+
 struct lfv_regtab {
     uint16_t nregs;
     uint16_t ndw;
@@ -86,8 +93,6 @@ struct lfv_vdev {
     struct lfv_rcu_head rcu;
 };
 
-/* The table of a device with no registers: shared, never freed. */
-extern struct lfv_regtab lfv_empty_regtab;
 
 /*
  * An embedded device: lfv_vdev_init() sets it up with no registers (it

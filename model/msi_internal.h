@@ -104,13 +104,49 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
                       uint64_t off, unsigned int size, uint64_t val);
 
 /*
+ * What a domain's MSI-X MMIO accesses look up (msix_regions.c builds it):
+ * the trapped intervals [start, end], sorted and disjoint, each with its
+ * region.  Immutable once published; replaced whole on every change and
+ * freed after a grace period.  Lookup is a binary search with no lock and
+ * no retry.
+ */
+struct msix_map_entry {
+    uint64_t start, end;
+    struct lfv_msix_region *region;
+};
+
+struct msix_map {
+    struct lfv_rcu_head rcu;
+    unsigned int n;
+    struct msix_map_entry e[];
+};
+
+/* The entry holding gpa, or NULL.  Inside a read-side section. */
+static inline const struct msix_map_entry *
+msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
+{
+    unsigned int lo = 0, hi = m->n;
+
+    /* the first entry starting above gpa is e[lo] */
+    while (lo < hi) {
+        unsigned int mid = (lo + hi) / 2;
+
+        if (m->e[mid].start <= gpa)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo && gpa <= m->e[lo - 1].end ? &m->e[lo - 1] : NULL;
+}
+
+/*
  * msix_regions.c: the MSI-X hook's state of one domain, the list and limit
- * under lock, the interval map built from them published under RCU.  Lock
- * order: device write lock -> lock.
+ * under lock, the map built from them published under RCU (NULL: no
+ * region).  Lock order: device write lock -> lock.
  */
 struct msix_domain {
     lfv_lock_t lock;
-    struct lfv_intervalmap *map;
+    struct msix_map *map;
     struct lfv_msix_region *regions[LFV_MSIX_REGIONS_MAX];
     unsigned int nr, limit;
 };

@@ -8,15 +8,19 @@
  * authoritative list of regions under md->lock and, on every change, build
  * a fresh map from it and publish it with one pointer store: a BAR move is
  * therefore one publication, and a reader (msix_mmio.c) sees the region
- * at its old or its new place, never at both or neither (the interval map
- * has no multi-update batch, and a move by less than the region's size
- * could not be an insert before a remove).  The list is bounded (the
- * domain's region limit), so the rebuild is cheap.
+ * at its old or its new place, never at both or neither (a move by less
+ * than the region's size could not be an insert before a remove).  The
+ * list is bounded (the domain's region limit), so the rebuild is cheap.
+ * The rebuild places the intervals in a scratch interval map, which
+ * refuses overlaps, then publishes them as a sorted array (struct
+ * msix_map, msi_internal.h) that readers binary-search: no latch, no
+ * tree, since a published map never changes.
  *
  * The lowest of the MSI-X files: msix.c (the hook) and msix_mmio.c (the
  * entry points) call it; it calls neither.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
@@ -73,6 +77,43 @@ static int insert_adjacent(struct lfv_intervalmap *m,
     return rc ? rc : add_piece(m, cur, span, adj);
 }
 
+static void map_free_rcu(struct lfv_rcu_head *head)
+{
+    lfv_free((struct msix_map *)((char *)head - offsetof(struct msix_map,
+                                                         rcu)));
+}
+
+/* Frees m (NULL: nothing) after a grace period. */
+static void map_destroy(struct msix_map *m)
+{
+    if (m)
+        lfv_rcu_call(&m->rcu, map_free_rcu);
+}
+
+static int flatten_one(uint64_t s, uint64_t e, void *value, void *ctxt)
+{
+    struct msix_map *f = ctxt;
+
+    f->e[f->n].start = s;
+    f->e[f->n].end = e;
+    f->e[f->n].region = value;
+    f->n++;
+    return 0;
+}
+
+/* The intervals of m as a sorted array, or NULL (out of memory). */
+static struct msix_map *map_flatten(const struct lfv_intervalmap *m)
+{
+    size_t n = lfv_intervalmap_count(m);
+    struct msix_map *f = lfv_malloc(sizeof(*f) + n * sizeof(f->e[0]));
+
+    if (!f)
+        return NULL;
+    f->n = 0;
+    lfv_intervalmap_iterate(m, 0, UINT64_MAX, flatten_one, f);
+    return f;
+}
+
 /*
  * A new map from the list, published; the old one freed after a grace
  * period.  A region overlapping an earlier one stays untrapped (a BAR in
@@ -82,7 +123,8 @@ static int insert_adjacent(struct lfv_intervalmap *m,
  */
 static int rebuild(struct msix_domain *md)
 {
-    struct lfv_intervalmap *m = lfv_intervalmap_new(), *old;
+    struct lfv_intervalmap *m = lfv_intervalmap_new();
+    struct msix_map *flat = NULL, *old;
     int rc = 0;
 
     if (!m)
@@ -110,16 +152,18 @@ static int rebuild(struct msix_domain *md)
         }
         rc = insert_adjacent(m, a, n, r->adjacent);
     }
-    if (rc) {
-        lfv_intervalmap_destroy(m);
-        return rc;
+    if (!rc) {
+        flat = map_flatten(m);
+        rc = flat ? 0 : -ENOMEM;
     }
+    lfv_intervalmap_destroy(m);
+    if (rc)
+        return rc;
     old = md->map;
-    lfv_rcu_assign_pointer(md->map, m);
-    lfv_intervalmap_destroy(old);
+    lfv_rcu_assign_pointer(md->map, flat);
+    map_destroy(old);
     return 0;
 }
-
 static void unlist(struct msix_domain *md, struct lfv_msix_region *r)
 {
     for (unsigned int i = 0; i < md->nr; i++)
@@ -210,7 +254,7 @@ void msix_domain_fini(struct lfv_domain *d, void *priv)
     struct msix_domain *md = priv;
 
     (void)d;
-    lfv_intervalmap_destroy(md->map);
+    map_destroy(md->map);
     lfv_lock_destroy(&md->lock);
     lfv_free(md);
 }

@@ -19,9 +19,13 @@
  *            made (a failed assignment keeps the previous owner);
  *   p2m      a guest's p2m maps only frames of memory BARs (or the ROM) of
  *            devices it owns now, as the hardware decodes them, never a
- *            frame holding any byte of another device's BAR or of any MSI-X
- *            table or PBA; the hardware domain's maps are identity and
- *            obey the same rule for the devices it owns;
+ *            frame holding any byte of another device's decoding BAR or of
+ *            any decoding MSI-X table or PBA; the hardware domain's maps
+ *            are identity and obey the same rule for the devices it owns
+ *            (p2m-hwdom);
+ *   decode   the hardware: no two devices of different owners decode
+ *            overlapping host addresses; decode-orphan: a device nobody
+ *            owns (de-assigned, unplugged) decodes nothing;
  *   binding  every vector bound through the MSI ops belongs to the
  *            device's current owner (nothing left bound after de-assign);
  *   window   every mapped frame lies inside the host bridge's windows
@@ -90,18 +94,36 @@ static bool hw_bar(unsigned int k, unsigned int b, uint64_t *s, uint64_t *e)
     return *e >= a;
 }
 
+/*
+ * Like hw_bar(), but only while the hardware decodes the BAR: COMMAND's
+ * memory decoding on and, for the ROM, its enable bit.  A BAR that does
+ * not decode answers nothing at its address, whatever is placed there.
+ */
+static bool hw_decodes(unsigned int k, unsigned int b, uint64_t *s,
+                       uint64_t *e)
+{
+    lfv_sbdf_t sbdf = fdev_sbdf(k);
+
+    if (!(lfv_sim_cfg_read(br, sbdf, 0x04, 2) & 0x2))
+        return false;
+    if (b == 6 && !(lfv_sim_cfg_read(br, sbdf, 0x30, 4) & 1))
+        return false;
+    return hw_bar(k, b, s, e);
+}
+
 static bool overlaps(uint64_t s, uint64_t e, uint64_t s2, uint64_t e2)
 {
     return s <= e2 && s2 <= e;
 }
 
-/* Host range of dev's MSI-X table (w 0) or PBA (1). */
+/* Host range of dev's MSI-X table (w 0) or PBA (1), while it decodes. */
 static bool hw_msix(unsigned int k, unsigned int w, uint64_t *s, uint64_t *e)
 {
     const struct lfv_sim_msix_desc *x = &fdev[k].msix;
     uint64_t bs, be;
 
-    if (!x->present || !hw_bar(k, w ? x->pba_bir : x->table_bir, &bs, &be))
+    if (!x->present ||
+        !hw_decodes(k, w ? x->pba_bir : x->table_bir, &bs, &be))
         return false;
     *s = bs + (w ? x->pba_offset : x->table_offset);
     *e = *s + (w ? (x->table_size + 63) / 64 * 8 : 16ull * x->table_size) - 1;
@@ -269,18 +291,15 @@ static int p2m_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *ctxt)
 
         for (unsigned int k = 0; k < NR_FDEV; k++) {
             /*
-             * A removed device (lfv_pdev_remove(), Xen's
-             * PHYSDEVOP_pci_device_remove) is one the hypervisor has been
-             * told is gone: like Xen, the engine keeps nothing of it and
-             * cannot check placements against it.  The simulated hardware
-             * still decodes it (the fixture overlaps BARs on purpose), so
-             * it is left out here; every registered device counts,
-             * whoever owns it.
+             * Every device counts, whoever owns it, removed ones included
+             * (the engine turns a device left without an owner off), but
+             * only while the hardware decodes its BAR: a BAR that does not
+             * decode answers nothing, and the hardware domain may place
+             * its own device's non-decoding BAR anywhere (as in Xen); the
+             * engine then never lets it decode there (header_map.c).
              */
-            if (!registered[k])
-                continue;
             for (unsigned int b = 0; b <= 6; b++) {
-                if (!hw_bar(k, b, &s2, &e2) || !overlaps(s, e, s2, e2))
+                if (!hw_decodes(k, b, &s2, &e2) || !overlaps(s, e, s2, e2))
                     continue;
                 if (owner[k] == (int)c->domid)
                     own = true;
@@ -330,8 +349,34 @@ static int header_agrees(struct lfv_vpci *v, struct lfv_regs_edit *e,
     return 1; /* publish nothing */
 }
 
+/*
+ * The hardware: no two devices of different owners decode overlapping
+ * host addresses (the owner of one would reach the other), and a device
+ * nobody owns (unowned, or removed) decodes nothing.
+ */
+static void check_decoding(void)
+{
+    for (unsigned int k = 0; k < NR_FDEV; k++)
+        for (unsigned int b = 0; b <= 6; b++) {
+            uint64_t s, e, s2, e2;
+
+            if (!hw_decodes(k, b, &s, &e))
+                continue;
+            INV("decode-orphan", registered[k] && owner[k] >= 0, "device %u BAR %u "
+                "decodes %#" PRIx64 " with no owner", k, b, s);
+            for (unsigned int j = k + 1; j < NR_FDEV; j++)
+                for (unsigned int c = 0; owner[j] != owner[k] && c <= 6; c++)
+                    INV("decode", !hw_decodes(j, c, &s2, &e2) ||
+                        !overlaps(s, e, s2, e2), "device %u BAR %u (owner %d)"
+                        " and device %u BAR %u (owner %d) both decode %#"
+                        PRIx64, k, b, owner[k], j, c, owner[j],
+                        s > s2 ? s : s2);
+        }
+}
+
 static void check_state(void)
 {
+    check_decoding();
     for (unsigned int k = 0; k < NR_FDEV; k++) {
         unsigned int domid;
         int rc = lfv_pdev_owner(sys, fdev_sbdf(k), &domid, NULL);

@@ -9,6 +9,7 @@
 
 #include <lfvpci/access.h>
 
+#include "../core/pci_regs.h"
 #include "../core/rcu_fast.h"
 #include "../dispatch/regtab.h"
 #include "vpci_state.h"
@@ -78,12 +79,18 @@ static void vpci_free_rcu(struct lfv_rcu_head *head)
     lfv_free(v);
 }
 
-/* Free a state that was never published, or retire one that was. */
-static void vpci_retire(struct lfv_vpci *v)
+/* The hooks' retirement: after it, the state maps and reaches nothing. */
+static void vpci_retire_hooks(struct lfv_vpci *v)
 {
     for (unsigned int i = 0; i < v->nr_hooks; i++)
         if (v->hook[i].retire)
             v->hook[i].retire(v, v->hook[i].priv);
+}
+
+/* Free a state that was never published, or retire one that was. */
+static void vpci_retire(struct lfv_vpci *v)
+{
+    vpci_retire_hooks(v);
     lfv_rcu_call(&v->rcu, vpci_free_rcu);
 }
 
@@ -146,14 +153,44 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     return 0;
 }
 
-/* Unpublish and retire the device's current state (control lock held). */
-static void pdev_deassign(struct lfv_pdev *pdev)
+/*
+ * A device left without an owner decodes nothing and masters nothing: its
+ * memory and I/O decoding and bus mastering are turned off in the
+ * hardware.  Nobody's p2m maps it any more, and the engine no longer
+ * knows its BARs (no state holds them), so it must not answer at host
+ * addresses that another domain's device may be given (header_map.c).
+ */
+static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf)
+{
+    const uint32_t off = PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                         PCI_COMMAND_MASTER;
+    uint32_t cmd;
+
+    if (!sys->hw_ops || !sys->hw_ops->read || !sys->hw_ops->write)
+        return;
+    cmd = sys->hw_ops->read(sys->hw, sbdf, PCI_COMMAND, 2);
+    if (cmd != 0xffff && (cmd & off))
+        sys->hw_ops->write(sys->hw, sbdf, PCI_COMMAND, 2, cmd & ~off);
+}
+
+/*
+ * Unpublish and retire the device's current state (control lock held);
+ * orphan: no new owner follows, and the device is quiesced.  The quiesce
+ * and the retirement run under the state's write lock, so that no config
+ * write of the old owner still in flight turns decoding back on in
+ * between, and the state's claims on host space (header_map.c) go only
+ * once the hardware has stopped decoding.
+ */
+static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
+                          bool orphan)
 {
     struct lfv_domain *d = pdev->owner;
     struct lfv_vpci *v = pdev->entry.dev ? lfv_vpci_of(pdev->entry.dev) : NULL;
 
     if (!d)
         return;
+    if (v && orphan)
+        lfv_lock(&v->vdev.write_lock);
     lfv_rcu_assign_pointer(pdev->entry.dev, NULL);
     if (v && v->slot >= 0) {
         lfv_rcu_assign_pointer(d->bus.slots[v->slot], NULL);
@@ -161,8 +198,15 @@ static void pdev_deassign(struct lfv_pdev *pdev)
     }
     d->nr_devices--;
     pdev->owner = NULL;
-    if (v)
+    if (orphan)
+        pdev_quiesce(sys, pdev->sbdf);
+    if (v && orphan) {
+        vpci_retire_hooks(v);
+        lfv_unlock(&v->vdev.write_lock);
+        lfv_rcu_call(&v->rcu, vpci_free_rcu); /* the lock is in it */
+    } else if (v) {
         vpci_retire(v);
+    }
 }
 
 static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
@@ -176,7 +220,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     if (pdev->owner == d)
         return 0;
     if (!d) {
-        pdev_deassign(pdev);
+        pdev_deassign(sys, pdev, true);
         return 0;
     }
     if (!d->hwdom) {
@@ -195,7 +239,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
             vbus_slot_free(d, (unsigned int)slot);
         return rc;
     }
-    pdev_deassign(pdev);
+    pdev_deassign(sys, pdev, false);
     pdev->owner = d;
     d->nr_devices++;
     if (slot >= 0)
@@ -238,7 +282,7 @@ int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf)
 
 static void pdev_remove_locked(struct lfv_system *sys, struct lfv_pdev *pdev)
 {
-    pdev_deassign(pdev);
+    pdev_deassign(sys, pdev, true);
     lfv_pdev_unlink(sys, pdev->sbdf);
     lfv_rcu_call(&pdev->rcu, pdev_free_rcu);
 }
@@ -321,8 +365,10 @@ unsigned int lfv_domain_nr_devices(struct lfv_domain *d)
 
 static void deassign_if_owned(struct lfv_pdev *pdev, void *arg)
 {
-    if (pdev->owner == arg)
-        pdev_deassign(pdev);
+    struct lfv_domain *d = arg;
+
+    if (pdev->owner == d)
+        pdev_deassign(d->sys, pdev, true);
 }
 
 void lfv_domain_deassign_all(struct lfv_domain *d)

@@ -223,10 +223,17 @@ static void hwdom_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
     struct lfv_header *h = data;
     bool on = val & PCI_COMMAND_MEMORY;
 
-    /* Every bit is the hardware domain's; MEMORY also (un)maps. */
+    /*
+     * Every bit is the hardware domain's; MEMORY also (un)maps.  A map
+     * that fails (or is refused: -EBUSY, see header_map.c) leaves decoding
+     * off in the hardware, as Xen leaves COMMAND after a failed
+     * modify_bars(); a failed unmap leaves it on.
+     */
     if (on != hdr_load(h->mapped) && hdr_modify(h, on, false))
         val = on ? val & ~PCI_COMMAND_MEMORY : val | PCI_COMMAND_MEMORY;
     lfv_vpci_hw_write(ctx, reg, 2, val);
+    if (!(val & PCI_COMMAND_MEMORY))
+        hdr_decode_off(h, false);
 }
 
 static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
@@ -287,6 +294,8 @@ static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
     if (!new_en)
         rom_set_addr(rom, val);
     lfv_vpci_hw_write(ctx, reg, 4, val);
+    if (!new_en)
+        hdr_decode_off(h, true);
 }
 
 static int hwdom_init(struct lfv_header *h, struct lfv_regs_edit *e)

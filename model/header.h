@@ -48,6 +48,9 @@ struct hdr_bar {
     bool enabled;        /* atomic; written under map_lock: mapped */
     bool refused;        /* atomic; under map_lock: enabled, but its host
                             range failed the checks: nothing mapped */
+    bool decoding;       /* atomic; under sys->hdr_lock: the hardware may
+                            decode it (set before decoding is turned on,
+                            cleared once the hardware no longer decodes) */
     struct lfv_rangeset *mem; /* guest frames mapped, under map_lock */
     unsigned int reg;
     struct lfv_header *hdr;
@@ -113,6 +116,12 @@ static inline bool hdr_bar_is_mem(const struct hdr_bar *b)
 /* header_map.c */
 int hdr_map_init(struct lfv_header *h);
 int hdr_modify(struct lfv_header *h, bool map, bool rom_only);
+/*
+ * After a write that left the device's memory decoding (or only its ROM,
+ * rom_only) off in the hardware: its unmapped BARs stop counting as
+ * decoding for other devices' maps.  Write handlers of the device.
+ */
+void hdr_decode_off(struct lfv_header *h, bool rom_only);
 void hdr_map_retire(struct lfv_header *h);
 /*
  * Whether an access of h's owner to host addresses [s, e] reaches only h's

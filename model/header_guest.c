@@ -151,6 +151,8 @@ static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
         g = on ? g & ~PCI_COMMAND_MEMORY : g | PCI_COMMAND_MEMORY;
     hdr_store(h->guest_cmd, g);
     cmd_to_hw(h);
+    if (!(g & PCI_COMMAND_MEMORY))
+        hdr_decode_off(h, false);
 }
 
 int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced)

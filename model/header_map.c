@@ -26,7 +26,24 @@
  * that BAR too.  The system keeps every header state on one list
  * (sys->hdr_all, under sys->hdr_lock, a leaf lock taken under map_lock)
  * for these checks.  Devices registered but owned by nobody have no
- * state: the engine does not know their BARs.
+ * state: the engine does not know their BARs, and they decode nothing
+ * (assign.c turns a device's decoding off when it is left without an
+ * owner).
+ *
+ * Decoding (issue 11's hwdom-bar-write-onto-guest-mapped-frame): refusing
+ * to map an overlapping BAR is not enough, because the hardware still
+ * decodes it once COMMAND.MEMORY is on, and then two devices answer at
+ * the same host address: the owner of the one would reach the other.  So
+ * a device's decoding is never turned on while one of its BARs overlaps a
+ * BAR that a device of another domain may be decoding: the map fails
+ * with -EBUSY and the caller leaves MEMORY off in the hardware (the
+ * hardware domain reads it back off, as after Xen's failed modify_bars()).
+ * Which BARs may decode is claimed under sys->hdr_lock (bars[].decoding):
+ * set together with the check, before the hardware is written, and
+ * cleared only after the hardware stopped decoding (hdr_decode_off()), so
+ * two domains turning decoding on at once cannot both pass.  Devices of
+ * the same domain may overlap (the hardware domain's, as in Xen: they are
+ * its own).
  */
 #include <errno.h>
 
@@ -223,13 +240,73 @@ static int punch_msix_host(struct lfv_header *h, const bool sel[])
     return rc;
 }
 
-/* The host-space rules on the selected BARs; refused[i]: maps nothing. */
+/*
+ * Whether a selected BAR of h overlaps in host space a BAR that a device
+ * of another domain may be decoding (hdr_lock held).  Another state of
+ * the same device (the next owner's, being built) is the same hardware.
+ */
+static bool decode_conflict(const struct lfv_header *h, const bool sel[])
+{
+    lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+        uint64_t s, e;
+
+        if (!sel[i] || !host_range(&h->bars[i], &s, &e))
+            continue;
+        for (const struct lfv_header *o = h->d->sys->hdr_all; o;
+             o = o->sys_next) {
+            if (o->d == h->d || lfv_vpci_sbdf(o->v) == self)
+                continue;
+            for (unsigned int j = 0; j < HDR_NR_BARS; j++) {
+                uint64_t os, oe;
+
+                if (hdr_load(o->bars[j].decoding) &&
+                    host_range(&o->bars[j], &os, &oe) && os <= e && s <= oe)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Drop the claims of the selected BARs that are not mapped (hdr_lock). */
+static void unclaim(struct lfv_header *h, const bool sel[])
+{
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        if (sel[i] && !hdr_load(h->bars[i].enabled))
+            hdr_store(h->bars[i].decoding, false);
+}
+
+void hdr_decode_off(struct lfv_header *h, bool rom_only)
+{
+    bool sel[HDR_NR_BARS];
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        sel[i] = !rom_only || i == HDR_ROM;
+    lfv_lock(&h->d->sys->hdr_lock);
+    unclaim(h, sel);
+    lfv_unlock(&h->d->sys->hdr_lock);
+}
+
+/*
+ * The host-space rules on the selected BARs: -EBUSY if decoding them
+ * would overlap another domain's decoding BAR (nothing claimed), else
+ * they are claimed as decoding; refused[i]: maps nothing.
+ */
 static int check_host(struct lfv_header *h, const bool sel[], bool refused[])
 {
     struct lfv_system *sys = h->d->sys;
     int rc;
 
     lfv_lock(&sys->hdr_lock);
+    if (decode_conflict(h, sel)) {
+        lfv_unlock(&sys->hdr_lock);
+        return -EBUSY;
+    }
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        if (sel[i])
+            hdr_store(h->bars[i].decoding, true);
     for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
         refused[i] = sel[i] && !bar_acceptable(h, &h->bars[i]);
         if (refused[i])
@@ -347,6 +424,10 @@ static int do_map(struct lfv_header *h, bool rom_only)
         rc = p2m_apply(h, sel, map_range);
     if (rc) {
         purge_selected(h, sel);
+        /* the hardware will not decode them: the caller leaves it off */
+        lfv_lock(&h->d->sys->hdr_lock);
+        unclaim(h, sel);
+        lfv_unlock(&h->d->sys->hdr_lock);
         return rc;
     }
     set_enabled(h, sel, true, refused);
@@ -378,8 +459,12 @@ static int do_unmap(struct lfv_header *h, bool rom_only)
 /*
  * Map (map = true) or unmap the device's memory BARs, or only its ROM.
  * From config write handlers of the device (its write lock held) and from
- * init.  0, -EINVAL (page offset mismatch), -ENODEV (the state was
- * retired), -ENOMEM or the p2m's error; on error the p2m is unchanged.
+ * init.  0, -EINVAL (page offset mismatch), -EBUSY (a BAR overlaps one
+ * that another domain's device may be decoding), -ENODEV (the state was
+ * retired), -ENOMEM or the p2m's error; on error the p2m is unchanged and
+ * the caller must leave (or turn) the hardware's decoding off.  After a
+ * successful unmap, the caller calls hdr_decode_off() once the hardware
+ * stopped decoding.
  */
 int hdr_modify(struct lfv_header *h, bool map, bool rom_only)
 {

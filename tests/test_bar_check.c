@@ -194,6 +194,80 @@ static void test_overlap(void)
     teardown();
 }
 
+static bool hw_decodes(lfv_sbdf_t s)
+{
+    return lfv_sim_cfg_read(br, s, CMD, 2) & MEM;
+}
+
+/*
+ * issue 11, fuzz finding access/hwdom-bar-write-onto-guest-mapped-frame:
+ * refusing to map an overlapping BAR is not enough when the hardware then
+ * decodes it anyway.  Before the fix, the hardware domain turning decoding
+ * on for A, whose BAR it had moved over the BAR of B (a guest's, mapped),
+ * got A decoding in hardware at B's address: the guest's accesses to its
+ * own BAR could reach A.
+ */
+static void test_decode_conflict(void)
+{
+    uint64_t m = 0;
+
+    setup(NULL, 0);
+    guest_decode(B, 0x30000000);
+    CHECK(hw_decodes(B));
+    /* the hardware domain moves A's BAR 0 (64 KiB) over B's: allowed,
+     * A does not decode */
+    lfv_conf_write(hwdom, A, BAR0, 4, 0xe0300000);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, BAR0, 4), 0xe0300000);
+    /* decoding on for A: refused, in hardware and in what it reads back */
+    lfv_conf_write(hwdom, A, CMD, 2, MEM | 0x4);
+    CHECK(!hw_decodes(A));
+    CHECK_EQ(lfv_sim_cfg_read(br, A, CMD, 2), 0x4); /* the rest is made */
+    CHECK_EQ(lfv_conf_read(hwdom, A, CMD, 2) & MEM, 0);
+    CHECK(!mapped(hwdom, 0xe0300, NULL));
+    CHECK(!bar0(A).mapped);
+    CHECK(mapped(g1, 0x30000, &m) && m == 0xe0300); /* B's, untouched */
+
+    /* B off: A may decode (its BAR is refused: B's BAR is there) ... */
+    lfv_conf_write(g1, VS0, CMD, 2, 0);
+    CHECK(!hw_decodes(B));
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
+    CHECK(hw_decodes(A));
+    CHECK(!mapped(hwdom, 0xe0300, NULL));
+    /* ... and then B may not: the guest reads MEMORY back off */
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK(!hw_decodes(B));
+    CHECK_EQ(lfv_conf_read(g1, VS0, CMD, 2) & MEM, 0);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    /* A off (its claim goes once the hardware stopped): B decodes again,
+     * but maps nothing while A's BAR sits there */
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK(hw_decodes(B));
+    CHECK(!mapped(g1, 0x30000, NULL));
+    /* A back home: B maps again */
+    lfv_conf_write(g1, VS0, CMD, 2, 0);
+    lfv_conf_write(hwdom, A, BAR0, 4, 0xe0000000);
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK(mapped(g1, 0x30000, &m) && m == 0xe0300);
+    lfv_conf_write(hwdom, A, BAR0, 4, 0xe0300000);
+
+    /* a device left without an owner decodes and masters nothing */
+    lfv_conf_write(g1, VS0, CMD, 2, MEM | 0x4);
+    CHECK_EQ(lfv_sim_cfg_read(br, B, CMD, 2) & 0x7, MEM | 0x4);
+    CHECK_EQ(lfv_pdev_assign(sys, B, NULL), 0);
+    CHECK_EQ(lfv_sim_cfg_read(br, B, CMD, 2) & 0x7, 0);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    /* then A (the hardware domain's) decodes over B's old place */
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
+    CHECK(hw_decodes(A));
+    CHECK(mapped(hwdom, 0xe0300, &m) && m == 0xe0300);
+    /* removal quiesces too */
+    CHECK_EQ(lfv_pdev_remove(sys, A), 0);
+    CHECK(!hw_decodes(A));
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(hwdom)), 0);
+    teardown();
+}
+
 static void test_table_in_frame(void)
 {
     uint64_t m = 0;
@@ -355,6 +429,7 @@ int main(void)
 {
     lfv_rcu_register_thread();
     test_overlap();
+    test_decode_conflict();
     test_table_in_frame();
     test_windows();
     test_forwarding();

@@ -147,13 +147,24 @@ int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf);
 /*
  * Hot-unplug: de-assign and unregister the device.  Accesses already
  * running on it complete on valid memory; accesses that start afterwards
- * find no device.  0 or -ENOENT.  Takes the control lock.
+ * find no device.  Its memory and I/O decoding and bus mastering are
+ * turned off in hardware first (as when it is left unowned: see
+ * lfv_pdev_assign()).  0 or -ENOENT.  Takes the control lock.
  */
 int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
 
 /*
  * Assign the device to `d` (de-assigning it from its current owner first),
- * or make it unowned with d == NULL.  Guests: function 0 only
+ * or make it unowned with d == NULL.  A device left unowned (d == NULL,
+ * lfv_pdev_remove(), lfv_domain_destroy()) has memory and I/O decoding and
+ * bus mastering turned off in hardware: the engine no longer knows its
+ * BARs, so it must not answer where another domain's device may be
+ * placed; its next owner turns decoding on again.  A device that moves
+ * straight to a new owner keeps what the new owner's init decides (a
+ * guest's starts with decoding off).  Memory decoding is never turned on
+ * (COMMAND reads it back off, the write of the other bits is made) while
+ * one of the device's BARs overlaps, in host space, a BAR that another
+ * domain's device may be decoding.  Guests: function 0 only
  * (-EOPNOTSUPP), a free virtual slot (-ENOSPC), and, with the header hook,
  * an MSI-X table and PBA inside the device's memory BARs (-EINVAL, see
  * lfv_header_msix_location()).  -ENOENT: no such device.

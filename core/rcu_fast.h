@@ -65,7 +65,11 @@ lfv_rcu_fast_lock_as(bool light)
     }
 }
 
-/* The writer's wake-up, out of line: urcu_common_wake_up_gp(), then v. */
+/*
+ * The writer's wake-up, out of line: urcu_common_wake_up_gp() with atomic
+ * accesses to the futex word (several readers may wake the writer at
+ * once), then v.
+ */
 uint32_t lfv_rcu_memb_wake(uint32_t v) __attribute__((visibility("hidden")));
 
 /*
@@ -85,7 +89,9 @@ lfv_rcu_fast_unlock_return(bool light, uint32_t v)
         _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
                           tmp - URCU_GP_COUNT);
         lfv_rcu_memb_slave_mb(light);
-        if (caa_unlikely(uatomic_read(&urcu_memb_gp.futex) == -1))
+        /* an atomic load: readers that wake the writer store to it */
+        if (caa_unlikely(__atomic_load_n(&urcu_memb_gp.futex,
+                                         __ATOMIC_RELAXED) == -1))
             return lfv_rcu_memb_wake(v);
     } else {
         _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
@@ -99,12 +105,13 @@ lfv_rcu_fast_unlock_return(bool light, uint32_t v)
 #define lfv_rcu_fast_unlock_as(light)                                       \
     ((void)lfv_rcu_fast_unlock_return((light), 0))
 
-#define lfv_rcu_fast_lock() urcu_memb_read_lock()
-#define lfv_rcu_fast_unlock()                                               \
-    do {                                                                    \
-        lfv_tsan_reader_exit();                                             \
-        urcu_memb_read_unlock();                                            \
-    } while (0)
+/*
+ * Every memb section of lfvpci is this one (never liburcu's inline read
+ * side as well), so that every access lfvpci makes to the writer's futex
+ * word is atomic.
+ */
+#define lfv_rcu_fast_lock() lfv_rcu_fast_lock_as(lfv_rcu_fast_light())
+#define lfv_rcu_fast_unlock() lfv_rcu_fast_unlock_as(lfv_rcu_fast_light())
 
 #elif defined(LFV_RCU_BACKEND_QSBR)
 #define _LGPL_SOURCE 1

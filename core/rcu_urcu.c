@@ -66,7 +66,13 @@ __attribute__((constructor)) static void memb_light_init(void)
 
 uint32_t lfv_rcu_memb_wake(uint32_t v)
 {
-    urcu_common_wake_up_gp(&urcu_memb_gp);
+    int32_t *futex = &urcu_memb_gp.futex;
+
+    if (__atomic_load_n(futex, __ATOMIC_RELAXED) == -1) {
+        __atomic_store_n(futex, 0, __ATOMIC_RELAXED);
+        /* as liburcu: the return value is ignored */
+        (void)futex_async(futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+    }
     return v;
 }
 #endif

@@ -142,7 +142,8 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
     const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
 
     if (lfv_likely(size == 4 && !(reg & 3) && reg < tab->fast_end)) {
-        /* &dw[reg / 4]: reg is a multiple of 4, a dw[] entry 16 bytes */
+        /* &dw[reg / 4]: reg is a multiple of 4 (entries of 16 bytes on
+         * 64-bit hosts: at reg * 4) */
         const struct lfv_dw *w =
             (const struct lfv_dw *)((const char *)tab->dw +
                                     (size_t)reg * (sizeof(*w) / 4));

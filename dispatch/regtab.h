@@ -2,7 +2,7 @@
 /*
  * The published register table of a device and the device itself.
  * Internal to dispatch/: the writer side is regtab.c, the read path
- * access.c.
+ * read.c, the write path write.c.
  */
 #ifndef LFV_DISPATCH_REGTAB_H
 #define LFV_DISPATCH_REGTAB_H
@@ -25,10 +25,9 @@ struct lfv_reg {
     uint32_t rsvdz_mask;
 };
 
-/*
- * first[d] for dword d: the index of the first register that ends after
- * byte 4 * d.
- */
+struct lfv_regtab;
+/* The table of a device with no registers: shared, never freed. */
+extern struct lfv_regtab lfv_empty_regtab;
 
 /*
  * The fast path's entry for dword d: the handler and data of the register
@@ -36,9 +35,9 @@ struct lfv_reg {
  * (read_keep all-ones), the case of most 4-byte reads; read is NULL for
  * any other dword, and data then LFV_DW_GAP if no register has a byte in
  * the dword (the hardware's, or all-ones, whatever the access), NULL if
- * some register has.  16 bytes, so that a read goes from the table to the
- * handler in one load.  Only the dwords below LFV_DW_FAST_END have one
- * (the legacy space and the start of the extended space, where the
+ * some register has.  Two pointers, so that a read goes from the table
+ * to the handler in one load.  Only the dwords below LFV_DW_FAST_END have
+ * one (the legacy space and the start of the extended space, where the
  * emulated registers are), so that a table stays below about 4.2 KiB plus
  * its registers even with a register at 0xffc.
  */
@@ -48,20 +47,16 @@ struct lfv_dw {
     lfv_reg_read_t *read;
     void *data;
 };
-_Static_assert(sizeof(struct lfv_dw) == 16, "read.c indexes dw[] by reg * 4");
 
 /*
  * Immutable once published, one allocation: this header, dw[] (below
- * fast_end), first[] (below ndw) and regs[].  regs[] is sorted by offset.  first[d] is the index of the
- * first register that ends after byte 4 * d, for every dword d below ndw
- * (ndw covers up to the end of the last register); an access starting in
- * dword d needs to look at regs[first[d]] and at most the few registers
- * that follow, so lookup is O(1) whatever the number of registers.
+ * fast_end), first[] (below ndw) and regs[].  regs[] is sorted by offset.
+ * first[d] is the index of the first register that ends after byte 4 * d,
+ * for every dword d below ndw (ndw covers up to the end of the last
+ * register); an access starting in dword d needs to look at
+ * regs[first[d]] and at most the few registers that follow, so lookup is
+ * O(1) whatever the number of registers.
  */
-struct lfv_regtab;
-/* The table of a device with no registers: shared, never freed. */
-extern struct lfv_regtab lfv_empty_regtab;
-
 struct lfv_regtab {
     uint16_t nregs;
     uint16_t ndw;

@@ -96,8 +96,10 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 
     if (!d || !val || !mmio_valid(gpa, size))
         return -EINVAL;
-    rc = lfv_likely(lfv_rcu_fast_light()) ? mmio_read_as(d, gpa, size, &v, true)
-                                          : mmio_read_as(d, gpa, size, &v, false);
+    if (lfv_likely(lfv_rcu_fast_light()))
+        rc = mmio_read_as(d, gpa, size, &v, true);
+    else
+        rc = mmio_read_as(d, gpa, size, &v, false);
     if (rc != -EINVAL)
         *val = v;
     return rc;

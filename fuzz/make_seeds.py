@@ -3,8 +3,9 @@
 lspci dumps of ../shared/data/lspci: each dump trimmed to what the loader
 reads (header, Region/ROM lines, capability headers with the MSI-X table
 and PBA lines, the hex dump), as lspci text and as a sysfs-style input
-(config bytes + resource lines).  The rangeset and access seeds are short
-hand-made operation sequences.  Usage: fuzz/make_seeds.py [LSPCI_DIR]"""
+(config bytes + resource lines), and as the caps target's chains (patches
+of a configuration space).  The rangeset and access seeds are short
+hand-made operation sequences, and so are caps' policies.  Usage: fuzz/make_seeds.py [LSPCI_DIR]"""
 import os, re, struct, sys
 
 root = os.path.dirname(os.path.abspath(__file__))
@@ -50,6 +51,15 @@ for fn in sorted(os.listdir(src)):
             res[i] = (base, base + size - 1, fl)
     rtext = ''.join('0x%016x 0x%016x 0x%016x\n' % r for r in res)
     out('sysfs', name, struct.pack('<H', len(cfg)) + bytes(cfg) + rtext.encode())
+    # caps: the dump's chains as patches from 0x34 (see fuzz_caps.c), the
+    # default policy, then writes of all-ones to each capability's dwords
+    cfg = bytes(cfg) + bytes(4096 - len(cfg))
+    pat = [(o, struct.unpack_from('<I', cfg, o)[0]) for o in range(0x34, 4096, 4)]
+    pat = [(o, v) for o, v in pat if v]
+    ops = b''.join(struct.pack('<HBI', o, 2, 0xffffffff)
+                   for o in range(0x40, 0x100, 4))
+    out('caps', name, bytes([0]) + struct.pack('<H', len(pat)) +
+        b''.join(struct.pack('<HI', o, v) for o, v in pat) + ops)
 
 # rangeset: base selector, then ops (see fuzz_rangeset.c)
 out('rangeset', 'adds', bytes([0, 0, 10, 0, 5, 1, 0, 20, 0, 3, 1, 4, 8, 0, 4, 1]))
@@ -75,3 +85,21 @@ out('access', 'hwdom-overlap', acc(BAR(0, 2, 2, 2) + (4, 1), CMD(0, 2, 2),
 out('access', 'move-around', acc(ASSIGN(4, 1), CMD(1, 4, 2), ASSIGN(4, 2),
                                  CMD(2, 4, 2), ASSIGN(4, 3), ASSIGN(4, 0),
                                  (1, 0, 0, 4), (1, 0, 0, 4)))
+
+# caps: flags (bit 0 pm_dstate_to_hw, bits 1-3 rules), rules, patches, writes
+def caps(flags, rules, patches, ops):
+    return (bytes([flags]) + b''.join(rules) + struct.pack('<H', len(patches)) +
+            b''.join(struct.pack('<HI', o, v) for o, v in patches) +
+            b''.join(struct.pack('<HBI', o, sz, v) for o, sz, v in ops))
+RULE = lambda id, ext, mode: struct.pack('<HB', id, ext | mode << 1)
+FIELD = lambda id, ext, off, size, wmask: struct.pack('<HBHBI', id, ext | 3 << 1 | 8,
+                                                      off, size, wmask)
+PM_PCIE = [(0x34, 0x40), (0x40, 0x00035001), (0x50, 0x00026010),
+           (0x100, 0x14010001), (0x140, 0x00010003)]
+out('caps', 'pm-d3-to-hw', caps(1, [], PM_PCIE, [(0x44, 0, 3), (0x44, 0, 0),
+                                                   (0x58, 1, 0xff)]))
+out('caps', 'aer-readonly-field', caps(4, [RULE(1, 1, 2), FIELD(9, 0, 4, 4, 0xff)],
+                                       PM_PCIE + [(0x60, 0x00200009)],
+                                       [(0x104, 2, 0xffffffff), (0x64, 2, 0x12345678)]))
+out('caps', 'loops', caps(0, [], [(0x34, 0x40), (0x40, 0x00034001), (0x100, 0x10010003)],
+                          [(0x40, 2, 0xffffffff)]))

@@ -12,6 +12,7 @@
 #include "../core/pci_regs.h"
 #include "../core/rcu_fast.h"
 #include "../dispatch/regtab.h"
+#include "caps_policy.h"
 #include "vpci_state.h"
 
 int lfv_system_add_hook(struct lfv_system *sys,
@@ -250,7 +251,11 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
 
 static void pdev_free_rcu(struct lfv_rcu_head *head)
 {
-    lfv_free((char *)head - offsetof(struct lfv_pdev, rcu));
+    struct lfv_pdev *pdev =
+        (struct lfv_pdev *)((char *)head - offsetof(struct lfv_pdev, rcu));
+
+    caps_policy_free(pdev->cap_policy);
+    lfv_free(pdev);
 }
 
 int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf)

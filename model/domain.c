@@ -146,7 +146,12 @@ void lfv_domain_destroy(struct lfv_domain *d)
     lfv_domain_deassign_all(d);
     domain_free(d);
     lfv_unlock(&sys->lock);
-    lfv_rcu_barrier();
+    /*
+     * No lfv_rcu_barrier(): Xen destroys domains under its domctl lock,
+     * where waiting for every CPU's quiescent state must not happen.  The
+     * domain is freed after a grace period; lfv_system_destroy() waits
+     * for that before the system goes.
+     */
 }
 
 void lfv_system_destroy(struct lfv_system *sys)

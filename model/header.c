@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Header emulation, the hook: BAR, ROM and capability discovery through the
- * hardware at every assignment, the hardware domain's handlers (Xen's
- * passthrough style), and the per-assignment state's life cycle.  The
- * guest's view is header_guest.c, mapping header_map.c.
+ * Header emulation, the hook: BAR and ROM discovery through the hardware at
+ * every assignment, the hardware domain's handlers (Xen's passthrough
+ * style), the per-assignment state's life cycle and the public accessors.
+ * The guest's view is header_guest.c, the capability chains
+ * header_caps.c, mapping header_map.c.
  */
 #include <errno.h>
 
@@ -110,18 +111,6 @@ static void discover_bars(struct lfv_header *h)
         h->bars[i].guest_addr = h->bars[i].addr;
 }
 
-static void discover_msix(struct lfv_header *h, unsigned int pos)
-{
-    unsigned int entries =
-        (lfv_vpci_hw_read(h->v, pos + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
-    uint32_t table = hw32(h->v, pos + 4), pba = hw32(h->v, pos + 8);
-
-    h->msix[0] = (struct hdr_msix_area){ true, table & 7, table & ~7u,
-                                         entries * 16 };
-    h->msix[1] = (struct hdr_msix_area){ true, pba & 7, pba & ~7u,
-                                         (entries + 63) / 64 * 8 };
-}
-
 static enum lfv_msix_bar_kind msix_bar_kind(const struct hdr_bar *b)
 {
     switch (b->type) {
@@ -162,45 +151,6 @@ static void check_msix(struct lfv_header *h)
         h->msix[0].present = h->msix[1].present = false;
         h->msix_bad = true;
     }
-}
-
-static unsigned int msi_cap_len(const struct lfv_vpci *v, unsigned int pos)
-{
-    uint16_t ctrl = lfv_vpci_hw_read(v, pos + 2, 2);
-
-    return 10 + (ctrl & PCI_MSI_FLAGS_64BIT ? 4 : 0) +
-           (ctrl & PCI_MSI_FLAGS_MASKBIT ? 10 : 0);
-}
-
-/* The hardware's chain: keep MSI and MSI-X (the first of each) in order. */
-static void discover_caps(struct lfv_header *h)
-{
-    const struct lfv_vpci *v = h->v;
-    unsigned int pos, ttl = 48;
-    bool seen_msi = false, seen_msix = false;
-
-    h->ext_cfg = hw32(v, PCI_CFG_SPACE_SIZE) != 0xffffffffu;
-    if (!(lfv_vpci_hw_read(v, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-        return;
-    pos = lfv_vpci_hw_read(v, PCI_CAPABILITY_LIST, 1) & ~3u;
-    while (pos >= 0x40 && ttl--) {
-        unsigned int id = lfv_vpci_hw_read(v, pos, 1);
-
-        if (id == 0xff)
-            break;
-        if (id == PCI_CAP_ID_MSI && !seen_msi) {
-            seen_msi = true;
-            h->caps[h->nr_caps++] = (struct hdr_cap){ pos, 0,
-                                                      msi_cap_len(v, pos) };
-        } else if (id == PCI_CAP_ID_MSIX && !seen_msix) {
-            seen_msix = true;
-            h->caps[h->nr_caps++] = (struct hdr_cap){ pos, 0, 12 };
-            discover_msix(h, pos);
-        }
-        pos = lfv_vpci_hw_read(v, pos + 1, 1) & ~3u;
-    }
-    for (unsigned int k = 0; k + 1 < h->nr_caps; k++)
-        h->caps[k].next = h->caps[k + 1].pos;
 }
 
 /* ---- the hardware domain: Xen's passthrough-style handlers ---- */
@@ -323,6 +273,9 @@ static void header_free(struct lfv_header *h)
 {
     for (unsigned int i = 0; i < HDR_NR_BARS; i++)
         lfv_rangeset_destroy(h->bars[i].mem);
+    lfv_free(h->caps);
+    lfv_free(h->ecaps);
+    lfv_free(h->fields);
     lfv_free(h);
 }
 
@@ -351,21 +304,23 @@ static struct lfv_header *header_alloc(struct lfv_vpci *v)
  * command back, a guest's device starts with every guest-controllable bit
  * clear (decoding and bus mastering off), the host's other bits kept.
  */
-static uint16_t discover(struct lfv_header *h)
+static int discover(struct lfv_header *h, uint16_t *cmdp)
 {
     uint16_t cmd = lfv_vpci_hw_read(h->v, PCI_COMMAND, 2);
     uint16_t off = cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+    int rc;
 
     if (off != cmd)
         lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, off);
     discover_bars(h);
-    discover_caps(h);
+    rc = hdr_caps_discover(h);
     check_msix(h);
     if (!h->hwdom)
         lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd & ~HDR_CMD_GUEST);
     else if (off != cmd)
         lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd);
-    return cmd;
+    *cmdp = cmd;
+    return rc;
 }
 
 static void header_retire(struct lfv_vpci *v, void *priv)
@@ -385,7 +340,9 @@ static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
         return -ENOMEM;
     lfv_vpci_set_priv(v, &lfv_header_hook, h); /* fini frees it, always */
     lfv_vpci_set_retire(v, &lfv_header_hook, header_retire);
-    cmd = discover(h);
+    rc = discover(h, &cmd);
+    if (rc)
+        return rc;
     if (h->msix_bad && !h->hwdom)
         return -EINVAL; /* MSI-X placed outside its BARs: not for guests */
     rc = h->hwdom ? hwdom_init(h, e) : hdr_guest_init(h, e);
@@ -416,6 +373,26 @@ const struct lfv_vpci_hook lfv_header_hook = {
     .domain_init = hdr_domain_init,
     .domain_fini = hdr_domain_fini,
 };
+
+int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced)
+{
+    struct lfv_header *h = hdr_of(v);
+    unsigned int f;
+
+    if (!h)
+        return -ENOENT;
+    if (h->hwdom)
+        return 0;
+    f = hdr_load(h->intx_forced);
+    hdr_store(h->intx_forced, forced ? f | by : f & ~by);
+    hdr_guest_cmd_sync(h);
+    return 0;
+}
+
+int lfv_header_set_intx_forced(struct lfv_vpci *v, bool forced)
+{
+    return hdr_force_intx(v, HDR_INTX_BY_API, forced);
+}
 
 int lfv_header_bar(const struct lfv_vpci *v, unsigned int bar,
                    struct lfv_header_bar_info *out)

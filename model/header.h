@@ -19,6 +19,7 @@
 #ifndef LFV_DISPATCH_HEADER_H
 #define LFV_DISPATCH_HEADER_H
 
+#include <lfvpci/caps.h>
 #include <lfvpci/header.h>
 #include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
@@ -26,6 +27,11 @@
 
 #include "../core/pci_regs.h"
 #include "vpci_state.h"
+
+/* Header registers core/pci_regs.h (shared with Xen's series) lacks. */
+#define PCI_CACHE_LINE_SIZE 0x0c
+#define PCI_LATENCY_TIMER 0x0d
+#define PCI_BIST 0x0f
 
 #define HDR_NR_BARS 7 /* 6 BARs and the ROM */
 #define HDR_ROM LFV_HEADER_ROM
@@ -62,8 +68,18 @@ struct hdr_msix_area {
     uint32_t offset, size;
 };
 
+/* A capability the owner's chain holds (header_caps.c). */
 struct hdr_cap {
-    unsigned int pos, next, len; /* len: bytes of the capability */
+    unsigned int pos, next, len; /* len: bytes exposed, header included */
+    unsigned int id;
+    enum lfv_cap_mode mode;
+};
+
+/* A guest's emulated field of a capability (<lfvpci/caps.h>). */
+struct hdr_field {
+    uint32_t write_mask, hw_mask, hw_rw1c_mask;
+    uint32_t shadow; /* atomic: the guest's write_mask bits */
+    unsigned int size;
 };
 
 struct lfv_header {
@@ -76,14 +92,22 @@ struct lfv_header {
     uint16_t guest_cmd;           /* atomic: the guest's written bits */
     unsigned int intx_forced;     /* atomic: HDR_INTX_BY_* forcing it */
     uint8_t intline;              /* atomic */
+    uint8_t cacheline;            /* atomic: a guest's cache line size */
     bool rom_enabled;             /* hwdom: ROM enable bit as written */
     bool mapped;                  /* atomic; under map_lock: MEMORY on */
     bool retired;                 /* under map_lock */
     bool listed;                  /* on the domain's list, under map_lock */
     struct hdr_msix_area msix[2]; /* table, PBA */
     bool msix_bad;                /* MSI-X outside its BARs: not located */
-    struct hdr_cap caps[2];       /* exposed to guests, in chain order */
-    unsigned int nr_caps;
+    /*
+     * The chains the owner walks, in chain order (header_caps.c): a
+     * guest's per its policy; the hardware domain's hold MSI and MSI-X
+     * only (for their hooks: it walks the hardware's chain).
+     */
+    struct hdr_cap *caps, *ecaps;
+    unsigned int nr_caps, nr_ecaps;
+    struct hdr_field *fields;     /* a guest's emulated fields */
+    unsigned int nr_fields;
     bool ext_cfg;                 /* the device has extended config space */
     struct lfv_header *next;      /* hd->list, under map_lock */
     struct lfv_header *sys_next;  /* sys->hdr_all, under sys->hdr_lock */
@@ -133,6 +157,24 @@ bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e);
 
 /* header_guest.c */
 int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);
+/* Write the guest's COMMAND bits (and INTx forcing) over the host's. */
+void hdr_guest_cmd_sync(const struct lfv_header *h);
+
+/*
+ * header_caps.c: walk the hardware's chains and keep what the owner sees
+ * (h->caps, h->ecaps, the MSI-X location); 0 or -ENOMEM.  Then, for a
+ * guest, add the chains' registers: 0, -EINVAL (a policy's field past its
+ * capability), or the edit's error.  Both from the header's init.
+ */
+int hdr_caps_discover(struct lfv_header *h);
+int hdr_caps_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);
+
+/* A register read from the hardware, read-only (data: its size). */
+static inline uint32_t hdr_hw_read_ro(const void *ctx, unsigned int reg,
+                                      void *data)
+{
+    return lfv_vpci_hw_read(ctx, reg, (unsigned int)(uintptr_t)data);
+}
 
 /*
  * A BAR write's new address: the written half (low: address bits only,

@@ -2,9 +2,10 @@
 /*
  * What a guest sees of the header: emulated BARs and COMMAND (Xen's
  * guest_mem_bar_* and guest_cmd_*), identity registers read-only from the
- * hardware (as QEMU and VFIO do, beyond upstream Xen), interrupt line as
- * emulated state, STATUS with its RW1C bits, and a capability list cut down
- * to MSI and MSI-X.  Registers without a handler read all-ones.
+ * hardware (as QEMU and VFIO do, beyond upstream Xen), interrupt line and
+ * cache line size as emulated state, latency timer read-only, BIST 0,
+ * STATUS with its RW1C bits, and the capability chains of its policy
+ * (header_caps.c).  Registers without a handler read all-ones.
  */
 #include <errno.h>
 
@@ -15,12 +16,6 @@ static uint32_t read_val(const void *ctx, unsigned int reg, void *data)
 {
     (void)ctx, (void)reg;
     return (uint32_t)(uintptr_t)data;
-}
-
-/* data: the register's size. */
-static uint32_t hw_read_ro(const void *ctx, unsigned int reg, void *data)
-{
-    return lfv_vpci_hw_read(ctx, reg, (unsigned int)(uintptr_t)data);
 }
 
 static uint32_t header_type_read(const void *ctx, unsigned int reg,
@@ -126,13 +121,18 @@ static uint32_t guest_cmd_read(const void *ctx, unsigned int reg, void *data)
     return guest_cmd_effective(data);
 }
 
-/* The guest's bits over the host's: only guest-controllable bits change. */
-static void cmd_to_hw(const struct lfv_header *h)
+/*
+ * The guest's bits over the host's: only guest-controllable bits change,
+ * and without an IOMMU bus mastering stays off (struct lfv_system_params).
+ */
+void hdr_guest_cmd_sync(const struct lfv_header *h)
 {
     uint16_t hw = lfv_vpci_hw_read(h->v, PCI_COMMAND, 2);
+    uint16_t g = guest_cmd_effective(h);
 
-    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2,
-                      (hw & ~HDR_CMD_GUEST) | guest_cmd_effective(h));
+    if (h->d->sys->no_iommu)
+        g &= ~PCI_COMMAND_MASTER;
+    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, (hw & ~HDR_CMD_GUEST) | g);
 }
 
 static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
@@ -150,86 +150,25 @@ static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
     if (on != hdr_load(h->mapped) && hdr_modify(h, on, false))
         g = on ? g & ~PCI_COMMAND_MEMORY : g | PCI_COMMAND_MEMORY;
     hdr_store(h->guest_cmd, g);
-    cmd_to_hw(h);
+    hdr_guest_cmd_sync(h);
     if (!(g & PCI_COMMAND_MEMORY))
         hdr_decode_off(h, false);
 }
 
-int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced)
-{
-    struct lfv_header *h = hdr_of(v);
-    unsigned int f;
+/* ---- emulated bytes: interrupt line, cache line size ---- */
 
-    if (!h)
-        return -ENOENT;
-    if (h->hwdom)
-        return 0;
-    f = hdr_load(h->intx_forced);
-    hdr_store(h->intx_forced, forced ? f | by : f & ~by);
-    cmd_to_hw(h);
-    return 0;
-}
-
-int lfv_header_set_intx_forced(struct lfv_vpci *v, bool forced)
-{
-    return hdr_force_intx(v, HDR_INTX_BY_API, forced);
-}
-
-/* ---- interrupt line, capabilities ---- */
-
-static uint32_t intline_read(const void *ctx, unsigned int reg, void *data)
+/* data: the guest's byte in its struct lfv_header. */
+static uint32_t byte_read(const void *ctx, unsigned int reg, void *data)
 {
     (void)ctx, (void)reg;
-    return hdr_load(((struct lfv_header *)data)->intline);
+    return hdr_load(*(uint8_t *)data);
 }
 
-static void intline_write(const void *ctx, unsigned int reg, uint32_t val,
-                          void *data)
+static void byte_write(const void *ctx, unsigned int reg, uint32_t val,
+                       void *data)
 {
     (void)ctx, (void)reg;
-    hdr_store(((struct lfv_header *)data)->intline, (uint8_t)val);
-}
-
-/* A capability's ID (from hardware) and its emulated next pointer. */
-static uint32_t cap_header_read(const void *ctx, unsigned int reg, void *data)
-{
-    return lfv_vpci_hw_read(ctx, reg, 1) | (uint32_t)(uintptr_t)data << 8;
-}
-
-/*
- * The capability's body, read-only from hardware until its emulation (the
- * MSI/MSI-X hook) replaces these registers.
- */
-static int add_cap_body(struct lfv_regs_edit *e, const struct hdr_cap *c)
-{
-    unsigned int off = c->pos + 2, end = c->pos + c->len;
-    int rc = 0;
-
-    while (!rc && off < end) {
-        unsigned int n = !(off & 3) && end - off >= 4 ? 4
-                         : !(off & 1) && end - off >= 2 ? 2 : 1;
-
-        rc = hook_add_reg(e, hw_read_ro, NULL, off, n, (void *)(uintptr_t)n);
-        off += n;
-    }
-    return rc;
-}
-
-static int add_caps(struct lfv_header *h, struct lfv_regs_edit *e)
-{
-    int rc = hook_add_reg(e, read_val, NULL, PCI_CAPABILITY_LIST, 1,
-                 (void *)(uintptr_t)(h->nr_caps ? h->caps[0].pos : 0));
-
-    for (unsigned int k = 0; !rc && k < h->nr_caps; k++) {
-        rc = hook_add_reg(e, cap_header_read, NULL, h->caps[k].pos, 2,
-                 (void *)(uintptr_t)h->caps[k].next);
-        if (!rc)
-            rc = add_cap_body(e, &h->caps[k]);
-    }
-    /* extended capabilities: an empty list */
-    if (!rc && h->ext_cfg)
-        rc = hook_add_reg(e, read_val, NULL, PCI_CFG_SPACE_SIZE, 4, NULL);
-    return rc;
+    hdr_store(*(uint8_t *)data, (uint8_t)val);
 }
 
 static int add_status(struct lfv_header *h, struct lfv_regs_edit *e)
@@ -237,7 +176,7 @@ static int add_status(struct lfv_header *h, struct lfv_regs_edit *e)
     uint32_t rsvdp = h->nr_caps ? 0 : PCI_STATUS_CAP_LIST;
 
     return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
-        .read = hw_read_ro, .write = hw_write_reg,
+        .read = hdr_hw_read_ro, .write = hw_write_reg,
         .data = (void *)(uintptr_t)2, .offset = PCI_STATUS, .size = 2,
         .ro_mask = 0xffffu & ~(PCI_STATUS_RW1C | rsvdp),
         .rw1c_mask = PCI_STATUS_RW1C, .rsvdp_mask = rsvdp });
@@ -245,22 +184,39 @@ static int add_status(struct lfv_header *h, struct lfv_regs_edit *e)
 
 static int add_identity(struct lfv_header *h, struct lfv_regs_edit *e)
 {
-    int rc = hook_add_reg(e, hw_read_ro, NULL, PCI_VENDOR_ID, 4,
+    int rc = hook_add_reg(e, hdr_hw_read_ro, NULL, PCI_VENDOR_ID, 4,
                           (void *)(uintptr_t)4);
 
     if (!rc)
-        rc = hook_add_reg(e, hw_read_ro, NULL, PCI_REVISION_ID, 4,
+        rc = hook_add_reg(e, hdr_hw_read_ro, NULL, PCI_REVISION_ID, 4,
                  (void *)(uintptr_t)4);
     if (!rc)
         rc = hook_add_reg(e, header_type_read, NULL, PCI_HEADER_TYPE, 1, NULL);
     if (!rc && h->nr_bars == 6)
-        rc = hook_add_reg(e, hw_read_ro, NULL, PCI_SUBSYSTEM_VENDOR_ID, 4,
+        rc = hook_add_reg(e, hdr_hw_read_ro, NULL, PCI_SUBSYSTEM_VENDOR_ID, 4,
                  (void *)(uintptr_t)4);
     if (!rc)
-        rc = hook_add_reg(e, intline_read, intline_write, PCI_INTERRUPT_LINE,
-                          1, h);
+        rc = hook_add_reg(e, byte_read, byte_write, PCI_INTERRUPT_LINE, 1,
+                          &h->intline);
+    /*
+     * Cache line size: the guest's own (as VFIO), starting as the host set
+     * it, never written to the hardware (the host's choice stays).
+     * Latency timer: the hardware's, read-only (0 on PCI Express).  BIST
+     * reads 0: not capable, so no guest starts a self-test of the device
+     * behind the host's back (all-ones read "BIST capable, running").
+     */
+    if (!rc) {
+        h->cacheline = (uint8_t)lfv_vpci_hw_read(h->v, PCI_CACHE_LINE_SIZE, 1);
+        rc = hook_add_reg(e, byte_read, byte_write, PCI_CACHE_LINE_SIZE, 1,
+                          &h->cacheline);
+    }
     if (!rc)
-        rc = hook_add_reg(e, hw_read_ro, NULL, PCI_INTERRUPT_PIN, 1,
+        rc = hook_add_reg(e, hdr_hw_read_ro, NULL, PCI_LATENCY_TIMER, 1,
+                          (void *)(uintptr_t)1);
+    if (!rc)
+        rc = hook_add_reg(e, read_val, NULL, PCI_BIST, 1, NULL);
+    if (!rc)
+        rc = hook_add_reg(e, hdr_hw_read_ro, NULL, PCI_INTERRUPT_PIN, 1,
                  (void *)(uintptr_t)1);
     return rc;
 }
@@ -281,6 +237,6 @@ int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e)
     if (!rc && h->nr_bars)
         rc = hook_add_reg(e, read_val, NULL, h->bars[HDR_ROM].reg, 4, NULL);
     if (!rc)
-        rc = add_caps(h, e);
+        rc = hdr_caps_guest_init(h, e);
     return rc;
 }

@@ -50,6 +50,8 @@
 #include "header.h"
 
 #define PFN(a) ((a) >> LFV_PAGE_SHIFT)
+/* Unmap attempts at retire before the p2m is revoked. */
+#define HDR_RETIRE_TRIES 3
 
 struct frames {
     uint64_t s, e;
@@ -519,9 +521,10 @@ int hdr_map_init(struct lfv_header *h)
 }
 
 /*
- * The state is no longer the device's: leave the list, unmap everything,
- * and make handlers still running on it map nothing more (they check
- * `retired` under the same lock).
+ * The state is no longer the device's: leave the list, unmap everything
+ * (or, if the p2m keeps refusing, revoke the whole p2m: nothing stays
+ * usable), and make handlers still running on it map nothing more (they
+ * check `retired` under the same lock).  Always terminates.
  */
 void hdr_map_retire(struct lfv_header *h)
 {
@@ -545,11 +548,23 @@ void hdr_map_retire(struct lfv_header *h)
         h->listed = false;
     }
     /*
-     * Only an allocation failure can stop an unmap, and the simulated
-     * platform's injected failures are one-shot: retry rather than leave a
-     * stale mapping (Xen crashes the guest instead).
+     * An unmap fails for want of memory (the simulated platform's injected
+     * failures are one-shot: a retry may succeed) or for good (Xen on Arm
+     * refuses every p2m change of a dying domain).  Retry a bounded number
+     * of times, then revoke the domain's p2m: it can use none of its
+     * mappings any more (Xen crashes it), and the state forgets them.
      */
-    while (do_unmap(h, false))
-        ;
+    for (unsigned int tries = 1; do_unmap(h, false); tries++)
+        if (tries == HDR_RETIRE_TRIES) {
+            bool all[HDR_NR_BARS];
+
+            for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+                all[i] = true;
+            lfv_p2m_revoke(h->d->p2m);
+            purge_selected(h, all);
+            set_enabled(h, all, false, NULL);
+            hdr_store(h->mapped, false);
+            break;
+        }
     lfv_unlock(&h->hd->map_lock);
 }

@@ -27,6 +27,7 @@ int lfv_system_create(const struct lfv_system_params *p,
     for (unsigned int i = 0; i < p->nr_windows; i++)
         sys->windows[i] = p->windows[i];
     sys->nr_windows = p->nr_windows;
+    sys->no_iommu = p->no_iommu;
     lfv_lock_init(&sys->lock);
     lfv_lock_init(&sys->hdr_lock);
     *out = sys;

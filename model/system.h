@@ -25,6 +25,9 @@ struct lfv_pdev {
     struct lfv_bus_entry entry;
     lfv_sbdf_t sbdf;
     struct lfv_domain *owner; /* under the control lock */
+    /* The guest capability policy (caps_policy.c), NULL: the defaults;
+       under the control lock */
+    struct cap_policy *cap_policy;
     struct lfv_rcu_head rcu;
 };
 
@@ -46,6 +49,7 @@ struct lfv_system {
     /* Host bridge windows (immutable after create; 0: unknown). */
     struct lfv_mmio_window windows[LFV_MMIO_WINDOWS_MAX];
     unsigned int nr_windows;
+    bool no_iommu; /* guests' COMMAND.MASTER never reaches the hardware */
     /*
      * Every header state of every domain (dispatch/header_map.c), for the
      * host-space checks before mapping a BAR: BARs overlapping another

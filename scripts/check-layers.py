@@ -41,14 +41,12 @@ PUBLIC = {
     "access.h": "dispatch", "regs.h": "core", "rcu.h": "core",
     "rangeset.h": "rangeset", "export.h": "core",
     "domain.h": "model", "vpci.h": "model", "header.h": "model",
-    "msi.h": "model", "p2m.h": "model", "pci_regs.h": "core",
+    "msi.h": "model", "p2m.h": "model", "caps.h": "model", "pci_regs.h": "core",
     "simhw.h": "sim", "testing.h": "sim",
 }
 # Cycles between two files of one layer not broken yet, each named and
 # argued in ARCHITECTURE.md ("Left to do"); any other is an error.
-KNOWN_CYCLES = {
-    ("model/header.c", "model/header_guest.c"),
-}
+KNOWN_CYCLES = set()
 # The model declares the p2m interface; the host implements it.
 INTERFACE_UP = re.compile(r"^lfv_p2m_")
 

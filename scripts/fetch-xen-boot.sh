@@ -7,7 +7,10 @@
 #   CACHE/Image     dom0's kernel: /boot/vmlinuz-* of the newest
 #                   linux-image-6.1.0-<N>-arm64-unsigned (an uncompressed
 #                   arm64 Image, which Xen loads as is);
-#   CACHE/busybox   busybox-static's static arm64 binary.
+#   CACHE/busybox   busybox-static's static arm64 binary;
+#   CACHE/xen-privcmd.ko  the same kernel package's privcmd module
+#                   (/dev/xen/privcmd, for the guest launcher of
+#                   XEN_BOOT_GUEST=1).
 # The .debs stay in CACHE/debs; a second run touches no network.
 #
 # Needs root.  The arm64 architecture is added to dpkg (the only change
@@ -33,7 +36,8 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT TERM HUP
 
-if [ -f "$cache/Image" ] && [ -x "$cache/busybox" ]; then
+if [ -f "$cache/Image" ] && [ -x "$cache/busybox" ] &&
+   [ -f "$cache/xen-privcmd.ko" ]; then
     echo "$cache"
     exit 0
 fi
@@ -84,6 +88,10 @@ img=$(ls "$stage"/k/boot/vmlinuz-* | head -n 1)
 [ -f "$img" ] || { echo "fetch-xen-boot.sh: no vmlinuz in $deb" >&2; exit 1; }
 cp "$img" "$cache/Image.tmp"
 echo "$(basename "$deb")" > "$cache/Image.deb"
+ko=$(find "$stage/k/lib/modules" -name xen-privcmd.ko | head -n 1)
+[ -f "$ko" ] || {
+    echo "fetch-xen-boot.sh: no xen-privcmd.ko in $deb" >&2; exit 1; }
+cp "$ko" "$cache/xen-privcmd.ko"
 step="extract busybox"
 deb=$(ls "$cache"/debs/busybox-static_*.deb | sort -V | tail -n 1)
 dpkg-deb -x "$deb" "$stage/b"

@@ -31,6 +31,9 @@ struct lfv_p2m {
     bool identity;
     long fail_after;           /* atomic: maps left before the failure */
     int fail_err;
+    int fail_all_err;          /* atomic: every change fails with it */
+    bool revoked;              /* atomic: lfv_p2m_revoke() was called */
+    struct lfv_p2m_view *empty; /* published by lfv_p2m_revoke() */
     lfv_lock_t lock;           /* serialises batches; a leaf lock */
     struct lfv_rcu_head rcu;
 };
@@ -73,7 +76,10 @@ int lfv_p2m_create(unsigned int domid, bool identity, struct lfv_p2m **out)
     if (!p)
         return -ENOMEM;
     p->cur = view_new(0);
-    if (!p->cur) {
+    p->empty = p->cur ? view_new(1) : NULL;
+    if (!p->empty) {
+        if (p->cur)
+            view_retire(p->cur);
         lfv_free(p);
         return -ENOMEM;
     }
@@ -98,6 +104,8 @@ void lfv_p2m_destroy(struct lfv_p2m *p)
     if (!p)
         return;
     view_retire(p->cur);
+    if (p->empty)
+        view_retire(p->empty);
     lfv_rcu_call(&p->rcu, p2m_free_rcu);
 }
 
@@ -112,6 +120,10 @@ int lfv_p2m_begin(struct lfv_p2m *p)
     int rc;
 
     lfv_lock(&p->lock);
+    if (__atomic_load_n(&p->revoked, __ATOMIC_RELAXED)) {
+        lfv_unlock(&p->lock);
+        return -ENODEV;
+    }
     cur = p->cur;
     next = view_new(cur->version + 1);
     rc = next ? lfv_intervalmap_iterate(cur->map, 0, UINT64_MAX, copy_entry,
@@ -133,6 +145,10 @@ int lfv_p2m_begin(struct lfv_p2m *p)
 static int injected_failure(struct lfv_p2m *p)
 {
     long n = __atomic_load_n(&p->fail_after, __ATOMIC_RELAXED);
+    int all = __atomic_load_n(&p->fail_all_err, __ATOMIC_RELAXED);
+
+    if (all)
+        return all;
 
     while (n >= 0) {
         if (__atomic_compare_exchange_n(&p->fail_after, &n, n - 1, false,
@@ -218,7 +234,9 @@ int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
 
     if (!nr || e < gfn || mfn + (nr - 1) < mfn)
         return -EINVAL;
-    rc = lfv_intervalmap_iterate(p->next->map, gfn, e, check_mfn, &c);
+    rc = __atomic_load_n(&p->fail_all_err, __ATOMIC_RELAXED);
+    if (!rc)
+        rc = lfv_intervalmap_iterate(p->next->map, gfn, e, check_mfn, &c);
     if (rc)
         return rc;
     for (;;) {
@@ -255,6 +273,37 @@ void lfv_p2m_fail_map_after(struct lfv_p2m *p, long n, int err)
 {
     __atomic_store_n(&p->fail_err, err, __ATOMIC_RELAXED);
     __atomic_store_n(&p->fail_after, n, __ATOMIC_RELAXED);
+}
+
+void lfv_p2m_fail_all(struct lfv_p2m *p, int err)
+{
+    __atomic_store_n(&p->fail_all_err, err, __ATOMIC_RELAXED);
+}
+
+/*
+ * Publish the empty view made at creation (nothing to allocate: revoking
+ * cannot fail) and refuse every batch from now on.
+ */
+void lfv_p2m_revoke(struct lfv_p2m *p)
+{
+    struct lfv_p2m_view *old = NULL;
+
+    lfv_lock(&p->lock);
+    if (!__atomic_load_n(&p->revoked, __ATOMIC_RELAXED)) {
+        old = p->cur;
+        p->empty->version = old->version + 1;
+        lfv_rcu_assign_pointer(p->cur, p->empty);
+        p->empty = NULL;
+        __atomic_store_n(&p->revoked, true, __ATOMIC_RELEASE);
+    }
+    lfv_unlock(&p->lock);
+    if (old)
+        view_retire(old);
+}
+
+bool lfv_p2m_revoked(const struct lfv_p2m *p)
+{
+    return __atomic_load_n(&p->revoked, __ATOMIC_ACQUIRE);
 }
 
 const struct lfv_p2m_view *lfv_p2m_view(const struct lfv_p2m *p)

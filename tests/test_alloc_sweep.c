@@ -251,7 +251,7 @@ static int add_extra(struct lfv_vpci *v, struct lfv_regs_edit *e, void *arg)
     (void)v;
     (void)arg;
     return lfv_regs_edit_add(e, &(struct lfv_reg_desc){
-        .read = extra_read, .offset = 0xa0, .size = 4 });
+        .read = extra_read, .offset = 0xf0, .size = 4 });
 }
 
 static int op_edit(void)

@@ -367,7 +367,8 @@ static void test_hook_order(void)
     if (memcmp(order_log, expect, ORDER_HOOKS))
         printf("hook order: %s, expected %s\n", order_log, expect);
 
-    lfv_domain_destroy(hw); /* waits for the grace period */
+    lfv_domain_destroy(hw);
+    lfv_rcu_barrier(); /* the domain's deferred free (its hooks' fini) */
     CHECK_EQ(dom_finis, ORDER_HOOKS);
     lfv_system_destroy(s);
 }

@@ -125,7 +125,7 @@ static void test_msi_binding(void)
 
 static void test_msix_registers(void)
 {
-    CHECK_EQ(rd(g1, VS0, MSIX, 2), 0x11); /* last capability */
+    CHECK_EQ(rd(g1, VS0, MSIX, 2), 0x8011); /* then PCI Express (0x80) */
     CHECK_EQ(rd(g1, VS0, MSIX + 2, 2), 15);
     CHECK_EQ(rd(g1, VS0, MSIX + 4, 4), 5);
     CHECK_EQ(rd(g1, VS0, MSIX + 8, 4), 0x2005);

@@ -124,8 +124,10 @@ static void probe_caps(struct lfv_domain *d, lfv_sbdf_t s, struct view *v)
 
         if (!hdr || hdr == 0xffffffffu)
             break;
-        v->ext[v->nr_ext++] = (struct view_cap){ pos, hdr & 0xffff, false,
-                                                 0, { 0 } };
+        /* a Null capability (ID 0) only links: a guest's at 0x100 */
+        if (hdr & 0xffff)
+            v->ext[v->nr_ext++] = (struct view_cap){ pos, hdr & 0xffff,
+                                                     false, 0, { 0 } };
         pos = (hdr >> 20) & 0xffc;
     }
 }

@@ -26,10 +26,10 @@
  * at once, concurrently with everything else here (except destroying the
  * domain or system they use); reads take no lock.  Control functions
  * (create/destroy, add/remove, assign/de-assign) are serialised by the
- * system's control lock and never wait for a grace period, except the
- * destroy functions, which end with lfv_rcu_barrier() (so: not inside a
- * read-side section, not from a handler).  Control functions may be called
- * from handlers (inside an access) except the destroy functions.  Every
+ * system's control lock and never wait for a grace period, except
+ * lfv_system_destroy(), which ends with lfv_rcu_barrier() (so: not inside
+ * a read-side section, not from a handler).  Control functions may be
+ * called from handlers (inside an access) except the destroy functions.  Every
  * function below that takes the control lock says so; none of them may be
  * called from a hook's init or domain_init (<lfvpci/vpci.h>), which run
  * with the control lock held (the lock does not nest: deadlock).
@@ -97,6 +97,15 @@ struct lfv_system_params {
      */
     const struct lfv_mmio_window *windows;
     unsigned int nr_windows;
+    /*
+     * Devices are assigned to guests without an IOMMU (Xen's opt-in test
+     * mode on hosts whose IOMMU cannot translate PCI masters): nothing
+     * would stop a guest's device from DMA to any host memory, so a
+     * guest's COMMAND.MASTER is emulated (the guest reads back what it
+     * wrote) but never set in the hardware: its device cannot DMA or
+     * signal MSIs.  The hardware domain's COMMAND is not affected.
+     */
+    bool no_iommu;
 };
 
 /*
@@ -124,8 +133,11 @@ int lfv_domain_create(struct lfv_system *sys, unsigned int domid,
 
 /*
  * De-assign every device the domain owns (they become unowned) and free
- * the domain.  No access by this domain may be running or start.  Takes
- * the control lock, then waits for deferred frees (lfv_rcu_barrier).
+ * the domain after a grace period (its hooks' domain_fini run then).  No
+ * access by this domain may be running or start.  Takes the control lock;
+ * never waits for a grace period (a host may call it where it cannot
+ * wait: Xen under its domctl lock), so the domain's memory may outlive
+ * the call: lfv_system_destroy(), or lfv_rcu_barrier(), waits for it.
  */
 void lfv_domain_destroy(struct lfv_domain *d);
 

@@ -25,13 +25,17 @@
  *    those six bits cleared in hardware at assignment; identity registers
  *    (IDs, revision, class, subsystem IDs, header type without the
  *    multi-function bit, interrupt pin) read-only from hardware; interrupt
- *    line emulated (starts at 0); STATUS from hardware with its RW1C bits;
- *    a capability list holding only MSI and MSI-X at their real offsets
- *    (emulated next pointers, STATUS.CAP_LIST hidden when neither exists);
- *    extended capabilities read 0; everything else all-ones.
- *    Until MSI emulation exists (issue 7), the bodies of the exposed MSI
- *    and MSI-X capabilities read the hardware, read-only; a later hook
- *    replaces them with lfv_regs_edit_remove_range() on the same edit.
+ *    line emulated (starts at 0); cache line size the guest's own (starts
+ *    at the host's, never written to hardware); latency timer read-only;
+ *    BIST reads 0; STATUS from hardware with its RW1C bits; the standard
+ *    and extended capability chains of the device's policy
+ *    (<lfvpci/caps.h>: by default PM, MSI, MSI-X, PCI Express and
+ *    vendor-specific capabilities, extended DSN and vendor-specific ones,
+ *    emulated next pointers, STATUS.CAP_LIST hidden when none is exposed);
+ *    everything else all-ones.
+ *    The bodies of the exposed MSI and MSI-X capabilities read the
+ *    hardware, read-only, until the MSI and MSI-X hooks replace them
+ *    (lfv_regs_edit_remove_range() on the same edit).
  *    I/O BARs are emulated registers only: I/O port access is the host's
  *    business (Xen's ioports permissions), not the p2m's.
  *

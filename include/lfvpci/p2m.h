@@ -16,14 +16,14 @@
  * (O(n log n) for n entries: a domain has a few entries per BAR, and
  * batches happen only when a guest toggles decoding).
  *
- * Two implementations: core/p2m.c, the simulated p2m, and Xen's
+ * Two implementations: sim/p2m.c, the simulated p2m, and Xen's
  * (integration/xen/src/lfvpci-p2m.c: map_mmio_regions()/
  * unmap_mmio_regions() on the owner's p2m).  The calls from
- * lfv_p2m_create() to lfv_p2m_translate() are the interface every
+ * lfv_p2m_create() to lfv_p2m_revoke() are the interface every
  * implementation provides, with the same arguments, errors and locking;
  * a host that applies changes as it goes (Xen) undoes the batch's changes
  * in lfv_p2m_abort(), and its guests may see a batch half done, as they
- * see Xen's own BAR mappings.  The calls after lfv_p2m_translate()
+ * see Xen's own BAR mappings.  The calls after lfv_p2m_revoke()
  * (failure injection, views, counters) exist in the simulated p2m only:
  * tests and tools inspect it with them.
  *
@@ -116,6 +116,19 @@ void lfv_p2m_abort(struct lfv_p2m *p);
  */
 bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn);
 
+/*
+ * The caller cannot take back BAR mappings it made (an unmap keeps
+ * failing: Xen on Arm refuses every p2m change of a dying domain), so the
+ * domain must use none of them any more.  The simulated p2m publishes an
+ * empty version (nothing to allocate: it cannot fail) and refuses every
+ * later batch (lfv_p2m_begin(): -ENODEV).  Xen crashes a guest that is not
+ * already dying (a dying one never runs again and its p2m goes with it)
+ * and logs; the hardware domain is only logged, as Xen's header.c does
+ * on its failures.  Outside a batch; takes the batch lock; never waits.
+ * Idempotent.
+ */
+void lfv_p2m_revoke(struct lfv_p2m *p);
+
 /* The simulated p2m only, from here on. */
 
 /*
@@ -123,6 +136,16 @@ bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn);
  * with err (n = 0: the next one), once; n < 0 disables.  Any thread.
  */
 void lfv_p2m_fail_map_after(struct lfv_p2m *p, long n, int err);
+
+/*
+ * Failure injection for tests: from now on every lfv_p2m_map() and
+ * lfv_p2m_unmap() fails with err, as Xen on Arm fails every p2m change of
+ * a dying domain (-ENOMEM); err = 0 stops it.  Any thread.
+ */
+void lfv_p2m_fail_all(struct lfv_p2m *p, int err);
+
+/* Whether lfv_p2m_revoke() was called on p.  Any thread. */
+bool lfv_p2m_revoked(const struct lfv_p2m *p);
 
 /*
  * A consistent view of one published version: take it inside the caller's

@@ -5,7 +5,7 @@
  * The read-side rule: code inside a read-side section may take writer
  * locks (a config write takes its device's write lock inside one; a hook's
  * handler may call control functions) but never waits for a grace period
- * (lfv_rcu_barrier(), the destroy functions).  The read paths themselves
+ * (lfv_rcu_barrier(), lfv_system_destroy()).  The read paths themselves
  * (lfv_conf_read, lfv_vdev_read, lookups) take no lock.  Updaters publish a new version of an object with lfv_rcu_assign_pointer()
  * and hand the old one to lfv_rcu_call(), which runs a callback after a
  * grace period (every read-side section that could have seen the old version

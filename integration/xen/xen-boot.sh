@@ -11,7 +11,8 @@
 #      a fresh copy of the source with the test build's trap counters
 #      (boot/counters.sh): "baseline", the series' Arm enablement only
 #      (ARM_PATCHES below), and "series", every patch;
-#   3. dom0's initramfs: busybox and boot/init.sh as /init;
+#   3. dom0's initramfs: busybox and boot/init.sh as /init (and the
+#      guest phase's launcher, kernel and initramfs: XEN_BOOT_GUEST);
 #   4. three boots on the same QEMU virt machine and devices: series and
 #      baseline with pci-passthrough=on (dom0's ECAM accesses trap into
 #      vPCI), and "native", the baseline with pci-passthrough=off (ECAM
@@ -22,6 +23,17 @@
 # Any failure stops with a message naming the step and the console's
 # tail.  Outputs under build/xen-boot/: NAME.console.log, NAME.view.
 #
+# XEN_BOOT_GUEST=1 (the default; 0 leaves it out): the series boot also
+# runs a guest phase
+# after dom0's dumps: boot/domu.c (lfv-domu, cross-built here against the
+# series' public headers) creates a Linux domU with vPCI
+# (XEN_DOMCTL_CDF_vpci, patch 13) and an empty host bridge over
+# /dev/xen/privcmd (xen-privcmd.ko from the same kernel package), whose
+# boot/guest-init.sh reports "meta-guest-up" (and a "meta-guest-pci" line
+# per PCI function it finds) on Xen's console and powers off; dom0
+# destroys it and reports "meta-guest" lines; check-console.py --guest
+# series requires the guest's line with one PCI bus and no function (the
+# guest reached none of the host's devices) and the launcher's result.
 # XEN_BOOT_TIMEOUT: seconds per boot (default 900: boots take 1 to 3
 # minutes on a loaded 2-core machine); XEN_BOOT_JOBS: make -j (default 2);
 # XEN_BOOT_RUNS: the boots to run (debugging; only a run of all three,
@@ -36,6 +48,10 @@ out="$repo/build/xen-boot"
 jobs=${XEN_BOOT_JOBS:-2}
 timeout=${XEN_BOOT_TIMEOUT:-900}
 boots=${XEN_BOOT_RUNS:-series baseline native}
+guest=${XEN_BOOT_GUEST:-1}
+case $guest in 0|1) ;; *)
+    echo "xen-boot: XEN_BOOT_GUEST must be 0 or 1, not '$guest'" >&2; exit 2 ;;
+esac
 # The patches that make vPCI work on Arm: applied to the baseline too, so
 # that the comparison isolates lfvpci.
 ARM_PATCHES="0001-xen-arm-add-an-EXPERT-option-to-build-PCI-passthroug.patch
@@ -78,8 +94,10 @@ src=$("$repo/scripts/fetch-xen.sh" "$repo/build/xen" | tail -n 1)
 step="fetch dom0's kernel and busybox (scripts/fetch-xen-boot.sh)"
 mkdir -p "$out"
 cache=$("$repo/scripts/fetch-xen-boot.sh" "$out/cache" | tail -n 1)
-[ -f "$cache/Image" ] && [ -x "$cache/busybox" ] || {
-    echo "xen-boot: no kernel or busybox in '$cache'" >&2; exit 1; }
+[ -f "$cache/Image" ] && [ -x "$cache/busybox" ] &&
+    [ -f "$cache/xen-privcmd.ko" ] || {
+    echo "xen-boot: no kernel, busybox or xen-privcmd.ko in '$cache'" >&2
+    exit 1; }
 
 # The hypervisors' configuration, added to arm64's defconfig.
 config_fragment() {
@@ -151,6 +169,30 @@ build baseline $arm
 # shellcheck disable=SC2086
 build series $all
 
+# cpio_gz DIR OUT: DIR as a gzipped newc archive, files owned by root.
+cpio_gz() {
+    (cd "$1" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 > "$2"
+}
+
+if [ "$guest" = 1 ]; then
+    step="build the guest launcher (boot/domu.c)"
+    aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
+        -D__XEN_TOOLS__ -I"$out/series/xen-4.17.5/xen/include" \
+        -o "$out/lfv-domu" \
+        "$here/boot/domu.c" "$here/boot/domu_fdt.c"
+    step="build the guest's initramfs"
+    grd="$out/guest-initramfs"
+    rm -rf "$grd"
+    mkdir -p "$grd/bin" "$grd/dev" "$grd/proc" "$grd/sys"
+    cp "$cache/busybox" "$grd/bin/busybox"
+    for a in sh mount mkdir ls wc awk uname nproc poweroff cat; do
+        ln -s busybox "$grd/bin/$a"
+    done
+    cp "$here/boot/guest-init.sh" "$grd/init"
+    chmod 755 "$grd/init"
+    cpio_gz "$grd" "$out/guest-initramfs.cpio.gz"
+fi
+
 step="build dom0's initramfs"
 rd="$out/initramfs"
 rm -rf "$rd" "$out/initramfs.cpio.gz"
@@ -158,26 +200,33 @@ mkdir -p "$rd/bin" "$rd/dev" "$rd/proc" "$rd/sys" "$rd/tmp"
 cp "$cache/busybox" "$rd/bin/busybox"
 # The applets /init uses, as links (busybox cannot run here to list them).
 for a in sh mount mkdir cat ls awk od tr cut sed wc md5sum sort devmem \
-         dmesg grep taskset nproc dd touch sleep poweroff; do
+         dmesg grep taskset nproc dd touch sleep poweroff insmod; do
     ln -s busybox "$rd/bin/$a"
 done
 cp "$here/boot/init.sh" "$rd/init"
 chmod 755 "$rd/init"
-(cd "$rd" && find . | sort | cpio -o -H newc --quiet -R 0:0) |
-    gzip -9 > "$out/initramfs.cpio.gz"
+if [ "$guest" = 1 ]; then
+    mkdir -p "$rd/guest" "$rd/lib"
+    cp "$out/lfv-domu" "$rd/bin/lfv-domu"
+    cp "$cache/xen-privcmd.ko" "$rd/lib/xen-privcmd.ko"
+    cp "$cache/Image" "$rd/guest/Image"
+    cp "$out/guest-initramfs.cpio.gz" "$rd/guest/initrd.gz"
+fi
+cpio_gz "$rd" "$out/initramfs.cpio.gz"
 
 step="make the virtio-blk disk"
 [ -f "$out/disk.img" ] || dd if=/dev/zero of="$out/disk.img" bs=1M count=4 2>/dev/null
 
-# boot NAME XEN PASSTHROUGH READERS: boot XEN with
+# boot NAME XEN PASSTHROUGH READERS [GUEST]: boot XEN with
 # pci-passthrough=PASSTHROUGH and READERS config readers in dom0's stress
-# phase, console to $out/NAME.console.log; waits for QEMU to exit (dom0's
+# phase (and, GUEST=1, dom0's guest phase), console to
+# $out/NAME.console.log; waits for QEMU to exit (dom0's
 # poweroff halts Xen, -no-reboot ends QEMU; a dom0 panic reboots it) or
 # the timeout.  dom0 runs with pcie_ports=compat: no port services
 # (pciehp would remove and add devices behind the root ports on its own
 # schedule, in the middle of the dumps).
 boot() {
-    name=$1 xen=$2 pt=$3 readers=$4
+    name=$1 xen=$2 pt=$3 readers=$4 g=${5:-0}
     step="boot $name (pci-passthrough=$pt, timeout ${timeout} s)"
     log="$out/$name.console.log"
     rm -f "$log"
@@ -189,7 +238,7 @@ boot() {
         -serial "file:$log" -monitor none \
         -kernel "$xen" \
         -append "dom0_mem=512M console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all pci-passthrough=$pt" \
-        -device "guest-loader,addr=0x49000000,kernel=$cache/Image,bootargs=console=hvc0 earlycon=xenboot rdinit=/init panic=-1 oops=panic pcie_ports=compat lfv.readers=$readers" \
+        -device "guest-loader,addr=0x49000000,kernel=$cache/Image,bootargs=console=hvc0 earlycon=xenboot rdinit=/init panic=-1 oops=panic pcie_ports=compat lfv.readers=$readers lfv.guest=$g" \
         -device "guest-loader,addr=0x4e000000,initrd=$out/initramfs.cpio.gz" \
         -device virtio-net-pci,addr=1.0,netdev=n0 -netdev hubport,id=n0,hubid=0 \
         -device virtio-rng-pci,addr=2.0 \
@@ -218,7 +267,7 @@ boot() {
 
 for b in $boots; do
     case $b in
-    series) boot series "$out/series/xen-4.17.5/xen/xen" on 4 ;;
+    series) boot series "$out/series/xen-4.17.5/xen/xen" on 4 "$guest" ;;
     # Stock 4.17 frees a removed device under readers still using it
     # (pci_remove_device() against vpci_read(): Xen's debug allocator
     # asserts, see baseline-readers); the series exists to fix that, so
@@ -236,7 +285,12 @@ step="XEN_BOOT_RUNS=$boots: not checked (only a full run is)"
 
 step="check the console logs and compare the views"
 log=""
-python3 "$here/boot/check-console.py" "$out" series baseline native
+if [ "$guest" = 1 ]; then
+    python3 "$here/boot/check-console.py" --guest series "$out" series \
+        baseline native
+else
+    python3 "$here/boot/check-console.py" "$out" series baseline native
+fi
 
 step=done
 say "OK ($(( $(date +%s) - t_start )) s)"

@@ -145,6 +145,9 @@ static int change(struct domain *d, gfn_t g, unsigned long nr, mfn_t m,
     XEN_STUB_CHECK(d->translate);
     d->calls++;
 #ifdef XEN_STUB_ARM
+    /* p2m_set_entry(): no change to a dying domain's p2m, removals too */
+    if (d->is_dying)
+        return -ENOMEM;
     /* p2m_remove_mapping() checks the whole range before changing it */
     for (i = 0; i < nr && !map; i++)
         if (xen_stub_lookup(d, gfn_x(g) + i, &mfn) && mfn != mfn_x(m) + i)

@@ -10,6 +10,7 @@
  * frame in the stub domain's p2m.  Built once per architecture's contract.
  */
 #include <errno.h>
+#include <unistd.h>
 
 #include <lfvpci/domain.h>
 #include <lfvpci/header.h>
@@ -127,6 +128,19 @@ static void test_calls(void)
     CHECK(xd->crashed);
     xen_stub_fail_after(xd, -1, 0);
 
+    /*
+     * Revoking (the engine cannot take its mappings back): a live guest is
+     * crashed; a dying one is left to die (its p2m goes with it).
+     */
+    xd->crashed = false;
+    xd->is_dying = true;
+    lfv_p2m_revoke(p);
+    CHECK(!xd->crashed);
+    xd->is_dying = false;
+    lfv_p2m_revoke(p);
+    CHECK(xd->crashed);
+    xd->crashed = false;
+
     /* an identity p2m refuses gfn != mfn */
     {
         struct domain *hd = xen_stub_domain_create(0, true, true);
@@ -138,6 +152,8 @@ static void test_calls(void)
         CHECK_EQ(lfv_p2m_map(hp, 0x100, 4, 0x100), 0);
         CHECK_EQ(lfv_p2m_commit(hp), 0);
         CHECK(range_at(hd, 0x100, 4, 0x100));
+        lfv_p2m_revoke(hp); /* the hardware domain: logged, kept running */
+        CHECK(!hd->crashed);
         lfv_p2m_destroy(hp);
         lfv_rcu_barrier();
         CHECK_EQ(hd->refcnt, 1);
@@ -277,6 +293,23 @@ static void test_engine(void)
     CHECK_EQ(xg->nr_frames, 0);
     lfv_conf_write(hwdom, A, CMD, 2, 0);
     CHECK_EQ(xh->nr_frames, 0);
+
+#ifdef XEN_STUB_ARM
+    /*
+     * A dying guest with a BAR mapped: Arm refuses every change of its
+     * p2m, so de-assigning at its destruction cannot unmap.  It must
+     * terminate (the alarm kills a retire that retries forever) and crash
+     * nothing: the mappings go with the dying domain's p2m.
+     */
+    CHECK_EQ(lfv_pdev_assign(sys, A, g), 0);
+    lfv_conf_write(g, VS0, CMD, 2, MEM);
+    CHECK_EQ(xg->nr_frames, 0x10 + 0x100 + 2);
+    xg->is_dying = true;
+    alarm(60);
+    lfv_domain_destroy(g);
+    alarm(0);
+    CHECK(!xg->crashed);
+#endif
 
     lfv_system_destroy(sys);
     lfv_sim_bridge_destroy(br);

@@ -101,9 +101,13 @@ def schema_errors(doc, command, view):
             need(isinstance(c["offset"], int) and isinstance(c["id"], int)
                  and isinstance(c["name"], str), f"capability {c}")
         if view == "guest":
-            need(all(c["id"] in (5, 0x11) for c in d["capabilities"]),
-                 "a guest sees MSI and MSI-X only")
-            need(d["extended_capabilities"] == [], "guest: no extended")
+            # the default capability policy (<lfvpci/caps.h>)
+            need(all(c["id"] in (1, 5, 9, 0x10, 0x11)
+                     for c in d["capabilities"]),
+                 "a guest sees PM, MSI, MSI-X, PCIe and vendor ones only")
+            need(all(c["id"] in (3, 0x0b)
+                     for c in d["extended_capabilities"]),
+                 "guest: extended DSN and vendor-specific ones only")
         if "guest" in d:
             g = d["guest"]
             need(list(g) in (["sbdf"], ["error"]), f"guest {g}")
@@ -260,8 +264,8 @@ def main():
         check(all(cfg[c["offset"]:c["offset"] + len(c["bytes"]) // 2]
                   == bytes.fromhex(c["bytes"]) for c in dev["capabilities"])
               and [len(c["bytes"]) // 2 for c in dev["capabilities"]] ==
-              [24, 12], "each capability's bytes are the guest's (MSI 64-bit "
-              "maskable: 24, MSI-X: 12)")
+              [8, 24, 0x3c, 12], "each capability's bytes are the guest's "
+              "(PM: 8, MSI 64-bit maskable: 24, PCIe v2: 60, MSI-X: 12)")
     print(f"{fails} failures")
     return 1 if fails else 0
 

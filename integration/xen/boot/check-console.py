@@ -12,6 +12,14 @@ through vpci_read()/vpci_write() when vPCI traps them (pci-passthrough=on)
 and never otherwise.  Then the views (view-* lines) of every NAME must be
 identical to the first NAME's, dump by dump.  Writes OUT/NAME.view and
 prints each view's sha256.  Exit status 1 on any failure.
+
+check-console.py --guest NAME[,NAME...] OUT NAME...: those boots ran
+dom0's guest phase (XEN_BOOT_GUEST=1): each must also hold the guest's
+own report (meta-guest-up, written by the domU's Linux through Xen's
+console, "(dN) ..." lines) saying it found one PCI bus (its host bridge)
+and no function on it, no meta-guest-pci line (a function the guest
+found: none is assigned, so any would be the host's), and the
+launcher's "domu: result ok" line (meta-guest, from dom0).
 """
 
 import difflib
@@ -46,9 +54,10 @@ def adler(s):
     return "%04x%04x" % (b, a)
 
 
-def check(out, name):
+def check(out, name, guest=False):
     """Returns (errors, views, counters, passthrough) for one boot."""
     errs = []
+    guest_up = guest_ok = False
     path = "%s/%s.console.log" % (out, name)
     try:
         with open(path, errors="replace") as f:
@@ -86,6 +95,22 @@ def check(out, name):
             end = body
         elif tag == "meta-info":
             print("xen-boot: %s: dom0: %s" % (name, body))
+        elif tag == "meta-guest-up":
+            guest_up = True
+            print("xen-boot: %s: guest: %s" % (name, body))
+            if guest and "pci buses=1 functions=0" not in body:
+                errs.append("%s: the guest's PCI is not one empty bus: %s"
+                            % (where, body))
+        elif tag == "meta-guest-pci":
+            errs.append("%s: the guest found a PCI function: %s"
+                        % (where, body))
+        elif tag == "meta-guest":
+            guest_ok |= body.startswith("domu: result ok ")
+            print("xen-boot: %s: dom0's launcher: %s" % (name, body))
+    if guest and not guest_up:
+        errs.append("%s: no meta-guest-up line from the guest" % path)
+    if guest and not guest_ok:
+        errs.append("%s: no 'domu: result ok' from dom0's launcher" % path)
     if end is None:
         errs.append("%s: no end marker from dom0" % path)
     elif end != "failed=0":
@@ -117,11 +142,20 @@ def flat(views):
 
 
 def main():
-    out, names = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    guests = []
+    if len(args) >= 2 and args[0] == "--guest":
+        guests = args[1].split(",")
+        args = args[2:]
+    if len(args) < 2:
+        print("usage: check-console.py [--guest NAME,...] OUT NAME...",
+              file=sys.stderr)
+        return 2
+    out, names = args[0], args[1:]
     errs = []
     views = {}
     for name in names:
-        e, v, counters, pt = check(out, name)
+        e, v, counters, pt = check(out, name, name in guests)
         errs += e
         views[name] = v
         lines = flat(v)

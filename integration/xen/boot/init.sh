@@ -19,6 +19,11 @@
 #   stress  config readers on every vCPU while the endpoints are removed
 #      and rescanned one at a time, STRESS_CYCLES times, then dump
 #      again (C);
+#   guest  (lfv.guest=1 only, after dump C) load xen-privcmd.ko and run
+#      /bin/lfv-domu (boot/domu.c): a Linux domU with vPCI and a host
+#      bridge but no device boots from /guest, reports on Xen's console
+#      itself (meta-guest-up, see boot/guest-init.sh) and powers off; the
+#      launcher's lines are reported as meta-guest;
 # then the end marker and poweroff.  Any failed step prints
 # "@@ meta-fail ..." and still powers off.
 
@@ -28,6 +33,10 @@ STRESS_CYCLES=120
 # lfv.readers=N on the kernel command line: N readers in the stress
 # phase (default 4).
 READERS=4
+# lfv.guest=1: the guest phase; GUEST_MB of RAM, GUEST_TIMEOUT seconds
+GUEST=0
+GUEST_MB=256
+GUEST_TIMEOUT=600
 PCI=/sys/bus/pci/devices
 
 # emit TAG: stdin's lines as "@@ TAG LINE CSUM".
@@ -223,6 +232,18 @@ stress() {
     say "stress: $c remove/rescan cycles, $READERS readers on $ncpu vCPUs"
 }
 
+# guest: boot a PCI-less domU through lfv-domu and destroy it.
+guest() {
+    insmod /lib/xen-privcmd.ko || { fail "guest: insmod xen-privcmd.ko"; return; }
+    [ -c /dev/xen/privcmd ] || { fail "guest: no /dev/xen/privcmd"; return; }
+    rc=0
+    lfv-domu /guest/Image /guest/initrd.gz "$GUEST_MB" "$GUEST_TIMEOUT" \
+        "earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1" vpci \
+        > /tmp/guest 2>&1 || rc=$?
+    emit meta-guest < /tmp/guest
+    [ "$rc" -eq 0 ] || fail "guest: lfv-domu exited with status $rc"
+}
+
 # The readers: /init run again, pinned to a vCPU.
 if [ "${1:-}" = reader ]; then
     reader
@@ -238,7 +259,10 @@ exec </dev/console >/dev/console 2>&1
 # Kernel messages would land in the middle of our lines.
 dmesg -n 1
 for a in $(cat /proc/cmdline); do
-    case $a in lfv.readers=*) READERS=${a#lfv.readers=} ;; esac
+    case $a in
+    lfv.readers=*) READERS=${a#lfv.readers=} ;;
+    lfv.guest=*) GUEST=${a#lfv.guest=} ;;
+    esac
 done
 
 t0=$(cut -d. -f1 /proc/uptime)
@@ -252,6 +276,7 @@ dump B
 stress
 [ "$(present)" = "$all0" ] || fail "stress: functions $(present | tr '\n' ' ')"
 dump C
+[ "$GUEST" = 1 ] && guest
 dmesg | grep -E 'WARNING:|BUG:|Oops|Unable to handle|Kernel panic' |
     emit meta-kwarn
 say "phases done in $(($(cut -d. -f1 /proc/uptime) - t0)) s"

@@ -173,8 +173,8 @@ static void undo(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
         return;
 
     rc = apply(p->d, !map, gfn, nr, mfn, &done);
-    if ( !rc )
-        return;
+    if ( !rc || p->d->is_dying )
+        return; /* a dying domain's p2m goes with it (and Arm refuses it) */
 
     printk(XENLOG_G_ERR "%pd: lfvpci: cannot %smap [%#"PRIx64", %#"PRIx64
            "] back: %d\n", p->d, map ? "un" : "", gfn, gfn + nr - 1, rc);
@@ -238,6 +238,24 @@ void lfv_p2m_abort(struct lfv_p2m *p)
         undo(p, c->map, c->gfn, c->nr, c->mfn);
     }
     spin_unlock(&p->lock);
+}
+
+/*
+ * lfvpci could not take its BAR mappings back.  A dying domain never runs
+ * again and its p2m is freed with it (on Arm every change of a dying
+ * domain's p2m fails, which is how we got here): nothing to do.  A live
+ * guest must not keep frames it no longer owns: crash it.  The hardware
+ * domain is trusted and kept running, as header.c does.
+ */
+void lfv_p2m_revoke(struct lfv_p2m *p)
+{
+    if ( p->d->is_dying )
+        return;
+
+    printk(XENLOG_G_ERR "%pd: lfvpci: BAR mappings cannot be removed\n",
+           p->d);
+    if ( !is_hardware_domain(p->d) )
+        domain_crash(p->d);
 }
 
 bool lfv_p2m_translate(const struct lfv_p2m *p, uint64_t gfn, uint64_t *mfn)

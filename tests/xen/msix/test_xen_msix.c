@@ -16,6 +16,9 @@
  *    hooks see the right values; the PBA and the rest of the table's page
  *    read from the device; msix_accept() only inside the table/PBA pages;
  *    nothing accepted once the device is removed.
+ *  - a guest's configuration accesses to devices it has no vPCI state for
+ *    (dom0's, empty slots) read all-ones and reach no hardware (patch
+ *    0012); dom0's still do.
  *  - race: reader vCPUs run msix_accept/read/write (unmask and mask their
  *    own entry, 4- and 8-byte reads, the PBA) while a writer removes each
  *    device (vpci_remove_device() under pcidevs_lock, as pci.c does) and
@@ -104,12 +107,16 @@ static struct pci_dev *find_pdev(pci_sbdf_t sbdf)
     return NULL;
 }
 
+/* Hardware config accesses made (by any domain's vpci_read/write). */
+static unsigned long nr_hw_read, nr_hw_write;
+
 /* Config space: only the writer thread (and init) touch it. */
 uint32_t xen_conf_read(pci_sbdf_t sbdf, unsigned int reg, unsigned int size)
 {
     struct pci_dev *p = find_pdev(sbdf);
     uint32_t v = 0;
 
+    INC(nr_hw_read);
     if (!p || reg + size > sizeof(cfg[0]))
         return ~(uint32_t)0 >> (32 - 8 * size);
     memcpy(&v, &cfg[p - pdevs][reg], size);
@@ -121,6 +128,7 @@ void xen_conf_write(pci_sbdf_t sbdf, unsigned int reg, unsigned int size,
 {
     struct pci_dev *p = find_pdev(sbdf);
 
+    INC(nr_hw_write);
     if (p && reg + size <= sizeof(cfg[0]))
         memcpy(&cfg[p - pdevs][reg], &val, size);
 }
@@ -456,6 +464,44 @@ static void test_functional(void)
     rcu_barrier();
 }
 
+/* --- a guest's configuration accesses (patch 0012) ---------------------- */
+
+/*
+ * A guest (any domain but the hardware domain) has no vPCI state for
+ * dom0's devices nor for empty slots: it reads all-ones of the access's
+ * size there and its writes are dropped, with no hardware access at all.
+ * The hardware domain still reaches an empty slot's hardware.
+ */
+static void test_guest_unclaimed(void)
+{
+    static struct domain domu = { .domain_id = 1 };
+    struct vcpu gv = { .domain = &domu }, *saved = xen_current;
+    const pci_sbdf_t empty = { .devfn = 0x1f << 3 };
+    unsigned long r = LOAD(nr_hw_read), w = LOAD(nr_hw_write);
+    uint8_t before[sizeof(cfg[0])];
+
+    memcpy(before, cfg[0], sizeof(before));
+    xen_current = &gv;
+    CHECK_EQ(vpci_read(pdevs[0].sbdf, 0, 4), 0xffffffffu);
+    CHECK_EQ(vpci_read(pdevs[0].sbdf, PCI_COMMAND, 2), 0xffffu);
+    CHECK_EQ(vpci_read(pdevs[0].sbdf, CTRL_REG, 2), 0xffffu);
+    CHECK_EQ(vpci_read(empty, 0, 4), 0xffffffffu);
+    CHECK_EQ(vpci_read(empty, 3, 1), 0xffu);
+    vpci_write(pdevs[0].sbdf, PCI_COMMAND, 2, 0);
+    vpci_write(pdevs[0].sbdf, PCI_BASE_ADDRESS_0, 4, 0xffffffffu);
+    vpci_write(pdevs[0].sbdf, CTRL_REG, 2, 0);
+    vpci_write(empty, PCI_COMMAND, 2, 0x6);
+    xen_current = saved;
+    CHECK_EQ(LOAD(nr_hw_read), r);
+    CHECK_EQ(LOAD(nr_hw_write), w);
+    CHECK(!memcmp(before, cfg[0], sizeof(before)));
+    /* dom0's view of its device is unchanged; an empty slot: hardware */
+    CHECK_EQ(vpci_read(pdevs[0].sbdf, CTRL_REG, 2),
+             PCI_MSIX_FLAGS_ENABLE | (NR_ENTRIES - 1));
+    CHECK_EQ(vpci_read(empty, 0, 4), 0xffffffffu);
+    CHECK(LOAD(nr_hw_read) > r);
+}
+
 /* --- race ---------------------------------------------------------------- */
 
 static int writer_done;
@@ -600,6 +646,7 @@ int main(void)
         init_device(i);
 
     test_functional();
+    test_guest_unclaimed();
     test_race();
 
     for (unsigned int i = 0; i < NR_DEVS; i++)

@@ -77,6 +77,7 @@ struct xen_stub_frame {
 struct domain {
     domid_t domain_id;
     bool translate, hardware, crashed;
+    bool is_dying;        /* Arm: every p2m change fails (-ENOMEM) */
     int refcnt;
     struct xen_stub_frame *frames; /* open addressing, XEN_STUB_FRAMES */
     unsigned long nr_frames;

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the domU that boot/domu.c (lfv-domu) starts from xen-boot's
+# dom0.  The guest has no console of its own: its kernel writes through
+# earlycon=xenboot (Xen's console_io, which Xen prints as "(dN) ...").
+# So the result goes to the kernel log at alert level (printed despite
+# "quiet"), as "@@ TAG TEXT CSUM" lines in boot/init.sh's format
+# (Adler-32 of "TAG TEXT"): meta-guest-pci, one per PCI function found
+# (with its IDs), then meta-guest-up (kernel, vCPUs, memory, PCI buses
+# and functions); then the guest powers off (PSCI SYSTEM_OFF).
+
+PATH=/bin
+export PATH
+
+# emit TAG: stdin's lines as "@@ TAG LINE CSUM" into the kernel log.
+emit() {
+    awk -v tag="$1" '
+    BEGIN { for (i = 32; i < 127; i++) ord[sprintf("%c", i)] = i }
+    {
+        s = tag " " $0
+        a = 1; b = 0; n = length(s)
+        for (i = 1; i <= n; i++) {
+            a = (a + ord[substr(s, i, 1)]) % 65521
+            b = (b + a) % 65521
+        }
+        printf "<1>@@ %s %04x%04x\n", s, b, a
+    }' | while read -r l; do echo "$l" > /dev/kmsg; done
+}
+
+mkdir -p /dev /proc /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+
+# PCI: the buses the guest's host bridge (if any) gave it, and every
+# function it found there, with its IDs.
+buses=$(ls /sys/class/pci_bus 2>/dev/null | wc -l)
+fns=$(ls /sys/bus/pci/devices 2>/dev/null | wc -l)
+mem=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+for d in /sys/bus/pci/devices/*; do
+    [ -e "$d/vendor" ] || continue
+    echo "${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class")"
+done | emit meta-guest-pci
+echo "linux $(uname -r) up, $(nproc) vCPU, $mem kB, pci buses=$buses" \
+     "functions=$fns" | emit meta-guest-up
+poweroff -f

@@ -192,7 +192,7 @@ void LfvSummaryReporter::PrintSummary() const {
     }
   }
 
-  // The targets of issue 15, on this run.
+  // The targets of issues 12 (read_hot) and 15, on this run.
   bool any = false;
   auto target = [&](const char *what, double v, double want) {
     if (v <= 0) return;
@@ -201,6 +201,15 @@ void LfvSummaryReporter::PrintSummary() const {
     std::printf("  %-48s %6.2f  (target >= %.2f: %s)\n", what, v, want,
                 v >= want ? "met" : "MISSED");
   };
+  if (t.count("read_hot/early") && t["read_hot/early"].count("lfvpci")) {
+    const char *c = "read_hot/early";
+    double l = ns1(c, "lfvpci"), x = ns1(c, "xen417");
+    if (l > 0 && x > 0) target("read_hot/early: xen417 ns/op over lfvpci's, 1 thread", x / l, 4.5);
+    l = cpu1(c, "lfvpci"), x = cpu1(c, "xen417");
+    if (l > 0 && x > 0) target("read_hot/early: the same, CPU time", x / l, 4.5);
+    target("read_hot/early: lfvpci 2T/1T", scale(t[c]["lfvpci"], 2), 1.9);
+    target("read_hot/early: lfvpci 2T/1T, CPU time", cpuscale(t[c]["lfvpci"], 2), 1.9);
+  }
   for (const char *c : {"enumerate", "steady"}) {
     if (!t.count(c)) continue;
     double l = ns1(c, "lfvpci"), x = ns1(c, "xen417");

@@ -12,13 +12,106 @@
 
 #if defined(LFV_RCU_BACKEND_MEMB)
 #define _LGPL_SOURCE 1
+#include <stdbool.h>
 #include <urcu/urcu-memb.h>
-#define lfv_rcu_fast_lock() urcu_memb_read_lock()
-#define lfv_rcu_fast_unlock()                                               \
-    do {                                                                    \
-        lfv_tsan_reader_exit();                                             \
-        urcu_memb_read_unlock();                                            \
-    } while (0)
+/*
+ * liburcu memb's read side (urcu/static/urcu-memb.h), with its barrier
+ * flavour chosen once per section instead of three times.  liburcu's
+ * _urcu_memb_read_lock()/_unlock() test urcu_memb_has_sys_membarrier
+ * (set once by liburcu's constructor, never changed after) before each of
+ * their three slave barriers: a compiler barrier when the writer's
+ * synchronize_rcu uses membarrier(2), a full fence when it cannot.  Here
+ * the flag is copied into lfv_rcu_memb_light by a constructor of
+ * rcu_urcu.c (which runs after liburcu's, whose library ours depends on;
+ * were it to run first, the copy would stay 0, the full fence, which is
+ * always correct), written before any thread starts and only read after;
+ * the caller reads the copy once, lfv_rcu_fast_light(), and passes it to
+ * lfv_rcu_fast_lock_as()/lfv_rcu_fast_unlock_return(); a read path
+ * written as
+ * `light ? section(true) : section(false)` (read.c) gets two copies of its
+ * section, each with its barriers fixed and nothing to keep across the
+ * handler's call.  The protocol is liburcu's, step for step: the
+ * outermost lock copies the grace-period counter into the thread's
+ * reader counter, then a slave barrier; the outermost unlock does a slave
+ * barrier, clears the nesting count, a slave barrier, and wakes a writer
+ * waiting on the futex; nested sections only count.
+ */
+extern _Bool lfv_rcu_memb_light __attribute__((visibility("hidden")));
+#define lfv_rcu_fast_light() lfv_rcu_memb_light
+
+static inline __attribute__((always_inline)) void
+lfv_rcu_memb_slave_mb(bool light)
+{
+    if (light)
+        cmm_barrier();
+    else
+        cmm_smp_mb();
+}
+
+static inline __attribute__((always_inline)) void
+lfv_rcu_fast_lock_as(bool light)
+{
+    unsigned long tmp;
+
+    cmm_barrier();
+    tmp = URCU_TLS(urcu_memb_reader).ctr;
+    if (caa_likely(!(tmp & URCU_GP_CTR_NEST_MASK))) {
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
+                          _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
+        lfv_rcu_memb_slave_mb(light);
+    } else {
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
+                          tmp + URCU_GP_COUNT);
+    }
+}
+
+/*
+ * The writer's wake-up, out of line: urcu_common_wake_up_gp() with atomic
+ * accesses to the futex word (several readers may wake the writer at
+ * once), then v.
+ */
+uint32_t lfv_rcu_memb_wake(uint32_t v) __attribute__((visibility("hidden")));
+
+/*
+ * Ends the section and returns v.  Written so that v is live across no
+ * call: the rare wake-up of a writer waiting for this reader is a tail
+ * call that returns v.
+ */
+static inline __attribute__((always_inline)) uint32_t
+lfv_rcu_fast_unlock_return(bool light, uint32_t v)
+{
+    unsigned long tmp;
+
+    lfv_tsan_reader_exit();
+    tmp = URCU_TLS(urcu_memb_reader).ctr;
+    if (caa_likely((tmp & URCU_GP_CTR_NEST_MASK) == URCU_GP_COUNT)) {
+        lfv_rcu_memb_slave_mb(light);
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
+                          tmp - URCU_GP_COUNT);
+        lfv_rcu_memb_slave_mb(light);
+        /* an atomic load: readers that wake the writer store to it */
+        if (caa_unlikely(__atomic_load_n(&urcu_memb_gp.futex,
+                                         __ATOMIC_RELAXED) == -1))
+            return lfv_rcu_memb_wake(v);
+    } else {
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
+                          tmp - URCU_GP_COUNT);
+    }
+    cmm_barrier();
+    return v;
+}
+
+/* Ends the section, for a caller with nothing to return. */
+#define lfv_rcu_fast_unlock_as(light)                                       \
+    ((void)lfv_rcu_fast_unlock_return((light), 0))
+
+/*
+ * Every memb section of lfvpci is this one (never liburcu's inline read
+ * side as well), so that every access lfvpci makes to the writer's futex
+ * word is atomic.
+ */
+#define lfv_rcu_fast_lock() lfv_rcu_fast_lock_as(lfv_rcu_fast_light())
+#define lfv_rcu_fast_unlock() lfv_rcu_fast_unlock_as(lfv_rcu_fast_light())
 
 #elif defined(LFV_RCU_BACKEND_QSBR)
 #define _LGPL_SOURCE 1
@@ -54,6 +147,32 @@ extern __thread ck_epoch_record_t *lfv_ck_record;
 
 #else
 #error "define one of LFV_RCU_BACKEND_MEMB, _QSBR, _CKEPOCH, _HOST"
+#endif
+
+/*
+ * lfv_rcu_fast_light(): the barrier flavour of this process's read-side
+ * sections, read once per section; lfv_rcu_fast_lock_as(light),
+ * lfv_rcu_fast_unlock_as(light) and lfv_rcu_fast_unlock_return(light, v)
+ * (which returns v) are lfv_rcu_fast_lock()/unlock() for a caller that
+ * read it (same contract).
+ * Only the memb backend has two flavours; elsewhere they are the plain
+ * section.
+ */
+#ifndef lfv_rcu_fast_light
+#define lfv_rcu_fast_light() 1
+#define lfv_rcu_fast_lock_as(light) ((void)(light), lfv_rcu_fast_lock())
+#define lfv_rcu_fast_unlock_as(light)                                       \
+    do {                                                                    \
+        (void)(light);                                                      \
+        lfv_rcu_fast_unlock();                                              \
+    } while (0)
+#define lfv_rcu_fast_unlock_return(light, v)                                \
+    __extension__({                                                         \
+        __typeof__(v) lfv_rcu_v_ = (v);                                     \
+        (void)(light);                                                      \
+        lfv_rcu_fast_unlock();                                              \
+        lfv_rcu_v_;                                                         \
+    })
 #endif
 
 #endif /* LFV_CORE_RCU_FAST_H */

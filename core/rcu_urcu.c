@@ -54,6 +54,29 @@ static __thread unsigned int registrations;
  */
 static __thread bool registered_here;
 
+#if defined(LFV_RCU_BACKEND_MEMB)
+/* rcu_fast.h: liburcu's urcu_memb_has_sys_membarrier, copied. */
+_Bool lfv_rcu_memb_light;
+
+/* liburcu's constructor, which sets the flag, has run before ours. */
+__attribute__((constructor)) static void memb_light_init(void)
+{
+    lfv_rcu_memb_light = urcu_memb_has_sys_membarrier != 0;
+}
+
+uint32_t lfv_rcu_memb_wake(uint32_t v)
+{
+    int32_t *futex = &urcu_memb_gp.futex;
+
+    if (__atomic_load_n(futex, __ATOMIC_RELAXED) == -1) {
+        __atomic_store_n(futex, 0, __ATOMIC_RELAXED);
+        /* as liburcu: the return value is ignored */
+        (void)futex_async(futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+    }
+    return v;
+}
+#endif
+
 const char *lfv_rcu_backend(void)
 {
     return FLAVOUR;

@@ -8,16 +8,17 @@
  *                       physical SBDF (radix tree), both O(1)
  *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
  *                       that is exactly that dword
- *   read_regs()         everything else in the table: inside one register,
+ *   read_slow()         everything else:
+ *   read_regs()         in the table: inside one register,
  *                       spanning registers and gaps
  *   read_beyond()       beyond the last register
  *   gap_read()          the bytes no register handles: the hardware, or
  *                       all-ones
  *
- * From a guest's bus to the handler's entry, three dependent loads: the
- * device from the slot (the device is embedded in its vPCI state), its
- * table, the dword's index in the table (the handler's entry is then at a
- * computed place in the same table).  No lock is taken,
+ * From a guest's bus to the handler, three dependent loads: the device
+ * from the slot (the device is embedded in its vPCI state), its table,
+ * and the dword's entry in the table, which holds the handler and its
+ * data (ARCHITECTURE.md walks the instructions).  No lock is taken,
  * nothing shared is written; everything read is immutable once published
  * and freed only after a grace period.  lfv_vdev_read() enters at
  * vdev_read_rcu() for a caller that holds a device (the hypervisor's own
@@ -35,27 +36,36 @@
 
 static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
                                               lfv_sbdf_t sbdf);
-static inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
-                                     unsigned int reg, unsigned int size,
-                                     enum lfv_gap_policy gap);
+static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
+                                                unsigned int reg,
+                                                unsigned int size,
+                                                enum lfv_gap_policy gap);
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
                                 const struct lfv_reg *r);
 static uint32_t read_regs(const struct lfv_vdev *dev,
-                          const struct lfv_regtab *tab, unsigned int i,
-                          unsigned int reg, unsigned int size,
-                          enum lfv_gap_policy gap);
+                          const struct lfv_regtab *tab, unsigned int reg,
+                          unsigned int size, enum lfv_gap_policy gap);
 static uint32_t read_beyond(const struct lfv_vdev *dev, unsigned int reg,
                             unsigned int size, enum lfv_gap_policy gap);
+static uint32_t read_slow(const struct lfv_vdev *dev, unsigned int reg,
+                          unsigned int size, enum lfv_gap_policy gap,
+                          const struct lfv_regtab *tab);
 
-uint32_t lfv_bus_read(const struct lfv_bus *b, lfv_sbdf_t sbdf,
-                      unsigned int reg, unsigned int size)
+/*
+ * The read-side section of lfv_bus_read(), with its barrier flavour
+ * (core/rcu_fast.h) a constant: lfv_bus_read() reads the flavour once and
+ * runs one of two copies of this, so that nothing but the thread's reader
+ * counter needs to live across the handler's call.
+ */
+static lfv_always_inline uint32_t bus_read_as(const struct lfv_bus *b,
+                                              lfv_sbdf_t sbdf,
+                                              unsigned int reg,
+                                              unsigned int size, bool light)
 {
     const struct lfv_vdev *dev;
     uint32_t data;
 
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
-    lfv_rcu_fast_lock();
+    lfv_rcu_fast_lock_as(light);
     dev = bus_find(b, sbdf);
     if (lfv_likely(dev))
         data = vdev_read_rcu(dev, reg, size,
@@ -65,19 +75,39 @@ uint32_t lfv_bus_read(const struct lfv_bus *b, lfv_sbdf_t sbdf,
                size_mask(size);
     else
         data = size_mask(size);
-    lfv_rcu_fast_unlock();
-    return data;
+    return lfv_rcu_fast_unlock_return(light, data);
+}
+
+uint32_t lfv_bus_read(const struct lfv_bus *b, lfv_sbdf_t sbdf,
+                      unsigned int reg, unsigned int size)
+{
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    if (lfv_likely(lfv_rcu_fast_light()))
+        return bus_read_as(b, sbdf, reg, size, true);
+    return bus_read_as(b, sbdf, reg, size, false);
+}
+
+/* lfv_vdev_read()'s section, as bus_read_as() is lfv_bus_read()'s. */
+static lfv_always_inline uint32_t vdev_read_as(const struct lfv_vdev *dev,
+                                               unsigned int reg,
+                                               unsigned int size,
+                                               enum lfv_gap_policy gap,
+                                               bool light)
+{
+    uint32_t data;
+
+    lfv_rcu_fast_lock_as(light);
+    data = vdev_read_rcu(dev, reg, size, gap);
+    return lfv_rcu_fast_unlock_return(light, data);
 }
 
 uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
                        unsigned int size, enum lfv_gap_policy gap)
 {
-    uint32_t data;
-
-    lfv_rcu_fast_lock();
-    data = vdev_read_rcu(dev, reg, size, gap);
-    lfv_rcu_fast_unlock();
-    return data;
+    if (lfv_likely(lfv_rcu_fast_light()))
+        return vdev_read_as(dev, reg, size, gap, true);
+    return vdev_read_as(dev, reg, size, gap, false);
 }
 
 /* The device that answers b's access to sbdf, or NULL.  Read-side held. */
@@ -100,24 +130,28 @@ static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
 
 /*
  * A read of a device, read-side held.  The hot case first: an aligned
- * 4-byte read of a dword that is exactly one register (first[] says so).
- * ndw <= 1024 bounds reg, so no other check is needed; anything else,
- * including invalid sizes, is read_regs()' or read_beyond()'s.
+ * 4-byte read of a dword that is exactly one register, whose handler and
+ * data are the dword's entry dw[] (regtab.h); fast_end <= 0x200 bounds
+ * reg.  Anything else, including invalid sizes, is read_slow()'s.
  */
-static inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
-                                     unsigned int reg, unsigned int size,
-                                     enum lfv_gap_policy gap)
+static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
+                                                unsigned int reg,
+                                                unsigned int size,
+                                                enum lfv_gap_policy gap)
 {
     const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
 
-    if (lfv_likely((reg >> 2) < tab->ndw)) {
-        unsigned int e = tab->first[reg >> 2];
+    if (lfv_likely(size == 4 && !(reg & 3) && reg < tab->fast_end)) {
+        /* &dw[reg / 4]: reg is a multiple of 4 (entries of 16 bytes on
+         * 64-bit hosts: at reg * 4) */
+        const struct lfv_dw *w =
+            (const struct lfv_dw *)((const char *)tab->dw +
+                                    (size_t)reg * (sizeof(*w) / 4));
 
-        if (lfv_likely((e & LFV_DW_WHOLE) && size == 4 && !(reg & 3)))
-            return reg_read(dev, &tab->regs[e & LFV_DW_INDEX]);
-        return read_regs(dev, tab, e & LFV_DW_INDEX, reg, size, gap);
+        if (lfv_likely(w->read != NULL))
+            return w->read(dev->ctx, reg, w->data);
     }
-    return read_beyond(dev, reg, size, gap);
+    return read_slow(dev, reg, size, gap, tab);
 }
 
 /* The bytes of [reg, reg + size) that no register handles. */
@@ -177,19 +211,19 @@ read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
 }
 
 /*
- * Everything else inside the table, from regs[i], the first register that
- * may overlap the access (first[]): an access inside it reads it alone;
- * anything else walks the few registers that overlap.  Out of line (as
- * are the paths below), so that the fast path needs no callee-saved
- * registers.  (reg >> 2) < ndw already bounds reg; the size is checked
- * here.
+ * Everything else inside the table, from regs[first[reg / 4]], the first
+ * register that may overlap the access: an access inside it reads it alone;
+ * anything else walks the few registers that overlap.  Reached through
+ * read_slow(), out of line so that the fast path needs no callee-saved
+ * register but one.  (reg >> 2) < ndw already bounds reg; the size is
+ * checked here.
  */
-static lfv_noinline uint32_t read_regs(const struct lfv_vdev *dev,
-                                       const struct lfv_regtab *tab,
-                                       unsigned int i, unsigned int reg,
-                                       unsigned int size,
-                                       enum lfv_gap_policy gap)
+static inline uint32_t read_regs(const struct lfv_vdev *dev,
+                                 const struct lfv_regtab *tab,
+                                 unsigned int reg, unsigned int size,
+                                 enum lfv_gap_policy gap)
 {
+    unsigned int i = tab->first[reg >> 2];
     const struct lfv_reg *r = &tab->regs[i];
 
     if (lfv_unlikely(!access_valid(reg, size)))
@@ -201,9 +235,9 @@ static lfv_noinline uint32_t read_regs(const struct lfv_vdev *dev,
 }
 
 /* An access beyond the last register: all gap. */
-static lfv_noinline uint32_t read_beyond(const struct lfv_vdev *dev,
-                                         unsigned int reg, unsigned int size,
-                                         enum lfv_gap_policy gap)
+static inline uint32_t read_beyond(const struct lfv_vdev *dev,
+                                   unsigned int reg, unsigned int size,
+                                   enum lfv_gap_policy gap)
 {
     if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
@@ -211,19 +245,33 @@ static lfv_noinline uint32_t read_beyond(const struct lfv_vdev *dev,
 }
 
 /*
- * The hardware, in naturally aligned pieces of 1, 2 or 4 bytes (a 3-byte
- * gap is two accesses, as in Xen's vpci_read_hw).  No hardware: all-ones.
+ * Everything but the fast path: inside the table, or beyond it.  (Its
+ * arguments in the fast path's order, which leaves them in place.)
  */
-uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
-                     unsigned int reg, unsigned int size)
+static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
+                                       unsigned int reg, unsigned int size,
+                                       enum lfv_gap_policy gap,
+                                       const struct lfv_regtab *tab)
+{
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    /* inside one dword that no register touches: the gap's, directly */
+    if (reg < tab->fast_end && (reg & 3) + size <= 4 &&
+        tab->dw[reg >> 2].data == LFV_DW_GAP)
+        return gap_read(dev, reg, size, gap) & size_mask(size);
+    if ((reg >> 2) < tab->ndw)
+        return read_regs(dev, tab, reg, size, gap);
+    return read_beyond(dev, reg, size, gap);
+}
+
+/* An access that is not one naturally aligned piece, piece by piece. */
+static lfv_noinline uint32_t hw_read_split(const struct lfv_hw_ops *ops,
+                                           void *hw, lfv_sbdf_t sbdf,
+                                           unsigned int reg, unsigned int size)
 {
     uint32_t data = ~(uint32_t)0;
     unsigned int off = 0;
 
-    if (!ops || !ops->read)
-        return data;
-    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
-        return ops->read(hw, sbdf, reg, size);
     while (off < size) {
         unsigned int n = hw_chunk(reg + off, size - off);
 
@@ -231,6 +279,21 @@ uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
         off += n;
     }
     return data;
+}
+
+/*
+ * The hardware, in naturally aligned pieces of 1, 2 or 4 bytes (a 3-byte
+ * gap is two accesses, as in Xen's vpci_read_hw).  No hardware: all-ones.
+ * The usual case, one aligned piece, is a tail call (no frame).
+ */
+uint32_t lfv_hw_read(const struct lfv_hw_ops *ops, void *hw, lfv_sbdf_t sbdf,
+                     unsigned int reg, unsigned int size)
+{
+    if (!ops || !ops->read)
+        return ~(uint32_t)0;
+    if (size != 3 && !(reg & (size - 1))) /* one naturally aligned access */
+        return ops->read(hw, sbdf, reg, size);
+    return hw_read_split(ops, hw, sbdf, reg, size);
 }
 
 int lfv_vdev_ecam_read(const struct lfv_vdev *dev, unsigned int reg,

@@ -104,9 +104,20 @@ const LFV_DEV_CTX *lfv_vdev_ctx(const struct lfv_vdev *dev)
 }
 
 /* Size of a table holding n registers over ndw dwords, and its layout. */
+static unsigned int regtab_nfast(unsigned int ndw)
+{
+    return ndw < LFV_DW_FAST_END / 4 ? ndw : LFV_DW_FAST_END / 4;
+}
+
+static size_t regtab_first_offset(unsigned int ndw)
+{
+    return sizeof(struct lfv_regtab) +
+           regtab_nfast(ndw) * sizeof(struct lfv_dw);
+}
+
 static size_t regtab_regs_offset(unsigned int ndw)
 {
-    size_t off = sizeof(struct lfv_regtab) + ndw * sizeof(uint16_t);
+    size_t off = regtab_first_offset(ndw) + ndw * sizeof(uint16_t);
 
     return (off + _Alignof(struct lfv_reg) - 1) &
            ~(size_t)(_Alignof(struct lfv_reg) - 1);
@@ -123,6 +134,7 @@ static struct lfv_regtab *regtab_build(const struct lfv_reg *regs,
     unsigned int ndw, d, i = 0;
     struct lfv_regtab *tab;
     struct lfv_reg *dst;
+    uint16_t *first;
 
     if (!n)
         return &lfv_empty_regtab;
@@ -130,17 +142,30 @@ static struct lfv_regtab *regtab_build(const struct lfv_reg *regs,
     tab = lfv_malloc(regtab_bytes(n, ndw));
     if (!tab)
         return NULL;
+    first = (uint16_t *)((char *)tab + regtab_first_offset(ndw));
     dst = (struct lfv_reg *)((char *)tab + regtab_regs_offset(ndw));
     memcpy(dst, regs, n * sizeof(*regs));
     tab->regs = dst;
+    tab->first = first;
     tab->nregs = n;
     tab->ndw = ndw;
+    tab->fast_end = 4 * regtab_nfast(ndw);
     for (d = 0; d < ndw; d++) {
+        const struct lfv_reg *r;
+
         while (i < n && regs[i].offset + regs[i].size <= 4 * d)
             i++;
-        tab->first[d] = i;
-        if (regs[i].offset == 4 * d && regs[i].size == 4)
-            tab->first[d] |= LFV_DW_WHOLE;
+        first[d] = i;
+        if (d >= regtab_nfast(ndw))
+            continue;
+        r = &regs[i]; /* i < n: ndw ends with the last register */
+        if (r->offset == 4 * d && r->size == 4 && r->read_keep == ~0u) {
+            tab->dw[d].read = r->read;
+            tab->dw[d].data = r->data;
+        } else {
+            tab->dw[d].read = NULL;
+            tab->dw[d].data = r->offset >= 4 * d + 4 ? LFV_DW_GAP : NULL;
+        }
     }
     return tab;
 }

@@ -2,7 +2,7 @@
 /*
  * The published register table of a device and the device itself.
  * Internal to dispatch/: the writer side is regtab.c, the read path
- * access.c.
+ * read.c, the write path write.c.
  */
 #ifndef LFV_DISPATCH_REGTAB_H
 #define LFV_DISPATCH_REGTAB_H
@@ -25,27 +25,47 @@ struct lfv_reg {
     uint32_t rsvdz_mask;
 };
 
-/*
- * first[d] for dword d: the index of the first register that ends after
- * byte 4 * d, with LFV_DW_WHOLE set when that register is exactly the
- * dword (offset 4 * d, size 4), the case of most 4-byte reads.
- */
-#define LFV_DW_WHOLE 0x8000u
-#define LFV_DW_INDEX 0x7fffu
+struct lfv_regtab;
+/* The table of a device with no registers: shared, never freed. */
+extern struct lfv_regtab lfv_empty_regtab;
 
 /*
- * Immutable once published.  regs[] is sorted by offset.  first[d] is the
- * index of the first register that ends after byte 4 * d, for every dword d
- * below ndw (ndw covers up to the end of the last register); an access
- * starting in dword d needs to look at regs[first[d]] and at most the few
- * registers that follow, so lookup is O(1) whatever the number of registers.
+ * The fast path's entry for dword d: the handler and data of the register
+ * that is exactly that dword (offset 4 * d, size 4) and returns every bit
+ * (read_keep all-ones), the case of most 4-byte reads; read is NULL for
+ * any other dword, and data then LFV_DW_GAP if no register has a byte in
+ * the dword (the hardware's, or all-ones, whatever the access), NULL if
+ * some register has.  Two pointers, so that a read goes from the table
+ * to the handler in one load.  Only the dwords below LFV_DW_FAST_END have
+ * one (the legacy space and the start of the extended space, where the
+ * emulated registers are), so that a table stays below about 4.2 KiB plus
+ * its registers even with a register at 0xffc.
+ */
+#define LFV_DW_FAST_END 0x200u
+#define LFV_DW_GAP ((void *)&lfv_empty_regtab)
+struct lfv_dw {
+    lfv_reg_read_t *read;
+    void *data;
+};
+
+/*
+ * Immutable once published, one allocation: this header, dw[] (below
+ * fast_end), first[] (below ndw) and regs[].  regs[] is sorted by offset.
+ * first[d] is the index of the first register that ends after byte 4 * d,
+ * for every dword d below ndw (ndw covers up to the end of the last
+ * register); an access starting in dword d needs to look at
+ * regs[first[d]] and at most the few registers that follow, so lookup is
+ * O(1) whatever the number of registers.
  */
 struct lfv_regtab {
-    const struct lfv_reg *regs;
     uint16_t nregs;
     uint16_t ndw;
+    /* the first byte with no dw[] entry: 4 * ndw, at most LFV_DW_FAST_END */
+    uint32_t fast_end;
+    const uint16_t *first;
+    const struct lfv_reg *regs;
     struct lfv_rcu_head rcu;
-    uint16_t first[];
+    struct lfv_dw dw[];
 };
 
 struct lfv_bus;
@@ -68,8 +88,6 @@ struct lfv_vdev {
     struct lfv_rcu_head rcu;
 };
 
-/* The table of a device with no registers: shared, never freed. */
-extern struct lfv_regtab lfv_empty_regtab;
 
 /*
  * An embedded device: lfv_vdev_init() sets it up with no registers (it

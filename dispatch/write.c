@@ -67,7 +67,7 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
 
     lfv_lock(&dev->write_lock);
     tab = lfv_rcu_dereference(dev->tab);
-    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] & LFV_DW_INDEX
+    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2]
                               : tab->nregs;
     for (; i < tab->nregs && off < size; i++) {
         const struct lfv_reg *r = &tab->regs[i];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Internal: what the MSI (msi.c), MSI-X (msix.c) and MSI-X MMIO
- * (msix_mmio.c) emulations share.
+ * Internal: what the MSI (msi.c), MSI-X (msix.c), MSI-X region map
+ * (msix_regions.c) and MSI-X MMIO (msix_mmio.c) emulations share.
  */
 #ifndef LFV_DISPATCH_MSI_INTERNAL_H
 #define LFV_DISPATCH_MSI_INTERNAL_H
@@ -104,20 +104,92 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
                       uint64_t off, unsigned int size, uint64_t val);
 
 /*
- * msix_mmio.c, the domain's region list (control path and config write
- * handlers; they take its domain state's lock).  add: count and publish
- * n regions at once, -ENOSPC past the domain's bound, -ENOMEM; remove:
- * unpublish them (never fails); move: give them new start addresses,
- * published at once (retrying on allocation failure: never fails).
+ * What a domain's MSI-X MMIO accesses look up (msix_regions.c builds it):
+ * the trapped intervals [start, end], sorted and disjoint, each with its
+ * region.  Immutable once published; replaced whole on every change and
+ * freed after a grace period.  Lookup is a binary search with no lock and
+ * no retry.
+ */
+struct msix_map_entry {
+    uint64_t start, end;
+    struct lfv_msix_region *region;
+};
+
+struct msix_map {
+    struct lfv_rcu_head rcu;
+    unsigned int n;
+    struct msix_map_entry e[];
+};
+
+/* The entry holding gpa, or NULL.  Inside a read-side section. */
+static inline const struct msix_map_entry *
+msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
+{
+    unsigned int lo = 0, hi = m->n;
+
+    /* the first entry starting above gpa is e[lo] */
+    while (lo < hi) {
+        unsigned int mid = (lo + hi) / 2;
+
+        if (m->e[mid].start <= gpa)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo && gpa <= m->e[lo - 1].end ? &m->e[lo - 1] : NULL;
+}
+
+/*
+ * msix_regions.c: the MSI-X hook's state of one domain, the list and limit
+ * under lock, the map built from them published under RCU (NULL: no
+ * region).  Lock order: device write lock -> lock.
+ */
+struct msix_domain {
+    lfv_lock_t lock;
+    struct msix_map *map;
+    struct lfv_msix_region *regions[LFV_MSIX_REGIONS_MAX];
+    unsigned int nr, limit;
+};
+
+/*
+ * Where the MSI-X hook's state is in a domain's hook states: the index
+ * its last domain_init was given, checked before use (systems may order
+ * their hooks differently), so that the MMIO path usually skips the scan.
+ */
+extern unsigned int msix_domain_hint; /* atomic */
+
+/* The MSI-X hook's state of d; NULL when the hook is not on d's system. */
+static inline struct msix_domain *msix_domain(const struct lfv_domain *d)
+{
+    unsigned int i = __atomic_load_n(&msix_domain_hint, __ATOMIC_RELAXED);
+    const struct lfv_system *sys = d->sys;
+
+    if (__builtin_expect(i < sys->nr_hooks &&
+                         sys->hooks[i] == &lfv_msix_hook, 1))
+        return d->hook_priv[i];
+    return lfv_domain_hook_priv(d, &lfv_msix_hook);
+}
+
+/*
+ * msix_regions.c, the domain's region list (control path and config write
+ * handlers; they take md->lock).  add: count and publish n regions at
+ * once, -ENOSPC past the domain's bound, -ENOMEM; remove: unpublish them
+ * (never fails); move: give them new start addresses, published at once
+ * (retrying on allocation failure: never fails).  count, limit,
+ * set_limit: the domain's API (msix_mmio.c); set_limit: -EINVAL below the
+ * current count.
  */
 /* The MSI-X hook's domain state (lfv_msix_hook's domain_init/fini). */
 int msix_domain_init(struct lfv_domain *d, void **priv);
 void msix_domain_fini(struct lfv_domain *d, void *priv);
-int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
+int msix_regions_add(struct msix_domain *md, struct lfv_msix_region *r[],
                      unsigned int n);
-void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
+void msix_regions_remove(struct msix_domain *md, struct lfv_msix_region *r[],
                          unsigned int n);
-void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
+void msix_regions_move(struct msix_domain *md, struct lfv_msix_region *r[],
                        const uint64_t start[], unsigned int n);
+unsigned int msix_regions_count(struct msix_domain *md);
+unsigned int msix_regions_limit(struct msix_domain *md);
+int msix_regions_set_limit(struct msix_domain *md, unsigned int limit);
 
 #endif /* LFV_DISPATCH_MSI_INTERNAL_H */

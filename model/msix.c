@@ -500,7 +500,7 @@ static void bar_moved(struct lfv_vpci *v, unsigned int bar, void *arg)
             region_place(m, m->listed[k]->which, &start[n]))
             r[n++] = m->listed[k];
     if (n)
-        msix_regions_move(m->d, r, start, n);
+        msix_regions_move(msix_domain(m->d), r, start, n);
 }
 
 static int add_regions(struct lfv_msix *m)
@@ -526,7 +526,7 @@ static int add_regions(struct lfv_msix *m)
     }
     m->region[MSIX_ADJACENT] = (struct lfv_msix_region){
         .m = m, .which = MSIX_ADJACENT };
-    return msix_regions_add(m->d, m->listed, m->nr_regions);
+    return msix_regions_add(msix_domain(m->d), m->listed, m->nr_regions);
 }
 
 /* ---- the hook ---- */
@@ -538,7 +538,7 @@ static void msix_retire(struct lfv_vpci *v, void *priv)
     (void)v;
     if (!m)
         return;
-    msix_regions_remove(m->d, m->listed, m->nr_regions);
+    msix_regions_remove(msix_domain(m->d), m->listed, m->nr_regions);
     lfv_lock(&m->ctl_lock);
     __atomic_store_n(&m->retired, true, __ATOMIC_SEQ_CST);
     forward_drain(m); /* the device is no longer this state's to reach */

@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The per-domain MSI-X MMIO entry point and the domain's region map.
+ * The per-domain MSI-X MMIO entry points: a guest's access to an MSI-X
+ * table, PBA or the rest of their pages.
  *
- * Readers (lfv_msix_mmio_read/write) find the region holding an address in
- * an interval map published under RCU, with no lock.  Writers (assignment,
- * de-assignment, BAR moves) keep the authoritative list of regions under
- * md->lock and, on every change, build a fresh map from it and publish
- * it with one pointer store: a BAR move is therefore one publication, and a
- * reader sees the region at its old or its new place, never at both or
- * neither (the interval map has no multi-update batch, and a move by less
- * than the region's size could not be an insert before a remove).  The
- * list is bounded (the domain's region limit), so the rebuild is cheap.
+ * lfv_msix_mmio_read/write find the region holding an address in the
+ * domain's interval map (msix_regions.c), published under RCU, with no
+ * lock, and hand the access to the region's device (msix.c).  The top of
+ * the MSI-X files: it calls msix.c and msix_regions.c, neither calls it.
  */
 #include <errno.h>
 
@@ -21,235 +17,12 @@
 #include "../core/rcu_fast.h"
 #include "msi_internal.h"
 
-/*
- * The MSI-X hook's state of one domain: the list and limit under lock,
- * the interval map built from them published under RCU.  Lock order:
- * device write lock -> lock.
- */
-struct msix_domain {
-    lfv_lock_t lock;
-    struct lfv_intervalmap *map;
-    struct lfv_msix_region *regions[LFV_MSIX_REGIONS_MAX];
-    unsigned int nr, limit;
-};
-
-/*
- * Where the MSI-X hook's state is in a domain's hook states: the index
- * its last domain_init was given, checked before use (systems may order
- * their hooks differently), so that the MMIO path usually skips the scan.
- */
-static unsigned int msix_slot_hint; /* atomic */
-
-/* NULL when the MSI-X hook is not registered on d's system. */
-static inline struct msix_domain *msix_domain(const struct lfv_domain *d)
-{
-    unsigned int i = __atomic_load_n(&msix_slot_hint, __ATOMIC_RELAXED);
-    const struct lfv_system *sys = d->sys;
-
-    if (lfv_likely(i < sys->nr_hooks && sys->hooks[i] == &lfv_msix_hook))
-        return d->hook_priv[i];
-    return lfv_domain_hook_priv(d, &lfv_msix_hook);
-}
-
-/* Trap [s, e) as part of the adjacent region: 0, or -ENOMEM. */
-static int add_piece(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
-                     struct lfv_msix_region *adj)
-{
-    int rc = s < e ? lfv_intervalmap_insert(m, s, e - 1, adj) : 0;
-
-    /* overlapping another device's region or piece: left untrapped */
-    return rc == -EEXIST ? 0 : rc;
-}
-
-/*
- * The pages around a device's table and PBA (a[0..n), n <= 2, trapped):
- * every byte of their pages that neither covers, as pieces pointing to
- * the adjacent region.  0 or -ENOMEM.
- */
-static int insert_adjacent(struct lfv_intervalmap *m,
-                           const struct lfv_msix_region *a[], unsigned int n,
-                           struct lfv_msix_region *adj)
-{
-    const uint64_t mask = LFV_PAGE_SIZE - 1;
-    uint64_t cur, span;
-    int rc = 0;
-
-    if (n == 2 && a[1]->start < a[0]->start) {
-        const struct lfv_msix_region *t = a[0];
-
-        a[0] = a[1];
-        a[1] = t;
-    }
-    cur = span = a[0]->start & ~mask; /* next byte to trap, end of pages */
-    for (unsigned int k = 0; !rc && k < n; k++) {
-        uint64_t s = a[k]->start, e = s + a[k]->size, pe = (e + mask) & ~mask;
-
-        if (pe < e)
-            return 0; /* the last page of the address space: left alone */
-        if ((s & ~mask) > span) { /* pages apart: finish the first ones */
-            rc = add_piece(m, cur, span, adj);
-            cur = s & ~mask;
-        }
-        if (!rc)
-            rc = add_piece(m, cur, s, adj);
-        cur = cur > e ? cur : e;
-        span = span > pe ? span : pe;
-    }
-    return rc ? rc : add_piece(m, cur, span, adj);
-}
-
-/*
- * A new map from the list, published; the old one freed after a grace
- * period.  A region overlapping an earlier one stays untrapped (a BAR in
- * the middle of its sizing probe, say) until it moves again.  Tables and
- * PBAs first, then the adjacent pieces of their pages, which never
- * shadow a table or PBA.  -ENOMEM: nothing published.  md->lock held.
- */
-static int rebuild(struct msix_domain *md)
-{
-    struct lfv_intervalmap *m = lfv_intervalmap_new(), *old;
-    int rc = 0;
-
-    if (!m)
-        return -ENOMEM;
-    for (unsigned int i = 0; !rc && i < md->nr; i++) {
-        struct lfv_msix_region *r = md->regions[i];
-
-        rc = r->start + r->size - 1 < r->start ? -EEXIST
-             : lfv_intervalmap_insert(m, r->start, r->start + r->size - 1, r);
-        r->trapped = !rc;
-        if (rc == -EEXIST)
-            rc = 0;
-    }
-    for (unsigned int i = 0; !rc && i < md->nr; i++) {
-        struct lfv_msix_region *r = md->regions[i];
-        const struct lfv_msix_region *a[2] = { r, r->sibling };
-        unsigned int n = 1;
-
-        if (!r->adjacent || !r->trapped)
-            continue;
-        if (r->sibling && r->sibling->listed && r->sibling->trapped) {
-            if (r->which != MSIX_TABLE)
-                continue; /* the table does both */
-            n = 2;
-        }
-        rc = insert_adjacent(m, a, n, r->adjacent);
-    }
-    if (rc) {
-        lfv_intervalmap_destroy(m);
-        return rc;
-    }
-    old = md->map;
-    lfv_rcu_assign_pointer(md->map, m);
-    lfv_intervalmap_destroy(old);
-    return 0;
-}
-
-static void unlist(struct msix_domain *md, struct lfv_msix_region *r)
-{
-    for (unsigned int i = 0; i < md->nr; i++)
-        if (md->regions[i] == r) {
-            md->regions[i] = md->regions[--md->nr];
-            break;
-        }
-    r->listed = false;
-}
-
-int msix_regions_add(struct lfv_domain *d, struct lfv_msix_region *r[],
-                     unsigned int n)
-{
-    struct msix_domain *md = msix_domain(d);
-    int rc = 0;
-
-    lfv_lock(&md->lock);
-    if (md->nr + n > md->limit) {
-        rc = -ENOSPC;
-    } else {
-        for (unsigned int i = 0; i < n; i++) {
-            md->regions[md->nr++] = r[i];
-            r[i]->listed = true;
-        }
-        rc = rebuild(md);
-        for (unsigned int i = 0; rc && i < n; i++)
-            unlist(md, r[i]);
-    }
-    lfv_unlock(&md->lock);
-    return rc;
-}
-
-void msix_regions_remove(struct lfv_domain *d, struct lfv_msix_region *r[],
-                         unsigned int n)
-{
-    struct msix_domain *md = msix_domain(d);
-    bool any = false;
-
-    lfv_lock(&md->lock);
-    for (unsigned int i = 0; i < n; i++)
-        if (r[i]->listed) {
-            unlist(md, r[i]);
-            any = true;
-        }
-    /*
-     * A removed region must leave the map: only allocation failure stops a
-     * rebuild, and the platform's failures are transient, so retry (as the
-     * header's retirement does for unmapping).
-     */
-    while (any && rebuild(md))
-        ;
-    lfv_unlock(&md->lock);
-}
-
-void msix_regions_move(struct lfv_domain *d, struct lfv_msix_region *r[],
-                       const uint64_t start[], unsigned int n)
-{
-    struct msix_domain *md = msix_domain(d);
-
-    lfv_lock(&md->lock);
-    for (unsigned int i = 0; i < n && i < 2; i++)
-        r[i]->start = start[i];
-    /*
-     * The regions must follow their BAR, whose guest address has already
-     * changed (a config write cannot fail): left at the old place they
-     * would trap the old frames and leave the table's new frames to the
-     * BAR's mapping.  Only allocation failure stops a rebuild, and the
-     * platform's failures are transient: retry, as removal does.
-     */
-    while (rebuild(md))
-        ;
-    lfv_unlock(&md->lock);
-}
-
-/* The MSI-X hook's state of a domain (its domain_init/fini, msix.c). */
-int msix_domain_init(struct lfv_domain *d, void **priv)
-{
-    struct msix_domain *md = lfv_zalloc(sizeof(*md));
-
-    if (!md)
-        return -ENOMEM;
-    lfv_lock_init(&md->lock);
-    md->limit = LFV_MSIX_REGIONS_DEFAULT;
-    *priv = md;
-    __atomic_store_n(&msix_slot_hint, (unsigned int)(priv - d->hook_priv),
-                     __ATOMIC_RELAXED);
-    return 0;
-}
-
-void msix_domain_fini(struct lfv_domain *d, void *priv)
-{
-    struct msix_domain *md = priv;
-
-    (void)d;
-    lfv_intervalmap_destroy(md->map);
-    lfv_lock_destroy(&md->lock);
-    lfv_free(md);
-}
-
 /* ---- the entry point ---- */
 
 static bool mmio_valid(uint64_t gpa, unsigned int size)
 {
-    return (size == 1 || size == 2 || size == 4 || size == 8) &&
-           !(gpa & (size - 1));
+    /* size is 1, 2, 4 or 8 (bits 1, 2, 4 and 8 of 0x116), aligned */
+    return size <= 8 && ((0x116u >> size) & 1) && !(gpa & (size - 1));
 }
 
 /* Tables and PBAs take 4- and 8-byte accesses only; their pages' rest any. */
@@ -267,32 +40,66 @@ static const struct lfv_msix_region *find(const struct lfv_domain *d,
                                           uint64_t *off)
 {
     const struct msix_domain *md = msix_domain(d);
-    const struct lfv_intervalmap *m = md ? lfv_rcu_dereference(md->map) : NULL;
-    void *val;
-    uint64_t s, e;
+    const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
+    const struct msix_map_entry *x = m ? msix_map_find_rcu(m, gpa) : NULL;
 
-    if (!m || !lfv_intervalmap_lookup_rcu(m, gpa, &val, &s, &e) ||
-        gpa + size - 1 > e)
+    if (!x || gpa + size - 1 > x->end)
         return NULL;
-    *off = gpa - s;
-    return val;
+    *off = gpa - x->start;
+    return x->region;
+}
+
+/*
+ * The accesses' read-side sections, with the barrier flavour a constant
+ * (core/rcu_fast.h): the entry points read it once and run one of two
+ * copies.
+ */
+static lfv_always_inline int mmio_read_as(struct lfv_domain *d, uint64_t gpa,
+                                          unsigned int size, uint64_t *v,
+                                          bool light)
+{
+    const struct lfv_msix_region *r;
+    uint64_t off;
+    int rc = -ENOENT;
+
+    lfv_rcu_fast_lock_as(light);
+    r = find(d, gpa, size, &off);
+    if (r)
+        rc = size_ok(r, size) ? msix_region_read(r, gpa, off, size, v)
+                              : -EINVAL;
+    lfv_rcu_fast_unlock_as(light);
+    return rc;
+}
+
+static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
+                                           unsigned int size, uint64_t val,
+                                           bool light)
+{
+    const struct lfv_msix_region *r;
+    uint64_t off;
+    int rc = -ENOENT;
+
+    lfv_rcu_fast_lock_as(light);
+    r = find(d, gpa, size, &off);
+    if (r)
+        rc = size_ok(r, size) ? msix_region_write(r, gpa, off, size, val)
+                              : -EINVAL;
+    lfv_rcu_fast_unlock_as(light);
+    return rc;
 }
 
 int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                        uint64_t *val)
 {
-    const struct lfv_msix_region *r;
-    uint64_t off, v = mmio_ones(size);
-    int rc = -ENOENT;
+    uint64_t v = mmio_ones(size);
+    int rc;
 
     if (!d || !val || !mmio_valid(gpa, size))
         return -EINVAL;
-    lfv_rcu_fast_lock();
-    r = find(d, gpa, size, &off);
-    if (r)
-        rc = size_ok(r, size) ? msix_region_read(r, gpa, off, size, &v)
-                              : -EINVAL;
-    lfv_rcu_fast_unlock();
+    if (lfv_likely(lfv_rcu_fast_light()))
+        rc = mmio_read_as(d, gpa, size, &v, true);
+    else
+        rc = mmio_read_as(d, gpa, size, &v, false);
     if (rc != -EINVAL)
         *val = v;
     return rc;
@@ -301,62 +108,35 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                         uint64_t val)
 {
-    const struct lfv_msix_region *r;
-    uint64_t off;
-    int rc = -ENOENT;
-
     if (!d || !mmio_valid(gpa, size))
         return -EINVAL;
-    lfv_rcu_fast_lock();
-    r = find(d, gpa, size, &off);
-    if (r)
-        rc = size_ok(r, size) ? msix_region_write(r, gpa, off, size, val)
-                              : -EINVAL;
-    lfv_rcu_fast_unlock();
-    return rc;
+    if (lfv_likely(lfv_rcu_fast_light()))
+        return mmio_write_as(d, gpa, size, val, true);
+    return mmio_write_as(d, gpa, size, val, false);
 }
 
 unsigned int lfv_domain_msix_regions(struct lfv_domain *d)
 {
     struct msix_domain *md = msix_domain(d);
-    unsigned int n;
 
-    if (!md)
-        return 0;
-    lfv_lock(&md->lock);
-    n = md->nr;
-    lfv_unlock(&md->lock);
-    return n;
+    return md ? msix_regions_count(md) : 0;
 }
 
 unsigned int lfv_domain_msix_region_limit(struct lfv_domain *d)
 {
     struct msix_domain *md = msix_domain(d);
-    unsigned int n;
 
-    if (!md)
-        return 0;
-    lfv_lock(&md->lock);
-    n = md->limit;
-    lfv_unlock(&md->lock);
-    return n;
+    return md ? msix_regions_limit(md) : 0;
 }
 
 int lfv_domain_set_msix_region_limit(struct lfv_domain *d, unsigned int limit)
 {
     struct msix_domain *md;
-    int rc = 0;
 
     if (!d || !limit || limit > LFV_MSIX_REGIONS_MAX)
         return -EINVAL;
     md = msix_domain(d);
     if (!md)
         return -ENOENT;
-    lfv_lock(&md->lock);
-    if (limit < md->nr)
-        rc = -EINVAL;
-    else
-        md->limit = limit;
-    lfv_unlock(&md->lock);
-    return rc;
+    return msix_regions_set_limit(md, limit);
 }

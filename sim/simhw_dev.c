@@ -11,30 +11,6 @@
 #include "../core/msix_place.h"
 #include "simhw_impl.h"
 
-unsigned int sim_nr_bars(const uint8_t *cfg)
-{
-    switch (sim_header_type(cfg)) {
-    case 0:
-        return 6;
-    case 1:
-        return 2;
-    default:
-        return 0;
-    }
-}
-
-unsigned int sim_rom_reg(const uint8_t *cfg)
-{
-    switch (sim_header_type(cfg)) {
-    case 0:
-        return PCI_ROM_ADDRESS;
-    case 1:
-        return PCI_ROM_ADDRESS1;
-    default:
-        return 0;
-    }
-}
-
 /* Standard list: pointers have their low two bits ignored (PCI 3.0 6.7). */
 static unsigned int find_std_cap(const uint8_t *cfg, unsigned int id)
 {

@@ -81,8 +81,30 @@ static inline unsigned int sim_header_type(const uint8_t *cfg)
 }
 
 /* BARs a header type implements (type 0: 6, type 1: 2, others: 0). */
-unsigned int sim_nr_bars(const uint8_t *cfg);
-unsigned int sim_rom_reg(const uint8_t *cfg);
+static inline unsigned int sim_nr_bars(const uint8_t *cfg)
+{
+    switch (sim_header_type(cfg)) {
+    case 0:
+        return 6;
+    case 1:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/* Its expansion ROM register (type 0, type 1), 0 for other types. */
+static inline unsigned int sim_rom_reg(const uint8_t *cfg)
+{
+    switch (sim_header_type(cfg)) {
+    case 0:
+        return PCI_ROM_ADDRESS;
+    case 1:
+        return PCI_ROM_ADDRESS1;
+    default:
+        return 0;
+    }
+}
 
 /*
  * Offset of the first capability with this ID in an image's standard list

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The MSI-X hook's domain state: a domain's MSI-X regions (tables, PBAs
+ * and the rest of their pages), the list under lock and the interval map
+ * built from it, published under RCU.
+ *
+ * Writers (assignment, de-assignment, BAR moves: msix.c) keep the
+ * authoritative list of regions under md->lock and, on every change, build
+ * a fresh map from it and publish it with one pointer store: a BAR move is
+ * therefore one publication, and a reader (msix_mmio.c) sees the region
+ * at its old or its new place, never at both or neither (a move by less
+ * than the region's size could not be an insert before a remove).  The
+ * list is bounded (the domain's region limit), so the rebuild is cheap.
+ * The rebuild places the intervals in a scratch interval map, which
+ * refuses overlaps, then publishes them as a sorted array (struct
+ * msix_map, msi_internal.h) that readers binary-search: no latch, no
+ * tree, since a published map never changes.
+ *
+ * The lowest of the MSI-X files: msix.c (the hook) and msix_mmio.c (the
+ * entry points) call it; it calls neither.
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include <lfvpci/p2m.h>
+#include <lfvpci/rangeset.h>
+
+#include "../core/rcu_fast.h"
+#include "msi_internal.h"
+
+unsigned int msix_domain_hint; /* atomic */
+
+/* Trap [s, e) as part of the adjacent region: 0, or -ENOMEM. */
+static int add_piece(struct lfv_intervalmap *m, uint64_t s, uint64_t e,
+                     struct lfv_msix_region *adj)
+{
+    int rc = s < e ? lfv_intervalmap_insert(m, s, e - 1, adj) : 0;
+
+    /* overlapping another device's region or piece: left untrapped */
+    return rc == -EEXIST ? 0 : rc;
+}
+
+/*
+ * The pages around a device's table and PBA (a[0..n), n <= 2, trapped):
+ * every byte of their pages that neither covers, as pieces pointing to
+ * the adjacent region.  0 or -ENOMEM.
+ */
+static int insert_adjacent(struct lfv_intervalmap *m,
+                           const struct lfv_msix_region *a[], unsigned int n,
+                           struct lfv_msix_region *adj)
+{
+    const uint64_t mask = LFV_PAGE_SIZE - 1;
+    uint64_t cur, span;
+    int rc = 0;
+
+    if (n == 2 && a[1]->start < a[0]->start) {
+        const struct lfv_msix_region *t = a[0];
+
+        a[0] = a[1];
+        a[1] = t;
+    }
+    cur = span = a[0]->start & ~mask; /* next byte to trap, end of pages */
+    for (unsigned int k = 0; !rc && k < n; k++) {
+        uint64_t s = a[k]->start, e = s + a[k]->size, pe = (e + mask) & ~mask;
+
+        if (pe < e)
+            return 0; /* the last page of the address space: left alone */
+        if ((s & ~mask) > span) { /* pages apart: finish the first ones */
+            rc = add_piece(m, cur, span, adj);
+            cur = s & ~mask;
+        }
+        if (!rc)
+            rc = add_piece(m, cur, s, adj);
+        cur = cur > e ? cur : e;
+        span = span > pe ? span : pe;
+    }
+    return rc ? rc : add_piece(m, cur, span, adj);
+}
+
+static void map_free_rcu(struct lfv_rcu_head *head)
+{
+    lfv_free((struct msix_map *)((char *)head - offsetof(struct msix_map,
+                                                         rcu)));
+}
+
+/* Frees m (NULL: nothing) after a grace period. */
+static void map_destroy(struct msix_map *m)
+{
+    if (m)
+        lfv_rcu_call(&m->rcu, map_free_rcu);
+}
+
+static int flatten_one(uint64_t s, uint64_t e, void *value, void *ctxt)
+{
+    struct msix_map *f = ctxt;
+
+    f->e[f->n].start = s;
+    f->e[f->n].end = e;
+    f->e[f->n].region = value;
+    f->n++;
+    return 0;
+}
+
+/* The intervals of m as a sorted array, or NULL (out of memory). */
+static struct msix_map *map_flatten(const struct lfv_intervalmap *m)
+{
+    size_t n = lfv_intervalmap_count(m);
+    struct msix_map *f = lfv_malloc(sizeof(*f) + n * sizeof(f->e[0]));
+
+    if (!f)
+        return NULL;
+    f->n = 0;
+    lfv_intervalmap_iterate(m, 0, UINT64_MAX, flatten_one, f);
+    return f;
+}
+
+/*
+ * A new map from the list, published; the old one freed after a grace
+ * period.  A region overlapping an earlier one stays untrapped (a BAR in
+ * the middle of its sizing probe, say) until it moves again.  Tables and
+ * PBAs first, then the adjacent pieces of their pages, which never
+ * shadow a table or PBA.  -ENOMEM: nothing published.  md->lock held.
+ */
+static int rebuild(struct msix_domain *md)
+{
+    struct lfv_intervalmap *m = lfv_intervalmap_new();
+    struct msix_map *flat = NULL, *old;
+    int rc = 0;
+
+    if (!m)
+        return -ENOMEM;
+    for (unsigned int i = 0; !rc && i < md->nr; i++) {
+        struct lfv_msix_region *r = md->regions[i];
+
+        rc = r->start + r->size - 1 < r->start ? -EEXIST
+             : lfv_intervalmap_insert(m, r->start, r->start + r->size - 1, r);
+        r->trapped = !rc;
+        if (rc == -EEXIST)
+            rc = 0;
+    }
+    for (unsigned int i = 0; !rc && i < md->nr; i++) {
+        struct lfv_msix_region *r = md->regions[i];
+        const struct lfv_msix_region *a[2] = { r, r->sibling };
+        unsigned int n = 1;
+
+        if (!r->adjacent || !r->trapped)
+            continue;
+        if (r->sibling && r->sibling->listed && r->sibling->trapped) {
+            if (r->which != MSIX_TABLE)
+                continue; /* the table does both */
+            n = 2;
+        }
+        rc = insert_adjacent(m, a, n, r->adjacent);
+    }
+    if (!rc) {
+        flat = map_flatten(m);
+        rc = flat ? 0 : -ENOMEM;
+    }
+    lfv_intervalmap_destroy(m);
+    if (rc)
+        return rc;
+    old = md->map;
+    lfv_rcu_assign_pointer(md->map, flat);
+    map_destroy(old);
+    return 0;
+}
+static void unlist(struct msix_domain *md, struct lfv_msix_region *r)
+{
+    for (unsigned int i = 0; i < md->nr; i++)
+        if (md->regions[i] == r) {
+            md->regions[i] = md->regions[--md->nr];
+            break;
+        }
+    r->listed = false;
+}
+
+int msix_regions_add(struct msix_domain *md, struct lfv_msix_region *r[],
+                     unsigned int n)
+{
+    int rc = 0;
+
+    lfv_lock(&md->lock);
+    if (md->nr + n > md->limit) {
+        rc = -ENOSPC;
+    } else {
+        for (unsigned int i = 0; i < n; i++) {
+            md->regions[md->nr++] = r[i];
+            r[i]->listed = true;
+        }
+        rc = rebuild(md);
+        for (unsigned int i = 0; rc && i < n; i++)
+            unlist(md, r[i]);
+    }
+    lfv_unlock(&md->lock);
+    return rc;
+}
+
+void msix_regions_remove(struct msix_domain *md, struct lfv_msix_region *r[],
+                         unsigned int n)
+{
+    bool any = false;
+
+    lfv_lock(&md->lock);
+    for (unsigned int i = 0; i < n; i++)
+        if (r[i]->listed) {
+            unlist(md, r[i]);
+            any = true;
+        }
+    /*
+     * A removed region must leave the map: only allocation failure stops a
+     * rebuild, and the platform's failures are transient, so retry (as the
+     * header's retirement does for unmapping).
+     */
+    while (any && rebuild(md))
+        ;
+    lfv_unlock(&md->lock);
+}
+
+void msix_regions_move(struct msix_domain *md, struct lfv_msix_region *r[],
+                       const uint64_t start[], unsigned int n)
+{
+    lfv_lock(&md->lock);
+    for (unsigned int i = 0; i < n && i < 2; i++)
+        r[i]->start = start[i];
+    /*
+     * The regions must follow their BAR, whose guest address has already
+     * changed (a config write cannot fail): left at the old place they
+     * would trap the old frames and leave the table's new frames to the
+     * BAR's mapping.  Only allocation failure stops a rebuild, and the
+     * platform's failures are transient: retry, as removal does.
+     */
+    while (rebuild(md))
+        ;
+    lfv_unlock(&md->lock);
+}
+
+/* The MSI-X hook's state of a domain (its domain_init/fini, msix.c). */
+int msix_domain_init(struct lfv_domain *d, void **priv)
+{
+    struct msix_domain *md = lfv_zalloc(sizeof(*md));
+
+    if (!md)
+        return -ENOMEM;
+    lfv_lock_init(&md->lock);
+    md->limit = LFV_MSIX_REGIONS_DEFAULT;
+    *priv = md;
+    __atomic_store_n(&msix_domain_hint, (unsigned int)(priv - d->hook_priv),
+                     __ATOMIC_RELAXED);
+    return 0;
+}
+
+void msix_domain_fini(struct lfv_domain *d, void *priv)
+{
+    struct msix_domain *md = priv;
+
+    (void)d;
+    map_destroy(md->map);
+    lfv_lock_destroy(&md->lock);
+    lfv_free(md);
+}
+
+/* The domain's limit and count, under its lock (msix_mmio.c's API). */
+unsigned int msix_regions_count(struct msix_domain *md)
+{
+    unsigned int n;
+
+    lfv_lock(&md->lock);
+    n = md->nr;
+    lfv_unlock(&md->lock);
+    return n;
+}
+
+unsigned int msix_regions_limit(struct msix_domain *md)
+{
+    unsigned int n;
+
+    lfv_lock(&md->lock);
+    n = md->limit;
+    lfv_unlock(&md->lock);
+    return n;
+}
+
+int msix_regions_set_limit(struct msix_domain *md, unsigned int limit)
+{
+    int rc = 0;
+
+    lfv_lock(&md->lock);
+    if (limit < md->nr)
+        rc = -EINVAL;
+    else
+        md->limit = limit;
+    lfv_unlock(&md->lock);
+    return rc;
+}

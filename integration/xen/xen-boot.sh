@@ -190,6 +190,8 @@ if [ "$guest" = 1 ]; then
     done
     cp "$here/boot/guest-init.sh" "$grd/init"
     chmod 755 "$grd/init"
+    mkdir -p "$grd/lib"
+    cp "$here/boot/emit.awk" "$grd/lib/emit.awk"
     cpio_gz "$grd" "$out/guest-initramfs.cpio.gz"
 fi
 
@@ -205,6 +207,8 @@ for a in sh mount mkdir cat ls awk od tr cut sed wc md5sum sort devmem \
 done
 cp "$here/boot/init.sh" "$rd/init"
 chmod 755 "$rd/init"
+mkdir -p "$rd/lib"
+cp "$here/boot/emit.awk" "$rd/lib/emit.awk"
 if [ "$guest" = 1 ]; then
     mkdir -p "$rd/guest" "$rd/lib"
     cp "$out/lfv-domu" "$rd/bin/lfv-domu"

@@ -13,19 +13,11 @@
 PATH=/bin
 export PATH
 
-# emit TAG: stdin's lines as "@@ TAG LINE CSUM" into the kernel log.
+# emit TAG: stdin's lines as "@@ TAG LINE CSUM" into the kernel log
+# (/lib/emit.awk; "<1>": printed on the console whatever its loglevel).
 emit() {
-    awk -v tag="$1" '
-    BEGIN { for (i = 32; i < 127; i++) ord[sprintf("%c", i)] = i }
-    {
-        s = tag " " $0
-        a = 1; b = 0; n = length(s)
-        for (i = 1; i <= n; i++) {
-            a = (a + ord[substr(s, i, 1)]) % 65521
-            b = (b + a) % 65521
-        }
-        printf "<1>@@ %s %04x%04x\n", s, b, a
-    }' | while read -r l; do echo "$l" > /dev/kmsg; done
+    awk -v tag="$1" -v pre="<1>" -f /lib/emit.awk |
+        while read -r l; do echo "$l" > /dev/kmsg; done
 }
 
 mkdir -p /dev /proc /sys

@@ -39,19 +39,9 @@ GUEST_MB=256
 GUEST_TIMEOUT=600
 PCI=/sys/bus/pci/devices
 
-# emit TAG: stdin's lines as "@@ TAG LINE CSUM".
+# emit TAG: stdin's lines as "@@ TAG LINE CSUM" (/lib/emit.awk).
 emit() {
-    awk -v tag="$1" '
-    BEGIN { for (i = 32; i < 127; i++) ord[sprintf("%c", i)] = i }
-    {
-        s = tag " " $0
-        a = 1; b = 0; n = length(s)
-        for (i = 1; i <= n; i++) {
-            a = (a + ord[substr(s, i, 1)]) % 65521
-            b = (b + a) % 65521
-        }
-        printf "@@ %s %04x%04x\n", s, b, a
-    }'
+    awk -v tag="$1" -v pre= -f /lib/emit.awk
 }
 
 say() { echo "$*" | emit meta-info; }

@@ -8,7 +8,9 @@
  *                       physical SBDF (radix tree), both O(1)
  *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
  *                       that is exactly that dword
- *   read_slow()         everything else:
+ *   read_slow()         everything else; first an access inside one
+ *                       dword: its register, or its gap, with no walk
+ *   read_other()        the rest:
  *   read_regs()         in the table: inside one register,
  *                       spanning registers and gaps
  *   read_beyond()       beyond the last register
@@ -245,23 +247,107 @@ static inline uint32_t read_beyond(const struct lfv_vdev *dev,
 }
 
 /*
- * Everything but the fast path: inside the table, or beyond it.  (Its
- * arguments in the fast path's order, which leaves them in place.)
+ * Everything but the fast path and read_slow()'s usual cases: spanning
+ * registers and gaps, beyond the fast table, invalid.
+ */
+static lfv_noinline uint32_t read_other(const struct lfv_vdev *dev,
+                                        unsigned int reg, unsigned int size,
+                                        enum lfv_gap_policy gap,
+                                        const struct lfv_regtab *tab)
+{
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    if ((reg >> 2) < tab->ndw)
+        return read_regs(dev, tab, reg, size, gap);
+    return read_beyond(dev, reg, size, gap);
+}
+
+/*
+ * read_slow()'s usual cases, each out of line with a small frame (and
+ * tail-called): a valid access inside one dword.
+ */
+
+/* In a gap: the hardware in one naturally aligned piece, or all-ones. */
+static lfv_noinline uint32_t gap_read_inside(const struct lfv_vdev *dev,
+                                             unsigned int reg,
+                                             unsigned int size,
+                                             enum lfv_gap_policy gap)
+{
+    const struct lfv_hw_ops *ops = dev->hw_ops;
+    uint32_t mask = size_mask(size);
+
+    if (gap != LFV_GAP_HW || !ops || !ops->read)
+        return mask;
+    if (lfv_unlikely(reg & (size - 1))) /* unaligned 2 bytes: two pieces */
+        return gap_read(dev, reg, size, gap) & mask;
+    return ops->read(dev->hw, dev->sbdf, reg, size) & mask;
+}
+
+/* Inside register r (read_keep applies), at byte reg. */
+static lfv_noinline uint32_t reg_read_inside(const struct lfv_vdev *dev,
+                                             const struct lfv_reg *r,
+                                             unsigned int reg,
+                                             unsigned int size)
+{
+    unsigned int sh = 8 * (reg - r->offset);
+    uint32_t mask = (r->read_keep >> sh) & size_mask(size);
+
+    return (r->read(dev->ctx, r->offset, r->data) >> sh) & mask;
+}
+
+/* Inside the dword of entry w, a register that returns every bit. */
+static lfv_noinline uint32_t dw_read_inside(const struct lfv_vdev *dev,
+                                            const struct lfv_dw *w,
+                                            unsigned int reg,
+                                            unsigned int size)
+{
+    unsigned int sh = 8 * (reg & 3);
+    uint32_t mask = size_mask(size);
+
+    return (w->read(dev->ctx, reg & ~3u, w->data) >> sh) & mask;
+}
+
+/*
+ * Everything but the fast path (its arguments in the fast path's order,
+ * which leaves them in place).  First the usual shapes, with no walk: a
+ * valid access inside one dword (the 1- and 2-byte reads of COMMAND,
+ * STATUS, the header bytes, capability headers; the gaps of the
+ * capability walks): past the last register's dword, a gap; below
+ * fast_end, the dword's entry (regtab.h) gives the register that is the
+ * whole dword, or says the dword is all gap, or gives the first register
+ * with a byte in it, and the access lies inside that one or one of the
+ * few that follow it in the dword, or spans more.  Anything else is
+ * read_other()'s.
  */
 static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
                                        unsigned int reg, unsigned int size,
                                        enum lfv_gap_policy gap,
                                        const struct lfv_regtab *tab)
 {
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
-    /* inside one dword that no register touches: the gap's, directly */
-    if (reg < tab->fast_end && (reg & 3) + size <= 4 &&
-        tab->dw[reg >> 2].data == LFV_DW_GAP)
-        return gap_read(dev, reg, size, gap) & size_mask(size);
-    if ((reg >> 2) < tab->ndw)
-        return read_regs(dev, tab, reg, size, gap);
-    return read_beyond(dev, reg, size, gap);
+    const struct lfv_dw *w;
+    const struct lfv_reg *r, *last;
+
+    /* size 1, 2 or 4 (access_valid()), inside one dword */
+    if (lfv_unlikely(size > 4 || !((0x16u >> size) & 1) ||
+                     (reg & 3) + size > 4))
+        return read_other(dev, reg, size, gap, tab);
+    if (reg >= tab->fast_end) {
+        /* past the last register's dword: all gap */
+        if ((reg >> 2) >= tab->ndw && reg < LFV_CFG_SPACE_SIZE)
+            return gap_read_inside(dev, reg, size, gap);
+        return read_other(dev, reg, size, gap, tab);
+    }
+    w = &tab->dw[reg >> 2];
+    if (w->read) /* a 4-byte register returning every bit */
+        return dw_read_inside(dev, w, reg, size);
+    if (w->data == LFV_DW_GAP)
+        return gap_read_inside(dev, reg, size, gap);
+    last = &tab->regs[tab->nregs];
+    for (r = w->data; r < last && r->offset + r->size <= reg; r++)
+        ;
+    if (r < last && r->offset <= reg && reg + size <= r->offset + r->size)
+        return reg_read_inside(dev, r, reg, size);
+    return read_other(dev, reg, size, gap, tab);
 }
 
 /* An access that is not one naturally aligned piece, piece by piece. */

@@ -164,7 +164,8 @@ static struct lfv_regtab *regtab_build(const struct lfv_reg *regs,
             tab->dw[d].data = r->data;
         } else {
             tab->dw[d].read = NULL;
-            tab->dw[d].data = r->offset >= 4 * d + 4 ? LFV_DW_GAP : NULL;
+            tab->dw[d].data = r->offset >= 4 * d + 4 ? LFV_DW_GAP
+                                                     : (void *)&dst[i];
         }
     }
     return tab;

@@ -34,9 +34,11 @@ extern struct lfv_regtab lfv_empty_regtab;
  * that is exactly that dword (offset 4 * d, size 4) and returns every bit
  * (read_keep all-ones), the case of most 4-byte reads; read is NULL for
  * any other dword, and data then LFV_DW_GAP if no register has a byte in
- * the dword (the hardware's, or all-ones, whatever the access), NULL if
- * some register has.  Two pointers, so that a read goes from the table
- * to the handler in one load.  Only the dwords below LFV_DW_FAST_END have
+ * the dword (the hardware's, or all-ones, whatever the access), else the
+ * first register (in the table's regs[]) with a byte in the dword, where
+ * a read inside the dword starts looking (read.c's read_slow()).  Two
+ * pointers, so that a read goes from the table to the handler in one
+ * load.  Only the dwords below LFV_DW_FAST_END have
  * one (the legacy space and the start of the extended space, where the
  * emulated registers are), so that a table stays below about 4.2 KiB plus
  * its registers even with a register at 0xffc.

@@ -35,9 +35,9 @@ static bool size_ok(const struct lfv_msix_region *r, unsigned int size)
  * The region at gpa and gpa's offset in it, inside the caller's read-side
  * section.  NULL: none (or an access crossing its end).
  */
-static const struct lfv_msix_region *find(const struct lfv_domain *d,
-                                          uint64_t gpa, unsigned int size,
-                                          uint64_t *off)
+static lfv_always_inline const struct lfv_msix_region *
+find(const struct lfv_domain *d, uint64_t gpa, unsigned int size,
+     uint64_t *off)
 {
     const struct msix_domain *md = msix_domain(d);
     const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
@@ -81,7 +81,9 @@ static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
 
     lfv_rcu_fast_lock_as(light);
     r = find(d, gpa, size, &off);
-    if (r)
+    if (lfv_likely(r && r->which == MSIX_TABLE))
+        rc = msix_table_write(r, gpa, off, size, val);
+    else if (r)
         rc = size_ok(r, size) ? msix_region_write(r, gpa, off, size, val)
                               : -EINVAL;
     lfv_rcu_fast_unlock_as(light);
@@ -108,7 +110,9 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                         uint64_t val)
 {
-    if (!d || !mmio_valid(gpa, size))
+    /* the usual 4-byte write first */
+    if (lfv_unlikely((size != 4 || (gpa & 3)) && !mmio_valid(gpa, size)) ||
+        lfv_unlikely(!d))
         return -EINVAL;
     if (lfv_likely(lfv_rcu_fast_light()))
         return mmio_write_as(d, gpa, size, val, true);

@@ -10,6 +10,7 @@
  *                       that is exactly that dword
  *   read_slow()         everything else; first an access inside one
  *                       dword: its register, or its gap, with no walk
+ *                       (read_slow_valid(): the access already checked)
  *   read_other()        the rest:
  *   read_regs()         in the table: inside one register,
  *                       spanning registers and gaps
@@ -41,7 +42,8 @@ static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
-                                                enum lfv_gap_policy gap);
+                                                enum lfv_gap_policy gap,
+                                                bool valid);
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
                                 const struct lfv_reg *r);
 static uint32_t read_regs(const struct lfv_vdev *dev,
@@ -52,6 +54,9 @@ static uint32_t read_beyond(const struct lfv_vdev *dev, unsigned int reg,
 static uint32_t read_slow(const struct lfv_vdev *dev, unsigned int reg,
                           unsigned int size, enum lfv_gap_policy gap,
                           const struct lfv_regtab *tab);
+static uint32_t read_slow_valid(const struct lfv_vdev *dev, unsigned int reg,
+                                unsigned int size, enum lfv_gap_policy gap,
+                                const struct lfv_regtab *tab);
 
 /*
  * The read-side section of lfv_bus_read(), with its barrier flavour
@@ -71,7 +76,7 @@ static lfv_always_inline uint32_t bus_read_as(const struct lfv_bus *b,
     dev = bus_find(b, sbdf);
     if (lfv_likely(dev))
         data = vdev_read_rcu(dev, reg, size,
-                             b->map ? LFV_GAP_HW : LFV_GAP_DENY);
+                             b->map ? LFV_GAP_HW : LFV_GAP_DENY, true);
     else if (b->map) /* no device: straight to the hardware */
         data = lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) &
                size_mask(size);
@@ -100,7 +105,7 @@ static lfv_always_inline uint32_t vdev_read_as(const struct lfv_vdev *dev,
     uint32_t data;
 
     lfv_rcu_fast_lock_as(light);
-    data = vdev_read_rcu(dev, reg, size, gap);
+    data = vdev_read_rcu(dev, reg, size, gap, false);
     return lfv_rcu_fast_unlock_return(light, data);
 }
 
@@ -134,12 +139,14 @@ static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
  * A read of a device, read-side held.  The hot case first: an aligned
  * 4-byte read of a dword that is exactly one register, whose handler and
  * data are the dword's entry dw[] (regtab.h); fast_end <= 0x200 bounds
- * reg.  Anything else, including invalid sizes, is read_slow()'s.
+ * reg.  Anything else, including invalid sizes, is read_slow()'s
+ * (read_slow_valid()'s when the caller checked the access: valid).
  */
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
-                                                enum lfv_gap_policy gap)
+                                                enum lfv_gap_policy gap,
+                                                bool valid)
 {
     const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
 
@@ -153,6 +160,8 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
         if (lfv_likely(w->read != NULL))
             return w->read(dev->ctx, reg, w->data);
     }
+    if (valid)
+        return read_slow_valid(dev, reg, size, gap, tab);
     return read_slow(dev, reg, size, gap, tab);
 }
 
@@ -308,32 +317,32 @@ static lfv_noinline uint32_t dw_read_inside(const struct lfv_vdev *dev,
 }
 
 /*
- * Everything but the fast path (its arguments in the fast path's order,
- * which leaves them in place).  First the usual shapes, with no walk: a
- * valid access inside one dword (the 1- and 2-byte reads of COMMAND,
- * STATUS, the header bytes, capability headers; the gaps of the
- * capability walks): past the last register's dword, a gap; below
- * fast_end, the dword's entry (regtab.h) gives the register that is the
- * whole dword, or says the dword is all gap, or gives the first register
- * with a byte in it, and the access lies inside that one or one of the
- * few that follow it in the dword, or spans more.  Anything else is
- * read_other()'s.
+ * Everything but the fast path, for a valid access (access_valid()).
+ * First the usual shapes, with no walk: an access inside one dword (the
+ * 1- and 2-byte reads of COMMAND, STATUS, the header bytes, capability
+ * headers; the gaps of the capability walks): past the last register's
+ * dword, a gap; below fast_end, the dword's entry (regtab.h) gives the
+ * register that is the whole dword, or says the dword is all gap, or
+ * gives the register of each byte: the access is inside one register when
+ * its first and last bytes have the same one, all gap when neither has
+ * one and it is at most 2 bytes long.  Anything else is read_other()'s.
+ * (The arguments in the fast path's order, which leaves them in place.)
  */
-static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
-                                       unsigned int reg, unsigned int size,
-                                       enum lfv_gap_policy gap,
-                                       const struct lfv_regtab *tab)
+static lfv_noinline uint32_t read_slow_valid(const struct lfv_vdev *dev,
+                                             unsigned int reg,
+                                             unsigned int size,
+                                             enum lfv_gap_policy gap,
+                                             const struct lfv_regtab *tab)
 {
     const struct lfv_dw *w;
-    const struct lfv_reg *r, *last;
+    const struct lfv_dw_bytes *b;
+    const struct lfv_reg *r;
 
-    /* size 1, 2 or 4 (access_valid()), inside one dword */
-    if (lfv_unlikely(size > 4 || !((0x16u >> size) & 1) ||
-                     (reg & 3) + size > 4))
+    if (lfv_unlikely((reg & 3) + size > 4)) /* across dwords */
         return read_other(dev, reg, size, gap, tab);
     if (reg >= tab->fast_end) {
         /* past the last register's dword: all gap */
-        if ((reg >> 2) >= tab->ndw && reg < LFV_CFG_SPACE_SIZE)
+        if ((reg >> 2) >= tab->ndw)
             return gap_read_inside(dev, reg, size, gap);
         return read_other(dev, reg, size, gap, tab);
     }
@@ -342,12 +351,26 @@ static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
         return dw_read_inside(dev, w, reg, size);
     if (w->data == LFV_DW_GAP)
         return gap_read_inside(dev, reg, size, gap);
-    last = &tab->regs[tab->nregs];
-    for (r = w->data; r < last && r->offset + r->size <= reg; r++)
-        ;
-    if (r < last && r->offset <= reg && reg + size <= r->offset + r->size)
-        return reg_read_inside(dev, r, reg, size);
+    b = w->data;
+    r = b->at[reg & 3];
+    if (r == b->at[(reg + size - 1) & 3]) {
+        if (r)
+            return reg_read_inside(dev, r, reg, size);
+        if (size <= 2)
+            return gap_read_inside(dev, reg, size, gap);
+    }
     return read_other(dev, reg, size, gap, tab);
+}
+
+/* read_slow_valid() of an access not checked yet (lfv_vdev_read()). */
+static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
+                                       unsigned int reg, unsigned int size,
+                                       enum lfv_gap_policy gap,
+                                       const struct lfv_regtab *tab)
+{
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
+    return read_slow_valid(dev, reg, size, gap, tab);
 }
 
 /* An access that is not one naturally aligned piece, piece by piece. */

@@ -304,6 +304,13 @@ static lfv_noinline uint32_t reg_read_inside(const struct lfv_vdev *dev,
     return (r->read(dev->ctx, r->offset, r->data) >> sh) & mask;
 }
 
+/* Exactly register r (read_keep holds its size). */
+static lfv_noinline uint32_t reg_read_exact(const struct lfv_vdev *dev,
+                                            const struct lfv_reg *r)
+{
+    return r->read(dev->ctx, r->offset, r->data) & r->read_keep;
+}
+
 /* Inside the dword of entry w, a register that returns every bit. */
 static lfv_noinline uint32_t dw_read_inside(const struct lfv_vdev *dev,
                                             const struct lfv_dw *w,
@@ -354,6 +361,8 @@ static lfv_noinline uint32_t read_slow_valid(const struct lfv_vdev *dev,
     b = w->data;
     r = b->at[reg & 3];
     if (r == b->at[(reg + size - 1) & 3]) {
+        if (r && r->offset == reg && r->size == size)
+            return reg_read_exact(dev, r);
         if (r)
             return reg_read_inside(dev, r, reg, size);
         if (size <= 2)

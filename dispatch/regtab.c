@@ -341,7 +341,9 @@ int lfv_regs_edit_add(struct lfv_regs_edit *e, const struct lfv_reg_desc *d)
     r->rw1c_mask = d->rw1c_mask;
     r->rsvdp_mask = d->rsvdp_mask;
     r->rsvdz_mask = d->rsvdz_mask;
-    r->read_keep = ~(d->rsvdp_mask | d->rsvdz_mask);
+    /* only the register's bytes: an exact read needs no other mask */
+    r->read_keep = ~(d->rsvdp_mask | d->rsvdz_mask) &
+                   (0xffffffffu >> (32 - 8 * d->size));
     return 0;
 }
 

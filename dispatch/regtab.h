@@ -15,7 +15,8 @@
 struct lfv_reg {
     lfv_reg_read_t *read;
     void *data;
-    uint32_t read_keep; /* ~(rsvdp_mask | rsvdz_mask): bits a read returns */
+    /* bits a read returns: ~(rsvdp_mask | rsvdz_mask), of size bytes */
+    uint32_t read_keep;
     uint16_t offset;
     uint16_t size;
     lfv_reg_write_t *write;

@@ -103,12 +103,6 @@ int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
                      uint64_t off, unsigned int size, uint64_t *val);
 int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
                       uint64_t off, unsigned int size, uint64_t val);
-/*
- * msix.c: msix_region_write() of an MSIX_TABLE region, the size not yet
- * checked (the usual 4-byte entry write first; -EINVAL below 4 bytes).
- */
-int msix_table_write(const struct lfv_msix_region *r, uint64_t gpa,
-                     uint64_t off, unsigned int size, uint64_t val);
 
 /*
  * What a domain's MSI-X MMIO accesses look up (msix_regions.c builds it):
@@ -198,6 +192,15 @@ msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
 }
 
 /*
+ * msix.c: lfv_msix_mmio_write() inside its read-side section (the access
+ * valid: naturally aligned, 1, 2, 4 or 8 bytes): the region's write, the
+ * usual 4-byte table entry write inline; -ENOENT: no region, -EINVAL: a
+ * size the region does not take.
+ */
+int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                        uint64_t val);
+
+/*
  * msix_regions.c: a map of the n intervals e[] (sorted, disjoint),
  * copied, with its page index; NULL: out of memory.  Freed with
  * lfv_free() (after a grace period once published).
@@ -233,6 +236,25 @@ static inline struct msix_domain *msix_domain(const struct lfv_domain *d)
                          sys->hooks[i] == &lfv_msix_hook, 1))
         return d->hook_priv[i];
     return lfv_domain_hook_priv(d, &lfv_msix_hook);
+}
+
+/*
+ * The region of domain d at gpa and gpa's offset in it, inside the
+ * caller's read-side section.  NULL: none (or an access crossing its
+ * end).
+ */
+static inline __attribute__((always_inline)) const struct lfv_msix_region *
+msix_find_rcu(const struct lfv_domain *d, uint64_t gpa, unsigned int size,
+              uint64_t *off)
+{
+    const struct msix_domain *md = msix_domain(d);
+    const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
+    const struct msix_map_entry *x = m ? msix_map_find_rcu(m, gpa) : NULL;
+
+    if (!x || gpa + size - 1 > x->end)
+        return NULL;
+    *off = gpa - x->start;
+    return x->region;
 }
 
 /*

@@ -196,6 +196,17 @@ static lfv_always_inline void entry_write(struct lfv_msix *m, unsigned int i,
     struct msix_entry *e = &m->entries[i];
 
     entry_lock(e);
+    if (lfv_likely(field == 3)) {
+        /* vector control, the hot one (mask/unmask): one dword alone, no
+         * count (entry_snapshot()) */
+        if ((val ^ e->ctrl) & MSIX_CTRL_MASKBIT) {
+            __atomic_store_n(&e->ctrl, val & MSIX_CTRL_MASKBIT,
+                             __ATOMIC_RELEASE);
+            entry_sync(m, e, i);
+        }
+        entry_unlock(e);
+        return;
+    }
     switch (field) {
     case 0:
         entry_set(e, &e->addr_lo, val & ~3u);
@@ -205,17 +216,9 @@ static lfv_always_inline void entry_write(struct lfv_msix *m, unsigned int i,
         entry_set(e, &e->addr_hi, val);
         e->updated = true;
         break;
-    case 2:
+    default: /* 2 */
         entry_set(e, &e->data, val);
         e->updated = true;
-        break;
-    default:
-        /* one dword alone: no count (entry_snapshot()) */
-        if ((val ^ e->ctrl) & MSIX_CTRL_MASKBIT) {
-            __atomic_store_n(&e->ctrl, val & MSIX_CTRL_MASKBIT,
-                             __ATOMIC_RELEASE);
-            entry_sync(m, e, i);
-        }
         break;
     }
     entry_unlock(e);
@@ -452,16 +455,24 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     return 0;
 }
 
-int msix_table_write(const struct lfv_msix_region *r, uint64_t gpa,
-                     uint64_t off, unsigned int size, uint64_t val)
+int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                        uint64_t val)
 {
-    struct lfv_msix *m = r->m;
+    const struct lfv_msix_region *r;
+    uint64_t off;
 
-    if (lfv_likely(size == 4 && !m->passthrough)) {
-        entry_write(m, off / 16, (off % 16) / 4, (uint32_t)val);
+    r = msix_find_rcu(d, gpa, size, &off);
+    if (lfv_unlikely(!r))
+        return -ENOENT;
+    if (lfv_likely(r->which == MSIX_TABLE && size == 4 &&
+                   !r->m->passthrough)) {
+        entry_write(r->m, off / 16, (off % 16) / 4, (uint32_t)val);
         return 0;
     }
-    return size < 4 ? -EINVAL : msix_region_write(r, gpa, off, size, val);
+    /* tables and PBAs take 4- and 8-byte accesses only; the rest any */
+    if (size < 4 && r->which != MSIX_ADJACENT)
+        return -EINVAL;
+    return msix_region_write(r, gpa, off, size, val);
 }
 
 /* ---- control register ---- */

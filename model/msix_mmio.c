@@ -32,24 +32,6 @@ static bool size_ok(const struct lfv_msix_region *r, unsigned int size)
 }
 
 /*
- * The region at gpa and gpa's offset in it, inside the caller's read-side
- * section.  NULL: none (or an access crossing its end).
- */
-static lfv_always_inline const struct lfv_msix_region *
-find(const struct lfv_domain *d, uint64_t gpa, unsigned int size,
-     uint64_t *off)
-{
-    const struct msix_domain *md = msix_domain(d);
-    const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
-    const struct msix_map_entry *x = m ? msix_map_find_rcu(m, gpa) : NULL;
-
-    if (!x || gpa + size - 1 > x->end)
-        return NULL;
-    *off = gpa - x->start;
-    return x->region;
-}
-
-/*
  * The accesses' read-side sections, with the barrier flavour a constant
  * (core/rcu_fast.h): the entry points read it once and run one of two
  * copies.
@@ -63,7 +45,7 @@ static lfv_always_inline int mmio_read_as(struct lfv_domain *d, uint64_t gpa,
     int rc = -ENOENT;
 
     lfv_rcu_fast_lock_as(light);
-    r = find(d, gpa, size, &off);
+    r = msix_find_rcu(d, gpa, size, &off);
     if (r)
         rc = size_ok(r, size) ? msix_region_read(r, gpa, off, size, v)
                               : -EINVAL;
@@ -75,17 +57,10 @@ static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
                                            unsigned int size, uint64_t val,
                                            bool light)
 {
-    const struct lfv_msix_region *r;
-    uint64_t off;
-    int rc = -ENOENT;
+    int rc;
 
     lfv_rcu_fast_lock_as(light);
-    r = find(d, gpa, size, &off);
-    if (lfv_likely(r && r->which == MSIX_TABLE))
-        rc = msix_table_write(r, gpa, off, size, val);
-    else if (r)
-        rc = size_ok(r, size) ? msix_region_write(r, gpa, off, size, val)
-                              : -EINVAL;
+    rc = msix_mmio_write_rcu(d, gpa, size, val);
     lfv_rcu_fast_unlock_as(light);
     return rc;
 }

@@ -277,7 +277,7 @@ static lfv_noinline uint32_t read_other(const struct lfv_vdev *dev,
  */
 
 /* In a gap: the hardware in one naturally aligned piece, or all-ones. */
-static lfv_noinline uint32_t gap_read_inside(const struct lfv_vdev *dev,
+static lfv_always_inline uint32_t gap_read_inside(const struct lfv_vdev *dev,
                                              unsigned int reg,
                                              unsigned int size,
                                              enum lfv_gap_policy gap)

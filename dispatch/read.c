@@ -191,7 +191,8 @@ static inline uint32_t place(uint32_t val, unsigned int n, unsigned int at,
 /*
  * An access over several registers and/or gaps, from regs[i] on: each
  * register's bytes from its handler, each gap (heading, between, trailing)
- * from one gap access, in address order as Xen's vpci_read does.
+ * from one gap access, in address order as Xen's vpci_read does.  Only
+ * the access's bytes are set.
  */
 static lfv_noinline uint32_t
 read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
@@ -225,9 +226,9 @@ read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
  * Everything else inside the table, from regs[first[reg / 4]], the first
  * register that may overlap the access: an access inside it reads it alone;
  * anything else walks the few registers that overlap.  Reached through
- * read_slow(), out of line so that the fast path needs no callee-saved
- * register but one.  (reg >> 2) < ndw already bounds reg; the size is
- * checked here.
+ * read_other(), out of line so that the fast path needs no callee-saved
+ * register but one.  The access is valid (read_slow() or the bus checked
+ * it); (reg >> 2) < ndw.
  */
 static inline uint32_t read_regs(const struct lfv_vdev *dev,
                                  const struct lfv_regtab *tab,
@@ -237,35 +238,29 @@ static inline uint32_t read_regs(const struct lfv_vdev *dev,
     unsigned int i = tab->first[reg >> 2];
     const struct lfv_reg *r = &tab->regs[i];
 
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
     if (r->offset <= reg && reg + size <= r->offset + r->size)
         return (reg_read(dev, r) >> (8 * (reg - r->offset))) &
                size_mask(size);
-    return read_span(dev, tab, i, reg, size, gap) & size_mask(size);
+    return read_span(dev, tab, i, reg, size, gap);
 }
 
-/* An access beyond the last register: all gap. */
+/* A valid access beyond the last register: all gap. */
 static inline uint32_t read_beyond(const struct lfv_vdev *dev,
                                    unsigned int reg, unsigned int size,
                                    enum lfv_gap_policy gap)
 {
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
     return gap_read(dev, reg, size, gap) & size_mask(size);
 }
 
 /*
- * Everything but the fast path and read_slow()'s usual cases: spanning
- * registers and gaps, beyond the fast table, invalid.
+ * Everything but the fast path and read_slow_valid()'s usual cases, for a
+ * valid access: spanning registers and gaps, beyond the fast table.
  */
 static lfv_noinline uint32_t read_other(const struct lfv_vdev *dev,
                                         unsigned int reg, unsigned int size,
                                         enum lfv_gap_policy gap,
                                         const struct lfv_regtab *tab)
 {
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
     if ((reg >> 2) < tab->ndw)
         return read_regs(dev, tab, reg, size, gap);
     return read_beyond(dev, reg, size, gap);
@@ -277,7 +272,7 @@ static lfv_noinline uint32_t read_other(const struct lfv_vdev *dev,
  */
 
 /* In a gap: the hardware in one naturally aligned piece, or all-ones. */
-static lfv_always_inline uint32_t gap_read_inside(const struct lfv_vdev *dev,
+static lfv_noinline uint32_t gap_read_inside(const struct lfv_vdev *dev,
                                              unsigned int reg,
                                              unsigned int size,
                                              enum lfv_gap_policy gap)
@@ -368,7 +363,8 @@ static lfv_noinline uint32_t read_slow_valid(const struct lfv_vdev *dev,
         if (size <= 2)
             return gap_read_inside(dev, reg, size, gap);
     }
-    return read_other(dev, reg, size, gap, tab);
+    /* registers and gaps, from the dword's first register */
+    return read_span(dev, tab, tab->first[reg >> 2], reg, size, gap);
 }
 
 /* read_slow_valid() of an access not checked yet (lfv_vdev_read()). */

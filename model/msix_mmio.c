@@ -3,10 +3,12 @@
  * The per-domain MSI-X MMIO entry points: a guest's access to an MSI-X
  * table, PBA or the rest of their pages.
  *
- * lfv_msix_mmio_read/write find the region holding an address in the
- * domain's interval map (msix_regions.c), published under RCU, with no
- * lock, and hand the access to the region's device (msix.c).  The top of
- * the MSI-X files: it calls msix.c and msix_regions.c, neither calls it.
+ * lfv_msix_mmio_read/write enter a read-side section; there the region
+ * holding an address is found in the domain's region map (msix_regions.c,
+ * msi_internal.h: its page index, then the page's intervals), with no
+ * lock, and the access goes to the region's device (msix.c; a write
+ * entirely, lookup included: msix_mmio_write_rcu()).  The top of the
+ * MSI-X files: it calls msix.c and msix_regions.c, neither calls it.
  */
 #include <errno.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The MSI-X hook's domain state: a domain's MSI-X regions (tables, PBAs
- * and the rest of their pages), the list under lock and the interval map
- * built from it, published under RCU.
+ * and the rest of their pages), the list under lock and the map built
+ * from it (sorted intervals and their page index), published under RCU.
  *
  * Writers (assignment, de-assignment, BAR moves: msix.c) keep the
  * authoritative list of regions under md->lock and, on every change, build

@@ -4,10 +4,13 @@
  * the register's handler, the hardware and back.  Top to bottom:
  *
  *   lfv_bus_read()      enter the read-side section, find the device
- *   bus_find()          a guest's by virtual slot, the hardware domain's by
- *                       physical SBDF (radix tree), both O(1)
+ *   bus_find_slot()     a guest's by virtual slot, O(1)
+ *   bus_find_phys()     the hardware domain's by physical SBDF (radix
+ *                       tree), O(1)
  *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
- *                       that is exactly that dword
+ *                       that is exactly that dword, or of a dword with no
+ *                       register (gap_read_dword(): the hardware at 4
+ *                       bytes, or all-ones)
  *   read_slow()         everything else; first an access inside one
  *                       dword: its register, or its gap, with no walk
  *                       (read_slow_valid(): the access already checked)
@@ -37,8 +40,10 @@
 #include "bus.h"
 #include "regtab.h"
 
-static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
-                                              lfv_sbdf_t sbdf);
+static inline const struct lfv_vdev *bus_find_slot(const struct lfv_bus *b,
+                                                   lfv_sbdf_t sbdf);
+static inline const struct lfv_vdev *bus_find_phys(const struct lfv_bus *b,
+                                                   lfv_sbdf_t sbdf);
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
@@ -59,6 +64,30 @@ static uint32_t read_slow_valid(const struct lfv_vdev *dev, unsigned int reg,
                                 const struct lfv_regtab *tab);
 
 /*
+ * lfv_bus_read()'s access inside the section: a bus by physical SBDF (the
+ * hardware domain's: gaps and SBDFs with no device read the hardware) or
+ * by virtual slot (a guest's: all-ones, never the hardware), with `phys`
+ * a constant, so that the gap policy is one too: a guest's gap dword is
+ * all-ones with no call.
+ */
+static lfv_always_inline uint32_t bus_read_rcu(const struct lfv_bus *b,
+                                               lfv_sbdf_t sbdf,
+                                               unsigned int reg,
+                                               unsigned int size, bool phys)
+{
+    const struct lfv_vdev *dev = phys ? bus_find_phys(b, sbdf)
+                                      : bus_find_slot(b, sbdf);
+
+    if (lfv_likely(dev))
+        return vdev_read_rcu(dev, reg, size,
+                             phys ? LFV_GAP_HW : LFV_GAP_DENY, true);
+    if (phys) /* no device: straight to the hardware */
+        return lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) &
+               size_mask(size);
+    return size_mask(size);
+}
+
+/*
  * The read-side section of lfv_bus_read(), with its barrier flavour
  * (core/rcu_fast.h) a constant: lfv_bus_read() reads the flavour once and
  * runs one of two copies of this, so that nothing but the thread's reader
@@ -69,19 +98,13 @@ static lfv_always_inline uint32_t bus_read_as(const struct lfv_bus *b,
                                               unsigned int reg,
                                               unsigned int size, bool light)
 {
-    const struct lfv_vdev *dev;
     uint32_t data;
 
     lfv_rcu_fast_lock_as(light);
-    dev = bus_find(b, sbdf);
-    if (lfv_likely(dev))
-        data = vdev_read_rcu(dev, reg, size,
-                             b->map ? LFV_GAP_HW : LFV_GAP_DENY, true);
-    else if (b->map) /* no device: straight to the hardware */
-        data = lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) &
-               size_mask(size);
+    if (b->map)
+        data = bus_read_rcu(b, sbdf, reg, size, true);
     else
-        data = size_mask(size);
+        data = bus_read_rcu(b, sbdf, reg, size, false);
     return lfv_rcu_fast_unlock_return(light, data);
 }
 
@@ -117,18 +140,23 @@ uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
     return vdev_read_as(dev, reg, size, gap, false);
 }
 
-/* The device that answers b's access to sbdf, or NULL.  Read-side held. */
-static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
-                                              lfv_sbdf_t sbdf)
+/* The device at sbdf on b, a bus by virtual slot, or NULL.  Read-side held. */
+static inline const struct lfv_vdev *bus_find_slot(const struct lfv_bus *b,
+                                                   lfv_sbdf_t sbdf)
 {
-    const struct lfv_bus_entry *e;
+    /* 0000:00:SS.0 only */
+    return (sbdf & ~(lfv_sbdf_t)0xf8)
+               ? NULL
+               : lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
+}
+
+/* The device at sbdf on b, a bus by SBDF, or NULL.  Read-side held. */
+static inline const struct lfv_vdev *bus_find_phys(const struct lfv_bus *b,
+                                                   lfv_sbdf_t sbdf)
+{
+    const struct lfv_bus_entry *e = lfv_sbdf_map_lookup(b->map, sbdf);
     const struct lfv_vdev *dev;
 
-    if (!b->map) /* by slot: 0000:00:SS.0 only */
-        return (sbdf & ~(lfv_sbdf_t)0xf8)
-                   ? NULL
-                   : lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
-    e = lfv_sbdf_map_lookup(b->map, sbdf);
     if (!e)
         return NULL;
     dev = lfv_rcu_dereference(e->dev);
@@ -136,11 +164,44 @@ static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
 }
 
 /*
+ * An aligned 4-byte read of a dword no register has a byte of: the
+ * hardware at that size, or all-ones (never the hardware for a guest).
+ */
+static lfv_always_inline uint32_t gap_read_dword(const struct lfv_vdev *dev,
+                                            unsigned int reg,
+                                            enum lfv_gap_policy gap)
+{
+    const struct lfv_hw_ops *ops = dev->hw_ops;
+
+    if (gap != LFV_GAP_HW || !ops || !ops->read)
+        return ~(uint32_t)0;
+    return ops->read(dev->hw, dev->sbdf, reg, 4);
+}
+
+/*
+ * An aligned 4-byte read at reg, below LFV_CFG_SPACE_SIZE, that the fast
+ * path's entry did not answer: the dword's entry says it is all gap (it
+ * is below fast_end), or it is past the last register's dword.
+ */
+static lfv_always_inline bool gap_dword(const struct lfv_regtab *tab,
+                                        unsigned int reg)
+{
+    if (reg < tab->fast_end)
+        return tab->dw[reg >> 2].data == LFV_DW_GAP;
+    return (reg >> 2) >= tab->ndw;
+}
+
+/*
  * A read of a device, read-side held.  The hot case first: an aligned
  * 4-byte read of a dword that is exactly one register, whose handler and
  * data are the dword's entry dw[] (regtab.h); fast_end <= 0x200 bounds
- * reg.  Anything else, including invalid sizes, is read_slow()'s
- * (read_slow_valid()'s when the caller checked the access: valid).
+ * reg.  Then, for a checked access (valid: the bus's), an aligned 4-byte
+ * read of a dword with no register: the hardware or all-ones
+ * (gap_read_dword(), inline: with the bus's gap policy a constant, a
+ * guest's is all-ones with no call).  Anything else, including invalid
+ * sizes, is read_slow()'s (read_slow_valid()'s when valid), which tests
+ * gap dwords first for lfv_vdev_read() (inline here, that test costs the
+ * fast path a register move).
  */
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
@@ -159,6 +220,10 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
 
         if (lfv_likely(w->read != NULL))
             return w->read(dev->ctx, reg, w->data);
+        if (valid && w->data == LFV_DW_GAP)
+            return gap_read_dword(dev, reg, gap);
+    } else if (valid && size == 4 && !(reg & 3) && (reg >> 2) >= tab->ndw) {
+        return gap_read_dword(dev, reg, gap);
     }
     if (valid)
         return read_slow_valid(dev, reg, size, gap, tab);
@@ -373,6 +438,9 @@ static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
                                        enum lfv_gap_policy gap,
                                        const struct lfv_regtab *tab)
 {
+    if (size == 4 && !(reg & 3) && reg <= LFV_CFG_SPACE_SIZE - 4 &&
+        gap_dword(tab, reg))
+        return gap_read_dword(dev, reg, gap);
     if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
     return read_slow_valid(dev, reg, size, gap, tab);

@@ -168,8 +168,8 @@ static inline const struct lfv_vdev *bus_find_phys(const struct lfv_bus *b,
  * hardware at that size, or all-ones (never the hardware for a guest).
  */
 static lfv_always_inline uint32_t gap_read_dword(const struct lfv_vdev *dev,
-                                            unsigned int reg,
-                                            enum lfv_gap_policy gap)
+                                                 unsigned int reg,
+                                                 enum lfv_gap_policy gap)
 {
     const struct lfv_hw_ops *ops = dev->hw_ops;
 
@@ -432,7 +432,11 @@ static lfv_noinline uint32_t read_slow_valid(const struct lfv_vdev *dev,
     return read_span(dev, tab, tab->first[reg >> 2], reg, size, gap);
 }
 
-/* read_slow_valid() of an access not checked yet (lfv_vdev_read()). */
+/*
+ * read_slow_valid() of an access not checked yet (lfv_vdev_read()), after
+ * the fast path's other case: an aligned 4-byte read of a gap dword (below
+ * fast_end the fast path found the entry's read NULL).
+ */
 static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
                                        unsigned int reg, unsigned int size,
                                        enum lfv_gap_policy gap,

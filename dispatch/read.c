@@ -442,9 +442,12 @@ static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
                                        enum lfv_gap_policy gap,
                                        const struct lfv_regtab *tab)
 {
-    if (size == 4 && !(reg & 3) && reg <= LFV_CFG_SPACE_SIZE - 4 &&
-        gap_dword(tab, reg))
-        return gap_read_dword(dev, reg, gap);
+    if (size == 4 && !(reg & 3) && reg <= LFV_CFG_SPACE_SIZE - 4) {
+        /* valid */
+        if (gap_dword(tab, reg))
+            return gap_read_dword(dev, reg, gap);
+        return read_slow_valid(dev, reg, size, gap, tab);
+    }
     if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
     return read_slow_valid(dev, reg, size, gap, tab);

@@ -626,7 +626,7 @@ static int step_range(uint64_t s, uint64_t e, void *ctxt)
             n = c->left;
             cut = (s + n) & ~(uint64_t)(HDR_BLOCK_FRAMES - 1);
             if (cut > s)
-                n = cut - s;
+                c->left = n = cut - s; /* the call ends there */
         }
         rc = c->op->map ? lfv_p2m_map(c->p2m, s, n, hstart + (s - gstart))
                         : lfv_p2m_unmap(c->p2m, s, n, hstart + (s - gstart));

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include <lfvpci/domain.h>
 #include <lfvpci/header.h>
@@ -612,6 +613,89 @@ static void test_cancel(void)
     teardown();
 }
 
+/*
+ * The hand-over: a deferred write of the old owner must not complete
+ * while the device is being given to the new one.  A hook of the new
+ * owner's state (its init runs after the header's, which turned decoding
+ * off in hardware) lets another thread run the old owner's processing and
+ * waits for it, a while; the old operation must not write MEMORY on.
+ */
+static pthread_mutex_t ho_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ho_cond = PTHREAD_COND_INITIALIZER;
+static int ho_stage; /* 1: init reached, 2: processing returned */
+static bool ho_armed;
+
+static int handover_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    struct timespec until;
+
+    (void)v, (void)e;
+    if (!__atomic_load_n(&ho_armed, __ATOMIC_RELAXED))
+        return 0;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 300 * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&ho_mutex);
+    ho_stage = 1;
+    pthread_cond_broadcast(&ho_cond);
+    while (ho_stage != 2 &&
+           pthread_cond_timedwait(&ho_cond, &ho_mutex, &until) == 0)
+        ;
+    pthread_mutex_unlock(&ho_mutex);
+    return 0;
+}
+
+static const struct lfv_vpci_hook handover_hook = { .name = "handover",
+                                                    .init = handover_init };
+
+static void *old_owner_vcpu(void *arg)
+{
+    lfv_rcu_register_thread();
+    pthread_mutex_lock(&ho_mutex);
+    while (ho_stage != 1)
+        pthread_cond_wait(&ho_cond, &ho_mutex);
+    pthread_mutex_unlock(&ho_mutex);
+    drain(arg, 0);
+    pthread_mutex_lock(&ho_mutex);
+    ho_stage = 2;
+    pthread_cond_broadcast(&ho_cond);
+    pthread_mutex_unlock(&ho_mutex);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_handover(void)
+{
+    const struct sim_system p = {
+        LFV_ARCH_ARM, { D, E }, { &dev_d, &dev_e },
+        { &lfv_header_hook, &handover_hook }, NULL,
+    };
+    pthread_t t;
+
+    sim_system_create(&p, &br, &sys);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
+    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+    CHECK_EQ(lfv_pdev_add(sys, D), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, D, g1), 0);
+    CHECK_EQ(lfv_header_set_defer(g1, 0), 0);
+    wr(g1, VS0, CMD, 2, MEM);
+    CHECK(lfv_header_map_pending(g1));
+    ho_stage = 0;
+    __atomic_store_n(&ho_armed, true, __ATOMIC_RELAXED);
+    CHECK_EQ(pthread_create(&t, NULL, old_owner_vcpu, g1), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, D, g2), 0);
+    __atomic_store_n(&ho_armed, false, __ATOMIC_RELAXED);
+    pthread_join(t, NULL);
+    CHECK_EQ(hw(D, CMD, 2) & MEM, 0); /* the new owner's: off */
+    CHECK_EQ(rd(g2, VS0, CMD, 2) & MEM, 0);
+    CHECK_EQ(frames(g1), 0);
+    CHECK_EQ(frames(g2), 0);
+    teardown();
+}
+
 /* ---- threads racing it all ---- */
 
 #define RACE_ROUNDS 300
@@ -706,6 +790,7 @@ int main(void)
     test_writes_while_pending();
     test_hwdom_rom();
     test_cancel();
+    test_handover();
     test_race();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();

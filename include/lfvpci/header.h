@@ -167,7 +167,9 @@ int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
  *    Xen 4.17: the hardware COMMAND (or ROM register) is written then,
  *    with the value written, and a guest reads its new COMMAND then; until
  *    then reads return the previous values (the hardware domain reads the
- *    hardware), and lfv_header_bar() reports the BARs as before;
+ *    hardware), and lfv_header_bar() reports the BARs as not mapped (a
+ *    map) or mapped (an unmap), except that a pending ROM map already
+ *    reports the ROM's new address (where it is being mapped);
  *  - writes to the device's BARs and ROM are ignored (as while mapped);
  *    a COMMAND write's MEMORY change is ignored and its other bits land
  *    when the operation completes (Xen 4.17 leaves this undefined: it

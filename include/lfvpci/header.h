@@ -211,8 +211,11 @@ int lfv_header_set_defer(struct lfv_domain *d, uint64_t max_sync_frames);
  */
 bool lfv_header_map_pending(const struct lfv_domain *d);
 
-/* Return true to stop after the current p2m call (Xen:
- * general_preempt_check()). */
+/*
+ * Return true to stop after the current p2m call (Xen:
+ * general_preempt_check()).  Called between p2m calls of an open batch,
+ * inside a read-side section: it must not block nor take locks.
+ */
 typedef bool lfv_header_preempt_t(void *arg);
 
 /*

@@ -185,6 +185,11 @@ int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
  * unmap retries all of it).  If the p2m refuses to take back a failed
  * map's frames (three tries), the domain's p2m is revoked
  * (lfv_p2m_revoke(): Xen crashes the guest).
+ * Operations belong to the device (one at most per device, queued per
+ * domain), not to the vCPU that wrote: any caller of
+ * lfv_header_process_pending() for the domain advances them, and nothing
+ * is kept per caller (a vCPU that goes away leaves nothing behind; Xen
+ * 4.17 keeps v->vpci.mem per vCPU).
  * De-assignment, hot-unplug and lfv_domain_destroy() cancel the device's
  * pending operation under the domain's mapping lock, unmap what it had
  * mapped, and never complete its write (nothing is written to hardware

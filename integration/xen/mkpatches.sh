@@ -201,6 +201,12 @@ may return early with the number of frames done; the loop carries on
 from there without preempting itself: a batch is the few ranges of one
 device's BARs.
 
+A guest's maps are refused (-EPERM) unless iomem_access_permitted()
+says the host frames were granted to it (XEN_DOMCTL_iomem_permission):
+map_mmio_regions() checks no permission itself, and vPCI maps a guest's
+BARs on its own.  The hardware domain's identity maps are not checked,
+as header.c does not check them.
+
 The p2m holds a reference to its domain until an RCU grace period after
 lfv_p2m_destroy().  A domain without paging_mode_translate() (x86 PV)
 has no p2m to change: maps must be identity and translate is identity.

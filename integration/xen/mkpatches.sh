@@ -66,6 +66,7 @@ model/header.c
 model/header.h
 model/header_caps.c
 model/header_guest.c
+model/header_host.c
 model/header_map.c
 model/hook_util.h
 model/system.c

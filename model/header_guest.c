@@ -101,7 +101,7 @@ static int add_bar(struct lfv_header *h, struct lfv_regs_edit *e,
             return hook_add_reg(e, guest_io_bar_read, guest_io_bar_write,
                                 b->reg, 4, b);
         /* off x86, I/O BARs read 0 like empty ones */
-        __attribute__((fallthrough));
+        /* fall through */
     default:
         return hook_add_reg(e, read_val, NULL, b->reg, 4, NULL);
     }

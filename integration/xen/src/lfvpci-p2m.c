@@ -23,6 +23,7 @@
  */
 
 #include <xen/errno.h>
+#include <xen/iocap.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/rcupdate.h>
@@ -192,12 +193,32 @@ static int change(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
         return -EINVAL;
     if ( map && p->identity && gfn != mfn )
         return -EINVAL;
+    /*
+     * A guest's BARs are mapped by vPCI itself, and map_mmio_regions()
+     * checks no permission: the toolstack must have granted the frames
+     * (XEN_DOMCTL_iomem_permission), as for any MMIO a guest gets.
+     */
+    if ( map && !p->identity &&
+         !iomem_access_permitted(p->d, mfn, mfn + (nr - 1)) )
+    {
+        printk(XENLOG_G_WARNING "%pd: lfvpci: mfn [%#"PRIx64", %#"PRIx64
+               "] not permitted\n", p->d, mfn, mfn + nr - 1);
+        return -EPERM;
+    }
 
     rc = log_reserve(p);
     if ( rc )
         return rc;
 
     rc = apply(p->d, map, gfn, nr, mfn, &done);
+    /*
+     * A guest's BAR mappings are on its log level (rate-limited): what the
+     * guest's BARs became in its p2m, and why a map failed.
+     */
+    if ( !p->identity )
+        printk(rc ? XENLOG_G_WARNING : XENLOG_G_DEBUG
+               "%pd: lfvpci: %smap gfn [%#"PRIx64", %#"PRIx64"] mfn %#"PRIx64
+               ": %d\n", p->d, map ? "" : "un", gfn, gfn + nr - 1, mfn, rc);
     if ( rc )
     {
         undo(p, map, gfn, done, mfn);

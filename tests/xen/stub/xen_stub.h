@@ -50,7 +50,12 @@
     } while (0)
 #define ASSERT(p) XEN_STUB_CHECK(p)
 #define XENLOG_G_ERR "<G><0>"
-#define printk(...) fprintf(stderr, __VA_ARGS__)
+#define XENLOG_G_WARNING "<G><1>"
+#define XENLOG_G_DEBUG "<G><3>"
+/* To stderr, but for XENLOG_G_DEBUG (per-mapping lines). */
+void xen_stub_printk(const char *fmt, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+#define printk(...) xen_stub_printk(__VA_ARGS__)
 #ifndef container_of
 #define container_of(ptr, type, member)                                      \
     ((type *)((char *)(ptr) - offsetof(type, member)))
@@ -84,6 +89,12 @@ struct domain {
     long fail_after;      /* frames to change before an error, or -1 */
     int fail_err;
     unsigned long calls;  /* map/unmap calls made */
+    /* iomem_access_permitted(): every frame, or [iomem_s, iomem_e] only */
+    bool iomem_all;
+    unsigned long iomem_s, iomem_e;
+    /* vPCI (tests/xen/guest): has_vpci(), the guest's lfvpci domain */
+    bool vpci;
+    struct lfv_domain *vpci_dom;
 };
 
 #define XEN_STUB_FRAMES (1UL << 16)

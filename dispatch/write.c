@@ -121,7 +121,7 @@ void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
             dev = lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
     } else if ((e = lfv_sbdf_map_lookup(b->map, sbdf)) != NULL) {
         dev = lfv_rcu_dereference(e->dev);
-        if (dev && dev->bus != b) /* another domain's: as read.c's bus_find_phys */
+        if (dev && dev->bus != b) /* another domain's (read.c: bus_find_phys) */
             dev = NULL;
     }
     if (dev) {

@@ -52,6 +52,9 @@ guest=${XEN_BOOT_GUEST:-1}
 case $guest in 0|1) ;; *)
     echo "xen-boot: XEN_BOOT_GUEST must be 0 or 1, not '$guest'" >&2; exit 2 ;;
 esac
+# Xen's command line in the series boot only, with the guest phase: the
+# series' opt-in assignment without an IOMMU (none on QEMU's virt).
+GUEST_XEN_ARGS=""
 # The patches that make vPCI work on Arm: applied to the baseline too, so
 # that the comparison isolates lfvpci.
 ARM_PATCHES="0001-xen-arm-add-an-EXPERT-option-to-build-PCI-passthroug.patch
@@ -175,16 +178,25 @@ cpio_gz() {
 }
 
 if [ "$guest" = 1 ]; then
-    step="build the guest launcher (boot/domu.c)"
+    step="build the guest launcher (boot/domu.c) and lfv-pciprobe"
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
         -D__XEN_TOOLS__ -I"$out/series/xen-4.17.5/xen/include" \
         -o "$out/lfv-domu" \
-        "$here/boot/domu.c" "$here/boot/domu_fdt.c"
+        "$here/boot/domu.c" "$here/boot/domu_fdt.c" "$here/boot/domu_pci.c"
+    aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
+        -o "$out/lfv-pciprobe" "$here/boot/pci-probe.c"
+    step="build the lfvpci command for the guest check (lfvpci dump --guest)"
+    cmake -S "$repo" -B "$out/host" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DLFV_BENCH=OFF -DLFV_XEN_BASELINE=OFF > "$out/host.log" 2>&1 &&
+    cmake --build "$out/host" -j "$jobs" --target lfvpci-tool \
+        >> "$out/host.log" 2>&1 || {
+        tail -n 30 "$out/host.log" >&2; exit 1; }
     step="build the guest's initramfs"
     grd="$out/guest-initramfs"
     rm -rf "$grd"
     mkdir -p "$grd/bin" "$grd/dev" "$grd/proc" "$grd/sys"
     cp "$cache/busybox" "$grd/bin/busybox"
+    cp "$out/lfv-pciprobe" "$grd/bin/lfv-pciprobe"
     for a in sh mount mkdir ls wc awk uname nproc poweroff cat; do
         ln -s busybox "$grd/bin/$a"
     done
@@ -212,6 +224,7 @@ cp "$here/boot/emit.awk" "$rd/lib/emit.awk"
 if [ "$guest" = 1 ]; then
     mkdir -p "$rd/guest" "$rd/lib"
     cp "$out/lfv-domu" "$rd/bin/lfv-domu"
+    cp "$out/lfv-pciprobe" "$rd/bin/lfv-pciprobe"
     cp "$cache/xen-privcmd.ko" "$rd/lib/xen-privcmd.ko"
     cp "$cache/Image" "$rd/guest/Image"
     cp "$out/guest-initramfs.cpio.gz" "$rd/guest/initrd.gz"
@@ -221,7 +234,8 @@ cpio_gz "$rd" "$out/initramfs.cpio.gz"
 step="make the virtio-blk disk"
 [ -f "$out/disk.img" ] || dd if=/dev/zero of="$out/disk.img" bs=1M count=4 2>/dev/null
 
-# boot NAME XEN PASSTHROUGH READERS [GUEST]: boot XEN with
+# boot NAME XEN PASSTHROUGH READERS [GUEST]: boot XEN (GUEST=1: with
+# GUEST_XEN_ARGS) with
 # pci-passthrough=PASSTHROUGH and READERS config readers in dom0's stress
 # phase (and, GUEST=1, dom0's guest phase), console to
 # $out/NAME.console.log; waits for QEMU to exit (dom0's
@@ -231,6 +245,8 @@ step="make the virtio-blk disk"
 # schedule, in the middle of the dumps).
 boot() {
     name=$1 xen=$2 pt=$3 readers=$4 g=${5:-0}
+    xargs=""
+    [ "$g" = 1 ] && [ -n "$GUEST_XEN_ARGS" ] && xargs=" $GUEST_XEN_ARGS"
     step="boot $name (pci-passthrough=$pt, timeout ${timeout} s)"
     log="$out/$name.console.log"
     rm -f "$log"
@@ -241,7 +257,7 @@ boot() {
         -smp 2 -m 2048 -nodefaults -display none -no-reboot \
         -serial "file:$log" -monitor none \
         -kernel "$xen" \
-        -append "dom0_mem=512M console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all pci-passthrough=$pt" \
+        -append "dom0_mem=512M console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all pci-passthrough=$pt$xargs" \
         -device "guest-loader,addr=0x49000000,kernel=$cache/Image,bootargs=console=hvc0 earlycon=xenboot rdinit=/init panic=-1 oops=panic pcie_ports=compat lfv.readers=$readers lfv.guest=$g" \
         -device "guest-loader,addr=0x4e000000,initrd=$out/initramfs.cpio.gz" \
         -device virtio-net-pci,addr=1.0,netdev=n0 -netdev hubport,id=n0,hubid=0 \
@@ -290,8 +306,8 @@ step="XEN_BOOT_RUNS=$boots: not checked (only a full run is)"
 step="check the console logs and compare the views"
 log=""
 if [ "$guest" = 1 ]; then
-    python3 "$here/boot/check-console.py" --guest series "$out" series \
-        baseline native
+    python3 "$here/boot/check-console.py" --guest series \
+        --lfvpci "$out/host/bin/lfvpci" "$out" series baseline native
 else
     python3 "$here/boot/check-console.py" "$out" series baseline native
 fi

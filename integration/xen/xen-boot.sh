@@ -24,16 +24,19 @@
 # tail.  Outputs under build/xen-boot/: NAME.console.log, NAME.view.
 #
 # XEN_BOOT_GUEST=1 (the default; 0 leaves it out): the series boot also
-# runs a guest phase
-# after dom0's dumps: boot/domu.c (lfv-domu, cross-built here against the
-# series' public headers) creates a Linux domU with vPCI
-# (XEN_DOMCTL_CDF_vpci, patch 13) and an empty host bridge over
-# /dev/xen/privcmd (xen-privcmd.ko from the same kernel package), whose
-# boot/guest-init.sh reports "meta-guest-up" (and a "meta-guest-pci" line
-# per PCI function it finds) on Xen's console and powers off; dom0
-# destroys it and reports "meta-guest" lines; check-console.py --guest
-# series requires the guest's line with one PCI bus and no function (the
-# guest reached none of the host's devices) and the launcher's result.
+# runs a guest phase after dom0's dumps (boot/init.sh, "guest"):
+# boot/domu.c (lfv-domu, cross-built here against the series' public
+# headers) creates a Linux domU with vPCI (XEN_DOMCTL_CDF_vpci) over
+# /dev/xen/privcmd (xen-privcmd.ko from the same kernel package) and
+# assigns it QEMU's e1000e (iomem_permission, assign_device; Xen's
+# command line gets GUEST_XEN_ARGS, the series' opt-in assignment without
+# an IOMMU); while it runs, dom0 probes the device and a second domU is
+# refused it (EBUSY) and sees an empty bus; after the first is destroyed
+# dom0 uses the device again.  The guests report on Xen's console
+# themselves (boot/guest-init.sh, boot/pci-probe.c); check-console.py
+# --guest series runs boot/check_guest.py, which compares the guest's
+# view with `lfvpci dump --guest` of dom0's dump of the device (the lfvpci
+# command is built here for it, in build/xen-boot/host).
 # XEN_BOOT_TIMEOUT: seconds per boot (default 900: boots take 1 to 3
 # minutes on a loaded 2-core machine); XEN_BOOT_JOBS: make -j (default 2);
 # XEN_BOOT_RUNS: the boots to run (debugging; only a run of all three,

@@ -174,24 +174,31 @@ static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf)
         sys->hw_ops->write(sys->hw, sbdf, PCI_COMMAND, 2, cmd & ~off);
 }
 
+static struct lfv_vpci *pdev_state(const struct lfv_pdev *pdev)
+{
+    return pdev->entry.dev ? lfv_vpci_of(pdev->entry.dev) : NULL;
+}
+
 /*
  * Unpublish and retire the device's current state (control lock held);
  * orphan: no new owner follows, and the device is quiesced.  The quiesce
- * and the retirement run under the state's write lock, so that no config
- * write of the old owner still in flight turns decoding back on in
- * between, and the state's claims on host space (header_map.c) go only
- * once the hardware has stopped decoding.
+ * and the retirement run under the state's write lock (taken here, or
+ * already by the caller: locked), so that no config write of the old
+ * owner still in flight turns decoding back on in between, and the
+ * state's claims on host space (header_map.c) go only once the hardware
+ * has stopped decoding.
  */
 static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
-                          bool orphan)
+                          bool orphan, bool locked)
 {
     struct lfv_domain *d = pdev->owner;
-    struct lfv_vpci *v = pdev->entry.dev ? lfv_vpci_of(pdev->entry.dev) : NULL;
+    struct lfv_vpci *v = pdev_state(pdev);
 
     if (!d)
         return;
-    if (v && orphan)
+    if (v && orphan && !locked)
         lfv_lock(&v->vdev.write_lock);
+    locked = v && (locked || orphan);
     lfv_rcu_assign_pointer(pdev->entry.dev, NULL);
     if (v && v->slot >= 0) {
         lfv_rcu_assign_pointer(d->bus.slots[v->slot], NULL);
@@ -201,7 +208,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
     pdev->owner = NULL;
     if (orphan)
         pdev_quiesce(sys, pdev->sbdf);
-    if (v && orphan) {
+    if (locked) {
         vpci_retire_hooks(v);
         lfv_unlock(&v->vdev.write_lock);
         lfv_rcu_call(&v->rcu, vpci_free_rcu); /* the lock is in it */
@@ -213,7 +220,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
 static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
                               struct lfv_domain *d)
 {
-    struct lfv_vpci *v;
+    struct lfv_vpci *v, *old;
     int slot = -1, rc;
 
     if (d && !d->hwdom && LFV_SBDF_FN(pdev->sbdf))
@@ -221,7 +228,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     if (pdev->owner == d)
         return 0;
     if (!d) {
-        pdev_deassign(sys, pdev, true);
+        pdev_deassign(sys, pdev, true, false);
         return 0;
     }
     if (!d->hwdom) {
@@ -232,15 +239,25 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     /*
      * The new state is complete before the old one goes, so a failure
      * leaves the device as it was; between the two publications an access
-     * sees the old owner's state or, briefly, no device.
+     * sees the old owner's state or, briefly, no device.  The old state's
+     * write lock is held from before the build (whose init writes the
+     * hardware for the new owner: decoding off) until it is retired, so
+     * no write of the old owner runs or completes in between: neither a
+     * handler nor a deferred operation (lfv_header_process_pending())
+     * turns decoding back on behind the new owner's back.
      */
+    old = pdev->owner ? pdev_state(pdev) : NULL;
+    if (old)
+        lfv_lock(&old->vdev.write_lock);
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
+        if (old)
+            lfv_unlock(&old->vdev.write_lock);
         if (slot >= 0)
             vbus_slot_free(d, (unsigned int)slot);
         return rc;
     }
-    pdev_deassign(sys, pdev, false);
+    pdev_deassign(sys, pdev, false, old != NULL);
     pdev->owner = d;
     d->nr_devices++;
     if (slot >= 0)
@@ -287,7 +304,7 @@ int lfv_pdev_add(struct lfv_system *sys, lfv_sbdf_t sbdf)
 
 static void pdev_remove_locked(struct lfv_system *sys, struct lfv_pdev *pdev)
 {
-    pdev_deassign(sys, pdev, true);
+    pdev_deassign(sys, pdev, true, false);
     lfv_pdev_unlink(sys, pdev->sbdf);
     lfv_rcu_call(&pdev->rcu, pdev_free_rcu);
 }
@@ -373,7 +390,7 @@ static void deassign_if_owned(struct lfv_pdev *pdev, void *arg)
     struct lfv_domain *d = arg;
 
     if (pdev->owner == d)
-        pdev_deassign(d->sys, pdev, true);
+        pdev_deassign(d->sys, pdev, true, false);
 }
 
 void lfv_domain_deassign_all(struct lfv_domain *d)

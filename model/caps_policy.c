@@ -57,8 +57,6 @@ static const struct lfv_cap_field exp_fields[] = {
     { 0x30, 2, 0xffffu, 0, 0 }, /* Link Control 2 */
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 enum lfv_cap_mode lfv_cap_default_mode(unsigned int id, bool ext)
 {
     if (ext)
@@ -116,7 +114,7 @@ enum lfv_cap_mode caps_mode(const struct lfv_vpci *v, unsigned int id,
         *nr_fields = 1;
     } else if (!ext && id == PCI_CAP_ID_EXP) {
         *fields = exp_fields;
-        *nr_fields = ARRAY_SIZE(exp_fields);
+        *nr_fields = LFV_ARRAY_SIZE(exp_fields);
     }
     return mode;
 }

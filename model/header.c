@@ -167,23 +167,36 @@ static uint32_t hw_read_bar(const void *ctx, unsigned int reg, void *data)
     return lfv_vpci_hw_read(ctx, reg, 4);
 }
 
+/*
+ * The end of a COMMAND write of the hardware domain: every bit is its own.
+ * A map that failed (or was refused: -EBUSY, see header_map.c) leaves
+ * decoding off in the hardware, as Xen leaves COMMAND after a failed
+ * modify_bars(); a failed unmap leaves it on.  Now, or when a deferred
+ * operation ends (<lfvpci/header.h>).
+ */
+static void hwdom_cmd_done(struct lfv_header *h, uint32_t val, int rc)
+{
+    if (rc)
+        val ^= PCI_COMMAND_MEMORY;
+    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, val);
+    if (!(val & PCI_COMMAND_MEMORY))
+        hdr_decode_off(h, false);
+}
+
 static void hwdom_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
                             void *data)
 {
     struct lfv_header *h = data;
-    bool on = val & PCI_COMMAND_MEMORY;
+    int rc = 0;
 
-    /*
-     * Every bit is the hardware domain's; MEMORY also (un)maps.  A map
-     * that fails (or is refused: -EBUSY, see header_map.c) leaves decoding
-     * off in the hardware, as Xen leaves COMMAND after a failed
-     * modify_bars(); a failed unmap leaves it on.
-     */
-    if (on != hdr_load(h->mapped) && hdr_modify(h, on, false))
-        val = on ? val & ~PCI_COMMAND_MEMORY : val | PCI_COMMAND_MEMORY;
-    lfv_vpci_hw_write(ctx, reg, 2, val);
-    if (!(val & PCI_COMMAND_MEMORY))
-        hdr_decode_off(h, false);
+    (void)ctx, (void)reg;
+    if (hdr_op_pending(h) && hdr_op_cmd_write(h, &val))
+        return;
+    if (!!(val & PCI_COMMAND_MEMORY) != hdr_load(h->mapped))
+        rc = hdr_modify(h, val & PCI_COMMAND_MEMORY, false, true,
+                        hwdom_cmd_done, val);
+    if (rc != HDR_DEFERRED)
+        hwdom_cmd_done(h, val, rc);
 }
 
 static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
@@ -215,6 +228,30 @@ static void rom_set_addr(struct hdr_bar *rom, uint32_t val)
     hdr_store(rom->guest_addr, addr);
 }
 
+/*
+ * The end of a ROM write of the hardware domain (now, or when its
+ * deferred operation ends).  A write whose mapping failed is dropped
+ * whole: nothing changed in the p2m, and the hardware was not written, so
+ * the state goes back to what the hardware still decodes.
+ */
+static void hwdom_rom_done(struct lfv_header *h, uint32_t val, int rc)
+{
+    struct hdr_bar *rom = &h->bars[HDR_ROM];
+    bool new_en = val & PCI_ROM_ADDRESS_ENABLE;
+
+    if (rc) {
+        h->rom_enabled = !new_en;
+        hdr_store(rom->addr, h->op.old_addr);
+        hdr_store(rom->guest_addr, h->op.old_addr);
+        return;
+    }
+    if (!new_en)
+        rom_set_addr(rom, val);
+    lfv_vpci_hw_write(h->v, rom->reg, 4, val);
+    if (!new_en)
+        hdr_decode_off(h, true);
+}
+
 /* Xen's rom_write: the ROM maps while both it and MEMORY are enabled. */
 static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
                             void *data)
@@ -223,29 +260,19 @@ static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
     struct lfv_header *h = rom->hdr;
     bool new_en = val & PCI_ROM_ADDRESS_ENABLE;
     bool mapped = hdr_load(rom->enabled);
-    uint64_t old = hdr_load(rom->addr);
+    int rc = 0;
 
-    if (mapped && new_en)
-        return; /* a move while mapped */
+    (void)ctx, (void)reg;
+    if ((mapped && new_en) || hdr_op_pending(h))
+        return; /* a move while mapped, or an operation under way */
+    h->op.old_addr = hdr_load(rom->addr); /* no operation: ours to write */
     if (!mapped)
         rom_set_addr(rom, val); /* where the mapping below must go */
     h->rom_enabled = new_en;
-    if (hdr_load(h->mapped) && new_en != mapped &&
-        hdr_modify(h, new_en, true)) {
-        /*
-         * Nothing changed in the p2m, and the hardware was not written:
-         * the state goes back to what the hardware still decodes.
-         */
-        h->rom_enabled = mapped;
-        hdr_store(rom->addr, old);
-        hdr_store(rom->guest_addr, old);
-        return;
-    }
-    if (!new_en)
-        rom_set_addr(rom, val);
-    lfv_vpci_hw_write(ctx, reg, 4, val);
-    if (!new_en)
-        hdr_decode_off(h, true);
+    if (hdr_load(h->mapped) && new_en != mapped)
+        rc = hdr_modify(h, new_en, true, true, hwdom_rom_done, val);
+    if (rc != HDR_DEFERRED)
+        hwdom_rom_done(h, val, rc);
 }
 
 static int hwdom_init(struct lfv_header *h, struct lfv_regs_edit *e)
@@ -355,7 +382,7 @@ static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
      * fail the assignment if that fails (as Xen does), rather than succeed
      * with decoding turned off behind the caller's back.
      */
-    return hdr_modify(h, true, false);
+    return hdr_modify(h, true, false, false, NULL, 0);
 }
 
 static void header_fini(struct lfv_vpci *v, void *priv)
@@ -443,4 +470,42 @@ int lfv_header_msix_location(const struct lfv_vpci *v, unsigned int which,
     if (size)
         *size = h->msix[which].size;
     return 0;
+}
+
+/* ---- deferred mapping (header_map.c does the work) ---- */
+
+static struct hdr_domain *hdr_domain_of(const struct lfv_domain *d)
+{
+    return d ? lfv_domain_priv(d, &lfv_header_hook) : NULL;
+}
+
+int lfv_header_set_defer(struct lfv_domain *d, uint64_t max_sync_frames)
+{
+    struct hdr_domain *hd = hdr_domain_of(d);
+
+    if (!d)
+        return -EINVAL;
+    if (!hd)
+        return -ENOENT;
+    hdr_store(hd->max_sync, max_sync_frames);
+    return 0;
+}
+
+bool lfv_header_map_pending(const struct lfv_domain *d)
+{
+    const struct hdr_domain *hd = hdr_domain_of(d);
+
+    return hd && hdr_load(hd->nr_pending);
+}
+
+int lfv_header_process_pending(struct lfv_domain *d, uint64_t budget,
+                               lfv_header_preempt_t *preempt, void *arg)
+{
+    struct hdr_domain *hd = hdr_domain_of(d);
+
+    if (!d)
+        return -EINVAL;
+    if (!hd)
+        return -ENOENT;
+    return hdr_process_pending(d, hd, budget, preempt, arg);
 }

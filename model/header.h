@@ -11,7 +11,8 @@
  *    addresses, the hardware domain's host addresses, guest_cmd, intline,
  *    rom_enabled, intx_forced;
  *  - under the domain's map_lock (struct hdr_domain): mapped,
- *    bars[].enabled, bars[].mem, retired, the domain list.  Writers of
+ *    bars[].enabled, bars[].mem, retired, the domain list, op (the
+ *    deferred operation) and the domain's pending queue.  Writers of
  *    these also hold the device's write lock, except retire
  *    (header_map.c);
  * fields that lock-free readers or retire touch are accessed with atomics.
@@ -82,6 +83,28 @@ struct hdr_field {
     unsigned int size;
 };
 
+typedef void hdr_done_t(struct lfv_header *h, uint32_t val, int rc);
+
+/*
+ * A deferred mapping operation of the device (header_map.c): set by a
+ * config write handler (write lock and map_lock held), advanced and ended
+ * by lfv_header_process_pending() (both locks held), cancelled by retire
+ * (map_lock held).  `active` is atomic: write handlers read it under the
+ * write lock only.  Frames [0, pos) of bars[bar].mem and every selected
+ * set before bar are done.
+ */
+struct hdr_op {
+    bool active;                  /* atomic */
+    bool map, rom_only;
+    bool sel[HDR_NR_BARS], refused[HDR_NR_BARS];
+    unsigned int bar;
+    uint64_t pos;
+    hdr_done_t *done;             /* completes the write, under both locks */
+    uint32_t val;                 /* the write's value, for done */
+    uint64_t old_addr;            /* ROM: the address before the write */
+    struct lfv_header *next;      /* hd->pending queue */
+};
+
 struct lfv_header {
     struct lfv_vpci *v;
     struct lfv_domain *d;
@@ -113,7 +136,14 @@ struct lfv_header {
     struct lfv_header *sys_next;  /* sys->hdr_all, under sys->hdr_lock */
     lfv_header_bar_moved_t *bar_notify; /* set before publication */
     void *bar_notify_arg;
+    struct hdr_op op;             /* a deferred (un)map, if active */
 };
+
+/* Whether a deferred operation is pending (write handlers, write lock). */
+static inline bool hdr_op_pending(const struct lfv_header *h)
+{
+    return __atomic_load_n(&h->op.active, __ATOMIC_RELAXED);
+}
 
 /* After a BAR's guest address changed (write handlers). */
 static inline void hdr_bar_moved(struct lfv_header *h, unsigned int bar)
@@ -139,7 +169,24 @@ static inline bool hdr_bar_is_mem(const struct hdr_bar *b)
 
 /* header_map.c */
 int hdr_map_init(struct lfv_header *h);
-int hdr_modify(struct lfv_header *h, bool map, bool rom_only);
+/*
+ * Map (map = true) or unmap the device's memory BARs, or only its ROM,
+ * from a config write handler of the device (its write lock held) or
+ * init.  0: done, the caller completes the write (done(h, val, 0) is
+ * what it would run); HDR_DEFERRED: the p2m change exceeds the domain's
+ * synchronous limit (lfv_header_set_defer(); only if may_defer) and is
+ * pending: the caller writes nothing, done(h, val, rc) runs when it ends
+ * (lfv_header_process_pending()), or never if the state is retired
+ * first.  Errors (nothing changed in the p2m; the caller leaves or turns
+ * decoding off): -EINVAL (page offset mismatch), -EBUSY (a BAR overlaps
+ * one that another domain's device may be decoding), -ENODEV (the state
+ * was retired), -ENOMEM or the p2m's error.  After a successful unmap,
+ * the caller (or done) calls hdr_decode_off() once the hardware stopped
+ * decoding.
+ */
+#define HDR_DEFERRED 1
+int hdr_modify(struct lfv_header *h, bool map, bool rom_only, bool may_defer,
+               hdr_done_t *done, uint32_t val);
 /*
  * After a write that left the device's memory decoding (or only its ROM,
  * rom_only) off in the hardware: its unmapped BARs stop counting as
@@ -203,7 +250,26 @@ static inline bool hdr_mem_bar_write_begin(struct hdr_bar **bar,
         (*bar)--;
     else
         *val &= PCI_BASE_ADDRESS_MEM_MASK;
-    return !hdr_load((*bar)->enabled);
+    return !hdr_load((*bar)->enabled) && !hdr_op_pending((*bar)->hdr);
+}
+
+/*
+ * A COMMAND write while an operation is pending (write handlers, write
+ * lock held): its MEMORY change is ignored.  True: the write is absorbed
+ * by a pending COMMAND operation (its other bits land when that
+ * completes, as the whole write does in Xen).  False (a ROM operation
+ * is pending): the caller goes on with *val's MEMORY set as it stands.
+ */
+static inline bool hdr_op_cmd_write(struct lfv_header *h, uint32_t *val)
+{
+    if (!h->op.rom_only) {
+        h->op.val = (*val & ~(uint32_t)PCI_COMMAND_MEMORY) |
+                    (h->op.val & PCI_COMMAND_MEMORY);
+        return true;
+    }
+    *val = (*val & ~(uint32_t)PCI_COMMAND_MEMORY) |
+           (hdr_load(h->mapped) ? PCI_COMMAND_MEMORY : 0);
+    return false;
 }
 
 /*
@@ -214,6 +280,10 @@ static inline bool hdr_mem_bar_write_begin(struct hdr_bar **bar,
 struct hdr_domain {
     lfv_lock_t map_lock;
     struct lfv_header *list; /* under map_lock */
+    /* deferred operations, oldest first (under map_lock) */
+    struct lfv_header *pending, **pending_tail;
+    unsigned int nr_pending;  /* atomic; written under map_lock */
+    uint64_t max_sync;        /* atomic: lfv_header_set_defer() */
 };
 
 /*
@@ -226,6 +296,11 @@ struct hdr_domain {
 #define HDR_INTX_BY_MSI 0x2u
 #define HDR_INTX_BY_MSIX 0x4u
 int hdr_force_intx(struct lfv_vpci *v, unsigned int by, bool forced);
+
+/* lfv_header_process_pending() on d's header state hd (header_map.c). */
+int hdr_process_pending(struct lfv_domain *d, struct hdr_domain *hd,
+                        uint64_t budget, lfv_header_preempt_t *preempt,
+                        void *arg);
 
 int hdr_domain_init(struct lfv_domain *d, void **priv);
 void hdr_domain_fini(struct lfv_domain *d, void *priv);

@@ -101,7 +101,7 @@ static int add_bar(struct lfv_header *h, struct lfv_regs_edit *e,
             return hook_add_reg(e, guest_io_bar_read, guest_io_bar_write,
                                 b->reg, 4, b);
         /* off x86, I/O BARs read 0 like empty ones */
-        __attribute__((fallthrough));
+        /* fall through */
     default:
         return hook_add_reg(e, read_val, NULL, b->reg, 4, NULL);
     }
@@ -135,24 +135,36 @@ void hdr_guest_cmd_sync(const struct lfv_header *h)
     lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, (hw & ~HDR_CMD_GUEST) | g);
 }
 
+/*
+ * The end of a guest's COMMAND write (now, or when its deferred operation
+ * ends): a refused or failed map leaves decoding off, and the guest reads
+ * it back off; a failed unmap leaves it on (the BARs are still mapped).
+ */
+static void guest_cmd_done(struct lfv_header *h, uint32_t g, int rc)
+{
+    if (rc)
+        g ^= PCI_COMMAND_MEMORY;
+    hdr_store(h->guest_cmd, (uint16_t)g);
+    hdr_guest_cmd_sync(h);
+    if (!(g & PCI_COMMAND_MEMORY))
+        hdr_decode_off(h, false);
+}
+
 static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
                             void *data)
 {
     struct lfv_header *h = data;
-    uint16_t g = val & HDR_CMD_GUEST;
-    bool on = g & PCI_COMMAND_MEMORY;
+    uint32_t g = val & HDR_CMD_GUEST;
+    int rc = 0;
 
     (void)ctx, (void)reg;
-    /*
-     * A refused or failed map leaves decoding off, and the guest reads it
-     * back off; a failed unmap leaves it on (the BARs are still mapped).
-     */
-    if (on != hdr_load(h->mapped) && hdr_modify(h, on, false))
-        g = on ? g & ~PCI_COMMAND_MEMORY : g | PCI_COMMAND_MEMORY;
-    hdr_store(h->guest_cmd, g);
-    hdr_guest_cmd_sync(h);
-    if (!(g & PCI_COMMAND_MEMORY))
-        hdr_decode_off(h, false);
+    if (hdr_op_pending(h) && hdr_op_cmd_write(h, &g))
+        return;
+    if (!!(g & PCI_COMMAND_MEMORY) != hdr_load(h->mapped))
+        rc = hdr_modify(h, g & PCI_COMMAND_MEMORY, false, true,
+                        guest_cmd_done, g);
+    if (rc != HDR_DEFERRED)
+        guest_cmd_done(h, g, rc);
 }
 
 /* ---- emulated bytes: interrupt line, cache line size ---- */

@@ -118,6 +118,17 @@ static int punch_msix(struct lfv_header *h, const bool sel[])
     return rc;
 }
 
+/*
+ * Whether o's BAR i holds its guest frames (map_lock): mapped, or being
+ * mapped by a deferred operation (its frames are o's from the start, so
+ * no other device's map takes them meanwhile).
+ */
+static bool bar_holds_frames(const struct lfv_header *o, unsigned int i)
+{
+    return hdr_load(o->bars[i].enabled) ||
+           (hdr_op_pending(o) && o->op.map && o->op.sel[i]);
+}
+
 /* Other devices' mapped BARs in the domain keep their frames. */
 static int punch_others(struct lfv_header *h, const bool sel[])
 {
@@ -127,7 +138,7 @@ static int punch_others(struct lfv_header *h, const bool sel[])
         if (o == h)
             continue;
         for (unsigned int i = 0; !rc && i < HDR_NR_BARS; i++)
-            if (hdr_bar_is_mem(&o->bars[i]) && hdr_load(o->bars[i].enabled))
+            if (hdr_bar_is_mem(&o->bars[i]) && bar_holds_frames(o, i))
                 rc = remove_from_selected(h, sel, bar_frames(&o->bars[i]));
     }
     return rc;
@@ -408,11 +419,35 @@ static void set_enabled(struct lfv_header *h, const bool sel[], bool on,
         }
 }
 
-static int do_map(struct lfv_header *h, bool rom_only)
+/* Unclaim after a failed or cancelled map: the hardware will not decode. */
+static void map_failed(struct lfv_header *h, const bool sel[])
 {
-    bool sel[HDR_NR_BARS] = { false }, any = false;
-    bool refused[HDR_NR_BARS] = { false };
-    int rc;
+    purge_selected(h, sel);
+    lfv_lock(&h->d->sys->hdr_lock);
+    unclaim(h, sel);
+    lfv_unlock(&h->d->sys->hdr_lock);
+}
+
+static void map_done(struct lfv_header *h, const bool sel[],
+                     const bool refused[], bool rom_only)
+{
+    set_enabled(h, sel, true, refused);
+    if (!rom_only)
+        hdr_store(h->mapped, true);
+}
+
+static void unmap_done(struct lfv_header *h, const bool sel[], bool rom_only)
+{
+    purge_selected(h, sel);
+    set_enabled(h, sel, false, NULL);
+    if (!rom_only)
+        hdr_store(h->mapped, false);
+}
+
+/* The BARs a map selects; false if none. */
+static bool select_map(const struct lfv_header *h, bool rom_only, bool sel[])
+{
+    bool any = false;
 
     for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
         const struct hdr_bar *b = &h->bars[i];
@@ -421,62 +456,329 @@ static int do_map(struct lfv_header *h, bool rom_only)
                  (i == HDR_ROM ? h->rom_enabled : !rom_only);
         any |= sel[i];
     }
-    rc = any ? build_sets(h, sel, refused) : 0;
-    if (!rc && any)
-        rc = p2m_apply(h, sel, map_range);
-    if (rc) {
-        purge_selected(h, sel);
-        /* the hardware will not decode them: the caller leaves it off */
-        lfv_lock(&h->d->sys->hdr_lock);
-        unclaim(h, sel);
-        lfv_unlock(&h->d->sys->hdr_lock);
-        return rc;
-    }
-    set_enabled(h, sel, true, refused);
-    if (!rom_only)
-        hdr_store(h->mapped, true);
-    return 0;
+    return any;
 }
 
-static int do_unmap(struct lfv_header *h, bool rom_only)
+/* The BARs an unmap selects: the mapped ones; false if none. */
+static bool select_unmap(const struct lfv_header *h, bool rom_only,
+                         bool sel[])
 {
-    bool sel[HDR_NR_BARS] = { false }, any = false;
-    int rc = 0;
+    bool any = false;
 
     for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
         sel[i] = hdr_load(h->bars[i].enabled) && (!rom_only || i == HDR_ROM);
         any |= sel[i];
     }
-    if (any)
+    return any;
+}
+
+static int do_unmap(struct lfv_header *h, bool rom_only)
+{
+    bool sel[HDR_NR_BARS];
+    int rc = 0;
+
+    if (select_unmap(h, rom_only, sel))
         rc = p2m_apply(h, sel, unmap_range);
     if (rc)
         return rc; /* still mapped, as the state says */
-    purge_selected(h, sel);
-    set_enabled(h, sel, false, NULL);
-    if (!rom_only)
-        hdr_store(h->mapped, false);
+    unmap_done(h, sel, rom_only);
+    return 0;
+}
+
+/* ---- deferred operations (lfv_header_process_pending) ---- */
+
+/* Chunks cut by the budget end on a 2 MiB boundary when they can. */
+#define HDR_BLOCK_FRAMES 512u
+
+static int count_range(uint64_t s, uint64_t e, void *ctxt)
+{
+    *(uint64_t *)ctxt += e - s + 1;
+    return 0;
+}
+
+/* Frames the selected sets hold (a few ranges each). */
+static uint64_t sel_frames(const struct lfv_header *h, const bool sel[])
+{
+    uint64_t n = 0;
+
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++)
+        if (sel[i])
+            lfv_rangeset_report_ranges(h->bars[i].mem, 0, UINT64_MAX,
+                                       count_range, &n);
+    return n;
+}
+
+static bool should_defer(const struct lfv_header *h, const bool sel[])
+{
+    return sel_frames(h, sel) > hdr_load(h->hd->max_sync);
+}
+
+/* Queue the operation (both locks held). */
+static int op_defer(struct lfv_header *h, bool map, bool rom_only,
+                    const bool sel[], const bool refused[], hdr_done_t *done,
+                    uint32_t val)
+{
+    struct hdr_op *op = &h->op;
+
+    op->map = map;
+    op->rom_only = rom_only;
+    for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
+        op->sel[i] = sel[i];
+        op->refused[i] = refused && refused[i];
+    }
+    op->bar = 0;
+    op->pos = 0;
+    op->done = done;
+    op->val = val;
+    op->next = NULL;
+    *h->hd->pending_tail = h;
+    h->hd->pending_tail = &op->next;
+    hdr_store(h->hd->nr_pending, h->hd->nr_pending + 1);
+    hdr_store(op->active, true);
+    return HDR_DEFERRED;
+}
+
+/* Leave the queue (map_lock). */
+static void op_dequeue(struct lfv_header *h)
+{
+    struct hdr_domain *hd = h->hd;
+    struct lfv_header **pp;
+
+    for (pp = &hd->pending; *pp; pp = &(*pp)->op.next)
+        if (*pp == h) {
+            *pp = h->op.next;
+            if (hd->pending_tail == &h->op.next)
+                hd->pending_tail = pp;
+            break;
+        }
+    h->op.next = NULL;
+    hdr_store(hd->nr_pending, hd->nr_pending - 1);
+    hdr_store(h->op.active, false);
+}
+
+/* Unmap, in one batch, what h's map operation has mapped so far. */
+static int op_unmap_done_part(struct lfv_header *h)
+{
+    const struct hdr_op *op = &h->op;
+    struct range_ctxt c = { .p2m = h->d->p2m };
+    int rc;
+
+    if (!op->bar && !op->pos)
+        return 0; /* nothing mapped yet */
+    rc = lfv_p2m_begin(c.p2m);
+    if (rc)
+        return rc;
+    for (unsigned int i = 0; !rc && i <= op->bar && i < HDR_NR_BARS; i++) {
+        if (!op->sel[i] || (i == op->bar && !op->pos))
+            continue;
+        c.bar = &h->bars[i];
+        rc = lfv_rangeset_report_ranges(h->bars[i].mem, 0,
+                                        i < op->bar ? UINT64_MAX
+                                                    : op->pos - 1,
+                                        unmap_range, &c);
+    }
+    if (rc) {
+        lfv_p2m_abort(c.p2m);
+        return rc;
+    }
+    return lfv_p2m_commit(c.p2m);
+}
+
+/*
+ * A map operation that failed or is cancelled takes back what it mapped
+ * (map_lock).  If the p2m keeps refusing, the domain's p2m is revoked, as
+ * at retire: the domain must not keep frames its state does not know.
+ */
+static void op_undo_map(struct lfv_header *h)
+{
+    for (unsigned int tries = 1; op_unmap_done_part(h); tries++)
+        if (tries == HDR_RETIRE_TRIES) {
+            lfv_p2m_revoke(h->d->p2m);
+            break;
+        }
+    map_failed(h, h->op.sel);
+}
+
+struct step_ctxt {
+    struct lfv_p2m *p2m;
+    const struct hdr_bar *bar;
+    struct hdr_op *op;
+    uint64_t left;               /* frames this call may still change */
+    lfv_header_preempt_t *preempt;
+    void *arg;
+    bool stop;                   /* the preemption callback said so */
+};
+
+/* Map or unmap [s, e] of c->bar, as far as the budget allows. */
+static int step_range(uint64_t s, uint64_t e, void *ctxt)
+{
+    struct step_ctxt *c = ctxt;
+    uint64_t gstart = PFN(hdr_load(c->bar->guest_addr));
+    uint64_t hstart = PFN(hdr_load(c->bar->addr));
+
+    while (s <= e) {
+        uint64_t n = e - s + 1, cut;
+        int rc;
+
+        if (!c->left || c->stop)
+            return 1;
+        if (n > c->left) {
+            n = c->left;
+            cut = (s + n) & ~(uint64_t)(HDR_BLOCK_FRAMES - 1);
+            if (cut > s)
+                c->left = n = cut - s; /* the call ends there */
+        }
+        rc = c->op->map ? lfv_p2m_map(c->p2m, s, n, hstart + (s - gstart))
+                        : lfv_p2m_unmap(c->p2m, s, n, hstart + (s - gstart));
+        if (rc)
+            return rc;
+        c->left -= n;
+        s += n;
+        c->op->pos = s;
+        if (c->preempt && c->preempt(c->arg))
+            c->stop = true;
+        if (!s)
+            break; /* wrapped: e was the last frame */
+    }
     return 0;
 }
 
 /*
- * Map (map = true) or unmap the device's memory BARs, or only its ROM.
- * From config write handlers of the device (its write lock held) and from
- * init.  0, -EINVAL (page offset mismatch), -EBUSY (a BAR overlaps one
- * that another domain's device may be decoding), -ENODEV (the state was
- * retired), -ENOMEM or the p2m's error; on error the p2m is unchanged and
- * the caller must leave (or turn) the hardware's decoding off.  After a
- * successful unmap, the caller calls hdr_decode_off() once the hardware
- * stopped decoding.
+ * One batch of h's operation within c's budget (both locks): 0 finished,
+ * -EAGAIN more is left, else the p2m's error (the batch dropped, the
+ * cursor back where the batch began).
  */
-int hdr_modify(struct lfv_header *h, bool map, bool rom_only)
+static int op_step(struct lfv_header *h, struct step_ctxt *c)
 {
-    int rc;
+    struct hdr_op *op = &h->op;
+    unsigned int bar0 = op->bar;
+    uint64_t pos0 = op->pos;
+    int rc = lfv_p2m_begin(c->p2m);
+
+    if (rc)
+        return rc;
+    c->op = op;
+    while (!rc && op->bar < HDR_NR_BARS) {
+        if (op->sel[op->bar]) {
+            c->bar = &h->bars[op->bar];
+            rc = lfv_rangeset_report_ranges(c->bar->mem, op->pos, UINT64_MAX,
+                                            step_range, c);
+        }
+        if (!rc) {
+            op->bar++;
+            op->pos = 0;
+        }
+    }
+    if (rc < 0) {
+        lfv_p2m_abort(c->p2m);
+        op->bar = bar0;
+        op->pos = pos0;
+        return rc;
+    }
+    if (lfv_p2m_commit(c->p2m)) {
+        op->bar = bar0;
+        op->pos = pos0;
+        return -ENOMEM;
+    }
+    return rc ? -EAGAIN : 0;
+}
+
+/*
+ * End h's operation with rc (both locks), as Xen's
+ * vpci_process_pending() ends one: a map that failed takes back what it
+ * had mapped (Xen 4.17 leaves it: its FIXME) and the write completes
+ * with decoding off; an unmap that failed leaves the BARs mapped as the
+ * state says (frames it had unmapped are skipped by the next unmap) and
+ * decoding on.  Then the write completes (op->done: the hardware and the
+ * owner's view change now).
+ */
+static void op_finish(struct lfv_header *h, int rc)
+{
+    struct hdr_op *op = &h->op;
+
+    if (op->map && rc)
+        op_undo_map(h);
+    else if (op->map)
+        map_done(h, op->sel, op->refused, op->rom_only);
+    else if (!rc)
+        unmap_done(h, op->sel, op->rom_only);
+    op_dequeue(h);
+    op->done(h, op->val, rc);
+}
+
+/* Retire: drop the operation without completing the write (map_lock). */
+static void op_cancel(struct lfv_header *h)
+{
+    if (!hdr_op_pending(h))
+        return;
+    if (h->op.map)
+        op_undo_map(h);
+    op_dequeue(h); /* an unmap's BARs are still enabled: retire unmaps */
+}
+
+int hdr_process_pending(struct lfv_domain *d, struct hdr_domain *hd,
+                        uint64_t budget, lfv_header_preempt_t *preempt,
+                        void *arg)
+{
+    struct step_ctxt c = {
+        .p2m = d->p2m, .left = budget ? budget : UINT64_MAX,
+        .preempt = preempt, .arg = arg,
+    };
+
+    while (c.left && !c.stop) {
+        struct lfv_header *h;
+        int rc;
+
+        /* h's memory outlives its retirement until the section ends */
+        lfv_rcu_read_lock();
+        lfv_lock(&hd->map_lock);
+        h = hd->pending;
+        lfv_unlock(&hd->map_lock);
+        if (!h) {
+            lfv_rcu_read_unlock();
+            break;
+        }
+        lfv_lock(&h->v->vdev.write_lock);
+        lfv_lock(&hd->map_lock);
+        if (hdr_op_pending(h) && !h->retired) {
+            rc = op_step(h, &c);
+            if (rc != -EAGAIN)
+                op_finish(h, rc);
+        }
+        lfv_unlock(&hd->map_lock);
+        lfv_unlock(&h->v->vdev.write_lock);
+        lfv_rcu_read_unlock();
+    }
+    return hdr_load(hd->nr_pending) ? 1 : 0;
+}
+
+int hdr_modify(struct lfv_header *h, bool map, bool rom_only, bool may_defer,
+               hdr_done_t *done, uint32_t val)
+{
+    bool sel[HDR_NR_BARS] = { false }, refused[HDR_NR_BARS] = { false };
+    int rc = 0;
 
     lfv_lock(&h->hd->map_lock);
-    if (h->retired)
+    if (h->retired) {
         rc = -ENODEV;
-    else
-        rc = map ? do_map(h, rom_only) : do_unmap(h, rom_only);
+    } else if (map) {
+        if (select_map(h, rom_only, sel)) {
+            rc = build_sets(h, sel, refused);
+            if (!rc && may_defer && should_defer(h, sel))
+                rc = op_defer(h, true, rom_only, sel, refused, done, val);
+            else if (!rc)
+                rc = p2m_apply(h, sel, map_range);
+        }
+        if (rc < 0)
+            map_failed(h, sel);
+        else if (!rc)
+            map_done(h, sel, refused, rom_only);
+    } else if (may_defer && select_unmap(h, rom_only, sel) &&
+               should_defer(h, sel)) {
+        rc = op_defer(h, false, rom_only, sel, NULL, done, val);
+    } else {
+        rc = do_unmap(h, rom_only);
+    }
     lfv_unlock(&h->hd->map_lock);
     return rc;
 }
@@ -490,6 +792,8 @@ int hdr_domain_init(struct lfv_domain *d, void **priv)
     if (!hd)
         return -ENOMEM;
     lfv_lock_init(&hd->map_lock);
+    hd->pending_tail = &hd->pending;
+    hd->max_sync = LFV_HEADER_SYNC_ALL;
     *priv = hd;
     return 0;
 }
@@ -532,6 +836,7 @@ void hdr_map_retire(struct lfv_header *h)
 
     lfv_lock(&h->hd->map_lock);
     h->retired = true;
+    op_cancel(h); /* no write completes: the hardware is not ours now */
     if (h->listed) {
         for (pp = &h->hd->list; *pp; pp = &(*pp)->next)
             if (*pp == h) {

@@ -34,6 +34,10 @@ struct lfv_p2m {
     int fail_all_err;          /* atomic: every change fails with it */
     bool revoked;              /* atomic: lfv_p2m_revoke() was called */
     struct lfv_p2m_view *empty; /* published by lfv_p2m_revoke() */
+    long unmap_fail_after;     /* atomic: unmaps left before the failure */
+    int unmap_fail_err;
+    struct lfv_p2m_stats stats; /* atomic fields; written under lock */
+    uint64_t batch_frames;     /* frames the open batch changed, under lock */
     lfv_lock_t lock;           /* serialises batches; a leaf lock */
     struct lfv_rcu_head rcu;
 };
@@ -85,6 +89,7 @@ int lfv_p2m_create(unsigned int domid, bool identity, struct lfv_p2m **out)
     }
     p->identity = identity;
     p->fail_after = -1;
+    p->unmap_fail_after = -1;
     lfv_lock_init(&p->lock);
     *out = p;
     return 0;
@@ -141,22 +146,39 @@ int lfv_p2m_begin(struct lfv_p2m *p)
     return 0;
 }
 
-/* Consume one injected failure if it is due. */
-static int injected_failure(struct lfv_p2m *p)
+/* Consume one injected failure of *after if it is due. */
+static int countdown(long *after, const int *err)
 {
-    long n = __atomic_load_n(&p->fail_after, __ATOMIC_RELAXED);
-    int all = __atomic_load_n(&p->fail_all_err, __ATOMIC_RELAXED);
-
-    if (all)
-        return all;
+    long n = __atomic_load_n(after, __ATOMIC_RELAXED);
 
     while (n >= 0) {
-        if (__atomic_compare_exchange_n(&p->fail_after, &n, n - 1, false,
+        if (__atomic_compare_exchange_n(after, &n, n - 1, false,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            return n == 0 ? __atomic_load_n(&p->fail_err, __ATOMIC_RELAXED)
-                          : 0;
+            return n == 0 ? __atomic_load_n(err, __ATOMIC_RELAXED) : 0;
     }
     return 0;
+}
+
+static int injected_failure(struct lfv_p2m *p)
+{
+    int all = __atomic_load_n(&p->fail_all_err, __ATOMIC_RELAXED);
+
+    return all ? all : countdown(&p->fail_after, &p->fail_err);
+}
+
+#define STAT_ADD(p, f, n) \
+    __atomic_store_n(&(p)->stats.f, (p)->stats.f + (n), __ATOMIC_RELAXED)
+
+/* A successful call changed nr frames (under the batch lock). */
+static void count_call(struct lfv_p2m *p, bool map, uint64_t nr)
+{
+    if (map)
+        STAT_ADD(p, map_calls, 1);
+    else
+        STAT_ADD(p, unmap_calls, 1);
+    if (nr > p->stats.max_call_frames)
+        __atomic_store_n(&p->stats.max_call_frames, nr, __ATOMIC_RELAXED);
+    p->batch_frames += nr;
 }
 
 int lfv_p2m_map(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
@@ -174,6 +196,7 @@ int lfv_p2m_map(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
     if (!rc) {
         next->frames += nr;
         next->entries++;
+        count_call(p, true, nr);
     }
     return rc;
 }
@@ -236,6 +259,8 @@ int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
         return -EINVAL;
     rc = __atomic_load_n(&p->fail_all_err, __ATOMIC_RELAXED);
     if (!rc)
+        rc = countdown(&p->unmap_fail_after, &p->unmap_fail_err);
+    if (!rc)
         rc = lfv_intervalmap_iterate(p->next->map, gfn, e, check_mfn, &c);
     if (rc)
         return rc;
@@ -243,8 +268,10 @@ int lfv_p2m_unmap(struct lfv_p2m *p, uint64_t gfn, uint64_t nr, uint64_t mfn)
         struct overlap o = { .found = false };
 
         lfv_intervalmap_iterate(p->next->map, gfn, e, first_overlap, &o);
-        if (!o.found)
+        if (!o.found) {
+            count_call(p, false, nr);
             return 0;
+        }
         rc = unmap_one(p->next, &o, gfn, e);
         if (rc)
             return rc;
@@ -257,6 +284,11 @@ int lfv_p2m_commit(struct lfv_p2m *p)
 
     lfv_rcu_assign_pointer(p->cur, p->next);
     p->next = NULL;
+    STAT_ADD(p, batches, 1);
+    if (p->batch_frames > p->stats.max_batch_frames)
+        __atomic_store_n(&p->stats.max_batch_frames, p->batch_frames,
+                         __ATOMIC_RELAXED);
+    p->batch_frames = 0;
     lfv_unlock(&p->lock);
     view_retire(old);
     return 0;
@@ -266,6 +298,7 @@ void lfv_p2m_abort(struct lfv_p2m *p)
 {
     view_retire(p->next);
     p->next = NULL;
+    p->batch_frames = 0;
     lfv_unlock(&p->lock);
 }
 
@@ -273,6 +306,35 @@ void lfv_p2m_fail_map_after(struct lfv_p2m *p, long n, int err)
 {
     __atomic_store_n(&p->fail_err, err, __ATOMIC_RELAXED);
     __atomic_store_n(&p->fail_after, n, __ATOMIC_RELAXED);
+}
+
+void lfv_p2m_fail_unmap_after(struct lfv_p2m *p, long n, int err)
+{
+    __atomic_store_n(&p->unmap_fail_err, err, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->unmap_fail_after, n, __ATOMIC_RELAXED);
+}
+
+void lfv_p2m_stats(const struct lfv_p2m *p, struct lfv_p2m_stats *out)
+{
+    out->map_calls = __atomic_load_n(&p->stats.map_calls, __ATOMIC_RELAXED);
+    out->unmap_calls =
+        __atomic_load_n(&p->stats.unmap_calls, __ATOMIC_RELAXED);
+    out->max_call_frames =
+        __atomic_load_n(&p->stats.max_call_frames, __ATOMIC_RELAXED);
+    out->batches = __atomic_load_n(&p->stats.batches, __ATOMIC_RELAXED);
+    out->max_batch_frames =
+        __atomic_load_n(&p->stats.max_batch_frames, __ATOMIC_RELAXED);
+}
+
+void lfv_p2m_stats_reset(struct lfv_p2m *p)
+{
+    lfv_lock(&p->lock);
+    __atomic_store_n(&p->stats.map_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->stats.unmap_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->stats.max_call_frames, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->stats.batches, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->stats.max_batch_frames, 0, __ATOMIC_RELAXED);
+    lfv_unlock(&p->lock);
 }
 
 void lfv_p2m_fail_all(struct lfv_p2m *p, int err)

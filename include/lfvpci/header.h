@@ -148,6 +148,92 @@ typedef void lfv_header_bar_moved_t(struct lfv_vpci *v, unsigned int bar,
 int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
                               void *arg);
 
+/*
+ * Deferred, preemptible BAR mapping (Xen's defer_map() and
+ * vpci_process_pending()).  By default every p2m change a COMMAND or ROM
+ * write needs is made inside that write (synchronous).  With
+ * lfv_header_set_defer(d, n), a write of one of d's devices whose change
+ * covers more than n frames (n = 0: any frame) makes no p2m change and
+ * writes nothing: it records a pending operation on the device and
+ * returns.  The embedder then calls lfv_header_process_pending() until
+ * it returns 0 (Xen: from vpci_process_pending(), before the vCPU
+ * re-enters the guest, raising SCHEDULE_SOFTIRQ after any trapped write
+ * that left lfv_header_map_pending() true).  Meanwhile:
+ *  - the p2m changes in batches of at most the budget's frames (each a
+ *    p2m batch of its own: a reader may see the BARs partly mapped, as
+ *    Xen's guests do); a chunk the budget cuts ends on a 2 MiB boundary
+ *    when it can;
+ *  - what the write changes appears when the operation completes, as in
+ *    Xen 4.17: the hardware COMMAND (or ROM register) is written then,
+ *    with the value written, and a guest reads its new COMMAND then; until
+ *    then reads return the previous values (the hardware domain reads the
+ *    hardware), and lfv_header_bar() reports the BARs as before;
+ *  - writes to the device's BARs and ROM are ignored (as while mapped);
+ *    a COMMAND write's MEMORY change is ignored and its other bits land
+ *    when the operation completes (Xen 4.17 leaves this undefined: it
+ *    may start a second operation);
+ *  - the frames being mapped count as the device's for other devices of
+ *    the domain (their maps leave them out), and the host-space claims of
+ *    <lfvpci/header.h>'s rules are taken when the write is made.
+ * A map that fails midway unmaps what it had mapped and completes with
+ * decoding off (the guest reads MEMORY off, the hardware is written with
+ * it off), as a synchronous failure does; Xen 4.17 turns decoding off too
+ * but leaves the mappings (its FIXME).  An unmap that fails midway leaves
+ * the BARs mapped as far as the state knows and decoding on (a later
+ * unmap retries all of it).  If the p2m refuses to take back a failed
+ * map's frames (three tries), the domain's p2m is revoked
+ * (lfv_p2m_revoke(): Xen crashes the guest).
+ * De-assignment, hot-unplug and lfv_domain_destroy() cancel the device's
+ * pending operation under the domain's mapping lock, unmap what it had
+ * mapped, and never complete its write (nothing is written to hardware
+ * that now belongs to another owner); they never wait for a grace
+ * period.  The hardware domain's initial mapping at lfv_pdev_add() (a
+ * device found decoding) stays synchronous, as Xen's apply_map() at boot.
+ */
+
+/* lfv_header_set_defer(): never defer (the default). */
+#define LFV_HEADER_SYNC_ALL UINT64_MAX
+
+/*
+ * Make d's COMMAND/ROM writes whose p2m change covers more than
+ * max_sync_frames frames deferred (LFV_HEADER_SYNC_ALL: none, the
+ * default; 0: every write that changes the p2m).  Applies to writes made
+ * after the call.  0, -EINVAL (d NULL), -ENOENT (no header hook).  Any
+ * registered thread, at any time.
+ */
+int lfv_header_set_defer(struct lfv_domain *d, uint64_t max_sync_frames);
+
+/*
+ * Whether any of d's devices has a pending operation.  Any registered
+ * thread, no lock; a snapshot (false if d has no header hook).
+ */
+bool lfv_header_map_pending(const struct lfv_domain *d);
+
+/* Return true to stop after the current p2m call (Xen:
+ * general_preempt_check()). */
+typedef bool lfv_header_preempt_t(void *arg);
+
+/*
+ * Work on d's pending operations, oldest first, changing at most `budget`
+ * frames of the p2m (0: no limit) and stopping early when preempt(arg)
+ * (may be NULL) returns true after a p2m call; operations that finish
+ * complete their writes (above).  1: work is left, call again (Xen's
+ * vpci_process_pending() returns true); 0: nothing is pending; -EINVAL
+ * (d NULL), -ENOENT (no header hook).  Always makes progress when it
+ * returns 1 with budget >= 1.  Failures of the p2m are not returned: they
+ * end the operation as described above.
+ * Concurrency: a registered RCU thread, inside or outside a read-side
+ * section, but not from a config access handler (it takes the device's
+ * write lock: a handler of the same device would deadlock) nor under the
+ * control lock.  Any number of threads may call it for the same domain
+ * at once (Xen: every vCPU of the domain), concurrently with accesses,
+ * assignment, de-assignment and removal of d's devices; like an access,
+ * never concurrently with lfv_domain_destroy(d) or lfv_system_destroy().
+ * It never waits for a grace period.
+ */
+int lfv_header_process_pending(struct lfv_domain *d, uint64_t budget,
+                               lfv_header_preempt_t *preempt, void *arg);
+
 LFV_API_END
 
 #ifdef __cplusplus

@@ -144,6 +144,31 @@ void lfv_p2m_fail_map_after(struct lfv_p2m *p, long n, int err);
  */
 void lfv_p2m_fail_all(struct lfv_p2m *p, int err);
 
+/*
+ * Failure injection for tests: the (n + 1)-th lfv_p2m_unmap() from now
+ * fails with err (n = 0: the next one), once, changing nothing; n < 0
+ * disables.  Any thread.
+ */
+void lfv_p2m_fail_unmap_after(struct lfv_p2m *p, long n, int err);
+
+/*
+ * What the p2m was asked to do since creation or the last reset: each
+ * successful lfv_p2m_map()/lfv_p2m_unmap() counts as one call of nr
+ * frames (an unmap's nr counts even where nothing was mapped); a batch's
+ * frames are the sum of its calls' nr, counted when it commits.  For
+ * tests bounding the work of one call or batch (deferred mapping,
+ * <lfvpci/header.h>).  Any thread; the fields are read one by one.
+ */
+struct lfv_p2m_stats {
+    uint64_t map_calls, unmap_calls;
+    uint64_t max_call_frames;  /* the largest nr of one call */
+    uint64_t batches;          /* committed batches */
+    uint64_t max_batch_frames; /* the most frames one committed batch had */
+};
+void lfv_p2m_stats(const struct lfv_p2m *p, struct lfv_p2m_stats *out);
+/* Zero the counters.  Outside a batch; takes the batch lock. */
+void lfv_p2m_stats_reset(struct lfv_p2m *p);
+
 /* Whether lfv_p2m_revoke() was called on p.  Any thread. */
 bool lfv_p2m_revoked(const struct lfv_p2m *p);
 

@@ -7,9 +7,9 @@
 #     listed in ENGINE_FILES below, copied byte for byte under
 #     xen/drivers/vpci/lfvpci/;
 #   0010-vpci-implement-lfvpci-s-p2m-interface-on-MMIO-mappings.patch:
-#     integration/xen/src/lfvpci-p2m.c as xen/drivers/vpci/lfvpci-p2m.c,
-#     and its line in xen/drivers/vpci/Makefile (as patch 0005, the build
-#     glue, leaves it).
+#     integration/xen/src/lfvpci-p2m.c and lfvpci-rangeset.c as
+#     xen/drivers/vpci/lfvpci-{p2m,rangeset}.c, and their lines in
+#     xen/drivers/vpci/Makefile (as patch 0005, the build glue, leaves it).
 # The other patches, and the cover letter 0000, are hand-written and
 # committed as they are.  Every patch is numbered [PATCH n/N], N being the
 # number of patches in patches/ besides the cover letter.
@@ -33,12 +33,19 @@ dest=xen/drivers/vpci/lfvpci
 # xen/drivers/vpci/Makefile after the series) and the headers they include.
 ENGINE_FILES="
 include/lfvpci/access.h
+include/lfvpci/caps.h
 include/lfvpci/domain.h
 include/lfvpci/export.h
+include/lfvpci/header.h
+include/lfvpci/msi.h
 include/lfvpci/p2m.h
+include/lfvpci/rangeset.h
 include/lfvpci/rcu.h
 include/lfvpci/regs.h
+include/lfvpci/vpci.h
 core/compiler.h
+core/msix_place.h
+core/pci_regs.h
 core/platform.h
 core/rcu_fast.h
 core/sbdf_map.c
@@ -50,6 +57,20 @@ dispatch/read.c
 dispatch/regtab.c
 dispatch/regtab.h
 dispatch/write.c
+model/assign.c
+model/caps_policy.c
+model/caps_policy.h
+model/domain.c
+model/domain_access.c
+model/header.c
+model/header.h
+model/header_caps.c
+model/header_guest.c
+model/header_map.c
+model/hook_util.h
+model/system.c
+model/system.h
+model/vpci_state.h
 "
 
 check=0
@@ -108,7 +129,13 @@ Only the files the hypervisor needs are imported: the register tables
 (dispatch/regtab.c), the read and write paths (dispatch/read.c,
 dispatch/write.c) and
 the SBDF map (core/sbdf_map.c), a radix tree searched under RCU, used by
-vpci_read()/vpci_write() instead of walking the segment's device list.
+vpci_read()/vpci_write() instead of walking the segment's device list;
+and, for guests (patch 14 on), lfvpci's device model: domains with a
+virtual bus (model/system.c, domain.c, domain_access.c), assignment
+(model/assign.c) and the header emulation with its capability policy
+(model/header*.c, caps_policy.c).  lfvpci's MSI and MSI-X emulation and
+its own range sets are not imported: Arm guests have no vPCI MSI in
+4.17, and patch 10 implements the range set calls on Xen's rangeset.
 Nothing here knows it runs inside Xen: allocation, locks and the RCU
 read side come from a platform header (core/platform.h:
 LFV_PLATFORM_HEADER), which patch 5 provides together with the build
@@ -144,10 +171,12 @@ awk -v f="diff --git a/$mk b/$mk" '
 git -C "$tmp/p2m" add -A
 git -C "$tmp/p2m" commit -q -m base
 cp "$here/src/lfvpci-p2m.c" "$tmp/p2m/xen/drivers/vpci/lfvpci-p2m.c"
+cp "$here/src/lfvpci-rangeset.c" "$tmp/p2m/xen/drivers/vpci/lfvpci-rangeset.c"
 cat >> "$tmp/p2m/$mk" <<'EOF'
 
-# lfvpci's p2m interface (lfvpci/p2m.h) on Xen's MMIO mappings.
-obj-y += lfvpci-p2m.o
+# lfvpci's p2m interface (lfvpci/p2m.h) on Xen's MMIO mappings, and the
+# range sets its header emulation uses (lfvpci/rangeset.h) on Xen's.
+obj-y += lfvpci-p2m.o lfvpci-rangeset.o
 EOF
 git -C "$tmp/p2m" add -A
 git -C "$tmp/p2m" commit -q -F - <<'EOF'
@@ -172,13 +201,28 @@ may return early with the number of frames done; the loop carries on
 from there without preempting itself: a batch is the few ranges of one
 device's BARs.
 
+A guest's maps are refused (-EPERM) unless iomem_access_permitted()
+says the host frames were granted to it (XEN_DOMCTL_iomem_permission):
+map_mmio_regions() checks no permission itself, and vPCI maps a guest's
+BARs on its own.  The hardware domain's identity maps are not checked,
+as header.c does not check them.
+
 The p2m holds a reference to its domain until an RCU grace period after
 lfv_p2m_destroy().  A domain without paging_mode_translate() (x86 PV)
 has no p2m to change: maps must be identity and translate is identity.
 
-header.c keeps mapping through its own map_range() in this series; this
-is what a build of lfvpci's header emulation links in place of the
-engine's simulated p2m.  The same file is tested in lfvpci's repository
+The header emulation keeps the frames a BAR still has to map or unmap
+in a range set per BAR.  lfvpci's own sets are lock-free B-trees
+(2,300 lines); the emulation only touches a BAR's set under its
+domain's map lock, so lfvpci-rangeset.c implements the six calls it
+makes on Xen's rangeset instead: purge is removing [0, ~0] (4.17 has
+no rangeset_purge()), report_ranges passes Xen's clipped ranges on, and
+destroy frees after a grace period with call_rcu(), as lfvpci's
+contract says.
+
+header.c keeps mapping through its own map_range() for the hardware
+domain; this is what lfvpci's header emulation (guests' devices, patch
+14 on) links in place of the engine's simulated p2m and range sets.  The same file is tested in lfvpci's repository
 against a user-space stub of these calls with x86's and Arm's
 behaviour (tests/xen/).
 

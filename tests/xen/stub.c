@@ -24,6 +24,7 @@ struct domain *xen_stub_domain_create(domid_t id, bool hardware,
     d->translate = translate;
     d->refcnt = 1;
     d->fail_after = -1;
+    d->iomem_all = true;
     d->frames = malloc(sizeof(*d->frames) * XEN_STUB_FRAMES);
     XEN_STUB_CHECK(d->frames);
     for (unsigned long i = 0; i < XEN_STUB_FRAMES; i++)

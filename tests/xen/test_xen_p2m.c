@@ -141,6 +141,24 @@ static void test_calls(void)
     CHECK(xd->crashed);
     xd->crashed = false;
 
+    /*
+     * A guest maps only host frames it was granted (iomem_access_permitted,
+     * XEN_DOMCTL_iomem_permission); refused before any frame changes.
+     */
+    xd->iomem_all = false;
+    xd->iomem_s = 0x7000;
+    xd->iomem_e = 0x701f;
+    CHECK_EQ(lfv_p2m_begin(p), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x700, 0x20, 0x7000), 0);
+    CHECK_EQ(lfv_p2m_map(p, 0x800, 0x21, 0x7000), -EPERM);
+    CHECK_EQ(lfv_p2m_map(p, 0x900, 1, 0x6fff), -EPERM);
+    CHECK(!xen_stub_lookup(xd, 0x800, NULL));
+    CHECK(!xen_stub_lookup(xd, 0x900, NULL));
+    CHECK(range_at(xd, 0x700, 0x20, 0x7000));
+    lfv_p2m_abort(p);
+    CHECK(!xen_stub_lookup(xd, 0x700, NULL));
+    xd->iomem_all = true;
+
     /* an identity p2m refuses gfn != mfn */
     {
         struct domain *hd = xen_stub_domain_create(0, true, true);

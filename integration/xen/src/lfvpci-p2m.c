@@ -23,6 +23,7 @@
  */
 
 #include <xen/errno.h>
+#include <xen/iocap.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/rcupdate.h>
@@ -192,6 +193,14 @@ static int change(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
         return -EINVAL;
     if ( map && p->identity && gfn != mfn )
         return -EINVAL;
+    /*
+     * A guest's BARs are mapped by vPCI itself, and map_mmio_regions()
+     * checks no permission: the toolstack must have granted the frames
+     * (XEN_DOMCTL_iomem_permission), as for any MMIO a guest gets.
+     */
+    if ( map && !p->identity &&
+         !iomem_access_permitted(p->d, mfn, mfn + (nr - 1)) )
+        return -EPERM;
 
     rc = log_reserve(p);
     if ( rc )

@@ -467,6 +467,29 @@ static void test_functional(void)
 /* --- a guest's configuration accesses (patch 0012) ---------------------- */
 
 /*
+ * Patch 0014 sends a guest's accesses to lfvpci's model of its virtual
+ * bus (xen/drivers/vpci/guest.c, run by tests/xen/guest).  Here, as that
+ * file answers for a guest with no device assigned: an empty bus, with
+ * the calls counted.
+ */
+static unsigned long nr_guest_read, nr_guest_write;
+
+uint32_t vpci_guest_read(const struct domain *d, pci_sbdf_t sbdf,
+                         unsigned int reg, unsigned int size)
+{
+    (void)d, (void)sbdf, (void)reg;
+    INC(nr_guest_read);
+    return ~(uint32_t)0 >> (32 - 8 * size);
+}
+
+void vpci_guest_write(const struct domain *d, pci_sbdf_t sbdf,
+                      unsigned int reg, unsigned int size, uint32_t data)
+{
+    (void)d, (void)sbdf, (void)reg, (void)size, (void)data;
+    INC(nr_guest_write);
+}
+
+/*
  * A guest (any domain but the hardware domain) has no vPCI state for
  * dom0's devices nor for empty slots: it reads all-ones of the access's
  * size there and its writes are dropped, with no hardware access at all.
@@ -494,6 +517,9 @@ static void test_guest_unclaimed(void)
     xen_current = saved;
     CHECK_EQ(LOAD(nr_hw_read), r);
     CHECK_EQ(LOAD(nr_hw_write), w);
+    /* every one of them went to the guest's own bus */
+    CHECK_EQ(LOAD(nr_guest_read), 5);
+    CHECK_EQ(LOAD(nr_guest_write), 4);
     CHECK(!memcmp(before, cfg[0], sizeof(before)));
     /* dom0's view of its device is unchanged; an empty slot: hardware */
     CHECK_EQ(vpci_read(pdevs[0].sbdf, CTRL_REG, 2),

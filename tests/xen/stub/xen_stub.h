@@ -84,6 +84,9 @@ struct domain {
     long fail_after;      /* frames to change before an error, or -1 */
     int fail_err;
     unsigned long calls;  /* map/unmap calls made */
+    /* iomem_access_permitted(): every frame, or [iomem_s, iomem_e] only */
+    bool iomem_all;
+    unsigned long iomem_s, iomem_e;
 };
 
 #define XEN_STUB_FRAMES (1UL << 16)

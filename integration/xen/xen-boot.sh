@@ -57,7 +57,7 @@ case $guest in 0|1) ;; *)
 esac
 # Xen's command line in the series boot only, with the guest phase: the
 # series' opt-in assignment without an IOMMU (none on QEMU's virt).
-GUEST_XEN_ARGS=""
+GUEST_XEN_ARGS="vpci-assign-no-iommu"
 # The patches that make vPCI work on Arm: applied to the baseline too, so
 # that the comparison isolates lfvpci.
 ARM_PATCHES="0001-xen-arm-add-an-EXPERT-option-to-build-PCI-passthroug.patch
@@ -185,7 +185,8 @@ if [ "$guest" = 1 ]; then
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
         -D__XEN_TOOLS__ -I"$out/series/xen-4.17.5/xen/include" \
         -o "$out/lfv-domu" \
-        "$here/boot/domu.c" "$here/boot/domu_fdt.c" "$here/boot/domu_pci.c"
+        "$here/boot/domu.c" "$here/boot/domu_fdt.c" "$here/boot/domu_pci.c" \
+        "$here/boot/domu_console.c"
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
         -o "$out/lfv-pciprobe" "$here/boot/pci-probe.c"
     step="build the lfvpci command for the guest check (lfvpci dump --guest)"
@@ -200,7 +201,7 @@ if [ "$guest" = 1 ]; then
     mkdir -p "$grd/bin" "$grd/dev" "$grd/proc" "$grd/sys"
     cp "$cache/busybox" "$grd/bin/busybox"
     cp "$out/lfv-pciprobe" "$grd/bin/lfv-pciprobe"
-    for a in sh mount mkdir ls wc awk uname nproc poweroff cat; do
+    for a in sh mount mkdir ls wc awk uname nproc poweroff cat sleep; do
         ln -s busybox "$grd/bin/$a"
     done
     cp "$here/boot/guest-init.sh" "$grd/init"

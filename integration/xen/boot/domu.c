@@ -22,7 +22,10 @@
  * the guest then runs without it.  Anything else is a failure.
  * --hook CMD: run CMD (sh -c) once the guest is unpaused, while it runs
  * (dom0's checks of an assigned device, a second guest); its exit status
- * is reported, not judged.
+ * is reported, not judged.  --hook-after TEXT: not before the guest
+ * printed a line with TEXT on Xen's console (XEN_SYSCTL_readconsole: the
+ * guest's report is done); if it shuts down or TIMEOUT_S passes first,
+ * that is a failure.
  *
  * Steps, each a public domctl/memory op of Xen 4.17 (the sources cited
  * are Xen's): createdomain (hvm|hap, 1 vCPU, native GIC, grant v1),
@@ -65,7 +68,10 @@
 #include <public/memory.h>
 #include <public/sched.h>
 
+#include <public/sysctl.h>
+
 #include "domu.h"
+#include "domu_console.h"
 #include "domu_fdt.h"
 #include "domu_pci.h"
 
@@ -152,6 +158,11 @@ int domu_domctl(struct xen_domctl *d, uint32_t cmd)
     d->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
     d->domain = domid;
     return hypercall(__HYPERVISOR_domctl, (uintptr_t)d, 0) < 0 ? -errno : 0;
+}
+
+int domu_sysctl(struct xen_sysctl *s)
+{
+    return hypercall(__HYPERVISOR_sysctl, (uintptr_t)s, 0) < 0 ? -errno : 0;
 }
 
 static void domctl_or_die(struct xen_domctl *d, uint32_t cmd,
@@ -315,12 +326,26 @@ static uint32_t dominfo_flags(void)
     return d.u.getdomaininfo.flags;
 }
 
-/* Run CMD while the guest runs; say whether it still ran at the end. */
-static void run_hook(const char *cmd)
+static bool guest_gone(void)
+{
+    return dominfo_flags() & XEN_DOMINF_shutdown;
+}
+
+/*
+ * Run CMD while the guest runs (after it printed TEXT, if any); say
+ * whether it still ran at the end.
+ */
+static void run_hook(const char *cmd, const char *text, double timeout)
 {
     int st;
 
     step = "hook";
+    if (text) {
+        if (!domu_console_wait(domid, text, timeout, guest_gone))
+            die("d%u %s before it printed '%s'", domid,
+                guest_gone() ? "shut down" : "timed out", text);
+        printf("domu: d%u printed '%s'\n", domid, text);
+    }
     printf("domu: d%u %s when the hook starts\n", domid,
            dominfo_flags() & XEN_DOMINF_shutdown ? "shut down" : "running");
     fflush(stdout);
@@ -377,6 +402,7 @@ int main(int argc, char **argv)
     double t0;
     int vpci = 0, a = 1;
     const char *assign = NULL, *try_assign = NULL, *hook = NULL;
+    const char *hook_after = NULL;
     struct domu_pci_dev pdev;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -406,13 +432,15 @@ int main(int argc, char **argv)
             try_assign = argv[++a];
         else if (!strcmp(argv[a], "--hook") && a + 1 < argc)
             hook = argv[++a];
+        else if (!strcmp(argv[a], "--hook-after") && a + 1 < argc)
+            hook_after = argv[++a];
         else
             break;
     }
-    if (argc - a != 5 || (assign && try_assign)) {
+    if (argc - a != 5 || (assign && try_assign) || (hook_after && !hook)) {
         fprintf(stderr,
                 "usage: %s [--vpci] [--assign SBDF | --try-assign SBDF] "
-                "[--hook CMD]\n"
+                "[--hook CMD [--hook-after TEXT]]\n"
                 "          IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS\n"
                 "       %s --dtb OUT MEM_MB BOOTARGS [vpci]\n", argv[0],
                 argv[0]);
@@ -545,12 +573,14 @@ int main(int argc, char **argv)
         domctl_or_die(&d, XEN_DOMCTL_setvcpucontext, "setvcpucontext");
     }
 
+    if (hook_after)
+        domu_console_start();
     memset(&d, 0, sizeof(d));
     domctl_or_die(&d, XEN_DOMCTL_unpausedomain, "unpausedomain");
     t0 = now();
     printf("domu: d%u running\n", domid);
     if (hook)
-        run_hook(hook);
+        run_hook(hook, hook_after, timeout);
 
     step = "wait for the guest to shut down";
     for (;;) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * domu.h - what lfv-domu's files (domu.c, domu_pci.c) share: the domctl
- * call on the guest being built, the failure exit, errno names.
+ * domu.h - what lfv-domu's files (domu.c, domu_pci.c, domu_console.c)
+ * share: the domctl call on the guest being built, sysctls, the failure
+ * exit, errno names.
  * Single-threaded program: no locking anywhere.
  */
 #ifndef LFV_DOMU_H
@@ -14,6 +15,10 @@
 
 /* One domctl (cmd) on the domain being built: 0 or -errno. */
 int domu_domctl(struct xen_domctl *d, uint32_t cmd);
+
+/* One sysctl: 0 or -errno. */
+struct xen_sysctl;
+int domu_sysctl(struct xen_sysctl *s);
 
 /* "domu: result fail STEP: REASON" on stdout, then exit(1). */
 void domu_die(const char *step, const char *fmt, ...)

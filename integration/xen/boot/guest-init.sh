@@ -13,9 +13,11 @@
 # COMMAND, BAR registers, kernel resources, capability chains; with
 # lfv.reg=BAR:OFFSET also the BAR sizes by the all-ones probe and the
 # 32-bit register at OFFSET of BAR, read through a mapping of sysfs
-# resourceBAR with the device enabled), then meta-guest-up (kernel,
-# vCPUs, memory, PCI buses and functions); then the guest powers off
-# (PSCI SYSTEM_OFF).
+# resourceBAR with the device enabled and bus mastering set, which it
+# stays), then meta-guest-up (kernel, vCPUs, memory, PCI buses and
+# functions: dom0's launcher waits for this line to look at the device
+# meanwhile); then, after lfv.hold=SECONDS (default 0), the guest powers
+# off (PSCI SYSTEM_OFF).
 
 PATH=/bin
 export PATH
@@ -34,14 +36,16 @@ mount -t sysfs sys /sys
 
 role=unnamed
 reg=
+hold=0
 for a in $(cat /proc/cmdline); do
     case $a in
     lfv.role=*) role=${a#lfv.role=} ;;
     lfv.reg=*) reg=${a#lfv.reg=} ;;
+    lfv.hold=*) hold=${a#lfv.hold=} ;;
     esac
 done
 probe=
-[ -n "$reg" ] && probe="-s -r ${reg%%:*} ${reg#*:}"
+[ -n "$reg" ] && probe="-s -r ${reg%%:*} ${reg#*:} -m -k"
 
 # PCI: the buses the guest's host bridge (if any) gave it, and every
 # function it found there, as lfv-pciprobe sees it.
@@ -57,4 +61,5 @@ for d in /sys/bus/pci/devices/*; do
 done | emit meta-guest-pci
 echo "$role linux $(uname -r) up, $(nproc) vCPU, $mem kB, pci buses=$buses" \
      "functions=$fns" | emit meta-guest-up
+sleep "$hold"
 poweroff -f

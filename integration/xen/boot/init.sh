@@ -21,7 +21,8 @@
 #      again (C);
 #   guest  (lfv.guest=1 only, after dump C) load xen-privcmd.ko and run
 #      /bin/lfv-domu (boot/domu.c): a Linux domU with vPCI ("dev") is
-#      given the e1000e (8086:10d3) and boots from /guest; while it runs,
+#      given the e1000e (8086:10d3) and boots from /guest; once it has
+#      reported (it then holds the device enabled for GUEST_HOLD seconds),
 #      dom0 probes the device (Xen's rule: dom0 reads the hardware of a
 #      device it does not own) and a second domU with vPCI ("empty") is
 #      created, must be refused the same device (EBUSY) and boots with an
@@ -48,6 +49,7 @@ GUEST=0
 GUEST_MB=256
 GUEST2_MB=128
 GUEST_TIMEOUT=600
+GUEST_HOLD=10
 GUEST_DEV=0x8086:0x10d3
 GUEST_REG="0 0x8"
 GUEST_ARGS="earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1"
@@ -262,8 +264,9 @@ guest() {
     : > /tmp/guest-dom0
     probe before "$dev"
     lfv-domu --vpci --assign "$dev" --hook "sh /init guest-hook $dev" \
+        --hook-after "@@ meta-guest-up dev " \
         /guest/Image /guest/initrd.gz "$GUEST_MB" "$GUEST_TIMEOUT" \
-        "$GUEST_ARGS lfv.role=dev lfv.reg=${GUEST_REG% *}:${GUEST_REG#* }" \
+        "$GUEST_ARGS lfv.role=dev lfv.reg=${GUEST_REG% *}:${GUEST_REG#* } lfv.hold=$GUEST_HOLD" \
         > /tmp/guest 2>&1 || rc=$?
     emit meta-guest < /tmp/guest
     [ "$rc" -eq 0 ] || fail "guest: lfv-domu (dev) exited with status $rc"

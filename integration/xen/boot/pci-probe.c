@@ -3,7 +3,7 @@
  * lfv-pciprobe: one PCI function's view through Linux's sysfs, for
  * xen-boot's domU (boot/guest-init.sh) and dom0 (boot/init.sh).
  *
- *   lfv-pciprobe [-s] [-r BAR OFFSET] DEVDIR
+ *   lfv-pciprobe [-s] [-r BAR OFFSET [-m] [-k]] DEVDIR
  *
  * DEVDIR is /sys/bus/pci/devices/SSSS:BB:DD.F.  Prints, one fact a line:
  *   id VVVV:DDDD class CCCCCC cmd XXXX
@@ -17,11 +17,13 @@
  *                                the non-empty lines)
  *   cap OFF ID                   the standard capability chain, in order
  *   ecap OFF ID VER              the extended chain from 0x100
- *   reg BAR OFF VALUE CMD        (-r) the device enabled (sysfs enable),
+ *   reg BAR OFF VALUE CMD        (-r) the device enabled (sysfs enable;
+ *                                -m: and bus mastering set in COMMAND),
  *                                the 32-bit register at OFFSET of BAR read
  *                                through a mapping of sysfs resourceBAR,
  *                                COMMAND while enabled; then disabled and
- *                                COMMAND written back as it was
+ *                                COMMAND written back as it was (-k: left
+ *                                enabled)
  * All numbers in hex.  Exit status 0 if every step worked; otherwise an
  * "error STEP: REASON" line and status 1.  A static binary: the guest's
  * and dom0's initramfs have busybox only (whose devmem may be refused by
@@ -44,6 +46,7 @@
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_IO 0x1
 #define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_MASTER 0x4
 #define PCI_BAR0 0x10
 #define PCI_ROM 0x30
 #define PCI_CAP_PTR 0x34
@@ -208,7 +211,8 @@ static void sysfs_write(const char *name, const char *v)
     close(fd);
 }
 
-static void read_reg(unsigned int bar, unsigned long off)
+static void read_reg(unsigned int bar, unsigned long off, bool master,
+                     bool keep)
 {
     char path[512];
     uint16_t cmd = rd(PCI_COMMAND, 2), cmd_on;
@@ -219,6 +223,8 @@ static void read_reg(unsigned int bar, unsigned long off)
     if (off & 3)
         die("register", "offset %#lx is not 32-bit aligned", off);
     sysfs_write("enable", "1");
+    if (master)
+        wr(PCI_COMMAND, 2, rd(PCI_COMMAND, 2) | PCI_COMMAND_MASTER);
     cmd_on = rd(PCI_COMMAND, 2);
     snprintf(path, sizeof(path), "%s/resource%u", dir, bar);
     fd = open(path, O_RDWR | O_SYNC);
@@ -230,15 +236,17 @@ static void read_reg(unsigned int bar, unsigned long off)
     v = m[off / 4];
     munmap((void *)m, (off & ~0xfffUL) + 4096);
     close(fd);
-    sysfs_write("enable", "0");
-    /* Linux's disable leaves decoding on: put COMMAND back as it was. */
-    wr(PCI_COMMAND, 2, cmd);
+    if (!keep) {
+        sysfs_write("enable", "0");
+        /* Linux's disable leaves decoding on: COMMAND back as it was. */
+        wr(PCI_COMMAND, 2, cmd);
+    }
     printf("reg %u 0x%lx 0x%08x 0x%04x\n", bar, off, v, cmd_on);
 }
 
 int main(int argc, char **argv)
 {
-    bool sizing = false;
+    bool sizing = false, master = false, keep = false;
     int reg_bar = -1;
     unsigned long reg_off = 0;
     char path[512];
@@ -249,6 +257,10 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-s")) {
             sizing = true;
+        } else if (!strcmp(argv[i], "-m")) {
+            master = true;
+        } else if (!strcmp(argv[i], "-k")) {
+            keep = true;
         } else if (!strcmp(argv[i], "-r") && i + 2 < argc) {
             reg_bar = strtol(argv[i + 1], NULL, 0);
             reg_off = strtoul(argv[i + 2], NULL, 0);
@@ -259,8 +271,9 @@ int main(int argc, char **argv)
             break;
         }
     }
-    if (i != argc - 1) {
-        fprintf(stderr, "usage: %s [-s] [-r BAR OFFSET] DEVDIR\n", argv[0]);
+    if (i != argc - 1 || ((master || keep) && reg_bar < 0)) {
+        fprintf(stderr, "usage: %s [-s] [-r BAR OFFSET [-m] [-k]] DEVDIR\n",
+                argv[0]);
         return 2;
     }
     dir = argv[i];
@@ -280,6 +293,6 @@ int main(int argc, char **argv)
     resources();
     caps();
     if (reg_bar >= 0)
-        read_reg(reg_bar, reg_off);
+        read_reg(reg_bar, reg_off, master, keep);
     return 0;
 }

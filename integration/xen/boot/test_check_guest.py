@@ -60,7 +60,6 @@ barreg 5 0x00000000
 barreg rom 0x00000000
 bar 0 mem32 0x20000
 bar 1 mem32 0x20000
-bar 2 io 0x20
 bar 3 mem32 0x4000
 bar rom rom 0x0
 res 0 0x23000000 0x2301ffff 0x40200
@@ -72,7 +71,7 @@ cap 0xe0 0x10
 cap 0xa0 0x11
 ecap 0x100 0x0000 0x0
 ecap 0x140 0x0003 0x1
-reg 0 0x8 0x00000283 0x0002"""
+reg 0 0x8 0x00000283 0x0006"""
 
 
 def good():
@@ -105,7 +104,8 @@ def good():
                            for l in GUEST.split("\n")],
         "meta-guest-dom0": (
             ["before %s %s" % (DEV, l) for l in HW.split("\n")] +
-            ["during %s %s" % (DEV, l) for l in HW.split("\n")] +
+            ["during %s %s" % (DEV, l.replace("cmd 0000", "cmd 0002"))
+             for l in HW.split("\n")] +
             ["after %s %s" % (DEV, l) for l in HW.split("\n")] +
             ["after %s reg 0 0x8 0x00080283 0x0003" % DEV]),
     }
@@ -142,8 +142,16 @@ MUTATIONS = [
     ("guest register all-ones", "meta-guest-pci", "reg 0 0x8 0x00000283",
      "reg 0 0x8 0xffffffff"),
     ("guest register not read", "meta-guest-pci", "reg 0 0x8", None),
-    ("guest bus mastering", "meta-guest-pci", "0x00000283 0x0002",
-     "0x00000283 0x0006"),
+    ("guest's MASTER not emulated", "meta-guest-pci", "0x00000283 0x0006",
+     "0x00000283 0x0002"),
+    ("guest I/O BAR shown (Arm)", "meta-guest-pci", "bar 3 mem32",
+     "bar 2 io 0x20"),
+    ("hardware bus mastering", "meta-guest-dom0",
+     "during %s id 8086:10d3 class 020000 cmd 0002" % DEV,
+     "during %s id 8086:10d3 class 020000 cmd 0006" % DEV),
+    ("hardware decoding off", "meta-guest-dom0",
+     "during %s id 8086:10d3 class 020000 cmd 0002" % DEV,
+     "during %s id 8086:10d3 class 020000 cmd 0000" % DEV),
     ("guest probe error", "meta-guest-pci", "cap 0xa0 0x11",
      "error register: mmap of resource0: Invalid argument"),
     ("guest sees no device", "meta-guest-up", "functions=1", "functions=0"),

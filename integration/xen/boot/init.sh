@@ -250,6 +250,24 @@ probe() {
     done < /tmp/probe >> /tmp/guest-dom0
 }
 
+# upstream_enable DEV: the bridge above DEV (if any) enabled, so that it
+# forwards the device's memory space, as xen-pciback's pci_enable_device()
+# of a device leaves its bridges when it seizes it: the guest enables the
+# device itself, never the host's bridges.  (Dom0 quiesced every bridge
+# in the remove/rescan phases.)
+upstream_enable() {
+    local up
+    up=$(cd -P "$PCI/$1/.." && pwd)
+    up=${up##*/}
+    case $up in
+    ????:??:??.?)
+        echo 1 > "$PCI/$up/enable" ||
+            { fail "guest: enabling bridge $up failed"; return; }
+        echo "prepare $1 bridge $up cmd $(cfgbytes "$up" | cut -c11-12)$(cfgbytes "$up" | cut -c9-10)" >> /tmp/guest-dom0
+        ;;
+    esac
+}
+
 # guest: a domU given the device GUEST_DEV, dom0's checks and a second
 # domU while it runs (guest_hook), dom0 using the device after.
 guest() {
@@ -262,6 +280,7 @@ guest() {
     done
     [ -n "$dev" ] || { fail "guest: no $GUEST_DEV device in dom0"; return; }
     : > /tmp/guest-dom0
+    upstream_enable "$dev"
     probe before "$dev"
     lfv-domu --vpci --assign "$dev" --hook "sh /init guest-hook $dev" \
         --hook-after "@@ meta-guest-up dev " \

@@ -87,6 +87,9 @@ struct domain {
     /* iomem_access_permitted(): every frame, or [iomem_s, iomem_e] only */
     bool iomem_all;
     unsigned long iomem_s, iomem_e;
+    /* vPCI (tests/xen/guest): has_vpci(), the guest's lfvpci domain */
+    bool vpci;
+    struct lfv_domain *vpci_dom;
 };
 
 #define XEN_STUB_FRAMES (1UL << 16)

@@ -207,6 +207,12 @@ def check_guest(name, metas, views, lfvpci):
               "guest's view lost MEMORY or MASTER" % (what, cmd))
 
     errs += check_dom0(name, metas, dev, d0)
+    print("xen-boot: %s: the guest's %s (host %s): %s, BARs %s, chains %s "
+          "%s, %s" % (name, GUEST_SBDF, dev, got_id,
+                      ["%s:%s:%#x" % b for b in got_bars],
+                      fmt_caps(got_caps), fmt_caps(got_ext),
+                      "register %s+%s %s (COMMAND %s)" % tuple(regs[0])
+                      if len(regs) == 1 else "no register"))
     return errs
 
 

@@ -8,7 +8,10 @@
  *                       physical SBDF (radix tree), both O(1)
  *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
  *                       that is exactly that dword
- *   read_slow()         everything else:
+ *   read_slow()         everything else; first an access inside one
+ *                       dword: its register, or its gap, with no walk
+ *                       (read_slow_valid(): the access already checked)
+ *   read_other()        the rest:
  *   read_regs()         in the table: inside one register,
  *                       spanning registers and gaps
  *   read_beyond()       beyond the last register
@@ -39,7 +42,8 @@ static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
-                                                enum lfv_gap_policy gap);
+                                                enum lfv_gap_policy gap,
+                                                bool valid);
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
                                 const struct lfv_reg *r);
 static uint32_t read_regs(const struct lfv_vdev *dev,
@@ -50,6 +54,9 @@ static uint32_t read_beyond(const struct lfv_vdev *dev, unsigned int reg,
 static uint32_t read_slow(const struct lfv_vdev *dev, unsigned int reg,
                           unsigned int size, enum lfv_gap_policy gap,
                           const struct lfv_regtab *tab);
+static uint32_t read_slow_valid(const struct lfv_vdev *dev, unsigned int reg,
+                                unsigned int size, enum lfv_gap_policy gap,
+                                const struct lfv_regtab *tab);
 
 /*
  * The read-side section of lfv_bus_read(), with its barrier flavour
@@ -69,7 +76,7 @@ static lfv_always_inline uint32_t bus_read_as(const struct lfv_bus *b,
     dev = bus_find(b, sbdf);
     if (lfv_likely(dev))
         data = vdev_read_rcu(dev, reg, size,
-                             b->map ? LFV_GAP_HW : LFV_GAP_DENY);
+                             b->map ? LFV_GAP_HW : LFV_GAP_DENY, true);
     else if (b->map) /* no device: straight to the hardware */
         data = lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) &
                size_mask(size);
@@ -98,7 +105,7 @@ static lfv_always_inline uint32_t vdev_read_as(const struct lfv_vdev *dev,
     uint32_t data;
 
     lfv_rcu_fast_lock_as(light);
-    data = vdev_read_rcu(dev, reg, size, gap);
+    data = vdev_read_rcu(dev, reg, size, gap, false);
     return lfv_rcu_fast_unlock_return(light, data);
 }
 
@@ -132,12 +139,14 @@ static inline const struct lfv_vdev *bus_find(const struct lfv_bus *b,
  * A read of a device, read-side held.  The hot case first: an aligned
  * 4-byte read of a dword that is exactly one register, whose handler and
  * data are the dword's entry dw[] (regtab.h); fast_end <= 0x200 bounds
- * reg.  Anything else, including invalid sizes, is read_slow()'s.
+ * reg.  Anything else, including invalid sizes, is read_slow()'s
+ * (read_slow_valid()'s when the caller checked the access: valid).
  */
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
-                                                enum lfv_gap_policy gap)
+                                                enum lfv_gap_policy gap,
+                                                bool valid)
 {
     const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
 
@@ -151,6 +160,8 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
         if (lfv_likely(w->read != NULL))
             return w->read(dev->ctx, reg, w->data);
     }
+    if (valid)
+        return read_slow_valid(dev, reg, size, gap, tab);
     return read_slow(dev, reg, size, gap, tab);
 }
 
@@ -180,7 +191,8 @@ static inline uint32_t place(uint32_t val, unsigned int n, unsigned int at,
 /*
  * An access over several registers and/or gaps, from regs[i] on: each
  * register's bytes from its handler, each gap (heading, between, trailing)
- * from one gap access, in address order as Xen's vpci_read does.
+ * from one gap access, in address order as Xen's vpci_read does.  Only
+ * the access's bytes are set.
  */
 static lfv_noinline uint32_t
 read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
@@ -214,9 +226,9 @@ read_span(const struct lfv_vdev *dev, const struct lfv_regtab *tab,
  * Everything else inside the table, from regs[first[reg / 4]], the first
  * register that may overlap the access: an access inside it reads it alone;
  * anything else walks the few registers that overlap.  Reached through
- * read_slow(), out of line so that the fast path needs no callee-saved
- * register but one.  (reg >> 2) < ndw already bounds reg; the size is
- * checked here.
+ * read_other(), out of line so that the fast path needs no callee-saved
+ * register but one.  The access is valid (read_slow() or the bus checked
+ * it); (reg >> 2) < ndw.
  */
 static inline uint32_t read_regs(const struct lfv_vdev *dev,
                                  const struct lfv_regtab *tab,
@@ -226,28 +238,136 @@ static inline uint32_t read_regs(const struct lfv_vdev *dev,
     unsigned int i = tab->first[reg >> 2];
     const struct lfv_reg *r = &tab->regs[i];
 
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
     if (r->offset <= reg && reg + size <= r->offset + r->size)
         return (reg_read(dev, r) >> (8 * (reg - r->offset))) &
                size_mask(size);
-    return read_span(dev, tab, i, reg, size, gap) & size_mask(size);
+    return read_span(dev, tab, i, reg, size, gap);
 }
 
-/* An access beyond the last register: all gap. */
+/* A valid access beyond the last register: all gap. */
 static inline uint32_t read_beyond(const struct lfv_vdev *dev,
                                    unsigned int reg, unsigned int size,
                                    enum lfv_gap_policy gap)
 {
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
     return gap_read(dev, reg, size, gap) & size_mask(size);
 }
 
 /*
- * Everything but the fast path: inside the table, or beyond it.  (Its
- * arguments in the fast path's order, which leaves them in place.)
+ * Everything but the fast path and read_slow_valid()'s usual cases, for a
+ * valid access: spanning registers and gaps, beyond the fast table.
  */
+static lfv_noinline uint32_t read_other(const struct lfv_vdev *dev,
+                                        unsigned int reg, unsigned int size,
+                                        enum lfv_gap_policy gap,
+                                        const struct lfv_regtab *tab)
+{
+    if ((reg >> 2) < tab->ndw)
+        return read_regs(dev, tab, reg, size, gap);
+    return read_beyond(dev, reg, size, gap);
+}
+
+/*
+ * read_slow()'s usual cases, each out of line with a small frame (and
+ * tail-called): a valid access inside one dword.
+ */
+
+/* In a gap: the hardware in one naturally aligned piece, or all-ones. */
+static lfv_noinline uint32_t gap_read_inside(const struct lfv_vdev *dev,
+                                             unsigned int reg,
+                                             unsigned int size,
+                                             enum lfv_gap_policy gap)
+{
+    const struct lfv_hw_ops *ops = dev->hw_ops;
+    uint32_t mask = size_mask(size);
+
+    if (gap != LFV_GAP_HW || !ops || !ops->read)
+        return mask;
+    if (lfv_unlikely(reg & (size - 1))) /* unaligned 2 bytes: two pieces */
+        return gap_read(dev, reg, size, gap) & mask;
+    return ops->read(dev->hw, dev->sbdf, reg, size) & mask;
+}
+
+/* Inside register r (read_keep applies), at byte reg. */
+static lfv_noinline uint32_t reg_read_inside(const struct lfv_vdev *dev,
+                                             const struct lfv_reg *r,
+                                             unsigned int reg,
+                                             unsigned int size)
+{
+    unsigned int sh = 8 * (reg - r->offset);
+    uint32_t mask = (r->read_keep >> sh) & size_mask(size);
+
+    return (r->read(dev->ctx, r->offset, r->data) >> sh) & mask;
+}
+
+/* Exactly register r (read_keep holds its size). */
+static lfv_noinline uint32_t reg_read_exact(const struct lfv_vdev *dev,
+                                            const struct lfv_reg *r)
+{
+    return r->read(dev->ctx, r->offset, r->data) & r->read_keep;
+}
+
+/* Inside the dword of entry w, a register that returns every bit. */
+static lfv_noinline uint32_t dw_read_inside(const struct lfv_vdev *dev,
+                                            const struct lfv_dw *w,
+                                            unsigned int reg,
+                                            unsigned int size)
+{
+    unsigned int sh = 8 * (reg & 3);
+    uint32_t mask = size_mask(size);
+
+    return (w->read(dev->ctx, reg & ~3u, w->data) >> sh) & mask;
+}
+
+/*
+ * Everything but the fast path, for a valid access (access_valid()).
+ * First the usual shapes, with no walk: an access inside one dword (the
+ * 1- and 2-byte reads of COMMAND, STATUS, the header bytes, capability
+ * headers; the gaps of the capability walks): past the last register's
+ * dword, a gap; below fast_end, the dword's entry (regtab.h) gives the
+ * register that is the whole dword, or says the dword is all gap, or
+ * gives the register of each byte: the access is inside one register when
+ * its first and last bytes have the same one, all gap when neither has
+ * one and it is at most 2 bytes long.  Anything else is read_other()'s.
+ * (The arguments in the fast path's order, which leaves them in place.)
+ */
+static lfv_noinline uint32_t read_slow_valid(const struct lfv_vdev *dev,
+                                             unsigned int reg,
+                                             unsigned int size,
+                                             enum lfv_gap_policy gap,
+                                             const struct lfv_regtab *tab)
+{
+    const struct lfv_dw *w;
+    const struct lfv_dw_bytes *b;
+    const struct lfv_reg *r;
+
+    if (lfv_unlikely((reg & 3) + size > 4)) /* across dwords */
+        return read_other(dev, reg, size, gap, tab);
+    if (reg >= tab->fast_end) {
+        /* past the last register's dword: all gap */
+        if ((reg >> 2) >= tab->ndw)
+            return gap_read_inside(dev, reg, size, gap);
+        return read_other(dev, reg, size, gap, tab);
+    }
+    w = &tab->dw[reg >> 2];
+    if (w->read) /* a 4-byte register returning every bit */
+        return dw_read_inside(dev, w, reg, size);
+    if (w->data == LFV_DW_GAP)
+        return gap_read_inside(dev, reg, size, gap);
+    b = w->data;
+    r = b->at[reg & 3];
+    if (r == b->at[(reg + size - 1) & 3]) {
+        if (r && r->offset == reg && r->size == size)
+            return reg_read_exact(dev, r);
+        if (r)
+            return reg_read_inside(dev, r, reg, size);
+        if (size <= 2)
+            return gap_read_inside(dev, reg, size, gap);
+    }
+    /* registers and gaps, from the dword's first register */
+    return read_span(dev, tab, tab->first[reg >> 2], reg, size, gap);
+}
+
+/* read_slow_valid() of an access not checked yet (lfv_vdev_read()). */
 static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
                                        unsigned int reg, unsigned int size,
                                        enum lfv_gap_policy gap,
@@ -255,13 +375,7 @@ static lfv_noinline uint32_t read_slow(const struct lfv_vdev *dev,
 {
     if (lfv_unlikely(!access_valid(reg, size)))
         return ~(uint32_t)0;
-    /* inside one dword that no register touches: the gap's, directly */
-    if (reg < tab->fast_end && (reg & 3) + size <= 4 &&
-        tab->dw[reg >> 2].data == LFV_DW_GAP)
-        return gap_read(dev, reg, size, gap) & size_mask(size);
-    if ((reg >> 2) < tab->ndw)
-        return read_regs(dev, tab, reg, size, gap);
-    return read_beyond(dev, reg, size, gap);
+    return read_slow_valid(dev, reg, size, gap, tab);
 }
 
 /* An access that is not one naturally aligned piece, piece by piece. */

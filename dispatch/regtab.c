@@ -109,29 +109,50 @@ static unsigned int regtab_nfast(unsigned int ndw)
     return ndw < LFV_DW_FAST_END / 4 ? ndw : LFV_DW_FAST_END / 4;
 }
 
-static size_t regtab_first_offset(unsigned int ndw)
+/* dw[], then nmixed struct lfv_dw_bytes, then first[], then regs[]. */
+static size_t regtab_mixed_offset(unsigned int ndw)
 {
     return sizeof(struct lfv_regtab) +
            regtab_nfast(ndw) * sizeof(struct lfv_dw);
 }
 
-static size_t regtab_regs_offset(unsigned int ndw)
+static size_t regtab_first_offset(unsigned int ndw, unsigned int nmixed)
 {
-    size_t off = regtab_first_offset(ndw) + ndw * sizeof(uint16_t);
+    return regtab_mixed_offset(ndw) + nmixed * sizeof(struct lfv_dw_bytes);
+}
+
+static size_t regtab_regs_offset(unsigned int ndw, unsigned int nmixed)
+{
+    size_t off = regtab_first_offset(ndw, nmixed) + ndw * sizeof(uint16_t);
 
     return (off + _Alignof(struct lfv_reg) - 1) &
            ~(size_t)(_Alignof(struct lfv_reg) - 1);
 }
 
-static size_t regtab_bytes(unsigned int n, unsigned int ndw)
+static size_t regtab_bytes(unsigned int n, unsigned int ndw,
+                           unsigned int nmixed)
 {
-    return regtab_regs_offset(ndw) + n * sizeof(struct lfv_reg);
+    return regtab_regs_offset(ndw, nmixed) + n * sizeof(struct lfv_reg);
+}
+
+/*
+ * What dword d's fast entry is (regtab.h), regs[i] being the first
+ * register that ends after its first byte.
+ */
+enum dw_kind { DW_EXACT, DW_GAP, DW_MIXED };
+
+static enum dw_kind dw_kind(const struct lfv_reg *r, unsigned int d)
+{
+    if (r->offset == 4 * d && r->size == 4 && r->read_keep == ~0u)
+        return DW_EXACT;
+    return r->offset >= 4 * d + 4 ? DW_GAP : DW_MIXED;
 }
 
 static struct lfv_regtab *regtab_build(const struct lfv_reg *regs,
                                        unsigned int n)
 {
-    unsigned int ndw, d, i = 0;
+    unsigned int ndw, nfast, d, i = 0, nmixed = 0;
+    struct lfv_dw_bytes *mixed;
     struct lfv_regtab *tab;
     struct lfv_reg *dst;
     uint16_t *first;
@@ -139,32 +160,55 @@ static struct lfv_regtab *regtab_build(const struct lfv_reg *regs,
     if (!n)
         return &lfv_empty_regtab;
     ndw = (regs[n - 1].offset + regs[n - 1].size + 3) / 4;
-    tab = lfv_malloc(regtab_bytes(n, ndw));
+    nfast = regtab_nfast(ndw);
+    for (d = 0; d < nfast; d++) {
+        while (i < n && regs[i].offset + regs[i].size <= 4 * d)
+            i++;
+        nmixed += dw_kind(&regs[i], d) == DW_MIXED;
+    }
+    tab = lfv_malloc(regtab_bytes(n, ndw, nmixed));
     if (!tab)
         return NULL;
-    first = (uint16_t *)((char *)tab + regtab_first_offset(ndw));
-    dst = (struct lfv_reg *)((char *)tab + regtab_regs_offset(ndw));
+    mixed = (struct lfv_dw_bytes *)((char *)tab + regtab_mixed_offset(ndw));
+    first = (uint16_t *)((char *)tab + regtab_first_offset(ndw, nmixed));
+    dst = (struct lfv_reg *)((char *)tab + regtab_regs_offset(ndw, nmixed));
     memcpy(dst, regs, n * sizeof(*regs));
     tab->regs = dst;
     tab->first = first;
     tab->nregs = n;
     tab->ndw = ndw;
-    tab->fast_end = 4 * regtab_nfast(ndw);
-    for (d = 0; d < ndw; d++) {
+    tab->fast_end = 4 * nfast;
+    for (d = 0, i = 0; d < ndw; d++) {
         const struct lfv_reg *r;
 
         while (i < n && regs[i].offset + regs[i].size <= 4 * d)
             i++;
         first[d] = i;
-        if (d >= regtab_nfast(ndw))
+        if (d >= nfast)
             continue;
         r = &regs[i]; /* i < n: ndw ends with the last register */
-        if (r->offset == 4 * d && r->size == 4 && r->read_keep == ~0u) {
+        switch (dw_kind(r, d)) {
+        case DW_EXACT:
             tab->dw[d].read = r->read;
             tab->dw[d].data = r->data;
-        } else {
+            break;
+        case DW_GAP:
             tab->dw[d].read = NULL;
-            tab->dw[d].data = r->offset >= 4 * d + 4 ? LFV_DW_GAP : NULL;
+            tab->dw[d].data = LFV_DW_GAP;
+            break;
+        case DW_MIXED:
+            /* each byte's register: regs[i] and those after it */
+            for (unsigned int b = 0, k = i; b < 4; b++) {
+                unsigned int at = 4 * d + b;
+
+                while (k < n && regs[k].offset + regs[k].size <= at)
+                    k++;
+                mixed->at[b] = k < n && regs[k].offset <= at ? &dst[k]
+                                                             : NULL;
+            }
+            tab->dw[d].read = NULL;
+            tab->dw[d].data = mixed++;
+            break;
         }
     }
     return tab;
@@ -297,7 +341,9 @@ int lfv_regs_edit_add(struct lfv_regs_edit *e, const struct lfv_reg_desc *d)
     r->rw1c_mask = d->rw1c_mask;
     r->rsvdp_mask = d->rsvdp_mask;
     r->rsvdz_mask = d->rsvdz_mask;
-    r->read_keep = ~(d->rsvdp_mask | d->rsvdz_mask);
+    /* only the register's bytes: an exact read needs no other mask */
+    r->read_keep = ~(d->rsvdp_mask | d->rsvdz_mask) &
+                   (0xffffffffu >> (32 - 8 * d->size));
     return 0;
 }
 
@@ -423,7 +469,14 @@ size_t lfv_vdev_table_bytes(const struct lfv_vdev *dev)
 
     lfv_rcu_fast_lock();
     tab = lfv_rcu_dereference(dev->tab);
-    bytes = tab->nregs ? regtab_bytes(tab->nregs, tab->ndw) : 0;
+    bytes = 0;
+    if (tab->nregs) {
+        unsigned int nmixed = 0;
+
+        for (unsigned int d = 0; d < tab->fast_end / 4; d++)
+            nmixed += !tab->dw[d].read && tab->dw[d].data != LFV_DW_GAP;
+        bytes = regtab_bytes(tab->nregs, tab->ndw, nmixed);
+    }
     lfv_rcu_fast_unlock();
     return bytes;
 }

@@ -15,7 +15,8 @@
 struct lfv_reg {
     lfv_reg_read_t *read;
     void *data;
-    uint32_t read_keep; /* ~(rsvdp_mask | rsvdz_mask): bits a read returns */
+    /* bits a read returns: ~(rsvdp_mask | rsvdz_mask), of size bytes */
+    uint32_t read_keep;
     uint16_t offset;
     uint16_t size;
     lfv_reg_write_t *write;
@@ -34,9 +35,10 @@ extern struct lfv_regtab lfv_empty_regtab;
  * that is exactly that dword (offset 4 * d, size 4) and returns every bit
  * (read_keep all-ones), the case of most 4-byte reads; read is NULL for
  * any other dword, and data then LFV_DW_GAP if no register has a byte in
- * the dword (the hardware's, or all-ones, whatever the access), NULL if
- * some register has.  Two pointers, so that a read goes from the table
- * to the handler in one load.  Only the dwords below LFV_DW_FAST_END have
+ * the dword (the hardware's, or all-ones, whatever the access), else its
+ * struct lfv_dw_bytes: the register of each of its bytes.  Two
+ * pointers, so that a read goes from the table to the handler in one
+ * load.  Only the dwords below LFV_DW_FAST_END have
  * one (the legacy space and the start of the extended space, where the
  * emulated registers are), so that a table stays below about 4.2 KiB plus
  * its registers even with a register at 0xffc.
@@ -49,8 +51,21 @@ struct lfv_dw {
 };
 
 /*
+ * A dword below fast_end that is neither one register nor all gap: the
+ * register (in the table's regs[]) holding each of its bytes, or NULL (a
+ * gap byte).  An access inside the dword is inside one register when its
+ * first and last bytes have the same one (registers are contiguous), all
+ * gap when both are NULL and nothing lies between (read.c's
+ * read_slow()).  32 bytes per such dword.
+ */
+struct lfv_dw_bytes {
+    const struct lfv_reg *at[4];
+};
+
+/*
  * Immutable once published, one allocation: this header, dw[] (below
- * fast_end), first[] (below ndw) and regs[].  regs[] is sorted by offset.
+ * fast_end), the struct lfv_dw_bytes of its mixed dwords, first[] (below
+ * ndw) and regs[].  regs[] is sorted by offset.
  * first[d] is the index of the first register that ends after byte 4 * d,
  * for every dword d below ndw (ndw covers up to the end of the last
  * register); an access starting in dword d needs to look at

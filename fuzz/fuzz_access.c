@@ -10,7 +10,9 @@
  * de-assign and move devices (with allocation failures injected), hot
  * unplug and re-plug, config and ECAM reads and writes of every size at
  * any offset, BAR writes (sizing, guest windows, other devices' host
- * addresses), COMMAND toggles (both with p2m map failures injected), MSI
+ * addresses), COMMAND toggles (both with p2m map failures injected;
+ * COMMAND also sets the domain's deferral limit, and every operation then
+ * runs the domain's deferred mapping with a small budget), MSI
  * and MSI-X control, MSI-X table, PBA and page-remainder MMIO, and raw MMIO
  * anywhere.
  *
@@ -314,6 +316,16 @@ static int p2m_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *ctxt)
                         "%#" PRIx64 " holding device %u's MSI-X %s", c->domid,
                         f, k, w ? "PBA" : "table");
         }
+        /*
+         * A deferred map (<lfvpci/header.h>) maps its frames before the
+         * write turns decoding on: while the domain has one pending, a
+         * frame of its own device's BAR that does not decode yet counts.
+         */
+        for (unsigned int k = 0; !own && k < NR_FDEV; k++)
+            for (unsigned int b = 0; !own && b <= 6; b++)
+                own = owner[k] == (int)c->domid &&
+                      lfv_header_map_pending(dom[c->domid]) &&
+                      hw_bar(k, b, &s2, &e2) && overlaps(s, e, s2, e2);
         INV(cat, own, "domain %u maps frame %#" PRIx64 " (gfn %#" PRIx64
             "): no BAR of a device it owns", c->domid, f, gfn + (f - mfn));
     }
@@ -330,9 +342,11 @@ static int header_agrees(struct lfv_vpci *v, struct lfv_regs_edit *e,
                          void *arg)
 {
     unsigned int k = *(unsigned int *)arg;
+    /* a pending ROM write holds its new address, the hardware the old */
+    unsigned int n = lfv_header_map_pending(lfv_vpci_domain(v)) ? 6 : 7;
 
     (void)e;
-    for (unsigned int b = 0; b <= 6; b++) {
+    for (unsigned int b = 0; b < n; b++) {
         struct lfv_header_bar_info i;
         uint64_t s, end;
 
@@ -664,13 +678,24 @@ static void decode_op(struct fuzz_in *in)
         break;
     }
     case 7: { /* COMMAND (bit 7: one of the p2m's next maps fails) */
+        /*
+         * Bits 5-6: the domain's deferral limit for this write and later
+         * ones (lfv_header_set_defer(): 1 every change, 2 more than 16
+         * frames, 3 none); with bit 7, one of the next unmaps fails too.
+         */
+        static const uint64_t limit[] = { 0, 0, 16, LFV_HEADER_SYNC_ALL };
         uint8_t x = fuzz_u8(in);
 
         s = target(d, k, 0);
         if (hwdom_foreign(d, s, 0x04, 2))
             return;
+        if (x & 0x60)
+            (void)lfv_header_set_defer(dom[d], limit[(x >> 5) & 3]);
         if (x & 0x80)
             p2m_fail(d, (x >> 3) & 3);
+        if ((x & 0x80) && (x & 0x60))
+            lfv_p2m_fail_unmap_after(lfv_domain_p2m(dom[d]), (x >> 3) & 3,
+                                     -ENOMEM);
         cur = (int)d;
         lfv_conf_write(dom[d], s, 0x04, 2, x & 0x7);
         break;
@@ -708,8 +733,26 @@ static void decode_op(struct fuzz_in *in)
         (void)lfv_domain_set_msix_region_limit(dom[d], 1 + fuzz_u8(in) % 4);
         return;
     }
+    /*
+     * The domain's vCPU before it re-enters the guest: deferred work, with
+     * a budget from the op's byte (op / 14: 0 none, else 1 to 127 frames),
+     * any p2m failure injected above still armed.  Only inputs that set a
+     * deferral limit (COMMAND, bits 5-6) have any.
+     */
+    if (op / 14) {
+        int rc;
+
+        cur = (int)d;
+        rc = lfv_header_process_pending(dom[d], 1 + (op / 14 - 1) * 7, NULL,
+                                        NULL);
+        if (getenv("LFV_FUZZ_TRACE"))
+            fprintf(stderr, "  domain %u's deferred work: %s, %" PRIu64
+                    " frames mapped\n", d, rc ? "more left" : "none left",
+                    lfv_p2m_nr_frames(lfv_domain_p2m(dom[d])));
+    }
     cur = CONTROL;
     lfv_p2m_fail_map_after(lfv_domain_p2m(dom[d]), -1, 0);
+    lfv_p2m_fail_unmap_after(lfv_domain_p2m(dom[d]), -1, 0);
 }
 
 /* ---- one system, reset for every input ---- */
@@ -763,7 +806,8 @@ static void reset(void)
                    "domain %u: frames mapped with no device", d);
         FUZZ_CHECK(!lfv_domain_msix_regions(dom[d]),
                    "domain %u: MSI-X regions with no device", d);
-        if (lfv_domain_set_msix_region_limit(dom[d], LFV_MSIX_REGIONS_DEFAULT))
+        if (lfv_domain_set_msix_region_limit(dom[d], LFV_MSIX_REGIONS_DEFAULT) ||
+            lfv_header_set_defer(dom[d], LFV_HEADER_SYNC_ALL))
             abort();
     }
     memset(bound, 0, sizeof(bound));

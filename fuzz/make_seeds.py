@@ -85,6 +85,18 @@ out('access', 'hwdom-overlap', acc(BAR(0, 2, 2, 2) + (4, 1), CMD(0, 2, 2),
 out('access', 'move-around', acc(ASSIGN(4, 1), CMD(1, 4, 2), ASSIGN(4, 2),
                                  CMD(2, 4, 2), ASSIGN(4, 3), ASSIGN(4, 0),
                                  (1, 0, 0, 4), (1, 0, 0, 4)))
+# deferred mapping: COMMAND bits 5-6 set the deferral limit, an op byte
+# of 14 * m + op runs the domain's pending work with a budget of
+# 1 + 7 * (m - 1) frames after the op
+DCMD = lambda m, d, k, v: (14 * m + 7, d, k, v)
+out('access', 'guest-deferred', acc(ASSIGN(1, 1), DCMD(1, 1, 1, 0x22),
+                                    DCMD(3, 1, 1, 0x20), DCMD(17, 1, 1, 0x22),
+                                    DCMD(17, 1, 1, 0x20), DCMD(2, 1, 1, 0xa2),
+                                    DCMD(5, 1, 1, 0x22), ASSIGN(1, 2),
+                                    DCMD(4, 2, 1, 0x42), DCMD(9, 2, 1, 0x40)))
+out('access', 'hwdom-deferred', acc(DCMD(1, 0, 0, 0x22), DCMD(2, 0, 0, 0x22),
+                                    DCMD(17, 0, 0, 0x20), ASSIGN(0, 1),
+                                    DCMD(6, 1, 0, 0x42), (1, 0, 0, 0)))
 
 # caps: flags (bit 0 pm_dstate_to_hw, bits 1-3 rules), rules, patches, writes
 def caps(flags, rules, patches, ops):

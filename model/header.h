@@ -187,13 +187,26 @@ int hdr_map_init(struct lfv_header *h);
 #define HDR_DEFERRED 1
 int hdr_modify(struct lfv_header *h, bool map, bool rom_only, bool may_defer,
                hdr_done_t *done, uint32_t val);
+void hdr_map_retire(struct lfv_header *h);
+
+/* header_host.c: the host-space rules of a map */
 /*
  * After a write that left the device's memory decoding (or only its ROM,
  * rom_only) off in the hardware: its unmapped BARs stop counting as
  * decoding for other devices' maps.  Write handlers of the device.
  */
 void hdr_decode_off(struct lfv_header *h, bool rom_only);
-void hdr_map_retire(struct lfv_header *h);
+/*
+ * On the selected BARs, whose range sets are built (map_lock held): -EBUSY
+ * if decoding them would overlap a BAR another domain's device may be
+ * decoding (nothing claimed); else they are claimed as decoding, the
+ * refused ones (outside the windows, over another device's BAR) get
+ * refused[i] and an empty set, and every frame backed by a host frame
+ * holding any device's MSI-X table or PBA leaves the sets (0, -ENOMEM).
+ */
+int hdr_check_host(struct lfv_header *h, const bool sel[], bool refused[]);
+/* Drop the claims of the selected BARs that are not mapped (hdr_lock). */
+void hdr_unclaim(struct lfv_header *h, const bool sel[]);
 /*
  * Whether an access of h's owner to host addresses [s, e] reaches only h's
  * device: inside the system's windows, and no BAR of another device (of

@@ -7,6 +7,7 @@
 #define LFV_DISPATCH_MSI_INTERNAL_H
 
 #include <lfvpci/msi.h>
+#include <lfvpci/p2m.h>
 
 #include "header.h"
 
@@ -106,24 +107,51 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
 /*
  * What a domain's MSI-X MMIO accesses look up (msix_regions.c builds it):
  * the trapped intervals [start, end], sorted and disjoint, each with its
- * region.  Immutable once published; replaced whole on every change and
- * freed after a grace period.  Lookup is a binary search with no lock and
- * no retry.
+ * region, and an index of the pages they touch.  Immutable once
+ * published; replaced whole on every change and freed after a grace
+ * period.  Lookup takes no lock and never retries: the page's slot in the
+ * index (open addressing, a multiplicative hash of the page number,
+ * linear probing; at most half full), then the page's few intervals
+ * (usually a table or PBA and the rest of its page); O(1) whatever the
+ * number of regions.  A map whose intervals touch more than
+ * MSIX_PAGES_MAX pages has no index (pages NULL; not with the regions a
+ * device can declare) and is binary-searched.
  */
 struct msix_map_entry {
     uint64_t start, end;
     struct lfv_msix_region *region;
 };
 
+/* One page touched by the map's intervals: first[0 .. n), in e[]. */
+struct msix_map_page {
+    uint64_t pfn; /* MSIX_PAGE_FREE: an empty slot */
+    const struct msix_map_entry *first;
+    unsigned int n;
+};
+
+#define MSIX_PAGE_FREE UINT64_MAX /* no guest frame number: 2^52 at most */
+#define MSIX_PAGES_MAX 8192u
+#define MSIX_HASH_MUL 0x9e3779b97f4a7c15ull
+
 struct msix_map {
     struct lfv_rcu_head rcu;
     unsigned int n;
+    unsigned int hshift;          /* 64 - log2(slots): slots >= 2 */
+    unsigned int hmask;           /* slots - 1 */
+    struct msix_map_page *pages;  /* the index, after e[]; or NULL */
     struct msix_map_entry e[];
 };
 
-/* The entry holding gpa, or NULL.  Inside a read-side section. */
+/* The slot where pfn's probe sequence starts. */
+static inline unsigned int msix_map_hash(const struct msix_map *m,
+                                         uint64_t pfn)
+{
+    return (unsigned int)((pfn * MSIX_HASH_MUL) >> m->hshift);
+}
+
+/* Binary search: the entry holding gpa, or NULL. */
 static inline const struct msix_map_entry *
-msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
+msix_map_search(const struct msix_map *m, uint64_t gpa)
 {
     unsigned int lo = 0, hi = m->n;
 
@@ -138,6 +166,46 @@ msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
     }
     return lo && gpa <= m->e[lo - 1].end ? &m->e[lo - 1] : NULL;
 }
+
+/* The entry holding gpa, or NULL.  Inside a read-side section. */
+static inline const struct msix_map_entry *
+msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
+{
+    uint64_t pfn = gpa >> LFV_PAGE_SHIFT;
+    const struct msix_map_page *p;
+    const struct msix_map_entry *x, *end;
+    unsigned int h;
+
+    if (__builtin_expect(!m->pages, 0))
+        return msix_map_search(m, gpa);
+    h = msix_map_hash(m, pfn);
+    for (p = &m->pages[h]; p->pfn != pfn; p = &m->pages[h]) {
+        if (p->pfn == MSIX_PAGE_FREE)
+            return NULL;
+        h = (h + 1) & m->hmask;
+    }
+    /* sorted, disjoint: the first one ending at or after gpa, or none */
+    for (x = p->first, end = x + p->n; x < end; x++)
+        if (gpa <= x->end)
+            return gpa >= x->start ? x : NULL;
+    return NULL;
+}
+
+/*
+ * msix.c: lfv_msix_mmio_write() inside its read-side section (the access
+ * valid: naturally aligned, 1, 2, 4 or 8 bytes): the region's write, the
+ * usual 4-byte table entry write inline; -ENOENT: no region, -EINVAL: a
+ * size the region does not take.
+ */
+int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                        uint64_t val);
+
+/*
+ * msix_regions.c: a map of the n intervals e[] (sorted, disjoint),
+ * copied, with its page index; NULL: out of memory.  Freed with
+ * lfv_free() (after a grace period once published).
+ */
+struct msix_map *msix_map_new(const struct msix_map_entry *e, unsigned int n);
 
 /*
  * msix_regions.c: the MSI-X hook's state of one domain, the list and limit
@@ -168,6 +236,25 @@ static inline struct msix_domain *msix_domain(const struct lfv_domain *d)
                          sys->hooks[i] == &lfv_msix_hook, 1))
         return d->hook_priv[i];
     return lfv_domain_hook_priv(d, &lfv_msix_hook);
+}
+
+/*
+ * The region of domain d at gpa and gpa's offset in it, inside the
+ * caller's read-side section.  NULL: none (or an access crossing its
+ * end).
+ */
+static inline __attribute__((always_inline)) const struct lfv_msix_region *
+msix_find_rcu(const struct lfv_domain *d, uint64_t gpa, unsigned int size,
+              uint64_t *off)
+{
+    const struct msix_domain *md = msix_domain(d);
+    const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
+    const struct msix_map_entry *x = m ? msix_map_find_rcu(m, gpa) : NULL;
+
+    if (!x || gpa + size - 1 > x->end)
+        return NULL;
+    *off = gpa - x->start;
+    return x->region;
 }
 
 /*

@@ -15,7 +15,7 @@
  * a sequence count that lets readers take a consistent snapshot of
  * address, data and control without writing shared memory.  The
  * device-wide state read on that path (enable, function mask, retired) is
- * atomics; the control path changes it first and then visits every entry
+ * one atomic word; the control path changes it first and then visits every entry
  * under that entry's lock, so either the entry path sees the new state or
  * the visit fixes the entry up afterwards.
  */
@@ -26,6 +26,15 @@
 #include "msi_internal.h"
 
 #define MSIX_CTRL_MASKBIT 0x1u
+
+/*
+ * struct lfv_msix's state: MSI-X enabled, function masked (the guest's
+ * control register, under ctl_lock), retired (set once, by msix_retire),
+ * so that the entry path reads them in one load.
+ */
+#define MSIX_ST_ENABLED 0x1u
+#define MSIX_ST_MASKALL 0x2u
+#define MSIX_ST_RETIRED 0x4u
 
 struct msix_entry {
     lfv_spinlock_t lock;      /* writers of this entry (platform spinlock) */
@@ -47,8 +56,8 @@ struct lfv_msix {
     struct lfv_msix_region region[3]; /* table, PBA, adjacent */
     struct lfv_msix_region *listed[2];
     unsigned int nr_regions;
-    /* device-wide, read by the entry path */
-    bool enabled, maskall, retired; /* atomics */
+    /* device-wide, read by the entry path: MSIX_ST_* bits, atomic */
+    unsigned int state;
     unsigned int forwarding;   /* atomic: accesses reaching the device now */
     lfv_lock_t ctl_lock;       /* control writes vs retirement */
     void *raw;                 /* allocation holding entries */
@@ -64,7 +73,7 @@ static bool msix_enabled(const struct lfv_vpci *v)
 {
     const struct lfv_msix *m = msix_of(v);
 
-    return m && msi_load(m->enabled);
+    return m && (msi_load(m->state) & MSIX_ST_ENABLED);
 }
 
 /* ---- one entry ---- */
@@ -103,7 +112,11 @@ static lfv_always_inline void entry_set(struct msix_entry *e,
 /*
  * A consistent copy of the entry's four dwords, without a lock.  Spins
  * while a writer of this entry is between its stores (entry_set: three
- * stores; longer only if that writer is preempted there).
+ * stores; longer only if that writer is preempted there).  The vector
+ * control dword is stored alone, without the count (entry_write()): a
+ * snapshot reads it once, and the other three cannot change inside a
+ * window whose count did not, so the copy is the entry as it was when
+ * ctrl was read.
  */
 static void entry_snapshot(const struct msix_entry *e, uint32_t out[4])
 {
@@ -149,10 +162,11 @@ static void entry_bind(struct lfv_msix *m, struct msix_entry *e,
 static lfv_always_inline void entry_sync(struct lfv_msix *m, struct msix_entry *e,
                        unsigned int i)
 {
+    unsigned int st = msi_load(m->state);
     bool emask = e->ctrl & MSIX_CTRL_MASKBIT;
-    bool eff = emask || msi_load(m->maskall);
+    bool eff = emask || (st & MSIX_ST_MASKALL);
 
-    if (msi_load(m->retired) || !msi_load(m->enabled)) {
+    if ((st & (MSIX_ST_RETIRED | MSIX_ST_ENABLED)) != MSIX_ST_ENABLED) {
         if (e->bound)
             msi_unbind(m->v, &e->vec);
         e->bound = false;
@@ -182,6 +196,17 @@ static lfv_always_inline void entry_write(struct lfv_msix *m, unsigned int i,
     struct msix_entry *e = &m->entries[i];
 
     entry_lock(e);
+    if (lfv_likely(field == 3)) {
+        /* vector control, the hot one (mask/unmask): one dword alone, no
+         * count (entry_snapshot()) */
+        if ((val ^ e->ctrl) & MSIX_CTRL_MASKBIT) {
+            __atomic_store_n(&e->ctrl, val & MSIX_CTRL_MASKBIT,
+                             __ATOMIC_RELEASE);
+            entry_sync(m, e, i);
+        }
+        entry_unlock(e);
+        return;
+    }
     switch (field) {
     case 0:
         entry_set(e, &e->addr_lo, val & ~3u);
@@ -191,15 +216,9 @@ static lfv_always_inline void entry_write(struct lfv_msix *m, unsigned int i,
         entry_set(e, &e->addr_hi, val);
         e->updated = true;
         break;
-    case 2:
+    default: /* 2 */
         entry_set(e, &e->data, val);
         e->updated = true;
-        break;
-    default:
-        if ((val ^ e->ctrl) & MSIX_CTRL_MASKBIT) {
-            entry_set(e, &e->ctrl, val & MSIX_CTRL_MASKBIT);
-            entry_sync(m, e, i);
-        }
         break;
     }
     entry_unlock(e);
@@ -305,7 +324,7 @@ static bool forward_begin(struct lfv_msix *m)
      * Nor before the state is the device's: its regions are trapped while
      * it is built, when the device is still the previous owner's.
      */
-    if (!__atomic_load_n(&m->retired, __ATOMIC_SEQ_CST) &&
+    if (!(__atomic_load_n(&m->state, __ATOMIC_SEQ_CST) & MSIX_ST_RETIRED) &&
         __atomic_load_n(&m->v->pdev->entry.dev, __ATOMIC_ACQUIRE) ==
             &m->v->vdev)
         return true;
@@ -436,30 +455,52 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     return 0;
 }
 
+int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                        uint64_t val)
+{
+    const struct lfv_msix_region *r;
+    uint64_t off;
+
+    r = msix_find_rcu(d, gpa, size, &off);
+    if (lfv_unlikely(!r))
+        return -ENOENT;
+    if (lfv_likely(r->which == MSIX_TABLE && size == 4 &&
+                   !r->m->passthrough)) {
+        entry_write(r->m, off / 16, (off % 16) / 4, (uint32_t)val);
+        return 0;
+    }
+    /* tables and PBAs take 4- and 8-byte accesses only; the rest any */
+    if (size < 4 && r->which != MSIX_ADJACENT)
+        return -EINVAL;
+    return msix_region_write(r, gpa, off, size, val);
+}
+
 /* ---- control register ---- */
 
 static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
 {
     const struct lfv_msix *m = data;
+    unsigned int st = msi_load(m->state);
 
     return (lfv_vpci_hw_read(ctx, reg, 2) & PCI_MSIX_FLAGS_QSIZE) |
-           (msi_load(m->enabled) ? PCI_MSIX_FLAGS_ENABLE : 0) |
-           (msi_load(m->maskall) ? PCI_MSIX_FLAGS_MASKALL : 0);
+           (st & MSIX_ST_ENABLED ? PCI_MSIX_FLAGS_ENABLE : 0) |
+           (st & MSIX_ST_MASKALL ? PCI_MSIX_FLAGS_MASKALL : 0);
 }
 
 static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
                        void *data)
 {
     struct lfv_msix *m = data;
-    bool en = val & PCI_MSIX_FLAGS_ENABLE, mask = val & PCI_MSIX_FLAGS_MASKALL;
+    unsigned int st = (val & PCI_MSIX_FLAGS_ENABLE ? MSIX_ST_ENABLED : 0) |
+                      (val & PCI_MSIX_FLAGS_MASKALL ? MSIX_ST_MASKALL : 0);
+    unsigned int cur;
     uint16_t hw;
 
     (void)ctx;
     lfv_lock(&m->ctl_lock);
-    if (!msi_load(m->retired) &&
-        (en != msi_load(m->enabled) || mask != msi_load(m->maskall))) {
-        msi_store(m->enabled, en);
-        msi_store(m->maskall, mask);
+    cur = msi_load(m->state); /* only this and retirement write it */
+    if (!(cur & MSIX_ST_RETIRED) && st != cur) {
+        msi_store(m->state, st);
         sync_all(m);
     }
     lfv_unlock(&m->ctl_lock);
@@ -540,7 +581,7 @@ static void msix_retire(struct lfv_vpci *v, void *priv)
         return;
     msix_regions_remove(msix_domain(m->d), m->listed, m->nr_regions);
     lfv_lock(&m->ctl_lock);
-    __atomic_store_n(&m->retired, true, __ATOMIC_SEQ_CST);
+    __atomic_or_fetch(&m->state, MSIX_ST_RETIRED, __ATOMIC_SEQ_CST);
     forward_drain(m); /* the device is no longer this state's to reach */
     if (m->entries)
         sync_all(m); /* unbind; running accesses bind nothing more */

@@ -3,10 +3,12 @@
  * The per-domain MSI-X MMIO entry points: a guest's access to an MSI-X
  * table, PBA or the rest of their pages.
  *
- * lfv_msix_mmio_read/write find the region holding an address in the
- * domain's interval map (msix_regions.c), published under RCU, with no
- * lock, and hand the access to the region's device (msix.c).  The top of
- * the MSI-X files: it calls msix.c and msix_regions.c, neither calls it.
+ * lfv_msix_mmio_read/write enter a read-side section; there the region
+ * holding an address is found in the domain's region map (msix_regions.c,
+ * msi_internal.h: its page index, then the page's intervals), with no
+ * lock, and the access goes to the region's device (msix.c; a write
+ * entirely, lookup included: msix_mmio_write_rcu()).  The top of the
+ * MSI-X files: it calls msix.c and msix_regions.c, neither calls it.
  */
 #include <errno.h>
 
@@ -32,24 +34,6 @@ static bool size_ok(const struct lfv_msix_region *r, unsigned int size)
 }
 
 /*
- * The region at gpa and gpa's offset in it, inside the caller's read-side
- * section.  NULL: none (or an access crossing its end).
- */
-static const struct lfv_msix_region *find(const struct lfv_domain *d,
-                                          uint64_t gpa, unsigned int size,
-                                          uint64_t *off)
-{
-    const struct msix_domain *md = msix_domain(d);
-    const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
-    const struct msix_map_entry *x = m ? msix_map_find_rcu(m, gpa) : NULL;
-
-    if (!x || gpa + size - 1 > x->end)
-        return NULL;
-    *off = gpa - x->start;
-    return x->region;
-}
-
-/*
  * The accesses' read-side sections, with the barrier flavour a constant
  * (core/rcu_fast.h): the entry points read it once and run one of two
  * copies.
@@ -63,7 +47,7 @@ static lfv_always_inline int mmio_read_as(struct lfv_domain *d, uint64_t gpa,
     int rc = -ENOENT;
 
     lfv_rcu_fast_lock_as(light);
-    r = find(d, gpa, size, &off);
+    r = msix_find_rcu(d, gpa, size, &off);
     if (r)
         rc = size_ok(r, size) ? msix_region_read(r, gpa, off, size, v)
                               : -EINVAL;
@@ -75,15 +59,10 @@ static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
                                            unsigned int size, uint64_t val,
                                            bool light)
 {
-    const struct lfv_msix_region *r;
-    uint64_t off;
-    int rc = -ENOENT;
+    int rc;
 
     lfv_rcu_fast_lock_as(light);
-    r = find(d, gpa, size, &off);
-    if (r)
-        rc = size_ok(r, size) ? msix_region_write(r, gpa, off, size, val)
-                              : -EINVAL;
+    rc = msix_mmio_write_rcu(d, gpa, size, val);
     lfv_rcu_fast_unlock_as(light);
     return rc;
 }
@@ -108,7 +87,9 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                         uint64_t val)
 {
-    if (!d || !mmio_valid(gpa, size))
+    /* the usual 4-byte write first */
+    if (lfv_unlikely((size != 4 || (gpa & 3)) && !mmio_valid(gpa, size)) ||
+        lfv_unlikely(!d))
         return -EINVAL;
     if (lfv_likely(lfv_rcu_fast_light()))
         return mmio_write_as(d, gpa, size, val, true);

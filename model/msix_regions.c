@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The MSI-X hook's domain state: a domain's MSI-X regions (tables, PBAs
- * and the rest of their pages), the list under lock and the interval map
- * built from it, published under RCU.
+ * and the rest of their pages), the list under lock and the map built
+ * from it (sorted intervals and their page index), published under RCU.
  *
  * Writers (assignment, de-assignment, BAR moves: msix.c) keep the
  * authoritative list of regions under md->lock and, on every change, build
@@ -12,15 +12,18 @@
  * than the region's size could not be an insert before a remove).  The
  * list is bounded (the domain's region limit), so the rebuild is cheap.
  * The rebuild places the intervals in a scratch interval map, which
- * refuses overlaps, then publishes them as a sorted array (struct
- * msix_map, msi_internal.h) that readers binary-search: no latch, no
- * tree, since a published map never changes.
+ * refuses overlaps, then publishes them as a sorted array with an index
+ * of the pages they touch (struct msix_map, msi_internal.h), in which
+ * readers find an address's page, then its interval: no latch, no tree,
+ * no search over the domain's regions, since a published map never
+ * changes.
  *
  * The lowest of the MSI-X files: msix.c (the hook) and msix_mmio.c (the
  * entry points) call it; it calls neither.
  */
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <lfvpci/p2m.h>
 #include <lfvpci/rangeset.h>
@@ -101,17 +104,103 @@ static int flatten_one(uint64_t s, uint64_t e, void *value, void *ctxt)
     return 0;
 }
 
-/* The intervals of m as a sorted array, or NULL (out of memory). */
+/*
+ * The pages the intervals e[0 .. n) touch, counted once each (the
+ * intervals are sorted and disjoint, so a page's intervals are
+ * consecutive), up to MSIX_PAGES_MAX + 1.
+ */
+static unsigned int count_pages(const struct msix_map_entry *e, unsigned int n)
+{
+    uint64_t last = MSIX_PAGE_FREE, total = 0;
+
+    for (unsigned int i = 0; i < n && total <= MSIX_PAGES_MAX; i++) {
+        uint64_t p = e[i].start >> LFV_PAGE_SHIFT,
+                 q = e[i].end >> LFV_PAGE_SHIFT;
+
+        total += q - p + (p != last);
+        last = q;
+    }
+    return total > MSIX_PAGES_MAX ? MSIX_PAGES_MAX + 1 : (unsigned int)total;
+}
+
+/* The slot of pfn in f's index: its own, or the free one it would take. */
+static struct msix_map_page *page_slot(struct msix_map *f, uint64_t pfn)
+{
+    unsigned int h = msix_map_hash(f, pfn);
+
+    while (f->pages[h].pfn != pfn && f->pages[h].pfn != MSIX_PAGE_FREE)
+        h = (h + 1) & f->hmask;
+    return &f->pages[h];
+}
+
+/* Fill f's index (slots allocated, all free) from its intervals. */
+static void index_pages(struct msix_map *f)
+{
+    for (unsigned int i = 0; i < f->n; i++) {
+        uint64_t p = f->e[i].start >> LFV_PAGE_SHIFT,
+                 q = f->e[i].end >> LFV_PAGE_SHIFT;
+
+        for (;; p++) {
+            struct msix_map_page *s = page_slot(f, p);
+
+            if (s->pfn == p) { /* the page of the previous interval(s) */
+                s->n = (unsigned int)(&f->e[i] - s->first) + 1;
+            } else {
+                s->pfn = p;
+                s->first = &f->e[i];
+                s->n = 1;
+            }
+            if (p == q)
+                break;
+        }
+    }
+}
+
+struct msix_map *msix_map_new(const struct msix_map_entry *e, unsigned int n)
+{
+    unsigned int pages = count_pages(e, n), slots = 2, shift = 63;
+    size_t bytes = sizeof(struct msix_map) + n * sizeof(*e);
+    struct msix_map *f;
+
+    if (pages > MSIX_PAGES_MAX) {
+        slots = 0; /* no index: binary search */
+    } else {
+        while (slots < 2 * pages) {
+            slots *= 2;
+            shift--;
+        }
+    }
+    f = lfv_malloc(bytes + slots * sizeof(struct msix_map_page));
+    if (!f)
+        return NULL;
+    f->n = n;
+    if (n)
+        memcpy(f->e, e, n * sizeof(*e));
+    f->pages = NULL;
+    f->hshift = shift;
+    f->hmask = slots - 1;
+    if (slots) {
+        f->pages = (struct msix_map_page *)&f->e[n];
+        for (unsigned int i = 0; i < slots; i++)
+            f->pages[i].pfn = MSIX_PAGE_FREE;
+        index_pages(f);
+    }
+    return f;
+}
+
+/* The intervals of m as a struct msix_map, or NULL (out of memory). */
 static struct msix_map *map_flatten(const struct lfv_intervalmap *m)
 {
     size_t n = lfv_intervalmap_count(m);
-    struct msix_map *f = lfv_malloc(sizeof(*f) + n * sizeof(f->e[0]));
+    struct msix_map *f = lfv_malloc(sizeof(*f) + n * sizeof(f->e[0])), *g;
 
     if (!f)
         return NULL;
     f->n = 0;
     lfv_intervalmap_iterate(m, 0, UINT64_MAX, flatten_one, f);
-    return f;
+    g = msix_map_new(f->e, f->n);
+    lfv_free(f);
+    return g;
 }
 
 /*

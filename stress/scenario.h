@@ -27,6 +27,8 @@ struct options {
     const char *lspci_dir; /* devices from real dumps on the simulated bridge */
     enum lfv_arch arch;    /* x86: the hardware domain's MSI is emulated */
     unsigned int race_delay_us; /* msix-race: the platform's MMIO latency */
+    unsigned int defer; /* --lspci: every p2m change deferred, processed in
+                           chunks of this many frames; 0: synchronous */
 };
 
 /*

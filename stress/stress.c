@@ -979,6 +979,24 @@ static unsigned long iso_check(struct stress *run)
     return bad;
 }
 
+
+/*
+ * A COMMAND write as a vCPU makes it: with --defer, the p2m change is
+ * deferred and the vCPU processes its domain's pending work before it
+ * goes on (Xen: vpci_process_pending() before re-entering the guest),
+ * still inside iso_lock, so the isolation check never sees it half done.
+ * Other writers' moves and unplugs may cancel it meanwhile.
+ */
+static void cmd_write(struct stress *run, struct lfv_domain *d,
+                      lfv_sbdf_t vsbdf, uint16_t cmd)
+{
+    lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd);
+    if (run->opt.defer)
+        while (lfv_header_process_pending(d, run->opt.defer, NULL, NULL) ==
+               1)
+            COUNT(deferred_steps);
+}
+
 /*
  * A vCPU of the device's owner turns MEMORY off or on; for a guest, with
  * `move`, it first moves the BARs (decoding off, new addresses, decoding
@@ -1025,7 +1043,7 @@ static void memory_op(struct stress *run, unsigned int dev, bool move,
             goto out;
         }
         if (cmd & CMD_MEMORY) {
-            lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
+            cmd_write(run, d, vsbdf, cmd & ~CMD_MEMORY);
             COUNT(toggles);
         }
         /* marked before it overlaps anything, the old windows kept */
@@ -1050,7 +1068,7 @@ static void memory_op(struct stress *run, unsigned int dev, bool move,
     } else {
         cmd ^= CMD_MEMORY;
     }
-    lfv_conf_write(d, vsbdf, CFG_COMMAND, 2, cmd);
+    cmd_write(run, d, vsbdf, cmd);
     COUNT(toggles);
     /* page-aligned, non-overlapping or overlap-trimmed: never refused */
     if ((cmd & CMD_MEMORY) &&
@@ -1313,8 +1331,11 @@ static int setup(struct stress *run)
         rc = msix_setup(run);
     if (!rc)
         rc = lfv_system_add_hook(run->sys, &stress_hook);
-    for (unsigned int i = 0; !rc && i <= run->opt.guests; i++)
+    for (unsigned int i = 0; !rc && i <= run->opt.guests; i++) {
         rc = lfv_domain_create(run->sys, i, i == 0, &run->doms[i]);
+        if (!rc && run->bridge && run->opt.defer)
+            rc = lfv_header_set_defer(run->doms[i], 0);
+    }
     run->probing = true;
     for (unsigned int i = 0; !rc && i < run->opt.devices; i++) {
         own_begin(run, i, 0);
@@ -1446,6 +1467,10 @@ int scenario_mixed(const struct options *o)
                taken, NR_STRESS_REGS);
     printf("  MEMORY toggles%12lu  (%lu enables refused or raced)\n",
            run->stats.toggles, run->stats.map_refused);
+    if (run->opt.defer)
+        printf("  deferred      %12lu  process calls that left work "
+               "(chunks of %u frames)\n", run->stats.deferred_steps,
+               run->opt.defer);
     printf("  BAR moves     %12lu  (guest BARs re-addressed)\n",
            run->stats.bar_moves);
     printf("  p2m checks    %12lu  while running, 2 at quiescence "

@@ -52,6 +52,7 @@ struct dev_layout {
 struct stress_stats {
     unsigned long reads, writes, unplugs, moves, edits, handler_edits;
     unsigned long toggles, bar_moves, map_refused, iso_checks, iso_entries;
+    unsigned long deferred_steps; /* --defer: process calls that left work */
     unsigned long torn, stale, leak, isolation;
 };
 

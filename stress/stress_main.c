@@ -52,7 +52,11 @@ static void usage(FILE *f, const char *argv0)
         "                      slow platform; stops at the first\n"
         "                      failure; uses -r -w -g -t -s) [mixed]\n"
         "      --race-delay US msix-race: the platform's MMIO latency\n"
-        "                      in microseconds [50]\n",
+        "                      in microseconds [50]\n"
+        "      --defer N       with --lspci: every COMMAND write's p2m\n"
+        "                      change is deferred (lfv_header_set_defer 0)\n"
+        "                      and the writer processes it in chunks of N\n"
+        "                      frames before it goes on [0: synchronous]\n",
         argv0, opt.readers, opt.writers, MAX_DEVICES, opt.devices, MAX_GUESTS,
         opt.guests, opt.seconds, opt.seed, opt.mix_unplug, opt.mix_move,
         opt.mix_regs, lfv_rcu_backend());
@@ -101,6 +105,7 @@ static int parse(int argc, char **argv)
         { "arch", required_argument, NULL, 'A' },
         { "scenario", required_argument, NULL, 'S' },
         { "race-delay", required_argument, NULL, 'D' },
+        { "defer", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -147,6 +152,7 @@ static int parse(int argc, char **argv)
             scenario = strcmp(optarg, "mixed") ? optarg : NULL;
             break;
         case 'D': opt.race_delay_us = strtoul(optarg, NULL, 0); break;
+        case 'F': opt.defer = strtoul(optarg, NULL, 0); break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); return -1;
         }

@@ -515,6 +515,41 @@ static void test_writes_while_pending(void)
     teardown();
 }
 
+/* Two devices' operations in one domain: oldest first, each once. */
+static void test_queue(void)
+{
+    struct lfv_p2m_stats st;
+    unsigned int calls = 0, pcount = 0;
+    int rc;
+
+    setup_probe();
+    CHECK_EQ(lfv_pdev_assign(sys, D, g1), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, E, g1), 0);
+    CHECK_EQ(lfv_header_set_defer(g1, 0), 0);
+    wr(g1, VS0, CMD, 2, MEM);
+    wr(g1, VS1, CMD, 2, MEM);
+    wr(g1, VS0, CMD, 2, MEM | MASTER); /* absorbed: D is queued once */
+    lfv_p2m_stats_reset(lfv_domain_p2m(g1));
+    do {
+        rc = lfv_header_process_pending(g1, 0, always, &pcount);
+        calls++;
+        /* E's one frame comes after all of D's */
+        if (rc == 1 && rd(g1, VS1, CMD, 2) & MEM)
+            break;
+    } while (rc == 1 && calls < 1000);
+    CHECK_EQ(rc, 0);
+    lfv_p2m_stats(lfv_domain_p2m(g1), &st);
+    /* one p2m call per process call: D's 5 ranges, E's one */
+    CHECK_EQ(st.map_calls, 6);
+    CHECK_EQ(st.max_batch_frames, 1024);
+    CHECK(calls >= 6 && calls <= 7);
+    CHECK_EQ(frames(g1), 1294 + 1);
+    CHECK_EQ(rd(g1, VS0, CMD, 2) & (MEM | MASTER), MEM | MASTER);
+    CHECK_EQ(rd(g1, VS1, CMD, 2) & MEM, MEM);
+    CHECK(!lfv_header_map_pending(g1));
+    teardown();
+}
+
 /* The hardware domain's ROM: deferred, completed, failed. */
 static void test_hwdom_rom(void)
 {
@@ -788,6 +823,7 @@ int main(void)
     test_chunks();
     test_failures();
     test_writes_while_pending();
+    test_queue();
     test_hwdom_rom();
     test_cancel();
     test_handover();

@@ -167,7 +167,9 @@ int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
  *    Xen 4.17: the hardware COMMAND (or ROM register) is written then,
  *    with the value written, and a guest reads its new COMMAND then; until
  *    then reads return the previous values (the hardware domain reads the
- *    hardware), and lfv_header_bar() reports the BARs as before;
+ *    hardware), and lfv_header_bar() reports the BARs as not mapped (a
+ *    map) or mapped (an unmap), except that a pending ROM map already
+ *    reports the ROM's new address (where it is being mapped);
  *  - writes to the device's BARs and ROM are ignored (as while mapped);
  *    a COMMAND write's MEMORY change is ignored and its other bits land
  *    when the operation completes (Xen 4.17 leaves this undefined: it
@@ -183,6 +185,11 @@ int lfv_header_set_bar_notify(struct lfv_vpci *v, lfv_header_bar_moved_t *fn,
  * unmap retries all of it).  If the p2m refuses to take back a failed
  * map's frames (three tries), the domain's p2m is revoked
  * (lfv_p2m_revoke(): Xen crashes the guest).
+ * Operations belong to the device (one at most per device, queued per
+ * domain), not to the vCPU that wrote: any caller of
+ * lfv_header_process_pending() for the domain advances them, and nothing
+ * is kept per caller (a vCPU that goes away leaves nothing behind; Xen
+ * 4.17 keeps v->vpci.mem per vCPU).
  * De-assignment, hot-unplug and lfv_domain_destroy() cancel the device's
  * pending operation under the domain's mapping lock, unmap what it had
  * mapped, and never complete its write (nothing is written to hardware
@@ -209,8 +216,11 @@ int lfv_header_set_defer(struct lfv_domain *d, uint64_t max_sync_frames);
  */
 bool lfv_header_map_pending(const struct lfv_domain *d);
 
-/* Return true to stop after the current p2m call (Xen:
- * general_preempt_check()). */
+/*
+ * Return true to stop after the current p2m call (Xen:
+ * general_preempt_check()).  Called between p2m calls of an open batch,
+ * inside a read-side section: it must not block nor take locks.
+ */
 typedef bool lfv_header_preempt_t(void *arg);
 
 /*

@@ -71,8 +71,9 @@
  * of the BAR holding the table or PBA (with a BAR smaller than a page the
  * rest of the page is not its own: reads all-ones, writes dropped); for
  * the hardware domain, its whole pages at the same address.  A domain's
- * regions are kept in an interval map (<lfvpci/rangeset.h>) published
- * under RCU; accesses find the device and entry there without a lock.
+ * regions are kept in a map published under RCU (the sorted intervals and
+ * an index of the pages they touch); accesses find the device and entry
+ * there without a lock, in constant time whatever the number of regions.
  * A domain moving the BAR (with decoding off: the header refuses moves
  * while it is on) moves its regions: the whole map is rebuilt and
  * published at once, so a reader sees the region at the old place or at

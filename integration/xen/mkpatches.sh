@@ -66,6 +66,7 @@ model/header.c
 model/header.h
 model/header_caps.c
 model/header_guest.c
+model/header_host.c
 model/header_map.c
 model/hook_util.h
 model/system.c
@@ -205,7 +206,9 @@ A guest's maps are refused (-EPERM) unless iomem_access_permitted()
 says the host frames were granted to it (XEN_DOMCTL_iomem_permission):
 map_mmio_regions() checks no permission itself, and vPCI maps a guest's
 BARs on its own.  The hardware domain's identity maps are not checked,
-as header.c does not check them.
+as header.c does not check them.  A guest's maps and unmaps are logged
+on its log level (XENLOG_G_DEBUG; failures XENLOG_G_WARNING, rate
+limited): gfn range, mfn, result.
 
 The p2m holds a reference to its domain until an RCU grace period after
 lfv_p2m_destroy().  A domain without paging_mode_translate() (x86 PV)

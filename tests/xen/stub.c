@@ -3,8 +3,11 @@
  * The user-space Xen of xen_stub.h: domains with a reference count, a p2m
  * of single frames in an open-addressing table, and map_mmio_regions()/
  * unmap_mmio_regions() with the x86 or Arm contract described there.
- * Single-threaded, except for call_rcu(), which is the engine's.
+ * Thread-safe as Xen's callers use it: one domain's p2m changes are
+ * serialised by the caller (lfvpci-p2m.c's batch lock); call_rcu() is
+ * the engine's.
  */
+#include <stdarg.h>
 #include <xen_stub.h>
 
 #define NO_GFN (~0UL)
@@ -12,6 +15,17 @@
 
 static struct domain *domains[MAX_DOMAINS];
 static long alloc_fail_after = -1;
+
+void xen_stub_printk(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!strncmp(fmt, XENLOG_G_DEBUG, strlen(XENLOG_G_DEBUG)))
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
 
 struct domain *xen_stub_domain_create(domid_t id, bool hardware,
                                       bool translate)

@@ -200,13 +200,25 @@ static int change(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
      */
     if ( map && !p->identity &&
          !iomem_access_permitted(p->d, mfn, mfn + (nr - 1)) )
+    {
+        printk(XENLOG_G_WARNING "%pd: lfvpci: mfn [%#"PRIx64", %#"PRIx64
+               "] not permitted\n", p->d, mfn, mfn + nr - 1);
         return -EPERM;
+    }
 
     rc = log_reserve(p);
     if ( rc )
         return rc;
 
     rc = apply(p->d, map, gfn, nr, mfn, &done);
+    /*
+     * A guest's BAR mappings are on its log level (rate-limited): what the
+     * guest's BARs became in its p2m, and why a map failed.
+     */
+    if ( !p->identity )
+        printk(rc ? XENLOG_G_WARNING : XENLOG_G_DEBUG
+               "%pd: lfvpci: %smap gfn [%#"PRIx64", %#"PRIx64"] mfn %#"PRIx64
+               ": %d\n", p->d, map ? "" : "un", gfn, gfn + nr - 1, mfn, rc);
     if ( rc )
     {
         undo(p, map, gfn, done, mfn);

@@ -30,7 +30,6 @@
 #define __init
 #define __read_mostly
 #define XENLOG_ERR "<0>"
-#define XENLOG_G_WARNING "<G><1>"
 #define XENLOG_G_INFO "<G><2>"
 #define ASSERT_UNREACHABLE() XEN_STUB_CHECK(!"unreachable")
 #define XEN_GUEST_IS_CONFIG_ARM 1

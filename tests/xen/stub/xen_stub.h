@@ -50,7 +50,12 @@
     } while (0)
 #define ASSERT(p) XEN_STUB_CHECK(p)
 #define XENLOG_G_ERR "<G><0>"
-#define printk(...) fprintf(stderr, __VA_ARGS__)
+#define XENLOG_G_WARNING "<G><1>"
+#define XENLOG_G_DEBUG "<G><3>"
+/* To stderr, but for XENLOG_G_DEBUG (per-mapping lines). */
+void xen_stub_printk(const char *fmt, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+#define printk(...) xen_stub_printk(__VA_ARGS__)
 #ifndef container_of
 #define container_of(ptr, type, member)                                      \
     ((type *)((char *)(ptr) - offsetof(type, member)))

@@ -114,9 +114,44 @@ void lfv_p2m_destroy(struct lfv_p2m *p)
     lfv_rcu_call(&p->rcu, p2m_free_rcu);
 }
 
+/*
+ * The copy a batch starts from merges entries that continue each other
+ * (next gfn, next mfn): a mapping made in chunks, one batch each
+ * (deferred mapping, <lfvpci/header.h>), keeps as few entries as one made
+ * at once, instead of one per chunk that every later batch would copy.
+ */
+struct copy_ctxt {
+    struct lfv_intervalmap *map;
+    uint64_t s, e, mfn, entries;
+    bool open;
+};
+
+static int copy_flush(struct copy_ctxt *c)
+{
+    int rc = 0;
+
+    if (c->open) {
+        rc = lfv_intervalmap_insert(c->map, c->s, c->e,
+                                    (void *)(uintptr_t)c->mfn);
+        c->entries++;
+        c->open = false;
+    }
+    return rc;
+}
+
 static int copy_entry(uint64_t s, uint64_t e, void *value, void *ctxt)
 {
-    return lfv_intervalmap_insert(ctxt, s, e, value);
+    struct copy_ctxt *c = ctxt;
+    uint64_t mfn = (uintptr_t)value;
+    int rc;
+
+    if (c->open && s == c->e + 1 && mfn == c->mfn + (s - c->s)) {
+        c->e = e;
+        return 0;
+    }
+    rc = copy_flush(c);
+    *c = (struct copy_ctxt){ c->map, s, e, mfn, c->entries, true };
+    return rc;
 }
 
 int lfv_p2m_begin(struct lfv_p2m *p)
@@ -131,9 +166,17 @@ int lfv_p2m_begin(struct lfv_p2m *p)
     }
     cur = p->cur;
     next = view_new(cur->version + 1);
-    rc = next ? lfv_intervalmap_iterate(cur->map, 0, UINT64_MAX, copy_entry,
-                                        next->map)
-              : -ENOMEM;
+    if (next) {
+        struct copy_ctxt c = { .map = next->map };
+
+        rc = lfv_intervalmap_iterate(cur->map, 0, UINT64_MAX, copy_entry,
+                                     &c);
+        if (!rc)
+            rc = copy_flush(&c);
+        next->entries = c.entries;
+    } else {
+        rc = -ENOMEM;
+    }
     if (rc) {
         if (next)
             view_retire(next);
@@ -141,7 +184,6 @@ int lfv_p2m_begin(struct lfv_p2m *p)
         return rc;
     }
     next->frames = cur->frames;
-    next->entries = cur->entries;
     p->next = next;
     return 0;
 }

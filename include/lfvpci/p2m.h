@@ -190,7 +190,12 @@ typedef int lfv_p2m_iter_t(uint64_t gfn, uint64_t nr, uint64_t mfn,
 int lfv_p2m_view_iterate(const struct lfv_p2m_view *v, lfv_p2m_iter_t *cb,
                          void *ctxt);
 
-/* Number of mapped frames and of entries in the current version. */
+/*
+ * Number of mapped frames and of entries in the current version.  A batch
+ * starts from a copy that merges entries continuing each other (next gfn
+ * to next mfn), so entries counts ranges as of the batch's start, plus
+ * what the batch itself added.
+ */
 uint64_t lfv_p2m_nr_frames(const struct lfv_p2m *p);
 uint64_t lfv_p2m_nr_entries(const struct lfv_p2m *p);
 

@@ -24,16 +24,19 @@
 # tail.  Outputs under build/xen-boot/: NAME.console.log, NAME.view.
 #
 # XEN_BOOT_GUEST=1 (the default; 0 leaves it out): the series boot also
-# runs a guest phase
-# after dom0's dumps: boot/domu.c (lfv-domu, cross-built here against the
-# series' public headers) creates a Linux domU with vPCI
-# (XEN_DOMCTL_CDF_vpci, patch 13) and an empty host bridge over
-# /dev/xen/privcmd (xen-privcmd.ko from the same kernel package), whose
-# boot/guest-init.sh reports "meta-guest-up" (and a "meta-guest-pci" line
-# per PCI function it finds) on Xen's console and powers off; dom0
-# destroys it and reports "meta-guest" lines; check-console.py --guest
-# series requires the guest's line with one PCI bus and no function (the
-# guest reached none of the host's devices) and the launcher's result.
+# runs a guest phase after dom0's dumps (boot/init.sh, "guest"):
+# boot/domu.c (lfv-domu, cross-built here against the series' public
+# headers) creates a Linux domU with vPCI (XEN_DOMCTL_CDF_vpci) over
+# /dev/xen/privcmd (xen-privcmd.ko from the same kernel package) and
+# assigns it QEMU's e1000e (iomem_permission, assign_device; Xen's
+# command line gets GUEST_XEN_ARGS, the series' opt-in assignment without
+# an IOMMU); while it runs, dom0 probes the device and a second domU is
+# refused it (EBUSY) and sees an empty bus; after the first is destroyed
+# dom0 uses the device again.  The guests report on Xen's console
+# themselves (boot/guest-init.sh, boot/pci-probe.c); check-console.py
+# --guest series runs boot/check_guest.py, which compares the guest's
+# view with `lfvpci dump --guest` of dom0's dump of the device (the lfvpci
+# command is built here for it, in build/xen-boot/host).
 # XEN_BOOT_TIMEOUT: seconds per boot (default 900: boots take 1 to 3
 # minutes on a loaded 2-core machine); XEN_BOOT_JOBS: make -j (default 2);
 # XEN_BOOT_RUNS: the boots to run (debugging; only a run of all three,
@@ -52,6 +55,9 @@ guest=${XEN_BOOT_GUEST:-1}
 case $guest in 0|1) ;; *)
     echo "xen-boot: XEN_BOOT_GUEST must be 0 or 1, not '$guest'" >&2; exit 2 ;;
 esac
+# Xen's command line in the series boot only, with the guest phase: the
+# series' opt-in assignment without an IOMMU (none on QEMU's virt).
+GUEST_XEN_ARGS="vpci-assign-no-iommu"
 # The patches that make vPCI work on Arm: applied to the baseline too, so
 # that the comparison isolates lfvpci.
 ARM_PATCHES="0001-xen-arm-add-an-EXPERT-option-to-build-PCI-passthroug.patch
@@ -175,17 +181,27 @@ cpio_gz() {
 }
 
 if [ "$guest" = 1 ]; then
-    step="build the guest launcher (boot/domu.c)"
+    step="build the guest launcher (boot/domu.c) and lfv-pciprobe"
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
         -D__XEN_TOOLS__ -I"$out/series/xen-4.17.5/xen/include" \
         -o "$out/lfv-domu" \
-        "$here/boot/domu.c" "$here/boot/domu_fdt.c"
+        "$here/boot/domu.c" "$here/boot/domu_fdt.c" "$here/boot/domu_pci.c" \
+        "$here/boot/domu_console.c"
+    aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
+        -o "$out/lfv-pciprobe" "$here/boot/pci-probe.c"
+    step="build the lfvpci command for the guest check (lfvpci dump --guest)"
+    cmake -S "$repo" -B "$out/host" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DLFV_BENCH=OFF -DLFV_XEN_BASELINE=OFF > "$out/host.log" 2>&1 &&
+    cmake --build "$out/host" -j "$jobs" --target lfvpci-tool \
+        >> "$out/host.log" 2>&1 || {
+        tail -n 30 "$out/host.log" >&2; exit 1; }
     step="build the guest's initramfs"
     grd="$out/guest-initramfs"
     rm -rf "$grd"
     mkdir -p "$grd/bin" "$grd/dev" "$grd/proc" "$grd/sys"
     cp "$cache/busybox" "$grd/bin/busybox"
-    for a in sh mount mkdir ls wc awk uname nproc poweroff cat; do
+    cp "$out/lfv-pciprobe" "$grd/bin/lfv-pciprobe"
+    for a in sh mount mkdir ls wc awk uname nproc poweroff cat sleep; do
         ln -s busybox "$grd/bin/$a"
     done
     cp "$here/boot/guest-init.sh" "$grd/init"
@@ -212,6 +228,7 @@ cp "$here/boot/emit.awk" "$rd/lib/emit.awk"
 if [ "$guest" = 1 ]; then
     mkdir -p "$rd/guest" "$rd/lib"
     cp "$out/lfv-domu" "$rd/bin/lfv-domu"
+    cp "$out/lfv-pciprobe" "$rd/bin/lfv-pciprobe"
     cp "$cache/xen-privcmd.ko" "$rd/lib/xen-privcmd.ko"
     cp "$cache/Image" "$rd/guest/Image"
     cp "$out/guest-initramfs.cpio.gz" "$rd/guest/initrd.gz"
@@ -221,7 +238,8 @@ cpio_gz "$rd" "$out/initramfs.cpio.gz"
 step="make the virtio-blk disk"
 [ -f "$out/disk.img" ] || dd if=/dev/zero of="$out/disk.img" bs=1M count=4 2>/dev/null
 
-# boot NAME XEN PASSTHROUGH READERS [GUEST]: boot XEN with
+# boot NAME XEN PASSTHROUGH READERS [GUEST]: boot XEN (GUEST=1: with
+# GUEST_XEN_ARGS) with
 # pci-passthrough=PASSTHROUGH and READERS config readers in dom0's stress
 # phase (and, GUEST=1, dom0's guest phase), console to
 # $out/NAME.console.log; waits for QEMU to exit (dom0's
@@ -231,6 +249,8 @@ step="make the virtio-blk disk"
 # schedule, in the middle of the dumps).
 boot() {
     name=$1 xen=$2 pt=$3 readers=$4 g=${5:-0}
+    xargs=""
+    [ "$g" = 1 ] && [ -n "$GUEST_XEN_ARGS" ] && xargs=" $GUEST_XEN_ARGS"
     step="boot $name (pci-passthrough=$pt, timeout ${timeout} s)"
     log="$out/$name.console.log"
     rm -f "$log"
@@ -241,7 +261,7 @@ boot() {
         -smp 2 -m 2048 -nodefaults -display none -no-reboot \
         -serial "file:$log" -monitor none \
         -kernel "$xen" \
-        -append "dom0_mem=512M console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all pci-passthrough=$pt" \
+        -append "dom0_mem=512M console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all pci-passthrough=$pt$xargs" \
         -device "guest-loader,addr=0x49000000,kernel=$cache/Image,bootargs=console=hvc0 earlycon=xenboot rdinit=/init panic=-1 oops=panic pcie_ports=compat lfv.readers=$readers lfv.guest=$g" \
         -device "guest-loader,addr=0x4e000000,initrd=$out/initramfs.cpio.gz" \
         -device virtio-net-pci,addr=1.0,netdev=n0 -netdev hubport,id=n0,hubid=0 \
@@ -290,8 +310,8 @@ step="XEN_BOOT_RUNS=$boots: not checked (only a full run is)"
 step="check the console logs and compare the views"
 log=""
 if [ "$guest" = 1 ]; then
-    python3 "$here/boot/check-console.py" --guest series "$out" series \
-        baseline native
+    python3 "$here/boot/check-console.py" --guest series \
+        --lfvpci "$out/host/bin/lfvpci" "$out" series baseline native
 else
     python3 "$here/boot/check-console.py" "$out" series baseline native
 fi

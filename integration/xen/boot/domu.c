@@ -5,17 +5,33 @@
  * series needs, GUEST-PLAN.md 1.4 option (c)).  Run by boot/init.sh in
  * xen-boot's dom0.
  *
- *   lfv-domu IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS [vpci]
+ *   lfv-domu [OPTION...] IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS
  *   lfv-domu --dtb OUT MEM_MB BOOTARGS [vpci]   (the device tree only)
  *
- * vpci: the domain is created with XEN_DOMCTL_CDF_vpci (the series' patch
- * 13) and its device tree has the host bridge libxl would write
+ * --vpci: the domain is created with XEN_DOMCTL_CDF_vpci (the series'
+ * patch 13) and its device tree has the host bridge libxl would write
  * (pcie@GUEST_VPCI_ECAM_BASE): the guest's ECAM accesses trap into vPCI.
+ * --assign SSSS:BB:DD.F: before the guest runs, the PCI function goes to
+ * it: XEN_DOMCTL_iomem_permission for the host frames of each memory BAR
+ * (dom0's sysfs resource: dom0 on Arm is mapped 1:1, its addresses are
+ * the host's), then XEN_DOMCTL_assign_device (XEN_DOMCTL_DEV_PCI, the
+ * machine SBDF), as libxl does for a pci= entry; the device goes back to
+ * the hardware domain when the domain is destroyed.
+ * --try-assign SSSS:BB:DD.F: XEN_DOMCTL_assign_device of a function
+ * another domain holds must fail with EBUSY (no permission is granted);
+ * the guest then runs without it.  Anything else is a failure.
+ * --hook CMD: run CMD (sh -c) once the guest is unpaused, while it runs
+ * (dom0's checks of an assigned device, a second guest); its exit status
+ * is reported, not judged.  --hook-after TEXT: not before the guest
+ * printed a line with TEXT on Xen's console (XEN_SYSCTL_readconsole: the
+ * guest's report is done); if it shuts down or TIMEOUT_S passes first,
+ * that is a failure.
  *
  * Steps, each a public domctl/memory op of Xen 4.17 (the sources cited
  * are Xen's): createdomain (hvm|hap, 1 vCPU, native GIC, grant v1),
- * max_vcpus, set_address_size 64, set_paging_mempool_size, max_mem,
- * populate_physmap of MEM_MB at GUEST_RAM0_BASE; IMAGE (an arm64 Image),
+ * max_vcpus, set_address_size 64, set_paging_mempool_size (libxl's
+ * size for the RAM and the assigned BARs), max_mem, populate_physmap of
+ * MEM_MB at GUEST_RAM0_BASE; the assignment (above); IMAGE (an arm64 Image),
  * INITRD and a device tree written here (memory, one cpu, psci, GICv3,
  * timer, chosen) copied in through foreign mappings (MMAPBATCH_V2), the
  * caches flushed (cacheflush), vCPU 0 started at the Image's entry with
@@ -24,7 +40,9 @@
  * passes; destroydomain (retried while Xen asks to).
  *
  * stdout: "domu: STEP ..." lines, the last "domu: result ok domid=N
- * shutdown=CODE seconds=S" or "domu: result fail STEP: REASON".  Exit
+ * shutdown=CODE seconds=S" or "domu: result fail STEP: REASON" (a failed
+ * hypercall: its name and errno, e.g. "assign_device 0000:01:00.0:
+ * EOPNOTSUPP (Operation not supported)").  Exit
  * status 0 only for a guest that powered off (shutdown code 0) and was
  * destroyed.  The guest reports on Xen's console itself (its Linux writes
  * through earlycon=xenboot).
@@ -41,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,7 +68,12 @@
 #include <public/memory.h>
 #include <public/sched.h>
 
+#include <public/sysctl.h>
+
+#include "domu.h"
+#include "domu_console.h"
 #include "domu_fdt.h"
+#include "domu_pci.h"
 
 /* Linux's privcmd interface (tools/include/xen-sys/Linux/privcmd.h). */
 struct privcmd_hypercall {
@@ -81,17 +105,44 @@ static domid_t domid;
 static bool created;
 static const char *step = "start";
 
-static void die(const char *fmt, ...)
+void domu_die(const char *where, const char *fmt, ...)
 {
     va_list ap;
 
-    printf("domu: result fail %s: ", step);
+    printf("domu: result fail %s: ", where);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
     printf("\n");
     fflush(stdout);
     exit(1);
+}
+
+#define die(...) domu_die(step, __VA_ARGS__)
+
+const char *domu_errname(int err)
+{
+    static const struct {
+        int err;
+        const char *name;
+    } names[] = {
+        { EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+        { EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
+        { E2BIG, "E2BIG" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+        { EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+        { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" },
+        { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
+        { ERESTART, "ERESTART" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+        { EILSEQ, "EILSEQ" }, { ETIMEDOUT, "ETIMEDOUT" },
+    };
+    static char buf[96];
+    const char *name = "E?";
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].err == err)
+            name = names[i].name;
+    snprintf(buf, sizeof(buf), "%s (%d, %s)", name, err, strerror(err));
+    return buf;
 }
 
 static long hypercall(unsigned int op, uint64_t arg0, uint64_t arg1)
@@ -101,13 +152,17 @@ static long hypercall(unsigned int op, uint64_t arg0, uint64_t arg1)
     return ioctl(privcmd, IOCTL_PRIVCMD_HYPERCALL, &h);
 }
 
-/* One domctl on our domain; -errno on failure. */
-static int domctl(struct xen_domctl *d, uint32_t cmd)
+int domu_domctl(struct xen_domctl *d, uint32_t cmd)
 {
     d->cmd = cmd;
     d->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
     d->domain = domid;
     return hypercall(__HYPERVISOR_domctl, (uintptr_t)d, 0) < 0 ? -errno : 0;
+}
+
+int domu_sysctl(struct xen_sysctl *s)
+{
+    return hypercall(__HYPERVISOR_sysctl, (uintptr_t)s, 0) < 0 ? -errno : 0;
 }
 
 static void domctl_or_die(struct xen_domctl *d, uint32_t cmd,
@@ -116,9 +171,9 @@ static void domctl_or_die(struct xen_domctl *d, uint32_t cmd,
     int rc;
 
     step = what;
-    rc = domctl(d, cmd);
+    rc = domu_domctl(d, cmd);
     if (rc)
-        die("%s", strerror(-rc));
+        die("%s", domu_errname(-rc));
 }
 
 /* The guest's tree: Xen's guest memory map (public/arch-arm.h). */
@@ -258,6 +313,49 @@ static double now(void)
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* getdomaininfo's flags of our domain. */
+static uint32_t dominfo_flags(void)
+{
+    struct xen_domctl d;
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    rc = domu_domctl(&d, XEN_DOMCTL_getdomaininfo);
+    if (rc)
+        die("getdomaininfo: %s", domu_errname(-rc));
+    return d.u.getdomaininfo.flags;
+}
+
+static bool guest_gone(void)
+{
+    return dominfo_flags() & XEN_DOMINF_shutdown;
+}
+
+/*
+ * Run CMD while the guest runs (after it printed TEXT, if any); say
+ * whether it still ran at the end.
+ */
+static void run_hook(const char *cmd, const char *text, double timeout)
+{
+    int st;
+
+    step = "hook";
+    if (text) {
+        if (!domu_console_wait(domid, text, timeout, guest_gone))
+            die("d%u %s before it printed '%s'", domid,
+                guest_gone() ? "shut down" : "timed out", text);
+        printf("domu: d%u printed '%s'\n", domid, text);
+    }
+    printf("domu: d%u %s when the hook starts\n", domid,
+           dominfo_flags() & XEN_DOMINF_shutdown ? "shut down" : "running");
+    fflush(stdout);
+    st = system(cmd);
+    printf("domu: hook exited with status %d; d%u %s\n",
+           st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128,
+           domid, dominfo_flags() & XEN_DOMINF_shutdown ? "shut down"
+                                                       : "still running");
+}
+
 static void destroy(void)
 {
     struct xen_domctl d;
@@ -266,13 +364,13 @@ static void destroy(void)
     step = "destroydomain";
     for (int i = 0; i < 100000; i++) {
         memset(&d, 0, sizeof(d));
-        rc = domctl(&d, XEN_DOMCTL_destroydomain);
+        rc = domu_domctl(&d, XEN_DOMCTL_destroydomain);
         if (rc != -EAGAIN && rc != -EINTR && rc != -ERESTART)
             break;
         usleep(1000);
     }
     if (rc)
-        die("%s", strerror(-rc));
+        die("%s", domu_errname(-rc));
     created = false;
 }
 
@@ -282,7 +380,7 @@ static void destroy_at_exit(void)
         struct xen_domctl d = { 0 };
 
         for (int i = 0; i < 100000; i++) {
-            int rc = domctl(&d, XEN_DOMCTL_destroydomain);
+            int rc = domu_domctl(&d, XEN_DOMCTL_destroydomain);
 
             if (rc != -EAGAIN && rc != -EINTR && rc != -ERESTART)
                 break;
@@ -302,7 +400,10 @@ int main(int argc, char **argv)
     unsigned long timeout;
     uint32_t clock_frequency;
     double t0;
-    int vpci;
+    int vpci = 0, a = 1;
+    const char *assign = NULL, *try_assign = NULL, *hook = NULL;
+    const char *hook_after = NULL;
+    struct domu_pci_dev pdev;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--dtb")) {
@@ -322,18 +423,38 @@ int main(int argc, char **argv)
             die("%s: %s", argv[2], strerror(errno));
         return 0;
     }
-    if ((argc != 6 && argc != 7) || (argc == 7 && strcmp(argv[6], "vpci"))) {
+    for (; a < argc && !strncmp(argv[a], "--", 2); a++) {
+        if (!strcmp(argv[a], "--vpci"))
+            vpci = 1;
+        else if (!strcmp(argv[a], "--assign") && a + 1 < argc)
+            assign = argv[++a];
+        else if (!strcmp(argv[a], "--try-assign") && a + 1 < argc)
+            try_assign = argv[++a];
+        else if (!strcmp(argv[a], "--hook") && a + 1 < argc)
+            hook = argv[++a];
+        else if (!strcmp(argv[a], "--hook-after") && a + 1 < argc)
+            hook_after = argv[++a];
+        else
+            break;
+    }
+    if (argc - a != 5 || (assign && try_assign) || (hook_after && !hook)) {
         fprintf(stderr,
-                "usage: %s IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS [vpci]\n"
+                "usage: %s [--vpci] [--assign SBDF | --try-assign SBDF] "
+                "[--hook CMD [--hook-after TEXT]]\n"
+                "          IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS\n"
                 "       %s --dtb OUT MEM_MB BOOTARGS [vpci]\n", argv[0],
                 argv[0]);
         return 2;
     }
-    vpci = argc == 7;
+    argv += a - 1;
     mem = strtoull(argv[3], NULL, 0) * MB;
     timeout = strtoul(argv[4], NULL, 0);
     if (mem < 64 * MB || mem > 1024 * MB || !timeout)
         die("MEM_MB must be 64..1024 and TIMEOUT_S positive");
+    if ((assign || try_assign) && !vpci)
+        die("--assign and --try-assign need --vpci");
+    if (assign || try_assign)
+        domu_pci_lookup(assign ? assign : try_assign, &pdev);
 
     step = "read the Image and the initrd";
     img = read_file(argv[1], &img_size);
@@ -389,16 +510,33 @@ int main(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     d.u.address_size.size = 64;
     domctl_or_die(&d, XEN_DOMCTL_set_address_size, "set_address_size");
-    memset(&d, 0, sizeof(d));
-    d.u.paging_mempool.size = 16 * MB;
-    domctl_or_die(&d, XEN_DOMCTL_set_paging_mempool_size,
-                  "set_paging_mempool_size");
+    {
+        /*
+         * The p2m's pages: libxl's libxl_get_required_shadow_memory()
+         * (4 KiB * (256 per vCPU + 2 per MiB)), over the RAM and the
+         * assigned BARs (mapped into the same p2m), in whole MiB.
+         */
+        uint64_t mapped = mem + (assign ? domu_pci_bar_bytes(&pdev) : 0);
+        uint64_t pool = 4096 * (256 * 1 + 2 * ((mapped + MB - 1) / MB));
+
+        pool = (pool + MB - 1) & ~(MB - 1);
+        memset(&d, 0, sizeof(d));
+        d.u.paging_mempool.size = pool;
+        domctl_or_die(&d, XEN_DOMCTL_set_paging_mempool_size,
+                      "set_paging_mempool_size");
+        printf("domu: d%u p2m pool %lu MiB\n", domid,
+               (unsigned long)(pool / MB));
+    }
     memset(&d, 0, sizeof(d));
     d.u.max_mem.max_memkb = mem / 1024 + 1024;
     domctl_or_die(&d, XEN_DOMCTL_max_mem, "max_mem");
     populate(mem);
     printf("domu: d%u has %lu MiB at %#lx\n", domid,
            (unsigned long)(mem / MB), (unsigned long)RAM_BASE);
+    if (assign)
+        domu_pci_assign(&pdev, domid);
+    else if (try_assign)
+        domu_pci_try_assign(&pdev, domid);
 
     {
         struct domu_fdt_params p = guest_tree(mem, initrd, rd_size, argv[5],
@@ -412,6 +550,8 @@ int main(int argc, char **argv)
     copy_in(kernel, img, img_size);
     copy_in(initrd, rd, rd_size);
     copy_in(dtb_addr, dtb, dtb_size);
+    free(img);
+    free(rd);
     cacheflush(mem);
     printf("domu: loaded Image at %#lx (%zu bytes), initrd at %#lx "
            "(%zu bytes), DTB at %#lx (%zu bytes)\n", (unsigned long)kernel,
@@ -433,19 +573,23 @@ int main(int argc, char **argv)
         domctl_or_die(&d, XEN_DOMCTL_setvcpucontext, "setvcpucontext");
     }
 
+    if (hook_after)
+        domu_console_start();
     memset(&d, 0, sizeof(d));
     domctl_or_die(&d, XEN_DOMCTL_unpausedomain, "unpausedomain");
     t0 = now();
     printf("domu: d%u running\n", domid);
+    if (hook)
+        run_hook(hook, hook_after, timeout);
 
     step = "wait for the guest to shut down";
     for (;;) {
         int rc;
 
         memset(&d, 0, sizeof(d));
-        rc = domctl(&d, XEN_DOMCTL_getdomaininfo);
+        rc = domu_domctl(&d, XEN_DOMCTL_getdomaininfo);
         if (rc)
-            die("getdomaininfo: %s", strerror(-rc));
+            die("getdomaininfo: %s", domu_errname(-rc));
         if (d.u.getdomaininfo.flags & XEN_DOMINF_shutdown)
             break;
         if (now() - t0 > timeout)

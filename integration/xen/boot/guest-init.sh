@@ -6,9 +6,18 @@
 # earlycon=xenboot (Xen's console_io, which Xen prints as "(dN) ...").
 # So the result goes to the kernel log at alert level (printed despite
 # "quiet"), as "@@ TAG TEXT CSUM" lines in boot/init.sh's format
-# (Adler-32 of "TAG TEXT"): meta-guest-pci, one per PCI function found
-# (with its IDs), then meta-guest-up (kernel, vCPUs, memory, PCI buses
-# and functions); then the guest powers off (PSCI SYSTEM_OFF).
+# (Adler-32 of "TAG TEXT"), each text starting with the guest's role
+# (lfv.role=ROLE on its command line, set by dom0: "dev" for the guest
+# given a device, "empty" for the one without): meta-guest-pci, what
+# lfv-pciprobe (boot/pci-probe.c) finds of each PCI function (IDs,
+# COMMAND, BAR registers, kernel resources, capability chains; with
+# lfv.reg=BAR:OFFSET also the BAR sizes by the all-ones probe and the
+# 32-bit register at OFFSET of BAR, read through a mapping of sysfs
+# resourceBAR with the device enabled and bus mastering set, which it
+# stays), then meta-guest-up (kernel, vCPUs, memory, PCI buses and
+# functions: dom0's launcher waits for this line to look at the device
+# meanwhile); then, after lfv.hold=SECONDS (default 0), the guest powers
+# off (PSCI SYSTEM_OFF).
 
 PATH=/bin
 export PATH
@@ -25,15 +34,32 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 
+role=unnamed
+reg=
+hold=0
+for a in $(cat /proc/cmdline); do
+    case $a in
+    lfv.role=*) role=${a#lfv.role=} ;;
+    lfv.reg=*) reg=${a#lfv.reg=} ;;
+    lfv.hold=*) hold=${a#lfv.hold=} ;;
+    esac
+done
+probe=
+[ -n "$reg" ] && probe="-s -r ${reg%%:*} ${reg#*:} -m -k"
+
 # PCI: the buses the guest's host bridge (if any) gave it, and every
-# function it found there, with its IDs.
+# function it found there, as lfv-pciprobe sees it.
 buses=$(ls /sys/class/pci_bus 2>/dev/null | wc -l)
 fns=$(ls /sys/bus/pci/devices 2>/dev/null | wc -l)
 mem=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
 for d in /sys/bus/pci/devices/*; do
-    [ -e "$d/vendor" ] || continue
-    echo "${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class")"
+    [ -e "$d/config" ] || continue
+    # shellcheck disable=SC2086
+    lfv-pciprobe $probe "$d" 2>&1 | while read -r l; do
+        echo "$role ${d##*/} $l"
+    done
 done | emit meta-guest-pci
-echo "linux $(uname -r) up, $(nproc) vCPU, $mem kB, pci buses=$buses" \
+echo "$role linux $(uname -r) up, $(nproc) vCPU, $mem kB, pci buses=$buses" \
      "functions=$fns" | emit meta-guest-up
+sleep "$hold"
 poweroff -f

@@ -20,10 +20,18 @@
 #      and rescanned one at a time, STRESS_CYCLES times, then dump
 #      again (C);
 #   guest  (lfv.guest=1 only, after dump C) load xen-privcmd.ko and run
-#      /bin/lfv-domu (boot/domu.c): a Linux domU with vPCI and a host
-#      bridge but no device boots from /guest, reports on Xen's console
-#      itself (meta-guest-up, see boot/guest-init.sh) and powers off; the
-#      launcher's lines are reported as meta-guest;
+#      /bin/lfv-domu (boot/domu.c): a Linux domU with vPCI ("dev") is
+#      given the e1000e (8086:10d3) and boots from /guest; once it has
+#      reported (it then holds the device enabled for GUEST_HOLD seconds),
+#      dom0 probes the device (Xen's rule: dom0 reads the hardware of a
+#      device it does not own) and a second domU with vPCI ("empty") is
+#      created, must be refused the same device (EBUSY) and boots with an
+#      empty bus; both guests report on Xen's console themselves
+#      (meta-guest-pci, meta-guest-up, see boot/guest-init.sh) and power
+#      off; after the first one is destroyed, dom0 uses the device again
+#      (IDs, enable, STATUS through BAR 0, disable).  The launchers' lines
+#      are reported as meta-guest and meta-guest2, dom0's probes of the
+#      device before, during and after as meta-guest-dom0;
 # then the end marker and poweroff.  Any failed step prints
 # "@@ meta-fail ..." and still powers off.
 
@@ -33,10 +41,18 @@ STRESS_CYCLES=120
 # lfv.readers=N on the kernel command line: N readers in the stress
 # phase (default 4).
 READERS=4
-# lfv.guest=1: the guest phase; GUEST_MB of RAM, GUEST_TIMEOUT seconds
+# lfv.guest=1: the guest phase; GUEST_MB of RAM for the guest given the
+# device, GUEST2_MB for the second one, GUEST_TIMEOUT seconds each;
+# GUEST_DEV the IDs of the device assigned, GUEST_REG the register the
+# guest and dom0 read (e1000e STATUS: BAR 0, offset 8)
 GUEST=0
 GUEST_MB=256
+GUEST2_MB=128
 GUEST_TIMEOUT=600
+GUEST_HOLD=10
+GUEST_DEV=0x8086:0x10d3
+GUEST_REG="0 0x8"
+GUEST_ARGS="earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1"
 PCI=/sys/bus/pci/devices
 
 # emit TAG: stdin's lines as "@@ TAG LINE CSUM" (/lib/emit.awk).
@@ -222,21 +238,89 @@ stress() {
     say "stress: $c remove/rescan cycles, $READERS readers on $ncpu vCPUs"
 }
 
-# guest: boot a PCI-less domU through lfv-domu and destroy it.
+# probe WHEN DEV [OPTION...]: lfv-pciprobe's lines of DEV (dom0's view),
+# each prefixed with "WHEN DEV", appended to /tmp/guest-dom0.
+probe() {
+    local when=$1 dev=$2
+    shift 2
+    lfv-pciprobe "$@" "$PCI/$dev" > /tmp/probe 2>&1 ||
+        fail "guest: lfv-pciprobe $* $dev ($when) failed"
+    while read -r l; do
+        echo "$when $dev $l"
+    done < /tmp/probe >> /tmp/guest-dom0
+}
+
+# upstream_enable DEV: the bridge above DEV (if any) enabled, so that it
+# forwards the device's memory space, as xen-pciback's pci_enable_device()
+# of a device leaves its bridges when it seizes it: the guest enables the
+# device itself, never the host's bridges.  (Dom0 quiesced every bridge
+# in the remove/rescan phases.)
+upstream_enable() {
+    local up
+    up=$(cd -P "$PCI/$1/.." && pwd)
+    up=${up##*/}
+    case $up in
+    ????:??:??.?)
+        echo 1 > "$PCI/$up/enable" ||
+            { fail "guest: enabling bridge $up failed"; return; }
+        echo "prepare $1 bridge $up cmd $(cfgbytes "$up" | cut -c11-12)$(cfgbytes "$up" | cut -c9-10)" >> /tmp/guest-dom0
+        ;;
+    esac
+}
+
+# guest: a domU given the device GUEST_DEV, dom0's checks and a second
+# domU while it runs (guest_hook), dom0 using the device after.
 guest() {
+    local dev="" d rc=0
     insmod /lib/xen-privcmd.ko || { fail "guest: insmod xen-privcmd.ko"; return; }
     [ -c /dev/xen/privcmd ] || { fail "guest: no /dev/xen/privcmd"; return; }
-    rc=0
-    lfv-domu /guest/Image /guest/initrd.gz "$GUEST_MB" "$GUEST_TIMEOUT" \
-        "earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1" vpci \
+    for d in $(devices); do
+        [ "$(cat "$PCI/$d/vendor"):$(cat "$PCI/$d/device")" = "$GUEST_DEV" ] &&
+            { dev=$d; break; }
+    done
+    [ -n "$dev" ] || { fail "guest: no $GUEST_DEV device in dom0"; return; }
+    : > /tmp/guest-dom0
+    upstream_enable "$dev"
+    probe before "$dev"
+    lfv-domu --vpci --assign "$dev" --hook "sh /init guest-hook $dev" \
+        --hook-after "@@ meta-guest-up dev " \
+        /guest/Image /guest/initrd.gz "$GUEST_MB" "$GUEST_TIMEOUT" \
+        "$GUEST_ARGS lfv.role=dev lfv.reg=${GUEST_REG% *}:${GUEST_REG#* } lfv.hold=$GUEST_HOLD" \
         > /tmp/guest 2>&1 || rc=$?
     emit meta-guest < /tmp/guest
-    [ "$rc" -eq 0 ] || fail "guest: lfv-domu exited with status $rc"
+    [ "$rc" -eq 0 ] || fail "guest: lfv-domu (dev) exited with status $rc"
+    if [ -f /tmp/guest2.rc ]; then
+        emit meta-guest2 < /tmp/guest2
+        [ "$(cat /tmp/guest2.rc)" = 0 ] ||
+            fail "guest: lfv-domu (empty) exited with status $(cat /tmp/guest2.rc)"
+    else
+        fail "guest: the second guest did not run (no hook)"
+    fi
+    # shellcheck disable=SC2086
+    probe after "$dev" -r $GUEST_REG
+    emit meta-guest-dom0 < /tmp/guest-dom0
+}
+
+# guest_hook DEV: lfv-domu's hook, run while the guest given DEV runs.
+guest_hook() {
+    local rc=0
+    # lfv-domu's stdout is a file: dom0's failures go to the console.
+    exec > /dev/console 2>&1
+    probe during "$1"
+    lfv-domu --vpci --try-assign "$1" /guest/Image /guest/initrd.gz \
+        "$GUEST2_MB" "$GUEST_TIMEOUT" "$GUEST_ARGS lfv.role=empty" \
+        > /tmp/guest2 2>&1 || rc=$?
+    echo "$rc" > /tmp/guest2.rc
 }
 
 # The readers: /init run again, pinned to a vCPU.
 if [ "${1:-}" = reader ]; then
     reader
+    exit 0
+fi
+# The guest phase's hook: /init run again by lfv-domu.
+if [ "${1:-}" = guest-hook ]; then
+    guest_hook "$2"
     exit 0
 fi
 

@@ -186,17 +186,8 @@ static void hwdom_cmd_done(struct lfv_header *h, uint32_t val, int rc)
 static void hwdom_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
                             void *data)
 {
-    struct lfv_header *h = data;
-    int rc = 0;
-
     (void)ctx, (void)reg;
-    if (hdr_op_pending(h) && hdr_op_cmd_write(h, &val))
-        return;
-    if (!!(val & PCI_COMMAND_MEMORY) != hdr_load(h->mapped))
-        rc = hdr_modify(h, val & PCI_COMMAND_MEMORY, false, true,
-                        hwdom_cmd_done, val);
-    if (rc != HDR_DEFERRED)
-        hwdom_cmd_done(h, val, rc);
+    hdr_cmd_write(data, val, hwdom_cmd_done);
 }
 
 static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,

@@ -286,6 +286,25 @@ static inline bool hdr_op_cmd_write(struct lfv_header *h, uint32_t *val)
 }
 
 /*
+ * A COMMAND write of either view (write handlers, write lock held): val is
+ * the value the view writes; a MEMORY change maps or unmaps the BARs
+ * (possibly deferred), and done(h, val, rc) finishes the write, now or
+ * when the deferred operation completes.
+ */
+static inline void hdr_cmd_write(struct lfv_header *h, uint32_t val,
+                                 hdr_done_t *done)
+{
+    int rc = 0;
+
+    if (hdr_op_pending(h) && hdr_op_cmd_write(h, &val))
+        return;
+    if (!!(val & PCI_COMMAND_MEMORY) != hdr_load(h->mapped))
+        rc = hdr_modify(h, val & PCI_COMMAND_MEMORY, false, true, done, val);
+    if (rc != HDR_DEFERRED)
+        done(h, val, rc);
+}
+
+/*
  * The header hook's state of one domain: the lock that serialises BAR
  * mapping changes with the list of the domain's header states.  Lock
  * order: device write lock -> map_lock -> the p2m's batch lock.

@@ -153,18 +153,8 @@ static void guest_cmd_done(struct lfv_header *h, uint32_t g, int rc)
 static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
                             void *data)
 {
-    struct lfv_header *h = data;
-    uint32_t g = val & HDR_CMD_GUEST;
-    int rc = 0;
-
     (void)ctx, (void)reg;
-    if (hdr_op_pending(h) && hdr_op_cmd_write(h, &g))
-        return;
-    if (!!(g & PCI_COMMAND_MEMORY) != hdr_load(h->mapped))
-        rc = hdr_modify(h, g & PCI_COMMAND_MEMORY, false, true,
-                        guest_cmd_done, g);
-    if (rc != HDR_DEFERRED)
-        guest_cmd_done(h, g, rc);
+    hdr_cmd_write(data, val & HDR_CMD_GUEST, guest_cmd_done);
 }
 
 /* ---- emulated bytes: interrupt line, cache line size ---- */

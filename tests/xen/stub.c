@@ -39,6 +39,7 @@ struct domain *xen_stub_domain_create(domid_t id, bool hardware,
     d->refcnt = 1;
     d->fail_after = -1;
     d->iomem_all = true;
+    d->pdev_list.next = d->pdev_list.prev = &d->pdev_list;
     d->frames = malloc(sizeof(*d->frames) * XEN_STUB_FRAMES);
     XEN_STUB_CHECK(d->frames);
     for (unsigned long i = 0; i < XEN_STUB_FRAMES; i++)
@@ -118,6 +119,14 @@ static void frame_remove(struct domain *d, struct xen_stub_frame *f)
         d->frames[j].gfn = NO_GFN;
         *slot(d, e.gfn) = e;
     }
+}
+
+void xen_stub_p2m_relinquish(struct domain *d)
+{
+    XEN_STUB_CHECK(d->is_dying);
+    for (unsigned long i = 0; i < XEN_STUB_FRAMES; i++)
+        d->frames[i].gfn = NO_GFN;
+    d->nr_frames = 0;
 }
 
 void xen_stub_fail_after(struct domain *d, long n, int err)

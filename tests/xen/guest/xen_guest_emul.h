@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The user-space Xen in which the series' xen/drivers/vpci/guest.c (Xen
- * 4.17.5 with integration/xen/patches applied by
- * scripts/xen-apply-series.sh, its #include lines replaced by this
- * header) is compiled for test_xen_guest.  Arm behaviour (CONFIG_ARM).
+ * The user-space Xen in which the series' Xen files are compiled for
+ * test_xen_guest (Xen 4.17.5 with integration/xen/patches applied by
+ * scripts/xen-apply-series.sh): xen/drivers/vpci/guest.c and
+ * xen/arch/arm/vpci.c whole (their #include lines replaced by this
+ * header), and the functions of xen/drivers/passthrough/{pci,iommu}.c
+ * and xen/drivers/vpci/vpci.c that xen-extract.sh copies (with
+ * xen_guest_pci.h on top of this one).  Arm behaviour (CONFIG_ARM).
  *
  * Real: lfvpci's model and RCU (the memb backend: rcu_read_lock/unlock
  * are read-side sections, call_rcu() waits for a grace period), the
@@ -12,7 +15,8 @@
  * pci_conf_read and pci_conf_write, whose calls the test checks (which
  * domain's vCPU made them, at which SBDF).  Recorded or trivial: printk, softirqs,
  * preemption (general_preempt_check() says "preempt" every third call),
- * pcidevs_lock (a mutex with an owner).
+ * pcidevs_lock (a mutex with an owner), register_mmio_handler() (the
+ * test dispatches a vCPU's MMIO access to it as try_handle_mmio() does).
  *
  * XEN_GUEST_FALLBACK_HW (a negative control): the guest path reads and
  * writes the host's configuration space at the guest's SBDF, as vpci.c
@@ -37,18 +41,74 @@
 #define min(a, b) ((a) < (b) ? (a) : (b))
 /* The test calls the initcall itself. */
 #define __initcall(fn) int (*const xen_guest_initcall)(void) = (fn)
+#define CONFIG_64BIT 1
 
+typedef uint64_t paddr_t;
+/* Arm's (glibc has a register_t of its own) */
+typedef uint64_t xen_guest_register_t;
+#define register_t xen_guest_register_t
+
+/* Xen's layout (xen/include/xen/pci.h), little-endian. */
 typedef union {
     uint32_t sbdf;
+    struct {
+        union {
+            uint16_t bdf;
+            struct {
+                union {
+                    struct {
+                        uint8_t func : 3, dev : 5;
+                    };
+                    uint8_t devfn, extfunc;
+                };
+                uint8_t bus;
+            };
+        };
+        uint16_t seg;
+    };
 } pci_sbdf_t;
 
+enum pdev_type {
+    DEV_TYPE_PCI_UNKNOWN,
+    DEV_TYPE_PCIe_ENDPOINT,
+    DEV_TYPE_PCIe_BRIDGE,
+    DEV_TYPE_PCIe2PCI_BRIDGE,
+    DEV_TYPE_PCI2PCIe_BRIDGE,
+    DEV_TYPE_LEGACY_PCI_BRIDGE,
+    DEV_TYPE_PCI_HOST_BRIDGE,
+    DEV_TYPE_PCI,
+};
+
+/* The fields of Xen's struct pci_dev the series' code uses. */
 struct pci_dev {
-    pci_sbdf_t sbdf;
+    struct list_head alldevs_list;
+    struct list_head domain_list;
+    struct domain *domain;
+    union {
+        struct {
+            uint8_t devfn;
+            uint8_t bus;
+            uint16_t seg;
+        };
+        pci_sbdf_t sbdf;
+    };
+    uint8_t phantom_stride;
+    enum pdev_type type;
+    bool broken, quarantine;
+    struct {
+        unsigned int count;
+    } fault;
+    struct vpci *vpci; /* the hardware domain's vPCI state (vpci.c) */
+    struct rcu_head rcu;
 };
 
 struct vcpu {
     struct domain *domain;
 };
+
+/* The running vCPU of the calling thread (Xen's `current`). */
+extern __thread struct vcpu *xen_guest_current;
+#define current xen_guest_current
 
 uint8_t pci_conf_read8(pci_sbdf_t sbdf, unsigned int reg);
 uint16_t pci_conf_read16(pci_sbdf_t sbdf, unsigned int reg);
@@ -82,6 +142,55 @@ struct lfv_domain *vpci_guest_domain(struct domain *d);
 void vpci_guest_domain_destroy(struct domain *d);
 int vpci_guest_assign(struct domain *d, const struct pci_dev *pdev);
 void vpci_guest_deassign(const struct pci_dev *pdev);
+
+/* --- Arm's MMIO trap interface (xen/arch/arm/vpci.c) ------------------- */
+
+/* public/arch-arm.h, xen/pci.h, xen/vpci.h */
+#define GUEST_VPCI_ECAM_BASE 0x10000000ULL
+#define GUEST_VPCI_ECAM_SIZE 0x10000000ULL
+#define ECAM_REG_OFFSET(addr) ((addr) & 0x00000fff)
+#define VPCI_ECAM_BDF(addr) (((addr) & 0x0ffff000) >> 12)
+
+typedef struct {
+    struct {
+        unsigned int size; /* log2 of the access's bytes */
+    } dabt;
+    paddr_t gpa;
+} mmio_info_t;
+
+typedef int (*mmio_read_t)(struct vcpu *v, mmio_info_t *info,
+                           register_t *r, void *priv);
+typedef int (*mmio_write_t)(struct vcpu *v, mmio_info_t *info,
+                            register_t r, void *priv);
+struct mmio_handler_ops {
+    mmio_read_t read;
+    mmio_write_t write;
+};
+void register_mmio_handler(struct domain *d,
+                           const struct mmio_handler_ops *ops,
+                           paddr_t addr, paddr_t size, void *priv);
+
+/* The host bridges: the test's one, its ECAM window at a host address. */
+struct pci_config_window {
+    paddr_t phys_addr;
+    paddr_t size;
+    uint8_t busn_start;
+};
+struct pci_host_bridge {
+    struct pci_config_window *cfg;
+    uint16_t segment;
+};
+int pci_host_iterate_bridges_and_count(
+    struct domain *d,
+    int (*cb)(struct domain *d, struct pci_host_bridge *bridge));
+
+/* xen/arch/arm/vpci.c's entry points and what they call (vpci.c). */
+int domain_vpci_init(struct domain *d);
+unsigned int domain_vpci_get_num_mmio_handlers(struct domain *d);
+bool vpci_ecam_write(pci_sbdf_t sbdf, unsigned int reg, unsigned int len,
+                     unsigned long data);
+bool vpci_ecam_read(pci_sbdf_t sbdf, unsigned int reg, unsigned int len,
+                    unsigned long *data);
 
 #ifdef XEN_GUEST_FALLBACK_HW
 uint32_t xen_guest_hw_read(uint32_t sbdf, unsigned int reg, unsigned int size);

@@ -75,6 +75,11 @@ static inline bool mfn_eq(mfn_t a, mfn_t b) { return a.m == b.m; }
 
 typedef enum { p2m_invalid, p2m_mmio_direct } p2m_type_t;
 
+/* Xen's doubly linked list head (tests/xen/guest uses its operations). */
+struct list_head {
+    struct list_head *next, *prev;
+};
+
 struct xen_stub_frame {
     unsigned long gfn, mfn; /* gfn == ~0UL: free slot */
 };
@@ -95,6 +100,7 @@ struct domain {
     /* vPCI (tests/xen/guest): has_vpci(), the guest's lfvpci domain */
     bool vpci;
     struct lfv_domain *vpci_dom;
+    struct list_head pdev_list; /* its PCI devices (pci.c), empty at first */
 };
 
 #define XEN_STUB_FRAMES (1UL << 16)
@@ -105,6 +111,8 @@ struct domain *xen_stub_domain_create(domid_t id, bool hardware,
 void xen_stub_domain_destroy(struct domain *d);
 bool xen_stub_lookup(const struct domain *d, unsigned long gfn,
                      unsigned long *mfn);
+/* relinquish_p2m_mapping() of a dying domain: its p2m emptied. */
+void xen_stub_p2m_relinquish(struct domain *d);
 /* The (n + 1)-th frame changed from now fails with err, once. */
 void xen_stub_fail_after(struct domain *d, long n, int err);
 /* xmalloc: the (n + 1)-th allocation from now fails; n < 0: none. */

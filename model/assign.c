@@ -9,6 +9,7 @@
 
 #include <lfvpci/access.h>
 
+#include "../core/compiler.h"
 #include "../core/pci_regs.h"
 #include "../core/rcu_fast.h"
 #include "../dispatch/regtab.h"
@@ -68,7 +69,7 @@ static void vbus_slot_free(struct lfv_domain *d, unsigned int slot)
     d->slot_map &= ~(1u << slot);
 }
 
-static void vpci_free_rcu(struct lfv_rcu_head *head)
+static void lfv_cf_check vpci_free_rcu(struct lfv_rcu_head *head)
 {
     struct lfv_vpci *v =
         (struct lfv_vpci *)((char *)head - offsetof(struct lfv_vpci, rcu));
@@ -266,7 +267,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     return 0;
 }
 
-static void pdev_free_rcu(struct lfv_rcu_head *head)
+static void lfv_cf_check pdev_free_rcu(struct lfv_rcu_head *head)
 {
     struct lfv_pdev *pdev =
         (struct lfv_pdev *)((char *)head - offsetof(struct lfv_pdev, rcu));
@@ -385,7 +386,7 @@ unsigned int lfv_domain_nr_devices(struct lfv_domain *d)
     return n;
 }
 
-static void deassign_if_owned(struct lfv_pdev *pdev, void *arg)
+static void lfv_cf_check deassign_if_owned(struct lfv_pdev *pdev, void *arg)
 {
     struct lfv_domain *d = arg;
 
@@ -398,7 +399,7 @@ void lfv_domain_deassign_all(struct lfv_domain *d)
     lfv_pdev_for_each(d->sys, deassign_if_owned, d);
 }
 
-static void remove_pdev(struct lfv_pdev *pdev, void *arg)
+static void lfv_cf_check remove_pdev(struct lfv_pdev *pdev, void *arg)
 {
     pdev_remove_locked(arg, pdev);
 }

@@ -10,6 +10,7 @@
 
 #include <lfvpci/rcu.h>
 
+#include "../core/compiler.h"
 #include "../core/pci_regs.h"
 #include "caps_policy.h"
 #include "vpci_state.h"
@@ -146,7 +147,7 @@ static int check_field(const struct lfv_cap_field *f, bool ext)
     return 0;
 }
 
-static int cmp_field(const void *a, const void *b)
+static int lfv_cf_check cmp_field(const void *a, const void *b)
 {
     const struct lfv_cap_field *x = a, *y = b;
 

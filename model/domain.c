@@ -9,6 +9,7 @@
 
 #include <lfvpci/p2m.h>
 
+#include "../core/compiler.h"
 #include "../core/rcu_fast.h"
 #include "system.h"
 
@@ -94,7 +95,7 @@ struct lfv_p2m *lfv_domain_p2m(const struct lfv_domain *d)
     return d->p2m;
 }
 
-static void domain_free_rcu(struct lfv_rcu_head *head)
+static void lfv_cf_check domain_free_rcu(struct lfv_rcu_head *head)
 {
     struct lfv_domain *d =
         (struct lfv_domain *)((char *)head - offsetof(struct lfv_domain, rcu));

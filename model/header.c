@@ -155,13 +155,15 @@ static void check_msix(struct lfv_header *h)
 
 /* ---- the hardware domain: Xen's passthrough-style handlers ---- */
 
-static uint32_t hwdom_cmd_read(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check hwdom_cmd_read(const void *ctx, unsigned int reg,
+                                            void *data)
 {
     (void)data;
     return lfv_vpci_hw_read(ctx, reg, 2);
 }
 
-static uint32_t hw_read_bar(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check hw_read_bar(const void *ctx, unsigned int reg,
+                                         void *data)
 {
     (void)data;
     return lfv_vpci_hw_read(ctx, reg, 4);
@@ -174,7 +176,8 @@ static uint32_t hw_read_bar(const void *ctx, unsigned int reg, void *data)
  * modify_bars(); a failed unmap leaves it on.  Now, or when a deferred
  * operation ends (<lfvpci/header.h>).
  */
-static void hwdom_cmd_done(struct lfv_header *h, uint32_t val, int rc)
+static void lfv_cf_check hwdom_cmd_done(struct lfv_header *h, uint32_t val,
+                                        int rc)
 {
     if (rc)
         val ^= PCI_COMMAND_MEMORY;
@@ -183,15 +186,15 @@ static void hwdom_cmd_done(struct lfv_header *h, uint32_t val, int rc)
         hdr_decode_off(h, false);
 }
 
-static void hwdom_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
-                            void *data)
+static void lfv_cf_check hwdom_cmd_write(const void *ctx, unsigned int reg,
+                                         uint32_t val, void *data)
 {
     (void)ctx, (void)reg;
     hdr_cmd_write(data, val, hwdom_cmd_done);
 }
 
-static void hwdom_bar_write(const void *ctx, unsigned int reg, uint32_t val,
-                            void *data)
+static void lfv_cf_check hwdom_bar_write(const void *ctx, unsigned int reg,
+                                         uint32_t val, void *data)
 {
     struct hdr_bar *bar = data;
     uint64_t addr;
@@ -225,7 +228,8 @@ static void rom_set_addr(struct hdr_bar *rom, uint32_t val)
  * whole: nothing changed in the p2m, and the hardware was not written, so
  * the state goes back to what the hardware still decodes.
  */
-static void hwdom_rom_done(struct lfv_header *h, uint32_t val, int rc)
+static void lfv_cf_check hwdom_rom_done(struct lfv_header *h, uint32_t val,
+                                        int rc)
 {
     struct hdr_bar *rom = &h->bars[HDR_ROM];
     bool new_en = val & PCI_ROM_ADDRESS_ENABLE;
@@ -244,8 +248,8 @@ static void hwdom_rom_done(struct lfv_header *h, uint32_t val, int rc)
 }
 
 /* Xen's rom_write: the ROM maps while both it and MEMORY are enabled. */
-static void hwdom_rom_write(const void *ctx, unsigned int reg, uint32_t val,
-                            void *data)
+static void lfv_cf_check hwdom_rom_write(const void *ctx, unsigned int reg,
+                                         uint32_t val, void *data)
 {
     struct hdr_bar *rom = data;
     struct lfv_header *h = rom->hdr;
@@ -341,14 +345,14 @@ static int discover(struct lfv_header *h, uint16_t *cmdp)
     return rc;
 }
 
-static void header_retire(struct lfv_vpci *v, void *priv)
+static void lfv_cf_check header_retire(struct lfv_vpci *v, void *priv)
 {
     (void)v;
     if (priv)
         hdr_map_retire(priv);
 }
 
-static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+static int lfv_cf_check header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 {
     struct lfv_header *h = header_alloc(v);
     uint16_t cmd;
@@ -376,7 +380,7 @@ static int header_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     return hdr_modify(h, true, false, false, NULL, 0);
 }
 
-static void header_fini(struct lfv_vpci *v, void *priv)
+static void lfv_cf_check header_fini(struct lfv_vpci *v, void *priv)
 {
     (void)v;
     if (priv)

@@ -26,6 +26,7 @@
 #include <lfvpci/rangeset.h>
 #include <lfvpci/rcu.h>
 
+#include "../core/compiler.h"
 #include "../core/pci_regs.h"
 #include "vpci_state.h"
 
@@ -230,8 +231,8 @@ int hdr_caps_discover(struct lfv_header *h);
 int hdr_caps_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);
 
 /* A register read from the hardware, read-only (data: its size). */
-static inline uint32_t hdr_hw_read_ro(const void *ctx, unsigned int reg,
-                                      void *data)
+static inline uint32_t lfv_cf_check hdr_hw_read_ro(const void *ctx,
+                                                   unsigned int reg, void *data)
 {
     return lfv_vpci_hw_read(ctx, reg, (unsigned int)(uintptr_t)data);
 }

@@ -245,27 +245,30 @@ out:
 
 /* ---- a guest's registers ---- */
 
-static uint32_t const_read(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check const_read(const void *ctx, unsigned int reg,
+                                        void *data)
 {
     (void)ctx, (void)reg;
     return (uint32_t)(uintptr_t)data;
 }
 
 /* A standard capability's ID (from hardware) and emulated next pointer. */
-static uint32_t cap_header_read(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check cap_header_read(const void *ctx, unsigned int reg,
+                                             void *data)
 {
     return lfv_vpci_hw_read(ctx, reg, 1) | (uint32_t)(uintptr_t)data << 8;
 }
 
 /* An extended one's ID and version (from hardware), emulated next. */
-static uint32_t ecap_header_read(const void *ctx, unsigned int reg,
-                                 void *data)
+static uint32_t lfv_cf_check ecap_header_read(const void *ctx, unsigned int reg,
+                                              void *data)
 {
     return (lfv_vpci_hw_read(ctx, reg, 4) & 0xfffffu) |
            (uint32_t)(uintptr_t)data << 20;
 }
 
-static uint32_t field_read(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check field_read(const void *ctx, unsigned int reg,
+                                        void *data)
 {
     const struct hdr_field *f = data;
     uint32_t hw = lfv_vpci_hw_read(ctx, reg, f->size);
@@ -274,8 +277,8 @@ static uint32_t field_read(const void *ctx, unsigned int reg, void *data)
 }
 
 /* The guest's copy changes; the hardware only in hw_mask. */
-static void field_write(const void *ctx, unsigned int reg, uint32_t val,
-                        void *data)
+static void lfv_cf_check field_write(const void *ctx, unsigned int reg,
+                                     uint32_t val, void *data)
 {
     struct hdr_field *f = data;
     uint32_t hw;

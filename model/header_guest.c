@@ -12,29 +12,30 @@
 #include "hook_util.h"
 #include "header.h"
 
-static uint32_t read_val(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check read_val(const void *ctx, unsigned int reg,
+                                      void *data)
 {
     (void)ctx, (void)reg;
     return (uint32_t)(uintptr_t)data;
 }
 
-static uint32_t header_type_read(const void *ctx, unsigned int reg,
-                                 void *data)
+static uint32_t lfv_cf_check header_type_read(const void *ctx, unsigned int reg,
+                                              void *data)
 {
     (void)data;
     return lfv_vpci_hw_read(ctx, reg, 1) & 0x7f; /* one function only */
 }
 
-static void hw_write_reg(const void *ctx, unsigned int reg, uint32_t val,
-                         void *data)
+static void lfv_cf_check hw_write_reg(const void *ctx, unsigned int reg,
+                                      uint32_t val, void *data)
 {
     lfv_vpci_hw_write(ctx, reg, (unsigned int)(uintptr_t)data, val);
 }
 
 /* ---- BARs ---- */
 
-static uint32_t guest_mem_bar_read(const void *ctx, unsigned int reg,
-                                   void *data)
+static uint32_t lfv_cf_check guest_mem_bar_read(const void *ctx,
+                                                unsigned int reg, void *data)
 {
     const struct hdr_bar *bar = data;
     uint64_t ga;
@@ -49,8 +50,8 @@ static uint32_t guest_mem_bar_read(const void *ctx, unsigned int reg,
            (bar->prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
 }
 
-static void guest_mem_bar_write(const void *ctx, unsigned int reg,
-                                uint32_t val, void *data)
+static void lfv_cf_check guest_mem_bar_write(const void *ctx, unsigned int reg,
+                                             uint32_t val, void *data)
 {
     struct hdr_bar *bar = data;
     uint64_t ga;
@@ -65,8 +66,8 @@ static void guest_mem_bar_write(const void *ctx, unsigned int reg,
     hdr_bar_moved(bar->hdr, (unsigned int)(bar - bar->hdr->bars));
 }
 
-static uint32_t guest_io_bar_read(const void *ctx, unsigned int reg,
-                                  void *data)
+static uint32_t lfv_cf_check guest_io_bar_read(const void *ctx,
+                                               unsigned int reg, void *data)
 {
     const struct hdr_bar *bar = data;
 
@@ -75,8 +76,8 @@ static uint32_t guest_io_bar_read(const void *ctx, unsigned int reg,
 }
 
 /* I/O ports are never in the p2m: the emulated address is all there is. */
-static void guest_io_bar_write(const void *ctx, unsigned int reg,
-                               uint32_t val, void *data)
+static void lfv_cf_check guest_io_bar_write(const void *ctx, unsigned int reg,
+                                            uint32_t val, void *data)
 {
     struct hdr_bar *bar = data;
 
@@ -115,7 +116,8 @@ static uint16_t guest_cmd_effective(const struct lfv_header *h)
            (hdr_load(h->intx_forced) ? PCI_COMMAND_INTX_DISABLE : 0);
 }
 
-static uint32_t guest_cmd_read(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check guest_cmd_read(const void *ctx, unsigned int reg,
+                                            void *data)
 {
     (void)ctx, (void)reg;
     return guest_cmd_effective(data);
@@ -140,7 +142,8 @@ void hdr_guest_cmd_sync(const struct lfv_header *h)
  * ends): a refused or failed map leaves decoding off, and the guest reads
  * it back off; a failed unmap leaves it on (the BARs are still mapped).
  */
-static void guest_cmd_done(struct lfv_header *h, uint32_t g, int rc)
+static void lfv_cf_check guest_cmd_done(struct lfv_header *h, uint32_t g,
+                                        int rc)
 {
     if (rc)
         g ^= PCI_COMMAND_MEMORY;
@@ -150,8 +153,8 @@ static void guest_cmd_done(struct lfv_header *h, uint32_t g, int rc)
         hdr_decode_off(h, false);
 }
 
-static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
-                            void *data)
+static void lfv_cf_check guest_cmd_write(const void *ctx, unsigned int reg,
+                                         uint32_t val, void *data)
 {
     (void)ctx, (void)reg;
     hdr_cmd_write(data, val & HDR_CMD_GUEST, guest_cmd_done);
@@ -160,14 +163,15 @@ static void guest_cmd_write(const void *ctx, unsigned int reg, uint32_t val,
 /* ---- emulated bytes: interrupt line, cache line size ---- */
 
 /* data: the guest's byte in its struct lfv_header. */
-static uint32_t byte_read(const void *ctx, unsigned int reg, void *data)
+static uint32_t lfv_cf_check byte_read(const void *ctx, unsigned int reg,
+                                       void *data)
 {
     (void)ctx, (void)reg;
     return hdr_load(*(uint8_t *)data);
 }
 
-static void byte_write(const void *ctx, unsigned int reg, uint32_t val,
-                       void *data)
+static void lfv_cf_check byte_write(const void *ctx, unsigned int reg,
+                                    uint32_t val, void *data)
 {
     (void)ctx, (void)reg;
     hdr_store(*(uint8_t *)data, (uint8_t)val);

@@ -151,7 +151,7 @@ struct range_ctxt {
     const struct hdr_bar *bar;
 };
 
-static int map_range(uint64_t s, uint64_t e, void *ctxt)
+static int lfv_cf_check map_range(uint64_t s, uint64_t e, void *ctxt)
 {
     const struct range_ctxt *c = ctxt;
     uint64_t gstart = PFN(hdr_load(c->bar->guest_addr));
@@ -160,7 +160,7 @@ static int map_range(uint64_t s, uint64_t e, void *ctxt)
     return lfv_p2m_map(c->p2m, s, e - s + 1, hstart + (s - gstart));
 }
 
-static int unmap_range(uint64_t s, uint64_t e, void *ctxt)
+static int lfv_cf_check unmap_range(uint64_t s, uint64_t e, void *ctxt)
 {
     const struct range_ctxt *c = ctxt;
     uint64_t gstart = PFN(hdr_load(c->bar->guest_addr));
@@ -280,7 +280,7 @@ static int do_unmap(struct lfv_header *h, bool rom_only)
 /* Chunks cut by the budget end on a 2 MiB boundary when they can. */
 #define HDR_BLOCK_FRAMES 512u
 
-static int count_range(uint64_t s, uint64_t e, void *ctxt)
+static int lfv_cf_check count_range(uint64_t s, uint64_t e, void *ctxt)
 {
     *(uint64_t *)ctxt += e - s + 1;
     return 0;
@@ -400,7 +400,7 @@ struct step_ctxt {
 };
 
 /* Map or unmap [s, e] of c->bar, as far as the budget allows. */
-static int step_range(uint64_t s, uint64_t e, void *ctxt)
+static int lfv_cf_check step_range(uint64_t s, uint64_t e, void *ctxt)
 {
     struct step_ctxt *c = ctxt;
     uint64_t gstart = PFN(hdr_load(c->bar->guest_addr));
@@ -574,7 +574,7 @@ int hdr_modify(struct lfv_header *h, bool map, bool rom_only, bool may_defer,
 }
 
 /* The header hook's state of a domain (its domain_init/fini, header.c). */
-int hdr_domain_init(struct lfv_domain *d, void **priv)
+int lfv_cf_check hdr_domain_init(struct lfv_domain *d, void **priv)
 {
     struct hdr_domain *hd = lfv_zalloc(sizeof(*hd));
 
@@ -588,7 +588,7 @@ int hdr_domain_init(struct lfv_domain *d, void **priv)
     return 0;
 }
 
-void hdr_domain_fini(struct lfv_domain *d, void *priv)
+void lfv_cf_check hdr_domain_fini(struct lfv_domain *d, void *priv)
 {
     struct hdr_domain *hd = priv;
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "../core/compiler.h"
 #include "system.h"
 
 int lfv_system_create(const struct lfv_system_params *p,
@@ -49,7 +50,7 @@ struct pdev_visit {
     void *arg;
 };
 
-static void pdev_visit(void *p, void *arg)
+static void lfv_cf_check pdev_visit(void *p, void *arg)
 {
     struct pdev_visit *v = arg;
 

@@ -20,6 +20,7 @@ set -eu
 out=$1 emul=$2 root=$3
 shift 3
 tmp=$out.tmp.$$
+trap 'rm -f "$tmp"' EXIT
 printf '#include "%s"\n' "$emul" > "$tmp"
 for spec in "$@"; do
     file=${spec%%:*}

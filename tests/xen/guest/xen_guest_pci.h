@@ -27,7 +27,6 @@
 #define bool_t bool
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define XENLOG_INFO "<I>"
-#define XENLOG_WARNING "<W>"
 #define XENLOG_DEBUG "<D>"
 #define XENLOG_G_INFO "<G><2>"
 /* Counted, not printed (Xen's %pd and %pp are not printf's). */
@@ -109,7 +108,7 @@ const unsigned long *pci_get_ro_map(uint16_t seg);
 #define spin_unlock_irqrestore(l, f) ((void)(f), spin_unlock(l))
 #define DEFINE_SPINLOCK(l) spinlock_t l = { PTHREAD_MUTEX_INITIALIZER }
 
-extern struct domain *hardware_domain, *dom_io;
+extern struct domain *dom_io;
 void pcidevs_lock(void);
 void pcidevs_unlock(void);
 int arch_pci_clean_pirqs(struct domain *d);

@@ -4,10 +4,11 @@
 lfv_cf_check.
 
 The objects are the engine's sources Xen imports (patch 0003's list), built
-by tests/CMakeLists.txt as Xen builds code under CET-IBT: x86-64, -O2,
--fno-pie, -fcf-protection=branch -mmanual-endbr (GCC puts an ENDBR64
-landing pad only on functions marked cf_check) and
--Dlfv_cf_check=__attribute__((__cf_check__)).  A function is address-taken
+by tests/CMakeLists.txt as Xen builds code under CET-IBT: x86-64, -fno-pie,
+-fcf-protection=branch -mmanual-endbr (GCC puts an ENDBR64 landing pad only
+on functions marked cf_check) and
+-Dlfv_cf_check=__attribute__((__cf_check__)); at -O0, so that no inlining
+hides a function whose address the source takes.  A function is address-taken
 when a relocation other than a direct call or jump (R_X86_64_PLT32) in code
 or data points at its first byte, through its symbol or through its
 section's symbol (static functions).  Such a function is called through a

@@ -41,7 +41,7 @@ void lfv_vdev_init(struct lfv_vdev *dev, const struct lfv_vdev_params *p)
     dev->bus = NULL;
     dev->sbdf = p->sbdf;
     dev->read_only = p->read_only;
-    lfv_lock_init(&dev->write_lock);
+    lfv_wlock_init(&dev->write_lock);
     lfv_lock_init(&dev->edit_lock);
 }
 
@@ -49,7 +49,7 @@ void lfv_vdev_fini(struct lfv_vdev *dev)
 {
     if (dev->tab != &lfv_empty_regtab)
         lfv_free(dev->tab);
-    lfv_lock_destroy(&dev->write_lock);
+    lfv_wlock_destroy(&dev->write_lock);
     lfv_lock_destroy(&dev->edit_lock);
 }
 

@@ -98,7 +98,7 @@ struct lfv_vdev {
     const struct lfv_bus *bus; /* the bus it is published on, or NULL */
     lfv_sbdf_t sbdf;
     bool read_only;
-    lfv_lock_t write_lock; /* serialises config writes */
+    lfv_wlock_t write_lock; /* serialises config writes */
     lfv_lock_t edit_lock;  /* serialises register edits */
     struct lfv_rcu_head rcu;
 };

@@ -65,7 +65,7 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
     const struct lfv_regtab *tab;
     unsigned int end = reg + size, off = 0, i;
 
-    lfv_lock(&dev->write_lock);
+    lfv_wlock_lock(&dev->write_lock);
     tab = lfv_rcu_dereference(dev->tab);
     i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2]
                               : tab->nregs;
@@ -89,7 +89,7 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
     }
     if (off < size)
         gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
-    lfv_unlock(&dev->write_lock);
+    lfv_wlock_unlock(&dev->write_lock);
 }
 
 void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,

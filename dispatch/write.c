@@ -57,18 +57,18 @@ static void reg_write(const struct lfv_vdev *dev, const struct lfv_reg *r,
     r->write(dev->ctx, r->offset, data & size_mask(r->size), r->data);
 }
 
-/* A write of a device, read-side held: registers and gaps in order. */
-static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
-                           unsigned int size, uint32_t data,
-                           enum lfv_gap_policy gap)
+/*
+ * A write over several registers and/or gaps, from regs[i] on, lock held:
+ * registers and gaps in address order.
+ */
+static lfv_noinline void write_span(struct lfv_vdev *dev,
+                                    const struct lfv_regtab *tab,
+                                    unsigned int i, unsigned int reg,
+                                    unsigned int size, uint32_t data,
+                                    enum lfv_gap_policy gap)
 {
-    const struct lfv_regtab *tab;
-    unsigned int end = reg + size, off = 0, i;
+    unsigned int end = reg + size, off = 0;
 
-    lfv_wlock_lock(&dev->write_lock);
-    tab = lfv_rcu_dereference(dev->tab);
-    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2]
-                              : tab->nregs;
     for (; i < tab->nregs && off < size; i++) {
         const struct lfv_reg *r = &tab->regs[i];
         unsigned int at = reg + off, r_end = r->offset + r->size, n;
@@ -89,6 +89,32 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
     }
     if (off < size)
         gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
+}
+
+/*
+ * A write of a device, read-side held.  regs[first[reg / 4]] is the first
+ * register that may overlap the access: the usual write is inside it (a
+ * register's own write, or part of one), or entirely before it or past the
+ * last register (a gap); anything else is write_span()'s.
+ */
+static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
+                           unsigned int size, uint32_t data,
+                           enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab;
+    const struct lfv_reg *r;
+    unsigned int i;
+
+    lfv_wlock_lock(&dev->write_lock);
+    tab = lfv_rcu_dereference(dev->tab);
+    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] : tab->nregs;
+    r = &tab->regs[i];
+    if (i == tab->nregs || reg + size <= r->offset)
+        gap_write(dev, reg, size, data, gap);
+    else if (r->offset <= reg && reg + size <= r->offset + r->size)
+        reg_write(dev, r, size, reg - r->offset, data);
+    else
+        write_span(dev, tab, i, reg, size, data, gap);
     lfv_wlock_unlock(&dev->write_lock);
 }
 

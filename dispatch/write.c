@@ -133,16 +133,20 @@ void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     lfv_rcu_fast_unlock();
 }
 
-void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
-                   unsigned int size, uint32_t val)
+/*
+ * lfv_bus_write()'s access inside the section, with the bus kind a
+ * constant (read.c's bus_read_rcu()): by physical SBDF (gaps and SBDFs
+ * with no device go to the hardware) or by virtual slot (dropped).
+ */
+static lfv_always_inline void bus_write_rcu(const struct lfv_bus *b,
+                                            lfv_sbdf_t sbdf, unsigned int reg,
+                                            unsigned int size, uint32_t val,
+                                            bool phys)
 {
     const struct lfv_bus_entry *e;
     struct lfv_vdev *dev = NULL;
 
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return;
-    lfv_rcu_fast_lock();
-    if (!b->map) {
+    if (!phys) {
         if (!(sbdf & ~(lfv_sbdf_t)0xf8))
             dev = lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
     } else if ((e = lfv_sbdf_map_lookup(b->map, sbdf)) != NULL) {
@@ -153,11 +157,35 @@ void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
     if (dev) {
         if (!dev->read_only)
             vdev_write_rcu(dev, reg, size, val,
-                           b->map ? LFV_GAP_HW : LFV_GAP_DENY);
-    } else if (b->map) { /* no device: straight to the hardware */
+                           phys ? LFV_GAP_HW : LFV_GAP_DENY);
+    } else if (phys) { /* no device: straight to the hardware */
         lfv_hw_write(b->hw_ops, b->hw, sbdf, reg, size, val);
     }
-    lfv_rcu_fast_unlock();
+}
+
+/* The section, its barrier flavour a constant (read.c's bus_read_as()). */
+static lfv_always_inline void bus_write_as(const struct lfv_bus *b,
+                                           lfv_sbdf_t sbdf, unsigned int reg,
+                                           unsigned int size, uint32_t val,
+                                           bool light)
+{
+    lfv_rcu_fast_lock_as(light);
+    if (b->map)
+        bus_write_rcu(b, sbdf, reg, size, val, true);
+    else
+        bus_write_rcu(b, sbdf, reg, size, val, false);
+    lfv_rcu_fast_unlock_as(light);
+}
+
+void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
+                   unsigned int size, uint32_t val)
+{
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return;
+    if (lfv_likely(lfv_rcu_fast_light()))
+        bus_write_as(b, sbdf, reg, size, val, true);
+    else
+        bus_write_as(b, sbdf, reg, size, val, false);
 }
 
 int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,

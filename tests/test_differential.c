@@ -343,9 +343,11 @@ static const struct lfv_vpci_hook diff_hook = { .name = "diff",
                                                 .init = diff_init };
 
 /*
- * Reads of every size and offset, mostly aligned, through d's bus at sbdf:
- * each against the model (the hardware's bytes for the hardware domain,
- * all-ones for a guest), and a guest's never reaching the hardware.
+ * Reads and writes of every size and offset, mostly aligned, through d's
+ * bus at sbdf: each read against the model (the hardware's bytes for the
+ * hardware domain, all-ones for a guest), each write's effect on the
+ * registers and the hardware against the model's, and a guest's never
+ * reaching the hardware.
  */
 static void bus_reads(uint64_t seed, struct lfv_domain *d, lfv_sbdf_t sbdf,
                       bool hwpol)
@@ -353,6 +355,8 @@ static void bus_reads(uint64_t seed, struct lfv_domain *d, lfv_sbdf_t sbdf,
     static const unsigned int sizes[] = { 1, 2, 4 };
     unsigned int mismatches = 0;
 
+    /* what adding and assigning the device wrote is the model's too */
+    memcpy(hw_model, hw, sizeof(hw));
     for (unsigned int n = 0; n < 1500; n++) {
         unsigned int size = sizes[rnd() % 3], before = hw_reads;
         unsigned int reg = rnd() % 3 == 0 ? rnd() % 4096
@@ -364,6 +368,17 @@ static void bus_reads(uint64_t seed, struct lfv_domain *d, lfv_sbdf_t sbdf,
             reg &= ~(size - 1);
         if (reg + size > 4096)
             reg = 4096 - size;
+        if (rnd() % 4 == 0) {
+            uint32_t v = rnd() & width_mask(size);
+
+            model_write(reg, size, v, hwpol);
+            lfv_conf_write(d, sbdf, reg, size, v);
+            CHECK(memcmp(hw, hw_model, sizeof(hw)) == 0);
+            for (unsigned int i = 0; i < MAXREGS; i++)
+                if (regs[i].live)
+                    CHECK_EQ(regs[i].val, regs[i].mval);
+            continue;
+        }
         got = lfv_conf_read(d, sbdf, reg, size);
         want = model_read(reg, size, hwpol);
         if (got != want && mismatches++ < 5)
@@ -373,6 +388,26 @@ static void bus_reads(uint64_t seed, struct lfv_domain *d, lfv_sbdf_t sbdf,
         CHECK_EQ(got, want);
         if (!hwpol)
             CHECK_EQ(hw_reads, before);
+    }
+}
+
+/*
+ * A device assigned to a guest is not the hardware domain's: its accesses
+ * to that SBDF reach the hardware, never the guest's registers.
+ */
+static void hwdom_after_assign(struct lfv_domain *hwdom, lfv_sbdf_t sbdf)
+{
+    for (unsigned int i = 0; i < MAXREGS; i++) {
+        const struct mreg *r = &regs[i];
+        uint32_t before = r->val, v = ~before & width_mask(r->size), want = 0;
+
+        if (!r->live)
+            continue;
+        lfv_conf_write(hwdom, sbdf, r->off, r->size, v);
+        CHECK_EQ(r->val, before);
+        memcpy(&want, &hw[r->off], r->size);
+        CHECK_EQ(want, v);
+        CHECK_EQ(lfv_conf_read(hwdom, sbdf, r->off, r->size), v);
     }
 }
 
@@ -400,6 +435,7 @@ static void run_bus(uint64_t seed)
     CHECK_EQ(lfv_pdev_assign(sys, sbdf, guest), 0);
     CHECK_EQ(lfv_pdev_owner(sys, sbdf, &domid, &vsbdf), 0);
     CHECK_EQ(domid, 1);
+    hwdom_after_assign(hwdom, sbdf);
     bus_reads(seed, guest, vsbdf, false);
     lfv_system_destroy(sys);
 }
@@ -413,6 +449,6 @@ int main(void)
     }
     lfv_rcu_unregister_thread();
     printf("differential: 300 seeds x 1500 operations, then 1500 reads "
-           "by the hardware domain's bus and 1500 by a guest's\n");
+           "and writes by the hardware domain's bus and 1500 by a guest's\n");
     return CHECK_DONE();
 }

@@ -58,13 +58,16 @@ typedef ck_spinlock_fas_t lfv_spinlock_t;
  * batch lock) and run p2m batches, but never wait for a grace period (they
  * run inside a read-side section) nor sleep otherwise.  Taken once per
  * trapped write, it was a pthread mutex, whose lock and unlock calls cost
- * about 70 instructions (BENCHMARKS.md); it is Concurrency Kit's
- * fetch-and-store spinlock, inline, with ck's exponential backoff while it
- * waits, so that waiters of a long write (a p2m batch) do not hammer the
- * lock's cache line.  A waiter spins: a host maps it onto its own spinlock
- * (Xen: spinlock_t, as lfv_lock_t; a host that defines no lfv_wlock_t gets
- * lfv_lock_t).  Under ThreadSanitizer, which cannot see ck's inline
- * assembly, it is a pthread mutex.
+ * about 60-70 instructions (BENCHMARKS.md).  It is Concurrency Kit's
+ * fetch-and-store spinlock: taken with one inline exchange when free and
+ * released with one store.  A waiter (lfv_wlock_wait(), core/wlock.c)
+ * spins with ck's exponential backoff for a few microseconds, then yields
+ * the CPU (sched_yield()) before it tries again, so that writers
+ * oversubscribing the CPUs give the holder its CPU back instead of
+ * spinning out their time slices.  A host maps it onto its own spinlock
+ * (Xen: spinlock_t, as lfv_lock_t; a host that defines no lfv_wlock_t
+ * gets its lfv_lock_t).  Under ThreadSanitizer, which cannot see ck's
+ * inline assembly, it is a pthread mutex.
  */
 #ifdef LFV_TSAN
 typedef pthread_mutex_t lfv_wlock_t;
@@ -74,9 +77,15 @@ typedef pthread_mutex_t lfv_wlock_t;
 #define lfv_wlock_unlock(l) pthread_mutex_unlock(l)
 #else
 typedef ck_spinlock_fas_t lfv_wlock_t;
+void lfv_wlock_wait(lfv_wlock_t *l);
+static inline void lfv_wlock_lock(lfv_wlock_t *l)
+{
+    if (__builtin_expect(!ck_spinlock_fas_trylock(l), 0))
+        lfv_wlock_wait(l);
+}
+#define lfv_wlock_lock lfv_wlock_lock
 #define lfv_wlock_init(l) ck_spinlock_fas_init(l)
 #define lfv_wlock_destroy(l) ((void)(l))
-#define lfv_wlock_lock(l) ck_spinlock_fas_lock_eb(l)
 #define lfv_wlock_unlock(l) ck_spinlock_fas_unlock(l)
 #endif
 

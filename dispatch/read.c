@@ -73,13 +73,10 @@ static uint32_t read_slow_valid(const struct lfv_vdev *dev, unsigned int reg,
  * keeps nothing but the reader's counter across its call (the mask needs
  * size).
  */
-static lfv_noinline uint32_t hw_read_piece(const struct lfv_hw_ops *ops,
-                                           void *hw, lfv_sbdf_t sbdf,
+static lfv_noinline uint32_t hw_read_piece(const struct lfv_vdev *dev,
                                            unsigned int reg, unsigned int size)
 {
-    if (!ops || !ops->read)
-        return size_mask(size);
-    return ops->read(hw, sbdf, reg, size) & size_mask(size);
+    return dev->hw_read(dev->hw, dev->sbdf, reg, size) & size_mask(size);
 }
 
 /* An SBDF with no device, on a bus by SBDF: the hardware, masked. */
@@ -197,11 +194,9 @@ static lfv_always_inline uint32_t gap_read_dword(const struct lfv_vdev *dev,
                                                  unsigned int reg,
                                                  enum lfv_gap_policy gap)
 {
-    const struct lfv_hw_ops *ops = dev->hw_ops;
-
-    if (gap != LFV_GAP_HW || !ops || !ops->read)
+    if (gap != LFV_GAP_HW)
         return ~(uint32_t)0;
-    return ops->read(dev->hw, dev->sbdf, reg, 4);
+    return dev->hw_read(dev->hw, dev->sbdf, reg, 4);
 }
 
 /*
@@ -216,7 +211,7 @@ static lfv_always_inline uint32_t gap_read_piece(const struct lfv_vdev *dev,
 {
     if (gap != LFV_GAP_HW)
         return size_mask(size);
-    return hw_read_piece(dev->hw_ops, dev->hw, dev->sbdf, reg, size);
+    return hw_read_piece(dev, reg, size);
 }
 
 /*

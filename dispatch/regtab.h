@@ -96,6 +96,10 @@ struct lfv_vdev {
     const struct lfv_hw_ops *hw_ops;
     void *hw;
     const struct lfv_bus *bus; /* the bus it is published on, or NULL */
+    /* hw_ops->read, or one that reads all-ones when there is none: the
+     * read path's gaps call it with no test */
+    uint32_t (*hw_read)(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                        unsigned int size);
     lfv_sbdf_t sbdf;
     bool read_only;
     lfv_wlock_t write_lock; /* serialises config writes */

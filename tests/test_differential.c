@@ -29,6 +29,7 @@ struct mreg {
 
 static struct mreg regs[MAXREGS];
 static uint8_t hw[4096], hw_model[4096];
+static bool no_hw; /* the system has no hardware ops: gaps read all-ones */
 static uint64_t rng;
 static unsigned int hw_reads; /* calls of hw_read() */
 
@@ -113,7 +114,7 @@ static uint32_t model_read(unsigned int reg, unsigned int size, bool hwpol)
             byte = ((model_reg_value(r) & ~(r->rsvdp | r->rsvdz)) >>
                     (8 * (b - r->off))) & 0xff;
         else
-            byte = hwpol ? hw_model[b] : 0xff;
+            byte = hwpol && !no_hw ? hw_model[b] : 0xff;
         v |= byte << (8 * i);
     }
     return v;
@@ -127,7 +128,7 @@ static void model_write(unsigned int reg, unsigned int size, uint32_t v,
         struct mreg *r = model_reg_at(b);
 
         if (!r) {
-            if (hwpol)
+            if (hwpol && !no_hw)
                 hw_model[b] = (v >> (8 * i)) & 0xff;
             continue;
         }
@@ -417,15 +418,16 @@ static void hwdom_after_assign(struct lfv_domain *hwdom, lfv_sbdf_t sbdf)
  * assigned to (by virtual slot), whose gap dwords take other paths than
  * lfv_vdev_read()'s.
  */
-static void run_bus(uint64_t seed)
+static void run_bus(uint64_t seed, bool nohw)
 {
-    const struct lfv_system_params p = { .hw_ops = &hw_ops };
+    const struct lfv_system_params p = { .hw_ops = nohw ? NULL : &hw_ops };
     const lfv_sbdf_t sbdf = LFV_SBDF(0, 1, 0, 0);
     struct lfv_domain *hwdom, *guest;
     struct lfv_system *sys;
     unsigned int domid;
     lfv_sbdf_t vsbdf;
 
+    no_hw = nohw;
     CHECK_EQ(lfv_system_create(&p, &sys), 0);
     CHECK_EQ(lfv_system_add_hook(sys, &diff_hook), 0);
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
@@ -435,9 +437,11 @@ static void run_bus(uint64_t seed)
     CHECK_EQ(lfv_pdev_assign(sys, sbdf, guest), 0);
     CHECK_EQ(lfv_pdev_owner(sys, sbdf, &domid, &vsbdf), 0);
     CHECK_EQ(domid, 1);
-    hwdom_after_assign(hwdom, sbdf);
+    if (!nohw)
+        hwdom_after_assign(hwdom, sbdf);
     bus_reads(seed, guest, vsbdf, false);
     lfv_system_destroy(sys);
+    no_hw = false;
 }
 
 int main(void)
@@ -445,10 +449,12 @@ int main(void)
     lfv_rcu_register_thread();
     for (uint64_t seed = 1; seed <= 300; seed++) {
         run_seed(seed);
-        run_bus(seed);
+        run_bus(seed, false);
+        run_bus(seed, true); /* the same with no hardware ops */
     }
     lfv_rcu_unregister_thread();
     printf("differential: 300 seeds x 1500 operations, then 1500 reads "
-           "and writes by the hardware domain's bus and 1500 by a guest's\n");
+           "and writes by the hardware domain's bus and 1500 by a guest's, with\n"
+           "hardware ops and without\n");
     return CHECK_DONE();
 }

@@ -33,6 +33,7 @@
 #define XENLOG_G_INFO "<G><2>"
 #define ASSERT_UNREACHABLE() XEN_STUB_CHECK(!"unreachable")
 #define XEN_GUEST_IS_CONFIG_ARM 1
+#define XEN_GUEST_IS_CONFIG_HAS_PCI_MSI 0
 #define IS_ENABLED(option) XEN_GUEST_IS_##option
 #define min(a, b) ((a) < (b) ? (a) : (b))
 /* The test calls the initcall itself. */
@@ -58,6 +59,17 @@ void pci_conf_write16(pci_sbdf_t sbdf, unsigned int reg, uint16_t val);
 void pci_conf_write32(pci_sbdf_t sbdf, unsigned int reg, uint32_t val);
 
 extern bool opt_vpci_assign_no_iommu, iommu_enabled;
+
+/*
+ * Patches 17-18: pci_check_bar() accepts every BAR here (the engine's
+ * tests cover the callback), and the model has no hardware domain (none
+ * is created: de-assignment takes the device out of the model).
+ */
+#define maddr_to_mfn(a) _mfn((a) >> 12)
+#define pci_check_bar(pdev, s, e) ((void)(pdev), (void)(s), (void)(e), true)
+#define XENLOG_WARNING "<1>"
+#define gprintk(lvl, ...) printk(lvl __VA_ARGS__)
+#define hardware_domain ((struct domain *)NULL)
 bool pcidevs_locked(void);
 #define has_vpci(d) ((d)->vpci)
 
@@ -82,6 +94,10 @@ struct lfv_domain *vpci_guest_domain(struct domain *d);
 void vpci_guest_domain_destroy(struct domain *d);
 int vpci_guest_assign(struct domain *d, const struct pci_dev *pdev);
 void vpci_guest_deassign(const struct pci_dev *pdev);
+#define VPCI_HWDOM_MODEL 1 /* Arm: no CONFIG_HAS_PCI_MSI */
+int vpci_hwdom_add_device(struct pci_dev *pdev);
+void vpci_hwdom_remove_device(struct pci_dev *pdev);
+bool vpci_process_pending(struct vcpu *v);
 
 #ifdef XEN_GUEST_FALLBACK_HW
 uint32_t xen_guest_hw_read(uint32_t sbdf, unsigned int reg, unsigned int size);

@@ -52,6 +52,44 @@ typedef ck_spinlock_fas_t lfv_spinlock_t;
 #endif
 
 /*
+ * The device write lock (struct lfv_vdev's write_lock): serialises the
+ * configuration writes of one device.  Held across write handlers, which
+ * may take the model's locks (lfv_lock_t: the header's map lock, a p2m's
+ * batch lock) and run p2m batches, but never wait for a grace period (they
+ * run inside a read-side section) nor sleep otherwise.  Taken once per
+ * trapped write, it was a pthread mutex, whose lock and unlock calls cost
+ * about 60-70 instructions (BENCHMARKS.md).  It is Concurrency Kit's
+ * fetch-and-store spinlock: taken with one inline exchange when free and
+ * released with one store.  A waiter (lfv_wlock_wait(), core/wlock.c)
+ * spins with ck's exponential backoff for a few microseconds, then yields
+ * the CPU (sched_yield()) before it tries again, so that writers
+ * oversubscribing the CPUs give the holder its CPU back instead of
+ * spinning out their time slices.  A host maps it onto its own spinlock
+ * (Xen: spinlock_t, as lfv_lock_t; a host that defines no lfv_wlock_t
+ * gets its lfv_lock_t).  Under ThreadSanitizer, which cannot see ck's
+ * inline assembly, it is a pthread mutex.
+ */
+#ifdef LFV_TSAN
+typedef pthread_mutex_t lfv_wlock_t;
+#define lfv_wlock_init(l) pthread_mutex_init((l), NULL)
+#define lfv_wlock_destroy(l) pthread_mutex_destroy(l)
+#define lfv_wlock_lock(l) pthread_mutex_lock(l)
+#define lfv_wlock_unlock(l) pthread_mutex_unlock(l)
+#else
+typedef ck_spinlock_fas_t lfv_wlock_t;
+void lfv_wlock_wait(lfv_wlock_t *l);
+static inline void lfv_wlock_lock(lfv_wlock_t *l)
+{
+    if (__builtin_expect(!ck_spinlock_fas_trylock(l), 0))
+        lfv_wlock_wait(l);
+}
+#define lfv_wlock_lock lfv_wlock_lock
+#define lfv_wlock_init(l) ck_spinlock_fas_init(l)
+#define lfv_wlock_destroy(l) ((void)(l))
+#define lfv_wlock_unlock(l) ck_spinlock_fas_unlock(l)
+#endif
+
+/*
  * Allocation.  Returns NULL on failure (or when a test injected one, see
  * <lfvpci/testing.h>, the simulator's fault injector); callers report
  * -ENOMEM and leave state unchanged.
@@ -69,6 +107,15 @@ void lfv_free(void *p);
 extern bool (*lfv_platform_alloc_fail)(void);
 
 #endif /* LFV_PLATFORM_HEADER */
+
+/* A host that does not define the device write lock: its lfv_lock_t. */
+#ifndef lfv_wlock_lock
+#define lfv_wlock_t lfv_lock_t
+#define lfv_wlock_init(l) lfv_lock_init(l)
+#define lfv_wlock_destroy(l) lfv_lock_destroy(l)
+#define lfv_wlock_lock(l) lfv_lock(l)
+#define lfv_wlock_unlock(l) lfv_unlock(l)
+#endif
 
 /*
  * A spinning reader's pause (user space: the CPU's pause instruction); a

@@ -16,9 +16,14 @@ static inline uint32_t size_mask(unsigned int size)
 /* A configuration access of size 1, 2 or 4 inside the 4 KiB space. */
 static inline bool access_valid(unsigned int reg, unsigned int size)
 {
-    /* size is 1, 2 or 4 (bits 1, 2 and 4 of 0x16); no overflow below */
-    return size <= 4 && ((0x16u >> size) & 1) &&
-           reg <= LFV_CFG_SPACE_SIZE - size;
+    /* by size, the first offset where an access no longer fits; none for
+     * sizes 0 and 3: one load and two compares */
+    static const uint16_t end[5] = {
+        0, LFV_CFG_SPACE_SIZE, LFV_CFG_SPACE_SIZE - 1, 0,
+        LFV_CFG_SPACE_SIZE - 3,
+    };
+
+    return size <= 4 && reg < end[size];
 }
 
 /* Copy the low `size` bytes of `val` into `data` at byte `offset`. */

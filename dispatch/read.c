@@ -10,7 +10,9 @@
  *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
  *                       that is exactly that dword, or of a dword with no
  *                       register (gap_read_dword(): the hardware at 4
- *                       bytes, or all-ones)
+ *                       bytes, or all-ones); from the bus, also an aligned
+ *                       1- or 2-byte read that is exactly one register
+ *                       or has no register byte (gap_read_piece())
  *   read_slow()         everything else; first an access inside one
  *                       dword: its register, or its gap, with no walk
  *                       (read_slow_valid(): the access already checked)
@@ -51,6 +53,8 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 bool valid);
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
                                 const struct lfv_reg *r);
+static uint32_t reg_read_exact(const struct lfv_vdev *dev,
+                               const struct lfv_reg *r);
 static uint32_t read_regs(const struct lfv_vdev *dev,
                           const struct lfv_regtab *tab, unsigned int reg,
                           unsigned int size, enum lfv_gap_policy gap);
@@ -62,6 +66,26 @@ static uint32_t read_slow(const struct lfv_vdev *dev, unsigned int reg,
 static uint32_t read_slow_valid(const struct lfv_vdev *dev, unsigned int reg,
                                 unsigned int size, enum lfv_gap_policy gap,
                                 const struct lfv_regtab *tab);
+
+/*
+ * The hardware's naturally aligned piece of `size` bytes at reg, masked to
+ * size; all-ones with no hardware.  Out of line, so that the fast path
+ * keeps nothing but the reader's counter across its call (the mask needs
+ * size).
+ */
+static lfv_noinline uint32_t hw_read_piece(const struct lfv_vdev *dev,
+                                           unsigned int reg, unsigned int size)
+{
+    return dev->hw_read(dev->hw, dev->sbdf, reg, size) & size_mask(size);
+}
+
+/* An SBDF with no device, on a bus by SBDF: the hardware, masked. */
+static lfv_noinline uint32_t hw_read_masked(const struct lfv_bus *b,
+                                            lfv_sbdf_t sbdf, unsigned int reg,
+                                            unsigned int size)
+{
+    return lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) & size_mask(size);
+}
 
 /*
  * lfv_bus_read()'s access inside the section: a bus by physical SBDF (the
@@ -82,8 +106,7 @@ static lfv_always_inline uint32_t bus_read_rcu(const struct lfv_bus *b,
         return vdev_read_rcu(dev, reg, size,
                              phys ? LFV_GAP_HW : LFV_GAP_DENY, true);
     if (phys) /* no device: straight to the hardware */
-        return lfv_hw_read(b->hw_ops, b->hw, sbdf, reg, size) &
-               size_mask(size);
+        return hw_read_masked(b, sbdf, reg, size);
     return size_mask(size);
 }
 
@@ -171,11 +194,24 @@ static lfv_always_inline uint32_t gap_read_dword(const struct lfv_vdev *dev,
                                                  unsigned int reg,
                                                  enum lfv_gap_policy gap)
 {
-    const struct lfv_hw_ops *ops = dev->hw_ops;
-
-    if (gap != LFV_GAP_HW || !ops || !ops->read)
+    if (gap != LFV_GAP_HW)
         return ~(uint32_t)0;
-    return ops->read(dev->hw, dev->sbdf, reg, 4);
+    return dev->hw_read(dev->hw, dev->sbdf, reg, 4);
+}
+
+/*
+ * A naturally aligned read of 1, 2 or 4 bytes that no register has a byte
+ * of: the hardware in one piece, or all-ones (never the hardware for a
+ * guest).
+ */
+static lfv_always_inline uint32_t gap_read_piece(const struct lfv_vdev *dev,
+                                                 unsigned int reg,
+                                                 unsigned int size,
+                                                 enum lfv_gap_policy gap)
+{
+    if (gap != LFV_GAP_HW)
+        return size_mask(size);
+    return hw_read_piece(dev, reg, size);
 }
 
 /*
@@ -198,7 +234,14 @@ static lfv_always_inline bool gap_dword(const struct lfv_regtab *tab,
  * reg.  Then, for a checked access (valid: the bus's), an aligned 4-byte
  * read of a dword with no register: the hardware or all-ones
  * (gap_read_dword(), inline: with the bus's gap policy a constant, a
- * guest's is all-ones with no call).  Anything else, including invalid
+ * guest's is all-ones with no call).  Then, for a checked access, an
+ * aligned 1- or 2-byte read (COMMAND, STATUS, header bytes, capability
+ * headers, the gaps of capability walks) in a dword below fast_end that
+ * is all gap, or whose first and last bytes have the same register entry
+ * in its struct lfv_dw_bytes: no register (a gap: gap_read_piece()), or
+ * a register that is exactly the access (reg_read_exact(), out of line:
+ * nothing but the reader's counter lives across a call here); or one
+ * past the last register's dword.  Anything else, including invalid
  * sizes, is read_slow()'s (read_slow_valid()'s when valid), which tests
  * gap dwords first for lfv_vdev_read() (inline here, that test costs the
  * fast path a register move).
@@ -222,8 +265,29 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
             return w->read(dev->ctx, reg, w->data);
         if (valid && w->data == LFV_DW_GAP)
             return gap_read_dword(dev, reg, gap);
-    } else if (valid && size == 4 && !(reg & 3) && (reg >> 2) >= tab->ndw) {
-        return gap_read_dword(dev, reg, gap);
+    } else if (valid && !(reg & (size - 1))) {
+        /* naturally aligned: 1 or 2 bytes, or 4 past fast_end */
+        if (reg < tab->fast_end) { /* 1 or 2 bytes: the first branch took 4 */
+            const struct lfv_dw *w = &tab->dw[reg >> 2];
+
+            if (w->data == LFV_DW_GAP)
+                return gap_read_piece(dev, reg, size, gap);
+            if (!w->read) {
+                /* a mixed dword: the register of the first and last byte */
+                const struct lfv_dw_bytes *b = w->data;
+                const struct lfv_reg *r = b->at[reg & 3];
+
+                if (r == b->at[(reg + size - 1) & 3]) {
+                    if (!r) /* both gap, nothing between (size <= 2) */
+                        return gap_read_piece(dev, reg, size, gap);
+                    if (r->offset == reg && r->size == size)
+                        return reg_read_exact(dev, r);
+                }
+            }
+        } else if ((reg >> 2) >= tab->ndw) {
+            return size == 4 ? gap_read_dword(dev, reg, gap)
+                             : gap_read_piece(dev, reg, size, gap);
+        }
     }
     if (valid)
         return read_slow_valid(dev, reg, size, gap, tab);

@@ -32,16 +32,26 @@ static void lfv_cf_check ignored_write(const LFV_DEV_CTX *ctx,
     (void)ctx, (void)reg, (void)val, (void)data;
 }
 
+/* No hardware: every byte reads as all-ones. */
+static uint32_t lfv_cf_check no_hw_read(void *hw, lfv_sbdf_t sbdf,
+                                        unsigned int reg, unsigned int size)
+{
+    (void)hw, (void)sbdf, (void)reg, (void)size;
+    return ~(uint32_t)0;
+}
+
 void lfv_vdev_init(struct lfv_vdev *dev, const struct lfv_vdev_params *p)
 {
     dev->tab = &lfv_empty_regtab;
     dev->hw_ops = p->hw_ops;
+    dev->hw_read = p->hw_ops && p->hw_ops->read ? p->hw_ops->read
+                                                : no_hw_read;
     dev->hw = p->hw;
     dev->ctx = p->ctx;
     dev->bus = NULL;
     dev->sbdf = p->sbdf;
     dev->read_only = p->read_only;
-    lfv_lock_init(&dev->write_lock);
+    lfv_wlock_init(&dev->write_lock);
     lfv_lock_init(&dev->edit_lock);
 }
 
@@ -49,7 +59,7 @@ void lfv_vdev_fini(struct lfv_vdev *dev)
 {
     if (dev->tab != &lfv_empty_regtab)
         lfv_free(dev->tab);
-    lfv_lock_destroy(&dev->write_lock);
+    lfv_wlock_destroy(&dev->write_lock);
     lfv_lock_destroy(&dev->edit_lock);
 }
 

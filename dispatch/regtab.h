@@ -96,9 +96,13 @@ struct lfv_vdev {
     const struct lfv_hw_ops *hw_ops;
     void *hw;
     const struct lfv_bus *bus; /* the bus it is published on, or NULL */
+    /* hw_ops->read, or one that reads all-ones when there is none: the
+     * read path's gaps call it with no test */
+    uint32_t (*hw_read)(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                        unsigned int size);
     lfv_sbdf_t sbdf;
     bool read_only;
-    lfv_lock_t write_lock; /* serialises config writes */
+    lfv_wlock_t write_lock; /* serialises config writes */
     lfv_lock_t edit_lock;  /* serialises register edits */
     struct lfv_rcu_head rcu;
 };

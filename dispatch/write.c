@@ -57,18 +57,18 @@ static void reg_write(const struct lfv_vdev *dev, const struct lfv_reg *r,
     r->write(dev->ctx, r->offset, data & size_mask(r->size), r->data);
 }
 
-/* A write of a device, read-side held: registers and gaps in order. */
-static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
-                           unsigned int size, uint32_t data,
-                           enum lfv_gap_policy gap)
+/*
+ * A write over several registers and/or gaps, from regs[i] on, lock held:
+ * registers and gaps in address order.
+ */
+static lfv_noinline void write_span(struct lfv_vdev *dev,
+                                    const struct lfv_regtab *tab,
+                                    unsigned int i, unsigned int reg,
+                                    unsigned int size, uint32_t data,
+                                    enum lfv_gap_policy gap)
 {
-    const struct lfv_regtab *tab;
-    unsigned int end = reg + size, off = 0, i;
+    unsigned int end = reg + size, off = 0;
 
-    lfv_lock(&dev->write_lock);
-    tab = lfv_rcu_dereference(dev->tab);
-    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2]
-                              : tab->nregs;
     for (; i < tab->nregs && off < size; i++) {
         const struct lfv_reg *r = &tab->regs[i];
         unsigned int at = reg + off, r_end = r->offset + r->size, n;
@@ -89,7 +89,33 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
     }
     if (off < size)
         gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
-    lfv_unlock(&dev->write_lock);
+}
+
+/*
+ * A write of a device, read-side held.  regs[first[reg / 4]] is the first
+ * register that may overlap the access: the usual write is inside it (a
+ * register's own write, or part of one), or entirely before it or past the
+ * last register (a gap); anything else is write_span()'s.
+ */
+static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
+                           unsigned int size, uint32_t data,
+                           enum lfv_gap_policy gap)
+{
+    const struct lfv_regtab *tab;
+    const struct lfv_reg *r;
+    unsigned int i;
+
+    lfv_wlock_lock(&dev->write_lock);
+    tab = lfv_rcu_dereference(dev->tab);
+    i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] : tab->nregs;
+    r = &tab->regs[i];
+    if (i == tab->nregs || reg + size <= r->offset)
+        gap_write(dev, reg, size, data, gap);
+    else if (r->offset <= reg && reg + size <= r->offset + r->size)
+        reg_write(dev, r, size, reg - r->offset, data);
+    else
+        write_span(dev, tab, i, reg, size, data, gap);
+    lfv_wlock_unlock(&dev->write_lock);
 }
 
 void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
@@ -107,16 +133,20 @@ void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
     lfv_rcu_fast_unlock();
 }
 
-void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
-                   unsigned int size, uint32_t val)
+/*
+ * lfv_bus_write()'s access inside the section, with the bus kind a
+ * constant (read.c's bus_read_rcu()): by physical SBDF (gaps and SBDFs
+ * with no device go to the hardware) or by virtual slot (dropped).
+ */
+static lfv_always_inline void bus_write_rcu(const struct lfv_bus *b,
+                                            lfv_sbdf_t sbdf, unsigned int reg,
+                                            unsigned int size, uint32_t val,
+                                            bool phys)
 {
     const struct lfv_bus_entry *e;
     struct lfv_vdev *dev = NULL;
 
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return;
-    lfv_rcu_fast_lock();
-    if (!b->map) {
+    if (!phys) {
         if (!(sbdf & ~(lfv_sbdf_t)0xf8))
             dev = lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
     } else if ((e = lfv_sbdf_map_lookup(b->map, sbdf)) != NULL) {
@@ -127,11 +157,35 @@ void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
     if (dev) {
         if (!dev->read_only)
             vdev_write_rcu(dev, reg, size, val,
-                           b->map ? LFV_GAP_HW : LFV_GAP_DENY);
-    } else if (b->map) { /* no device: straight to the hardware */
+                           phys ? LFV_GAP_HW : LFV_GAP_DENY);
+    } else if (phys) { /* no device: straight to the hardware */
         lfv_hw_write(b->hw_ops, b->hw, sbdf, reg, size, val);
     }
-    lfv_rcu_fast_unlock();
+}
+
+/* The section, its barrier flavour a constant (read.c's bus_read_as()). */
+static lfv_always_inline void bus_write_as(const struct lfv_bus *b,
+                                           lfv_sbdf_t sbdf, unsigned int reg,
+                                           unsigned int size, uint32_t val,
+                                           bool light)
+{
+    lfv_rcu_fast_lock_as(light);
+    if (b->map)
+        bus_write_rcu(b, sbdf, reg, size, val, true);
+    else
+        bus_write_rcu(b, sbdf, reg, size, val, false);
+    lfv_rcu_fast_unlock_as(light);
+}
+
+void lfv_bus_write(const struct lfv_bus *b, lfv_sbdf_t sbdf, unsigned int reg,
+                   unsigned int size, uint32_t val)
+{
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return;
+    if (lfv_likely(lfv_rcu_fast_light()))
+        bus_write_as(b, sbdf, reg, size, val, true);
+    else
+        bus_write_as(b, sbdf, reg, size, val, false);
 }
 
 int lfv_vdev_ecam_write(struct lfv_vdev *dev, unsigned int reg,

@@ -197,7 +197,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
     if (!d)
         return;
     if (v && orphan && !locked)
-        lfv_lock(&v->vdev.write_lock);
+        lfv_wlock_lock(&v->vdev.write_lock);
     locked = v && (locked || orphan);
     lfv_rcu_assign_pointer(pdev->entry.dev, NULL);
     if (v && v->slot >= 0) {
@@ -210,7 +210,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
         pdev_quiesce(sys, pdev->sbdf);
     if (locked) {
         vpci_retire_hooks(v);
-        lfv_unlock(&v->vdev.write_lock);
+        lfv_wlock_unlock(&v->vdev.write_lock);
         lfv_rcu_call(&v->rcu, vpci_free_rcu); /* the lock is in it */
     } else if (v) {
         vpci_retire(v);
@@ -248,11 +248,11 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
      */
     old = pdev->owner ? pdev_state(pdev) : NULL;
     if (old)
-        lfv_lock(&old->vdev.write_lock);
+        lfv_wlock_lock(&old->vdev.write_lock);
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
         if (old)
-            lfv_unlock(&old->vdev.write_lock);
+            lfv_wlock_unlock(&old->vdev.write_lock);
         if (slot >= 0)
             vbus_slot_free(d, (unsigned int)slot);
         return rc;

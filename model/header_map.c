@@ -533,7 +533,7 @@ int hdr_process_pending(struct lfv_domain *d, struct hdr_domain *hd,
             lfv_rcu_read_unlock();
             break;
         }
-        lfv_lock(&h->v->vdev.write_lock);
+        lfv_wlock_lock(&h->v->vdev.write_lock);
         lfv_lock(&hd->map_lock);
         if (hdr_op_pending(h) && !h->retired) {
             rc = op_step(h, &c);
@@ -541,7 +541,7 @@ int hdr_process_pending(struct lfv_domain *d, struct hdr_domain *hd,
                 op_finish(h, rc);
         }
         lfv_unlock(&hd->map_lock);
-        lfv_unlock(&h->v->vdev.write_lock);
+        lfv_wlock_unlock(&h->v->vdev.write_lock);
         lfv_rcu_read_unlock();
     }
     return hdr_load(hd->nr_pending) ? 1 : 0;

@@ -146,6 +146,21 @@ static void test_gaps_and_spans(void)
     CHECK_EQ(READ(dev, 4094, 4, LFV_GAP_HW), 0xffffffff);
     CHECK_EQ(READ(dev, 4096, 1, LFV_GAP_HW), 0xffffffff);
     CHECK_EQ(hw_reads, 0);
+    /* every access crossing the end of the space, of each size */
+    for (unsigned int size = 1; size <= 4; size++) {
+        for (unsigned int reg = 4097 - size; reg <= 4096; reg++) {
+            hw_writes = 0;
+            CHECK_EQ(READ(dev, reg, size, LFV_GAP_HW), 0xffffffff);
+            lfv_vdev_write(dev, reg, size, 0, LFV_GAP_HW);
+            CHECK_EQ(hw_reads, 0);
+            CHECK_EQ(hw_writes, 0);
+        }
+    }
+    /* the last valid access of each size reaches the hardware */
+    CHECK_EQ(READ(dev, 4095, 1, LFV_GAP_HW), 0xaf);
+    CHECK_EQ(READ(dev, 4094, 2, LFV_GAP_HW), 0xafae);
+    CHECK_EQ(READ(dev, 4092, 4, LFV_GAP_HW), 0xafaeadac);
+    CHECK_EQ(hw_reads, 3);
 
     lfv_vdev_destroy(dev);
 }

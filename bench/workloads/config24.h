@@ -4,7 +4,9 @@
  * register at a time: read_hot/{early,middle,late} (a 4-byte handled read
  * at 0x10, 0x54, 0x104), write_hot (0x54), read_span (4 bytes at 0x0c:
  * three 1-byte registers and a gap), read_gap (0x08, unhandled: the
- * hardware domain reaches hardware).  At 1 and 2 threads, on one device.
+ * hardware domain reaches hardware).  At 1 and 2 threads, on one device
+ * (write_hot at 4 as well: 4 writers of one device on 2 CPUs contend for
+ * its write lock while oversubscribed).
  *
  * Primitives (bench/bench.h explains the scheme):
  *   BENCH_READ4(reg), BENCH_WRITE4(reg, val)  a 4-byte config access
@@ -58,6 +60,8 @@ static int config24_check(void)
 }
 
 #define CONFIG24_CASE(id, wl, var, body)                                     \
+    CONFIG24_CASE_T(id, wl, var, LFV_T1 | LFV_T2, body)
+#define CONFIG24_CASE_T(id, wl, var, thr, body)                              \
     static uint64_t config24_run_##id(void *ctx, unsigned int t,            \
                                       uint64_t iters)                        \
     {                                                                        \
@@ -65,14 +69,16 @@ static int config24_check(void)
         return body;                                                         \
     }                                                                        \
     LFV_BENCH_CASE(config24_##id, .workload = wl, .variant = var,           \
-                   .threads = LFV_T1 | LFV_T2, .batch = 1000,               \
+                   .threads = (thr), .batch = 1000,                          \
                    .setup = dev24_setup, .teardown = dev24_teardown,        \
                    .check = config24_check, .run = config24_run_##id)
 
 CONFIG24_CASE(read_early, "read_hot", "early", config24_read_loop(0x10, iters));
 CONFIG24_CASE(read_middle, "read_hot", "middle", config24_read_loop(0x54, iters));
 CONFIG24_CASE(read_late, "read_hot", "late", config24_read_loop(0x104, iters));
-CONFIG24_CASE(write_hot, "write_hot", NULL, config24_write_loop(iters));
+/* also at 4 threads: one device's write lock, oversubscribed */
+CONFIG24_CASE_T(write_hot, "write_hot", NULL, LFV_T1 | LFV_T2 | LFV_T4,
+                config24_write_loop(iters));
 CONFIG24_CASE(read_span, "read_span", NULL,
               config24_read_loop(LFV_BENCH_SPAN_REG, iters));
 CONFIG24_CASE(read_gap, "read_gap", NULL,

@@ -186,11 +186,34 @@ static void lfv_cf_check hwdom_cmd_done(struct lfv_header *h, uint32_t val,
         hdr_decode_off(h, false);
 }
 
+/*
+ * A synchronous failure to map or unmap (Xen 4.17's modify_bars()
+ * failing) writes nothing, as 4.17's cmd_write(): the hardware keeps its
+ * COMMAND, the state its BARs.  -EBUSY (the model's decoding rule, which
+ * 4.17 lacks) is not a failure of the p2m: the other bits are written,
+ * decoding stays off (hwdom_cmd_done()).
+ */
+static void lfv_cf_check hwdom_cmd_failed(struct lfv_header *h, uint32_t val,
+                                          int rc)
+{
+    if (rc == -EBUSY)
+        hwdom_cmd_done(h, val, rc);
+}
+
 static void lfv_cf_check hwdom_cmd_write(const void *ctx, unsigned int reg,
                                          uint32_t val, void *data)
 {
     (void)ctx, (void)reg;
-    hdr_cmd_write(data, val, hwdom_cmd_done);
+    hdr_cmd_write(data, val, hwdom_cmd_done, hwdom_cmd_failed);
+}
+
+/* Xen 4.17's warnings for a write it ignores while the BAR is mapped. */
+static void hwdom_write_ignored(const struct lfv_header *h, unsigned int bar)
+{
+    const struct lfv_system *sys = h->d->sys;
+
+    if (sys->bar_write_ignored)
+        sys->bar_write_ignored(sys->hw, lfv_vpci_sbdf(h->v), bar);
 }
 
 static void lfv_cf_check hwdom_bar_write(const void *ctx, unsigned int reg,
@@ -200,8 +223,14 @@ static void lfv_cf_check hwdom_bar_write(const void *ctx, unsigned int reg,
     uint64_t addr;
     bool hi;
 
-    if (!hdr_mem_bar_write_begin(&bar, &val, &hi))
+    if (!hdr_mem_bar_write_begin(&bar, &val, &hi)) {
+        /* 4.17 warns only when it is mapped and the address changes */
+        if (hdr_load(bar->enabled) &&
+            val != (uint32_t)(hdr_load(bar->addr) >> (hi ? 32 : 0)))
+            hwdom_write_ignored(bar->hdr,
+                                (unsigned int)(bar - bar->hdr->bars) + hi);
         return;
+    }
     /* what the hardware will decode */
     addr = hdr_bar_merge(hdr_load(bar->addr), val, hi, bar->size);
     hdr_store(bar->addr, addr);
@@ -258,6 +287,8 @@ static void lfv_cf_check hwdom_rom_write(const void *ctx, unsigned int reg,
     int rc = 0;
 
     (void)ctx, (void)reg;
+    if (mapped && new_en)
+        hwdom_write_ignored(h, HDR_ROM); /* 4.17 warns, whatever the value */
     if ((mapped && new_en) || hdr_op_pending(h))
         return; /* a move while mapped, or an operation under way */
     h->op.old_addr = hdr_load(rom->addr); /* no operation: ours to write */

@@ -290,10 +290,11 @@ static inline bool hdr_op_cmd_write(struct lfv_header *h, uint32_t *val)
  * A COMMAND write of either view (write handlers, write lock held): val is
  * the value the view writes; a MEMORY change maps or unmaps the BARs
  * (possibly deferred), and done(h, val, rc) finishes the write, now or
- * when the deferred operation completes.
+ * when the deferred operation completes; but a map or unmap that fails
+ * at once (hdr_modify()'s errors) ends with failed(h, val, rc) instead.
  */
 static inline void hdr_cmd_write(struct lfv_header *h, uint32_t val,
-                                 hdr_done_t *done)
+                                 hdr_done_t *done, hdr_done_t *failed)
 {
     int rc = 0;
 
@@ -301,7 +302,9 @@ static inline void hdr_cmd_write(struct lfv_header *h, uint32_t val,
         return;
     if (!!(val & PCI_COMMAND_MEMORY) != hdr_load(h->mapped))
         rc = hdr_modify(h, val & PCI_COMMAND_MEMORY, false, true, done, val);
-    if (rc != HDR_DEFERRED)
+    if (rc < 0)
+        failed(h, val, rc);
+    else if (rc != HDR_DEFERRED)
         done(h, val, rc);
 }
 

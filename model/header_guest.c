@@ -157,7 +157,7 @@ static void lfv_cf_check guest_cmd_write(const void *ctx, unsigned int reg,
                                          uint32_t val, void *data)
 {
     (void)ctx, (void)reg;
-    hdr_cmd_write(data, val & HDR_CMD_GUEST, guest_cmd_done);
+    hdr_cmd_write(data, val & HDR_CMD_GUEST, guest_cmd_done, guest_cmd_done);
 }
 
 /* ---- emulated bytes: interrupt line, cache line size ---- */

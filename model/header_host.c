@@ -88,13 +88,20 @@ static bool overlaps_other(const struct lfv_header *h, uint64_t s, uint64_t e,
     return false;
 }
 
-/* Xen's pci_check_bar(), plus the overlap rule (hdr_lock held). */
+/*
+ * The host's own check (struct lfv_system_params.bar_valid, Xen's
+ * pci_check_bar()), the windows, and the overlap rule (hdr_lock held).
+ */
 static bool bar_acceptable(const struct lfv_header *h, const struct hdr_bar *b)
 {
+    const struct lfv_system *sys = h->d->sys;
     uint64_t s, e;
 
-    return host_range(b, &s, &e) && in_windows(h->d->sys, s, e) &&
-           !overlaps_other(h, s, e, false);
+    if (!host_range(b, &s, &e))
+        return false;
+    if (sys->bar_valid && !sys->bar_valid(sys->hw, lfv_vpci_sbdf(h->v), s, e))
+        return false;
+    return in_windows(sys, s, e) && !overlaps_other(h, s, e, false);
 }
 
 bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e)
@@ -106,12 +113,14 @@ bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e)
 /*
  * Remove from every selected BAR the guest frames backed by a host frame
  * that holds any device's MSI-X table or PBA, this one's included
- * (hdr_lock held).
+ * (hdr_lock held); none for the hardware domain with hwdom_msix_mapped.
  */
 static int punch_msix_host(struct lfv_header *h, const bool sel[])
 {
     int rc = 0;
 
+    if (h->hwdom && h->d->sys->hwdom_msix_mapped)
+        return 0; /* mapped whole: struct lfv_system_params */
     for (const struct lfv_header *o = h->d->sys->hdr_all; !rc && o;
          o = o->sys_next) {
         for (unsigned int k = 0; !rc && k < 2; k++) {

@@ -75,11 +75,16 @@ static int bar_set(struct lfv_header *h, const bool sel[], unsigned int i)
     return rc;
 }
 
-/* MSI-X table and PBA frames are trapped, never mapped. */
+/*
+ * MSI-X table and PBA frames are trapped, never mapped; except for the
+ * hardware domain with hwdom_msix_mapped (Xen 4.17 on Arm).
+ */
 static int punch_msix(struct lfv_header *h, const bool sel[])
 {
     int rc = 0;
 
+    if (h->hwdom && h->d->sys->hwdom_msix_mapped)
+        return 0;
     for (unsigned int k = 0; !rc && k < 2; k++) {
         const struct hdr_msix_area *a = &h->msix[k];
         uint64_t ga;

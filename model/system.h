@@ -50,6 +50,11 @@ struct lfv_system {
     struct lfv_mmio_window windows[LFV_MMIO_WINDOWS_MAX];
     unsigned int nr_windows;
     bool no_iommu; /* guests' COMMAND.MASTER never reaches the hardware */
+    /* struct lfv_system_params's host callbacks and options (immutable) */
+    bool (*bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
+                      uint64_t end);
+    void (*bar_write_ignored)(void *hw, lfv_sbdf_t sbdf, unsigned int bar);
+    bool hwdom_msix_mapped;
     /*
      * Every header state of every domain (dispatch/header_map.c), for the
      * host-space checks before mapping a BAR: BARs overlapping another

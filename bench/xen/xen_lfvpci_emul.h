@@ -166,6 +166,8 @@ struct vpci_arch_msix_entry { int unused; };
 #define PCI_ROM_ADDRESS1    0x38
 
 #define CONFIG_HAS_VPCI 1
+/* x86's vPCI: header.c keeps the hardware domain's header (xen/vpci.h) */
+#define CONFIG_HAS_PCI_MSI 1
 #include "vpci.h"
 
 extern const struct vcpu xen417_vcpu;

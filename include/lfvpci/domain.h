@@ -106,6 +106,40 @@ struct lfv_system_params {
      * signal MSIs.  The hardware domain's COMMAND is not affected.
      */
     bool no_iommu;
+    /*
+     * Whether the host bridge of the device at `sbdf` forwards host
+     * addresses [start, end] (inclusive) to it (Xen's pci_check_bar():
+     * the range lies inside one of its bridge's windows).  NULL: every
+     * range is valid (the windows above, if any, still apply).  Asked
+     * for every memory BAR (and enabled ROM) a map is about to map, for
+     * any owner: a BAR it refuses is skipped as Xen 4.17's modify_bars()
+     * skips it (decoding goes on, nothing of that BAR is mapped); the
+     * host reports it (Xen prints 4.17's "not mapping BAR ... invalid
+     * position" warning).  Called from a config write handler or a
+     * control function, with lfvpci's locks held: it must not call into
+     * lfvpci, nor take a lock that is held around lfvpci calls.
+     */
+    bool (*bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
+                      uint64_t end);
+    /*
+     * The hardware domain wrote a memory BAR (bar 0-5: for a 64-bit BAR
+     * the half written) with a new address, or enabled its ROM BAR
+     * (LFV_HEADER_ROM), while that BAR is mapped: the write was ignored
+     * (Xen 4.17's "ignored BAR %zu write while mapped" and "ignored ROM
+     * BAR write while mapped" warnings come from here).  NULL: not
+     * reported.  From the device's config write handler (its write lock
+     * held): same rules as bar_valid.
+     */
+    void (*bar_write_ignored)(void *hw, lfv_sbdf_t sbdf, unsigned int bar);
+    /*
+     * The hardware domain's memory BARs are mapped whole, the pages
+     * holding MSI-X tables and PBAs included, as Xen 4.17 maps them on
+     * Arm (no vPCI MSI-X there: the hardware domain programs its devices'
+     * tables itself).  Default (false): no frame holding any device's
+     * MSI-X table or PBA is mapped for any owner (they trap, as on x86).
+     * Guests' maps are not affected: theirs never include such a frame.
+     */
+    bool hwdom_msix_mapped;
 };
 
 /*

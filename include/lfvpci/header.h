@@ -15,7 +15,12 @@
  *    the BAR is mapped; COMMAND passes through, MEMORY maps / unmaps the
  *    BARs identity (gfn == mfn); ROM enable maps the ROM while MEMORY is on
  *    (a ROM write whose mapping fails is dropped whole: the state keeps
- *    the ROM's old address and enable, as the unwritten hardware does);
+ *    the ROM's old address and enable, as the unwritten hardware does;
+ *    a COMMAND write whose map or unmap fails at once is not written at
+ *    all, as Xen 4.17's cmd_write(), except when refused for another
+ *    domain's decoding BAR (-EBUSY): then its other bits are written
+ *    with MEMORY off; a BAR or ROM write ignored while mapped is
+ *    reported to lfv_system_params.bar_write_ignored, where 4.17 warns);
  *  - guest: emulated BARs (Xen's semantics: guest address starts at the
  *    host address, writes merge into the low/high half and clear the bits
  *    below the size, writes while mapped ignored; empty BARs, the ROM and,
@@ -50,14 +55,17 @@
  * exactly what was mapped.
  *
  * Host space (Xen's pci_check_bar(), and more), for every owner: a BAR
- * whose host range does not lie inside one of the system's memory windows
+ * whose host range the host refuses (lfv_system_params.bar_valid), does
+ * not lie inside one of the system's memory windows
  * (lfv_system_params.windows), or overlaps a memory BAR (or a mapped ROM)
  * of another device the engine knows (registered and owned), maps
  * nothing: decoding turns on, the BAR reads as written, and
  * lfv_header_bar() reports it not mapped.  And no frame whose host frame
  * holds any known device's MSI-X table or PBA is ever mapped, whatever
  * the placement (a BAR sharing a page with another device's table, or
- * overlapping it): those frames stay out of the BAR's range set.  De-assignment unmaps everything before the
+ * overlapping it): those frames stay out of the BAR's range set; except
+ * for the hardware domain with lfv_system_params.hwdom_msix_mapped,
+ * whose BARs map whole.  De-assignment unmaps everything before the
  * assign call returns.
  *
  * Concurrency: handlers run with the device's write lock held; mapping

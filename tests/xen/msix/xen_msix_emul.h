@@ -74,6 +74,8 @@ struct pci_dev;
 })
 #define CONFIG_64BIT 1
 #define CONFIG_HAS_VPCI 1
+/* msix.c is built only with it (x86): header.c keeps the hwdom header */
+#define CONFIG_HAS_PCI_MSI 1
 
 /* Checked in every build type (NDEBUG or not): a failed ASSERT is a bug. */
 void xen_assert_failed(const char *what, const char *file, int line)

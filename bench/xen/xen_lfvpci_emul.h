@@ -95,6 +95,9 @@ extern __thread unsigned int xen_rcu_nesting
 #define rcu_read_lock(l) ({ (void)(l); xen_rcu_nesting++; barrier(); })
 #define rcu_read_unlock(l) ({ barrier(); (void)(l); xen_rcu_nesting--; })
 #define rcu_dereference(p) (p)
+/* Xen's single-copy-atomic accesses, with no ordering of their own. */
+#define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
 #define rcu_assign_pointer(p, v) ({ smp_wmb(); (p) = (v); })
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 void rcu_barrier(void);

@@ -16,15 +16,23 @@
 static struct domain *domains[MAX_DOMAINS];
 static long alloc_fail_after = -1;
 
+static _Thread_local char last_log[256];
+
+/* As Xen's printk: the level is the formatted text's prefix. */
 void xen_stub_printk(const char *fmt, ...)
 {
     va_list ap;
 
-    if (!strncmp(fmt, XENLOG_G_DEBUG, strlen(XENLOG_G_DEBUG)))
-        return;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(last_log, sizeof(last_log), fmt, ap);
     va_end(ap);
+    if (strncmp(last_log, XENLOG_G_DEBUG, strlen(XENLOG_G_DEBUG)))
+        fputs(last_log, stderr);
+}
+
+const char *xen_stub_last_log(void)
+{
+    return last_log;
 }
 
 struct domain *xen_stub_domain_create(domid_t id, bool hardware,

@@ -81,6 +81,11 @@ static void test_calls(void)
     CHECK_EQ(lfv_p2m_map(p, 0x400, 3, 0xb000), 0);
     xen_stub_fail_after(xd, 11, -ENOMEM);
     CHECK_EQ(lfv_p2m_map(p, 0x500, 20, 0xc000), -ENOMEM);
+    /* a guest's failed map is logged as a warning, with its text */
+    CHECK(!strncmp(xen_stub_last_log(), XENLOG_G_WARNING,
+                   strlen(XENLOG_G_WARNING)));
+    CHECK(strstr(xen_stub_last_log(),
+                 ": lfvpci: map gfn [0x500, 0x513] mfn 0xc000: -12\n"));
     CHECK(range_at(xd, 0x400, 3, 0xb000));
     for (unsigned long g = 0x500; g < 0x514; g++)
         CHECK(!xen_stub_lookup(xd, g, NULL));

@@ -216,9 +216,9 @@ static int change(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
      * guest's BARs became in its p2m, and why a map failed.
      */
     if ( !p->identity )
-        printk(rc ? XENLOG_G_WARNING : XENLOG_G_DEBUG
-               "%pd: lfvpci: %smap gfn [%#"PRIx64", %#"PRIx64"] mfn %#"PRIx64
-               ": %d\n", p->d, map ? "" : "un", gfn, gfn + nr - 1, mfn, rc);
+        printk("%s%pd: lfvpci: %smap gfn [%#"PRIx64", %#"PRIx64"] mfn %#"
+               PRIx64": %d\n", rc ? XENLOG_G_WARNING : XENLOG_G_DEBUG, p->d,
+               map ? "" : "un", gfn, gfn + nr - 1, mfn, rc);
     if ( rc )
     {
         undo(p, map, gfn, done, mfn);

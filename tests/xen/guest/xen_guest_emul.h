@@ -138,6 +138,9 @@ extern int vpci_rcu_lock;
 #define rcu_read_lock(l) ((void)(l), lfv_rcu_read_lock())
 #define rcu_read_unlock(l) ((void)(l), lfv_rcu_read_unlock())
 #define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+/* Xen's single-copy-atomic accesses, with no ordering of their own. */
+#define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
 #define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
 #define SCHEDULE_SOFTIRQ 0u

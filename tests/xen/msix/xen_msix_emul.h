@@ -137,6 +137,9 @@ extern rcu_read_lock_t vpci_rcu_lock;
 #define rcu_read_lock(l) ({ (void)(l); lfv_rcu_read_lock(); })
 #define rcu_read_unlock(l) ({ (void)(l); lfv_rcu_read_unlock(); })
 #define rcu_dereference(p) lfv_rcu_dereference(p)
+/* Xen's single-copy-atomic accesses, with no ordering of their own. */
+#define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
 #define rcu_assign_pointer(p, v) lfv_rcu_assign_pointer(p, v)
 
 struct rcu_head {

@@ -52,10 +52,13 @@
 #define XENLOG_G_ERR "<G><0>"
 #define XENLOG_G_WARNING "<G><1>"
 #define XENLOG_G_DEBUG "<G><3>"
-/* To stderr, but for XENLOG_G_DEBUG (per-mapping lines). */
+/* To stderr, but for XENLOG_G_DEBUG (per-mapping lines), judged on the
+ * formatted text as Xen does. */
 void xen_stub_printk(const char *fmt, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 #define printk(...) xen_stub_printk(__VA_ARGS__)
+/* The calling thread's last printk() text, level prefix included. */
+const char *xen_stub_last_log(void);
 #ifndef container_of
 #define container_of(ptr, type, member)                                      \
     ((type *)((char *)(ptr) - offsetof(type, member)))

@@ -13,6 +13,7 @@
 #ifndef LFV_DISPATCH_BUS_H
 #define LFV_DISPATCH_BUS_H
 
+#include <lfvpci/rcu.h>
 #include <lfvpci/regs.h>
 
 #include "regtab.h"
@@ -34,6 +35,34 @@ struct lfv_bus {
     const struct lfv_hw_ops *hw_ops;
     void *hw;
 };
+
+/*
+ * The device at sbdf on b, a bus by virtual slot (0000:00:SS.0 only), or
+ * NULL.  Read-side held.
+ */
+static inline struct lfv_vdev *lfv_bus_find_slot(const struct lfv_bus *b,
+                                                 lfv_sbdf_t sbdf)
+{
+    return (sbdf & ~(lfv_sbdf_t)0xf8)
+               ? NULL
+               : lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
+}
+
+/*
+ * The device at sbdf on b, a bus by physical SBDF, or NULL: a device
+ * published for another domain's bus is not b's.  Read-side held.
+ */
+static inline struct lfv_vdev *lfv_bus_find_phys(const struct lfv_bus *b,
+                                                 lfv_sbdf_t sbdf)
+{
+    const struct lfv_bus_entry *e = lfv_sbdf_map_lookup(b->map, sbdf);
+    struct lfv_vdev *dev;
+
+    if (!e)
+        return NULL;
+    dev = lfv_rcu_dereference(e->dev);
+    return dev && dev->bus == b ? dev : NULL;
+}
 
 /*
  * A domain's configuration access to sbdf through its bus b: a device's

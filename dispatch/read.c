@@ -4,9 +4,9 @@
  * the register's handler, the hardware and back.  Top to bottom:
  *
  *   lfv_bus_read()      enter the read-side section, find the device
- *   bus_find_slot()     a guest's by virtual slot, O(1)
- *   bus_find_phys()     the hardware domain's by physical SBDF (radix
- *                       tree), O(1)
+ *   lfv_bus_find_slot() a guest's by virtual slot, O(1) (bus.h)
+ *   lfv_bus_find_phys() the hardware domain's by physical SBDF (radix
+ *                       tree), O(1) (bus.h)
  *   vdev_read_rcu()     the fast path: an aligned 4-byte read of a register
  *                       that is exactly that dword, or of a dword with no
  *                       register (gap_read_dword(): the hardware at 4
@@ -42,10 +42,6 @@
 #include "bus.h"
 #include "regtab.h"
 
-static inline const struct lfv_vdev *bus_find_slot(const struct lfv_bus *b,
-                                                   lfv_sbdf_t sbdf);
-static inline const struct lfv_vdev *bus_find_phys(const struct lfv_bus *b,
-                                                   lfv_sbdf_t sbdf);
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
@@ -99,8 +95,8 @@ static lfv_always_inline uint32_t bus_read_rcu(const struct lfv_bus *b,
                                                unsigned int reg,
                                                unsigned int size, bool phys)
 {
-    const struct lfv_vdev *dev = phys ? bus_find_phys(b, sbdf)
-                                      : bus_find_slot(b, sbdf);
+    const struct lfv_vdev *dev = phys ? lfv_bus_find_phys(b, sbdf)
+                                      : lfv_bus_find_slot(b, sbdf);
 
     if (lfv_likely(dev))
         return vdev_read_rcu(dev, reg, size,
@@ -161,29 +157,6 @@ uint32_t lfv_vdev_read(const struct lfv_vdev *dev, unsigned int reg,
     if (lfv_likely(lfv_rcu_fast_light()))
         return vdev_read_as(dev, reg, size, gap, true);
     return vdev_read_as(dev, reg, size, gap, false);
-}
-
-/* The device at sbdf on b, a bus by virtual slot, or NULL.  Read-side held. */
-static inline const struct lfv_vdev *bus_find_slot(const struct lfv_bus *b,
-                                                   lfv_sbdf_t sbdf)
-{
-    /* 0000:00:SS.0 only */
-    return (sbdf & ~(lfv_sbdf_t)0xf8)
-               ? NULL
-               : lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
-}
-
-/* The device at sbdf on b, a bus by SBDF, or NULL.  Read-side held. */
-static inline const struct lfv_vdev *bus_find_phys(const struct lfv_bus *b,
-                                                   lfv_sbdf_t sbdf)
-{
-    const struct lfv_bus_entry *e = lfv_sbdf_map_lookup(b->map, sbdf);
-    const struct lfv_vdev *dev;
-
-    if (!e)
-        return NULL;
-    dev = lfv_rcu_dereference(e->dev);
-    return dev && dev->bus == b ? dev : NULL; /* another domain's device */
 }
 
 /*
@@ -406,14 +379,11 @@ static lfv_noinline uint32_t gap_read_inside(const struct lfv_vdev *dev,
                                              unsigned int size,
                                              enum lfv_gap_policy gap)
 {
-    const struct lfv_hw_ops *ops = dev->hw_ops;
-    uint32_t mask = size_mask(size);
-
-    if (gap != LFV_GAP_HW || !ops || !ops->read)
-        return mask;
+    if (gap != LFV_GAP_HW)
+        return size_mask(size);
     if (lfv_unlikely(reg & (size - 1))) /* unaligned 2 bytes: two pieces */
-        return gap_read(dev, reg, size, gap) & mask;
-    return ops->read(dev->hw, dev->sbdf, reg, size) & mask;
+        return gap_read(dev, reg, size, gap) & size_mask(size);
+    return hw_read_piece(dev, reg, size);
 }
 
 /* Inside register r (read_keep applies), at byte reg. */
@@ -432,7 +402,7 @@ static lfv_noinline uint32_t reg_read_inside(const struct lfv_vdev *dev,
 static lfv_noinline uint32_t reg_read_exact(const struct lfv_vdev *dev,
                                             const struct lfv_reg *r)
 {
-    return r->read(dev->ctx, r->offset, r->data) & r->read_keep;
+    return reg_read(dev, r);
 }
 
 /* Inside the dword of entry w, a register that returns every bit. */

@@ -143,17 +143,9 @@ static lfv_always_inline void bus_write_rcu(const struct lfv_bus *b,
                                             unsigned int size, uint32_t val,
                                             bool phys)
 {
-    const struct lfv_bus_entry *e;
-    struct lfv_vdev *dev = NULL;
+    struct lfv_vdev *dev = phys ? lfv_bus_find_phys(b, sbdf)
+                                : lfv_bus_find_slot(b, sbdf);
 
-    if (!phys) {
-        if (!(sbdf & ~(lfv_sbdf_t)0xf8))
-            dev = lfv_rcu_dereference(b->slots[LFV_SBDF_DEV(sbdf)]);
-    } else if ((e = lfv_sbdf_map_lookup(b->map, sbdf)) != NULL) {
-        dev = lfv_rcu_dereference(e->dev);
-        if (dev && dev->bus != b) /* another domain's (read.c: bus_find_phys) */
-            dev = NULL;
-    }
     if (dev) {
         if (!dev->read_only)
             vdev_write_rcu(dev, reg, size, val,

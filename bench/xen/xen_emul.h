@@ -18,6 +18,10 @@
  * device list, as Xen's pci_get_pdev() does for a domain other than the
  * hardware domain, and its gaps read as all-ones with writes dropped, as
  * in Xen 4.19+.
+ *
+ * With __XEN__ defined (the modules that also compile msix.c, on top of
+ * this header: xen_msix_emul.h), vpci.c and vpci.h are the hypervisor's:
+ * see the __XEN__ block below.
  */
 #ifndef LFV_XEN_EMUL_H
 #define LFV_XEN_EMUL_H

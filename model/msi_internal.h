@@ -63,8 +63,8 @@ static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
  * "adjacent" region is never listed: the map rebuild traps, for every
  * listed region with one, the bytes of its pages and of its sibling's that
  * neither covers, as intervals all pointing to it.  start, size, listed
- * and trapped under the MSI-X domain state's lock; m, which, adjacent and
- * sibling immutable once listed.
+ * and trapped under the MSI-X domain state's lock; m, which, emulated,
+ * adjacent and sibling immutable once listed.
  */
 /*
  * A test's hook on MSI-X forwarding, defined in msix.c; tests declare it
@@ -82,6 +82,8 @@ struct lfv_msix_region {
     enum msix_region_kind which;
     uint64_t size;       /* bytes */
     uint64_t start;      /* guest physical address */
+    bool emulated;       /* a table whose entries msix.c emulates (not
+                            the passthrough hardware domain's) */
     bool listed;         /* counted in the domain's regions */
     bool trapped;        /* in the published map (not shadowed) */
     struct lfv_msix_region *adjacent; /* the rest of its pages */
@@ -122,11 +124,20 @@ struct msix_map_entry {
     struct lfv_msix_region *region;
 };
 
-/* One page touched by the map's intervals: first[0 .. n), in e[]. */
+/*
+ * One page touched by the map's intervals: first[0 .. n), in e[].  And,
+ * for the hot path (a guest's 4-byte write of an entry, msix.c's
+ * msix_mmio_write()), the emulated table that lies on the page, if
+ * one does: its interval's start and size and its device (tsize 0 and tm
+ * NULL: none, or a passthrough table), so that such a write needs no
+ * interval scan.
+ */
 struct msix_map_page {
     uint64_t pfn; /* MSIX_PAGE_FREE: an empty slot */
     const struct msix_map_entry *first;
     unsigned int n;
+    struct lfv_msix *tm;
+    uint64_t tstart, tsize;
 };
 
 #define MSIX_PAGE_FREE UINT64_MAX /* no guest frame number: 2^52 at most */
@@ -167,23 +178,27 @@ msix_map_search(const struct msix_map *m, uint64_t gpa)
     return lo && gpa <= m->e[lo - 1].end ? &m->e[lo - 1] : NULL;
 }
 
-/* The entry holding gpa, or NULL.  Inside a read-side section. */
-static inline const struct msix_map_entry *
-msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
+/* The index slot of page pfn, or NULL.  m->pages set, read-side section. */
+static inline __attribute__((always_inline)) const struct msix_map_page *
+msix_map_page_rcu(const struct msix_map *m, uint64_t pfn)
 {
-    uint64_t pfn = gpa >> LFV_PAGE_SHIFT;
+    unsigned int h = msix_map_hash(m, pfn);
     const struct msix_map_page *p;
-    const struct msix_map_entry *x, *end;
-    unsigned int h;
 
-    if (__builtin_expect(!m->pages, 0))
-        return msix_map_search(m, gpa);
-    h = msix_map_hash(m, pfn);
     for (p = &m->pages[h]; p->pfn != pfn; p = &m->pages[h]) {
         if (p->pfn == MSIX_PAGE_FREE)
             return NULL;
         h = (h + 1) & m->hmask;
     }
+    return p;
+}
+
+/* The entry of page p holding gpa, or NULL. */
+static inline const struct msix_map_entry *
+msix_map_page_find(const struct msix_map_page *p, uint64_t gpa)
+{
+    const struct msix_map_entry *x, *end;
+
     /* sorted, disjoint: the first one ending at or after gpa, or none */
     for (x = p->first, end = x + p->n; x < end; x++)
         if (gpa <= x->end)
@@ -191,14 +206,26 @@ msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
     return NULL;
 }
 
+/* The entry holding gpa, or NULL.  Inside a read-side section. */
+static inline const struct msix_map_entry *
+msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
+{
+    const struct msix_map_page *p;
+
+    if (__builtin_expect(!m->pages, 0))
+        return msix_map_search(m, gpa);
+    p = msix_map_page_rcu(m, gpa >> LFV_PAGE_SHIFT);
+    return p ? msix_map_page_find(p, gpa) : NULL;
+}
+
 /*
- * msix.c: lfv_msix_mmio_write() inside its read-side section (the access
- * valid: naturally aligned, 1, 2, 4 or 8 bytes): the region's write, the
- * usual 4-byte table entry write inline; -ENOENT: no region, -EINVAL: a
- * size the region does not take.
+ * msix.c: lfv_msix_mmio_write() once the access is checked (naturally
+ * aligned, 1, 2, 4 or 8 bytes, d set), its read-side section included:
+ * the region's write, the usual 4-byte table entry write inline; -ENOENT:
+ * no region, -EINVAL: a size the region does not take.
  */
-int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
-                        uint64_t val);
+int msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                    uint64_t val);
 
 /*
  * msix_regions.c: a map of the n intervals e[] (sorted, disjoint),
@@ -208,13 +235,14 @@ int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 struct msix_map *msix_map_new(const struct msix_map_entry *e, unsigned int n);
 
 /*
- * msix_regions.c: the MSI-X hook's state of one domain, the list and limit
- * under lock, the map built from them published under RCU (NULL: no
- * region).  Lock order: device write lock -> lock.
+ * msix_regions.c: the MSI-X hook's state of one domain d, the list and
+ * limit under lock, the map built from them published under RCU in
+ * d->msix_map (NULL: no region), where the MMIO path finds it in one
+ * load.  Lock order: device write lock -> lock.
  */
 struct msix_domain {
     lfv_lock_t lock;
-    struct msix_map *map;
+    struct lfv_domain *d;
     struct lfv_msix_region *regions[LFV_MSIX_REGIONS_MAX];
     unsigned int nr, limit;
 };
@@ -247,8 +275,7 @@ static inline __attribute__((always_inline)) const struct lfv_msix_region *
 msix_find_rcu(const struct lfv_domain *d, uint64_t gpa, unsigned int size,
               uint64_t *off)
 {
-    const struct msix_domain *md = msix_domain(d);
-    const struct msix_map *m = md ? lfv_rcu_dereference(md->map) : NULL;
+    const struct msix_map *m = lfv_rcu_dereference(d->msix_map);
     const struct msix_map_entry *x = m ? msix_map_find_rcu(m, gpa) : NULL;
 
     if (!x || gpa + size - 1 > x->end)

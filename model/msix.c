@@ -23,6 +23,7 @@
 
 
 #include "../core/compiler.h"
+#include "../core/rcu_fast.h"
 #include "msi_internal.h"
 
 #define MSIX_CTRL_MASKBIT 0x1u
@@ -60,6 +61,10 @@ struct lfv_msix {
     unsigned int state;
     unsigned int forwarding;   /* atomic: accesses reaching the device now */
     lfv_lock_t ctl_lock;       /* control writes vs retirement */
+    /* the system's mask op and context (fixed while devices exist) */
+    void (*mask)(void *ctx, const struct lfv_vpci *v,
+                 const struct lfv_msi_vector *vec);
+    void *mask_ctx;
     void *raw;                 /* allocation holding entries */
     struct msix_entry *entries;
 };
@@ -186,7 +191,8 @@ static lfv_always_inline void entry_sync(struct lfv_msix *m, struct msix_entry *
         return;
     }
     e->vec.masked = eff;
-    msi_mask(m->v, &e->vec);
+    if (m->mask) /* msi_mask(), its op read once at m's creation */
+        m->mask(m->mask_ctx, m->v, &e->vec);
 }
 
 /* Guest write of dword `field` (0..3) of entry i. */
@@ -455,17 +461,39 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     return 0;
 }
 
-int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
-                        uint64_t val)
+static lfv_always_inline int mmio_write_rcu(struct lfv_domain *d,
+                                            uint64_t gpa, unsigned int size,
+                                            uint64_t val)
 {
+    const struct msix_map *map = lfv_rcu_dereference(d->msix_map);
+    const struct msix_map_entry *x = NULL;
     const struct lfv_msix_region *r;
     uint64_t off;
 
-    r = msix_find_rcu(d, gpa, size, &off);
-    if (lfv_unlikely(!r))
+    if (lfv_unlikely(!map))
         return -ENOENT;
-    if (lfv_likely(r->which == MSIX_TABLE && size == 4 &&
-                   !r->m->passthrough)) {
+    if (lfv_likely(map->pages != NULL)) {
+        const struct msix_map_page *p =
+            msix_map_page_rcu(map, gpa >> LFV_PAGE_SHIFT);
+
+        if (lfv_unlikely(!p))
+            return -ENOENT;
+        /* the hot one: a dword of an emulated table's entry (tsize 0: no
+         * such table on the page) */
+        off = gpa - p->tstart;
+        if (lfv_likely(off < p->tsize && size == 4)) {
+            entry_write(p->tm, off / 16, (off % 16) / 4, (uint32_t)val);
+            return 0;
+        }
+        x = msix_map_page_find(p, gpa);
+    } else {
+        x = msix_map_search(map, gpa);
+    }
+    if (lfv_unlikely(!x || gpa + size - 1 > x->end))
+        return -ENOENT;
+    r = x->region;
+    off = gpa - x->start;
+    if (r->which == MSIX_TABLE && size == 4 && !r->m->passthrough) {
         entry_write(r->m, off / 16, (off % 16) / 4, (uint32_t)val);
         return 0;
     }
@@ -473,6 +501,31 @@ int msix_mmio_write_rcu(struct lfv_domain *d, uint64_t gpa, unsigned int size,
     if (size < 4 && r->which != MSIX_ADJACENT)
         return -EINVAL;
     return msix_region_write(r, gpa, off, size, val);
+}
+
+/*
+ * The read-side section, with its barrier flavour a constant
+ * (core/rcu_fast.h): msix_mmio_write() reads it once and runs one of two
+ * copies.
+ */
+static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
+                                           unsigned int size, uint64_t val,
+                                           bool light)
+{
+    int rc;
+
+    lfv_rcu_fast_lock_as(light);
+    rc = mmio_write_rcu(d, gpa, size, val);
+    lfv_rcu_fast_unlock_as(light);
+    return rc;
+}
+
+int msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
+                    uint64_t val)
+{
+    if (lfv_likely(lfv_rcu_fast_light()))
+        return mmio_write_as(d, gpa, size, val, true);
+    return mmio_write_as(d, gpa, size, val, false);
 }
 
 /* ---- control register ---- */
@@ -555,6 +608,7 @@ static int add_regions(struct lfv_msix *m)
             continue;
         m->region[k] = (struct lfv_msix_region){
             .m = m, .which = k, .size = size, .start = start,
+            .emulated = k == MSIX_TABLE && !m->passthrough,
             .adjacent = &m->region[MSIX_ADJACENT],
         };
         m->listed[m->nr_regions++] = &m->region[k];
@@ -624,6 +678,10 @@ static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
     lfv_lock_init(&m->ctl_lock);
     m->v = v;
     m->d = lfv_vpci_domain(v);
+    if (m->d->sys->msi_ops) {
+        m->mask = m->d->sys->msi_ops->mask;
+        m->mask_ctx = m->d->sys->msi_ctx;
+    }
     m->hwdom = lfv_vpci_is_hardware_domain(v);
     m->passthrough = !pos;
     m->pos = pos;

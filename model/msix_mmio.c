@@ -7,8 +7,9 @@
  * holding an address is found in the domain's region map (msix_regions.c,
  * msi_internal.h: its page index, then the page's intervals), with no
  * lock, and the access goes to the region's device (msix.c; a write
- * entirely, lookup included: msix_mmio_write_rcu()).  The top of the
- * MSI-X files: it calls msix.c and msix_regions.c, neither calls it.
+ * entirely, read-side section and lookup included: msix_mmio_write()).
+ * The top of the MSI-X files: it calls msix.c and msix_regions.c,
+ * neither calls it.
  */
 #include <errno.h>
 
@@ -34,8 +35,8 @@ static bool size_ok(const struct lfv_msix_region *r, unsigned int size)
 }
 
 /*
- * The accesses' read-side sections, with the barrier flavour a constant
- * (core/rcu_fast.h): the entry points read it once and run one of two
+ * A read's read-side section, with the barrier flavour a constant
+ * (core/rcu_fast.h): the entry point reads it once and runs one of two
  * copies.
  */
 static lfv_always_inline int mmio_read_as(struct lfv_domain *d, uint64_t gpa,
@@ -51,18 +52,6 @@ static lfv_always_inline int mmio_read_as(struct lfv_domain *d, uint64_t gpa,
     if (r)
         rc = size_ok(r, size) ? msix_region_read(r, gpa, off, size, v)
                               : -EINVAL;
-    lfv_rcu_fast_unlock_as(light);
-    return rc;
-}
-
-static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
-                                           unsigned int size, uint64_t val,
-                                           bool light)
-{
-    int rc;
-
-    lfv_rcu_fast_lock_as(light);
-    rc = msix_mmio_write_rcu(d, gpa, size, val);
     lfv_rcu_fast_unlock_as(light);
     return rc;
 }
@@ -91,9 +80,7 @@ int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
     if (lfv_unlikely((size != 4 || (gpa & 3)) && !mmio_valid(gpa, size)) ||
         lfv_unlikely(!d))
         return -EINVAL;
-    if (lfv_likely(lfv_rcu_fast_light()))
-        return mmio_write_as(d, gpa, size, val, true);
-    return mmio_write_as(d, gpa, size, val, false);
+    return msix_mmio_write(d, gpa, size, val); /* a tail call */
 }
 
 unsigned int lfv_domain_msix_regions(struct lfv_domain *d)

@@ -137,6 +137,7 @@ static struct msix_map_page *page_slot(struct msix_map *f, uint64_t pfn)
 static void index_pages(struct msix_map *f)
 {
     for (unsigned int i = 0; i < f->n; i++) {
+        const struct lfv_msix_region *r = f->e[i].region;
         uint64_t p = f->e[i].start >> LFV_PAGE_SHIFT,
                  q = f->e[i].end >> LFV_PAGE_SHIFT;
 
@@ -149,6 +150,12 @@ static void index_pages(struct msix_map *f)
                 s->pfn = p;
                 s->first = &f->e[i];
                 s->n = 1;
+            }
+            if (!s->tm && r && r->emulated) {
+                /* the page's first emulated table: the writes' shortcut */
+                s->tm = r->m;
+                s->tstart = f->e[i].start;
+                s->tsize = f->e[i].end - f->e[i].start + 1;
             }
             if (p == q)
                 break;
@@ -182,7 +189,7 @@ struct msix_map *msix_map_new(const struct msix_map_entry *e, unsigned int n)
     if (slots) {
         f->pages = (struct msix_map_page *)&f->e[n];
         for (unsigned int i = 0; i < slots; i++)
-            f->pages[i].pfn = MSIX_PAGE_FREE;
+            f->pages[i] = (struct msix_map_page){ .pfn = MSIX_PAGE_FREE };
         index_pages(f);
     }
     return f;
@@ -248,8 +255,8 @@ static int rebuild(struct msix_domain *md)
     lfv_intervalmap_destroy(m);
     if (rc)
         return rc;
-    old = md->map;
-    lfv_rcu_assign_pointer(md->map, flat);
+    old = md->d->msix_map;
+    lfv_rcu_assign_pointer(md->d->msix_map, flat);
     map_destroy(old);
     return 0;
 }
@@ -331,6 +338,7 @@ int msix_domain_init(struct lfv_domain *d, void **priv)
     if (!md)
         return -ENOMEM;
     lfv_lock_init(&md->lock);
+    md->d = d;
     md->limit = LFV_MSIX_REGIONS_DEFAULT;
     *priv = md;
     __atomic_store_n(&msix_domain_hint, (unsigned int)(priv - d->hook_priv),
@@ -341,9 +349,10 @@ int msix_domain_init(struct lfv_domain *d, void **priv)
 void msix_domain_fini(struct lfv_domain *d, void *priv)
 {
     struct msix_domain *md = priv;
+    struct msix_map *map = d->msix_map;
 
-    (void)d;
-    map_destroy(md->map);
+    lfv_rcu_assign_pointer(d->msix_map, NULL);
+    map_destroy(map);
     lfv_lock_destroy(&md->lock);
     lfv_free(md);
 }

@@ -75,6 +75,11 @@ struct lfv_domain {
     uint32_t slot_map;                /* guests: used slots of bus.slots */
     unsigned int nr_devices;
     struct lfv_p2m *p2m; /* BAR mappings go here (<lfvpci/p2m.h>) */
+    /*
+     * The MSI-X hook's region map (model/msi_internal.h), published under
+     * RCU by its domain state's lock; NULL: no region, or no MSI-X hook.
+     */
+    struct msix_map *msix_map;
     struct lfv_rcu_head rcu;
     void *hook_priv[]; /* per sys->hooks[i]: its domain_init's state */
 };

@@ -8,7 +8,9 @@
  * one page), on intervals spanning many pages, at the top of the address
  * space, on an empty map, and past MSIX_PAGES_MAX pages (no index: binary
  * search).  Addresses: every interval's edges and their neighbours,
- * every page edge they touch, and random ones.
+ * every page edge they touch, and random ones.  And the index's table
+ * shortcut (struct msix_map_page): a hit is the emulated table the scan
+ * finds, and a page with an emulated table has one.
  */
 #include <stdlib.h>
 
@@ -31,10 +33,19 @@ static uint64_t rnd(void)
     return rng;
 }
 
+/*
+ * Two in three intervals are emulated tables, for the index's table
+ * shortcut; their device is a distinct address never dereferenced.
+ */
 static void add(uint64_t start, uint64_t end)
 {
     if (nents < MAXN) {
-        ents[nents] = (struct msix_map_entry){ start, end, &regions[nents] };
+        struct lfv_msix_region *r = &regions[nents];
+
+        r->which = MSIX_TABLE;
+        r->emulated = rnd() % 3 != 0;
+        r->m = (struct lfv_msix *)(void *)r;
+        ents[nents] = (struct msix_map_entry){ start, end, r };
         nents++;
     }
 }
@@ -47,7 +58,30 @@ static const struct msix_map_entry *scan(uint64_t gpa)
     return NULL;
 }
 
-static unsigned int mismatches;
+static unsigned int mismatches, bad_shortcuts;
+
+/*
+ * The page's table shortcut (what msix.c's write takes without a scan):
+ * a hit must be the emulated table the scan finds, whole; a page with an
+ * emulated table on it must have one.
+ */
+static void probe_shortcut(const struct msix_map *m, uint64_t gpa,
+                           const struct msix_map_entry *want)
+{
+    const struct msix_map_page *p;
+
+    if (!m->pages)
+        return;
+    p = msix_map_page_rcu(m, gpa >> LFV_PAGE_SHIFT);
+    if (p && gpa - p->tstart < p->tsize) {
+        if (!want || !want->region->emulated || want->region->m != p->tm ||
+            want->start != p->tstart ||
+            want->end - want->start + 1 != p->tsize)
+            bad_shortcuts++;
+    } else if (want && want->region->emulated && (!p || !p->tsize)) {
+        bad_shortcuts++;
+    }
+}
 
 static void probe(const struct msix_map *m, uint64_t gpa)
 {
@@ -59,13 +93,14 @@ static void probe(const struct msix_map *m, uint64_t gpa)
         (got && (got->start != want->start || got->end != want->end ||
                  got->region != want->region)))
         mismatches++;
+    probe_shortcut(m, gpa, want);
 }
 
 /* Build the map of ents[] and compare every interesting address. */
 static void check_map(const char *what, bool want_index)
 {
     struct msix_map *m = msix_map_new(ents, nents);
-    unsigned int before = mismatches;
+    unsigned int before = mismatches, bad_before = bad_shortcuts;
 
     CHECK(m != NULL);
     if (!m)
@@ -97,6 +132,10 @@ static void check_map(const char *what, bool want_index)
         fprintf(stderr, "%s: %u lookups differ from the scan\n", what,
                 mismatches - before);
     CHECK_EQ(mismatches, before);
+    if (bad_shortcuts != bad_before)
+        fprintf(stderr, "%s: %u lookups with a wrong table shortcut\n", what,
+                bad_shortcuts - bad_before);
+    CHECK_EQ(bad_shortcuts, bad_before);
     lfv_free(m);
 }
 

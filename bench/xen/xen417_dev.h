@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Devices of the xen417 trace and steady modules: Xen 4.17.5's own struct
+ * Devices of the xen417 trace and msix modules: Xen 4.17.5's own struct
  * vpci built with vpci_add_register(), registers on 32-bit cells (the
  * handlers of bench_hw.h).  Included after xen_emul.h, by one file each.
  */
@@ -29,8 +29,8 @@ static void x_cell_write(const struct pci_dev *pdev, unsigned int reg,
 }
 
 /* Undo x_dev_init(): registers (by offset: their struct is vpci.c's). */
-static void x_dev_fini(struct pci_dev *pdev, const uint16_t (*regs)[2],
-                       unsigned int n)
+static inline void x_dev_fini(struct pci_dev *pdev,
+                              const uint16_t (*regs)[2], unsigned int n)
 {
     struct vpci *vpci = pdev->vpci;
 
@@ -46,18 +46,10 @@ static void x_dev_fini(struct pci_dev *pdev, const uint16_t (*regs)[2],
     pdev->vpci = NULL;
 }
 
-/* pdev's vpci with registers regs[i] = { offset, size } on cells[i]. */
-static int x_dev_init(struct pci_dev *pdev, const uint16_t (*regs)[2],
-                      unsigned int n, uint32_t *cells)
+/* Registers regs[i] = { offset, size } on cells[i] into vpci. */
+static inline int x_dev_add_regs(struct vpci *vpci, const uint16_t (*regs)[2],
+                                 unsigned int n, uint32_t *cells)
 {
-    struct vpci *vpci = xzalloc(struct vpci);
-
-    if (!vpci)
-        return -ENOMEM;
-    INIT_LIST_HEAD(&vpci->handlers);
-    spin_lock_init(&vpci->lock);
-    pdev->vpci = vpci;
-    pdev->domain = &hwdom;
     for (unsigned int i = 0; i < n; i++) {
         int rc = vpci_add_register(vpci, x_cell_read, x_cell_write,
                                    regs[i][0], regs[i][1], &cells[i]);
@@ -65,11 +57,29 @@ static int x_dev_init(struct pci_dev *pdev, const uint16_t (*regs)[2],
         if (rc) {
             fprintf(stderr, "xen417: vpci_add_register(0x%x): %d\n",
                     regs[i][0], rc);
-            x_dev_fini(pdev, regs, n);
             return rc;
         }
     }
     return 0;
+}
+
+/* pdev's vpci with registers regs[i] = { offset, size } on cells[i]. */
+static inline int x_dev_init(struct pci_dev *pdev, const uint16_t (*regs)[2],
+                             unsigned int n, uint32_t *cells)
+{
+    struct vpci *vpci = xzalloc(struct vpci);
+    int rc;
+
+    if (!vpci)
+        return -ENOMEM;
+    INIT_LIST_HEAD(&vpci->handlers);
+    spin_lock_init(&vpci->lock);
+    pdev->vpci = vpci;
+    pdev->domain = &hwdom;
+    rc = x_dev_add_regs(vpci, regs, n, cells);
+    if (rc)
+        x_dev_fini(pdev, regs, n);
+    return rc;
 }
 
 #endif /* LFV_BENCH_XEN417_DEV_H */

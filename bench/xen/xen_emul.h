@@ -18,6 +18,10 @@
  * device list, as Xen's pci_get_pdev() does for a domain other than the
  * hardware domain, and its gaps read as all-ones with writes dropped, as
  * in Xen 4.19+.
+ *
+ * With __XEN__ defined (the modules that also compile msix.c, on top of
+ * this header: xen_msix_emul.h), vpci.c and vpci.h are the hypervisor's:
+ * see the __XEN__ block below.
  */
 #ifndef LFV_XEN_EMUL_H
 #define LFV_XEN_EMUL_H
@@ -110,13 +114,30 @@ typedef union {
 
 struct domain {
     unsigned int domain_id;
+#ifdef __XEN__
+    struct {
+        struct {
+            struct list_head msix_tables;   /* x86: vPCI's MSI-X tables */
+        } hvm;
+    } arch;
+#endif
 };
 
-/* The fields vpci.c and our pci_get_pdev() touch, nothing else. */
+/*
+ * The fields vpci.c, msix.c and our pci_get_pdev() touch, nothing else;
+ * the address as in Xen's struct pci_dev (devfn, bus, seg over the SBDF).
+ */
 struct pci_dev {
     struct list_head alldevs_list;  /* link in the segment's device list */
     struct list_head domain_list;   /* link in a guest's device list */
-    pci_sbdf_t sbdf;
+    union {
+        struct {
+            uint8_t devfn;
+            uint8_t bus;
+            uint16_t seg;
+        };
+        pci_sbdf_t sbdf;
+    };
     struct domain *domain;
     struct vpci *vpci;
 };
@@ -124,6 +145,37 @@ struct pci_dev {
 struct vcpu {
     struct domain *domain;
 };
+
+#ifdef __XEN__
+/*
+ * Modules that also compile Xen's msix.c (xen_msix_emul.h) build vpci.c
+ * and msix.c with __XEN__, as the hypervisor does: struct vpci then has
+ * its Xen-only half (header, MSI, MSI-X), vpci_add_handlers() runs the
+ * REGISTER_VPCI_INIT hooks (msix.c's init_msix) and vpci_remove_device()
+ * frees what they built.  vpci_read()/vpci_write() are the same code with
+ * or without __XEN__.  What that half and those two functions need:
+ */
+typedef uint64_t paddr_t;
+#define __iomem
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((a) - 1))
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define PCI_HEADER_NORMAL_NR_BARS 6
+#define PCI_MSIX_BIRMASK 7u
+#define PCI_MSIX_ENTRY_SIZE 16
+struct vpci_arch_msi { int unused; };
+/* x86's: the pirq an entry is bound to (INVALID_PIRQ: none). */
+struct vpci_arch_msix_entry {
+    int pirq;
+};
+#define INVALID_PIRQ (-1)
+/* Xen's linker script collects the init hooks; here one named section
+ * (its order is the link order: msix.c's init_msix is the only hook). */
+#define __used_section(s) __attribute__((__used__, __section__("vpci_array")))
+#define __end_vpci_array __stop_vpci_array
+/* No table page is ever mapped (ioremap() fails, xen_msix_emul.h). */
+#define iounmap(p) ((void)(p))
+#endif
 
 #define CONFIG_HAS_VPCI 1
 #include "vpci.h"

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What Xen 4.17.5's msix.c calls outside itself, for the xen417 MSI-X
+ * module (declared in xen_msix_emul.h and vpci.h): the physical devices'
+ * MSI-X capability, x86's arch hooks and the HVM MMIO handler
+ * registration.  Included after xen_msix_emul.h, by one file.
+ *
+ * Every device of the module is the same physical function: an MSI-X
+ * capability at X_MSIX_CAP with X_MSIX_ENTRIES entries, its table at the
+ * start of BAR 0 and its PBA at X_MSIX_PBA in BAR 0 (X_BAR0_SIZE bytes),
+ * as the lfvpci module's simulated devices (bench/lfvpci_msix.c).
+ */
+#ifndef LFV_BENCH_XEN417_MSIX_DEV_H
+#define LFV_BENCH_XEN417_MSIX_DEV_H
+
+#define X_MSIX_CAP 0x70
+#define X_MSIX_ENTRIES 64
+#define X_MSIX_PBA 0x2000
+#define X_BAR0_SIZE 0x4000
+
+/* Messages of msix.c: none is expected (the module checks the count). */
+static unsigned long x_gprintk_count;
+
+void xen417_gprintk(const char *lvl, const char *fmt, ...)
+{
+    (void)lvl, (void)fmt;
+    __atomic_add_fetch(&x_gprintk_count, 1, __ATOMIC_RELAXED);
+}
+
+unsigned int pci_find_cap_offset(uint16_t seg, uint8_t bus, uint8_t dev,
+                                 uint8_t func, uint8_t cap)
+{
+    (void)seg, (void)bus, (void)dev, (void)func;
+    return cap == PCI_CAP_ID_MSIX ? X_MSIX_CAP : 0;
+}
+
+/* The capability as init_msix() reads it: MSI-X disabled, as at boot. */
+uint32_t xen417_phys_conf_read(pci_sbdf_t sbdf, unsigned int reg,
+                               unsigned int size)
+{
+    (void)sbdf;
+    switch (reg) {
+    case msix_control_reg(X_MSIX_CAP):
+        return X_MSIX_ENTRIES - 1;
+    case msix_table_offset_reg(X_MSIX_CAP):
+        return 0;                       /* BIR 0, offset 0 */
+    case msix_pba_offset_reg(X_MSIX_CAP):
+        return X_MSIX_PBA;              /* BIR 0 */
+    }
+    return size >= 4 ? ~0u : (1u << (8 * size)) - 1;
+}
+
+/* control_write()'s write-back of the control word: no device to reach. */
+void xen417_phys_conf_write(pci_sbdf_t sbdf, unsigned int reg,
+                            unsigned int size, uint32_t val)
+{
+    (void)sbdf, (void)reg, (void)size, (void)val;
+}
+
+/* msix.c's handlers (vpci_msix_table_ops), as init_msix() registers them. */
+static const struct hvm_mmio_ops *x_msix_ops;
+
+void register_mmio_handler(struct domain *d, const struct hvm_mmio_ops *ops)
+{
+    (void)d;
+    x_msix_ops = ops;
+}
+
+/*
+ * x86's arch hooks (xen/arch/x86/hvm/vmsi.c), the hypervisor's side: out of
+ * line and with a compiler barrier, so that each call msix.c makes is made
+ * (they are in another translation unit than msix.c anyway), and doing
+ * nothing else, as the lfvpci module's `mask` and `bind`.  The pirq
+ * bookkeeping is x86's (enable binds, disable of an unbound entry is
+ * -ENOENT), so that update_entry() and control_write() see what they
+ * would.
+ */
+__attribute__((noinline)) void
+vpci_msix_arch_mask_entry(struct vpci_msix_entry *entry,
+                          const struct pci_dev *pdev, bool mask)
+{
+    __asm__ volatile("" : : "r"(entry), "r"(pdev), "r"(mask) : "memory");
+}
+
+__attribute__((noinline)) int
+vpci_msix_arch_enable_entry(struct vpci_msix_entry *entry,
+                            const struct pci_dev *pdev, paddr_t table_base)
+{
+    __asm__ volatile("" : : "r"(entry), "r"(pdev), "r"(table_base)
+                     : "memory");
+    entry->arch.pirq = 0;
+    return 0;
+}
+
+__attribute__((noinline)) int
+vpci_msix_arch_disable_entry(struct vpci_msix_entry *entry,
+                             const struct pci_dev *pdev)
+{
+    __asm__ volatile("" : : "r"(entry), "r"(pdev) : "memory");
+    if (entry->arch.pirq == INVALID_PIRQ)
+        return -ENOENT;
+    entry->arch.pirq = INVALID_PIRQ;
+    return 0;
+}
+
+void vpci_msix_arch_init_entry(struct vpci_msix_entry *entry)
+{
+    entry->arch.pirq = INVALID_PIRQ;
+}
+
+#endif /* LFV_BENCH_XEN417_MSIX_DEV_H */

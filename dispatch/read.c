@@ -207,14 +207,16 @@ static lfv_always_inline bool gap_dword(const struct lfv_regtab *tab,
  * reg.  Then, for a checked access (valid: the bus's), an aligned 4-byte
  * read of a dword with no register: the hardware or all-ones
  * (gap_read_dword(), inline: with the bus's gap policy a constant, a
- * guest's is all-ones with no call).  Then, for a checked access, an
- * aligned 1- or 2-byte read (COMMAND, STATUS, header bytes, capability
- * headers, the gaps of capability walks) in a dword below fast_end that
- * is all gap, or whose first and last bytes have the same register entry
- * in its struct lfv_dw_bytes: no register (a gap: gap_read_piece()), or
- * a register that is exactly the access (reg_read_exact(), out of line:
- * nothing but the reader's counter lives across a call here); or one
- * past the last register's dword.  Anything else, including invalid
+ * guest's is all-ones with no call).  Then, for a checked access, a
+ * 1- or 2-byte read (COMMAND, STATUS, header bytes, capability headers,
+ * the gaps of capability walks) in a dword below fast_end, mixed or all
+ * gap (LFV_DW_GAP is a struct lfv_dw_bytes with no register): the
+ * register of its first byte, if its span is the access's, is exactly
+ * the access (one compare, then its handler, inline: the register lives
+ * across the call in the callee-saved register the section saves
+ * anyway); an aligned access whose first and last bytes have no register
+ * is a gap (gap_read_piece()); or one past the last register's dword.
+ * Anything else, including invalid
  * sizes, is read_slow()'s (read_slow_valid()'s when valid), which tests
  * gap dwords first for lfv_vdev_read() (inline here, that test costs the
  * fast path a register move).
@@ -238,26 +240,32 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
             return w->read(dev->ctx, reg, w->data);
         if (valid && w->data == LFV_DW_GAP)
             return gap_read_dword(dev, reg, gap);
-    } else if (valid && !(reg & (size - 1))) {
-        /* naturally aligned: 1 or 2 bytes, or 4 past fast_end */
-        if (reg < tab->fast_end) { /* 1 or 2 bytes: the first branch took 4 */
+    } else if (valid) {
+        if (reg < tab->fast_end) {
+            /* 1 or 2 bytes, or 4 unaligned: the first branch took the
+             * aligned 4 */
             const struct lfv_dw *w = &tab->dw[reg >> 2];
 
-            if (w->data == LFV_DW_GAP)
-                return gap_read_piece(dev, reg, size, gap);
             if (!w->read) {
-                /* a mixed dword: the register of the first and last byte */
+                /* a mixed or gap dword (LFV_DW_GAP has no register at any
+                 * byte): the register of the first byte */
                 const struct lfv_dw_bytes *b = w->data;
                 const struct lfv_reg *r = b->at[reg & 3];
 
-                if (r == b->at[(reg + size - 1) & 3]) {
-                    if (!r) /* both gap, nothing between (size <= 2) */
-                        return gap_read_piece(dev, reg, size, gap);
-                    if (r->offset == reg && r->size == size)
-                        return reg_read_exact(dev, r);
+                if (r) {
+                    /* exactly r (registers are naturally aligned: an
+                     * unaligned access never is) */
+                    if (r->span == lfv_reg_span(reg, size))
+                        return r->read(dev->ctx, reg, r->data) &
+                               r->read_keep;
+                } else if (!(reg & (size - 1)) &&
+                           !b->at[(reg + size - 1) & 3]) {
+                    /* aligned, both gap, nothing between (size <= 2) */
+                    return gap_read_piece(dev, reg, size, gap);
                 }
             }
-        } else if ((reg >> 2) >= tab->ndw) {
+        } else if (!(reg & (size - 1)) && (reg >> 2) >= tab->ndw) {
+            /* naturally aligned, past the last register's dword */
             return size == 4 ? gap_read_dword(dev, reg, gap)
                              : gap_read_piece(dev, reg, size, gap);
         }

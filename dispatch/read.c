@@ -246,8 +246,11 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
 
         if (lfv_likely(w->read != NULL))
             return w->read(dev->ctx, reg, w->data);
-        if (bus && w->data == LFV_DW_GAP)
-            return gap_read_dword(dev, reg, gap);
+        if (bus) { /* valid: aligned 4 bytes below fast_end */
+            if (w->data == LFV_DW_GAP)
+                return gap_read_dword(dev, reg, gap);
+            return read_slow_valid(dev, reg, size, gap, tab);
+        }
     } else if (bus && size <= 4) {
         /* (size <= 4: lfv_reg_span(reg, size) is unique) */
         if (reg < tab->fast_end) {

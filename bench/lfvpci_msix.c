@@ -175,7 +175,10 @@ static void thread_exit(void)
 #define BENCH_THREAD_INIT() thread_init()
 #define BENCH_THREAD_EXIT() thread_exit()
 #define BENCH_AFTER lfv_rcu_quiescent_state()
-#define LFV_BENCH_IMPL "lfvpci"
+#ifndef LFV_BENCH_NAME /* lfvpci_qsbr: the same on the QSBR backend */
+#define LFV_BENCH_NAME "lfvpci"
+#endif
+#define LFV_BENCH_IMPL LFV_BENCH_NAME
 #include "lfv_bench_workloads.h"
 
-LFV_BENCH_MODULE("lfvpci", thread_init, thread_exit);
+LFV_BENCH_MODULE(LFV_BENCH_NAME, thread_init, thread_exit);

@@ -461,35 +461,30 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     return 0;
 }
 
-static lfv_always_inline int mmio_write_rcu(struct lfv_domain *d,
-                                            uint64_t gpa, unsigned int size,
-                                            uint64_t val)
+/*
+ * Any write msix_mmio_write()'s hot path does not take, inside its
+ * read-side section: the region's write.  Out of line, so that the hot
+ * path keeps few registers.
+ */
+static lfv_noinline int mmio_write_rcu(struct lfv_domain *d, uint64_t gpa,
+                                       unsigned int size, uint64_t val)
 {
     const struct msix_map *map = lfv_rcu_dereference(d->msix_map);
     const struct msix_map_entry *x = NULL;
     const struct lfv_msix_region *r;
     uint64_t off;
 
-    if (lfv_unlikely(!map))
+    if (!map)
         return -ENOENT;
-    if (lfv_likely(map->pages != NULL)) {
+    if (map->pages) {
         const struct msix_map_page *p =
             msix_map_page_rcu(map, gpa >> LFV_PAGE_SHIFT);
 
-        if (lfv_unlikely(!p))
-            return -ENOENT;
-        /* the hot one: a dword of an emulated table's entry (tsize 0: no
-         * such table on the page) */
-        off = gpa - p->tstart;
-        if (lfv_likely(off < p->tsize && size == 4)) {
-            entry_write(p->tm, off / 16, (off % 16) / 4, (uint32_t)val);
-            return 0;
-        }
-        x = msix_map_page_find(p, gpa);
+        x = p ? msix_map_page_find(p, gpa) : NULL;
     } else {
         x = msix_map_search(map, gpa);
     }
-    if (lfv_unlikely(!x || gpa + size - 1 > x->end))
+    if (!x || gpa + size - 1 > x->end)
         return -ENOENT;
     r = x->region;
     off = gpa - x->start;
@@ -503,19 +498,77 @@ static lfv_always_inline int mmio_write_rcu(struct lfv_domain *d,
     return msix_region_write(r, gpa, off, size, val);
 }
 
+/* entry_sync() out of line: the mask write's rare cases. */
+static lfv_noinline void entry_sync_slow(struct lfv_msix *m,
+                                         struct msix_entry *e, unsigned int i)
+{
+    entry_sync(m, e, i);
+}
+
+/*
+ * A guest's write of entry i's vector control (entry_write()'s field 3),
+ * its usual case inline: MSI-X enabled, no function mask, the entry bound,
+ * and no new address or data waiting for this unmask.  Then the mask bit
+ * is all that changes (entry_sync()'s last step); anything else is
+ * entry_sync()'s.
+ */
+static lfv_always_inline void ctrl_write_hot(struct lfv_msix *m,
+                                             unsigned int i, uint32_t val)
+{
+    struct msix_entry *e = &m->entries[i];
+    bool emask = val & MSIX_CTRL_MASKBIT;
+
+    entry_lock(e);
+    if (emask != (e->ctrl & MSIX_CTRL_MASKBIT)) {
+        /* one dword alone, no count (entry_snapshot()) */
+        __atomic_store_n(&e->ctrl, val & MSIX_CTRL_MASKBIT, __ATOMIC_RELEASE);
+        if (lfv_likely(msi_load(m->state) == MSIX_ST_ENABLED && e->bound &&
+                       (emask || !e->updated))) {
+            if (emask != e->vec.masked) {
+                e->vec.masked = emask;
+                if (m->mask) /* msi_mask(), its op read at m's creation */
+                    m->mask(m->mask_ctx, m->v, &e->vec);
+            }
+        } else {
+            entry_sync_slow(m, e, i);
+        }
+    }
+    entry_unlock(e);
+}
+
 /*
  * The read-side section, with its barrier flavour a constant
  * (core/rcu_fast.h): msix_mmio_write() reads it once and runs one of two
- * copies.
+ * copies.  The hot write first: 4 bytes at the vector control of an
+ * entry of the emulated table on the page (the page index's shortcut,
+ * struct msix_map_page); everything else is mmio_write_rcu()'s.
  */
 static lfv_always_inline int mmio_write_as(struct lfv_domain *d, uint64_t gpa,
                                            unsigned int size, uint64_t val,
                                            bool light)
 {
-    int rc;
+    const struct msix_map *map;
+    int rc = 0;
 
     lfv_rcu_fast_lock_as(light);
+    map = lfv_rcu_dereference(d->msix_map);
+    if (lfv_likely(map && map->pages && size == 4)) {
+        const struct msix_map_page *p =
+            msix_map_page_rcu(map, gpa >> LFV_PAGE_SHIFT);
+        uint64_t off;
+
+        if (lfv_unlikely(!p)) {
+            rc = -ENOENT;
+            goto out;
+        }
+        off = gpa - p->tstart; /* tsize 0: no emulated table on the page */
+        if (lfv_likely(off < p->tsize && off % 16 == 12)) {
+            ctrl_write_hot(p->tm, off / 16, (uint32_t)val);
+            goto out;
+        }
+    }
     rc = mmio_write_rcu(d, gpa, size, val);
+out:
     lfv_rcu_fast_unlock_as(light);
     return rc;
 }

@@ -244,6 +244,11 @@ static void test_msix_binding(void)
     CHECK(ev_is(0, EV_MASK, true, 0, a0, 0x4023, true));
     mwr(g1, TBL + 16 + 12, 4, 0); /* entry 1: bound masked */
     CHECK(ev_is(1, EV_BIND, true, 1, 0, 0, true));
+    /* under the function mask, a bound entry's own mask bit changes
+     * nothing the ops see: it stays masked */
+    mwr(g1, TBL + 12, 4, 1);
+    mwr(g1, TBL + 12, 4, 0);
+    CHECK_EQ(nr_evs, 2);
     wr(g1, VS0, MSIX + 2, 2, 0x8000);
     CHECK_EQ(nr_evs, 4);
     CHECK(ev_is(2, EV_MASK, true, 0, a0, 0x4023, false));
@@ -265,6 +270,19 @@ static void test_msix_binding(void)
     wr(g1, VS0, MSI + 2, 2, 0);
     CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, 0);
     wr(g1, VS0, MSIX + 2, 2, 0x8000);
+
+    /* a failed bind leaves the entry unbound: its mask calls nothing, its
+     * next unmask binds */
+    ev_reset();
+    fail_bind = 1;
+    mwr(g1, TBL + 32 + 12, 4, 0);
+    fail_bind = 0;
+    mwr(g1, TBL + 32 + 12, 4, 1);
+    CHECK_EQ(nr_evs, 0);
+    mwr(g1, TBL + 32 + 12, 4, 0);
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, true, 2, 0, 0, false));
+    mwr(g1, TBL + 32 + 12, 4, 1); /* as it was */
 }
 
 static void test_msix_move_deassign(void)

@@ -46,7 +46,7 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
                                                 enum lfv_gap_policy gap,
-                                                bool valid);
+                                                bool bus);
 static inline uint32_t reg_read(const struct lfv_vdev *dev,
                                 const struct lfv_reg *r);
 static uint32_t reg_read_exact(const struct lfv_vdev *dev,
@@ -88,7 +88,8 @@ static lfv_noinline uint32_t hw_read_masked(const struct lfv_bus *b,
  * hardware domain's: gaps and SBDFs with no device read the hardware) or
  * by virtual slot (a guest's: all-ones, never the hardware), with `phys`
  * a constant, so that the gap policy is one too: a guest's gap dword is
- * all-ones with no call.
+ * all-ones with no call.  The access is not checked yet: vdev_read_rcu()
+ * checks it where its shape does not; with no device, here.
  */
 static lfv_always_inline uint32_t bus_read_rcu(const struct lfv_bus *b,
                                                lfv_sbdf_t sbdf,
@@ -101,6 +102,8 @@ static lfv_always_inline uint32_t bus_read_rcu(const struct lfv_bus *b,
     if (lfv_likely(dev))
         return vdev_read_rcu(dev, reg, size,
                              phys ? LFV_GAP_HW : LFV_GAP_DENY, true);
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return ~(uint32_t)0;
     if (phys) /* no device: straight to the hardware */
         return hw_read_masked(b, sbdf, reg, size);
     return size_mask(size);
@@ -127,11 +130,14 @@ static lfv_always_inline uint32_t bus_read_as(const struct lfv_bus *b,
     return lfv_rcu_fast_unlock_return(light, data);
 }
 
+/*
+ * The access is checked (access_valid()) where it matters, not first: the
+ * usual accesses are valid by their shape (vdev_read_rcu()), once size is
+ * known to be at most 4 (so that lfv_reg_span(reg, size) is unique).
+ */
 uint32_t lfv_bus_read(const struct lfv_bus *b, lfv_sbdf_t sbdf,
                       unsigned int reg, unsigned int size)
 {
-    if (lfv_unlikely(!access_valid(reg, size)))
-        return ~(uint32_t)0;
     if (lfv_likely(lfv_rcu_fast_light()))
         return bus_read_as(b, sbdf, reg, size, true);
     return bus_read_as(b, sbdf, reg, size, false);
@@ -204,26 +210,30 @@ static lfv_always_inline bool gap_dword(const struct lfv_regtab *tab,
  * A read of a device, read-side held.  The hot case first: an aligned
  * 4-byte read of a dword that is exactly one register, whose handler and
  * data are the dword's entry dw[] (regtab.h); fast_end <= 0x200 bounds
- * reg.  Then, for a checked access (valid: the bus's), an aligned 4-byte
- * read of a dword with no register: the hardware or all-ones
- * (gap_read_dword(), inline: with the bus's gap policy a constant, a
- * guest's is all-ones with no call).  Then, for a checked access, an
- * aligned 1- or 2-byte read (COMMAND, STATUS, header bytes, capability
- * headers, the gaps of capability walks) in a dword below fast_end that
- * is all gap, or whose first and last bytes have the same register entry
- * in its struct lfv_dw_bytes: no register (a gap: gap_read_piece()), or
- * a register that is exactly the access (reg_read_exact(), out of line:
- * nothing but the reader's counter lives across a call here); or one
- * past the last register's dword.  Anything else, including invalid
- * sizes, is read_slow()'s (read_slow_valid()'s when valid), which tests
- * gap dwords first for lfv_vdev_read() (inline here, that test costs the
- * fast path a register move).
+ * reg.  Then, from the bus (bus: lfv_bus_read(), which has not checked
+ * the access), an aligned 4-byte read of a dword with no register: the
+ * hardware or all-ones (gap_read_dword(), inline: with the bus's gap
+ * policy a constant, a guest's is all-ones with no call).  Both are
+ * valid accesses by their shape.  Then, from the bus, with size at most
+ * 4: a 1- or 2-byte read (COMMAND, STATUS, header bytes, capability
+ * headers, the gaps of capability walks) in a dword below fast_end,
+ * mixed or all gap (LFV_DW_GAP is a struct lfv_dw_bytes with no
+ * register): the register of its first byte, if its span is the
+ * access's, is exactly the access (one compare, then its handler,
+ * inline: the register lives across the call in the callee-saved
+ * register the section saves anyway; valid, as the register is); an
+ * access of 1 or 2 bytes, aligned, whose first and last bytes have no
+ * register is a gap (gap_read_piece()); or a valid aligned access past
+ * the last register's dword.  Anything else is read_slow_valid()'s once
+ * access_valid(), from the bus, and read_slow()'s otherwise (it checks
+ * the access, and tests gap dwords first for lfv_vdev_read(): inline
+ * here, that test costs the fast path a register move).
  */
 static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
                                                 unsigned int reg,
                                                 unsigned int size,
                                                 enum lfv_gap_policy gap,
-                                                bool valid)
+                                                bool bus)
 {
     const struct lfv_regtab *tab = lfv_rcu_dereference(dev->tab);
 
@@ -236,34 +246,49 @@ static lfv_always_inline uint32_t vdev_read_rcu(const struct lfv_vdev *dev,
 
         if (lfv_likely(w->read != NULL))
             return w->read(dev->ctx, reg, w->data);
-        if (valid && w->data == LFV_DW_GAP)
-            return gap_read_dword(dev, reg, gap);
-    } else if (valid && !(reg & (size - 1))) {
-        /* naturally aligned: 1 or 2 bytes, or 4 past fast_end */
-        if (reg < tab->fast_end) { /* 1 or 2 bytes: the first branch took 4 */
-            const struct lfv_dw *w = &tab->dw[reg >> 2];
-
+        if (bus) { /* valid: aligned 4 bytes below fast_end */
             if (w->data == LFV_DW_GAP)
-                return gap_read_piece(dev, reg, size, gap);
+                return gap_read_dword(dev, reg, gap);
+            return read_slow_valid(dev, reg, size, gap, tab);
+        }
+    } else if (bus && size <= 4) {
+        /* (size <= 4: lfv_reg_span(reg, size) is unique) */
+        if (reg < tab->fast_end) {
+            /* 1 or 2 bytes, or 4 unaligned: the first branch took the
+             * aligned 4; &dw[reg / 4] as there */
+            const struct lfv_dw *w =
+                (const struct lfv_dw *)((const char *)tab->dw +
+                                        (size_t)(reg & ~3u) *
+                                            (sizeof(*w) / 4));
+
             if (!w->read) {
-                /* a mixed dword: the register of the first and last byte */
+                /* a mixed or gap dword (LFV_DW_GAP has no register at any
+                 * byte): the register of the first byte */
                 const struct lfv_dw_bytes *b = w->data;
                 const struct lfv_reg *r = b->at[reg & 3];
 
-                if (r == b->at[(reg + size - 1) & 3]) {
-                    if (!r) /* both gap, nothing between (size <= 2) */
-                        return gap_read_piece(dev, reg, size, gap);
-                    if (r->offset == reg && r->size == size)
-                        return reg_read_exact(dev, r);
+                if (r) {
+                    /* exactly r (registers are naturally aligned: an
+                     * unaligned access never is) */
+                    if (r->span == lfv_reg_span(reg, size))
+                        return r->read(dev->ctx, reg, r->data) &
+                               r->read_keep;
+                } else if (size - 1 < 2 && !(reg & (size - 1)) &&
+                           !b->at[(reg + size - 1) & 3]) {
+                    /* 1 or 2 bytes, aligned, both gap, nothing between */
+                    return gap_read_piece(dev, reg, size, gap);
                 }
             }
-        } else if ((reg >> 2) >= tab->ndw) {
+        } else if (!(reg & (size - 1)) && (reg >> 2) >= tab->ndw &&
+                   access_valid(reg, size)) {
+            /* naturally aligned, past the last register's dword */
             return size == 4 ? gap_read_dword(dev, reg, gap)
                              : gap_read_piece(dev, reg, size, gap);
         }
-    }
-    if (valid)
+        if (lfv_unlikely(!access_valid(reg, size)))
+            return ~(uint32_t)0;
         return read_slow_valid(dev, reg, size, gap, tab);
+    }
     return read_slow(dev, reg, size, gap, tab);
 }
 

@@ -11,6 +11,7 @@
 #include "regtab.h"
 
 struct lfv_regtab lfv_empty_regtab = { .nregs = 0, .ndw = 0 };
+const struct lfv_dw_bytes lfv_dw_all_gap = { .at = { NULL } };
 
 struct lfv_regs_edit {
     struct lfv_vdev *dev;

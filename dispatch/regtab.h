@@ -17,14 +17,32 @@ struct lfv_reg {
     void *data;
     /* bits a read returns: ~(rsvdp_mask | rsvdz_mask), of size bytes */
     uint32_t read_keep;
-    uint16_t offset;
-    uint16_t size;
+    union {
+        struct {
+            uint16_t offset;
+            uint16_t size;
+        };
+        /* both at once: lfv_reg_span(offset, size), so that the read
+         * path tells an access that is exactly this register with one
+         * compare (read.c) */
+        uint32_t span;
+    };
     lfv_reg_write_t *write;
     uint32_t ro_mask;
     uint32_t rw1c_mask;
     uint32_t rsvdp_mask;
     uint32_t rsvdz_mask;
 };
+
+/* struct lfv_reg.span of a register at offset of size bytes. */
+static inline uint32_t lfv_reg_span(unsigned int offset, unsigned int size)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (uint32_t)offset << 16 | size;
+#else
+    return offset | (uint32_t)size << 16;
+#endif
+}
 
 struct lfv_regtab;
 /* The table of a device with no registers: shared, never freed. */
@@ -44,7 +62,6 @@ extern struct lfv_regtab lfv_empty_regtab;
  * its registers even with a register at 0xffc.
  */
 #define LFV_DW_FAST_END 0x200u
-#define LFV_DW_GAP ((void *)&lfv_empty_regtab)
 struct lfv_dw {
     lfv_reg_read_t *read;
     void *data;
@@ -56,11 +73,22 @@ struct lfv_dw {
  * gap byte).  An access inside the dword is inside one register when its
  * first and last bytes have the same one (registers are contiguous), all
  * gap when both are NULL and nothing lies between (read.c's
- * read_slow()).  32 bytes per such dword.
+ * read_slow()); exactly register r when at[reg & 3] is r and r->span is
+ * lfv_reg_span(reg, size).  32 bytes per such dword.
  */
 struct lfv_dw_bytes {
     const struct lfv_reg *at[4];
 };
+
+/*
+ * LFV_DW_GAP, the data of an all-gap dword's entry, is a struct
+ * lfv_dw_bytes too, shared, with no register at any byte: a 1- or 2-byte
+ * read finds every dword's bytes, mixed or gap, with no test of which
+ * (read.c); a 4-byte read of a dword whose read is NULL compares data
+ * with it.
+ */
+extern const struct lfv_dw_bytes lfv_dw_all_gap;
+#define LFV_DW_GAP ((void *)&lfv_dw_all_gap)
 
 /*
  * Immutable once published, one allocation: this header, dw[] (below

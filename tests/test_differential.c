@@ -25,6 +25,7 @@ struct mreg {
     uint32_t val;  /* the engine's handlers own this cell */
     uint32_t mval; /* the model's copy */
     unsigned int bad_reg_arg;
+    unsigned int reads; /* calls of h_read() */
 };
 
 static struct mreg regs[MAXREGS];
@@ -68,6 +69,7 @@ static uint32_t h_read(const void *ctx, unsigned int reg, void *data)
 
     (void)ctx;
     r->bad_reg_arg += reg != r->off;
+    r->reads++;
     return r->val;
 }
 
@@ -343,12 +345,63 @@ static int diff_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 static const struct lfv_vpci_hook diff_hook = { .name = "diff",
                                                 .init = diff_init };
 
+static unsigned int handler_reads(void)
+{
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < MAXREGS; i++)
+        n += regs[i].reads;
+    return n;
+}
+
+/*
+ * An invalid read through d's bus at sbdf: all-ones, reaching no handler
+ * and no hardware, and the same at nodev, an SBDF with no device on d's
+ * bus.  Among them, a live register's offset with its size
+ * plus 0x10000 (the read path's span compare must not take it for the
+ * register) and the other invalid sizes at offsets inside the registers'
+ * window.
+ */
+static void bus_read_invalid(struct lfv_domain *d, lfv_sbdf_t sbdf,
+                             lfv_sbdf_t nodev)
+{
+    static const unsigned int bad_sizes[] = { 0, 3, 5, 8, 0x10001, 0x10002,
+                                              0x10004, 0xffffffff };
+    unsigned int before = hw_reads, hreads = handler_reads();
+    unsigned int reg = rnd() % (WINDOW + 4), size;
+    const struct mreg *r = &regs[rnd() % MAXREGS];
+
+    switch (rnd() % 3) {
+    case 0: /* a register's span, wrapped */
+        if (r->live) {
+            reg = r->off;
+            size = r->size + 0x10000;
+            break;
+        }
+        /* fall through */
+    case 1:
+        size = bad_sizes[rnd() % 8];
+        break;
+    default: /* past the space */
+        size = 1u << (rnd() % 3);
+        reg = rnd() % 2 ? 4097 - size + rnd() % 8 : 0xffffffffu - rnd() % 8;
+        break;
+    }
+    CHECK_EQ(lfv_conf_read(d, sbdf, reg, size), 0xffffffffu);
+    /* and where d's bus has no device (the hardware domain's: an SBDF
+     * with no device reads the hardware when the access is valid) */
+    CHECK_EQ(lfv_conf_read(d, nodev, reg, size), 0xffffffffu);
+    CHECK_EQ(hw_reads, before);
+    CHECK_EQ(handler_reads(), hreads);
+}
+
 /*
  * Reads and writes of every size and offset, mostly aligned, through d's
  * bus at sbdf: each read against the model (the hardware's bytes for the
  * hardware domain, all-ones for a guest), each write's effect on the
  * registers and the hardware against the model's, and a guest's never
- * reaching the hardware.
+ * reaching the hardware; now and then an invalid read
+ * (bus_read_invalid()).
  */
 static void bus_reads(uint64_t seed, struct lfv_domain *d, lfv_sbdf_t sbdf,
                       bool hwpol)
@@ -365,6 +418,10 @@ static void bus_reads(uint64_t seed, struct lfv_domain *d, lfv_sbdf_t sbdf,
                                           : 4096 - 20 + rnd() % 17;
         uint32_t got, want;
 
+        if (rnd() % 8 == 0) {
+            bus_read_invalid(d, sbdf, LFV_SBDF(0, 0, 31, 0));
+            continue;
+        }
         if (rnd() % 4)
             reg &= ~(size - 1);
         if (reg + size > 4096)

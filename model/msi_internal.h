@@ -226,6 +226,8 @@ msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
  */
 int msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                     uint64_t val);
+/* The same for a 4-byte write (gpa 4-byte aligned). */
+int msix_mmio_write4(struct lfv_domain *d, uint64_t gpa, uint32_t val);
 
 /*
  * msix_regions.c: a map of the n intervals e[] (sorted, disjoint),

@@ -61,7 +61,8 @@ struct lfv_msix {
     unsigned int state;
     unsigned int forwarding;   /* atomic: accesses reaching the device now */
     lfv_lock_t ctl_lock;       /* control writes vs retirement */
-    /* the system's mask op and context (fixed while devices exist) */
+    /* the system's mask op (mask_nop: none) and context, fixed while
+     * devices exist */
     void (*mask)(void *ctx, const struct lfv_vpci *v,
                  const struct lfv_msi_vector *vec);
     void *mask_ctx;
@@ -191,8 +192,7 @@ static lfv_always_inline void entry_sync(struct lfv_msix *m, struct msix_entry *
         return;
     }
     e->vec.masked = eff;
-    if (m->mask) /* msi_mask(), its op read once at m's creation */
-        m->mask(m->mask_ctx, m->v, &e->vec);
+    m->mask(m->mask_ctx, m->v, &e->vec); /* msi_mask(), read at creation */
 }
 
 /* Guest write of dword `field` (0..3) of entry i. */
@@ -526,8 +526,7 @@ static lfv_always_inline void ctrl_write_hot(struct lfv_msix *m,
                        (emask || !e->updated))) {
             if (emask != e->vec.masked) {
                 e->vec.masked = emask;
-                if (m->mask) /* msi_mask(), its op read at m's creation */
-                    m->mask(m->mask_ctx, m->v, &e->vec);
+                m->mask(m->mask_ctx, m->v, &e->vec); /* as msi_mask() */
             }
         } else {
             entry_sync_slow(m, e, i);
@@ -579,6 +578,14 @@ int msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
     if (lfv_likely(lfv_rcu_fast_light()))
         return mmio_write_as(d, gpa, size, val, true);
     return mmio_write_as(d, gpa, size, val, false);
+}
+
+/* msix_mmio_write() of 4 bytes: the size a constant in the hot path. */
+int msix_mmio_write4(struct lfv_domain *d, uint64_t gpa, uint32_t val)
+{
+    if (lfv_likely(lfv_rcu_fast_light()))
+        return mmio_write_as(d, gpa, 4, val, true);
+    return mmio_write_as(d, gpa, 4, val, false);
 }
 
 /* ---- control register ---- */
@@ -722,6 +729,13 @@ static int add_ctrl(struct lfv_msix *m, struct lfv_regs_edit *e)
     return rc;
 }
 
+/* The mask op of a system whose ops have none: msi_mask() does nothing. */
+static void lfv_cf_check mask_nop(void *ctx, const struct lfv_vpci *v,
+                                  const struct lfv_msi_vector *vec)
+{
+    (void)ctx, (void)v, (void)vec;
+}
+
 static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
 {
     struct lfv_msix *m = lfv_zalloc(sizeof(*m));
@@ -731,7 +745,8 @@ static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
     lfv_lock_init(&m->ctl_lock);
     m->v = v;
     m->d = lfv_vpci_domain(v);
-    if (m->d->sys->msi_ops) {
+    m->mask = mask_nop;
+    if (m->d->sys->msi_ops && m->d->sys->msi_ops->mask) {
         m->mask = m->d->sys->msi_ops->mask;
         m->mask_ctx = m->d->sys->msi_ctx;
     }

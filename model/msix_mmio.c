@@ -76,11 +76,12 @@ int lfv_msix_mmio_read(struct lfv_domain *d, uint64_t gpa, unsigned int size,
 int lfv_msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                         uint64_t val)
 {
-    /* the usual 4-byte write first */
-    if (lfv_unlikely((size != 4 || (gpa & 3)) && !mmio_valid(gpa, size)) ||
-        lfv_unlikely(!d))
+    /* the usual 4-byte write first (tail calls) */
+    if (lfv_likely(size == 4 && !(gpa & 3) && d))
+        return msix_mmio_write4(d, gpa, (uint32_t)val);
+    if (!mmio_valid(gpa, size) || !d)
         return -EINVAL;
-    return msix_mmio_write(d, gpa, size, val); /* a tail call */
+    return msix_mmio_write(d, gpa, size, val);
 }
 
 unsigned int lfv_domain_msix_regions(struct lfv_domain *d)

@@ -562,6 +562,41 @@ static void test_page_rest(void)
     CHECK_EQ(lfv_sim_remove(br, C), 0);
 }
 
+/*
+ * A system whose ops have no mask op: entries still mask and unmask (the
+ * table reads back what was written), binding still happens, and no
+ * mask call is made (MSI-X keeps the op it read at the device's creation).
+ */
+static void test_no_mask_op(void)
+{
+    static const struct lfv_msi_ops nomask = {
+        .bind = op_bind, .unbind = op_unbind,
+        .mmio_read = op_mmio_read, .mmio_write = op_mmio_write,
+    };
+
+    setup_ops = &nomask;
+    __atomic_store_n(&logging, true, __ATOMIC_RELAXED);
+    setup(LFV_ARCH_X86);
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    ev_reset();
+    mwr(g1, TBL + 12, 4, 0); /* first unmask binds */
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, true, 0, 0, 0, false));
+    for (unsigned int k = 0; k < 4; k++) {
+        mwr(g1, TBL + 12, 4, ~k & 1);
+        CHECK_EQ(mrd(g1, TBL + 12, 4), ~k & 1);
+    }
+    wr(g1, VS0, MSIX + 2, 2, 0xc000); /* the function mask: no call */
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    CHECK_EQ(nr_evs, 1);
+    wr(g1, VS0, MSIX + 2, 2, 0); /* disable unbinds */
+    CHECK_EQ(nr_evs, 2);
+    CHECK(evs[1].type == EV_UNBIND);
+    teardown();
+    setup_ops = &ops;
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
@@ -576,6 +611,7 @@ int main(void)
     test_concurrency();
     test_snapshot();
     teardown();
+    test_no_mask_op();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();
 }

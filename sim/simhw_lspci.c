@@ -599,7 +599,7 @@ int lfv_sim_add_lspci_file_err(struct lfv_sim_bridge *b, const char *path,
                                lfv_sbdf_t sbdf, lfv_sbdf_t *placed,
                                struct lfv_sim_error *err)
 {
-    struct lfv_sim_lspci_text t;
+    struct lfv_sim_lspci_text t = { 0 }; /* set by _open() on success */
     int rc;
 
     if (!b)

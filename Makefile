@@ -1,6 +1,8 @@
 # lfvpci: the README's commands.
 #   make            build (build/)
 #   make check      normal, ThreadSanitizer and ASan+UBSan builds, all tests
+#   make check-release  the same tests on a Release build (-O3), which
+#                   gcc warns about differently (CI runs it)
 #   make bench      optimised build, benchmark table, build/bench.json, and a
 #                   summary of same-run ratios against the baselines
 #   make plots      build/bench.json rendered as PNG charts (build/plots/)
@@ -31,6 +33,7 @@ SOAK_SECONDS ?= 300
 SOAK_ARGS ?=
 
 .PHONY: all deps build check check-normal check-tsan check-asan check-fuzz \
+        check-release \
         fuzz fuzz-build soak bench plots perf clean
 
 all: build
@@ -53,6 +56,11 @@ check-tsan: deps
 	$(call configure,$(BUILD)/tsan,RelWithDebInfo,-DLFV_SANITIZE=thread -DLFV_BENCH=OFF)
 	cmake --build $(BUILD)/tsan -j $(JOBS)
 	cd $(BUILD)/tsan && ctest --output-on-failure -j $(JOBS)
+
+check-release: deps
+	$(call configure,$(BUILD)/release,Release,-DLFV_BENCH=OFF)
+	cmake --build $(BUILD)/release -j $(JOBS)
+	cd $(BUILD)/release && ctest --output-on-failure -j $(JOBS)
 
 check-asan: deps
 	$(call configure,$(BUILD)/asan,RelWithDebInfo,-DLFV_SANITIZE=address -DLFV_BENCH=OFF)

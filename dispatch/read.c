@@ -404,11 +404,10 @@ static lfv_noinline uint32_t gap_read_inside(const struct lfv_vdev *dev,
                                              unsigned int size,
                                              enum lfv_gap_policy gap)
 {
-    if (gap != LFV_GAP_HW)
-        return size_mask(size);
-    if (lfv_unlikely(reg & (size - 1))) /* unaligned 2 bytes: two pieces */
+    if (gap == LFV_GAP_HW && lfv_unlikely(reg & (size - 1)))
+        /* unaligned 2 bytes: two pieces */
         return gap_read(dev, reg, size, gap) & size_mask(size);
-    return hw_read_piece(dev, reg, size);
+    return gap_read_piece(dev, reg, size, gap);
 }
 
 /* Inside register r (read_keep applies), at byte reg. */

@@ -469,26 +469,12 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
 static lfv_noinline int mmio_write_rcu(struct lfv_domain *d, uint64_t gpa,
                                        unsigned int size, uint64_t val)
 {
-    const struct msix_map *map = lfv_rcu_dereference(d->msix_map);
-    const struct msix_map_entry *x = NULL;
-    const struct lfv_msix_region *r;
     uint64_t off;
+    const struct lfv_msix_region *r = msix_find_rcu(d, gpa, size, &off);
 
-    if (!map)
+    if (!r)
         return -ENOENT;
-    if (map->pages) {
-        const struct msix_map_page *p =
-            msix_map_page_rcu(map, gpa >> LFV_PAGE_SHIFT);
-
-        x = p ? msix_map_page_find(p, gpa) : NULL;
-    } else {
-        x = msix_map_search(map, gpa);
-    }
-    if (!x || gpa + size - 1 > x->end)
-        return -ENOENT;
-    r = x->region;
-    off = gpa - x->start;
-    if (r->which == MSIX_TABLE && size == 4 && !r->m->passthrough) {
+    if (r->emulated && size == 4) {
         entry_write(r->m, off / 16, (off % 16) / 4, (uint32_t)val);
         return 0;
     }

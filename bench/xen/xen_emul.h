@@ -12,12 +12,16 @@
  *
  * The benchmark runs as the hardware domain (gaps go to hardware), with one
  * PCI segment holding the benchmark's devices.  With XEN_EMUL_GUESTS
- * defined, an SBDF whose segment is non-zero stands for a guest's device
- * (4.17 has no vPCI for guests: the workloads with a guest run its accesses
- * through the same vpci_read/vpci_write): its lookup walks the guest's own
- * device list, as Xen's pci_get_pdev() does for a domain other than the
- * hardware domain, and its gaps read as all-ones with writes dropped, as
- * in Xen 4.19+.
+ * defined, an SBDF whose segment is odd stands for a guest's device (4.17
+ * has no vPCI for guests: the workloads with a guest run its accesses
+ * through the same vpci_read/vpci_write): segment 2g + 1 is guest g's, and
+ * its lookup walks that guest's own device list, as Xen's pci_get_pdev()
+ * does for a domain other than the hardware domain; its gaps read as
+ * all-ones with writes dropped, as in Xen 4.19+.  An even segment 2g is
+ * the hardware domain's segment of the same number, with its own device
+ * list (Xen's pseg->alldevs_list).  Segments 0 and 1 are what every
+ * workload uses; enumerate/<impl>/private gives each thread's copy of the
+ * trace's devices segments 2c and 2c + 1 (XEN_EMUL_SEGS in all).
  *
  * With __XEN__ defined (the modules that also compile msix.c, on top of
  * this header: xen_msix_emul.h), vpci.c and vpci.h are the hypervisor's:
@@ -186,10 +190,18 @@ struct vpci_arch_msix_entry {
 extern const struct vcpu xen417_vcpu;
 #define current (&xen417_vcpu)
 
+#ifdef XEN_EMUL_GUESTS
+/*
+ * Per segment s < XEN_EMUL_SEGS: even, the hardware domain's devices on s
+ * (Xen's pseg->alldevs_list); odd, guest s / 2's (its d->pdev_list).
+ */
+#define XEN_EMUL_SEGS 8
+extern struct list_head xen417_segdevs[XEN_EMUL_SEGS];
+#define xen417_alldevs (xen417_segdevs[0])
+#define xen417_guestdevs (xen417_segdevs[1]) /* guest 0's */
+#else
 /* The single PCI segment's list of all devices (Xen's pseg->alldevs_list). */
 extern struct list_head xen417_alldevs;
-#ifdef XEN_EMUL_GUESTS
-extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
 #endif
 
 #define has_vpci(d) true
@@ -210,16 +222,20 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
     struct pci_dev *pdev;
 
 #ifdef XEN_EMUL_GUESTS
-    if (sbdf.seg != 0) {
-        list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
+    if (sbdf.seg >= XEN_EMUL_SEGS)
+        return NULL;
+    if (sbdf.seg & 1) {
+        list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], domain_list )
             if ( pdev->sbdf.sbdf == sbdf.sbdf )
                 return pdev;
         return NULL;
     }
-#endif
+    list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], alldevs_list )
+#else
     if (sbdf.seg != 0)
         return NULL;
     list_for_each_entry ( pdev, &xen417_alldevs, alldevs_list )
+#endif
         if ( pdev->sbdf.bdf == sbdf.bdf && (!d || pdev->domain == d) )
             return pdev;
     return NULL;
@@ -239,19 +255,19 @@ static inline bool test_bit(unsigned int nr, const unsigned long *map)
 
 /* --- hardware config space: the benchmark's simulated device ----------- */
 
-#ifdef XEN_EMUL_GUESTS
+#ifdef XEN_EMUL_GUESTS /* a guest's segment: odd */
 #define pci_conf_read8(sbdf, reg)                                           \
-    ((sbdf).seg ? 0xff : (uint8_t)bench_hw_read((reg), 1))
+    (((sbdf).seg & 1) ? 0xff : (uint8_t)bench_hw_read((reg), 1))
 #define pci_conf_read16(sbdf, reg)                                          \
-    ((sbdf).seg ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
+    (((sbdf).seg & 1) ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
 #define pci_conf_read32(sbdf, reg)                                          \
-    ((sbdf).seg ? 0xffffffffu : bench_hw_read((reg), 4))
+    (((sbdf).seg & 1) ? 0xffffffffu : bench_hw_read((reg), 4))
 #define pci_conf_write8(sbdf, reg, v)                                       \
-    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
+    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
 #define pci_conf_write16(sbdf, reg, v)                                      \
-    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
+    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
 #define pci_conf_write32(sbdf, reg, v)                                      \
-    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
+    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
 #else
 #define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
 #define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))

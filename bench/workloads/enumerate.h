@@ -112,13 +112,34 @@ static uint64_t enum_run(void *ctx, unsigned int thread, uint64_t iters)
     return enum_replay(0, ctx, iters);
 }
 
+/*
+ * The loop once per copy, each a function of its own with its copy a
+ * constant, as the shared one's: every thread of the private variant runs
+ * the shared case's code (down to its registers) on its own devices.
+ */
+#define ENUM_RUN_COPY(c)                                                    \
+    static __attribute__((noinline)) uint64_t                               \
+    enum_run_copy##c(void *ctx, unsigned int thread, uint64_t iters)        \
+    {                                                                       \
+        (void)thread;                                                       \
+        return enum_replay(c, ctx, iters);                                  \
+    }
+ENUM_RUN_COPY(0)
+ENUM_RUN_COPY(1)
+ENUM_RUN_COPY(2)
+ENUM_RUN_COPY(3)
+
 static uint64_t enum_run_private(void *ctx, unsigned int thread,
                                  uint64_t iters)
 {
-    struct enum_ctx *e = ctx;
+    static uint64_t (*const run[])(void *, unsigned int, uint64_t) = {
+        enum_run_copy0, enum_run_copy1, enum_run_copy2, enum_run_copy3,
+    };
+    const struct enum_ctx *e = ctx;
 
-    (void)thread;
-    return enum_replay(e->copy, e, iters);
+    _Static_assert(sizeof(run) / sizeof(run[0]) == LFV_TRACE_COPIES,
+                   "one loop per copy");
+    return run[e->copy](ctx, thread, iters);
 }
 
 /*

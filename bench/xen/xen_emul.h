@@ -211,6 +211,33 @@ extern struct list_head xen417_alldevs;
 #define xmalloc(type) ((type *)malloc(sizeof(type)))
 #define xfree(p) free(p)
 
+#ifdef XEN_EMUL_GUESTS
+/*
+ * pci_get_pdev() below on segments 2 and up (enumerate/<impl>/private's
+ * copies 1 and up): the same walks on the segment's own list.  Segments 0
+ * and 1 keep their walks on fixed lists, the code every other workload
+ * measured before the copies existed.
+ */
+static inline struct pci_dev *xen417_get_pdev_seg(const struct domain *d,
+                                                  pci_sbdf_t sbdf)
+{
+    struct pci_dev *pdev;
+
+    if (sbdf.seg >= XEN_EMUL_SEGS)
+        return NULL;
+    if (sbdf.seg & 1) {
+        list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], domain_list )
+            if ( pdev->sbdf.sbdf == sbdf.sbdf )
+                return pdev;
+        return NULL;
+    }
+    list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], alldevs_list )
+        if ( pdev->sbdf.bdf == sbdf.bdf && (!d || pdev->domain == d) )
+            return pdev;
+    return NULL;
+}
+#endif
+
 /*
  * Xen 4.17.5's pci_get_pdev() for the hardware domain: walk the segment's
  * device list for a matching BDF owned by d.  Kept as a real list walk so
@@ -222,20 +249,18 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
     struct pci_dev *pdev;
 
 #ifdef XEN_EMUL_GUESTS
-    if (sbdf.seg >= XEN_EMUL_SEGS)
-        return NULL;
-    if (sbdf.seg & 1) {
-        list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], domain_list )
+    if (sbdf.seg == 1) {
+        list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
             if ( pdev->sbdf.sbdf == sbdf.sbdf )
                 return pdev;
         return NULL;
     }
-    list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], alldevs_list )
-#else
+    if (sbdf.seg != 0)
+        return xen417_get_pdev_seg(d, sbdf);
+#endif
     if (sbdf.seg != 0)
         return NULL;
     list_for_each_entry ( pdev, &xen417_alldevs, alldevs_list )
-#endif
         if ( pdev->sbdf.bdf == sbdf.bdf && (!d || pdev->domain == d) )
             return pdev;
     return NULL;

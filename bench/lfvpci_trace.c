@@ -5,13 +5,14 @@
  * every trace device is a physical device whose one hook emulates the
  * trace's registers for it with the shared cell handlers
  * (bench/trace_cells.h).  Copy c's hardware-domain devices sit at their
- * recorded addresses on PCI segment c (copy 0: the recorded segment 0);
- * each of its guest devices is a separate physical device (segment c, bus
- * 0xf0 on), assigned to guest c (domain id c + 1) in trace order, reached
- * at the virtual address the guest gives it.  The system allows one
- * hardware domain: every copy's hardware-domain devices are its, which
- * shares nothing written (its reads write nothing, a write locks its
- * device only).  Accesses enter as trapped accesses do:
+ * recorded addresses, device number + 8c (tr_copy_sbdf(): all on segment
+ * 0, so that every copy's lookups cost what copy 0's do); each of its
+ * guest devices is a separate physical device (bus 0xf0 + 2c on),
+ * assigned to guest c (domain id c + 1) in trace order, reached at the
+ * virtual address the guest gives it.  The system allows one hardware
+ * domain: every copy's hardware-domain devices are its, which shares
+ * nothing written (its reads write nothing, a write locks its device
+ * only).  Accesses enter as trapped accesses do:
  * lfv_conf_read/write(domain, SBDF, ...).
  */
 #include <errno.h>
@@ -65,9 +66,8 @@ static void cell_write(const void *ctx, unsigned int reg, uint32_t val,
 /* The trace device at v's host address gets its copy's registers. */
 static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 {
-    unsigned int c = LFV_SBDF_SEG(lfv_vpci_sbdf(v));
-
-    for (unsigned int d = 0; d < trace->ndevs && c < LFV_TRACE_COPIES; d++) {
+    for (unsigned int k = 0; k < LFV_TRACE_COPIES * trace->ndevs; k++) {
+        unsigned int c = k / trace->ndevs, d = k % trace->ndevs;
         const struct lfv_bench_tdev *t = &trace->devs[d];
         int rc = 0;
 
@@ -104,6 +104,7 @@ static int trace_setup(const struct lfv_bench_env *env)
 
     trace = env->enumerate;
     bench_hw_reset();
+    memset(phys, 0xff, sizeof(phys)); /* no device's, until set */
     rc = lfv_system_create(&p, &sys);
     if (!rc)
         rc = lfv_system_add_hook(sys, &trace_hook);
@@ -114,14 +115,11 @@ static int trace_setup(const struct lfv_bench_env *env)
     for (unsigned int c = 0; c < LFV_TRACE_COPIES && !rc; c++)
         for (unsigned int d = 0; d < trace->ndevs && !rc; d++) {
             const struct lfv_bench_tdev *t = &trace->devs[d];
-            lfv_sbdf_t at = t->dom ? LFV_SBDF(c, 0xf0 + d / 32, d % 32, 0)
-                                  : LFV_SBDF(c, LFV_SBDF_BUS(t->sbdf),
-                                             LFV_SBDF_DEV(t->sbdf),
-                                             LFV_SBDF_FN(t->sbdf));
+            lfv_sbdf_t at = LFV_SBDF(0, 0xf0 + 2 * c + d / 32, d % 32, 0);
 
-            if (!t->dom && LFV_SBDF_SEG(t->sbdf)) {
-                fprintf(stderr, "lfvpci: trace device %s: not on segment 0\n",
-                        t->name);
+            if (!t->dom && tr_copy_sbdf(t->sbdf, c, &at)) {
+                fprintf(stderr, "lfvpci: trace device %s: not on segment 0 "
+                        "below device 8\n", t->name);
                 rc = -EINVAL;
                 break;
             }

@@ -16,6 +16,7 @@
 #ifndef LFV_BENCH_TRACE_CELLS_H
 #define LFV_BENCH_TRACE_CELLS_H
 
+#include <errno.h>
 #include <string.h>
 
 #include "bench_hw.h"
@@ -41,6 +42,23 @@ static inline void tr_cells_reset(void)
         for (unsigned int d = 0; d < LFV_TRACE_MAX_DEVS; d++)
             for (unsigned int i = 0; i < LFV_TRACE_MAX_REGS; i++)
                 tr_cells[c][d][i] = tr_cell_init(c, d, i);
+}
+
+/*
+ * Where copy c of a hardware-domain trace device at `sbdf` sits in the
+ * implementations that find devices in an SBDF map (lfvpci's radix tree,
+ * the Xen series' registry): segment 0, the same bus, device number + 8c,
+ * for a recorded device on segment 0 with a device number below 8 (else
+ * -EINVAL).  Not on segment c: such a map reaches segment 0 in two fewer
+ * dependent loads (its shortcut), and copies 1-3 would cost more per
+ * access than copy 0.  Copy 0 is the recorded address.
+ */
+static inline int tr_copy_sbdf(uint32_t sbdf, unsigned int c, uint32_t *out)
+{
+    if (sbdf >> 16 || ((sbdf >> 3) & 0x1f) >= 8)
+        return -EINVAL;
+    *out = sbdf + ((8 * c) << 3);
+    return 0;
 }
 
 /* The register of dev covering byte `at`, or -1. */

@@ -7,8 +7,9 @@
  * vPCI for guests: as in xen417_trace.c, a guest's device is one of the
  * hardware domain's at segment 1 whose gaps read as all-ones
  * (xen_lfvpci_emul.h, XEN_EMUL_GUESTS).  Copy c of the trace's devices
- * (bench/trace_cells.h) is on segments 2c (the hardware domain's) and
- * 2c + 1 (guest c's), all in the one registry.
+ * (bench/trace_cells.h), all in the one registry: the hardware domain's at
+ * their recorded addresses, device number + 8c (tr_copy_sbdf(): segment
+ * 0, the registry's shortcut, as copy 0), guest c's on segment 2c + 1.
  */
 #include <stdio.h>
 
@@ -78,27 +79,28 @@ static int trace_setup(const struct lfv_bench_env *env)
 
     trace = env->enumerate;
     bench_hw_reset();
-    for (unsigned int d = 0; d < trace->ndevs; d++)
-        if (trace->devs[d].sbdf >> 16) {
-            fprintf(stderr, "xen417_lfvpci: trace device %s: not on segment "
-                    "0\n", trace->devs[d].name);
-            return -EINVAL;
-        }
     for (unsigned int c = 0; c < LFV_TRACE_COPIES && !rc; c++)
         for (unsigned int d = 0; d < trace->ndevs && !rc; d++) {
+            const struct lfv_bench_tdev *t = &trace->devs[d];
             struct pci_dev *pdev = &pdevs[c][d];
 
-            pdev->sbdf.sbdf = trace->devs[d].sbdf |
-                              (2 * c + trace->devs[d].dom) << 16;
+            if (t->dom) {
+                pdev->sbdf.sbdf = t->sbdf | (2 * c + 1) << 16;
+            } else if (tr_copy_sbdf(t->sbdf, c, &pdev->sbdf.sbdf)) {
+                fprintf(stderr, "xen417_lfvpci: trace device %s: not on "
+                        "segment 0 below device 8\n", t->name);
+                rc = -EINVAL;
+                break;
+            }
             pdev->domain = &hwdom;
             rc = vpci_add_handlers(pdev);
-            if (!rc)
+            if (rc)
+                fprintf(stderr, "xen417_lfvpci: vpci_add_handlers: %d\n", rc);
+            else
                 nbuilt++;
         }
-    if (rc) {
-        fprintf(stderr, "xen417_lfvpci: vpci_add_handlers: %d\n", rc);
+    if (rc)
         trace_teardown();
-    }
     return rc;
 }
 

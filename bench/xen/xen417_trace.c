@@ -7,7 +7,8 @@
  * guest's list (xen_emul.h, XEN_EMUL_GUESTS), the trace's registers on
  * each with the shared cell handlers.  Copy c of the trace's devices
  * (bench/trace_cells.h) is on segments 2c (the hardware domain's, with its
- * own device list) and 2c + 1 (guest c's).
+ * own device list) and 2c + 1 (guest c's): this module, vpci.c included,
+ * is built with XEN_EMUL_SEGS (bench/xen/CMakeLists.txt).
  */
 #include "xen_emul.h"
 #include "bench.h"

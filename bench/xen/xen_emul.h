@@ -17,11 +17,12 @@
  * through the same vpci_read/vpci_write): segment 2g + 1 is guest g's, and
  * its lookup walks that guest's own device list, as Xen's pci_get_pdev()
  * does for a domain other than the hardware domain; its gaps read as
- * all-ones with writes dropped, as in Xen 4.19+.  An even segment 2g is
- * the hardware domain's segment of the same number, with its own device
- * list (Xen's pseg->alldevs_list).  Segments 0 and 1 are what every
- * workload uses; enumerate/<impl>/private gives each thread's copy of the
- * trace's devices segments 2c and 2c + 1 (XEN_EMUL_SEGS in all).
+ * all-ones with writes dropped, as in Xen 4.19+.  Segments 0 and 1 are
+ * what every workload uses; with XEN_EMUL_SEGS also defined (xen417_trace.c),
+ * an even segment 2g is the hardware domain's segment of the same number,
+ * with its own device list (Xen's pseg->alldevs_list), and
+ * enumerate/<impl>/private gives each thread's copy of the trace's devices
+ * segments 2c and 2c + 1.
  *
  * With __XEN__ defined (the modules that also compile msix.c, on top of
  * this header: xen_msix_emul.h), vpci.c and vpci.h are the hypervisor's:
@@ -190,18 +191,22 @@ struct vpci_arch_msix_entry {
 extern const struct vcpu xen417_vcpu;
 #define current (&xen417_vcpu)
 
-#ifdef XEN_EMUL_GUESTS
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
 /*
- * Per segment s < XEN_EMUL_SEGS: even, the hardware domain's devices on s
- * (Xen's pseg->alldevs_list); odd, guest s / 2's (its d->pdev_list).
+ * A module that defines XEN_EMUL_SEGS (xen417_trace.c, for the copies of
+ * enumerate/<impl>/private) has a list per segment s < XEN_EMUL_SEGS:
+ * even, the hardware domain's devices on s (Xen's pseg->alldevs_list);
+ * odd, guest s / 2's (its d->pdev_list).
  */
-#define XEN_EMUL_SEGS 8
 extern struct list_head xen417_segdevs[XEN_EMUL_SEGS];
 #define xen417_alldevs (xen417_segdevs[0])
 #define xen417_guestdevs (xen417_segdevs[1]) /* guest 0's */
 #else
 /* The single PCI segment's list of all devices (Xen's pseg->alldevs_list). */
 extern struct list_head xen417_alldevs;
+#ifdef XEN_EMUL_GUESTS
+extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
+#endif
 #endif
 
 #define has_vpci(d) true
@@ -211,12 +216,12 @@ extern struct list_head xen417_alldevs;
 #define xmalloc(type) ((type *)malloc(sizeof(type)))
 #define xfree(p) free(p)
 
-#ifdef XEN_EMUL_GUESTS
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
 /*
  * pci_get_pdev() below on segments 2 and up (enumerate/<impl>/private's
  * copies 1 and up): the same walks on the segment's own list.  Segments 0
  * and 1 keep their walks on fixed lists, the code every other workload
- * measured before the copies existed.
+ * measures.
  */
 static inline struct pci_dev *xen417_get_pdev_seg(const struct domain *d,
                                                   pci_sbdf_t sbdf)
@@ -248,7 +253,7 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
 {
     struct pci_dev *pdev;
 
-#ifdef XEN_EMUL_GUESTS
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
     if (sbdf.seg == 1) {
         list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
             if ( pdev->sbdf.sbdf == sbdf.sbdf )
@@ -257,6 +262,13 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
     }
     if (sbdf.seg != 0)
         return xen417_get_pdev_seg(d, sbdf);
+#elif defined(XEN_EMUL_GUESTS)
+    if (sbdf.seg != 0) {
+        list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
+            if ( pdev->sbdf.sbdf == sbdf.sbdf )
+                return pdev;
+        return NULL;
+    }
 #endif
     if (sbdf.seg != 0)
         return NULL;

@@ -11,7 +11,14 @@
 #include "bench.h"
 #include "trace_cells.h"
 
-static struct pl_domain doms[LFV_TRACE_COPIES][2];
+/*
+ * A copy's two domains, hardware domain and guest, as the shared case
+ * always had them; copies on lines of their own (a struct domain is a page
+ * of its own in Xen: two domains' locks never share a line).
+ */
+static struct pl_copy {
+    struct pl_domain d[2];
+} __attribute__((aligned(128))) doms[LFV_TRACE_COPIES];
 static struct pl_dev devs[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS];
 static struct pl_domain *owner[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS];
 static unsigned int tdevs, nbuilt;
@@ -28,8 +35,8 @@ static void trace_teardown(void)
     nbuilt = 0;
     for (unsigned int c = 0; c < LFV_TRACE_COPIES; c++)
         for (unsigned int i = 0; i < 2; i++) {
-            pthread_rwlock_destroy(&doms[c][i].pci_lock);
-            doms[c][i].devs = NULL;
+            pthread_rwlock_destroy(&doms[c].d[i].pci_lock);
+            doms[c].d[i].devs = NULL;
         }
 }
 
@@ -42,13 +49,13 @@ static int trace_setup(const struct lfv_bench_env *env)
     tdevs = t->ndevs;
     for (unsigned int c = 0; c < LFV_TRACE_COPIES; c++)
         for (unsigned int i = 0; i < 2; i++) {
-            pthread_rwlock_init(&doms[c][i].pci_lock, NULL);
-            doms[c][i].guest = i == 1;
+            pthread_rwlock_init(&doms[c].d[i].pci_lock, NULL);
+            doms[c].d[i].guest = i == 1;
         }
     for (unsigned int c = 0; c < LFV_TRACE_COPIES && !rc; c++)
         for (unsigned int d = 0; d < t->ndevs && !rc; d++) {
             const struct lfv_bench_tdev *td = &t->devs[d];
-            struct pl_domain *dom = &doms[c][td->dom];
+            struct pl_domain *dom = &doms[c].d[td->dom];
             struct pl_dev *dev = &devs[c][d];
 
             pthread_spin_init(&dev->lock, PTHREAD_PROCESS_PRIVATE);

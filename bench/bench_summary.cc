@@ -64,7 +64,7 @@ int lfv_summary_impl_rank(const std::string &i) { return rank_in(kImpls, i); }
 
 // Numbers in numeric order (range-set sizes), then names.
 bool lfv_summary_variant_less(const std::string &a, const std::string &b) {
-  static const char *const named[] = {"", "early", "middle", "late", "churn"};
+  static const char *const named[] = {"", "early", "middle", "late", "churn", "private"};
   int ra = rank_in(named, a), rb = rank_in(named, b);
   if (ra != rb) return ra < rb;
   long na = std::atol(a.c_str()), nb = std::atol(b.c_str());
@@ -192,13 +192,35 @@ void LfvSummaryReporter::PrintSummary() const {
     }
   }
 
+  // enumerate: the threads on the same devices against each on its own.
+  if (t.count("enumerate") && t.count("enumerate/private")) {
+    std::printf("\nenumerate: 2T/1T and 4T/1T with every thread on the same devices (shared,\n"
+                "enumerate/<impl>) and each thread on its own copy (private,\n"
+                "enumerate/<impl>/private); wall clock, then cpu (from CPU time per operation)\n");
+    std::printf("%-15s %8s %8s %8s %8s %8s %8s\n", "implementation", "2T shrd", "2T priv",
+                "4T shrd", "4T priv", "cpu shrd", "cpu priv");
+    std::vector<std::string> names;
+    for (auto &kv : t["enumerate/private"]) names.push_back(kv.first);
+    std::sort(names.begin(), names.end(), [](auto &a, auto &b) {
+      int ra = lfv_summary_impl_rank(a), rb = lfv_summary_impl_rank(b);
+      return ra != rb ? ra < rb : a < b;
+    });
+    for (auto &n : names) {
+      auto &sh = t["enumerate"][n], &pr = t["enumerate/private"][n];
+      std::printf("%-15s %8s %8s %8s %8s %8s %8s\n", n.c_str(), fmt(scale(sh, 2)).c_str(),
+                  fmt(scale(pr, 2)).c_str(), fmt(scale(sh, 4)).c_str(),
+                  fmt(scale(pr, 4)).c_str(), fmt(cpuscale(sh, 2)).c_str(),
+                  fmt(cpuscale(pr, 2)).c_str());
+    }
+  }
+
   // The targets of issues 12 (read_hot) and 15, on this run.
   bool any = false;
   auto target = [&](const char *what, double v, double want) {
     if (v <= 0) return;
     if (!any) std::printf("\nTargets (this run):\n");
     any = true;
-    std::printf("  %-48s %6.2f  (target >= %.2f: %s)\n", what, v, want,
+    std::printf("  %-54s %6.2f  (target >= %.2f: %s)\n", what, v, want,
                 v >= want ? "met" : "MISSED");
   };
   if (t.count("read_hot/early") && t["read_hot/early"].count("lfvpci")) {
@@ -222,6 +244,12 @@ void LfvSummaryReporter::PrintSummary() const {
     if (t[c].count("lfvpci")) target(w.c_str(), scale(t[c]["lfvpci"], 2), 1.8);
     w = std::string(c) + ": lfvpci 2T/1T, CPU time";
     if (t[c].count("lfvpci")) target(w.c_str(), cpuscale(t[c]["lfvpci"], 2), 1.8);
+  }
+  // enumerate's 2T/1T with each thread on its own devices (enumerate/<impl>/private).
+  if (t.count("enumerate/private") && t["enumerate/private"].count("lfvpci")) {
+    auto &pr = t["enumerate/private"]["lfvpci"];
+    target("enumerate/private (own devices): lfvpci 2T/1T", scale(pr, 2), 1.8);
+    target("enumerate/private (own devices): lfvpci 2T/1T, CPU", cpuscale(pr, 2), 1.8);
   }
   if (t.count("steady/churn") && t["steady/churn"].count("lfvpci")) {
     auto &ch = t["steady/churn"]["lfvpci"], &q = t["steady"]["lfvpci"];

@@ -36,9 +36,10 @@ STYLE = {  # lfvpci family solid, baselines dashed
     "xen417": ("tab:red", "--", "x"),
     "xen_pcilock": ("tab:orange", "--", "+"),
 }
-SCALING_CASES = ["enumerate", "steady", "steady/churn", "read_hot/early",
-                 "read_hot/late", "read_span", "read_gap", "write_hot",
-                 "msix_mask"]
+# enumerate/private: each thread on its own copy of the trace's devices.
+SCALING_CASES = ["enumerate", "enumerate/private", "steady", "steady/churn",
+                 "read_hot/early", "read_hot/late", "read_span", "read_gap",
+                 "write_hot", "msix_mask"]
 
 
 def save(fig, path):

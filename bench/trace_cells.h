@@ -1,33 +1,64 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The emulated registers of a trace's devices (bench/trace.h), shared by
- * every implementation replaying it: register i of device d is a 32-bit
- * cell, tr_cells[d][i], that its handler reads and writes (the same
- * handlers as bench/device24.h's).  Gaps go to the simulated hardware of
- * bench_hw.c for the hardware domain and read as all-ones for the guest.
- * tr_expected() is the reference the driver checks every implementation
- * against: what a config access must return and do, byte by byte.
+ * every implementation replaying it: register i of device d in copy c is
+ * a 32-bit cell, tr_cells[c][d][i], that its handler reads and writes (the
+ * same handlers as bench/device24.h's).  Copy 0 is the devices every
+ * thread of enumerate/<impl> shares; copy t (t < LFV_TRACE_COPIES) is
+ * thread t's own in enumerate/<impl>/private (bench/workloads/enumerate.h).
+ * Each copy's cells start from different values, so that a copy wired to
+ * another's cells or devices reads wrong.  Gaps go to the simulated
+ * hardware of bench_hw.c for the hardware domain and read as all-ones for
+ * the guest.  tr_expected() is the reference the driver checks every
+ * implementation against: what a config access must return and do, byte
+ * by byte.
  */
 #ifndef LFV_BENCH_TRACE_CELLS_H
 #define LFV_BENCH_TRACE_CELLS_H
 
+#include <errno.h>
 #include <string.h>
 
 #include "bench_hw.h"
 #include "trace.h"
 
-static uint32_t tr_cells[LFV_TRACE_MAX_DEVS][LFV_TRACE_MAX_REGS];
+/* Copies of the trace's devices: one per thread of the private variant. */
+#define LFV_TRACE_COPIES 4
 
-static inline uint32_t tr_cell_init(unsigned int d, unsigned int i)
+static uint32_t tr_cells[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS]
+                        [LFV_TRACE_MAX_REGS];
+
+/* Copy 0's values are the ones the shared case always had; every byte of
+ * another copy's differs from copy 0's and from every other copy's. */
+static inline uint32_t tr_cell_init(unsigned int c, unsigned int d,
+                                    unsigned int i)
 {
-    return 0x01010101u * (i + 1) ^ (d * 0x00010001u);
+    return 0x01010101u * (i + 1) ^ (d * 0x00010001u) ^ (c * 0x11111111u);
 }
 
 static inline void tr_cells_reset(void)
 {
-    for (unsigned int d = 0; d < LFV_TRACE_MAX_DEVS; d++)
-        for (unsigned int i = 0; i < LFV_TRACE_MAX_REGS; i++)
-            tr_cells[d][i] = tr_cell_init(d, i);
+    for (unsigned int c = 0; c < LFV_TRACE_COPIES; c++)
+        for (unsigned int d = 0; d < LFV_TRACE_MAX_DEVS; d++)
+            for (unsigned int i = 0; i < LFV_TRACE_MAX_REGS; i++)
+                tr_cells[c][d][i] = tr_cell_init(c, d, i);
+}
+
+/*
+ * Where copy c of a hardware-domain trace device at `sbdf` sits in the
+ * implementations that find devices in an SBDF map (lfvpci's radix tree,
+ * the Xen series' registry): segment 0, the same bus, device number + 8c,
+ * for a recorded device on segment 0 with a device number below 8 (else
+ * -EINVAL).  Not on segment c: such a map reaches segment 0 in two fewer
+ * dependent loads (its shortcut), and copies 1-3 would cost more per
+ * access than copy 0.  Copy 0 is the recorded address.
+ */
+static inline int tr_copy_sbdf(uint32_t sbdf, unsigned int c, uint32_t *out)
+{
+    if (sbdf >> 16 || ((sbdf >> 3) & 0x1f) >= 8)
+        return -EINVAL;
+    *out = sbdf + ((8 * c) << 3);
+    return 0;
 }
 
 /* The register of dev covering byte `at`, or -1. */

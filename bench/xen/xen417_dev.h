@@ -11,8 +11,20 @@
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
+struct list_head xen417_segdevs[XEN_EMUL_SEGS] = {
+    LIST_HEAD_INIT(xen417_segdevs[0]), LIST_HEAD_INIT(xen417_segdevs[1]),
+    LIST_HEAD_INIT(xen417_segdevs[2]), LIST_HEAD_INIT(xen417_segdevs[3]),
+    LIST_HEAD_INIT(xen417_segdevs[4]), LIST_HEAD_INIT(xen417_segdevs[5]),
+    LIST_HEAD_INIT(xen417_segdevs[6]), LIST_HEAD_INIT(xen417_segdevs[7]),
+};
+_Static_assert(XEN_EMUL_SEGS == 8, "one initialiser per segment");
+#else
 struct list_head xen417_alldevs = LIST_HEAD_INIT(xen417_alldevs);
+#ifdef XEN_EMUL_GUESTS
 struct list_head xen417_guestdevs = LIST_HEAD_INIT(xen417_guestdevs);
+#endif
+#endif
 
 static uint32_t x_cell_read(const struct pci_dev *pdev, unsigned int reg,
                             void *data)

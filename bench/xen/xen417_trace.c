@@ -5,25 +5,32 @@
  * vpci_write(): the hardware domain's devices on the segment's device list
  * (newest first, as Xen's alloc_pdev() adds them), the guest's on the
  * guest's list (xen_emul.h, XEN_EMUL_GUESTS), the trace's registers on
- * each with the shared cell handlers.
+ * each with the shared cell handlers.  Copy c of the trace's devices
+ * (bench/trace_cells.h) is on segments 2c (the hardware domain's, with its
+ * own device list) and 2c + 1 (guest c's): this module, vpci.c included,
+ * is built with XEN_EMUL_SEGS (bench/xen/CMakeLists.txt).
  */
 #include "xen_emul.h"
 #include "bench.h"
 #include "trace_cells.h"
 #include "xen417_dev.h"
 
-static struct pci_dev pdevs[LFV_TRACE_MAX_DEVS];
+static struct pci_dev pdevs[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS];
 static uint16_t regs[LFV_TRACE_MAX_DEVS][LFV_TRACE_MAX_REGS][2];
-static unsigned int nregs[LFV_TRACE_MAX_DEVS], ndevs;
+static unsigned int nregs[LFV_TRACE_MAX_DEVS], tdevs, nbuilt;
 
+/* Built in copy-major order: pdevs[k / tdevs][k % tdevs], k < nbuilt. */
 static void trace_teardown(void)
 {
-    for (unsigned int d = 0; d < ndevs; d++) {
-        x_dev_fini(&pdevs[d], regs[d], nregs[d]);
-        list_del(pdevs[d].sbdf.seg ? &pdevs[d].domain_list
-                                   : &pdevs[d].alldevs_list);
+    for (unsigned int k = 0; k < nbuilt; k++) {
+        unsigned int d = k % tdevs;
+        struct pci_dev *pdev = &pdevs[k / tdevs][d];
+
+        x_dev_fini(pdev, regs[d], nregs[d]);
+        list_del(pdev->sbdf.seg & 1 ? &pdev->domain_list
+                                    : &pdev->alldevs_list);
     }
-    ndevs = 0;
+    nbuilt = 0;
 }
 
 static int trace_setup(const struct lfv_bench_env *env)
@@ -32,33 +39,45 @@ static int trace_setup(const struct lfv_bench_env *env)
     int rc = 0;
 
     bench_hw_reset();
+    tdevs = t->ndevs;
     for (unsigned int d = 0; d < t->ndevs && !rc; d++) {
         const struct lfv_bench_tdev *td = &t->devs[d];
-        struct pci_dev *pdev = &pdevs[d];
 
         nregs[d] = td->nregs;
         for (unsigned int i = 0; i < td->nregs; i++) {
             regs[d][i][0] = td->regs[i].offset;
             regs[d][i][1] = td->regs[i].size;
         }
-        pdev->sbdf.sbdf = td->sbdf | (uint32_t)td->dom << 16;
-        rc = x_dev_init(pdev, regs[d], nregs[d], tr_cells[d]);
-        if (rc)
-            break;
-        if (td->dom)
-            list_add(&pdev->domain_list, &xen417_guestdevs);
-        else
-            list_add(&pdev->alldevs_list, &xen417_alldevs);
-        ndevs = d + 1;
+        if (td->sbdf >> 16) {
+            fprintf(stderr, "xen417: trace device %s: not on segment 0\n",
+                    td->name);
+            return -EINVAL;
+        }
     }
+    for (unsigned int c = 0; c < LFV_TRACE_COPIES && !rc; c++)
+        for (unsigned int d = 0; d < t->ndevs && !rc; d++) {
+            const struct lfv_bench_tdev *td = &t->devs[d];
+            struct pci_dev *pdev = &pdevs[c][d];
+
+            pdev->sbdf.sbdf = td->sbdf | (2 * c + td->dom) << 16;
+            rc = x_dev_init(pdev, regs[d], nregs[d], tr_cells[c][d]);
+            if (rc)
+                break;
+            if (td->dom)
+                list_add(&pdev->domain_list, &xen417_segdevs[2 * c + 1]);
+            else
+                list_add(&pdev->alldevs_list, &xen417_segdevs[2 * c]);
+            nbuilt++;
+        }
     if (rc)
         trace_teardown();
     return rc;
 }
 
-#define BENCH_TR_READ(d, reg, size) vpci_read(pdevs[d].sbdf, (reg), (size))
-#define BENCH_TR_WRITE(d, reg, size, val)                                   \
-    vpci_write(pdevs[d].sbdf, (reg), (size), (val))
+#define BENCH_TR_READ(c, d, reg, size)                                      \
+    vpci_read(pdevs[c][d].sbdf, (reg), (size))
+#define BENCH_TR_WRITE(c, d, reg, size, val)                                \
+    vpci_write(pdevs[c][d].sbdf, (reg), (size), (val))
 #define BENCH_AFTER ((void)0)
 #define LFV_BENCH_IMPL "xen417"
 #include "lfv_bench_workloads.h"

@@ -12,12 +12,17 @@
  *
  * The benchmark runs as the hardware domain (gaps go to hardware), with one
  * PCI segment holding the benchmark's devices.  With XEN_EMUL_GUESTS
- * defined, an SBDF whose segment is non-zero stands for a guest's device
- * (4.17 has no vPCI for guests: the workloads with a guest run its accesses
- * through the same vpci_read/vpci_write): its lookup walks the guest's own
- * device list, as Xen's pci_get_pdev() does for a domain other than the
- * hardware domain, and its gaps read as all-ones with writes dropped, as
- * in Xen 4.19+.
+ * defined, an SBDF whose segment is odd stands for a guest's device (4.17
+ * has no vPCI for guests: the workloads with a guest run its accesses
+ * through the same vpci_read/vpci_write): segment 2g + 1 is guest g's, and
+ * its lookup walks that guest's own device list, as Xen's pci_get_pdev()
+ * does for a domain other than the hardware domain; its gaps read as
+ * all-ones with writes dropped, as in Xen 4.19+.  Segments 0 and 1 are
+ * what every workload uses; with XEN_EMUL_SEGS also defined (xen417_trace.c),
+ * an even segment 2g is the hardware domain's segment of the same number,
+ * with its own device list (Xen's pseg->alldevs_list), and
+ * enumerate/<impl>/private gives each thread's copy of the trace's devices
+ * segments 2c and 2c + 1.
  *
  * With __XEN__ defined (the modules that also compile msix.c, on top of
  * this header: xen_msix_emul.h), vpci.c and vpci.h are the hypervisor's:
@@ -186,10 +191,22 @@ struct vpci_arch_msix_entry {
 extern const struct vcpu xen417_vcpu;
 #define current (&xen417_vcpu)
 
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
+/*
+ * A module that defines XEN_EMUL_SEGS (xen417_trace.c, for the copies of
+ * enumerate/<impl>/private) has a list per segment s < XEN_EMUL_SEGS:
+ * even, the hardware domain's devices on s (Xen's pseg->alldevs_list);
+ * odd, guest s / 2's (its d->pdev_list).
+ */
+extern struct list_head xen417_segdevs[XEN_EMUL_SEGS];
+#define xen417_alldevs (xen417_segdevs[0])
+#define xen417_guestdevs (xen417_segdevs[1]) /* guest 0's */
+#else
 /* The single PCI segment's list of all devices (Xen's pseg->alldevs_list). */
 extern struct list_head xen417_alldevs;
 #ifdef XEN_EMUL_GUESTS
 extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
+#endif
 #endif
 
 #define has_vpci(d) true
@@ -198,6 +215,33 @@ extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
 #define xzalloc(type) ((type *)calloc(1, sizeof(type)))
 #define xmalloc(type) ((type *)malloc(sizeof(type)))
 #define xfree(p) free(p)
+
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
+/*
+ * pci_get_pdev() below on segments 2 and up (enumerate/<impl>/private's
+ * copies 1 and up): the same walks on the segment's own list.  Segments 0
+ * and 1 keep their walks on fixed lists, the code every other workload
+ * measures.
+ */
+static inline struct pci_dev *xen417_get_pdev_seg(const struct domain *d,
+                                                  pci_sbdf_t sbdf)
+{
+    struct pci_dev *pdev;
+
+    if (sbdf.seg >= XEN_EMUL_SEGS)
+        return NULL;
+    if (sbdf.seg & 1) {
+        list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], domain_list )
+            if ( pdev->sbdf.sbdf == sbdf.sbdf )
+                return pdev;
+        return NULL;
+    }
+    list_for_each_entry ( pdev, &xen417_segdevs[sbdf.seg], alldevs_list )
+        if ( pdev->sbdf.bdf == sbdf.bdf && (!d || pdev->domain == d) )
+            return pdev;
+    return NULL;
+}
+#endif
 
 /*
  * Xen 4.17.5's pci_get_pdev() for the hardware domain: walk the segment's
@@ -209,7 +253,16 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
 {
     struct pci_dev *pdev;
 
-#ifdef XEN_EMUL_GUESTS
+#if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
+    if (sbdf.seg == 1) {
+        list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
+            if ( pdev->sbdf.sbdf == sbdf.sbdf )
+                return pdev;
+        return NULL;
+    }
+    if (sbdf.seg != 0)
+        return xen417_get_pdev_seg(d, sbdf);
+#elif defined(XEN_EMUL_GUESTS)
     if (sbdf.seg != 0) {
         list_for_each_entry ( pdev, &xen417_guestdevs, domain_list )
             if ( pdev->sbdf.sbdf == sbdf.sbdf )
@@ -239,19 +292,19 @@ static inline bool test_bit(unsigned int nr, const unsigned long *map)
 
 /* --- hardware config space: the benchmark's simulated device ----------- */
 
-#ifdef XEN_EMUL_GUESTS
+#ifdef XEN_EMUL_GUESTS /* a guest's segment: odd */
 #define pci_conf_read8(sbdf, reg)                                           \
-    ((sbdf).seg ? 0xff : (uint8_t)bench_hw_read((reg), 1))
+    (((sbdf).seg & 1) ? 0xff : (uint8_t)bench_hw_read((reg), 1))
 #define pci_conf_read16(sbdf, reg)                                          \
-    ((sbdf).seg ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
+    (((sbdf).seg & 1) ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
 #define pci_conf_read32(sbdf, reg)                                          \
-    ((sbdf).seg ? 0xffffffffu : bench_hw_read((reg), 4))
+    (((sbdf).seg & 1) ? 0xffffffffu : bench_hw_read((reg), 4))
 #define pci_conf_write8(sbdf, reg, v)                                       \
-    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
+    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
 #define pci_conf_write16(sbdf, reg, v)                                      \
-    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
+    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
 #define pci_conf_write32(sbdf, reg, v)                                      \
-    ((sbdf).seg ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
+    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
 #else
 #define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
 #define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))

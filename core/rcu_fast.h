@@ -66,11 +66,24 @@ lfv_rcu_fast_lock_as(bool light)
 }
 
 /*
- * The writer's wake-up, out of line: urcu_common_wake_up_gp() with atomic
- * accesses to the futex word (several readers may wake the writer at
- * once), then v.
+ * The writer's wake-up, out of line, for a reader whose outermost section
+ * (its counter was ctr) just ended and which saw the futex word at -1 (a
+ * writer asleep in synchronize_rcu()): urcu_common_wake_up_gp() with
+ * atomic accesses to the futex word (several readers may wake the writer
+ * at once), but only when this section is one the writer can be waiting
+ * for.  The writer sleeps only while a reader it checked is in a section
+ * of the old phase (ctr's phase bit differs from the grace-period
+ * counter's), and liburcu wakes it at every outermost unlock: with one
+ * reader preempted inside an old section, every section the other
+ * readers end (tens of millions a second) wakes the writer, which issues
+ * two membarrier(2) calls (an IPI to every CPU running a reader) and
+ * sleeps again, about 50 of them per grace period with two reader
+ * threads on two CPUs (BENCHMARKS.md).  Here a section of the current
+ * phase does not wake it: its reader is not one the writer waits for.
+ * Returns v.
  */
-uint32_t lfv_rcu_memb_wake(uint32_t v) __attribute__((visibility("hidden")));
+uint32_t lfv_rcu_memb_wake(unsigned long ctr, uint32_t v)
+    __attribute__((visibility("hidden")));
 
 /*
  * Ends the section and returns v.  Written so that v is live across no
@@ -92,7 +105,7 @@ lfv_rcu_fast_unlock_return(bool light, uint32_t v)
         /* an atomic load: readers that wake the writer store to it */
         if (caa_unlikely(__atomic_load_n(&urcu_memb_gp.futex,
                                          __ATOMIC_RELAXED) == -1))
-            return lfv_rcu_memb_wake(v);
+            return lfv_rcu_memb_wake(tmp, v);
     } else {
         _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr,
                           tmp - URCU_GP_COUNT);

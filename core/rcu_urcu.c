@@ -64,11 +64,31 @@ __attribute__((constructor)) static void memb_light_init(void)
     lfv_rcu_memb_light = urcu_memb_has_sys_membarrier != 0;
 }
 
-uint32_t lfv_rcu_memb_wake(uint32_t v)
+/*
+ * Why a section of the current phase need not wake the writer, step by
+ * step with liburcu's wait_for_readers() (urcu.c): the writer sleeps (futex
+ * word -1) only after it found a reader in a section whose phase is not
+ * the grace-period counter's phase P of that wait, and it set the word to
+ * -1 after it set the counter to P (the flip before the second wait, a
+ * full fence between).  A reader that reads -1 here with an acquire load
+ * therefore reads P, or a later phase, from the counter next.  Its section
+ * is one the writer waits for exactly when its phase is not P: then it
+ * differs from what the reader reads too (a later phase means this wait
+ * ended, and a further flip needs this very section to have ended first),
+ * and the reader wakes the writer.  A section of phase P is not waited for,
+ * and there is nothing to wake.  liburcu's own argument for the rest is
+ * unchanged: its membarrier() orders the reader's counter store before its
+ * futex load against the writer's futex store before its counter loads, so
+ * that either the writer sees this reader out of its section or the
+ * reader sees -1.
+ */
+uint32_t lfv_rcu_memb_wake(unsigned long ctr, uint32_t v)
 {
     int32_t *futex = &urcu_memb_gp.futex;
 
-    if (__atomic_load_n(futex, __ATOMIC_RELAXED) == -1) {
+    if (__atomic_load_n(futex, __ATOMIC_ACQUIRE) == -1 &&
+        ((ctr ^ __atomic_load_n(&urcu_memb_gp.ctr, __ATOMIC_RELAXED)) &
+         URCU_GP_CTR_PHASE)) {
         __atomic_store_n(futex, 0, __ATOMIC_RELAXED);
         /* as liburcu: the return value is ignored */
         (void)futex_async(futex, FUTEX_WAKE, 1, NULL, NULL, 0);

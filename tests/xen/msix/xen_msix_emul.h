@@ -57,6 +57,7 @@ struct pci_dev;
 #define fallthrough __attribute__((__fallthrough__))
 #define cf_check
 #define __iomem
+#define __read_mostly __attribute__((section(".data.read_mostly")))
 #define __must_check __attribute__((__warn_unused_result__))
 #define __used_section(s) __attribute__((__used__, __section__("vpci_array")))
 /* Xen's linker script collects the init hooks; here one named section

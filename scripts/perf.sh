@@ -6,8 +6,8 @@
 # callgrind: instructions per access, by running each case (bench/bench.h)
 # of each module at two iteration counts inside measured() (lfvpci-percall)
 # and dividing the difference, which cancels set-up and warm-up; repeatable
-# on a noisy machine.  Cases: the 24-register device's, then enumerate,
-# steady (no churn: one thread) and msix_mask.
+# on a noisy machine.  Cases: the 24-register device's, then enumerate
+# (shared and private), steady (no churn: one thread) and msix_mask.
 set -euo pipefail
 build=${1:-build}
 bin=$build/bin
@@ -62,4 +62,4 @@ table() {
 N=${PERF_ITERS:-100000}
 table "access" read_hot/early read_hot/middle read_hot/late read_span read_gap write_hot
 N=${PERF_ITERS_TRACE:-20000}
-table "operation (workloads)" enumerate steady msix_mask
+table "operation (workloads)" enumerate enumerate/private steady msix_mask

@@ -139,9 +139,9 @@ struct lfv_vdev {
      * LFV_VDEV_GAP bytes on each side of it, whatever the allocation's
      * alignment (the fields above; after this struct, the owner's, which
      * handlers read: lfv_vpci's domain and SBDF).  Sharing one cost a
-     * reader of the device about 110 ns per access while another CPU
-     * wrote to the device, 12-16 ns apart (BENCHMARKS.md, "The write
-     * lock's cache line").  The cold fields fill the gap before it.
+     * reader of the device 40-119 ns per access while another CPU wrote
+     * to the device, 10-16 ns apart (BENCHMARKS.md, "The write lock's
+     * cache line").  The cold fields fill the gap before it.
      */
     union {
         struct {
@@ -155,10 +155,10 @@ struct lfv_vdev {
 };
 _Static_assert(offsetof(struct lfv_vdev, write_lock) >=
                    offsetof(struct lfv_vdev, read_only) + 1 + LFV_VDEV_GAP,
-               "the write lock shares a cache line with the read path's fields");
+               "the write lock on a cache line of the read path's fields");
 _Static_assert(sizeof(struct lfv_vdev) >=
                    offsetof(struct lfv_vdev, gap_after) + LFV_VDEV_GAP,
-               "the write lock shares a cache line with the owner's fields");
+               "the write lock on a cache line of the owner's fields");
 
 
 /*

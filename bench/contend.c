@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * lfvpci-bench-contend [SECONDS]: a guest's 2-byte COMMAND reads of its
- * device 0 on this thread, while another thread makes nothing, or 1-byte
- * configuration writes (cache line size) to device 1, or to device 0
- * itself.  Prints nanoseconds per read for each case: what a writer on
- * another CPU costs a reader of the same device (the device's write lock,
- * the header's state), against another device.  On the simulator
- * (lfvpci_sim_memb), x86 rules, the header hook only.
+ * device 0 on this thread, while another thread makes nothing, or writes
+ * one register again and again: cache line size of device 1, then of
+ * device 0 itself, then device 0's interrupt line, BAR 0 (memory decoding
+ * off: nothing is mapped) and COMMAND.  Prints nanoseconds per read for
+ * each case: what a writer on another CPU costs a reader of the same
+ * device (the device's write lock, the header's state), against another
+ * device.  Only a COMMAND write changes what the reads load.  On the
+ * simulator (lfvpci_sim_memb), x86 rules, the header hook only.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,13 +26,31 @@ static struct lfv_domain *guest;
 static lfv_sbdf_t vsbdf[2];
 static int stop;
 
+/* What the other thread writes, again and again. */
+struct wcase {
+    const char *what;
+    int dev; /* -1: no writer */
+    unsigned int reg, size;
+    uint32_t val;
+};
+
+static const struct wcase cases[] = {
+    { "no writer", -1, 0, 0, 0 },
+    { "another device, cache line size", 1, 0x0c, 1, 0x10 },
+    { "same device, cache line size", 0, 0x0c, 1, 0x10 },
+    { "same device, interrupt line", 0, 0x3c, 1, 0x0b },
+    { "same device, BAR 0", 0, 0x10, 4, 0xe0200000 },
+    { "same device, COMMAND (INTx disable)", 0, 0x04, 2, 0x0400 },
+};
+
 static void *writer(void *arg)
 {
-    lfv_sbdf_t at = vsbdf[(long)arg];
+    const struct wcase *c = arg;
+    lfv_sbdf_t at = vsbdf[c->dev];
 
     lfv_rcu_register_thread();
     while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
-        lfv_conf_write(guest, at, 0x0c, 1, 0x10);
+        lfv_conf_write(guest, at, c->reg, c->size, c->val);
     lfv_rcu_unregister_thread();
     return NULL;
 }
@@ -43,15 +63,15 @@ static double now(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* ns per read of device 0 while `w` (-1: none) is written. */
-static double run(int w, double seconds)
+/* ns per read of device 0 while c is written. */
+static double run(const struct wcase *c, double seconds)
 {
     pthread_t t;
     uint64_t n = 0, acc = 0;
     double a, b;
 
     __atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
-    if (w >= 0 && pthread_create(&t, NULL, writer, (void *)(long)w))
+    if (c->dev >= 0 && pthread_create(&t, NULL, writer, (void *)c))
         return -1;
     a = now();
     do {
@@ -60,8 +80,16 @@ static double run(int w, double seconds)
         b = now();
     } while (b - a < seconds);
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-    if (w >= 0)
+    if (c->dev >= 0) {
         pthread_join(t, NULL);
+        if (lfv_conf_read(guest, vsbdf[c->dev], c->reg, c->size) != c->val) {
+            fprintf(stderr, "lfvpci-bench-contend: %s: reads back %#x, "
+                    "not %#x\n", c->what,
+                    lfv_conf_read(guest, vsbdf[c->dev], c->reg, c->size),
+                    c->val);
+            exit(1);
+        }
+    }
     if (acc == 42) /* keep the reads */
         putchar(' ');
     return (b - a) / (double)n * 1e9;
@@ -111,9 +139,8 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("ns per COMMAND read of device 0 (%.1f s each)\n", seconds);
-    printf("  no writer:                  %6.2f\n", run(-1, seconds));
-    printf("  writer on another device:   %6.2f\n", run(1, seconds));
-    printf("  writer on the same device:  %6.2f\n", run(0, seconds));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        printf("  %-38s %6.2f\n", cases[i].what, run(&cases[i], seconds));
     lfv_system_destroy(sys);
     lfv_sim_bridge_destroy(br);
     lfv_rcu_barrier();

@@ -20,6 +20,8 @@
 #ifndef LFV_DISPATCH_HEADER_H
 #define LFV_DISPATCH_HEADER_H
 
+#include <stddef.h>
+
 #include <lfvpci/caps.h>
 #include <lfvpci/header.h>
 #include <lfvpci/p2m.h>
@@ -106,39 +108,73 @@ struct hdr_op {
     struct lfv_header *next;      /* hd->pending queue */
 };
 
+/* Bytes kept around what a COMMAND read loads (struct lfv_header). */
+#define HDR_GAP 64
+
 struct lfv_header {
-    struct lfv_vpci *v;
-    struct lfv_domain *d;
-    struct hdr_domain *hd;        /* the header hook's state of d */
-    bool hwdom;
-    unsigned int nr_bars;         /* 6, 2 (type 1) or 0 */
-    struct hdr_bar bars[HDR_NR_BARS];
+    /*
+     * Written once, before the device is published; with the block after
+     * the COMMAND fields, it keeps them at least HDR_GAP bytes from any
+     * field another write changes, whatever the allocation's alignment.
+     */
+    union {
+        struct {
+            struct lfv_vpci *v;
+            struct lfv_domain *d;
+            struct hdr_domain *hd;    /* the header hook's state of d */
+            bool hwdom;
+            unsigned int nr_bars;     /* 6, 2 (type 1) or 0 */
+            /*
+             * The chains the owner walks, in chain order (header_caps.c):
+             * a guest's per its policy; the hardware domain's hold MSI
+             * and MSI-X only (for their hooks: it walks the hardware's
+             * chain).
+             */
+            struct hdr_cap *caps, *ecaps;
+            unsigned int nr_caps, nr_ecaps;
+            struct hdr_field *fields; /* a guest's emulated fields */
+            unsigned int nr_fields;
+            bool ext_cfg;             /* the device has extended config space */
+        };
+        char gap_before[HDR_GAP];
+    };
+    /*
+     * What a COMMAND read loads, which only COMMAND writes (and INTx
+     * forcing, and the map operations they start) change.  A guest's write
+     * of another register (cache line size, interrupt line, a BAR) shared
+     * their cache line until these gaps: a COMMAND read took 12-14 ns
+     * against 4.7 while another CPU wrote the device's cache line size
+     * (lfvpci-bench-contend, BENCHMARKS.md "The write lock's cache line").
+     */
     uint16_t guest_cmd;           /* atomic: the guest's written bits */
     unsigned int intx_forced;     /* atomic: HDR_INTX_BY_* forcing it */
+    bool mapped;                  /* atomic; under map_lock: MEMORY on */
+    /* Written once, before the device is published. */
+    union {
+        struct {
+            struct hdr_msix_area msix[2]; /* table, PBA */
+            bool msix_bad;        /* MSI-X outside its BARs: not located */
+            lfv_header_bar_moved_t *bar_notify;
+            void *bar_notify_arg;
+        };
+        char gap_after[HDR_GAP];
+    };
+    /* Changed by writes of other registers and by the control path. */
     uint8_t intline;              /* atomic */
     uint8_t cacheline;            /* atomic: a guest's cache line size */
     bool rom_enabled;             /* hwdom: ROM enable bit as written */
-    bool mapped;                  /* atomic; under map_lock: MEMORY on */
     bool retired;                 /* under map_lock */
     bool listed;                  /* on the domain's list, under map_lock */
-    struct hdr_msix_area msix[2]; /* table, PBA */
-    bool msix_bad;                /* MSI-X outside its BARs: not located */
-    /*
-     * The chains the owner walks, in chain order (header_caps.c): a
-     * guest's per its policy; the hardware domain's hold MSI and MSI-X
-     * only (for their hooks: it walks the hardware's chain).
-     */
-    struct hdr_cap *caps, *ecaps;
-    unsigned int nr_caps, nr_ecaps;
-    struct hdr_field *fields;     /* a guest's emulated fields */
-    unsigned int nr_fields;
-    bool ext_cfg;                 /* the device has extended config space */
+    struct hdr_bar bars[HDR_NR_BARS];
     struct lfv_header *next;      /* hd->list, under map_lock */
     struct lfv_header *sys_next;  /* sys->hdr_all, under sys->hdr_lock */
-    lfv_header_bar_moved_t *bar_notify; /* set before publication */
-    void *bar_notify_arg;
     struct hdr_op op;             /* a deferred (un)map, if active */
 };
+_Static_assert(offsetof(struct lfv_header, guest_cmd) >= HDR_GAP,
+               "COMMAND's fields within a cache line of the struct's start");
+_Static_assert(offsetof(struct lfv_header, intline) >=
+                   offsetof(struct lfv_header, mapped) + 1 + HDR_GAP,
+               "COMMAND's fields within a cache line of other writes'");
 
 /* Whether a deferred operation is pending (write handlers, write lock). */
 static inline bool hdr_op_pending(const struct lfv_header *h)

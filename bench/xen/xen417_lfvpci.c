@@ -11,6 +11,7 @@
 #include "xen_lfvpci_emul.h"
 #include "bench.h"
 #include "device24.h"
+#include "xen417_lfvpci_cells.h"
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
@@ -25,20 +26,6 @@ static struct pci_dev bench_pdev = {
 #include "xen417_lfvpci_rcu.h"
 
 /* --- the device -------------------------------------------------------- */
-
-static uint32_t cell_read(const struct pci_dev *pdev, unsigned int reg,
-                          void *data)
-{
-    (void)pdev, (void)reg;
-    return bench_cell_get(data);
-}
-
-static void cell_write(const struct pci_dev *pdev, unsigned int reg,
-                       uint32_t val, void *data)
-{
-    (void)pdev, (void)reg;
-    bench_cell_set(data, val);
-}
 
 /* The device's one init hook, found by vpci_add_handlers() as in Xen. */
 static int bench_init(struct pci_dev *pdev)

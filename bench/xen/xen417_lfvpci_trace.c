@@ -16,6 +16,7 @@
 #include "xen_lfvpci_emul.h"
 #include "bench.h"
 #include "trace_cells.h"
+#include "xen417_lfvpci_cells.h"
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
@@ -25,20 +26,6 @@ const struct vcpu xen417_vcpu = { .domain = &hwdom };
 static const struct lfv_bench_trace *trace;
 static struct pci_dev pdevs[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS];
 static unsigned int nbuilt;
-
-static uint32_t cell_read(const struct pci_dev *pdev, unsigned int reg,
-                          void *data)
-{
-    (void)pdev, (void)reg;
-    return bench_cell_get(data);
-}
-
-static void cell_write(const struct pci_dev *pdev, unsigned int reg,
-                       uint32_t val, void *data)
-{
-    (void)pdev, (void)reg;
-    bench_cell_set(data, val);
-}
 
 /* The trace device's registers, found by vpci_add_handlers() as in Xen. */
 static int trace_init(struct pci_dev *pdev)

@@ -152,10 +152,25 @@ typedef union {
 
 struct domain {
     unsigned int domain_id;
+#ifdef XEN_EMUL_MSIX
+    struct {
+        struct {
+            struct list_head msix_tables;   /* x86: vPCI's MSI-X tables */
+        } hvm;
+    } arch;
+#endif
 };
 
+/* The address as in Xen's struct pci_dev (devfn, bus, seg over the SBDF). */
 struct pci_dev {
-    pci_sbdf_t sbdf;
+    union {
+        struct {
+            uint8_t devfn;
+            uint8_t bus;
+            uint16_t seg;
+        };
+        pci_sbdf_t sbdf;
+    };
     struct domain *domain;
     struct vpci *vpci;
 };
@@ -164,12 +179,25 @@ struct vcpu {
     struct domain *domain;
 };
 
-/* The Xen-only parts of struct vpci: sizes only, never used here. */
+/*
+ * The Xen-only parts of struct vpci: sizes only, except in the module that
+ * also compiles the series' msix.c (XEN_EMUL_MSIX, xen_lfvpci_msix_emul.h),
+ * where an entry keeps x86's bound pirq (INVALID_PIRQ: none) and msix.c's
+ * init hook is collected with the module's.
+ */
 #define PCI_HEADER_NORMAL_NR_BARS 6
 #define PCI_MSIX_BIRMASK 7u
 #define PCI_MSIX_ENTRY_SIZE 16
 struct vpci_arch_msi { int unused; };
+#ifdef XEN_EMUL_MSIX
+struct vpci_arch_msix_entry {
+    int pirq;
+};
+#define INVALID_PIRQ (-1)
+#define __used_section(s) __attribute__((__used__, __section__("vpci_array")))
+#else
 struct vpci_arch_msix_entry { int unused; };
+#endif
 
 #define PCI_COMMAND         0x04
 #define PCI_BASE_ADDRESS_0  0x10
@@ -180,8 +208,20 @@ struct vpci_arch_msix_entry { int unused; };
 #define CONFIG_HAS_PCI_MSI 1
 #include "vpci.h"
 
+#ifdef XEN_EMUL_MSIX
+/*
+ * Several guests make accesses (msix_mask's, steady's): the running vCPU
+ * is per thread, set by the module, and reading it is a load, as Xen's
+ * per-CPU current is (initial-exec: %fs-relative, as Xen's is off the
+ * stack or %gs).
+ */
+extern __thread const struct vcpu *xen417_current
+    __attribute__((tls_model("initial-exec")));
+#define current xen417_current
+#else
 extern const struct vcpu xen417_vcpu;
 #define current (&xen417_vcpu)
+#endif
 
 #define has_vpci(d) true
 /* The benchmark's accesses are the hardware domain's (as in xen_emul.h). */

@@ -9,7 +9,8 @@
  *
  * What the measured path (msix_write() on a vector control word) runs is
  * msix.c's code as it is; the rest is x86's, stubbed where the benchmark
- * does not go:
+ * does not go (xen_msix_env.h, shared with the series' build,
+ * xen_lfvpci_msix_emul.h):
  *  - the arch hooks (vpci_msix_arch_*, x86's hvm/vmsi.c) are defined by the
  *    module (xen417_msix_dev.h): out-of-line calls that do nothing, as the
  *    lfvpci module's binding calls do;
@@ -34,133 +35,6 @@
 #endif
 
 #include "xen_emul.h"
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define fallthrough __attribute__((__fallthrough__))
-#define IS_ALIGNED(val, align) (((val) & ((align) - 1)) == 0)
-
-/* Held by anyone (Xen's meaning); only msix.c's ASSERTs ask. */
-#define spin_is_locked(l) ({                                            \
-        spinlock_t *l_ = (l);                                           \
-        bool held_ = pthread_spin_trylock(l_) != 0;                     \
-        if ( !held_ )                                                   \
-            pthread_spin_unlock(l_);                                    \
-        held_;                                                          \
-})
-
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ul << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-#define PFN_DOWN(x) ((x) >> PAGE_SHIFT)
-#define round_pgdown(p) ((p) & PAGE_MASK)
-#define PAGE_OFFSET(p) ((unsigned long)(p) & ~PAGE_MASK)
-
-/* Messages are counted, not printed (the module may check the count). */
-#define XENLOG_WARNING "<W>"
-#define XENLOG_DEBUG "<D>"
-void xen417_gprintk(const char *lvl, const char *fmt, ...);
-#define gprintk(lvl, fmt, ...) xen417_gprintk(lvl, fmt, ##__VA_ARGS__)
-
-#define xzalloc_flex_struct(type, field, nr)                                \
-    ((type *)calloc(1, offsetof(type, field) +                              \
-                       sizeof(((type *)0)->field[0]) * (nr)))
-
-/* --- PCI: the registers msix.c names (Linux's pci_regs.h, x86's msi.h) -- */
-
-#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
-#define PCI_FUNC(devfn) ((devfn) & 0x07)
-#define PCI_CAP_ID_MSIX 0x11
-#define PCI_MSIX_FLAGS 2
-#define PCI_MSIX_FLAGS_QSIZE 0x07ff
-#define PCI_MSIX_FLAGS_MASKALL 0x4000
-#define PCI_MSIX_FLAGS_ENABLE 0x8000
-#define PCI_MSIX_TABLE 4
-#define PCI_MSIX_PBA 8
-#define PCI_MSIX_ENTRY_LOWER_ADDR_OFFSET 0
-#define PCI_MSIX_ENTRY_UPPER_ADDR_OFFSET 4
-#define PCI_MSIX_ENTRY_DATA_OFFSET 8
-#define PCI_MSIX_ENTRY_VECTOR_CTRL_OFFSET 12
-#define PCI_MSIX_VECTOR_BITMASK 1
-#define msix_control_reg(base) ((base) + PCI_MSIX_FLAGS)
-#define msix_table_offset_reg(base) ((base) + PCI_MSIX_TABLE)
-#define msix_pba_offset_reg(base) ((base) + PCI_MSIX_PBA)
-#define msix_table_size(control) (((control) & PCI_MSIX_FLAGS_QSIZE) + 1)
-
-/* The physical device's configuration space, as msix.c reads it. */
-uint32_t xen417_phys_conf_read(pci_sbdf_t sbdf, unsigned int reg,
-                               unsigned int size);
-void xen417_phys_conf_write(pci_sbdf_t sbdf, unsigned int reg,
-                            unsigned int size, uint32_t val);
-#undef pci_conf_read16
-#undef pci_conf_read32
-#undef pci_conf_write16
-#define pci_conf_read16(sbdf, reg) \
-    ((uint16_t)xen417_phys_conf_read(sbdf, reg, 2))
-#define pci_conf_read32(sbdf, reg) xen417_phys_conf_read(sbdf, reg, 4)
-#define pci_conf_write16(sbdf, reg, v) \
-    xen417_phys_conf_write(sbdf, reg, 2, (uint16_t)(v))
-unsigned int pci_find_cap_offset(uint16_t seg, uint8_t bus, uint8_t dev,
-                                 uint8_t func, uint8_t cap);
-/* x86: no MSI-X control write of a guest is refused by the host's MSI. */
-static inline int pci_msi_conf_write_intercept(struct pci_dev *pdev,
-                                               unsigned int reg,
-                                               unsigned int size,
-                                               uint32_t *data)
-{
-    (void)pdev, (void)reg, (void)size, (void)data;
-    return 0;
-}
-
-/* --- MMIO: no page of a table is mapped ---------------------------------- */
-
-static inline void *ioremap(paddr_t pa, size_t len)
-{
-    (void)pa, (void)len;
-    return NULL;
-}
-#define readb(a) (*(const volatile uint8_t *)(a))
-#define readw(a) (*(const volatile uint16_t *)(a))
-#define readl(a) (*(const volatile uint32_t *)(a))
-#define readq(a) (*(const volatile uint64_t *)(a))
-#define writeb(v, a) (*(volatile uint8_t *)(a) = (uint8_t)(v))
-#define writew(v, a) (*(volatile uint16_t *)(a) = (uint16_t)(v))
-#define writel(v, a) (*(volatile uint32_t *)(a) = (uint32_t)(v))
-#define writeq(v, a) (*(volatile uint64_t *)(a) = (uint64_t)(v))
-
-/* --- x86 HVM MMIO handlers ---------------------------------------------- */
-
-#define X86EMUL_OKAY 0
-#define X86EMUL_RETRY 3
-struct hvm_mmio_ops {
-    int (*check)(struct vcpu *v, unsigned long addr);
-    int (*read)(struct vcpu *v, unsigned long addr, unsigned int len,
-                unsigned long *val);
-    int (*write)(struct vcpu *v, unsigned long addr, unsigned int len,
-                 unsigned long val);
-};
-void register_mmio_handler(struct domain *d, const struct hvm_mmio_ops *ops);
-
-/* --- p2m (vpci_make_msix_hole(): compiled, not called) ------------------ */
-
-typedef enum { p2m_invalid, p2m_ram_rw, p2m_mmio_dm, p2m_mmio_direct }
-    p2m_type_t;
-typedef struct { unsigned long mfn; } mfn_t;
-#define mfn_x(m) ((m).mfn)
-#define PRI_mfn "05lx"
-static inline mfn_t get_gfn_query(struct domain *d, unsigned long gfn,
-                                  p2m_type_t *t)
-{
-    (void)d, (void)gfn;
-    *t = p2m_invalid;
-    return (mfn_t){ ~0ul };
-}
-#define put_gfn(d, gfn) ((void)(d), (void)(gfn))
-static inline int p2m_remove_identity_entry(struct domain *d,
-                                            unsigned long gfn)
-{
-    (void)d, (void)gfn;
-    return 0;
-}
+#include "xen_msix_env.h" /* the x86 parts below, shared */
 
 #endif /* LFV_XEN_MSIX_EMUL_H */

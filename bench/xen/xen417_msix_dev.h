@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What Xen 4.17.5's msix.c calls outside itself, for the xen417 MSI-X
- * module (declared in xen_msix_emul.h and vpci.h): the physical devices'
- * MSI-X capability, x86's arch hooks and the HVM MMIO handler
- * registration.  Included after xen_msix_emul.h, by one file.
+ * What Xen 4.17.5's msix.c (and the series' patched msix.c) calls outside
+ * itself, for the MSI-X modules xen417_msix.c and xen417_lfvpci_msix.c
+ * (declared in xen_msix_env.h and vpci.h): the physical devices' MSI-X
+ * capability, x86's arch hooks and the HVM MMIO handler registration, the
+ * same for both.  Included after xen_msix_emul.h or
+ * xen_lfvpci_msix_emul.h, by one file of each module.
  *
- * Every device of the module is the same physical function: an MSI-X
+ * Every device of a module is the same physical function: an MSI-X
  * capability at X_MSIX_CAP with X_MSIX_ENTRIES entries, its table at the
  * start of BAR 0 and its PBA at X_MSIX_PBA in BAR 0 (X_BAR0_SIZE bytes),
  * as the lfvpci module's simulated devices (bench/lfvpci_msix.c).

@@ -214,6 +214,7 @@ static int x_check(struct x_sys *s, unsigned int d)
     uint64_t ctrl = TABLE(d) + 16 * (X_MSIX_ENTRIES - 1) +
                     PCI_MSIX_ENTRY_VECTOR_CTRL_OFFSET;
     const struct vcpu *cur = xen417_current;
+    int rc;
     bool ok = m->max_entries == X_MSIX_ENTRIES && m->enabled &&
               !m->masked && e->masked;
 
@@ -226,24 +227,9 @@ static int x_check(struct x_sys *s, unsigned int d)
         return -EIO;
     }
     xen417_current = &s->vcpu;
-    for (unsigned int i = 0; i < 24 && ok; i++) {
-        unsigned int reg = lfv_bench_regs[i].offset;
-        unsigned int size = lfv_bench_regs[i].size;
-        uint32_t want = reg == msix_control_reg(X_MSIX_CAP)
-                            ? PCI_MSIX_FLAGS_ENABLE | (X_MSIX_ENTRIES - 1)
-                            : lfv_bench_reg_init(i);
-        uint32_t got = vpci_read(pdev->sbdf, reg, size);
-
-        if (size < 4)
-            want &= (1u << (8 * size)) - 1;
-        if (got != want) {
-            fprintf(stderr, "xen417_lfvpci: device %u: register 0x%x reads "
-                    "0x%x, not 0x%x\n", d, reg, got, want);
-            ok = false;
-        }
-    }
+    rc = x_check_reads("xen417_lfvpci", d, pdev->sbdf);
     xen417_current = cur;
-    return ok ? 0 : -EIO;
+    return rc;
 }
 
 static int x_setup(struct x_sys *s, unsigned int ndevs)

@@ -31,7 +31,8 @@
  * enabled (mapped), bars_mapped.  Then the guest enables MSI-X by writing
  * the control word through vpci_write() (msix.c's control_write()).
  * Setup checks that a vector control write through msix_write() reaches
- * the entry (masked, unmasked, masked again).
+ * the entry (masked, unmasked, masked again) and that every register reads
+ * its value through vpci_read().
  *
  * Hot-plug follows 4.17 too: readers take no lock against removal, so the
  * writer unlinks a device and its table (list_del_rcu, which keeps the
@@ -177,8 +178,9 @@ static void x_teardown(struct x_sys *s)
 
 /*
  * Device d as the guest now sees it: MSI-X enabled, not function-masked,
- * and a vector control write through msix_write() reaching the entry
- * (the last one, which no workload writes).
+ * a vector control write through msix_write() reaching the entry (the
+ * last one, which no workload writes), and every register read through
+ * vpci_read() returning its value.
  */
 static int x_check(struct x_sys *s, unsigned int d)
 {
@@ -197,7 +199,7 @@ static int x_check(struct x_sys *s, unsigned int d)
                 x_gprintk_count);
         return -EIO;
     }
-    return 0;
+    return x_check_reads("xen417", d, s->devs[d]->pdev.sbdf);
 }
 
 static int x_setup(struct x_sys *s, unsigned int ndevs, bool tail)

@@ -10,10 +10,13 @@
  * Every device of a module is the same physical function: an MSI-X
  * capability at X_MSIX_CAP with X_MSIX_ENTRIES entries, its table at the
  * start of BAR 0 and its PBA at X_MSIX_PBA in BAR 0 (X_BAR0_SIZE bytes),
- * as the lfvpci module's simulated devices (bench/lfvpci_msix.c).
+ * as the lfvpci module's simulated devices (bench/lfvpci_msix.c), and
+ * device24's other registers on cells (included after device24.h).
  */
 #ifndef LFV_BENCH_XEN417_MSIX_DEV_H
 #define LFV_BENCH_XEN417_MSIX_DEV_H
+
+#include <stdio.h>
 
 #define X_MSIX_CAP 0x70
 #define X_MSIX_ENTRIES 64
@@ -108,6 +111,35 @@ vpci_msix_arch_disable_entry(struct vpci_msix_entry *entry,
 void vpci_msix_arch_init_entry(struct vpci_msix_entry *entry)
 {
     entry->arch.pirq = INVALID_PIRQ;
+}
+
+/*
+ * Each of device24's registers read through vpci_read() at sbdf returns
+ * its value: the cell's initial pattern (lfv_bench_reg_init()), the MSI-X
+ * control word msix.c's control_read() composes (enabled, not
+ * function-masked, X_MSIX_ENTRIES entries).  0, or -EIO with the first
+ * wrong register named.
+ */
+static inline int x_check_reads(const char *impl, unsigned int d,
+                                pci_sbdf_t sbdf)
+{
+    for (unsigned int i = 0; i < 24; i++) {
+        unsigned int reg = lfv_bench_regs[i].offset;
+        unsigned int size = lfv_bench_regs[i].size;
+        uint32_t want = reg == msix_control_reg(X_MSIX_CAP)
+                            ? PCI_MSIX_FLAGS_ENABLE | (X_MSIX_ENTRIES - 1)
+                            : lfv_bench_reg_init(i);
+        uint32_t got = vpci_read(sbdf, reg, size);
+
+        if (size < 4)
+            want &= (1u << (8 * size)) - 1;
+        if (got != want) {
+            fprintf(stderr, "%s: device %u: register 0x%x reads 0x%x, not "
+                    "0x%x\n", impl, d, reg, got, want);
+            return -EIO;
+        }
+    }
+    return 0;
 }
 
 #endif /* LFV_BENCH_XEN417_MSIX_DEV_H */

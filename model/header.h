@@ -139,12 +139,13 @@ struct lfv_header {
         char gap_before[HDR_GAP];
     };
     /*
-     * What a COMMAND read loads, which only COMMAND writes (and INTx
-     * forcing, and the map operations they start) change.  A guest's write
-     * of another register (cache line size, interrupt line, a BAR) shared
-     * their cache line until these gaps: a COMMAND read took 12-14 ns
-     * against 4.7 while another CPU wrote the device's cache line size
-     * (lfvpci-bench-contend, BENCHMARKS.md "The write lock's cache line").
+     * What a COMMAND read loads, which only COMMAND writes, the map
+     * operations they start, and MSI or MSI-X enables (INTx forcing)
+     * change.  A guest's write of another register (cache line size,
+     * interrupt line, a BAR) shared their cache line until these gaps: a
+     * COMMAND read took 11-14 ns against 4.7 while another CPU wrote the
+     * device's cache line size (lfvpci-bench-contend, BENCHMARKS.md
+     * "What was left: the header's state").
      */
     uint16_t guest_cmd;           /* atomic: the guest's written bits */
     unsigned int intx_forced;     /* atomic: HDR_INTX_BY_* forcing it */

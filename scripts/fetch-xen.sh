@@ -1,27 +1,50 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# fetch-xen.sh [DESTDIR]: fetch Debian bookworm's source package of Xen
-# 4.17.5 and extract it (Debian's patches applied) into DESTDIR (default:
-# build/xen under the repository root).  The benchmark baseline compiles
-# xen/drivers/vpci/vpci.c from that tree; Xen's source never enters the repo.
+# fetch-xen.sh [--release 4.17|4.20] [DESTDIR]: fetch a Debian source package
+# of Xen and extract it (Debian's patches applied) into DESTDIR (default:
+# build/xen under the repository root), as DESTDIR/xen-<version>.  The
+# benchmark baselines compile xen/drivers/vpci/vpci.c (and msix.c) from
+# that tree; Xen's source never enters the repo.
+#
+#   4.17 (default)  Xen 4.17.5 from bookworm (this system's release): the
+#                   xen417 baselines, the series' base (integration/xen)
+#   4.20            Xen 4.20.4 from trixie: the xen420 baselines
 #
 # Debian's patches are applied (plain dpkg-source -x): none of them touches
 # xen/drivers/vpci/ or xen/include/xen/{vpci,list}.h, so the files the
-# baseline compiles are upstream's as shipped in the package's orig tarball
-# (the stable-4.17 branch at 4.17.5+N, Debian's security update).
+# baselines compile are upstream's as shipped in the package's orig tarball
+# (the stable-4.17 branch at 4.17.5+N, Debian's security update; the
+# stable-4.20 branch at 4.20.4+N, trixie's point release).
 #
 # Idempotent: an already extracted tree is reported without touching the
 # network.  The last line of stdout is always the tree's root on success.
 #
-# Needs root (apt-get).  A temporary deb-src list is added under
-# /etc/apt/sources.list.d/ and removed on every exit path; the index update
-# and the download use private list/cache directories under DESTDIR/cache so
-# that the system's own apt state is left exactly as it was.
+# Needs root (apt-get).  Nothing is written under /etc/apt: the deb-src list
+# (the system's deb822 stanzas, with deb-src types and the wanted release's
+# suites) lives in DESTDIR's private cache directory, as do the index lists
+# and the downloads, so that the system's own apt state is left exactly as
+# it was and apt never sees another release's binaries.  apt-get source
+# checks the files against the signed Sources index (Signed-By: the system's
+# archive keyring, which holds the next release's key too), dpkg-source -x
+# against the .dsc's checksums.
 set -eu
 
-XEN_VERSION=4.17.5
 SYSTEM_SOURCES=/etc/apt/sources.list.d/debian.sources
+
+release=4.17
+if [ "${1:-}" = "--release" ]; then
+    [ $# -ge 2 ] || { echo "fetch-xen.sh: --release needs 4.17 or 4.20" >&2; exit 2; }
+    release=$2
+    shift 2
+fi
+# XEN_SUITE: the Debian release whose Sources index is read ("" = this
+# system's own suites); CACHE_NAME: the private apt directory under DESTDIR.
+case $release in
+4.17) XEN_VERSION=4.17.5; XEN_SUITE=""; CACHE_NAME=cache ;;
+4.20) XEN_VERSION=4.20.4; XEN_SUITE=trixie; CACHE_NAME=cache-trixie ;;
+*) echo "fetch-xen.sh: unknown release '$release' (4.17 or 4.20)" >&2; exit 2 ;;
+esac
 
 repo_root=$(cd "$(dirname "$0")/.." && pwd)
 dest=${1:-"$repo_root/build/xen"}
@@ -69,20 +92,34 @@ if ! command -v dpkg-source >/dev/null 2>&1; then
 fi
 
 step="prepare directories"
-mkdir -p "$dest/cache" || fail
-cache=$(cd "$dest/cache" && pwd)
+mkdir -p "$dest/$CACHE_NAME" || fail
+cache=$(cd "$dest/$CACHE_NAME" && pwd)
 mkdir -p "$cache/lists/partial" "$cache/apt-cache/archives/partial" \
          "$cache/src" || fail
 
 # Download the source package into the cache, unless a previous run did.
 download_source() {
     # The deb-src list mirrors the system's deb822 stanzas (URIs, Suites,
-    # Components, Signed-By), so no host name is introduced here.
-    step="write temporary deb-src list"
+    # Components, Signed-By), so no host name is introduced here; for
+    # another release, the system's codename in Suites becomes that
+    # release's (bookworm-security -> trixie-security, ...).
+    step="write private deb-src list"
     [ -f "$SYSTEM_SOURCES" ] || {
         echo "fetch-xen.sh: $SYSTEM_SOURCES not found" >&2; fail; }
-    tmp_list="/etc/apt/sources.list.d/lfvpci-xen-src-$$.sources"
-    sed -e 's/^Types:.*/Types: deb-src/' "$SYSTEM_SOURCES" > "$tmp_list" || fail
+    tmp_list="$cache/lfvpci-xen-src.sources"
+    if [ -n "$XEN_SUITE" ]; then
+        codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+        [ -n "$codename" ] || {
+            echo "fetch-xen.sh: no VERSION_CODENAME in /etc/os-release" >&2; fail; }
+        sed -e 's/^Types:.*/Types: deb-src/' \
+            -e "/^Suites:/s/\b$codename\b/$XEN_SUITE/g" \
+            "$SYSTEM_SOURCES" > "$tmp_list" || fail
+        grep -q "^Suites:.*\b$XEN_SUITE\b" "$tmp_list" || {
+            echo "fetch-xen.sh: no $codename suite in $SYSTEM_SOURCES to turn into $XEN_SUITE" >&2
+            fail; }
+    else
+        sed -e 's/^Types:.*/Types: deb-src/' "$SYSTEM_SOURCES" > "$tmp_list" || fail
+    fi
 
     # Private lists and caches: updating against a single source list would
     # otherwise prune the system's binary indexes.
@@ -102,7 +139,7 @@ download_source() {
         grep -E "^(1:)?$(echo "$XEN_VERSION" | sed 's/\./\\./g')([+~-]|\$)" |
         sort -V | tail -n 1) || fail
     [ -n "$deb_version" ] || {
-        echo "fetch-xen.sh: no xen source version $XEN_VERSION* in bookworm" >&2
+        echo "fetch-xen.sh: no xen source version $XEN_VERSION* in ${XEN_SUITE:-this release}" >&2
         fail; }
 
     # Into a scratch directory first: the cache only ever holds complete

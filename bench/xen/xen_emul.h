@@ -27,6 +27,16 @@
  * With __XEN__ defined (the modules that also compile msix.c, on top of
  * this header: xen_msix_emul.h), vpci.c and vpci.h are the hypervisor's:
  * see the __XEN__ block below.
+ *
+ * With XEN_EMUL_420 defined (the xen420 modules), the vpci.c, vpci.h and
+ * list.h compiled are Xen 4.20.4's, which also need: d->pci_lock (Xen's
+ * rwlock, a pthread rwlock as in xen_pcilock.h), read-held by vpci_read()
+ * and write-held by vpci_write(); dom_xen (a domain of its own, owning no
+ * device: the hardware domain's second lookup on a miss); and, with
+ * XEN_EMUL_SEGS, the accessing domain as current: segment s's accesses are
+ * domain s's (even: a hardware domain, odd: a guest, whose gaps 4.20's own
+ * vpci_read_hw()/vpci_write_hw() refuse), each with its own pci_lock, as
+ * xen_pcilock_trace.c's copies have theirs.
  */
 #ifndef LFV_XEN_EMUL_H
 #define LFV_XEN_EMUL_H
@@ -95,6 +105,18 @@ typedef pthread_spinlock_t spinlock_t;
 #define spin_lock(l) ((void)pthread_spin_lock(l))
 #define spin_unlock(l) ((void)pthread_spin_unlock(l))
 
+#ifdef XEN_EMUL_420
+/* Xen's rwlock_t (d->pci_lock): readers share it, a writer excludes all. */
+#define read_lock(l) ((void)pthread_rwlock_rdlock(l))
+#define read_unlock(l) ((void)pthread_rwlock_unlock(l))
+#define write_lock(l) ((void)pthread_rwlock_wrlock(l))
+#define write_unlock(l) ((void)pthread_rwlock_unlock(l))
+/* A domain's initialiser: its pci_lock, unlocked. */
+#define XEN_EMUL_DOM_INIT .pci_lock = PTHREAD_RWLOCK_INITIALIZER
+#else
+#define XEN_EMUL_DOM_INIT
+#endif
+
 /* --- PCI addressing and objects ------------------------------------------ */
 
 typedef union {
@@ -119,6 +141,9 @@ typedef union {
 
 struct domain {
     unsigned int domain_id;
+#ifdef XEN_EMUL_420
+    pthread_rwlock_t pci_lock;
+#endif
 #ifdef __XEN__
     struct {
         struct {
@@ -189,7 +214,19 @@ struct vpci_arch_msix_entry {
 
 /* The running vCPU: one of the hardware domain's. */
 extern const struct vcpu xen417_vcpu;
+#if defined(XEN_EMUL_420) && defined(XEN_EMUL_SEGS)
+/* The accessing domain's vCPU (segment s: domain s), set before each access. */
+extern __thread const struct vcpu *xen420_current
+    __attribute__((tls_model("initial-exec")));
+#define current xen420_current
+#else
 #define current (&xen417_vcpu)
+#endif
+#ifdef XEN_EMUL_420
+/* DomXEN: owns none of the benchmark's devices. */
+extern struct domain xen420_dom_xen;
+#define dom_xen (&xen420_dom_xen)
+#endif
 
 #if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
 /*
@@ -210,7 +247,12 @@ extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
 #endif
 
 #define has_vpci(d) true
+#if defined(XEN_EMUL_420) && defined(XEN_EMUL_GUESTS)
+/* Domain s accesses segment s: odd ones are guests. */
+#define is_hardware_domain(d) (!((d)->domain_id & 1))
+#else
 #define is_hardware_domain(d) true
+#endif
 
 #define xzalloc(type) ((type *)calloc(1, sizeof(type)))
 #define xmalloc(type) ((type *)malloc(sizeof(type)))

@@ -13,8 +13,8 @@ const char *const kWorkloads[] = {"enumerate", "steady", "read_hot", "read_span"
                                   "rangeset_consume"};
 const char *const kImpls[] = {"lfvpci", "lfvpci_qsbr", "lfvpci_ckepoch",
                               "lfvpci_sbdf", "xen417_lfvpci", "xen417",
-                              "xen_pcilock"};
-const char *const kBaselines[] = {"xen417", "xen_pcilock"};
+                              "xen420", "xen_pcilock"};
+const char *const kBaselines[] = {"xen417", "xen_pcilock", "xen420"};
 
 template <size_t N>
 int rank_in(const char *const (&list)[N], const std::string &s) {
@@ -142,14 +142,14 @@ void LfvSummaryReporter::PrintSummary() const {
 
   std::printf(
       "\nSummary (same run; medians with --benchmark_repetitions).  ns/op: wall clock at\n"
-      "1 thread; xen417 x, pcilock x: that baseline's ns/op over this row's (above 1:\n"
+      "1 thread; xen417 x, pcilock x, xen420 x: that baseline's ns/op over this row's (above 1:\n"
       "faster than the baseline); 2T/1T, 4T/1T: aggregate throughput over 1 thread's\n"
       "(2 CPUs: 4 threads are oversubscribed).  cpu: the same from CPU time per\n"
       "operation, which a loaded machine disturbs less (2T/1T cpu: 2 x CPU per op at\n"
       "1 thread / at 2, what 2 threads with a CPU each would do).\n");
-  std::printf("%-24s %-14s %8s %8s %9s %6s %6s %8s %8s %7s\n", "case", "implementation",
-              "ns/op", "xen417 x", "pcilock x", "2T/1T", "4T/1T", "cpu ns", "xen417 x",
-              "2T/1T");
+  std::printf("%-24s %-14s %8s %8s %9s %8s %6s %6s %8s %8s %7s\n", "case", "implementation",
+              "ns/op", "xen417 x", "pcilock x", "xen420 x", "2T/1T", "4T/1T", "cpu ns",
+              "xen417 x", "2T/1T");
   for (auto &c : cases) {
     auto &impls = t[c];
     std::vector<std::string> names;
@@ -161,10 +161,12 @@ void LfvSummaryReporter::PrintSummary() const {
     for (auto &n : names) {
       double ns = ns1(c, n);
       double bx = ns1(c, kBaselines[0]), bp = ns1(c, kBaselines[1]);
+      double b4 = ns1(c, kBaselines[2]);
       double cn = cpu1(c, n), cx = cpu1(c, kBaselines[0]);
-      std::printf("%-24s %-14s %8s %8s %9s %6s %6s %8s %8s %7s\n", c.c_str(), n.c_str(),
+      std::printf("%-24s %-14s %8s %8s %9s %8s %6s %6s %8s %8s %7s\n", c.c_str(), n.c_str(),
                   fmt(ns).c_str(), n == kBaselines[0] || ns <= 0 ? "" : fmt(bx / ns).c_str(),
                   n == kBaselines[1] || ns <= 0 ? "" : fmt(bp / ns).c_str(),
+                  n == kBaselines[2] || ns <= 0 ? "" : fmt(b4 / ns).c_str(),
                   fmt(scale(impls[n], 2)).c_str(), fmt(scale(impls[n], 4)).c_str(),
                   fmt(cn).c_str(), n == kBaselines[0] || cn <= 0 ? "" : fmt(cx / cn).c_str(),
                   fmt(cpuscale(impls[n], 2)).c_str());

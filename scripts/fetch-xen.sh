@@ -42,7 +42,7 @@ fi
 # system's own suites); CACHE_NAME: the private apt directory under DESTDIR.
 case $release in
 4.17) XEN_VERSION=4.17.5; XEN_SUITE=""; CACHE_NAME=cache ;;
-4.20) XEN_VERSION=4.20.4; XEN_SUITE=trixie; CACHE_NAME=cache-trixie ;;
+4.20) XEN_VERSION=4.20.4; XEN_SUITE=trixie; CACHE_NAME="cache-trixie" ;;
 *) echo "fetch-xen.sh: unknown release '$release' (4.17 or 4.20)" >&2; exit 2 ;;
 esac
 
@@ -108,6 +108,7 @@ download_source() {
         echo "fetch-xen.sh: $SYSTEM_SOURCES not found" >&2; fail; }
     tmp_list="$cache/lfvpci-xen-src.sources"
     if [ -n "$XEN_SUITE" ]; then
+        # shellcheck disable=SC1091
         codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
         [ -n "$codename" ] || {
             echo "fetch-xen.sh: no VERSION_CODENAME in /etc/os-release" >&2; fail; }

@@ -16,10 +16,10 @@
 #define X_IMPL "xen417"
 #endif
 
-static struct domain hwdom = { .domain_id = 0, XEN_EMUL_DOM_INIT };
+static struct domain hwdom = { .domain_id = 0, XEN_EMUL_DOM_INIT(true) };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
 #ifdef XEN_EMUL_420
-struct domain xen420_dom_xen = { .domain_id = 0x7ff2, XEN_EMUL_DOM_INIT };
+struct domain xen420_dom_xen = { .domain_id = 0x7ff2, XEN_EMUL_DOM_INIT(false) };
 #endif
 struct list_head xen417_alldevs = LIST_HEAD_INIT(xen417_alldevs);
 

@@ -9,10 +9,14 @@
 
 #include <stdio.h>
 
-static struct domain hwdom = { .domain_id = 0, XEN_EMUL_DOM_INIT };
+static struct domain hwdom = { .domain_id = 0, XEN_EMUL_DOM_INIT(true) };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
 #ifdef XEN_EMUL_420
-struct domain xen420_dom_xen = { .domain_id = 0x7ff2, XEN_EMUL_DOM_INIT };
+struct domain xen420_dom_xen = { .domain_id = 0x7ff2, XEN_EMUL_DOM_INIT(false) };
+#endif
+#if defined(XEN_EMUL_420) && defined(XEN_EMUL_GUESTS)
+__thread const struct vcpu *xen420_current
+    __attribute__((tls_model("initial-exec"))) = &xen417_vcpu;
 #endif
 #if defined(XEN_EMUL_420) && defined(XEN_EMUL_SEGS)
 /*
@@ -23,14 +27,13 @@ static struct xen420_dom {
     struct domain d;
     struct vcpu v;
 } __attribute__((aligned(128))) xen420_doms[XEN_EMUL_SEGS];
-__thread const struct vcpu *xen420_current
-    __attribute__((tls_model("initial-exec"))) = &xen417_vcpu;
 
 /* Before any access: domain s's id, lock and vCPU. */
 static void xen420_doms_init(void)
 {
     for (unsigned int s = 0; s < XEN_EMUL_SEGS; s++) {
         xen420_doms[s].d.domain_id = s;
+        xen420_doms[s].d.hw = !(s & 1);
         pthread_rwlock_init(&xen420_doms[s].d.pci_lock, NULL);
         xen420_doms[s].v.domain = &xen420_doms[s].d;
     }

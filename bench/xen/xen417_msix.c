@@ -49,6 +49,20 @@
 #include "xen417_dev.h"
 #include "xen417_msix_dev.h"
 
+/*
+ * xen420_msix.c builds this file with 4.20.4's vpci.c and msix.c: its name,
+ * the device's MSI-X capability position (X_PREP), the guest's pci_lock
+ * write-held around a plug or unplug (X_DOM_WLOCK), the guest's vCPU as
+ * the accessing one (X_ENTER); none of them does anything for 4.17.5.
+ */
+#ifndef X_IMPL
+#define X_IMPL "xen417"
+#define X_PREP(x) ((void)(x))
+#define X_DOM_WLOCK(s) ((void)(s))
+#define X_DOM_WUNLOCK(s) ((void)(s))
+#define X_ENTER(s) ((void)(s))
+#endif
+
 #define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
 #define TABLE(d) (0xe0100000ull + 0x10000ull * (d))
 #define NREGS 23 /* device24's registers but the MSI-X control word */
@@ -69,9 +83,14 @@ struct x_sys {
     struct x_dev *devs[NDEVS], *graveyard;
 };
 
-static struct x_sys msix_sys = { .dom.domain_id = 1, .first_dev = MSIX_DEV0 };
-static struct x_sys steady_sys = { .dom.domain_id = 2,
-                                   .first_dev = STEADY_DEV0 };
+static struct x_sys msix_sys = {
+    .dom = { .domain_id = 1, XEN_EMUL_DOM_INIT(false) },
+    .first_dev = MSIX_DEV0,
+};
+static struct x_sys steady_sys = {
+    .dom = { .domain_id = 2, XEN_EMUL_DOM_INIT(false) },
+    .first_dev = STEADY_DEV0,
+};
 static pthread_mutex_t pcidevs_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint16_t regs[NREGS][2];
 
@@ -87,6 +106,9 @@ static void x_header(struct vpci *vpci, unsigned int d)
     struct vpci_bar *bar = &vpci->header.bars[0];
 
     bar->addr = TABLE(d);
+#ifdef XEN_EMUL_420
+    bar->guest_addr = TABLE(d);     /* 4.20's vmsix_table_base() */
+#endif
     bar->size = X_BAR0_SIZE;
     bar->type = VPCI_BAR_MEM32;
     bar->enabled = true;
@@ -118,9 +140,13 @@ static int x_plug(struct x_sys *s, unsigned int d, bool tail)
     x->pdev.sbdf.seg = 1;
     x->pdev.sbdf.dev = s->first_dev + d;
     x->pdev.domain = &s->dom;
+    X_PREP(x);
+    X_ENTER(s);
     pthread_mutex_lock(&pcidevs_lock);
+    X_DOM_WLOCK(s);
     rc = vpci_add_handlers(&x->pdev);
     if (rc) {
+        X_DOM_WUNLOCK(s);
         pthread_mutex_unlock(&pcidevs_lock);
         free(x);
         return rc;
@@ -133,6 +159,7 @@ static int x_plug(struct x_sys *s, unsigned int d, bool tail)
     }
     if (rc) {
         x_retire(s, x, false);
+        X_DOM_WUNLOCK(s);
         pthread_mutex_unlock(&pcidevs_lock);
         return rc;
     }
@@ -142,6 +169,7 @@ static int x_plug(struct x_sys *s, unsigned int d, bool tail)
     else
         list_add_rcu(&x->pdev.domain_list, &xen417_guestdevs);
     s->devs[d] = x;
+    X_DOM_WUNLOCK(s);
     pthread_mutex_unlock(&pcidevs_lock);
     /* The guest's driver enables MSI-X (msix.c's control_write()). */
     vpci_write(x->pdev.sbdf, msix_control_reg(X_MSIX_CAP), 2,
@@ -152,8 +180,10 @@ static int x_plug(struct x_sys *s, unsigned int d, bool tail)
 static int x_unplug(struct x_sys *s, unsigned int d)
 {
     pthread_mutex_lock(&pcidevs_lock);
+    X_DOM_WLOCK(s);
     x_retire(s, s->devs[d], true);
     s->devs[d] = NULL;
+    X_DOM_WUNLOCK(s);
     pthread_mutex_unlock(&pcidevs_lock);
     return 0;
 }
@@ -191,15 +221,17 @@ static int x_check(struct x_sys *s, unsigned int d)
     bool ok = m->max_entries == X_MSIX_ENTRIES && m->enabled &&
               !m->masked && e->masked;
 
+    X_ENTER(s);
+
     ok = ok && !x_msix_write(s, ctrl, 0) && !e->masked;
     ok = ok && !x_msix_write(s, ctrl, 1) && e->masked;
     if (!ok || x_gprintk_count) {
-        fprintf(stderr, "xen417: device %u: a vector control write through "
+        fprintf(stderr, X_IMPL ": device %u: a vector control write through "
                 "msix_write() did not reach its entry (%lu messages)\n", d,
                 x_gprintk_count);
         return -EIO;
     }
-    return x_check_reads("xen417", d, s->devs[d]->pdev.sbdf);
+    return x_check_reads(X_IMPL, d, s->devs[d]->pdev.sbdf);
 }
 
 static int x_setup(struct x_sys *s, unsigned int ndevs, bool tail)
@@ -269,6 +301,7 @@ static inline uint32_t st_read(unsigned int d, unsigned int reg,
     pci_sbdf_t sbdf = { .seg = 1 };
 
     sbdf.dev = STEADY_DEV0 + d;
+    X_ENTER(&steady_sys);
     return vpci_read(sbdf, reg, size);
 }
 
@@ -278,7 +311,7 @@ static inline uint32_t st_read(unsigned int d, unsigned int reg,
 #define BENCH_THREAD_INIT() ((void)0)
 #define BENCH_THREAD_EXIT() ((void)0)
 #define BENCH_AFTER ((void)0)
-#define LFV_BENCH_IMPL "xen417"
+#define LFV_BENCH_IMPL X_IMPL
 #include "lfv_bench_workloads.h"
 
-LFV_BENCH_MODULE("xen417", lfv_bench_nop, lfv_bench_nop);
+LFV_BENCH_MODULE(X_IMPL, lfv_bench_nop, lfv_bench_nop);

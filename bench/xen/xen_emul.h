@@ -29,14 +29,17 @@
  * see the __XEN__ block below.
  *
  * With XEN_EMUL_420 defined (the xen420 modules), the vpci.c, vpci.h and
- * list.h compiled are Xen 4.20.4's, which also need: d->pci_lock (Xen's
- * rwlock, a pthread rwlock as in xen_pcilock.h), read-held by vpci_read()
- * and write-held by vpci_write(); dom_xen (a domain of its own, owning no
- * device: the hardware domain's second lookup on a miss); and, with
- * XEN_EMUL_SEGS, the accessing domain as current: segment s's accesses are
- * domain s's (even: a hardware domain, odd: a guest, whose gaps 4.20's own
- * vpci_read_hw()/vpci_write_hw() refuse), each with its own pci_lock, as
- * xen_pcilock_trace.c's copies have theirs.
+ * list.h compiled (and msix.c, with __XEN__) are Xen 4.20.4's, which also
+ * need: d->pci_lock (Xen's rwlock, a pthread rwlock as in xen_pcilock.h),
+ * read-held by vpci_read() and msix.c's handlers, write-held by
+ * vpci_write(); is_hardware_domain() from the domain (d->hw: 4.20's
+ * vpci_read_hw()/vpci_write_hw() refuse a guest's gaps); dom_xen (a domain
+ * owning no device: the hardware domain's second lookup on a miss); and,
+ * with XEN_EMUL_GUESTS, the accessing domain as current, a thread-local
+ * the module sets before each access: with XEN_EMUL_SEGS, segment s's
+ * accesses are domain s's (even: a hardware domain, odd: a guest), each
+ * with its own pci_lock, as xen_pcilock_trace.c's copies have theirs; in
+ * the MSI-X module, the guest's.
  */
 #ifndef LFV_XEN_EMUL_H
 #define LFV_XEN_EMUL_H
@@ -111,10 +114,20 @@ typedef pthread_spinlock_t spinlock_t;
 #define read_unlock(l) ((void)pthread_rwlock_unlock(l))
 #define write_lock(l) ((void)pthread_rwlock_wrlock(l))
 #define write_unlock(l) ((void)pthread_rwlock_unlock(l))
-/* A domain's initialiser: its pci_lock, unlocked. */
-#define XEN_EMUL_DOM_INIT .pci_lock = PTHREAD_RWLOCK_INITIALIZER
+/* A domain's initialiser: its pci_lock, unlocked; hw_: the hardware domain. */
+#define XEN_EMUL_DOM_INIT(hw_) .pci_lock = PTHREAD_RWLOCK_INITIALIZER, .hw = (hw_)
+#define rw_is_locked(l) ({                                              \
+        pthread_rwlock_t *l_ = (l);                                     \
+        bool held_ = pthread_rwlock_trywrlock(l_) != 0;                 \
+        if ( !held_ )                                                   \
+            pthread_rwlock_unlock(l_);                                  \
+        held_;                                                          \
+})
+/* Held by anyone, for ASSERTs (Xen's release builds compile them out). */
+#define rw_is_write_locked(l) rw_is_locked(l)
+#define ASSERT_PDEV_LIST_IS_READ_LOCKED(d) ASSERT(rw_is_locked(&(d)->pci_lock))
 #else
-#define XEN_EMUL_DOM_INIT
+#define XEN_EMUL_DOM_INIT(hw_)
 #endif
 
 /* --- PCI addressing and objects ------------------------------------------ */
@@ -143,6 +156,7 @@ struct domain {
     unsigned int domain_id;
 #ifdef XEN_EMUL_420
     pthread_rwlock_t pci_lock;
+    bool hw;                        /* is_hardware_domain() */
 #endif
 #ifdef __XEN__
     struct {
@@ -170,6 +184,9 @@ struct pci_dev {
     };
     struct domain *domain;
     struct vpci *vpci;
+#ifdef XEN_EMUL_420
+    unsigned int msix_pos;          /* 4.20's init_msix() reads it */
+#endif
 };
 
 struct vcpu {
@@ -205,6 +222,15 @@ struct vpci_arch_msix_entry {
 #define __end_vpci_array __stop_vpci_array
 /* No table page is ever mapped (ioremap() fails, xen_msix_emul.h). */
 #define iounmap(p) ((void)(p))
+#ifdef XEN_EMUL_420
+#define __maybe_unused __attribute__((__unused__))
+/* The BARs' rangesets are header.c's, not compiled: never allocated. */
+struct rangeset;
+static inline void rangeset_destroy(struct rangeset *r)
+{
+    (void)r;
+}
+#endif
 #endif
 
 #define CONFIG_HAS_VPCI 1
@@ -214,8 +240,10 @@ struct vpci_arch_msix_entry {
 
 /* The running vCPU: one of the hardware domain's. */
 extern const struct vcpu xen417_vcpu;
-#if defined(XEN_EMUL_420) && defined(XEN_EMUL_SEGS)
-/* The accessing domain's vCPU (segment s: domain s), set before each access. */
+#if defined(XEN_EMUL_420) && defined(XEN_EMUL_GUESTS)
+/* The accessing domain's vCPU, set before each access (the hardware
+ * domain's unless a module sets it: segment s's domain with
+ * XEN_EMUL_SEGS, the guest's in the MSI-X modules). */
 extern __thread const struct vcpu *xen420_current
     __attribute__((tls_model("initial-exec")));
 #define current xen420_current
@@ -247,9 +275,8 @@ extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
 #endif
 
 #define has_vpci(d) true
-#if defined(XEN_EMUL_420) && defined(XEN_EMUL_GUESTS)
-/* Domain s accesses segment s: odd ones are guests. */
-#define is_hardware_domain(d) (!((d)->domain_id & 1))
+#ifdef XEN_EMUL_420
+#define is_hardware_domain(d) ((d)->hw)
 #else
 #define is_hardware_domain(d) true
 #endif

@@ -41,6 +41,12 @@
 #define XENLOG_DEBUG "<D>"
 void xen417_gprintk(const char *lvl, const char *fmt, ...);
 #define gprintk(lvl, fmt, ...) xen417_gprintk(lvl, fmt, ##__VA_ARGS__)
+#ifdef XEN_EMUL_420
+/* 4.20's init_msix() reports a bad table BAR with printk(): counted too. */
+#define XENLOG_ERR "<E>"
+#define DEV_BUG_PREFIX "Device bug: "
+#define printk(fmt, ...) xen417_gprintk("", fmt, ##__VA_ARGS__)
+#endif
 
 #define xzalloc_flex_struct(type, field, nr)                                \
     ((type *)calloc(1, offsetof(type, field) +                              \
@@ -91,6 +97,19 @@ static inline int pci_msi_conf_write_intercept(struct pci_dev *pdev,
     (void)pdev, (void)reg, (void)size, (void)data;
     return 0;
 }
+
+#ifdef XEN_EMUL_420
+/*
+ * 4.20's control_write(): a guest enabling MSI-X gets INTx disabled in the
+ * physical command register (x86's pci_intx()): no device to reach, as
+ * for xen417_phys_conf_write().
+ */
+#define PCI_COMMAND_INTX_DISABLE 0x400
+static inline void pci_intx(const struct pci_dev *pdev, bool enable)
+{
+    (void)pdev, (void)enable;
+}
+#endif
 
 /* --- MMIO: no page of a table is mapped ---------------------------------- */
 

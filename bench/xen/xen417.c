@@ -10,6 +10,7 @@
 #include "xen_emul.h"
 #include "bench.h"
 #include "device24.h"
+#include "xen_cells.h"
 
 /* xen420.c builds this file with 4.20.4's vpci.c and its own name. */
 #ifndef X_IMPL
@@ -30,21 +31,6 @@ static const pci_sbdf_t bench_sbdf = {
     .dev = LFV_BENCH_SBDF_DEV,
     .func = LFV_BENCH_SBDF_FN,
 };
-
-/* Handlers: each register's private pointer is its cell. */
-static uint32_t cell_read(const struct pci_dev *pdev, unsigned int reg,
-                          void *data)
-{
-    (void)pdev, (void)reg;
-    return bench_cell_get(data);
-}
-
-static void cell_write(const struct pci_dev *pdev, unsigned int reg,
-                       uint32_t val, void *data)
-{
-    (void)pdev, (void)reg;
-    bench_cell_set(data, val);
-}
 
 /* Undo setup(): free the registers and the vpci state. */
 static void dev24_teardown(void)

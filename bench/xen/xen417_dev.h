@@ -2,12 +2,14 @@
 /*
  * Devices of the xen417 trace and msix modules: Xen 4.17.5's own struct
  * vpci built with vpci_add_register(), registers on 32-bit cells (the
- * handlers of bench_hw.h).  Included after xen_emul.h, by one file each.
+ * handlers of xen_cells.h).  Included after xen_emul.h, by one file each.
  */
 #ifndef LFV_BENCH_XEN417_DEV_H
 #define LFV_BENCH_XEN417_DEV_H
 
 #include <stdio.h>
+
+#include "xen_cells.h"
 
 static struct domain hwdom = { .domain_id = 0, XEN_EMUL_DOM_INIT(true) };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };
@@ -54,20 +56,6 @@ struct list_head xen417_guestdevs = LIST_HEAD_INIT(xen417_guestdevs);
 #endif
 #endif
 
-static uint32_t x_cell_read(const struct pci_dev *pdev, unsigned int reg,
-                            void *data)
-{
-    (void)pdev, (void)reg;
-    return bench_cell_get(data);
-}
-
-static void x_cell_write(const struct pci_dev *pdev, unsigned int reg,
-                         uint32_t val, void *data)
-{
-    (void)pdev, (void)reg;
-    bench_cell_set(data, val);
-}
-
 /* Undo x_dev_init(): registers (by offset: their struct is vpci.c's). */
 static inline void x_dev_fini(struct pci_dev *pdev,
                               const uint16_t (*regs)[2], unsigned int n)
@@ -91,7 +79,7 @@ static inline int x_dev_add_regs(struct vpci *vpci, const uint16_t (*regs)[2],
                                  unsigned int n, uint32_t *cells)
 {
     for (unsigned int i = 0; i < n; i++) {
-        int rc = vpci_add_register(vpci, x_cell_read, x_cell_write,
+        int rc = vpci_add_register(vpci, cell_read, cell_write,
                                    regs[i][0], regs[i][1], &cells[i]);
 
         if (rc) {

@@ -11,7 +11,7 @@
 #include "xen_lfvpci_emul.h"
 #include "bench.h"
 #include "device24.h"
-#include "xen417_lfvpci_cells.h"
+#include "xen_cells.h"
 
 static struct domain hwdom = { .domain_id = 0 };
 const struct vcpu xen417_vcpu = { .domain = &hwdom };

@@ -58,7 +58,7 @@
 #include "xen_lfvpci_msix_emul.h"
 #include "bench.h"
 #include "device24.h"
-#include "xen417_lfvpci_cells.h"
+#include "xen_cells.h"
 #include "xen417_lfvpci_rcu.h"
 #include "xen417_msix_dev.h"
 

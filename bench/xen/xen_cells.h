@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The register handlers of the xen417_lfvpci modules: a register reads and
- * writes the 32-bit cell its data points at (bench_hw.h), as the xen417
- * modules' (xen417_dev.h).  Included after xen_lfvpci_emul.h.
+ * The register handlers of every module built on Xen's vpci.c (4.17.5's,
+ * 4.20.4's, the series'): a register reads and writes the 32-bit cell its
+ * data points at (bench_hw.h).  Included after the module's environment
+ * header (xen_emul.h, xen_lfvpci_emul.h, ...), which defines struct
+ * pci_dev.
  */
-#ifndef LFV_BENCH_XEN417_LFVPCI_CELLS_H
-#define LFV_BENCH_XEN417_LFVPCI_CELLS_H
+#ifndef LFV_BENCH_XEN_CELLS_H
+#define LFV_BENCH_XEN_CELLS_H
 
 static uint32_t cell_read(const struct pci_dev *pdev, unsigned int reg,
                           void *data)
@@ -21,4 +23,4 @@ static void cell_write(const struct pci_dev *pdev, unsigned int reg,
     bench_cell_set(data, val);
 }
 
-#endif /* LFV_BENCH_XEN417_LFVPCI_CELLS_H */
+#endif /* LFV_BENCH_XEN_CELLS_H */

@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "bench_hw.h"
 #include "device24.h"
+#include "lfvpci_cells.h"
 
 #ifdef LFV_BENCH_VIA_SBDF
 static struct lfv_system *sys;
@@ -25,35 +26,6 @@ static struct lfv_domain *hwdom;
 static const lfv_sbdf_t sbdf = LFV_SBDF(0, LFV_BENCH_SBDF_BUS,
                                         LFV_BENCH_SBDF_DEV, LFV_BENCH_SBDF_FN);
 #endif
-
-static uint32_t hw_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
-                        unsigned int size)
-{
-    (void)hw, (void)sbdf;
-    return bench_hw_read(reg, size);
-}
-
-static void hw_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
-                     unsigned int size, uint32_t val)
-{
-    (void)hw, (void)sbdf;
-    bench_hw_write(reg, size, val);
-}
-
-static const struct lfv_hw_ops hw_ops = { .read = hw_read, .write = hw_write };
-
-static uint32_t cell_read(const void *ctx, unsigned int reg, void *data)
-{
-    (void)ctx, (void)reg;
-    return bench_cell_get(data);
-}
-
-static void cell_write(const void *ctx, unsigned int reg, uint32_t val,
-                       void *data)
-{
-    (void)ctx, (void)reg;
-    bench_cell_set(data, val);
-}
 
 static int add_registers(struct lfv_regs_edit *e)
 {

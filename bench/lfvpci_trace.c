@@ -24,6 +24,7 @@
 
 #include "bench.h"
 #include "bench_hw.h"
+#include "lfvpci_cells.h"
 #include "trace_cells.h"
 
 static struct lfv_system *sys;
@@ -33,35 +34,6 @@ static const struct lfv_bench_trace *trace;
 static lfv_sbdf_t phys[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS]; /* host address */
 static lfv_sbdf_t addr[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS]; /* its domain's */
 static struct lfv_domain *owner[LFV_TRACE_COPIES][LFV_TRACE_MAX_DEVS];
-
-static uint32_t hw_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
-                        unsigned int size)
-{
-    (void)hw, (void)sbdf;
-    return bench_hw_read(reg, size);
-}
-
-static void hw_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
-                     unsigned int size, uint32_t val)
-{
-    (void)hw, (void)sbdf;
-    bench_hw_write(reg, size, val);
-}
-
-static const struct lfv_hw_ops hw_ops = { .read = hw_read, .write = hw_write };
-
-static uint32_t cell_read(const void *ctx, unsigned int reg, void *data)
-{
-    (void)ctx, (void)reg;
-    return bench_cell_get(data);
-}
-
-static void cell_write(const void *ctx, unsigned int reg, uint32_t val,
-                       void *data)
-{
-    (void)ctx, (void)reg;
-    bench_cell_set(data, val);
-}
 
 /* The trace device at v's host address gets its copy's registers. */
 static int hook_init(struct lfv_vpci *v, struct lfv_regs_edit *e)

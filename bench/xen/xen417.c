@@ -29,7 +29,7 @@ static struct pci_dev bench_pdev;
 static const pci_sbdf_t bench_sbdf = {
     .bus = LFV_BENCH_SBDF_BUS,
     .dev = LFV_BENCH_SBDF_DEV,
-    .func = LFV_BENCH_SBDF_FN,
+    .fn = LFV_BENCH_SBDF_FN,
 };
 
 /* Undo setup(): free the registers and the vpci state. */

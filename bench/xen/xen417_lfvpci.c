@@ -19,7 +19,7 @@ const struct vcpu xen417_vcpu = { .domain = &hwdom };
 static struct pci_dev bench_pdev = {
     .sbdf.bus = LFV_BENCH_SBDF_BUS,
     .sbdf.dev = LFV_BENCH_SBDF_DEV,
-    .sbdf.func = LFV_BENCH_SBDF_FN,
+    .sbdf.fn = LFV_BENCH_SBDF_FN,
     .domain = &hwdom,
 };
 

@@ -132,25 +132,7 @@ typedef pthread_spinlock_t spinlock_t;
 
 /* --- PCI addressing and objects ------------------------------------------ */
 
-typedef union {
-    uint32_t sbdf;
-    struct {
-        union {
-            uint16_t bdf;
-            struct {
-                union {
-                    struct {
-                        uint8_t func : 3,
-                                dev  : 5;
-                    };
-                    uint8_t extfunc;
-                };
-                uint8_t bus;
-            };
-        };
-        uint16_t seg;
-    };
-} pci_sbdf_t;
+#include "xen_mirror.h"
 
 struct domain {
     unsigned int domain_id;
@@ -159,11 +141,7 @@ struct domain {
     bool hw;                        /* is_hardware_domain() */
 #endif
 #ifdef __XEN__
-    struct {
-        struct {
-            struct list_head msix_tables;   /* x86: vPCI's MSI-X tables */
-        } hvm;
-    } arch;
+    XEN_X86_DOMAIN_ARCH;            /* x86: vPCI's MSI-X tables */
 #endif
 };
 
@@ -174,23 +152,12 @@ struct domain {
 struct pci_dev {
     struct list_head alldevs_list;  /* link in the segment's device list */
     struct list_head domain_list;   /* link in a guest's device list */
-    union {
-        struct {
-            uint8_t devfn;
-            uint8_t bus;
-            uint16_t seg;
-        };
-        pci_sbdf_t sbdf;
-    };
+    XEN_PCI_DEV_ADDRESS;
     struct domain *domain;
     struct vpci *vpci;
 #ifdef XEN_EMUL_420
     unsigned int msix_pos;          /* 4.20's init_msix() reads it */
 #endif
-};
-
-struct vcpu {
-    struct domain *domain;
 };
 
 #ifdef __XEN__

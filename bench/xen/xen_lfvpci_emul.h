@@ -130,53 +130,20 @@ extern rcu_read_lock_t vpci_rcu_lock;
 
 #include "list.h"
 
-typedef union {
-    uint32_t sbdf;
-    struct {
-        union {
-            uint16_t bdf;
-            struct {
-                union {
-                    struct {
-                        uint8_t func : 3,
-                                dev  : 5;
-                    };
-                    uint8_t extfunc;
-                };
-                uint8_t bus;
-            };
-        };
-        uint16_t seg;
-    };
-} pci_sbdf_t;
+#include "xen_mirror.h"
 
 struct domain {
     unsigned int domain_id;
 #ifdef XEN_EMUL_MSIX
-    struct {
-        struct {
-            struct list_head msix_tables;   /* x86: vPCI's MSI-X tables */
-        } hvm;
-    } arch;
+    XEN_X86_DOMAIN_ARCH;            /* x86: vPCI's MSI-X tables */
 #endif
 };
 
 /* The address as in Xen's struct pci_dev (devfn, bus, seg over the SBDF). */
 struct pci_dev {
-    union {
-        struct {
-            uint8_t devfn;
-            uint8_t bus;
-            uint16_t seg;
-        };
-        pci_sbdf_t sbdf;
-    };
+    XEN_PCI_DEV_ADDRESS;
     struct domain *domain;
     struct vpci *vpci;
-};
-
-struct vcpu {
-    struct domain *domain;
 };
 
 /*

@@ -49,25 +49,7 @@ typedef uint64_t paddr_t;
 typedef uint64_t xen_guest_register_t;
 #define register_t xen_guest_register_t
 
-/* Xen's layout (xen/include/xen/pci.h), little-endian. */
-typedef union {
-    uint32_t sbdf;
-    struct {
-        union {
-            uint16_t bdf;
-            struct {
-                union {
-                    struct {
-                        uint8_t func : 3, dev : 5;
-                    };
-                    uint8_t devfn, extfunc;
-                };
-                uint8_t bus;
-            };
-        };
-        uint16_t seg;
-    };
-} pci_sbdf_t;
+#include "xen_mirror.h" /* pci_sbdf_t, struct pci_dev's address, vcpu */
 
 enum pdev_type {
     DEV_TYPE_PCI_UNKNOWN,
@@ -85,14 +67,7 @@ struct pci_dev {
     struct list_head alldevs_list;
     struct list_head domain_list;
     struct domain *domain;
-    union {
-        struct {
-            uint8_t devfn;
-            uint8_t bus;
-            uint16_t seg;
-        };
-        pci_sbdf_t sbdf;
-    };
+    XEN_PCI_DEV_ADDRESS;
     uint8_t phantom_stride;
     enum pdev_type type;
     bool broken, quarantine;
@@ -101,10 +76,6 @@ struct pci_dev {
     } fault;
     struct vpci *vpci; /* the hardware domain's vPCI state (vpci.c) */
     struct rcu_head rcu;
-};
-
-struct vcpu {
-    struct domain *domain;
 };
 
 /* The running vCPU of the calling thread (Xen's `current`). */

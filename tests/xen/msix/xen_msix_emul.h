@@ -198,47 +198,21 @@ static inline void list_del_rcu(struct list_head *entry)
 
 /* --- domains, devices, PCI ---------------------------------------------- */
 
-typedef union {
-    uint32_t sbdf;
-    struct {
-        union {
-            uint16_t bdf;
-            struct {
-                uint8_t devfn;
-                uint8_t bus;
-            };
-        };
-        uint16_t seg;
-    };
-} pci_sbdf_t;
+#include "xen_mirror.h"
 
 struct domain {
     unsigned int domain_id;
-    struct {
-        struct {
-            struct list_head msix_tables;   /* x86: d->arch.hvm.msix_tables */
-        } hvm;
-    } arch;
+    XEN_X86_DOMAIN_ARCH;            /* x86: d->arch.hvm.msix_tables */
 };
 #define is_hardware_domain(d) ((d)->domain_id == 0)
 #define has_vpci(d) true
 
-struct vcpu {
-    struct domain *domain;
-};
 /* Each test thread is a vCPU of the domain. */
 extern __thread struct vcpu *xen_current;
 #define current xen_current
 
 struct pci_dev {
-    union {
-        struct {
-            uint8_t devfn;
-            uint8_t bus;
-            uint16_t seg;
-        };
-        pci_sbdf_t sbdf;
-    };
+    XEN_PCI_DEV_ADDRESS;
     struct domain *domain;
     struct vpci *vpci;
 };

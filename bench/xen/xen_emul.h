@@ -8,7 +8,10 @@
  * their #include lines (as Xen's own tools/tests/vpci/Makefile does) and makes
  * vpci.c include this header instead.  Unlike Xen's unit-test harness, whose
  * locks are no-ops, the locks here are real: the point is to measure Xen's
- * locking, so spinlock_t is a pthread spinlock.
+ * locking, so spinlock_t is a pthread spinlock.  What this header shares
+ * with the series' (xen_lfvpci_emul.h) is in xen_bench_env.h (helpers,
+ * ASSERT, locks) and xen_bench_conf.h (the configuration space); Xen's
+ * types, the same in the tests' environments, in tests/xen/env.
  *
  * The benchmark runs as the hardware domain (gaps go to hardware), with one
  * PCI segment holding the benchmark's devices.  With XEN_EMUL_GUESTS
@@ -44,69 +47,15 @@
 #ifndef LFV_XEN_EMUL_H
 #define LFV_XEN_EMUL_H
 
-#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 
-#include "bench_hw.h"
-
-/* --- compiler and CPU helpers used by list.h and vpci.c ----------------- */
-
-#define container_of(ptr, type, member) ({                      \
-        typeof(((type *)0)->member) *mptr_ = (ptr);             \
-        (type *)((char *)mptr_ - offsetof(type, member));       \
-})
-
-/* x86 keeps stores in order: Xen's smp_wmb() is a compiler barrier there. */
-#define smp_wmb() __asm__ __volatile__("" ::: "memory")
-#define prefetch(x) __builtin_prefetch(x)
-/* Xen's release builds (the ones deployed) compile ASSERT() out. */
-#ifdef NDEBUG
-#define ASSERT(x) ((void)0)
-#else
-#define ASSERT(x) assert(x)
-#endif
-#define BUG() abort()
-#define ASSERT_UNREACHABLE() ASSERT(0)
-#define __must_check __attribute__((__warn_unused_result__))
-#define cf_check
-#define __hwdom_init
-
-#define min(x, y) ({                    \
-        const typeof(x) tx_ = (x);      \
-        const typeof(y) ty_ = (y);      \
-        (void)(&tx_ == &ty_);           \
-        tx_ < ty_ ? tx_ : ty_;          \
-})
-
-#define max(x, y) ({                    \
-        const typeof(x) tx_ = (x);      \
-        const typeof(y) ty_ = (y);      \
-        (void)(&tx_ == &ty_);           \
-        tx_ > ty_ ? tx_ : ty_;          \
-})
-
-#if defined(__LP64__)
-#define CONFIG_64BIT 1
-#endif
+#include "xen_bench_env.h"
 
 #include "list.h"
-
-/* --- locks: real ones ------------------------------------------------- */
-
-/*
- * Xen's spin_lock() busy-waits and never sleeps; a pthread spinlock is the
- * user-space lock with the same behaviour (a ticket lock in Xen, a
- * test-and-set lock in glibc: both one locked RMW to take, a store to drop).
- */
-typedef pthread_spinlock_t spinlock_t;
-#define spin_lock_init(l) ((void)pthread_spin_init((l), PTHREAD_PROCESS_PRIVATE))
-#define spin_lock(l) ((void)pthread_spin_lock(l))
-#define spin_unlock(l) ((void)pthread_spin_unlock(l))
 
 #ifdef XEN_EMUL_420
 /* Xen's rwlock_t (d->pci_lock): readers share it, a writer excludes all. */
@@ -169,11 +118,6 @@ struct pci_dev {
  * frees what they built.  vpci_read()/vpci_write() are the same code with
  * or without __XEN__.  What that half and those two functions need:
  */
-typedef uint64_t paddr_t;
-#define __iomem
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((a) - 1))
-#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define PCI_HEADER_NORMAL_NR_BARS 6
 #define PCI_MSIX_BIRMASK 7u
 #define PCI_MSIX_ENTRY_SIZE 16
@@ -248,10 +192,6 @@ extern struct list_head xen417_guestdevs; /* the guest's d->pdev_list */
 #define is_hardware_domain(d) true
 #endif
 
-#define xzalloc(type) ((type *)calloc(1, sizeof(type)))
-#define xmalloc(type) ((type *)malloc(sizeof(type)))
-#define xfree(p) free(p)
-
 #if defined(XEN_EMUL_GUESTS) && defined(XEN_EMUL_SEGS)
 /*
  * pci_get_pdev() below on segments 2 and up (enumerate/<impl>/private's
@@ -314,42 +254,6 @@ static inline struct pci_dev *pci_get_pdev(const struct domain *d,
     return NULL;
 }
 
-/* No device of the benchmark is in a segment's read-only map. */
-static inline const unsigned long *pci_get_ro_map(uint16_t seg)
-{
-    (void)seg;
-    return NULL;
-}
-
-static inline bool test_bit(unsigned int nr, const unsigned long *map)
-{
-    return (map[nr / (8 * sizeof(long))] >> (nr % (8 * sizeof(long)))) & 1;
-}
-
-/* --- hardware config space: the benchmark's simulated device ----------- */
-
-#ifdef XEN_EMUL_GUESTS /* a guest's segment: odd */
-#define pci_conf_read8(sbdf, reg)                                           \
-    (((sbdf).seg & 1) ? 0xff : (uint8_t)bench_hw_read((reg), 1))
-#define pci_conf_read16(sbdf, reg)                                          \
-    (((sbdf).seg & 1) ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
-#define pci_conf_read32(sbdf, reg)                                          \
-    (((sbdf).seg & 1) ? 0xffffffffu : bench_hw_read((reg), 4))
-#define pci_conf_write8(sbdf, reg, v)                                       \
-    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
-#define pci_conf_write16(sbdf, reg, v)                                      \
-    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
-#define pci_conf_write32(sbdf, reg, v)                                      \
-    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
-#else
-#define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
-#define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))
-#define pci_conf_read32(sbdf, reg) bench_hw_read((reg), 4)
-#define pci_conf_write8(sbdf, reg, v)  bench_hw_write((reg), 1, (uint8_t)(v))
-#define pci_conf_write16(sbdf, reg, v) bench_hw_write((reg), 2, (uint16_t)(v))
-#define pci_conf_write32(sbdf, reg, v) bench_hw_write((reg), 4, (uint32_t)(v))
-#endif
-
-#define PCI_CFG_SPACE_EXP_SIZE 4096
+#include "xen_bench_conf.h"
 
 #endif /* LFV_XEN_EMUL_H */

@@ -9,8 +9,9 @@
  * the device and publishes it in the SBDF registry, and vpci_read() finds
  * it there.  That needs the Xen-only parts of struct vpci to compile, which
  * the stubs at the end provide.  Locks are real (pthread spinlocks, as in
- * xen_emul.h); Xen's RCU read side is what it is in Xen: a per-CPU (here
- * per-thread) counter, no atomic, no fence.
+ * xen_emul.h: both start with xen_bench_env.h and end with
+ * xen_bench_conf.h); Xen's RCU read side is what it is in Xen: a per-CPU
+ * (here per-thread) counter, no atomic, no fence.
  *
  * This header is also the engine's platform header (LFV_PLATFORM_HEADER):
  * it is force-included into the engine's sources.
@@ -18,7 +19,6 @@
 #ifndef LFV_XEN_LFVPCI_EMUL_H
 #define LFV_XEN_LFVPCI_EMUL_H
 
-#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,58 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- compiler and CPU helpers ----------------------------------------- */
+#include "xen_bench_env.h"
 
-#ifndef container_of
-#define container_of(ptr, type, member) ({                      \
-        typeof(((type *)0)->member) *mptr_ = (ptr);             \
-        (type *)((char *)mptr_ - offsetof(type, member));       \
-})
-#endif
-#define barrier() __asm__ __volatile__("" ::: "memory")
-#define smp_wmb() barrier()
-#define prefetch(x) __builtin_prefetch(x)
-#ifdef NDEBUG
-#define ASSERT(x) ((void)0)
-#else
-#define ASSERT(x) assert(x)
-#endif
-#define BUG() abort()
-#define ASSERT_UNREACHABLE() ASSERT(0)
-#define __must_check __attribute__((__warn_unused_result__))
-#define cf_check
-#define __hwdom_init
-#define __iomem
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((a) - 1))
-#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+/* --- locks: xen_bench_env.h's, and static ones ------------------------ */
 
-#define min(x, y) ({                    \
-        const typeof(x) tx_ = (x);      \
-        const typeof(y) ty_ = (y);      \
-        (void)(&tx_ == &ty_);           \
-        tx_ < ty_ ? tx_ : ty_;          \
-})
-
-#if defined(__LP64__)
-#define CONFIG_64BIT 1
-#endif
-
-typedef uint64_t paddr_t;
-
-/*
- * Xen's __read_mostly: its own section, so that data read on every access
- * (the series' device map) shares no cache line with locks and counters
- * written on every configuration write.
- */
-#define __read_mostly __attribute__((section(".data.read_mostly")))
-
-/* --- locks: real ones ------------------------------------------------- */
-
-typedef pthread_spinlock_t spinlock_t;
-#define spin_lock_init(l) ((void)pthread_spin_init((l), PTHREAD_PROCESS_PRIVATE))
-#define spin_lock(l) ((void)pthread_spin_lock(l))
-#define spin_unlock(l) ((void)pthread_spin_unlock(l))
 /* Static spinlocks: glibc's pthread spinlock is unlocked when zero. */
 /* glibc's x86 spinlock is locked when zeroed: initialise statics at load. */
 #define DEFINE_SPINLOCK(l)                                                  \
@@ -102,9 +54,6 @@ extern __thread unsigned int xen_rcu_nesting
 #define rcu_read_lock(l) ({ (void)(l); xen_rcu_nesting++; barrier(); })
 #define rcu_read_unlock(l) ({ barrier(); (void)(l); xen_rcu_nesting--; })
 #define rcu_dereference(p) (p)
-/* Xen's single-copy-atomic accesses, with no ordering of their own. */
-#define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
-#define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
 #define rcu_assign_pointer(p, v) ({ smp_wmb(); (p) = (v); })
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 void rcu_barrier(void);
@@ -196,50 +145,10 @@ extern const struct vcpu xen417_vcpu;
 #define pcidevs_locked() true
 #define iounmap(p) ((void)(p))
 
-#define xzalloc(type) ((type *)calloc(1, sizeof(type)))
-#define xmalloc(type) ((type *)malloc(sizeof(type)))
-#define xfree(p) free(p)
-
 /* Xen's linker script collects the init hooks; here a named section. */
 #define __end_vpci_array __stop_vpci_array
 
-static inline const unsigned long *pci_get_ro_map(uint16_t seg)
-{
-    (void)seg;
-    return NULL;
-}
-
-static inline bool test_bit(unsigned int nr, const unsigned long *map)
-{
-    return (map[nr / (8 * sizeof(long))] >> (nr % (8 * sizeof(long)))) & 1;
-}
-
-#include "bench_hw.h"
-
-#ifdef XEN_EMUL_GUESTS
-/* A guest's device (an odd segment, see xen_emul.h): gaps read all-ones. */
-#define pci_conf_read8(sbdf, reg)                                           \
-    (((sbdf).seg & 1) ? 0xff : (uint8_t)bench_hw_read((reg), 1))
-#define pci_conf_read16(sbdf, reg)                                          \
-    (((sbdf).seg & 1) ? 0xffff : (uint16_t)bench_hw_read((reg), 2))
-#define pci_conf_read32(sbdf, reg)                                          \
-    (((sbdf).seg & 1) ? 0xffffffffu : bench_hw_read((reg), 4))
-#define pci_conf_write8(sbdf, reg, v)                                       \
-    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 1, (uint8_t)(v)))
-#define pci_conf_write16(sbdf, reg, v)                                      \
-    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 2, (uint16_t)(v)))
-#define pci_conf_write32(sbdf, reg, v)                                      \
-    (((sbdf).seg & 1) ? (void)0 : bench_hw_write((reg), 4, (uint32_t)(v)))
-#else
-#define pci_conf_read8(sbdf, reg)  ((uint8_t)bench_hw_read((reg), 1))
-#define pci_conf_read16(sbdf, reg) ((uint16_t)bench_hw_read((reg), 2))
-#define pci_conf_read32(sbdf, reg) bench_hw_read((reg), 4)
-#define pci_conf_write8(sbdf, reg, v)  bench_hw_write((reg), 1, (uint8_t)(v))
-#define pci_conf_write16(sbdf, reg, v) bench_hw_write((reg), 2, (uint16_t)(v))
-#define pci_conf_write32(sbdf, reg, v) bench_hw_write((reg), 4, (uint32_t)(v))
-#endif
-
-#define PCI_CFG_SPACE_EXP_SIZE 4096
+#include "xen_bench_conf.h"
 #endif /* LFV_ENGINE_ONLY */
 
 #endif /* LFV_XEN_LFVPCI_EMUL_H */

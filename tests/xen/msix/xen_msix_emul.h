@@ -44,36 +44,14 @@ struct pci_dev;
 #include <lfvpci/rcu.h>
 #include "core/sbdf_map.h"
 
-/* --- compiler and CPU helpers ----------------------------------------- */
+/* --- compiler and CPU helpers, allocation: Xen's (xen_lib.h) ---------- */
 
-#ifndef container_of
-#define container_of(ptr, type, member) ({                      \
-        typeof(((type *)0)->member) *mptr_ = (ptr);             \
-        (type *)((char *)mptr_ - offsetof(type, member));       \
-})
-#endif
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define fallthrough __attribute__((__fallthrough__))
-#define cf_check
-#define __iomem
-#define __read_mostly __attribute__((section(".data.read_mostly")))
-#define __must_check __attribute__((__warn_unused_result__))
+#include "xen_lib.h"
+
 #define __used_section(s) __attribute__((__used__, __section__("vpci_array")))
 /* Xen's linker script collects the init hooks; here one named section
  * (priorities are ignored: only init_msix and the test's BAR hook). */
 #define __end_vpci_array __stop_vpci_array
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((a) - 1))
-#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
-#define IS_ALIGNED(val, align) (((val) & ((align) - 1)) == 0)
-#define min(x, y) ({                    \
-        const typeof(x) tx_ = (x);      \
-        const typeof(y) ty_ = (y);      \
-        (void)(&tx_ == &ty_);           \
-        tx_ < ty_ ? tx_ : ty_;          \
-})
-#define CONFIG_64BIT 1
 #define CONFIG_HAS_VPCI 1
 /* msix.c is built only with it (x86): header.c keeps the hwdom header */
 #define CONFIG_HAS_PCI_MSI 1
@@ -91,7 +69,6 @@ void xen_assert_failed(const char *what, const char *file, int line)
 void xen_gprintk(const char *lvl, const char *fmt, ...);
 #define gprintk(lvl, fmt, ...) xen_gprintk(lvl, fmt, ##__VA_ARGS__)
 
-typedef uint64_t paddr_t;
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ul << PAGE_SHIFT)
 #define PAGE_MASK (~(PAGE_SIZE - 1))
@@ -138,9 +115,6 @@ extern rcu_read_lock_t vpci_rcu_lock;
 #define rcu_read_lock(l) ({ (void)(l); lfv_rcu_read_lock(); })
 #define rcu_read_unlock(l) ({ (void)(l); lfv_rcu_read_unlock(); })
 #define rcu_dereference(p) lfv_rcu_dereference(p)
-/* Xen's single-copy-atomic accesses, with no ordering of their own. */
-#define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
-#define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
 #define rcu_assign_pointer(p, v) lfv_rcu_assign_pointer(p, v)
 
 struct rcu_head {
@@ -188,13 +162,6 @@ static inline void list_del_rcu(struct list_head *entry)
           &pos->member != (head);                                           \
           pos = list_entry(lfv_rcu_dereference(pos->member.next),           \
                            typeof(*pos), member) )
-
-/* --- allocation ---------------------------------------------------------- */
-
-#define xzalloc(type) ((type *)calloc(1, sizeof(type)))
-#define xzalloc_flex_struct(type, field, nr) \
-    ((type *)calloc(1, offsetof(type, field) + sizeof(((type *)0)->field[0]) * (nr)))
-#define xfree(p) free(p)
 
 /* --- domains, devices, PCI ---------------------------------------------- */
 
@@ -265,10 +232,6 @@ static inline const unsigned long *pci_get_ro_map(uint16_t seg)
 {
     (void)seg;
     return NULL;
-}
-static inline bool test_bit(unsigned int nr, const unsigned long *map)
-{
-    return (map[nr / (8 * sizeof(long))] >> (nr % (8 * sizeof(long)))) & 1;
 }
 
 /* --- MMIO: "host physical" addresses are the test's BAR buffers --------- */

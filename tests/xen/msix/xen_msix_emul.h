@@ -64,17 +64,8 @@ void xen_assert_failed(const char *what, const char *file, int line)
 #define ASSERT_UNREACHABLE() xen_assert_failed("unreachable", __FILE__, __LINE__)
 
 /* Messages are counted, not printed (Xen's %pp is not printf's). */
-#define XENLOG_WARNING "<W>"
-#define XENLOG_DEBUG "<D>"
 void xen_gprintk(const char *lvl, const char *fmt, ...);
 #define gprintk(lvl, fmt, ...) xen_gprintk(lvl, fmt, ##__VA_ARGS__)
-
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ul << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-#define PFN_DOWN(x) ((x) >> PAGE_SHIFT)
-#define round_pgdown(p) ((p) & PAGE_MASK)
-#define PAGE_OFFSET(p) ((unsigned long)(p) & ~PAGE_MASK)
 
 /* --- locks ------------------------------------------------------------ */
 
@@ -184,35 +175,19 @@ struct pci_dev {
     struct vpci *vpci;
 };
 
-#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
-#define PCI_FUNC(devfn) ((devfn) & 0x07)
+/* msix.c's names, the HVM MMIO handlers, the p2m types: xen_x86_msix.h */
+#include "xen_x86_msix.h"
+
 #define PCI_COMMAND 0x04
 #define PCI_STATUS 0x06
 #define PCI_STATUS_CAP_LIST 0x10
 #define PCI_BASE_ADDRESS_0 0x10
 #define PCI_CAPABILITY_LIST 0x34
 #define PCI_ROM_ADDRESS1 0x38
-#define PCI_CAP_ID_MSIX 0x11
-#define PCI_MSIX_FLAGS 2
-#define PCI_MSIX_FLAGS_QSIZE 0x07ff
-#define PCI_MSIX_FLAGS_MASKALL 0x4000
-#define PCI_MSIX_FLAGS_ENABLE 0x8000
-#define PCI_MSIX_TABLE 4
-#define PCI_MSIX_PBA 8
 #define PCI_MSIX_BIRMASK 7u
 #define PCI_MSIX_ENTRY_SIZE 16
-#define PCI_MSIX_ENTRY_LOWER_ADDR_OFFSET 0
-#define PCI_MSIX_ENTRY_UPPER_ADDR_OFFSET 4
-#define PCI_MSIX_ENTRY_DATA_OFFSET 8
-#define PCI_MSIX_ENTRY_VECTOR_CTRL_OFFSET 12
-#define PCI_MSIX_VECTOR_BITMASK 1
 #define PCI_CFG_SPACE_EXP_SIZE 4096
 #define PCI_HEADER_NORMAL_NR_BARS 6
-/* x86's asm/msi.h */
-#define msix_control_reg(base) ((base) + PCI_MSIX_FLAGS)
-#define msix_table_offset_reg(base) ((base) + PCI_MSIX_TABLE)
-#define msix_pba_offset_reg(base) ((base) + PCI_MSIX_PBA)
-#define msix_table_size(control) (((control) & PCI_MSIX_FLAGS_QSIZE) + 1)
 
 /* Configuration space: the test's buffers (test_xen_msix.c). */
 uint32_t xen_conf_read(pci_sbdf_t sbdf, unsigned int reg, unsigned int size);
@@ -224,8 +199,6 @@ void xen_conf_write(pci_sbdf_t sbdf, unsigned int reg, unsigned int size,
 #define pci_conf_write8(sbdf, reg, v) xen_conf_write(sbdf, reg, 1, v)
 #define pci_conf_write16(sbdf, reg, v) xen_conf_write(sbdf, reg, 2, v)
 #define pci_conf_write32(sbdf, reg, v) xen_conf_write(sbdf, reg, 4, v)
-unsigned int pci_find_cap_offset(uint16_t seg, uint8_t bus, uint8_t dev,
-                                 uint8_t func, uint8_t cap);
 int pci_msi_conf_write_intercept(struct pci_dev *pdev, unsigned int reg,
                                  unsigned int size, uint32_t *data);
 static inline const unsigned long *pci_get_ro_map(uint16_t seg)
@@ -250,28 +223,9 @@ void iounmap(void *va);
 #define writel(v, a) xen_mmio_wr(uint32_t, v, a)
 #define writeq(v, a) xen_mmio_wr(uint64_t, v, a)
 
-/* --- x86 HVM MMIO handlers --------------------------------------------- */
-
-#define X86EMUL_OKAY 0
-#define X86EMUL_RETRY 3
-struct hvm_mmio_ops {
-    int (*check)(struct vcpu *v, unsigned long addr);
-    int (*read)(struct vcpu *v, unsigned long addr, unsigned int len,
-                unsigned long *val);
-    int (*write)(struct vcpu *v, unsigned long addr, unsigned int len,
-                 unsigned long val);
-};
-void register_mmio_handler(struct domain *d, const struct hvm_mmio_ops *ops);
-
 /* --- p2m (vpci_make_msix_hole(): compiled, not exercised) --------------- */
 
-typedef enum { p2m_invalid, p2m_ram_rw, p2m_mmio_dm, p2m_mmio_direct }
-    p2m_type_t;
-typedef struct { unsigned long mfn; } mfn_t;
-#define mfn_x(m) ((m).mfn)
-#define PRI_mfn "05lx"
 mfn_t get_gfn_query(struct domain *d, unsigned long gfn, p2m_type_t *t);
-#define put_gfn(d, gfn) ((void)(d), (void)(gfn))
 int p2m_remove_identity_entry(struct domain *d, unsigned long gfn);
 
 /* --- what vpci.h needs -------------------------------------------------- */

@@ -32,10 +32,10 @@
 #include <string.h>
 
 #include <lfvpci/domain.h>
-#include <lfvpci/header.h>
-#include <lfvpci/msi.h>
 #include <lfvpci/rcu.h>
 #include <lfvpci/simhw.h>
+
+#include "lspci_system.h"
 
 /* --- counting allocator: glibc's, with live bytes counted ------------- */
 
@@ -263,24 +263,11 @@ static size_t table_bytes(const struct layout *l)
     return bytes;
 }
 
-static int bind(void *ctx, const struct lfv_vpci *v,
-                const struct lfv_msi_vector *vec)
-{
-    (void)ctx, (void)v, (void)vec;
-    return 0;
-}
-
-static const struct lfv_msi_ops msi_ops = { .bind = bind };
-
 int main(int argc, char **argv)
 {
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hw, *guest;
-    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
-    struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_X86, .windows = w,
-    };
     lfv_sbdf_t placed[64];
     int loaded[64] = { 0 };
     long before, guest_bytes;
@@ -303,17 +290,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: cannot load (%d), skipped\n", argv[i], rc);
         loaded[i] = !rc;
     }
-    params.hw = br;
-    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
-    rc = lfv_system_create(&params, &sys);
-    if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_header_hook);
-    if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_msi_hook);
-    if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_msix_hook);
-    if (!rc)
-        rc = lfv_system_set_msi_ops(sys, &msi_ops, NULL);
+    rc = lspci_system_create(br, &sys);
     if (!rc)
         rc = lfv_domain_create(sys, 0, true, &hw);
     before = settled();

@@ -29,11 +29,10 @@
 #include <string.h>
 
 #include <lfvpci/domain.h>
-#include <lfvpci/header.h>
-#include <lfvpci/msi.h>
 #include <lfvpci/rcu.h>
 #include <lfvpci/simhw.h>
 
+#include "lspci_system.h"
 #include "trace.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -320,15 +319,6 @@ static void emit_regs(unsigned int idx, const struct probe *p, bool guest)
     printf("\n");
 }
 
-static int bind(void *ctx, const struct lfv_vpci *v,
-                const struct lfv_msi_vector *vec)
-{
-    (void)ctx, (void)v, (void)vec;
-    return 0;
-}
-
-static const struct lfv_msi_ops msi_ops = { .bind = bind };
-
 static void put_sbdf(char *b, size_t n, lfv_sbdf_t s)
 {
     snprintf(b, n, "%04x:%02x:%02x.%u", LFV_SBDF_SEG(s), LFV_SBDF_BUS(s),
@@ -340,10 +330,6 @@ int main(int argc, char **argv)
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hwdom, *guest;
-    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
-    struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_X86, .windows = w,
-    };
     lfv_sbdf_t placed[LFV_TRACE_MAX_DEVS / 2];
     const char *names[LFV_TRACE_MAX_DEVS / 2];
     struct probe pr;
@@ -376,17 +362,7 @@ int main(int argc, char **argv)
         names[ndev++] = base ? base + 1 : argv[i];
     }
 
-    params.hw = br;
-    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
-    rc = lfv_system_create(&params, &sys);
-    if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_header_hook);
-    if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_msi_hook);
-    if (!rc)
-        rc = lfv_system_add_hook(sys, &lfv_msix_hook);
-    if (!rc)
-        rc = lfv_system_set_msi_ops(sys, &msi_ops, NULL);
+    rc = lspci_system_create(br, &sys);
     if (!rc)
         rc = lfv_domain_create(sys, 0, true, &hwdom);
     if (!rc)

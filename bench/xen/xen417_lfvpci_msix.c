@@ -62,12 +62,6 @@
 #include "xen417_lfvpci_rcu.h"
 #include "xen417_msix_dev.h"
 
-#define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
-#define TABLE(d) (0xe0100000ull + 0x10000ull * (d))
-#define NREGS 23 /* device24's registers but the MSI-X control word */
-#define STEADY_DEV0 1   /* steady's device d is 0001:00:(STEADY_DEV0+d).0 */
-#define MSIX_DEV0 0x11  /* msix_mask's */
-
 struct x_dev {
     struct pci_dev pdev;
     struct rcu_head rcu;            /* freed after a grace period */
@@ -149,9 +143,7 @@ static int x_plug(struct x_sys *s, unsigned int d)
 
     if (!x)
         return -ENOMEM;
-    for (unsigned int i = 0, c = 0; i < 24; i++)
-        if (lfv_bench_regs[i].offset != msix_control_reg(X_MSIX_CAP))
-            x->cells[c++] = lfv_bench_reg_init(i);
+    x_cells_init(x->cells);
     x->pdev.sbdf.seg = 1;
     x->pdev.sbdf.dev = s->first_dev + d;
     x->pdev.domain = &s->dom;
@@ -248,57 +240,9 @@ static int x_setup(struct x_sys *s, unsigned int ndevs)
     return rc;
 }
 
-/* --- msix_mask --------------------------------------------------------- */
-
-static int msix_setup(const struct lfv_bench_env *env)
-{
-    (void)env;
-    return x_setup(&msix_sys, 1);
-}
-
-static void msix_teardown(void)
-{
-    x_teardown(&msix_sys);
-}
-
-#define BENCH_MSIX_TABLE TABLE(0)
-#define BENCH_MSIX_WRITE(addr, val) x_msix_write(&msix_sys, (addr), (val))
-
-/* --- steady ------------------------------------------------------------ */
-
-static int steady_setup(const struct lfv_bench_env *env)
-{
-    (void)env;
-    return x_setup(&steady_sys, NDEVS);
-}
-
-static void steady_teardown(void)
-{
-    x_teardown(&steady_sys);
-}
-
-static int steady_unplug(unsigned int d)
-{
-    return x_unplug(&steady_sys, d);
-}
-
-static int steady_replug(unsigned int d)
-{
-    return x_plug(&steady_sys, d);
-}
-
-static inline uint32_t st_read(unsigned int d, unsigned int reg,
-                               unsigned int size)
-{
-    pci_sbdf_t sbdf = { .seg = 1 };
-
-    sbdf.dev = STEADY_DEV0 + d;
-    return vpci_read(sbdf, reg, size);
-}
-
-#define BENCH_ST_READ(d, reg, size) st_read((d), (reg), (size))
-#define BENCH_ST_MSIX_WRITE(d, entry, val)                                  \
-    x_msix_write(&steady_sys, TABLE(d) + 16 * (entry) + 12, (val))
+/* The accessing vCPU is per thread: x_thread_init(), x_plug(), x_check(). */
+#define X_ENTER(s) ((void)(s))
+#include "xen417_msix_workloads.h"
 #define BENCH_THREAD_INIT() x_thread_init()
 #define BENCH_THREAD_EXIT() ((void)0)
 #define BENCH_AFTER ((void)0)

@@ -63,12 +63,6 @@
 #define X_ENTER(s) ((void)(s))
 #endif
 
-#define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
-#define TABLE(d) (0xe0100000ull + 0x10000ull * (d))
-#define NREGS 23 /* device24's registers but the MSI-X control word */
-#define STEADY_DEV0 1   /* steady's device d is 0001:00:(STEADY_DEV0+d).0 */
-#define MSIX_DEV0 0x11  /* msix_mask's */
-
 struct x_dev {
     struct pci_dev pdev;
     uint32_t cells[NREGS];
@@ -80,12 +74,15 @@ struct x_sys {
     struct domain dom;
     struct vcpu vcpu;               /* the guest's, making the accesses */
     unsigned int first_dev;         /* device d is 0001:00:(first_dev+d).0 */
+    bool at_tail;                   /* devices after the other guest's */
     struct x_dev *devs[NDEVS], *graveyard;
 };
 
 static struct x_sys msix_sys = {
     .dom = { .domain_id = 1, XEN_EMUL_DOM_INIT(false) },
     .first_dev = MSIX_DEV0,
+    /* msix_mask's device after steady's: never on their lookups' way. */
+    .at_tail = true,
 };
 static struct x_sys steady_sys = {
     .dom = { .domain_id = 2, XEN_EMUL_DOM_INIT(false) },
@@ -127,16 +124,14 @@ static void x_retire(struct x_sys *s, struct x_dev *x, bool listed)
 }
 
 /* Plug device d into s's guest (the writer's side, or setup). */
-static int x_plug(struct x_sys *s, unsigned int d, bool tail)
+static int x_plug(struct x_sys *s, unsigned int d)
 {
     struct x_dev *x = calloc(1, sizeof(*x));
     int rc;
 
     if (!x)
         return -ENOMEM;
-    for (unsigned int i = 0, c = 0; i < 24; i++)
-        if (lfv_bench_regs[i].offset != msix_control_reg(X_MSIX_CAP))
-            x->cells[c++] = lfv_bench_reg_init(i);
+    x_cells_init(x->cells);
     x->pdev.sbdf.seg = 1;
     x->pdev.sbdf.dev = s->first_dev + d;
     x->pdev.domain = &s->dom;
@@ -163,8 +158,7 @@ static int x_plug(struct x_sys *s, unsigned int d, bool tail)
         pthread_mutex_unlock(&pcidevs_lock);
         return rc;
     }
-    /* msix_mask's device after steady's: never on their lookups' way. */
-    if (tail)
+    if (s->at_tail)
         list_add_tail(&x->pdev.domain_list, &xen417_guestdevs);
     else
         list_add_rcu(&x->pdev.domain_list, &xen417_guestdevs);
@@ -234,7 +228,7 @@ static int x_check(struct x_sys *s, unsigned int d)
     return x_check_reads(X_IMPL, d, s->devs[d]->pdev.sbdf);
 }
 
-static int x_setup(struct x_sys *s, unsigned int ndevs, bool tail)
+static int x_setup(struct x_sys *s, unsigned int ndevs)
 {
     int rc = 0;
 
@@ -248,7 +242,7 @@ static int x_setup(struct x_sys *s, unsigned int ndevs, bool tail)
             r++;
         }
     for (unsigned int d = 0; d < ndevs && !rc; d++)
-        rc = x_plug(s, d, tail);
+        rc = x_plug(s, d);
     for (unsigned int d = 0; d < ndevs && !rc; d++)
         rc = x_check(s, d);
     if (rc)
@@ -256,58 +250,7 @@ static int x_setup(struct x_sys *s, unsigned int ndevs, bool tail)
     return rc;
 }
 
-/* --- msix_mask --------------------------------------------------------- */
-
-static int msix_setup(const struct lfv_bench_env *env)
-{
-    (void)env;
-    return x_setup(&msix_sys, 1, true);
-}
-
-static void msix_teardown(void)
-{
-    x_teardown(&msix_sys);
-}
-
-#define BENCH_MSIX_TABLE TABLE(0)
-#define BENCH_MSIX_WRITE(addr, val) x_msix_write(&msix_sys, (addr), (val))
-
-/* --- steady ------------------------------------------------------------ */
-
-static int steady_setup(const struct lfv_bench_env *env)
-{
-    (void)env;
-    return x_setup(&steady_sys, NDEVS, false);
-}
-
-static void steady_teardown(void)
-{
-    x_teardown(&steady_sys);
-}
-
-static int steady_unplug(unsigned int d)
-{
-    return x_unplug(&steady_sys, d);
-}
-
-static int steady_replug(unsigned int d)
-{
-    return x_plug(&steady_sys, d, false);
-}
-
-static inline uint32_t st_read(unsigned int d, unsigned int reg,
-                               unsigned int size)
-{
-    pci_sbdf_t sbdf = { .seg = 1 };
-
-    sbdf.dev = STEADY_DEV0 + d;
-    X_ENTER(&steady_sys);
-    return vpci_read(sbdf, reg, size);
-}
-
-#define BENCH_ST_READ(d, reg, size) st_read((d), (reg), (size))
-#define BENCH_ST_MSIX_WRITE(d, entry, val)                                  \
-    x_msix_write(&steady_sys, TABLE(d) + 16 * (entry) + 12, (val))
+#include "xen417_msix_workloads.h"
 #define BENCH_THREAD_INIT() ((void)0)
 #define BENCH_THREAD_EXIT() ((void)0)
 #define BENCH_AFTER ((void)0)

@@ -11,7 +11,9 @@
  * capability at X_MSIX_CAP with X_MSIX_ENTRIES entries, its table at the
  * start of BAR 0 and its PBA at X_MSIX_PBA in BAR 0 (X_BAR0_SIZE bytes),
  * as the lfvpci module's simulated devices (bench/lfvpci_msix.c), and
- * device24's other registers on cells (included after device24.h).
+ * device24's other registers on cells (included after device24.h).  Both
+ * modules plug the same devices: NDEVS per guest, device d's table at
+ * TABLE(d); the workloads' hooks on them are xen417_msix_workloads.h.
  */
 #ifndef LFV_BENCH_XEN417_MSIX_DEV_H
 #define LFV_BENCH_XEN417_MSIX_DEV_H
@@ -22,6 +24,13 @@
 #define X_MSIX_ENTRIES 64
 #define X_MSIX_PBA 0x2000
 #define X_BAR0_SIZE 0x4000
+
+/* The devices both modules plug, at the same addresses. */
+#define NDEVS 5 /* LFV_STEADY_DEVS + the churned one */
+#define TABLE(d) (0xe0100000ull + 0x10000ull * (d))
+#define NREGS 23 /* device24's registers but the MSI-X control word */
+#define STEADY_DEV0 1   /* steady's device d is 0001:00:(STEADY_DEV0+d).0 */
+#define MSIX_DEV0 0x11  /* msix_mask's */
 
 /* Messages of msix.c: none is expected (the module checks the count). */
 static unsigned long x_gprintk_count;
@@ -111,6 +120,15 @@ vpci_msix_arch_disable_entry(struct vpci_msix_entry *entry,
 void vpci_msix_arch_init_entry(struct vpci_msix_entry *entry)
 {
     entry->arch.pirq = INVALID_PIRQ;
+}
+
+/* A device's NREGS cells: device24's registers' initial values, in order,
+ * but the MSI-X control word's (msix.c's own register). */
+static inline void x_cells_init(uint32_t *cells)
+{
+    for (unsigned int i = 0, c = 0; i < 24; i++)
+        if (lfv_bench_regs[i].offset != msix_control_reg(X_MSIX_CAP))
+            cells[c++] = lfv_bench_reg_init(i);
 }
 
 /*

@@ -116,19 +116,5 @@ static void dev24_teardown(void)
 #define BENCH_WRITE4(reg, val) lfv_vdev_write(dev, (reg), 4, (val), LFV_GAP_HW)
 #endif
 
-static void thread_init(void)
-{
-    lfv_rcu_register_thread();
-}
-
-static void thread_exit(void)
-{
-    lfv_rcu_unregister_thread();
-}
-
-/* QSBR readers must report quiescent states; a no-op elsewhere. */
-#define BENCH_AFTER lfv_rcu_quiescent_state()
-#define LFV_BENCH_IMPL LFV_BENCH_NAME
-#include "lfv_bench_workloads.h"
-
-LFV_BENCH_MODULE(LFV_BENCH_NAME, thread_init, thread_exit);
+/* The module: RCU thread hooks, the workloads, its registration. */
+#include "lfvpci_module.h"

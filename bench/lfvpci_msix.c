@@ -160,25 +160,5 @@ static int steady_replug(unsigned int d)
     lfv_msix_mmio_write(steady_sys.guest, TABLE(d) + 16 * (entry) + 12, 4,  \
                         (val))
 
-/* --- the module -------------------------------------------------------- */
-
-static void thread_init(void)
-{
-    lfv_rcu_register_thread();
-}
-
-static void thread_exit(void)
-{
-    lfv_rcu_unregister_thread();
-}
-
-#define BENCH_THREAD_INIT() thread_init()
-#define BENCH_THREAD_EXIT() thread_exit()
-#define BENCH_AFTER lfv_rcu_quiescent_state()
-#ifndef LFV_BENCH_NAME /* lfvpci_qsbr: the same on the QSBR backend */
-#define LFV_BENCH_NAME "lfvpci"
-#endif
-#define LFV_BENCH_IMPL LFV_BENCH_NAME
-#include "lfv_bench_workloads.h"
-
-LFV_BENCH_MODULE(LFV_BENCH_NAME, thread_init, thread_exit);
+/* The module: RCU thread hooks, the workloads, its registration. */
+#include "lfvpci_module.h"

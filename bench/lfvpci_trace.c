@@ -113,21 +113,5 @@ static int trace_setup(const struct lfv_bench_env *env)
 #define BENCH_TR_WRITE(c, d, reg, size, val)                                \
     lfv_conf_write(owner[c][d], addr[c][d], (reg), (size), (val))
 
-static void thread_init(void)
-{
-    lfv_rcu_register_thread();
-}
-
-static void thread_exit(void)
-{
-    lfv_rcu_unregister_thread();
-}
-
-#define BENCH_AFTER lfv_rcu_quiescent_state()
-#ifndef LFV_BENCH_NAME /* lfvpci_qsbr: the same on the QSBR backend */
-#define LFV_BENCH_NAME "lfvpci"
-#endif
-#define LFV_BENCH_IMPL LFV_BENCH_NAME
-#include "lfv_bench_workloads.h"
-
-LFV_BENCH_MODULE(LFV_BENCH_NAME, thread_init, thread_exit);
+/* The module: RCU thread hooks, the workloads, its registration. */
+#include "lfvpci_module.h"

@@ -160,4 +160,31 @@ static inline int x_check_reads(const char *impl, unsigned int d,
     return 0;
 }
 
+/*
+ * Device d's MSI-X state as its guest sees it once enabled: enabled, not
+ * function-masked, X_MSIX_ENTRIES entries, and a vector control write
+ * through msix_write() (made by v, the guest's vCPU, as x86's MMIO dispatch
+ * makes it) reaching its entry, the last one, which no workload writes;
+ * msix.c printing nothing on the way.  0, or -EIO with what failed.
+ */
+static inline int x_check_table(const char *impl, unsigned int d,
+                                const struct vpci_msix *m, struct vcpu *v)
+{
+    const struct vpci_msix_entry *e = &m->entries[X_MSIX_ENTRIES - 1];
+    uint64_t ctrl = TABLE(d) + 16 * (X_MSIX_ENTRIES - 1) +
+                    PCI_MSIX_ENTRY_VECTOR_CTRL_OFFSET;
+    bool ok = m->max_entries == X_MSIX_ENTRIES && m->enabled &&
+              !m->masked && e->masked;
+
+    ok = ok && !x_msix_ops->write(v, ctrl, 4, 0) && !e->masked;
+    ok = ok && !x_msix_ops->write(v, ctrl, 4, 1) && e->masked;
+    if (!ok || x_gprintk_count) {
+        fprintf(stderr, "%s: device %u: a vector control write through "
+                "msix_write() did not reach its entry (%lu messages)\n", impl,
+                d, x_gprintk_count);
+        return -EIO;
+    }
+    return 0;
+}
+
 #endif /* LFV_BENCH_XEN417_MSIX_DEV_H */

@@ -11,9 +11,9 @@ const char *const kWorkloads[] = {"enumerate", "steady", "read_hot", "read_span"
                                   "read_gap", "write_hot", "msix_mask",
                                   "rangeset_lookup", "rangeset_add_remove",
                                   "rangeset_consume"};
-const char *const kImpls[] = {"lfvpci", "lfvpci_qsbr", "lfvpci_ckepoch",
-                              "lfvpci_sbdf", "xen417_lfvpci", "xen417",
-                              "xen420", "xen_pcilock"};
+const char *const kImpls[] = {"lfvpci", "lfvpci_qsbr", "lfvpci_xenrcu",
+                              "lfvpci_ckepoch", "lfvpci_sbdf", "xen417_lfvpci",
+                              "xen417", "xen420", "xen_pcilock"};
 const char *const kBaselines[] = {"xen417", "xen_pcilock", "xen420"};
 
 template <size_t N>

@@ -25,11 +25,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402  (python3-pil, matplotlib's dependency)
 
-IMPL_ORDER = ["lfvpci", "lfvpci_qsbr", "lfvpci_ckepoch", "lfvpci_sbdf",
-              "xen417_lfvpci", "xen417", "xen_pcilock"]
+IMPL_ORDER = ["lfvpci", "lfvpci_qsbr", "lfvpci_xenrcu", "lfvpci_ckepoch",
+              "lfvpci_sbdf", "xen417_lfvpci", "xen417", "xen_pcilock"]
 STYLE = {  # lfvpci family solid, baselines dashed
     "lfvpci": ("tab:blue", "-", "o"),
     "lfvpci_qsbr": ("tab:cyan", "-", "v"),
+    "lfvpci_xenrcu": ("tab:brown", "-", "<"),
     "lfvpci_ckepoch": ("tab:purple", "-", "^"),
     "lfvpci_sbdf": ("tab:green", "-", "s"),
     "xen417_lfvpci": ("tab:olive", "-.", "D"),

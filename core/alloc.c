@@ -8,7 +8,7 @@
 
 #include "platform.h"
 
-#ifndef LFV_PLATFORM_HEADER
+#ifdef LFV_PLATFORM_USER
 
 bool (*lfv_platform_alloc_fail)(void);
 

@@ -11,7 +11,7 @@
 
 #include "platform.h"
 
-#if !defined(LFV_PLATFORM_HEADER) && !defined(LFV_TSAN)
+#if defined(LFV_PLATFORM_USER) && !defined(LFV_TSAN)
 
 /*
  * Backoff rounds before a yield: ck_backoff_eb() waits 512, 1024, 2048

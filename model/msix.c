@@ -23,6 +23,7 @@
 
 
 #include "../core/compiler.h"
+#include "../core/platform.h"
 #include "../core/rcu_fast.h"
 #include "msi_internal.h"
 
@@ -242,7 +243,7 @@ static void sync_all(struct lfv_msix *m)
 
 /* ---- MMIO (msix_mmio.c) ---- */
 
-#ifdef LFV_PLATFORM_HEADER
+#ifndef LFV_PLATFORM_USER
 #define msix_test_forward_hook(d) ((void)(d))
 #else
 /* msi_internal.h (tests: <lfvpci/testing.h>): a test's hook between

@@ -28,7 +28,7 @@ struct lfv_domain;
  * so fn may call control functions (lfv_pdev_assign(): force a
  * retirement between the lookup and the forward) but must not wait for a
  * grace period.  NULL removes the hook.  Any thread; affects all threads.
- * User-space builds only (not with LFV_PLATFORM_HEADER).
+ * User-space builds only (core/platform_user.h).
  */
 typedef void lfv_test_msix_forward_t(struct lfv_domain *d, void *arg);
 void lfv_test_set_msix_forward_hook(lfv_test_msix_forward_t *fn, void *arg);

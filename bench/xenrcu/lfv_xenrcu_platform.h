@@ -9,8 +9,8 @@
  * incremented with no atomic and no fence (xen/include/xen/rcupdate.h,
  * preempt.h); here they are per thread.  Xen addresses a per-CPU variable
  * through the stack's cpu_info and the CPU's offset; here a thread's
- * variable is %fs-relative (initial-exec), one instruction fewer per
- * counter.  Grace periods: bench/xenrcu/rcu.c.
+ * variable is %fs-relative (initial-exec): a few instructions fewer per
+ * section than Xen's.  Grace periods: bench/xenrcu/rcu.c.
  */
 #ifndef LFV_BENCH_XENRCU_PLATFORM_H
 #define LFV_BENCH_XENRCU_PLATFORM_H

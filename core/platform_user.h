@@ -6,8 +6,9 @@
  * header is given; a user-space host that brings only its own RCU read
  * side (LFV_RCU_BACKEND_HOST) includes it from its platform header and
  * adds lfv_rcu_fast_lock/unlock (bench/xenrcu/ does).  Defines
- * LFV_PLATFORM_USER: the files that exist only in user space (alloc.c,
- * wlock.c, the simulator's loaders, test hooks) test it.
+ * LFV_PLATFORM_USER, which what exists only on this platform tests
+ * (alloc.c, wlock.c, the MSI-X test hook, lfv_cpu_relax); the
+ * simulator's file loaders test for no platform header at all.
  */
 #ifndef LFV_CORE_PLATFORM_USER_H
 #define LFV_CORE_PLATFORM_USER_H

@@ -348,6 +348,8 @@ static int parse_line(struct lspci_parse *p, const char *line)
     /* "00:1e.0 ..." is a header, "00: 86 80 ..." a dump line. */
     if (p->dump_len && parse_header(line, &(lfv_sbdf_t){ 0 }))
         return 1; /* the next device's header ends ours */
+    if (p->dump_len && line[0] == '#')
+        return 1; /* so does a comment line (files concatenated) */
     rc = parse_dump_line(p, line);
     if (rc)
         return rc < 0 ? rc : 0;
@@ -409,6 +411,7 @@ static int parse_block(struct lspci_parse *p,
         return refuse(p, p->header_line, "no Region lines: run lspci -vv "
                       "(a plain lspci -x dump does not give BAR sizes)");
     p->img->cfg_len = p->dump_len;
+    sim_image_drop_unread_caps(p->img); /* lspci -x: 64 bytes */
     if (sim_image_absent(p->img))
         return refuse(p, p->header_line, "%s", sim_image_absent(p->img));
     return apply_sizing_lines(p) ?: check_unsized_bars(p);

@@ -254,6 +254,38 @@ static void test_lspci_cursor(void)
     CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 0, 0x1f, 0)), 0);
     CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 5, 0, 0)), 0);
 
+    /* Files concatenated: a comment line right after a device's dump
+     * ends it, and the next device follows. */
+    {
+        static const char cat[] = "# first\n00:1f.0 A\n" REGIONS DUMP
+                                   "# second\n00:1e.0 B\n" REGIONS DUMP;
+
+        lfv_sim_lspci_text_init(&t, "cat.txt", cat, strlen(cat));
+        CHECK_EQ(lfv_sim_lspci_next(b, &t, LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(lfv_sim_lspci_peek(&t, &named, &line), 0);
+        CHECK_EQ(named, LFV_SBDF(0, 0, 0x1e, 0));
+        CHECK_EQ(line, 11);
+        CHECK_EQ(lfv_sim_lspci_next(b, &t, LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(s, LFV_SBDF(0, 0, 0x1e, 0));
+        CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 0, 0x1f, 0)), 0);
+        CHECK_EQ(lfv_sim_remove(b, s), 0);
+    }
+
+    /* lspci -vv -x: 64 bytes; a capability pointer into the bytes not
+     * dumped gives no capability list (not one made of zeros). */
+    {
+        static const char x64[] = "00:1f.0 A\n" REGIONS
+            "00: 86 80 34 12 00 00 10 00 01 00 00 02 00 00 00 00\n"
+            DUMP_10 DUMP_20
+            "30: 00 00 00 00 40 00 00 00 00 00 00 00 00 00 00 00\n";
+
+        CHECK_EQ(lfv_sim_add_lspci_err(b, "x64.txt", x64, strlen(x64),
+                                       LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(lfv_sim_cfg_read(b, s, 0x06, 2) & 0x10, 0);
+        CHECK_EQ(lfv_sim_cfg_read(b, s, 0x34, 1), 0);
+        CHECK_EQ(lfv_sim_remove(b, s), 0);
+    }
+
     /* An error in the second device names its line; the first stays. */
     {
         static const char bad2[] = "00:1f.0 A\n" REGIONS DUMP
@@ -516,6 +548,13 @@ static void test_sysfs(void)
     CHECK_EQ(lfv_sim_cfg_read(b, s, 0x06, 2) & 0x10, 0);
     CHECK_EQ(lfv_sim_cfg_read(b, s, 0x34, 1), 0);
     CHECK_EQ(lfv_sim_cfg_read(b, s, 0x10, 4), 0xf0000000u);
+    CHECK_EQ(lfv_sim_remove(b, s), 0);
+    /* Any length short of 256 bytes: the list at 0x40 was read, but not
+     * all of 0x40-0xff: still none. */
+    put("config", cfg, 100);
+    CHECK_EQ(lfv_sim_add_sysfs_err(b, tmp, LFV_SBDF(0, 9, 0, 0), &s, &e), 0);
+    CHECK_EQ(lfv_sim_cfg_read(b, s, 0x06, 2) & 0x10, 0);
+    CHECK_EQ(lfv_sim_cfg_read(b, s, 0x34, 1), 0);
     CHECK_EQ(lfv_sim_remove(b, s), 0);
     put("config", cfg, sizeof(cfg));
 

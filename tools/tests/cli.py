@@ -250,6 +250,42 @@ def main():
                r"/resource:3: BAR 2: flags say 32-bit but the BAR in config "
                r"is 64-bit", what="a contradicting resource line named")
 
+        # shared dumps concatenated as they are (cat a b): a '#' comment
+        # line right after a device's hex dump starts the next one
+        cat = os.path.join(tmp, "cat.txt")
+        with open(cat, "w") as f:
+            f.write(open(nic).read() + open(audio).read())
+        r = expect(["probe", cat], 0, what="cat of two shared dumps "
+                   "(a comment right after the hex dump) loads")
+        check(len(re.findall(r"^\S+ [0-9a-f]{4}:[0-9a-f]{4} class",
+                             r.stdout, re.M)) == 2,
+              "both devices of the concatenation are probed")
+        # lspci -vv -x: 64 bytes, the capability pointer leads past them;
+        # no capability is made up from bytes that were not dumped
+        x64 = os.path.join(tmp, "x64.txt")
+        with open(x64, "w") as f:
+            for line in open(nic):
+                m = re.match(r"^([0-9a-f]{2,3}): ", line)
+                if not m or int(m.group(1), 16) < 64:
+                    f.write(line)
+        r = expect(["probe", x64], 0, what="lspci -vv -x (64 bytes) loads")
+        check("capabilities:" not in r.stdout and "unknown" not in r.stdout
+              and "sees no capabilities" in r.stdout,
+              f"a 64-byte dump lists no capability: {r.stdout!r}")
+        # a sysfs-style config shorter than 256 bytes: no capability list
+        # either, whatever its length, as the note on stderr says
+        short = os.path.join(tmp, "0000:06:00.0-short")
+        os.mkdir(short)
+        with open(os.path.join(short, "config"), "wb") as f:
+            f.write(cfg[:100])
+        res[2] = "0x00000000fc600000 0x00000000fc60ffff 0x0000000000140204"
+        with open(os.path.join(short, "resource"), "w") as f:
+            f.write("\n".join(res) + "\n")
+        r = expect(["probe", short], 0, err=r"loaded without capabilities",
+                   what="a 100-byte config loads, said on stderr")
+        check("capabilities:" not in r.stdout and "unknown" not in r.stdout,
+              f"a 100-byte config lists no capability: {r.stdout!r}")
+
     # JSON on every shared dump, both views, both commands
     check_json(["probe", "--json", *dumps], "probe", "hardware-domain")
     check_json(["probe", "--json", "--guest", "--as-function0", *dumps],

@@ -285,6 +285,35 @@ def main():
                    what="a 100-byte config loads, said on stderr")
         check("capabilities:" not in r.stdout and "unknown" not in r.stdout,
               f"a 100-byte config lists no capability: {r.stdout!r}")
+        # a capability list the guest sees nothing of is not said to be
+        # marked
+        vpd = os.path.join(tmp, "vpd-only.txt")
+        with open(vpd, "w") as f:
+            for line in open(nic):
+                m = re.match(r"^([0-9a-f]{2,3}): ", line)
+                if m and int(m.group(1), 16) >= 256:
+                    continue
+                if line.startswith("30: "):
+                    b = line.split()
+                    b[5] = "d0"  # the capability pointer: VPD only
+                    line = " ".join(b) + "\n"
+                f.write(line)
+        r = expect(["probe", vpd], 0, out=r"capabilities: \[d0\] VPD$",
+                   what="a device with only a VPD capability")
+        check("marked *" not in r.stdout and "sees none of them" in r.stdout,
+              f"the guest is said to see none of them: {r.stdout!r}")
+        # a SOURCE whose name is not UTF-8: the JSON stays UTF-8
+        latin1 = os.path.join(tmp.encode(), b"caf\xe9.txt")
+        shutil.copy(nic, latin1)
+        rb = subprocess.run([TOOL, "probe", "--json", latin1],
+                            capture_output=True)
+        try:
+            doc = json.loads(rb.stdout.decode("utf-8"))
+            ok = doc["devices"][0]["source"].endswith("caf\ufffd.txt")
+        except (ValueError, KeyError, IndexError):
+            ok = False
+        check(rb.returncode == 0 and ok, "a non-UTF-8 file name: valid "
+              f"UTF-8 JSON, U+FFFD for the byte: {rb.stdout[:160]!r}")
 
     # JSON on every shared dump, both views, both commands
     check_json(["probe", "--json", *dumps], "probe", "hardware-domain")

@@ -315,6 +315,19 @@ def main():
         check(rb.returncode == 0 and ok, "a non-UTF-8 file name: valid "
               f"UTF-8 JSON, U+FFFD for the byte: {rb.stdout[:160]!r}")
 
+    expect(["info", "--help"], 0, out=r"^usage: lfvpci info",
+           what="info --help prints info's usage")
+    # output that cannot be written: exit 1, said (tools/README.md)
+    if os.path.exists("/dev/full"):
+        for args in (["--help"], ["--version"], ["probe", nic],
+                     ["dump", "--json", nic]):
+            with open("/dev/full", "w") as full:
+                r = subprocess.run([TOOL, *args], stdout=full, text=True,
+                                   stderr=subprocess.PIPE)
+            check(r.returncode == 1 and "lfvpci: stdout:" in r.stderr,
+                  f"{' '.join(args[:2])} > /dev/full: exit 1, said: "
+                  f"rc {r.returncode}, {r.stderr.strip()[:100]!r}")
+
     # JSON on every shared dump, both views, both commands
     check_json(["probe", "--json", *dumps], "probe", "hardware-domain")
     check_json(["probe", "--json", "--guest", "--as-function0", *dumps],

@@ -60,7 +60,8 @@ static const char probe_help[] =
     "                  one guest, at its virtual address)\n"
     "  --as-function0  place a function other than 0 at function 0 of its\n"
     "                  slot (a guest gets function 0 only)\n"
-    "  --json          JSON output (schema: tools/README.md)\n";
+    "  --json          JSON output (schema: tools/README.md)\n"
+    "Options may also follow the sources; after --, all are sources.\n";
 
 static const char dump_help[] =
     "usage: lfvpci dump [--guest] [--as-function0] [--json] SOURCE...\n"
@@ -71,7 +72,8 @@ static const char dump_help[] =
     "256 bytes, 4096 when the view shows a PCI Express capability.\n"
     "  --guest         the guest's view\n"
     "  --as-function0  place a function other than 0 at function 0\n"
-    "  --json          the probe's JSON with the bytes (\"config\")\n";
+    "  --json          the probe's JSON with the bytes (\"config\")\n"
+    "Options may also follow the sources; after --, all are sources.\n";
 
 static const char info_help[] =
     "usage: lfvpci info\n"
@@ -86,18 +88,23 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* Command options; *help set for --help. */
+/*
+ * Command options, before or after the sources (up to "--"); the sources
+ * are gathered at the front of argv.  *help set for --help.
+ */
 static int parse_opts(int argc, char **argv, const char *cmd, bool *help,
                       struct opts *o)
 {
-    int i;
+    bool opts = true;
+    int i, n = 0;
 
     memset(o, 0, sizeof(*o));
     *help = false;
-    for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
+    for (i = 0; i < argc; i++) {
+        if (!opts || argv[i][0] != '-' || !argv[i][1]) {
+            argv[n++] = argv[i];
+        } else if (!strcmp(argv[i], "--")) {
+            opts = false;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             *help = true;
             return 0;
@@ -113,8 +120,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, bool *help,
             return usage_error("see 'lfvpci %s --help'", cmd);
         }
     }
-    o->sources = argv + i;
-    o->nr_sources = argc - i;
+    o->sources = argv;
+    o->nr_sources = n;
     if (!o->nr_sources) {
         fprintf(stderr, "lfvpci %s: no SOURCE given\n", cmd);
         return usage_error("see 'lfvpci %s --help'", cmd);

@@ -156,6 +156,14 @@ def main():
     expect(["probe", "--frob", nic], 2, err=r"unknown option '--frob'")
     expect(["probe"], 2, err=r"no SOURCE given")
     expect(["--frob"], 2, err=r"unknown option '--frob'")
+    # options after the sources (lfvpci probe /sys/bus/pci/devices/* --json)
+    r = expect(["probe", nic, "--json"], 0, out=r'^  "command": "probe",$',
+               what="an option after the SOURCE applies")
+    expect(["probe", nic, "--frob"], 2, err=r"unknown option '--frob'",
+           what="an unknown option after the SOURCE is a usage error")
+    expect(["probe", "--json", "--", "--guest"], 1,
+           err=r"^lfvpci: --guest: No such file",
+           what="after --, an argument is a SOURCE")
 
     with tempfile.TemporaryDirectory() as tmp:
         # files that are not lspci text

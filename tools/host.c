@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,62 @@ static int load_sysfs(struct host *h, const char *dir, bool as_fn0)
     return rc;
 }
 
+/* "[size=" within the n bytes at s. */
+static bool has_size(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++)
+        if (!strncmp(s + i, "[size=", 6))
+            return true;
+    return false;
+}
+
+/*
+ * The Region and Expansion ROM lines without "[size=]" (lspci -F prints
+ * none) of the block at text[pos..end), whose first line is `line`: the
+ * loader gave those BARs a size the text does not state; say which.
+ */
+static void note_unsized(struct host *h, const struct host_dev *d,
+                         const char *text, size_t pos, size_t end,
+                         unsigned int line)
+{
+    bool caps = false;
+
+    for (; pos < end; line++) {
+        const char *s = text + pos, *nl = memchr(s, '\n', end - pos);
+        size_t n = nl ? (size_t)(nl - s) : end - pos;
+        unsigned int bar = 7;
+        int skip = 0;
+
+        pos += n + 1;
+        if (*s != ' ' && *s != '\t')
+            continue;
+        while (skip < (int)n && (s[skip] == ' ' || s[skip] == '\t'))
+            skip++;
+        s += skip;
+        n -= (size_t)skip;
+        if (n >= 13 && !strncmp(s, "Capabilities:", 13))
+            caps = true; /* SR-IOV's VF Region lines are not the BARs */
+        if (caps || has_size(s, n))
+            continue;
+        if (n > 8 && !strncmp(s, "Region ", 7) && s[7] >= '0' &&
+            s[7] <= '5' && s[8] == ':')
+            bar = (unsigned int)(s[7] - '0');
+        else if (n >= 17 && !strncmp(s, "Expansion ROM at ", 17))
+            bar = 6;
+        if (bar < 6 && lfv_sim_bar_size(h->bridge, d->sbdf, bar))
+            fprintf(stderr, "lfvpci: %s:%u: note: no [size=]: BAR %u "
+                    "assumed 0x%" PRIx64 " bytes (the least holding its "
+                    "MSI-X structures, at least 4 KiB; I/O: 4 bytes), not "
+                    "its real size\n", d->source, line, bar,
+                    lfv_sim_bar_size(h->bridge, d->sbdf, bar));
+        else if (bar == 6 && lfv_sim_bar_size(h->bridge, d->sbdf, bar))
+            fprintf(stderr, "lfvpci: %s:%u: note: no [size=]: expansion "
+                    "ROM assumed 0x%" PRIx64 " bytes, not its real size\n",
+                    d->source, line,
+                    lfv_sim_bar_size(h->bridge, d->sbdf, bar));
+    }
+}
+
 static int load_lspci(struct host *h, const char *path, bool as_fn0)
 {
     struct lfv_sim_lspci_text t;
@@ -198,8 +255,8 @@ static int load_lspci(struct host *h, const char *path, bool as_fn0)
     for (;;) {
         struct host_dev *d;
         lfv_sbdf_t named;
-
-        unsigned int line = 0;
+        size_t start;
+        unsigned int line = 0, start_line;
 
         rc = lfv_sim_lspci_peek(&t, &named, &line);
         if (rc == -ENODATA) {
@@ -215,6 +272,8 @@ static int load_lspci(struct host *h, const char *path, bool as_fn0)
         d->named = rc ? 0 : named;
         d->sbdf = rc ? LFV_SIM_SBDF_AUTO : place(h, named, as_fn0, path);
         d->line = line;
+        start = t.pos;
+        start_line = t.line + 1;
         rc = lfv_sim_lspci_next(h->bridge, &t, d->sbdf, NULL, &e);
         if (rc) {
             free(d->source);
@@ -226,6 +285,7 @@ static int load_lspci(struct host *h, const char *path, bool as_fn0)
             free(d->source);
             break;
         }
+        note_unsized(h, d, t.text, start, t.pos, start_line);
         count++;
     }
     if (!rc && !count) {

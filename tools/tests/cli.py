@@ -323,6 +323,18 @@ def main():
         check(rb.returncode == 0 and ok, "a non-UTF-8 file name: valid "
               f"UTF-8 JSON, U+FFFD for the byte: {rb.stdout[:160]!r}")
 
+    # sizes lspci -F does not print: taken, and said to be (the real
+    # sizes are not known)
+    mlx = os.path.join(data, "nic-mellanox-connectx3-pro.txt")
+    r = expect(["probe", mlx], 0, err=r":9: note: no \[size=\]: BAR 0 "
+               r"assumed 0x80000 bytes .*not its real size$",
+               what="a Region line without [size=]: the size taken is said")
+    check(r.stderr.count("note: no [size=]") == 3 and
+          ":11: note: no [size=]: expansion ROM assumed 0x1000" in r.stderr,
+          f"each unsized line (BAR 0, BAR 2, ROM) once: {r.stderr!r}")
+    r = expect(["probe", nic], 0, what="a dump with every size")
+    check(r.stderr == "", f"no note when every size is stated: {r.stderr!r}")
+
     expect(["info", "--help"], 0, out=r"^usage: lfvpci info",
            what="info --help prints info's usage")
     # output that cannot be written: exit 1, said (tools/README.md)

@@ -417,10 +417,12 @@ static int parse_block(struct lspci_parse *p,
     return apply_sizing_lines(p) ?: check_unsized_bars(p);
 }
 
-/* Parse the next block and check its image; see parse_block(). */
+/* Parse the next block and check its image; see parse_block().  *hdr
+ * (if not NULL): its header line. */
 static int parse_next(const struct lfv_sim_lspci_text *t,
                       struct sim_image *img, lfv_sbdf_t *named, size_t *end,
-                      unsigned int *end_line, struct lfv_sim_error *err)
+                      unsigned int *end_line, unsigned int *hdr,
+                      struct lfv_sim_error *err)
 {
     struct lspci_parse p = { .img = img, .err = err, .name = t->name };
     int rc, which;
@@ -444,6 +446,8 @@ static int parse_next(const struct lfv_sim_lspci_text *t,
                       msix ? msix : "misplaced");
     }
     *named = p.sbdf;
+    if (hdr)
+        *hdr = p.header_line;
     for (unsigned int i = 0; i <= SIM_ROM; i++)
         lfv_free(p.sizing[i]);
     return rc;
@@ -488,7 +492,7 @@ int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
 {
     struct sim_image *img;
     lfv_sbdf_t named = 0;
-    unsigned int end_line = 0;
+    unsigned int end_line = 0, hdr = 0;
     size_t end = 0;
     int rc;
 
@@ -498,18 +502,18 @@ int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
     img = lfv_zalloc(sizeof(*img));
     if (!img)
         return sim_error(err, -ENOMEM, t->name, 0, "out of memory");
-    rc = parse_next(t, img, &named, &end, &end_line, err);
+    rc = parse_next(t, img, &named, &end, &end_line, &hdr, err);
     if (!rc) {
         if (sbdf == LFV_SIM_SBDF_AUTO)
             sbdf = named;
         rc = sim_add_image(b, img, sbdf);
         if (rc == -EEXIST)
-            sim_error(err, rc, t->name, 0, "%04x:%02x:%02x.%u is taken by "
-                      "another device", LFV_SBDF_SEG(sbdf),
+            sim_error(err, rc, t->name, hdr, "%04x:%02x:%02x.%u is taken "
+                      "by another device", LFV_SBDF_SEG(sbdf),
                       LFV_SBDF_BUS(sbdf), LFV_SBDF_DEV(sbdf),
                       LFV_SBDF_FN(sbdf));
         else if (rc)
-            sim_error(err, rc, t->name, 0, "cannot add the device: %s",
+            sim_error(err, rc, t->name, hdr, "cannot add the device: %s",
                       strerror(-rc));
     }
     if (!rc) {
@@ -540,7 +544,7 @@ int lfv_sim_add_lspci_err(struct lfv_sim_bridge *b, const char *name,
         return sim_error(err, -ENOMEM, name, 0, "out of memory");
     /* The whole text first: nothing is added unless all of it is good. */
     rest = t;
-    rc = parse_next(&t, img, &named, &rest.pos, &rest.line, err);
+    rc = parse_next(&t, img, &named, &rest.pos, &rest.line, NULL, err);
     if (rc == -ENODATA)
         rc = sim_error(err, -EINVAL, name, 0, "no device: no header line "
                        "(\"01:00.0 ...\")");

@@ -148,7 +148,7 @@ static void test_lspci_text(void)
     /* Taken address. */
     CHECK_EQ(lfv_sim_add_lspci(b, good, strlen(good), LFV_SBDF(0, 9, 0, 0),
                                NULL), 0);
-    EXPECT(good, -EEXIST, 0, "0000:09:00.0 is taken");
+    EXPECT(good, -EEXIST, 2, "0000:09:00.0 is taken"); /* header line */
     CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 9, 0, 0)), 0);
     CHECK_EQ(lfv_sim_add_lspci(b, good, strlen(good), LFV_SIM_SBDF_AUTO,
                                &s), 0);

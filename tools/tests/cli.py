@@ -293,6 +293,21 @@ def main():
                    what="a 100-byte config loads, said on stderr")
         check("capabilities:" not in r.stdout and "unknown" not in r.stdout,
               f"a 100-byte config lists no capability: {r.stdout!r}")
+        # more copies of one device than there are places for it: the
+        # refusal names the line of the device that found none
+        dev = ("00:1f.0 Test\n\tRegion 0: Memory at f0000000 (32-bit, "
+               "non-prefetchable) [size=4K]\n" +
+               "00: 86 80 34 12 00 00 00 00 01 00 00 02 00 00 00 00\n"
+               "10: 00 00 00 f0 00 00 00 00 00 00 00 00 00 00 00 00\n" +
+               "20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+               "30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n\n")
+        many = os.path.join(tmp, "many.txt")
+        with open(many, "w") as f:
+            f.write(dev * 258)
+        expect(["probe", many], 1, out=r"^$", err=re.escape(many) +
+               f":{257 * 7 + 1}: " r"0000:00:1f\.0 is taken by another "
+               r"device$",
+               what="the 258th copy of a device: refused at its line")
         # a capability list the guest sees nothing of is not said to be
         # marked
         vpd = os.path.join(tmp, "vpd-only.txt")

@@ -94,6 +94,35 @@ static lfv_sbdf_t place(struct host *h, lfv_sbdf_t named, bool as_fn0,
     return s; /* full: the add reports -EEXIST */
 }
 
+/*
+ * A directory's address: its name's, or (".", a symbolic link) the name of
+ * the directory it is; else the first free bus of segment 1, said.
+ */
+static lfv_sbdf_t place_dir(struct host *h, const char *dir, bool as_fn0,
+                            lfv_sbdf_t *named)
+{
+    char *real = NULL, b[32];
+    int rc = lfv_sim_sysfs_name(dir, named);
+
+    if (rc && (real = realpath(dir, NULL)))
+        rc = lfv_sim_sysfs_name(real, named);
+    free(real);
+    if (!rc)
+        return place(h, *named, as_fn0, dir);
+    *named = LFV_SBDF(1, 0, 0, 0);
+    for (unsigned int bus = 0; bus < 256; bus++) {
+        lfv_sbdf_t alt = LFV_SBDF(1, bus, 0, 0);
+
+        if (!lfv_sim_present(h->bridge, alt)) {
+            sbdf_str(alt, b, sizeof(b));
+            fprintf(stderr, "lfvpci: %s: its name is not a PCI address "
+                    "(\"0000:01:00.0\"): placed at %s\n", dir, b);
+            return alt;
+        }
+    }
+    return *named; /* full: the add reports -EEXIST */
+}
+
 static struct host_dev *new_dev(struct host *h, const char *source)
 {
     struct host_dev *d;
@@ -165,11 +194,9 @@ static int load_sysfs(struct host *h, const char *dir, bool as_fn0)
 
     if (!d)
         return -ENOMEM;
-    if (lfv_sim_sysfs_name(dir, &named))
-        named = LFV_SBDF(1, 0, 0, 0); /* unnamed: first free place */
     d->sysfs = true;
+    d->sbdf = place_dir(h, dir, as_fn0, &named);
     d->named = named;
-    d->sbdf = place(h, named, as_fn0, dir);
     rc = lfv_sim_add_sysfs_err(h->bridge, dir, d->sbdf, NULL, &e);
     if (rc) {
         free(d->source);

@@ -251,6 +251,22 @@ def main():
                            if k not in ("source", "line")}
         check(r1.returncode == 0 and strip(d1) == strip(d2),
               "the sysfs directory probes as its lspci dump")
+        # the directory's address when its name is "." or a link's
+        r = subprocess.run([os.path.abspath(TOOL), "probe", "."], cwd=sysdir,
+                           text=True, capture_output=True)
+        check(r.returncode == 0 and r.stdout.startswith("0000:06:00.0 ") and
+              r.stderr == "", f"probe . in 0000:06:00.0: its address: "
+              f"{r.stdout[:60]!r} {r.stderr!r}")
+        link = os.path.join(tmp, "nic")
+        os.symlink(sysdir, link)
+        expect(["probe", link], 0, out=r"^0000:06:00\.0 ",
+               what="a link to 0000:06:00.0: its address")
+        # a directory named otherwise: placed, and said where
+        other = os.path.join(tmp, "my nic")
+        shutil.copytree(sysdir, other)
+        expect(["probe", other], 0, out=r"^0001:00:00\.0 ",
+               err=r"my nic: its name is not a PCI address .*placed at "
+               r"0001:00:00\.0$", what="an unnamed directory: placed, said")
         res[2] = "0x00000000fc600000 0x00000000fc60ffff 0x0000000000040200"
         with open(os.path.join(sysdir, "resource"), "w") as f:
             f.write("\n".join(res) + "\n")

@@ -226,12 +226,15 @@ static bool has_size(const char *s, size_t n)
 /*
  * The Region and Expansion ROM lines without "[size=]" (lspci -F prints
  * none) of the block at text[pos..end), whose first line is `line`: the
- * loader gave those BARs a size the text does not state; say which.
+ * loader gave those BARs a size the text does not state; say which.  And
+ * a dump of 64 bytes: loaded without capabilities (as a short sysfs
+ * config), say so.
  */
 static void note_unsized(struct host *h, const struct host_dev *d,
                          const char *text, size_t pos, size_t end,
                          unsigned int line)
 {
+    unsigned int dump_lines = 0;
     bool caps = false;
 
     for (; pos < end; line++) {
@@ -241,6 +244,8 @@ static void note_unsized(struct host *h, const struct host_dev *d,
         int skip = 0;
 
         pos += n + 1;
+        if (n > 3 && s[2] == ':' && s[3] == ' ')
+            dump_lines++; /* "30: 00 ..." (a header has "xx:xx.x") */
         if (*s != ' ' && *s != '\t')
             continue;
         while (skip < (int)n && (s[skip] == ' ' || s[skip] == '\t'))
@@ -268,6 +273,11 @@ static void note_unsized(struct host *h, const struct host_dev *d,
                     d->source, line,
                     lfv_sim_bar_size(h->bridge, d->sbdf, bar));
     }
+    if (dump_lines == 4)
+        fprintf(stderr, "lfvpci: %s:%u: note: a 64-byte dump (lspci -x, or "
+                "lspci -xxx by a user other than root): the device is "
+                "loaded without capabilities, the rest of its configuration "
+                "space reads 0\n", d->source, d->line);
 }
 
 static int load_lspci(struct host *h, const char *path, bool as_fn0)

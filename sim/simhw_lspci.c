@@ -283,9 +283,15 @@ static int apply_sizing_lines(struct lspci_parse *p)
                           i, sim_header_type(cfg), nr);
         if (i < SIM_ROM && i > 0 && p->sizing[i - 1] &&
             (sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * (i - 1), 4) &
-             (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) == PCI_BASE_ADDRESS_MEM_TYPE_64)
+             (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+            /* lspci -F (pciutils 3.9) prints a nonzero high half as a
+             * BAR of its own, unassigned and unsized: not a BAR. */
+            if (strstr(s, "Memory at <unassigned> (32-bit,") &&
+                !strstr(s, "[size="))
+                continue;
             return refuse(p, line, "Region %u: BAR %u is the high half of "
                           "the 64-bit BAR %u", i, i, i - 1);
+        }
         if (i < SIM_ROM && (why = region_kind_problem(cfg, i, s)))
             return refuse(p, line, "Region %u: %s", i, why);
         if (i == SIM_ROM && !sim_rom_reg(cfg))

@@ -80,6 +80,24 @@ static void test_lspci_text(void)
     CHECK_EQ(lfv_sim_bar_size(b, s, 2), 8ull << 30);
     CHECK_EQ(lfv_sim_remove(b, s), 0);
 
+    /* lspci -F prints the high half of the 64-bit BAR 2 (0x40) as a
+     * Region of its own, unassigned and without a size: not a BAR. */
+    {
+        static const char f[] = "00:1f.0 A\n" REGIONS
+            "\tRegion 3: Memory at <unassigned> (32-bit, non-prefetchable)\n"
+            DUMP;
+
+        CHECK_EQ(lfv_sim_add_lspci_err(b, "f.txt", f, strlen(f),
+                                       LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(lfv_sim_bar_size(b, s, 2), 8ull << 30);
+        CHECK_EQ(lfv_sim_bar_size(b, s, 3), 0);
+        CHECK_EQ(lfv_sim_remove(b, s), 0);
+    }
+    /* ... but one that claims a size is refused. */
+    EXPECT("00:1f.0 Test\n" REGIONS "\tRegion 3: Memory at <unassigned> "
+           "(32-bit, non-prefetchable) [size=4K]\n" DUMP, -EINVAL, 5,
+           "Region 3: BAR 3 is the high half of the 64-bit BAR 2");
+
     /* Plain lspci -x: no sizes to be had. */
     EXPECT("00:1f.0 Test\n" DUMP, -EINVAL, 1,
            "no Region lines: run lspci -vv");

@@ -326,6 +326,28 @@ def main():
                f":{257 * 7 + 1}: " r"0000:00:1f\.0 is taken by another "
                r"device$",
                what="the 258th copy of a device: refused at its line")
+        # lspci -F output fed back: a 64-bit BAR above 4 GiB, whose high
+        # half lspci -F prints as a Region of its own
+        hi = os.path.join(tmp, "hi.txt")
+        with open(hi, "w") as f:
+            for line in open(nic):
+                line = line.replace("Region 2: Memory at fc600000",
+                                    "Region 2: Memory at 40fc600000")
+                if line.startswith("10: "):
+                    line = line[:40] + "40" + line[42:]
+                f.write(line)
+        r = expect(["dump", hi], 0, what="a BAR above 4 GiB")
+        with open(out, "w") as f:
+            f.write(r.stdout)
+        ls = subprocess.run(["lspci", "-F", out, "-vv", "-xxxx"], text=True,
+                            capture_output=True)
+        with open(hi, "w") as f:
+            f.write(ls.stdout)
+        r = expect(["probe", hi], 0, out=r"^  BAR2: memory 64-bit "
+                   r"non-prefetchable size 4K$",
+                   what="its lspci -F -vv -xxxx output loads back "
+                   f"({ls.stdout.count('Region 3: Memory at <unassigned>')}"
+                   " high-half Region line)")
         # a capability list the guest sees nothing of is not said to be
         # marked
         vpd = os.path.join(tmp, "vpd-only.txt")

@@ -185,6 +185,16 @@ void sim_error_clear(struct lfv_sim_error *err);
 const char *sim_image_absent(const struct sim_image *img);
 
 /*
+ * For the loaders: an image with fewer than 256 bytes of content (an
+ * unprivileged reader's 64-byte sysfs config, an lspci -x dump) has no
+ * standard capability list: the list lives in bytes 0x40-0xff, which were
+ * not all read, so when its pointer leads there, its Capabilities List
+ * bit and pointer are cleared rather than a list made up from zeros.
+ * img->cfg_len must be set.
+ */
+void sim_image_drop_unread_caps(struct sim_image *img);
+
+/*
  * A regular file's whole content (at most max bytes, NUL-terminated) into a
  * fresh lfv_malloc() buffer.  Anything but a regular file is refused before
  * it is opened (-EISDIR for a directory, -EINVAL for a FIFO, socket or

@@ -73,6 +73,16 @@ const char *sim_image_absent(const struct sim_image *img)
            "function; not supported";
 }
 
+void sim_image_drop_unread_caps(struct sim_image *img)
+{
+    if (img->cfg_len >= SIM_CFG_CONV ||
+        !(img->cfg[0x06] & PCI_STATUS_CAP_LIST) ||
+        (img->cfg[PCI_CAPABILITY_LIST] & ~3u) < 0x40)
+        return;
+    img->cfg[0x06] &= (uint8_t)~PCI_STATUS_CAP_LIST;
+    img->cfg[PCI_CAPABILITY_LIST] = 0;
+}
+
 #ifndef LFV_PLATFORM_HEADER
 static const char *file_kind(mode_t m)
 {

@@ -283,9 +283,15 @@ static int apply_sizing_lines(struct lspci_parse *p)
                           i, sim_header_type(cfg), nr);
         if (i < SIM_ROM && i > 0 && p->sizing[i - 1] &&
             (sim_get(cfg, PCI_BASE_ADDRESS_0 + 4 * (i - 1), 4) &
-             (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) == PCI_BASE_ADDRESS_MEM_TYPE_64)
+             (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+            /* lspci -F (pciutils 3.9) prints a nonzero high half as a
+             * BAR of its own, unassigned and unsized: not a BAR. */
+            if (strstr(s, "Memory at <unassigned> (32-bit,") &&
+                !strstr(s, "[size="))
+                continue;
             return refuse(p, line, "Region %u: BAR %u is the high half of "
                           "the 64-bit BAR %u", i, i, i - 1);
+        }
         if (i < SIM_ROM && (why = region_kind_problem(cfg, i, s)))
             return refuse(p, line, "Region %u: %s", i, why);
         if (i == SIM_ROM && !sim_rom_reg(cfg))
@@ -348,6 +354,8 @@ static int parse_line(struct lspci_parse *p, const char *line)
     /* "00:1e.0 ..." is a header, "00: 86 80 ..." a dump line. */
     if (p->dump_len && parse_header(line, &(lfv_sbdf_t){ 0 }))
         return 1; /* the next device's header ends ours */
+    if (p->dump_len && line[0] == '#')
+        return 1; /* so does a comment line (files concatenated) */
     rc = parse_dump_line(p, line);
     if (rc)
         return rc < 0 ? rc : 0;
@@ -409,15 +417,18 @@ static int parse_block(struct lspci_parse *p,
         return refuse(p, p->header_line, "no Region lines: run lspci -vv "
                       "(a plain lspci -x dump does not give BAR sizes)");
     p->img->cfg_len = p->dump_len;
+    sim_image_drop_unread_caps(p->img); /* lspci -x: 64 bytes */
     if (sim_image_absent(p->img))
         return refuse(p, p->header_line, "%s", sim_image_absent(p->img));
     return apply_sizing_lines(p) ?: check_unsized_bars(p);
 }
 
-/* Parse the next block and check its image; see parse_block(). */
+/* Parse the next block and check its image; see parse_block().  *hdr
+ * (if not NULL): its header line. */
 static int parse_next(const struct lfv_sim_lspci_text *t,
                       struct sim_image *img, lfv_sbdf_t *named, size_t *end,
-                      unsigned int *end_line, struct lfv_sim_error *err)
+                      unsigned int *end_line, unsigned int *hdr,
+                      struct lfv_sim_error *err)
 {
     struct lspci_parse p = { .img = img, .err = err, .name = t->name };
     int rc, which;
@@ -441,6 +452,8 @@ static int parse_next(const struct lfv_sim_lspci_text *t,
                       msix ? msix : "misplaced");
     }
     *named = p.sbdf;
+    if (hdr)
+        *hdr = p.header_line;
     for (unsigned int i = 0; i <= SIM_ROM; i++)
         lfv_free(p.sizing[i]);
     return rc;
@@ -485,7 +498,7 @@ int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
 {
     struct sim_image *img;
     lfv_sbdf_t named = 0;
-    unsigned int end_line = 0;
+    unsigned int end_line = 0, hdr = 0;
     size_t end = 0;
     int rc;
 
@@ -495,18 +508,18 @@ int lfv_sim_lspci_next(struct lfv_sim_bridge *b, struct lfv_sim_lspci_text *t,
     img = lfv_zalloc(sizeof(*img));
     if (!img)
         return sim_error(err, -ENOMEM, t->name, 0, "out of memory");
-    rc = parse_next(t, img, &named, &end, &end_line, err);
+    rc = parse_next(t, img, &named, &end, &end_line, &hdr, err);
     if (!rc) {
         if (sbdf == LFV_SIM_SBDF_AUTO)
             sbdf = named;
         rc = sim_add_image(b, img, sbdf);
         if (rc == -EEXIST)
-            sim_error(err, rc, t->name, 0, "%04x:%02x:%02x.%u is taken by "
-                      "another device", LFV_SBDF_SEG(sbdf),
+            sim_error(err, rc, t->name, hdr, "%04x:%02x:%02x.%u is taken "
+                      "by another device", LFV_SBDF_SEG(sbdf),
                       LFV_SBDF_BUS(sbdf), LFV_SBDF_DEV(sbdf),
                       LFV_SBDF_FN(sbdf));
         else if (rc)
-            sim_error(err, rc, t->name, 0, "cannot add the device: %s",
+            sim_error(err, rc, t->name, hdr, "cannot add the device: %s",
                       strerror(-rc));
     }
     if (!rc) {
@@ -537,7 +550,7 @@ int lfv_sim_add_lspci_err(struct lfv_sim_bridge *b, const char *name,
         return sim_error(err, -ENOMEM, name, 0, "out of memory");
     /* The whole text first: nothing is added unless all of it is good. */
     rest = t;
-    rc = parse_next(&t, img, &named, &rest.pos, &rest.line, err);
+    rc = parse_next(&t, img, &named, &rest.pos, &rest.line, NULL, err);
     if (rc == -ENODATA)
         rc = sim_error(err, -EINVAL, name, 0, "no device: no header line "
                        "(\"01:00.0 ...\")");

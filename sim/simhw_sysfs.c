@@ -56,19 +56,16 @@ static int read_config(const char *path, struct sim_image *img,
                        "space has at least the 64-byte header", n);
     else
         memcpy(img->cfg, buf, n);
-    /*
-     * Unprivileged readers get 64 bytes: a capability pointer past them
-     * leads into bytes nobody read.  Such a device has no capability list
-     * rather than a made-up one.
-     */
     if (!rc && sim_image_absent(img))
         rc = sim_error(err, -EINVAL, path, 0, "%s", sim_image_absent(img));
-    if (!rc && (img->cfg[0x06] & PCI_STATUS_CAP_LIST) &&
-        (img->cfg[PCI_CAPABILITY_LIST] & ~3u) >= n) {
-        img->cfg[0x06] &= (uint8_t)~PCI_STATUS_CAP_LIST;
-        img->cfg[PCI_CAPABILITY_LIST] = 0;
-    }
     img->cfg_len = (unsigned int)n;
+    /*
+     * Unprivileged readers get 64 bytes: the capability list lies in bytes
+     * nobody read.  Such a device (or one whose config stops anywhere short
+     * of 256 bytes) has no capability list rather than a made-up one.
+     */
+    if (!rc)
+        sim_image_drop_unread_caps(img);
     lfv_free(buf);
     return rc;
 }

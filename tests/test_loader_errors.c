@@ -80,6 +80,24 @@ static void test_lspci_text(void)
     CHECK_EQ(lfv_sim_bar_size(b, s, 2), 8ull << 30);
     CHECK_EQ(lfv_sim_remove(b, s), 0);
 
+    /* lspci -F prints the high half of the 64-bit BAR 2 (0x40) as a
+     * Region of its own, unassigned and without a size: not a BAR. */
+    {
+        static const char f[] = "00:1f.0 A\n" REGIONS
+            "\tRegion 3: Memory at <unassigned> (32-bit, non-prefetchable)\n"
+            DUMP;
+
+        CHECK_EQ(lfv_sim_add_lspci_err(b, "f.txt", f, strlen(f),
+                                       LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(lfv_sim_bar_size(b, s, 2), 8ull << 30);
+        CHECK_EQ(lfv_sim_bar_size(b, s, 3), 0);
+        CHECK_EQ(lfv_sim_remove(b, s), 0);
+    }
+    /* ... but one that claims a size is refused. */
+    EXPECT("00:1f.0 Test\n" REGIONS "\tRegion 3: Memory at <unassigned> "
+           "(32-bit, non-prefetchable) [size=4K]\n" DUMP, -EINVAL, 5,
+           "Region 3: BAR 3 is the high half of the 64-bit BAR 2");
+
     /* Plain lspci -x: no sizes to be had. */
     EXPECT("00:1f.0 Test\n" DUMP, -EINVAL, 1,
            "no Region lines: run lspci -vv");
@@ -148,7 +166,7 @@ static void test_lspci_text(void)
     /* Taken address. */
     CHECK_EQ(lfv_sim_add_lspci(b, good, strlen(good), LFV_SBDF(0, 9, 0, 0),
                                NULL), 0);
-    EXPECT(good, -EEXIST, 0, "0000:09:00.0 is taken");
+    EXPECT(good, -EEXIST, 2, "0000:09:00.0 is taken"); /* header line */
     CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 9, 0, 0)), 0);
     CHECK_EQ(lfv_sim_add_lspci(b, good, strlen(good), LFV_SIM_SBDF_AUTO,
                                &s), 0);
@@ -253,6 +271,38 @@ static void test_lspci_cursor(void)
     CHECK_EQ(e.err, 0);
     CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 0, 0x1f, 0)), 0);
     CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 5, 0, 0)), 0);
+
+    /* Files concatenated: a comment line right after a device's dump
+     * ends it, and the next device follows. */
+    {
+        static const char cat[] = "# first\n00:1f.0 A\n" REGIONS DUMP
+                                   "# second\n00:1e.0 B\n" REGIONS DUMP;
+
+        lfv_sim_lspci_text_init(&t, "cat.txt", cat, strlen(cat));
+        CHECK_EQ(lfv_sim_lspci_next(b, &t, LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(lfv_sim_lspci_peek(&t, &named, &line), 0);
+        CHECK_EQ(named, LFV_SBDF(0, 0, 0x1e, 0));
+        CHECK_EQ(line, 11);
+        CHECK_EQ(lfv_sim_lspci_next(b, &t, LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(s, LFV_SBDF(0, 0, 0x1e, 0));
+        CHECK_EQ(lfv_sim_remove(b, LFV_SBDF(0, 0, 0x1f, 0)), 0);
+        CHECK_EQ(lfv_sim_remove(b, s), 0);
+    }
+
+    /* lspci -vv -x: 64 bytes; a capability pointer into the bytes not
+     * dumped gives no capability list (not one made of zeros). */
+    {
+        static const char x64[] = "00:1f.0 A\n" REGIONS
+            "00: 86 80 34 12 00 00 10 00 01 00 00 02 00 00 00 00\n"
+            DUMP_10 DUMP_20
+            "30: 00 00 00 00 40 00 00 00 00 00 00 00 00 00 00 00\n";
+
+        CHECK_EQ(lfv_sim_add_lspci_err(b, "x64.txt", x64, strlen(x64),
+                                       LFV_SIM_SBDF_AUTO, &s, &e), 0);
+        CHECK_EQ(lfv_sim_cfg_read(b, s, 0x06, 2) & 0x10, 0);
+        CHECK_EQ(lfv_sim_cfg_read(b, s, 0x34, 1), 0);
+        CHECK_EQ(lfv_sim_remove(b, s), 0);
+    }
 
     /* An error in the second device names its line; the first stays. */
     {
@@ -516,6 +566,13 @@ static void test_sysfs(void)
     CHECK_EQ(lfv_sim_cfg_read(b, s, 0x06, 2) & 0x10, 0);
     CHECK_EQ(lfv_sim_cfg_read(b, s, 0x34, 1), 0);
     CHECK_EQ(lfv_sim_cfg_read(b, s, 0x10, 4), 0xf0000000u);
+    CHECK_EQ(lfv_sim_remove(b, s), 0);
+    /* Any length short of 256 bytes: the list at 0x40 was read, but not
+     * all of 0x40-0xff: still none. */
+    put("config", cfg, 100);
+    CHECK_EQ(lfv_sim_add_sysfs_err(b, tmp, LFV_SBDF(0, 9, 0, 0), &s, &e), 0);
+    CHECK_EQ(lfv_sim_cfg_read(b, s, 0x06, 2) & 0x10, 0);
+    CHECK_EQ(lfv_sim_cfg_read(b, s, 0x34, 1), 0);
     CHECK_EQ(lfv_sim_remove(b, s), 0);
     put("config", cfg, sizeof(cfg));
 

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,35 @@ static lfv_sbdf_t place(struct host *h, lfv_sbdf_t named, bool as_fn0,
     return s; /* full: the add reports -EEXIST */
 }
 
+/*
+ * A directory's address: its name's, or (".", a symbolic link) the name of
+ * the directory it is; else the first free bus of segment 1, said.
+ */
+static lfv_sbdf_t place_dir(struct host *h, const char *dir, bool as_fn0,
+                            lfv_sbdf_t *named)
+{
+    char *real = NULL, b[32];
+    int rc = lfv_sim_sysfs_name(dir, named);
+
+    if (rc && (real = realpath(dir, NULL)))
+        rc = lfv_sim_sysfs_name(real, named);
+    free(real);
+    if (!rc)
+        return place(h, *named, as_fn0, dir);
+    *named = LFV_SBDF(1, 0, 0, 0);
+    for (unsigned int bus = 0; bus < 256; bus++) {
+        lfv_sbdf_t alt = LFV_SBDF(1, bus, 0, 0);
+
+        if (!lfv_sim_present(h->bridge, alt)) {
+            sbdf_str(alt, b, sizeof(b));
+            fprintf(stderr, "lfvpci: %s: its name is not a PCI address "
+                    "(\"0000:01:00.0\"): placed at %s\n", dir, b);
+            return alt;
+        }
+    }
+    return *named; /* full: the add reports -EEXIST */
+}
+
 static struct host_dev *new_dev(struct host *h, const char *source)
 {
     struct host_dev *d;
@@ -164,11 +194,9 @@ static int load_sysfs(struct host *h, const char *dir, bool as_fn0)
 
     if (!d)
         return -ENOMEM;
-    if (lfv_sim_sysfs_name(dir, &named))
-        named = LFV_SBDF(1, 0, 0, 0); /* unnamed: first free place */
     d->sysfs = true;
+    d->sbdf = place_dir(h, dir, as_fn0, &named);
     d->named = named;
-    d->sbdf = place(h, named, as_fn0, dir);
     rc = lfv_sim_add_sysfs_err(h->bridge, dir, d->sbdf, NULL, &e);
     if (rc) {
         free(d->source);
@@ -186,6 +214,72 @@ static int load_sysfs(struct host *h, const char *dir, bool as_fn0)
     return rc;
 }
 
+/* "[size=" within the n bytes at s. */
+static bool has_size(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++)
+        if (!strncmp(s + i, "[size=", 6))
+            return true;
+    return false;
+}
+
+/*
+ * The Region and Expansion ROM lines without "[size=]" (lspci -F prints
+ * none) of the block at text[pos..end), whose first line is `line`: the
+ * loader gave those BARs a size the text does not state; say which.  And
+ * a dump of 64 bytes: loaded without capabilities (as a short sysfs
+ * config), say so.
+ */
+static void note_unsized(struct host *h, const struct host_dev *d,
+                         const char *text, size_t pos, size_t end,
+                         unsigned int line)
+{
+    unsigned int dump_lines = 0;
+    bool caps = false;
+
+    for (; pos < end; line++) {
+        const char *s = text + pos, *nl = memchr(s, '\n', end - pos);
+        size_t n = nl ? (size_t)(nl - s) : end - pos;
+        unsigned int bar = 7;
+        int skip = 0;
+
+        pos += n + 1;
+        if (n > 3 && s[2] == ':' && s[3] == ' ')
+            dump_lines++; /* "30: 00 ..." (a header has "xx:xx.x") */
+        if (*s != ' ' && *s != '\t')
+            continue;
+        while (skip < (int)n && (s[skip] == ' ' || s[skip] == '\t'))
+            skip++;
+        s += skip;
+        n -= (size_t)skip;
+        if (n >= 13 && !strncmp(s, "Capabilities:", 13))
+            caps = true; /* SR-IOV's VF Region lines are not the BARs */
+        if (caps || has_size(s, n))
+            continue;
+        if (n > 8 && !strncmp(s, "Region ", 7) && s[7] >= '0' &&
+            s[7] <= '5' && s[8] == ':')
+            bar = (unsigned int)(s[7] - '0');
+        else if (n >= 17 && !strncmp(s, "Expansion ROM at ", 17))
+            bar = 6;
+        if (bar < 6 && lfv_sim_bar_size(h->bridge, d->sbdf, bar))
+            fprintf(stderr, "lfvpci: %s:%u: note: no [size=]: BAR %u "
+                    "assumed 0x%" PRIx64 " bytes (the least holding its "
+                    "MSI-X structures, at least 4 KiB; I/O: 4 bytes), not "
+                    "its real size\n", d->source, line, bar,
+                    lfv_sim_bar_size(h->bridge, d->sbdf, bar));
+        else if (bar == 6 && lfv_sim_bar_size(h->bridge, d->sbdf, bar))
+            fprintf(stderr, "lfvpci: %s:%u: note: no [size=]: expansion "
+                    "ROM assumed 0x%" PRIx64 " bytes, not its real size\n",
+                    d->source, line,
+                    lfv_sim_bar_size(h->bridge, d->sbdf, bar));
+    }
+    if (dump_lines == 4)
+        fprintf(stderr, "lfvpci: %s:%u: note: a 64-byte dump (lspci -x, or "
+                "lspci -xxx by a user other than root): the device is "
+                "loaded without capabilities, the rest of its configuration "
+                "space reads 0\n", d->source, d->line);
+}
+
 static int load_lspci(struct host *h, const char *path, bool as_fn0)
 {
     struct lfv_sim_lspci_text t;
@@ -198,8 +292,8 @@ static int load_lspci(struct host *h, const char *path, bool as_fn0)
     for (;;) {
         struct host_dev *d;
         lfv_sbdf_t named;
-
-        unsigned int line = 0;
+        size_t start;
+        unsigned int line = 0, start_line;
 
         rc = lfv_sim_lspci_peek(&t, &named, &line);
         if (rc == -ENODATA) {
@@ -215,6 +309,8 @@ static int load_lspci(struct host *h, const char *path, bool as_fn0)
         d->named = rc ? 0 : named;
         d->sbdf = rc ? LFV_SIM_SBDF_AUTO : place(h, named, as_fn0, path);
         d->line = line;
+        start = t.pos;
+        start_line = t.line + 1;
         rc = lfv_sim_lspci_next(h->bridge, &t, d->sbdf, NULL, &e);
         if (rc) {
             free(d->source);
@@ -226,6 +322,7 @@ static int load_lspci(struct host *h, const char *path, bool as_fn0)
             free(d->source);
             break;
         }
+        note_unsized(h, d, t.text, start, t.pos, start_line);
         count++;
     }
     if (!rc && !count) {

@@ -45,8 +45,9 @@ static const char usage_text[] =
     "`resource`, such as /sys/bus/pci/devices/0000:00:03.0 (only read; as\n"
     "non-root Linux gives 64 bytes of config: no capabilities).\n"
     "\n"
-    "Exit status: 0 success; 1 a source could not be loaded, or a device\n"
-    "could not be given to the guest (--guest); 2 usage error.\n";
+    "Exit status: 0 success; 1 a source could not be loaded, a device\n"
+    "could not be given to the guest (--guest), or the output could not\n"
+    "be written; 2 usage error.\n";
 
 static const char probe_help[] =
     "usage: lfvpci probe [--guest] [--as-function0] [--json] SOURCE...\n"
@@ -59,7 +60,8 @@ static const char probe_help[] =
     "                  one guest, at its virtual address)\n"
     "  --as-function0  place a function other than 0 at function 0 of its\n"
     "                  slot (a guest gets function 0 only)\n"
-    "  --json          JSON output (schema: tools/README.md)\n";
+    "  --json          JSON output (schema: tools/README.md)\n"
+    "Options may also follow the sources; after --, all are sources.\n";
 
 static const char dump_help[] =
     "usage: lfvpci dump [--guest] [--as-function0] [--json] SOURCE...\n"
@@ -70,7 +72,13 @@ static const char dump_help[] =
     "256 bytes, 4096 when the view shows a PCI Express capability.\n"
     "  --guest         the guest's view\n"
     "  --as-function0  place a function other than 0 at function 0\n"
-    "  --json          the probe's JSON with the bytes (\"config\")\n";
+    "  --json          the probe's JSON with the bytes (\"config\")\n"
+    "Options may also follow the sources; after --, all are sources.\n";
+
+static const char info_help[] =
+    "usage: lfvpci info\n"
+    "\n"
+    "The tool's version and the RCU backend the engine was built with.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -80,18 +88,23 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* Command options; *help set for --help. */
+/*
+ * Command options, before or after the sources (up to "--"); the sources
+ * are gathered at the front of argv.  *help set for --help.
+ */
 static int parse_opts(int argc, char **argv, const char *cmd, bool *help,
                       struct opts *o)
 {
-    int i;
+    bool opts = true;
+    int i, n = 0;
 
     memset(o, 0, sizeof(*o));
     *help = false;
-    for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
+    for (i = 0; i < argc; i++) {
+        if (!opts || argv[i][0] != '-' || !argv[i][1]) {
+            argv[n++] = argv[i];
+        } else if (!strcmp(argv[i], "--")) {
+            opts = false;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             *help = true;
             return 0;
@@ -107,8 +120,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, bool *help,
             return usage_error("see 'lfvpci %s --help'", cmd);
         }
     }
-    o->sources = argv + i;
-    o->nr_sources = argc - i;
+    o->sources = argv;
+    o->nr_sources = n;
     if (!o->nr_sources) {
         fprintf(stderr, "lfvpci %s: no SOURCE given\n", cmd);
         return usage_error("see 'lfvpci %s --help'", cmd);
@@ -234,10 +247,6 @@ static int run(const char *cmd, const struct opts *o)
         out_json_end(stdout, h.nr);
     free(out);
     host_destroy(&h);
-    if (rc == EXIT_OK && fflush(stdout)) {
-        perror("lfvpci: stdout");
-        rc = EXIT_FAIL;
-    }
     return rc;
 }
 
@@ -249,8 +258,16 @@ static int command(int argc, char **argv)
     int rc;
 
     if (!strcmp(cmd, "info")) {
-        if (argc > 1 && strcmp(argv[1], "--help"))
-            return usage_error("info takes no argument ('%s')", argv[1]);
+        bool info_h = argc > 1 && (!strcmp(argv[1], "--help") ||
+                                   !strcmp(argv[1], "-h"));
+
+        if (argc > 2 || (argc > 1 && !info_h))
+            return usage_error("info takes no argument ('%s')",
+                               argv[argc - 1]);
+        if (info_h) {
+            fputs(info_help, stdout);
+            return EXIT_OK;
+        }
         printf("lfvpci %s, RCU backend %s\n", LFVPCI_VERSION,
                lfv_rcu_backend());
         return EXIT_OK;
@@ -267,6 +284,16 @@ static int command(int argc, char **argv)
     return run(cmd, &o);
 }
 
+/* What was printed on stdout must have been written: else EXIT_FAIL. */
+static int flushed(int rc)
+{
+    if (rc == EXIT_OK && (fflush(stdout) || ferror(stdout))) {
+        perror("lfvpci: stdout");
+        rc = EXIT_FAIL;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -278,16 +305,16 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         fputs(usage_text, stdout);
-        return EXIT_OK;
+        return flushed(EXIT_OK);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
         printf("lfvpci %s\n", LFVPCI_VERSION);
-        return EXIT_OK;
+        return flushed(EXIT_OK);
     }
     if (argv[1][0] == '-')
         return usage_error("unknown option '%s'", argv[1]);
     lfv_rcu_register_thread();
     rc = command(argc - 1, argv + 1);
     lfv_rcu_unregister_thread();
-    return rc;
+    return flushed(rc);
 }

@@ -32,18 +32,40 @@ static void put_size(FILE *f, uint64_t size)
         fputc(units[u - 1], f);
 }
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
+static unsigned int utf8_len(const unsigned char *s)
+{
+    unsigned int n = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
+                     : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+                     : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
+
+    if (n && (s[1] < lo || s[1] > hi))
+        return 0;
+    for (unsigned int i = 2; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* A JSON string: UTF-8, a byte that is not (a file name's) as U+FFFD. */
 static void put_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        unsigned int n = c < 0x80 ? 1 : utf8_len((const unsigned char *)s);
 
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
         else if (c < 0x20)
             fprintf(f, "\\u%04x", c);
+        else if (!n)
+            fputs("\\ufffd", f);
         else
-            fputc(c, f);
+            fwrite(s, 1, n, f);
+        s += n ? n : 1;
     }
     fputc('"', f);
 }
@@ -111,11 +133,17 @@ void out_text(FILE *f, const struct out_device *o)
     if (o->guest_view)
         return;
     if (o->dev->in_guest) {
+        unsigned int seen = 0;
+
+        for (unsigned int i = 0; i < v->nr_caps; i++)
+            seen += v->cap[i].in_guest;
+        for (unsigned int i = 0; i < v->nr_ext; i++)
+            seen += v->ext[i].in_guest;
         fprintf(f, "  guest: as ");
         put_sbdf(f, o->dev->vsbdf);
-        fprintf(f, v->nr_caps + v->nr_ext
-                       ? ", sees the capabilities marked *\n"
-                       : ", sees no capabilities\n");
+        fprintf(f, seen ? ", sees the capabilities marked *\n"
+                   : v->nr_caps + v->nr_ext ? ", sees none of them\n"
+                   : ", sees no capabilities\n");
     } else {
         fprintf(f, "  guest: cannot have it: %s\n", o->dev->guest_err);
     }

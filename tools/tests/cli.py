@@ -156,6 +156,14 @@ def main():
     expect(["probe", "--frob", nic], 2, err=r"unknown option '--frob'")
     expect(["probe"], 2, err=r"no SOURCE given")
     expect(["--frob"], 2, err=r"unknown option '--frob'")
+    # options after the sources (lfvpci probe /sys/bus/pci/devices/* --json)
+    r = expect(["probe", nic, "--json"], 0, out=r'^  "command": "probe",$',
+               what="an option after the SOURCE applies")
+    expect(["probe", nic, "--frob"], 2, err=r"unknown option '--frob'",
+           what="an unknown option after the SOURCE is a usage error")
+    expect(["probe", "--json", "--", "--guest"], 1,
+           err=r"^lfvpci: --guest: No such file",
+           what="after --, an argument is a SOURCE")
 
     with tempfile.TemporaryDirectory() as tmp:
         # files that are not lspci text
@@ -243,12 +251,157 @@ def main():
                            if k not in ("source", "line")}
         check(r1.returncode == 0 and strip(d1) == strip(d2),
               "the sysfs directory probes as its lspci dump")
+        # the directory's address when its name is "." or a link's
+        r = subprocess.run([os.path.abspath(TOOL), "probe", "."], cwd=sysdir,
+                           text=True, capture_output=True)
+        check(r.returncode == 0 and r.stdout.startswith("0000:06:00.0 ") and
+              r.stderr == "", f"probe . in 0000:06:00.0: its address: "
+              f"{r.stdout[:60]!r} {r.stderr!r}")
+        link = os.path.join(tmp, "nic")
+        os.symlink(sysdir, link)
+        expect(["probe", link], 0, out=r"^0000:06:00\.0 ",
+               what="a link to 0000:06:00.0: its address")
+        # a directory named otherwise: placed, and said where
+        other = os.path.join(tmp, "my nic")
+        shutil.copytree(sysdir, other)
+        expect(["probe", other], 0, out=r"^0001:00:00\.0 ",
+               err=r"my nic: its name is not a PCI address .*placed at "
+               r"0001:00:00\.0$", what="an unnamed directory: placed, said")
         res[2] = "0x00000000fc600000 0x00000000fc60ffff 0x0000000000040200"
         with open(os.path.join(sysdir, "resource"), "w") as f:
             f.write("\n".join(res) + "\n")
         expect(["probe", sysdir], 1, err=re.escape(sysdir) +
                r"/resource:3: BAR 2: flags say 32-bit but the BAR in config "
                r"is 64-bit", what="a contradicting resource line named")
+
+        # shared dumps concatenated as they are (cat a b): a '#' comment
+        # line right after a device's hex dump starts the next one
+        cat = os.path.join(tmp, "cat.txt")
+        with open(cat, "w") as f:
+            f.write(open(nic).read() + open(audio).read())
+        r = expect(["probe", cat], 0, what="cat of two shared dumps "
+                   "(a comment right after the hex dump) loads")
+        check(len(re.findall(r"^\S+ [0-9a-f]{4}:[0-9a-f]{4} class",
+                             r.stdout, re.M)) == 2,
+              "both devices of the concatenation are probed")
+        # lspci -vv -x: 64 bytes, the capability pointer leads past them;
+        # no capability is made up from bytes that were not dumped
+        x64 = os.path.join(tmp, "x64.txt")
+        with open(x64, "w") as f:
+            for line in open(nic):
+                m = re.match(r"^([0-9a-f]{2,3}): ", line)
+                if not m or int(m.group(1), 16) < 64:
+                    f.write(line)
+        r = expect(["probe", x64], 0, err=r"x64\.txt:2: note: a 64-byte "
+                   r"dump .* loaded without capabilities",
+                   what="lspci -vv -x (64 bytes) loads, said on stderr")
+        check("capabilities:" not in r.stdout and "unknown" not in r.stdout
+              and "sees no capabilities" in r.stdout,
+              f"a 64-byte dump lists no capability: {r.stdout!r}")
+        # a sysfs-style config shorter than 256 bytes: no capability list
+        # either, whatever its length, as the note on stderr says
+        short = os.path.join(tmp, "0000:06:00.0-short")
+        os.mkdir(short)
+        with open(os.path.join(short, "config"), "wb") as f:
+            f.write(cfg[:100])
+        res[2] = "0x00000000fc600000 0x00000000fc60ffff 0x0000000000140204"
+        with open(os.path.join(short, "resource"), "w") as f:
+            f.write("\n".join(res) + "\n")
+        r = expect(["probe", short], 0, err=r"loaded without capabilities",
+                   what="a 100-byte config loads, said on stderr")
+        check("capabilities:" not in r.stdout and "unknown" not in r.stdout,
+              f"a 100-byte config lists no capability: {r.stdout!r}")
+        # more copies of one device than there are places for it: the
+        # refusal names the line of the device that found none
+        dev = ("00:1f.0 Test\n\tRegion 0: Memory at f0000000 (32-bit, "
+               "non-prefetchable) [size=4K]\n" +
+               "00: 86 80 34 12 00 00 00 00 01 00 00 02 00 00 00 00\n"
+               "10: 00 00 00 f0 00 00 00 00 00 00 00 00 00 00 00 00\n" +
+               "20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+               "30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n\n")
+        many = os.path.join(tmp, "many.txt")
+        with open(many, "w") as f:
+            f.write(dev * 258)
+        expect(["probe", many], 1, out=r"^$", err=re.escape(many) +
+               f":{257 * 7 + 1}: " r"0000:00:1f\.0 is taken by another "
+               r"device$",
+               what="the 258th copy of a device: refused at its line")
+        # lspci -F output fed back: a 64-bit BAR above 4 GiB, whose high
+        # half lspci -F prints as a Region of its own
+        hi = os.path.join(tmp, "hi.txt")
+        with open(hi, "w") as f:
+            for line in open(nic):
+                line = line.replace("Region 2: Memory at fc600000",
+                                    "Region 2: Memory at 40fc600000")
+                if line.startswith("10: "):
+                    line = line[:40] + "40" + line[42:]
+                f.write(line)
+        r = expect(["dump", hi], 0, what="a BAR above 4 GiB")
+        with open(out, "w") as f:
+            f.write(r.stdout)
+        ls = subprocess.run(["lspci", "-F", out, "-vv", "-xxxx"], text=True,
+                            capture_output=True)
+        with open(hi, "w") as f:
+            f.write(ls.stdout)
+        r = expect(["probe", hi], 0, out=r"^  BAR2: memory 64-bit "
+                   r"non-prefetchable size 4K$",
+                   what="its lspci -F -vv -xxxx output loads back "
+                   f"({ls.stdout.count('Region 3: Memory at <unassigned>')}"
+                   " high-half Region line)")
+        # a capability list the guest sees nothing of is not said to be
+        # marked
+        vpd = os.path.join(tmp, "vpd-only.txt")
+        with open(vpd, "w") as f:
+            for line in open(nic):
+                m = re.match(r"^([0-9a-f]{2,3}): ", line)
+                if m and int(m.group(1), 16) >= 256:
+                    continue
+                if line.startswith("30: "):
+                    b = line.split()
+                    b[5] = "d0"  # the capability pointer: VPD only
+                    line = " ".join(b) + "\n"
+                f.write(line)
+        r = expect(["probe", vpd], 0, out=r"capabilities: \[d0\] VPD$",
+                   what="a device with only a VPD capability")
+        check("marked *" not in r.stdout and "sees none of them" in r.stdout,
+              f"the guest is said to see none of them: {r.stdout!r}")
+        # a SOURCE whose name is not UTF-8: the JSON stays UTF-8
+        latin1 = os.path.join(tmp.encode(), b"caf\xe9.txt")
+        shutil.copy(nic, latin1)
+        rb = subprocess.run([TOOL, "probe", "--json", latin1],
+                            capture_output=True)
+        try:
+            doc = json.loads(rb.stdout.decode("utf-8"))
+            ok = doc["devices"][0]["source"].endswith("caf\ufffd.txt")
+        except (ValueError, KeyError, IndexError):
+            ok = False
+        check(rb.returncode == 0 and ok, "a non-UTF-8 file name: valid "
+              f"UTF-8 JSON, U+FFFD for the byte: {rb.stdout[:160]!r}")
+
+    # sizes lspci -F does not print: taken, and said to be (the real
+    # sizes are not known)
+    mlx = os.path.join(data, "nic-mellanox-connectx3-pro.txt")
+    r = expect(["probe", mlx], 0, err=r":9: note: no \[size=\]: BAR 0 "
+               r"assumed 0x80000 bytes .*not its real size$",
+               what="a Region line without [size=]: the size taken is said")
+    check(r.stderr.count("note: no [size=]") == 3 and
+          ":11: note: no [size=]: expansion ROM assumed 0x1000" in r.stderr,
+          f"each unsized line (BAR 0, BAR 2, ROM) once: {r.stderr!r}")
+    r = expect(["probe", nic], 0, what="a dump with every size")
+    check(r.stderr == "", f"no note when every size is stated: {r.stderr!r}")
+
+    expect(["info", "--help"], 0, out=r"^usage: lfvpci info",
+           what="info --help prints info's usage")
+    # output that cannot be written: exit 1, said (tools/README.md)
+    if os.path.exists("/dev/full"):
+        for args in (["--help"], ["--version"], ["probe", nic],
+                     ["dump", "--json", nic]):
+            with open("/dev/full", "w") as full:
+                r = subprocess.run([TOOL, *args], stdout=full, text=True,
+                                   stderr=subprocess.PIPE)
+            check(r.returncode == 1 and "lfvpci: stdout:" in r.stderr,
+                  f"{' '.join(args[:2])} > /dev/full: exit 1, said: "
+                  f"rc {r.returncode}, {r.stderr.strip()[:100]!r}")
 
     # JSON on every shared dump, both views, both commands
     check_json(["probe", "--json", *dumps], "probe", "hardware-domain")

@@ -12,6 +12,18 @@
 #define lfv_always_inline inline __attribute__((__always_inline__))
 
 /*
+ * Unroll the loop that follows n times.  Only when optimizing: at -O0
+ * GCC ignores the annotation with a warning, which -Werror makes an
+ * error (a Debug build).
+ */
+#define lfv_pragma(x) _Pragma(#x)
+#ifdef __OPTIMIZE__
+#define lfv_unroll(n) lfv_pragma(GCC unroll n)
+#else
+#define lfv_unroll(n)
+#endif
+
+/*
  * Marks a function the engine calls through a pointer (default handlers,
  * RCU callbacks).  A host with control-flow integrity defines it in its
  * platform header to its own marker (Xen: cf_check, an ENDBR64 landing

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../core/compiler.h"
 #include "../core/tsan.h"
 #include "btree.h"
 
@@ -100,7 +101,7 @@ static inline void rs_small_copy_out(struct rs_small *sm, unsigned int c,
 
     __atomic_store_n(&sm->n[c], n, RS_LATCH_STORE);
     /* A constant bound, so that the copy is unrolled. */
-#pragma GCC unroll 12
+    lfv_unroll(12)
     for (i = 0; i < RS_SMALL_MAX * words; i++) {
         uint64_t v;
 
@@ -200,7 +201,7 @@ static inline const struct rs_node *rs_small_or_root_find(
             if (__atomic_load_n(&sm->w[c][i * words], RS_LATCH_LOAD) > x)
                 break;
         *found = i > 0;
-#pragma GCC unroll 3
+        lfv_unroll(3)
         for (k = 0; i && k < words; k++) {
             uint64_t v = __atomic_load_n(&sm->w[c][(i - 1) * words + k],
                                          RS_LATCH_LOAD);

@@ -54,8 +54,14 @@ static unsigned int discover_bar(struct lfv_header *h, unsigned int i,
         return 1;
     }
     is64 = (val & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
-               PCI_BASE_ADDRESS_MEM_TYPE_64 &&
-           i + 1 < h->nr_bars;
+           PCI_BASE_ADDRESS_MEM_TYPE_64;
+    /*
+     * A 64-bit BAR in the last slot (malformed) has no upper half: where
+     * it decodes is unknown, so it stays empty and never maps (Xen's
+     * pci_size_mem_bar()); its low half alone is not its address.
+     */
+    if (is64 && i + 1 >= h->nr_bars)
+        return 1;
     mask = probe(v, reg, ~0u) & PCI_BASE_ADDRESS_MEM_MASK;
     addr = val & PCI_BASE_ADDRESS_MEM_MASK;
     if (is64) {

@@ -96,6 +96,15 @@ static void discover_rom(struct lfv_header *h, unsigned int reg)
     rom->size = sz & -sz;
     rom->addr = val & PCI_ROM_ADDRESS_MASK & ~(rom->size - 1);
     h->rom_enabled = val & PCI_ROM_ADDRESS_ENABLE;
+    if (h->rom_enabled && !h->hwdom) {
+        /*
+         * A guest's ROM reads 0 and ignores writes: it never maps, and
+         * the hardware must not decode it behind the guest's back once
+         * the guest turns decoding on, at an address it never placed.
+         */
+        lfv_vpci_hw_write(h->v, reg, 4, val & ~PCI_ROM_ADDRESS_ENABLE);
+        h->rom_enabled = false;
+    }
 }
 
 /* BARs and ROM, sized with decoding off (Xen: bar sizing in init_header). */

@@ -56,6 +56,11 @@ void lfv_vdev_init(struct lfv_vdev *dev, const struct lfv_vdev_params *p)
     lfv_lock_init(&dev->edit_lock);
 }
 
+void lfv_vdev_retire_writes(struct lfv_vdev *dev)
+{
+    __atomic_store_n(&dev->read_only, true, __ATOMIC_RELAXED);
+}
+
 void lfv_vdev_fini(struct lfv_vdev *dev)
 {
     if (dev->tab != &lfv_empty_regtab)

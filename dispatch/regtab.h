@@ -132,7 +132,7 @@ struct lfv_vdev {
     uint32_t (*hw_read)(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
                         unsigned int size);
     lfv_sbdf_t sbdf;
-    bool read_only;
+    bool read_only; /* atomic: lfv_vdev_retire_writes() sets it */
     /*
      * The write lock, taken by every configuration write of the device,
      * lies on a cache line that no field the read path loads shares:
@@ -169,5 +169,14 @@ _Static_assert(sizeof(struct lfv_vdev) >=
  */
 void lfv_vdev_init(struct lfv_vdev *dev, const struct lfv_vdev_params *p);
 void lfv_vdev_fini(struct lfv_vdev *dev);
+
+/*
+ * The device is no longer its owner's (unpublished, or never published):
+ * every write from now on is ignored, those already waiting for its write
+ * lock included, which found it before it was unpublished and would
+ * otherwise run its handlers on hardware that is someone else's now.
+ * Control path; the write lock held, so no write is running.
+ */
+void lfv_vdev_retire_writes(struct lfv_vdev *dev);
 
 #endif /* LFV_DISPATCH_REGTAB_H */

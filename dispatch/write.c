@@ -91,11 +91,20 @@ static lfv_noinline void write_span(struct lfv_vdev *dev,
         gap_write(dev, reg + off, size - off, data >> (8 * off), gap);
 }
 
+/* Whether every write of the device is ignored (lfv_vdev_retire_writes()). */
+static inline bool vdev_read_only(const struct lfv_vdev *dev)
+{
+    return __atomic_load_n(&dev->read_only, __ATOMIC_RELAXED);
+}
+
 /*
  * A write of a device, read-side held.  regs[first[reg / 4]] is the first
  * register that may overlap the access: the usual write is inside it (a
  * register's own write, or part of one), or entirely before it or past the
- * last register (a gap); anything else is write_span()'s.
+ * last register (a gap); anything else is write_span()'s.  The device may
+ * have been unpublished while the write waited for the lock: then it is
+ * read-only (lfv_vdev_retire_writes(), under the lock), and the write
+ * reaches nothing.
  */
 static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
                            unsigned int size, uint32_t data,
@@ -106,6 +115,10 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
     unsigned int i;
 
     lfv_wlock_lock(&dev->write_lock);
+    if (lfv_unlikely(vdev_read_only(dev))) {
+        lfv_wlock_unlock(&dev->write_lock);
+        return;
+    }
     tab = lfv_rcu_dereference(dev->tab);
     i = (reg >> 2) < tab->ndw ? tab->first[reg >> 2] : tab->nregs;
     r = &tab->regs[i];
@@ -121,7 +134,7 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
 void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
                     uint32_t data, enum lfv_gap_policy gap)
 {
-    if (lfv_unlikely(!access_valid(reg, size)) || dev->read_only)
+    if (lfv_unlikely(!access_valid(reg, size)) || vdev_read_only(dev))
         return;
     /*
      * The read-side section covers the lock as well: a device destroyed
@@ -147,7 +160,7 @@ static lfv_always_inline void bus_write_rcu(const struct lfv_bus *b,
                                 : lfv_bus_find_slot(b, sbdf);
 
     if (dev) {
-        if (!dev->read_only)
+        if (!vdev_read_only(dev))
             vdev_write_rcu(dev, reg, size, val,
                            phys ? LFV_GAP_HW : LFV_GAP_DENY);
     } else if (phys) { /* no device: straight to the hardware */

@@ -81,9 +81,14 @@ static void lfv_cf_check vpci_free_rcu(struct lfv_rcu_head *head)
     lfv_free(v);
 }
 
-/* The hooks' retirement: after it, the state maps and reaches nothing. */
+/*
+ * The hooks' retirement: after it, the state maps and reaches nothing,
+ * and its device takes no more writes (a write that found it before it
+ * was unpublished may be waiting for its write lock).
+ */
 static void vpci_retire_hooks(struct lfv_vpci *v)
 {
+    lfv_vdev_retire_writes(&v->vdev);
     for (unsigned int i = 0; i < v->nr_hooks; i++)
         if (v->hook[i].retire)
             v->hook[i].retire(v, v->hook[i].priv);

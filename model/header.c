@@ -54,8 +54,14 @@ static unsigned int discover_bar(struct lfv_header *h, unsigned int i,
         return 1;
     }
     is64 = (val & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
-               PCI_BASE_ADDRESS_MEM_TYPE_64 &&
-           i + 1 < h->nr_bars;
+           PCI_BASE_ADDRESS_MEM_TYPE_64;
+    /*
+     * A 64-bit BAR in the last slot (malformed) has no upper half: where
+     * it decodes is unknown, so it stays empty and never maps (Xen's
+     * pci_size_mem_bar()); its low half alone is not its address.
+     */
+    if (is64 && i + 1 >= h->nr_bars)
+        return 1;
     mask = probe(v, reg, ~0u) & PCI_BASE_ADDRESS_MEM_MASK;
     addr = val & PCI_BASE_ADDRESS_MEM_MASK;
     if (is64) {
@@ -90,6 +96,15 @@ static void discover_rom(struct lfv_header *h, unsigned int reg)
     rom->size = sz & -sz;
     rom->addr = val & PCI_ROM_ADDRESS_MASK & ~(rom->size - 1);
     h->rom_enabled = val & PCI_ROM_ADDRESS_ENABLE;
+    if (h->rom_enabled && !h->hwdom) {
+        /*
+         * A guest's ROM reads 0 and ignores writes: it never maps, and
+         * the hardware must not decode it behind the guest's back once
+         * the guest turns decoding on, at an address it never placed.
+         */
+        lfv_vpci_hw_write(h->v, reg, 4, val & ~PCI_ROM_ADDRESS_ENABLE);
+        h->rom_enabled = false;
+    }
 }
 
 /* BARs and ROM, sized with decoding off (Xen: bar sizing in init_header). */

@@ -164,6 +164,25 @@ static void link_chain(struct hdr_cap *c, unsigned int n)
         c[k].next = c[k + 1].pos;
 }
 
+/*
+ * A guest's device starts with MSI and MSI-X off in hardware, whatever
+ * its previous owner left, at every MSI or MSI-X capability of the chain:
+ * one its policy hides, a later one of the same ID, or one with no MSI
+ * hook registered has no emulation to turn it off, and the previous
+ * owner's messages must not fire from the device the new owner drives.
+ */
+static void msi_off(const struct lfv_vpci *v, unsigned int pos,
+                    unsigned int id)
+{
+    uint16_t off = id == PCI_CAP_ID_MSI
+                       ? PCI_MSI_FLAGS_ENABLE
+                       : PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+    uint16_t ctrl = lfv_vpci_hw_read(v, pos + 2, 2);
+
+    if (ctrl != 0xffff && (ctrl & off))
+        lfv_vpci_hw_write(v, pos + 2, 2, ctrl & ~off);
+}
+
 /* The standard chain: MSI-X located for every owner. */
 static void keep_std(struct lfv_header *h, const struct chain *c)
 {
@@ -179,6 +198,8 @@ static void keep_std(struct lfv_header *h, const struct chain *c)
 
         if (id == PCI_CAP_ID_MSIX && first)
             discover_msix(h, pos);
+        if (msi && !h->hwdom)
+            msi_off(h->v, pos, id);
         if (h->hwdom) {
             if (msi && first)
                 h->caps[h->nr_caps++] = (struct hdr_cap){

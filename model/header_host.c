@@ -5,23 +5,25 @@
  * Host space (Xen's pci_check_bar(), and more): a BAR's frames are mapped
  * only if its host range lies inside one of the host bridge's windows
  * and overlaps no other device's BAR (another device's memory could
- * decode there); a refused BAR counts as enabled (decoding is on for the
- * device) but maps nothing.  And no frame holding any device's MSI-X
- * table or PBA is ever mapped, whatever the BARs' placement: a table
- * that shares a host frame with another device's BAR is punched out of
- * that BAR too.  The system keeps every header state on one list
- * (sys->hdr_all, under sys->hdr_lock, a leaf lock taken under map_lock)
- * for these checks.  Devices registered but owned by nobody have no
- * state: the engine does not know their BARs, and they decode nothing
- * (assign.c turns a device's decoding off when it is left without an
- * owner).
+ * decode there), nor shares a frame with a BAR of another domain's
+ * device (a BAR smaller than a page maps its whole frame); a refused BAR
+ * counts as enabled (decoding is on for the device) but maps nothing.
+ * And no frame holding any device's MSI-X table or PBA is ever mapped,
+ * whatever the BARs' placement: a table that shares a host frame with
+ * another device's BAR is punched out of that BAR too.  The system keeps
+ * every header state on one list (sys->hdr_all, under sys->hdr_lock, a
+ * leaf lock taken under map_lock) for these checks.  Devices registered
+ * but owned by nobody have no state: the engine does not know their
+ * BARs, and they decode nothing (assign.c turns a device's decoding off
+ * when it is left without an owner).
  *
  * Decoding (issue 11's hwdom-bar-write-onto-guest-mapped-frame): refusing
  * to map an overlapping BAR is not enough, because the hardware still
  * decodes it once COMMAND.MEMORY is on, and then two devices answer at
  * the same host address: the owner of the one would reach the other.  So
- * a device's decoding is never turned on while one of its BARs overlaps a
- * BAR that a device of another domain may be decoding: the map fails
+ * a device's decoding is never turned on while one of its BARs shares a
+ * frame with a BAR that a device of another domain may be decoding (and
+ * so may have mapped that frame into its owner): the map fails
  * with -EBUSY and the caller leaves MEMORY off in the hardware (the
  * hardware domain reads it back off, as after Xen's failed modify_bars()).
  * Which BARs may decode is claimed under sys->hdr_lock (bars[].decoding):
@@ -36,6 +38,7 @@
 #include "header.h"
 
 #define PFN(a) ((a) >> LFV_PAGE_SHIFT)
+#define PAGE_MASK_LO ((uint64_t)LFV_PAGE_SIZE - 1)
 
 /* A memory BAR's host range [*s, *e]; false if none (or wrapping). */
 static bool host_range(const struct hdr_bar *b, uint64_t *s, uint64_t *e)
@@ -90,7 +93,10 @@ static bool overlaps_other(const struct lfv_header *h, uint64_t s, uint64_t e,
 
 /*
  * The host's own check (struct lfv_system_params.bar_valid, Xen's
- * pci_check_bar()), the windows, and the overlap rule (hdr_lock held).
+ * pci_check_bar()), the windows, and the overlap rule (hdr_lock held):
+ * no other device's BAR in its bytes, and no BAR of another domain's
+ * device in the rest of its frames (a BAR smaller than a page maps its
+ * whole frame: the owner would reach that device's registers).
  */
 static bool bar_acceptable(const struct lfv_header *h, const struct hdr_bar *b)
 {
@@ -101,7 +107,8 @@ static bool bar_acceptable(const struct lfv_header *h, const struct hdr_bar *b)
         return false;
     if (sys->bar_valid && !sys->bar_valid(sys->hw, lfv_vpci_sbdf(h->v), s, e))
         return false;
-    return in_windows(sys, s, e) && !overlaps_other(h, s, e, false);
+    return in_windows(sys, s, e) && !overlaps_other(h, s, e, false) &&
+           !overlaps_other(h, s & ~PAGE_MASK_LO, e | PAGE_MASK_LO, true);
 }
 
 bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e)
@@ -154,9 +161,12 @@ static int punch_msix_host(struct lfv_header *h, const bool sel[])
 }
 
 /*
- * Whether a selected BAR of h overlaps in host space a BAR that a device
- * of another domain may be decoding (hdr_lock held).  Another state of
- * the same device (the next owner's, being built) is the same hardware.
+ * Whether a selected BAR of h shares a host frame with a BAR that a
+ * device of another domain may be decoding (hdr_lock held): the frame
+ * may be mapped into that domain (a BAR smaller than a page maps its
+ * whole frame), so h's registers there would be its to reach; with a
+ * shared byte, both devices would answer.  Another state of the same
+ * device (the next owner's, being built) is the same hardware.
  */
 static bool decode_conflict(const struct lfv_header *h, const bool sel[])
 {
@@ -167,6 +177,8 @@ static bool decode_conflict(const struct lfv_header *h, const bool sel[])
 
         if (!sel[i] || !host_range(&h->bars[i], &s, &e))
             continue;
+        s &= ~PAGE_MASK_LO;
+        e |= PAGE_MASK_LO;
         for (const struct lfv_header *o = h->d->sys->hdr_all; o;
              o = o->sys_next) {
             if (o->d == h->d || lfv_vpci_sbdf(o->v) == self)

@@ -57,8 +57,19 @@ static const struct lfv_sim_device_desc dev_d = {
     .bar = { { LFV_SIM_BAR_MEM32, false, 0x800, 0xe0400800 } },
 };
 
+/* E and F: two 2 KiB BARs in one page, no MSI-X. */
+static const struct lfv_sim_device_desc dev_e = {
+    .vendor = 0x1af4, .device = 0x1043, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x800, 0xe0600000 } },
+};
+static const struct lfv_sim_device_desc dev_f = {
+    .vendor = 0x1af4, .device = 0x1044, .class_code = 0x020000,
+    .bar = { { LFV_SIM_BAR_MEM32, false, 0x800, 0xe0600800 } },
+};
+
 static const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0), B = LFV_SBDF(0, 2, 0, 0),
-                        C = LFV_SBDF(0, 3, 0, 0), D = LFV_SBDF(0, 4, 0, 0);
+                        C = LFV_SBDF(0, 3, 0, 0), D = LFV_SBDF(0, 4, 0, 0),
+                        E = LFV_SBDF(0, 5, 0, 0), F = LFV_SBDF(0, 6, 0, 0);
 static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
 
 /* Forwarded MSI-X page accesses that reached the bridge. */
@@ -94,6 +105,8 @@ static void setup(const struct lfv_mmio_window *w, unsigned int nr)
     CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
     CHECK_EQ(lfv_sim_add(br, C, &dev_c), 0);
     CHECK_EQ(lfv_sim_add(br, D, &dev_d), 0);
+    CHECK_EQ(lfv_sim_add(br, E, &dev_e), 0);
+    CHECK_EQ(lfv_sim_add(br, F, &dev_f), 0);
     CHECK_EQ(lfv_system_create(&p, &sys), 0);
     CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
     CHECK_EQ(lfv_system_add_hook(sys, &lfv_msix_hook), 0);
@@ -104,6 +117,8 @@ static void setup(const struct lfv_mmio_window *w, unsigned int nr)
     CHECK_EQ(lfv_pdev_add(sys, B), 0);
     CHECK_EQ(lfv_pdev_add(sys, C), 0);
     CHECK_EQ(lfv_pdev_add(sys, D), 0);
+    CHECK_EQ(lfv_pdev_add(sys, E), 0);
+    CHECK_EQ(lfv_pdev_add(sys, F), 0);
 }
 
 static void teardown(void)
@@ -290,6 +305,74 @@ static void test_table_in_frame(void)
     teardown();
 }
 
+/*
+ * A BAR smaller than a page maps its whole frame: the rest of that frame
+ * must not hold a BAR of a device of another owner, or the guest reaches
+ * that device's registers.  E and F share one host page (no MSI-X there,
+ * so test_table_in_frame()'s rule does not apply).
+ */
+static void test_shared_frame(void)
+{
+    struct lfv_domain *g2;
+    uint64_t m = 0;
+
+    setup(NULL, 0);
+    CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+    /* E the hardware domain's: F's frame would hold E's BAR */
+    guest_decode(F, 0x30000800);
+    CHECK(!mapped(g1, 0x30000, NULL));
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    CHECK(!bar0(F).mapped);
+    guest_off(F);
+    /* E another guest's: the same */
+    CHECK_EQ(lfv_pdev_assign(sys, E, g2), 0);
+    guest_decode(F, 0x30000800);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    /* and E's owner does not get F's registers either */
+    lfv_conf_write(g2, VS0, CMD, 2, MEM);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g2)), 0);
+    lfv_conf_write(g2, VS0, CMD, 2, 0);
+    guest_off(F);
+    CHECK_EQ(lfv_pdev_assign(sys, E, hwdom), 0);
+    /* the hardware domain's own E does not map g1's F's frame */
+    CHECK_EQ(lfv_pdev_assign(sys, F, g1), 0);
+    lfv_conf_write(hwdom, E, CMD, 2, MEM);
+    CHECK(!mapped(hwdom, 0xe0600, NULL));
+    lfv_conf_write(hwdom, E, CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, F, hwdom), 0);
+    /* both the same guest's: its own registers, the frame maps */
+    CHECK_EQ(lfv_pdev_assign(sys, E, g1), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, F, g1), 0); /* the next virtual slot */
+    lfv_conf_write(g1, LFV_SBDF(0, 0, 1, 0), BAR0, 4, 0x30000800);
+    lfv_conf_write(g1, LFV_SBDF(0, 0, 1, 0), CMD, 2, MEM);
+    CHECK(mapped(g1, 0x30000, &m) && m == 0xe0600);
+    lfv_conf_write(g1, LFV_SBDF(0, 0, 1, 0), CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, F, hwdom), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, E, hwdom), 0);
+
+    /*
+     * F mapped into g1 with E away; the hardware domain then moves E into
+     * F's page and turns its decoding on: refused, or g1's frame reaches E.
+     */
+    lfv_conf_write(hwdom, E, BAR0, 4, 0xe0700000);
+    CHECK_EQ(lfv_pdev_assign(sys, F, g1), 0);
+    lfv_conf_write(g1, VS0, BAR0, 4, 0x30000800);
+    lfv_conf_write(g1, VS0, CMD, 2, MEM);
+    CHECK(mapped(g1, 0x30000, &m) && m == 0xe0600);
+    lfv_conf_write(hwdom, E, BAR0, 4, 0xe0600000);
+    lfv_conf_write(hwdom, E, CMD, 2, MEM);
+    CHECK(!hw_decodes(E));
+    CHECK_EQ(lfv_conf_read(hwdom, E, CMD, 2) & MEM, 0);
+    /* g1 stops decoding (its frame unmapped): E may decode now */
+    lfv_conf_write(g1, VS0, CMD, 2, 0);
+    CHECK(!mapped(g1, 0x30000, NULL));
+    lfv_conf_write(hwdom, E, CMD, 2, MEM);
+    CHECK(hw_decodes(E));
+    lfv_conf_write(hwdom, E, CMD, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, F, hwdom), 0);
+    teardown();
+}
+
 static void test_windows(void)
 {
     const struct lfv_mmio_window w[] = {
@@ -431,6 +514,7 @@ int main(void)
     test_overlap();
     test_decode_conflict();
     test_table_in_frame();
+    test_shared_frame();
     test_windows();
     test_forwarding();
     test_sim_windows();

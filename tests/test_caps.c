@@ -360,6 +360,38 @@ static void test_policy_override(void)
     CHECK_EQ(w.n, 4);
 }
 
+/*
+ * A guest's device starts with MSI and MSI-X off in hardware whatever the
+ * previous owner left, as it starts with decoding and bus mastering off:
+ * also when its policy hides them (no hook emulates them then to turn
+ * them off) or no MSI hook is registered (this system has the header's
+ * only), or the previous owner's messages keep firing from the device the
+ * new owner drives.
+ */
+static void test_msi_off_at_assign(void)
+{
+    static const struct lfv_cap_rule hide[] = {
+        { 0x05, false, LFV_CAP_HIDDEN, NULL, 0 },
+        { 0x11, false, LFV_CAP_HIDDEN, NULL, 0 },
+    };
+    struct lfv_cap_policy q = { hide, 2, false };
+
+    for (unsigned int hidden = 0; hidden < 2; hidden++) {
+        CHECK_EQ(lfv_pdev_set_cap_policy(sys, A, hidden ? &q : NULL), 0);
+        CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+        /* the hardware domain's (gaps here: straight to the hardware) */
+        lfv_conf_write(hwdom, A, 0x52, 2, hw(A, 0x52, 2) | 0x1);
+        lfv_conf_write(hwdom, A, 0x72, 2, hw(A, 0x72, 2) | 0x8000);
+        CHECK_EQ(hw(A, 0x52, 2) & 0x1, 0x1);
+        CHECK_EQ(hw(A, 0x72, 2) & 0x8000, 0x8000);
+        CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+        CHECK_EQ(hw(A, 0x52, 2) & 0x1, 0);
+        CHECK_EQ(hw(A, 0x72, 2) & 0xc000, 0);
+    }
+    CHECK_EQ(lfv_pdev_set_cap_policy(sys, A, NULL), 0);
+    reassign(A);
+}
+
 static void test_policy_fields(void)
 {
     static const struct lfv_cap_field ro[] = {
@@ -620,6 +652,7 @@ int main(void)
     test_no_write_reaches_hw();
     test_policy_errors();
     test_policy_override();
+    test_msi_off_at_assign();
     test_policy_fields();
     test_malformed();
     test_virtio_modern();

@@ -9,9 +9,9 @@
  * its Region lines, both capability walks must find exactly what the
  * default policy exposes (<lfvpci/caps.h>) at their real offsets, with the
  * hardware's contents and rebuilt pointers, COMMAND must read as a fresh
- * device's (0), and the whole 4 KiB must read as the guest view
- * specifies: everything the header emulation does not expose reads
- * all-ones.
+ * device's (0), MSI and MSI-X off, and the whole 4 KiB must read as the
+ * guest view specifies: everything the header emulation does not expose
+ * reads all-ones.
  * The data directory is $LFV_SHARED_DIR/data/lspci, else
  * <repo>/../shared/data/lspci found from this file's path.
  */
@@ -189,6 +189,11 @@ static void expected_view(const struct lspci_dump *d, uint8_t *exp,
 
         memcpy(exp + c->pos, d->cfg + c->pos, c->len);
         exp[c->pos + 1] = k + 1 < vc->nr_caps ? vc->caps[k + 1].pos : 0;
+        /* a fresh device: MSI and MSI-X off, whatever the host left */
+        if (c->id == 0x05)
+            exp[c->pos + 2] &= ~0x01;
+        if (c->id == 0x11)
+            exp[c->pos + 3] &= ~0xc0;
     }
     if (!pcie && d->len <= 256)
         return;

@@ -359,6 +359,31 @@ static void test_command_bits(void)
     lfv_sim_cfg_write(br, A, CMD, 2, 0);
 }
 
+/*
+ * A guest's ROM BAR reads 0 and ignores writes (Xen: empty for guests), so
+ * the ROM must not map either, whatever the hardware's enable bit says at
+ * assignment: the guest never placed it (it would appear at the host's
+ * address, in the middle of the guest's physical address space), and the
+ * hardware stops decoding it.
+ */
+static void test_guest_rom(void)
+{
+    wr(hwdom, A, 0x30, 4, 0xe0200001); /* enabled, decoding off */
+    CHECK_EQ(hw(A, 0x30, 4), 0xe0200001);
+    CHECK_EQ(lfv_pdev_assign(sys, A, g2), 0);
+    CHECK_EQ(rd(g2, VS0, 0x30, 4), 0);
+    CHECK_EQ(hw(A, 0x30, 4) & 1, 0); /* it no longer decodes */
+    wr(g2, VS0, CMD, 2, MEM);
+    CHECK_EQ(rd(g2, VS0, CMD, 2) & MEM, MEM);
+    CHECK(mapped_to(g2, 0xe0000, 0xe0000)); /* BAR 0 */
+    CHECK(!is_mapped(g2, 0xe0200));
+    CHECK(!is_mapped(g2, 0xe020f));
+    wr(g2, VS0, CMD, 2, 0);
+    CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g2)), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+    wr(hwdom, A, 0x30, 4, 0xe0200000);
+}
+
 static void test_hwdom(void)
 {
     struct lfv_p2m *p = lfv_domain_p2m(hwdom);
@@ -685,6 +710,7 @@ int main(void)
     test_page_offset_and_overlap();
     test_command_bits();
     test_hwdom();
+    test_guest_rom();
     test_random_isolation();
     test_never_a_mix();
     teardown();

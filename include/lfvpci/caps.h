@@ -20,6 +20,10 @@
  *    the body reads the hardware, read-only.  MSI and MSI-X are emulated
  *    by their own hooks (<lfvpci/msi.h>), which replace the body.
  *
+ * Whatever their mode, every MSI and MSI-X capability of the device is
+ * turned off in hardware when it is assigned to a guest (MSI's enable,
+ * MSI-X's enable and function mask), hidden ones included.
+ *
  * The chains a guest walks are rebuilt from the policy: the capability
  * pointer (0x34) and every next pointer skip hidden capabilities, in the
  * hardware's chain order, at the hardware's offsets; STATUS.CAP_LIST reads

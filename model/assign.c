@@ -92,6 +92,13 @@ static void vpci_retire_hooks(struct lfv_vpci *v)
     for (unsigned int i = 0; i < v->nr_hooks; i++)
         if (v->hook[i].retire)
             v->hook[i].retire(v, v->hook[i].priv);
+    /*
+     * The hooks are done with the hardware; a read in flight is not: it
+     * may read the device after its next owner has been published and
+     * has written it.  That owner is published after this store, so
+     * such a read sees it (lfv_vpci_hw_read()).
+     */
+    __atomic_store_n(&v->retired, true, __ATOMIC_SEQ_CST);
 }
 
 /* Free a state that was never published, or retire one that was. */
@@ -506,14 +513,30 @@ void lfv_vpci_set_retire(struct lfv_vpci *v, const struct lfv_vpci_hook *h,
         v->hook[i].retire = fn;
 }
 
+static inline bool vpci_retired(const struct lfv_vpci *v)
+{
+    return __atomic_load_n(&v->retired, __ATOMIC_RELAXED);
+}
+
+/*
+ * A read of a state retired meanwhile reads all-ones, never the value: the
+ * device may be another domain's, which may have written it.  Checked
+ * after the hardware's read, with the acquire fence ordering the two: a
+ * value the next owner wrote comes with the flag set.  (The host's
+ * configuration reads are ordered before later loads: Xen's readl() has
+ * its __iormb(); the simulator's devices take a lock.)
+ */
 uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
                           unsigned int size)
 {
     const struct lfv_system *sys = v->domain->sys;
+    uint32_t val;
 
     if (!sys->hw_ops || !sys->hw_ops->read)
         return ~(uint32_t)0;
-    return sys->hw_ops->read(sys->hw, v->sbdf, reg, size);
+    val = sys->hw_ops->read(sys->hw, v->sbdf, reg, size);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return lfv_unlikely(vpci_retired(v)) ? ~(uint32_t)0 : val;
 }
 
 void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
@@ -534,6 +557,6 @@ void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,
             u->n++;
         }
     }
-    if (sys->hw_ops && sys->hw_ops->write)
+    if (sys->hw_ops && sys->hw_ops->write && !vpci_retired(v))
         sys->hw_ops->write(sys->hw, v->sbdf, reg, size, val);
 }

@@ -18,6 +18,14 @@ struct lfv_vpci {
     struct lfv_domain *domain;
     lfv_sbdf_t sbdf, vsbdf;
     int slot; /* guests' virtual slot, -1 for the hardware domain */
+    /*
+     * Atomic: set once retirement is done (vpci_retire_hooks()).  From
+     * then on the state reaches no hardware (lfv_vpci_hw_read() reads
+     * all-ones, lfv_vpci_hw_write() drops), so that an access that found
+     * it before it was unpublished reaches nothing of a device that may
+     * be someone else's now.
+     */
+    bool retired;
     struct vpci_undo *undo; /* while init hooks run (vpci_build), else NULL */
     struct lfv_rcu_head rcu;
     unsigned int nr_hooks;

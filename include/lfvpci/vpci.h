@@ -127,7 +127,14 @@ typedef int lfv_pdev_update_t(struct lfv_vpci *v, struct lfv_regs_edit *e,
 int lfv_pdev_update(struct lfv_system *sys, lfv_sbdf_t sbdf,
                     lfv_pdev_update_t *fn, void *arg);
 
-/* The physical device's configuration space (the system's hardware). */
+/*
+ * The physical device's configuration space (the system's hardware), for
+ * the state's hooks: their handlers (read-side section, any thread; writes
+ * under the device's write lock), init and retire.  Once the state is
+ * retired (unpublished: de-assigned, re-assigned, removed), a read returns
+ * all-ones and a write is dropped, those of accesses still in flight
+ * included: the device may be another domain's by then.
+ */
 uint32_t lfv_vpci_hw_read(const struct lfv_vpci *v, unsigned int reg,
                           unsigned int size);
 void lfv_vpci_hw_write(const struct lfv_vpci *v, unsigned int reg,

@@ -134,8 +134,8 @@ static void vdev_write_rcu(struct lfv_vdev *dev, unsigned int reg,
 void lfv_vdev_write(struct lfv_vdev *dev, unsigned int reg, unsigned int size,
                     uint32_t data, enum lfv_gap_policy gap)
 {
-    if (lfv_unlikely(!access_valid(reg, size)) || vdev_read_only(dev))
-        return;
+    if (lfv_unlikely(!access_valid(reg, size)))
+        return; /* read-only: vdev_write_rcu() checks, under the lock */
     /*
      * The read-side section covers the lock as well: a device destroyed
      * while this write waits or runs is freed, lock included, only after
@@ -159,13 +159,10 @@ static lfv_always_inline void bus_write_rcu(const struct lfv_bus *b,
     struct lfv_vdev *dev = phys ? lfv_bus_find_phys(b, sbdf)
                                 : lfv_bus_find_slot(b, sbdf);
 
-    if (dev) {
-        if (!vdev_read_only(dev))
-            vdev_write_rcu(dev, reg, size, val,
-                           phys ? LFV_GAP_HW : LFV_GAP_DENY);
-    } else if (phys) { /* no device: straight to the hardware */
+    if (dev) /* read-only: vdev_write_rcu() checks, under the lock */
+        vdev_write_rcu(dev, reg, size, val, phys ? LFV_GAP_HW : LFV_GAP_DENY);
+    else if (phys) /* no device: straight to the hardware */
         lfv_hw_write(b->hw_ops, b->hw, sbdf, reg, size, val);
-    }
 }
 
 /* The section, its barrier flavour a constant (read.c's bus_read_as()). */

@@ -443,6 +443,20 @@ static void test_domctl_gates(struct domain *a, struct domain *b)
     CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, D1), -EINVAL);
     a->is_dying = false;
     CHECK_EQ(domctl(a, XEN_DOMCTL_deassign_device, D1), -ENODEV);
+    /*
+     * Endpoints only: a bridge would let the guest gate the devices
+     * behind it, a host bridge is the host's; ARI extended functions
+     * (not VFs) are refused as upstream refuses them.  Nothing moves.
+     */
+    pdev1->type = DEV_TYPE_PCIe_BRIDGE;
+    CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, D1), -EPERM);
+    pdev1->type = DEV_TYPE_PCI_HOST_BRIDGE;
+    CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, D1), -EPERM);
+    pdev1->type = DEV_TYPE_PCIe_ENDPOINT;
+    pdev1->info.is_extfn = true;
+    CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, D1), -EPERM);
+    pdev1->info.is_extfn = false;
+    CHECK(pdev1->domain == hardware_domain);
 
     CHECK_EQ(assign(a), 0);
     /* taken: test_assign and a second owner refused, as a's own again */

@@ -70,6 +70,9 @@ struct pci_dev {
     XEN_PCI_DEV_ADDRESS;
     uint8_t phantom_stride;
     enum pdev_type type;
+    struct {
+        bool is_extfn, is_virtfn;
+    } info;
     bool broken, quarantine;
     struct {
         unsigned int count;

@@ -86,6 +86,8 @@ static inline void list_move(struct list_head *e, struct list_head *head)
 #define PCI_SBDF(s, b, df)                                                   \
     ((pci_sbdf_t){ .sbdf = ((uint32_t)(s) << 16) | ((b) << 8) | (df) })
 #define PCI_COMMAND 0x04
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_HEADER_TYPE_NORMAL 0
 #define PCI_BASE_ADDRESS_0 0x10
 #define PCI_SECONDARY_BUS 0x19
 #define PCI_SUBORDINATE_BUS 0x1a

@@ -384,7 +384,7 @@ static int discover(struct lfv_header *h, uint16_t *cmdp)
     rc = hdr_caps_discover(h);
     check_msix(h);
     if (!h->hwdom)
-        lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd & ~HDR_CMD_GUEST);
+        lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, hdr_guest_cmd_hw(h, cmd, 0));
     else if (off != cmd)
         lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, cmd);
     *cmdp = cmd;

@@ -257,6 +257,10 @@ bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e);
 int hdr_guest_init(struct lfv_header *h, struct lfv_regs_edit *e);
 /* Write the guest's COMMAND bits (and INTx forcing) over the host's. */
 void hdr_guest_cmd_sync(const struct lfv_header *h);
+/* The hardware's COMMAND for host value hw and guest bits g (the system's
+ * no_iommu and no_guest_intx applied). */
+uint16_t hdr_guest_cmd_hw(const struct lfv_header *h, uint16_t hw,
+                          uint16_t g);
 
 /*
  * header_caps.c: walk the hardware's chains and keep what the owner sees

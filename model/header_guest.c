@@ -124,17 +124,28 @@ static uint32_t lfv_cf_check guest_cmd_read(const void *ctx, unsigned int reg,
 }
 
 /*
- * The guest's bits over the host's: only guest-controllable bits change,
- * and without an IOMMU bus mastering stays off (struct lfv_system_params).
+ * The guest's bits over the host's: only guest-controllable bits change;
+ * without an IOMMU bus mastering stays off, and INTx stays disabled for a
+ * guest that gets none (struct lfv_system_params).
  */
+uint16_t hdr_guest_cmd_hw(const struct lfv_header *h, uint16_t hw,
+                          uint16_t g)
+{
+    const struct lfv_system *sys = h->d->sys;
+
+    if (sys->no_iommu)
+        g &= ~PCI_COMMAND_MASTER;
+    if (sys->no_guest_intx)
+        g |= PCI_COMMAND_INTX_DISABLE;
+    return (hw & ~HDR_CMD_GUEST) | g;
+}
+
 void hdr_guest_cmd_sync(const struct lfv_header *h)
 {
     uint16_t hw = lfv_vpci_hw_read(h->v, PCI_COMMAND, 2);
-    uint16_t g = guest_cmd_effective(h);
 
-    if (h->d->sys->no_iommu)
-        g &= ~PCI_COMMAND_MASTER;
-    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2, (hw & ~HDR_CMD_GUEST) | g);
+    lfv_vpci_hw_write(h->v, PCI_COMMAND, 2,
+                      hdr_guest_cmd_hw(h, hw, guest_cmd_effective(h)));
 }
 
 /*

@@ -50,6 +50,7 @@ struct lfv_system {
     struct lfv_mmio_window windows[LFV_MMIO_WINDOWS_MAX];
     unsigned int nr_windows;
     bool no_iommu; /* guests' COMMAND.MASTER never reaches the hardware */
+    bool no_guest_intx; /* guests' hardware INTX_DISABLE always set */
     /* struct lfv_system_params's host callbacks and options (immutable) */
     bool (*bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
                       uint64_t end);

@@ -107,6 +107,16 @@ struct lfv_system_params {
      */
     bool no_iommu;
     /*
+     * Guests get no INTx (Xen on Arm routes no legacy interrupt to a
+     * guest): a guest's device could only assert a host interrupt line,
+     * the hardware domain's, which its devices share.  A guest's
+     * COMMAND.INTX_DISABLE is then emulated (the guest reads back what it
+     * wrote, or 1 while MSI or MSI-X is enabled) and always set in the
+     * hardware while the device is the guest's, from its assignment on.
+     * The hardware domain's COMMAND is not affected.
+     */
+    bool no_guest_intx;
+    /*
      * Whether the host bridge of the device at `sbdf` forwards host
      * addresses [start, end] (inclusive) to it (Xen's pci_check_bar():
      * the range lies inside one of its bridge's windows).  NULL: every

@@ -15,6 +15,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/sim_cap.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -28,18 +29,6 @@ static const struct lfv_sim_device_desc dev_a = {
 
 static const lfv_sbdf_t A = LFV_SBDF(0, 1, 0, 0);
 static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
-
-static unsigned int find_cap(struct lfv_sim_bridge *br, unsigned int id)
-{
-    unsigned int pos = lfv_sim_cfg_read(br, A, 0x34, 1);
-
-    for (unsigned int n = 0; pos >= 0x40 && n < 48; n++) {
-        if (lfv_sim_cfg_read(br, A, pos, 1) == id)
-            return pos;
-        pos = lfv_sim_cfg_read(br, A, pos + 1, 1);
-    }
-    return 0;
-}
 
 static void run(bool no_guest_intx)
 {
@@ -64,7 +53,7 @@ static void run(bool no_guest_intx)
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
     CHECK_EQ(lfv_domain_create(sys, 1, false, &g), 0);
     CHECK_EQ(lfv_pdev_add(sys, A), 0);
-    msi = find_cap(br, 0x05);
+    msi = sim_find_cap(br, A, 0x05);
     CHECK(msi != 0);
 
     /* the hardware domain leaves INTx enabled: the hardware has it so */

@@ -23,6 +23,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/sim_cap.h"
 
 #define CMD 0x04
 #define STATUS 0x06
@@ -97,18 +98,6 @@ static void wrap_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
 
 static const struct lfv_hw_ops wrap_ops = { wrap_read, wrap_write };
 
-static unsigned int find_cap(unsigned int id)
-{
-    unsigned int pos = lfv_sim_cfg_read(br, A, 0x34, 1);
-
-    for (unsigned int n = 0; pos >= 0x40 && n < 48; n++) {
-        if (lfv_sim_cfg_read(br, A, pos, 1) == id)
-            return pos;
-        pos = lfv_sim_cfg_read(br, A, pos + 1, 1);
-    }
-    return 0;
-}
-
 static void setup(void)
 {
     struct lfv_system_params p = { .hw_ops = &wrap_ops };
@@ -123,8 +112,8 @@ static void setup(void)
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
     CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
     CHECK_EQ(lfv_pdev_add(sys, A), 0);
-    msi_pos = find_cap(0x05);
-    msix_pos = find_cap(0x11);
+    msi_pos = sim_find_cap(br, A, 0x05);
+    msix_pos = sim_find_cap(br, A, 0x11);
     CHECK(msi_pos && msix_pos);
 }
 

@@ -28,6 +28,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/sim_cap.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -114,18 +115,6 @@ static void reassign_during_write(struct lfv_domain *from,
     CHECK(atomic_load(&done));
 }
 
-static unsigned int find_cap(unsigned int id)
-{
-    unsigned int pos = lfv_sim_cfg_read(br, A, 0x34, 1);
-
-    for (unsigned int n = 0; pos >= 0x40 && n < 48; n++) {
-        if (lfv_sim_cfg_read(br, A, pos, 1) == id)
-            return pos;
-        pos = lfv_sim_cfg_read(br, A, pos + 1, 1);
-    }
-    return 0;
-}
-
 static void setup(void)
 {
     struct lfv_system_params p = { .hw_ops = &wrap_ops };
@@ -154,7 +143,7 @@ int main(void)
 
     lfv_rcu_register_thread();
     setup();
-    msix = find_cap(0x11);
+    msix = sim_find_cap(br, A, 0x11);
     CHECK(msix != 0);
 
     /* control: g1's own write of COMMAND reaches its device */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The per-domain entry points: a domain's config (CF8/CFC-style) and ECAM
- * accesses go to the domain's bus, where the engine's read and write paths
+ * The per-domain entry points: a domain's config accesses (by SBDF, by ECAM
+ * offset, or through ports 0xcf8/0xcfc) go to the domain's bus, where the engine's read and write paths
  * (dispatch/read.c, dispatch/write.c) find the device: the hardware domain
  * by physical SBDF, a guest by virtual slot (0000:00:SS.0).
  */
@@ -67,5 +67,72 @@ int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
     } else {
         lfv_conf_write(d, sbdf, reg, len, (uint32_t)val);
     }
+    return 0;
+}
+
+/* Port I/O: the latch at 0xcf8, the data window at 0xcfc-0xcff. */
+#define CF8_ENABLED 0x80000000u
+
+static inline bool pio_valid(const struct lfv_domain *d, unsigned int port,
+                             unsigned int size)
+{
+    return d && (size == 1 || size == 2 || size == 4) &&
+           lfv_pio_claims(port, size);
+}
+
+/*
+ * The data port's SBDF and register from the latch: false if the latch is
+ * disabled.  *reg is not checked against size here (the callers do).
+ */
+static inline bool cf8_decode(const struct lfv_domain *d, unsigned int port,
+                              lfv_sbdf_t *sbdf, unsigned int *reg)
+{
+    uint32_t cf8 = __atomic_load_n(&d->cf8, __ATOMIC_RELAXED);
+
+    if (!(cf8 & CF8_ENABLED))
+        return false;
+    *sbdf = (lfv_sbdf_t)((cf8 >> 8) & 0xffff);
+    *reg = (cf8 & 0xfc) | (port & 3);
+    return true;
+}
+
+int lfv_pio_read(struct lfv_domain *d, unsigned int port, unsigned int size,
+                 uint32_t *val)
+{
+    lfv_sbdf_t sbdf;
+    unsigned int reg;
+
+    if (!val)
+        return -EINVAL;
+    *val = ~0u;
+    if (!pio_valid(d, port, size))
+        return -EINVAL;
+    if (port == LFV_PIO_CF8) {
+        *val = __atomic_load_n(&d->cf8, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (!cf8_decode(d, port, &sbdf, &reg))
+        return -ENODEV;
+    if (!(reg & (size - 1)))
+        *val = lfv_conf_read(d, sbdf, reg, size);
+    return 0;
+}
+
+int lfv_pio_write(struct lfv_domain *d, unsigned int port, unsigned int size,
+                  uint32_t val)
+{
+    lfv_sbdf_t sbdf;
+    unsigned int reg;
+
+    if (!pio_valid(d, port, size))
+        return -EINVAL;
+    if (port == LFV_PIO_CF8) {
+        __atomic_store_n(&d->cf8, val, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (!cf8_decode(d, port, &sbdf, &reg))
+        return -ENODEV;
+    if (!(reg & (size - 1)))
+        lfv_conf_write(d, sbdf, reg, size, val);
     return 0;
 }

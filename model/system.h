@@ -76,6 +76,7 @@ struct lfv_domain {
     uint32_t slot_map;                /* guests: used slots of bus.slots */
     unsigned int nr_devices;
     struct lfv_p2m *p2m; /* BAR mappings go here (<lfvpci/p2m.h>) */
+    uint32_t cf8;        /* port 0xcf8's latch (lfv_pio_*), atomic */
     /*
      * The MSI-X hook's region map (model/msi_internal.h), published under
      * RCU by its domain state's lock; NULL: no region, or no MSI-X hook.

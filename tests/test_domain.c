@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Domains, devices and the virtual bus: ownership, per-owner handler sets,
- * guest isolation, SBDF translation, ECAM decoding, hot-unplug and the
- * error codes of every control operation.
+ * guest isolation, SBDF translation, ECAM and CF8/CFC decoding, hot-unplug
+ * and the error codes of every control operation.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -251,6 +251,98 @@ static void test_ecam(void)
     CHECK_EQ(lfv_ecam_write(g1, off, 8, 0), 0);
 }
 
+/* x86 configuration mechanism #1: ports 0xcf8 and 0xcfc-0xcff. */
+static void test_pio(void)
+{
+    /* enabled, bus 0, device 5, function 0, register 0x40 */
+    const uint32_t cf8 = 0x80000000u | (5u << 11) | 0x40;
+    const uint32_t id = (1u << 24) | LFV_SBDF(0, 0, 5, 0);
+    uint32_t v = 0;
+
+    /* what the mechanism claims */
+    CHECK(lfv_pio_claims(0xcf8, 4));
+    CHECK(!lfv_pio_claims(0xcf8, 1));
+    CHECK(!lfv_pio_claims(0xcf8, 2));
+    CHECK(!lfv_pio_claims(0xcf9, 1)); /* the reset control register */
+    CHECK(!lfv_pio_claims(0xcfb, 1));
+    CHECK(lfv_pio_claims(0xcfc, 4));
+    CHECK(lfv_pio_claims(0xcfe, 2));
+    CHECK(lfv_pio_claims(0xcff, 1));
+    CHECK(!lfv_pio_claims(0xd00, 1));
+    CHECK(!lfv_pio_claims(0xcf4, 4));
+
+    /* the latch: per domain, 0 at first, reads back as written */
+    CHECK_EQ(lfv_pio_read(g1, 0xcf8, 4, &v), 0);
+    CHECK_EQ(v, 0);
+    /* disabled: no configuration access, nothing done */
+    v = 0;
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, &v), -ENODEV);
+    CHECK_EQ(v, 0xffffffff);
+    CHECK_EQ(lfv_pio_write(g1, 0xcf8, 4, cf8 & ~0x80000000u), 0);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, &v), -ENODEV);
+    CHECK_EQ(lfv_pio_write(g1, 0xcfc, 4, 0), -ENODEV);
+
+    CHECK_EQ(lfv_pio_write(g1, 0xcf8, 4, cf8), 0);
+    CHECK_EQ(lfv_pio_read(g1, 0xcf8, 4, &v), 0);
+    CHECK_EQ(v, cf8);
+    CHECK_EQ(lfv_pio_read(g2, 0xcf8, 4, &v), 0);
+    CHECK_EQ(v, 0);
+    /* the guest's virtual 00:05.0, register 0x40, by every port and size */
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, &v), 0);
+    CHECK_EQ(v, id);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfe, 2, &v), 0);
+    CHECK_EQ(v, id >> 16);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfd, 1, &v), 0);
+    CHECK_EQ(v, (id >> 8) & 0xff);
+    /* misaligned for its register: all-ones, dropped, still handled */
+    CHECK_EQ(lfv_pio_read(g1, 0xcfd, 2, &v), 0);
+    CHECK_EQ(v, 0xffffffff);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfe, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffff);
+    CHECK_EQ(lfv_pio_read(g1, 0xcff, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffff);
+    /* AMD's extended register bits are ignored: still register 0x40 */
+    CHECK_EQ(lfv_pio_write(g1, 0xcf8, 4, cf8 | 0x0f000000u), 0);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, &v), 0);
+    CHECK_EQ(v, id);
+    /* latch bits 1:0 are not the register's: the port gives those */
+    CHECK_EQ(lfv_pio_write(g1, 0xcf8, 4, cf8 | 3), 0);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, &v), 0);
+    CHECK_EQ(v, id);
+    /* another bus decodes to nothing for a guest */
+    CHECK_EQ(lfv_pio_write(g1, 0xcf8, 4, cf8 | (1u << 16)), 0);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffff);
+    /* the hardware domain decodes physically and reaches the hardware */
+    CHECK_EQ(lfv_pio_write(hwdom, 0xcf8, 4, 0x80000000u | (0x3u << 16) | 0x40),
+             0);
+    CHECK_EQ(lfv_pio_read(hwdom, 0xcfc, 4, &v), 0);
+    CHECK_EQ(v, LFV_SBDF(0, 0x3, 0, 0));
+    CHECK_EQ(lfv_pio_write(hwdom, 0xcf8, 4, 0x80000000u | (0x9u << 16) | 0x44),
+             0);
+    CHECK_EQ(lfv_pio_read(hwdom, 0xcfe, 2, &v), 0);
+    CHECK_EQ(v, hw_pattern(LFV_SBDF(0, 9, 0, 0), 0x44) >> 16);
+    hw_writes = 0;
+    CHECK_EQ(lfv_pio_write(hwdom, 0xcfc, 4, 1), 0);
+    CHECK_EQ(lfv_pio_write(hwdom, 0xcfd, 2, 1), 0); /* misaligned: dropped */
+    CHECK_EQ(hw_writes, 1);
+
+    /* refused: not claimed, bad size, NULL */
+    v = 0;
+    CHECK_EQ(lfv_pio_read(g1, 0xcf9, 1, &v), -EINVAL);
+    CHECK_EQ(v, 0xffffffff);
+    CHECK_EQ(lfv_pio_write(g1, 0xcf8, 2, 0), -EINVAL);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 3, &v), -EINVAL);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 8, &v), -EINVAL);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 0, &v), -EINVAL);
+    CHECK_EQ(lfv_pio_read(g1, 0xcfc, 4, NULL), -EINVAL);
+    CHECK_EQ(lfv_pio_read(NULL, 0xcfc, 4, &v), -EINVAL);
+    CHECK_EQ(lfv_pio_write(NULL, 0xcf8, 4, 0), -EINVAL);
+    /* a refused latch write left the latch alone */
+    CHECK_EQ(lfv_pio_read(g1, 0xcf8, 4, &v), 0);
+    CHECK_EQ(v, cf8 | (1u << 16));
+}
+
 /* Repeated assignment cycles exhaust nothing. */
 static void test_cycles(void)
 {
@@ -380,6 +472,7 @@ int main(void)
     test_hwdom();
     test_guest_bus();
     test_ecam();
+    test_pio();
     test_cycles();
     test_hook_order();
     lfv_domain_destroy(g2);

@@ -16,7 +16,7 @@
  * Guests see a virtual bus: segment 0, bus 0, 32 slots, function 0 only; a
  * guest's device is at 0000:00:SS.0, SS the lowest free slot when assigned.
  *
- * Access entry points (lfv_conf_*, lfv_ecam_*): for the hardware domain,
+ * Access entry points (lfv_conf_*, lfv_ecam_*, lfv_pio_*): for the hardware domain,
  * SBDFs are physical and bytes no handler covers reach the hardware; for a
  * guest, SBDFs are virtual and such bytes read all-ones with writes
  * dropped.  A guest never reaches a device it does not own: anything that
@@ -263,6 +263,50 @@ int lfv_ecam_read(struct lfv_domain *d, uint64_t offset, unsigned int len,
                   uint64_t *val);
 int lfv_ecam_write(struct lfv_domain *d, uint64_t offset, unsigned int len,
                    uint64_t val);
+
+/*
+ * x86 configuration mechanism #1 (port I/O), decoded as Xen decodes it for
+ * HVM and PVH domains (arch/x86/hvm/io.c): port 0xcf8 is the domain's
+ * address latch, 4-byte accesses only; ports 0xcfc-0xcff are the data
+ * window into the register the latch names (enable bit 31, bus 23:16,
+ * device and function 15:8, register 7:2) plus the port's offset within
+ * the window.  Segment 0, registers 0-255: the latch's bits 27:24 (AMD's
+ * extended register number) are ignored, as Xen 4.17's vPCI ignores them.
+ *
+ * lfv_pio_claims(): whether an access belongs to the mechanism.  Other
+ * accesses to 0xcf8-0xcfb (the reset control register at 0xcf9, a 1- or
+ * 2-byte access at 0xcf8) are not the engine's: the caller handles them.
+ *
+ * lfv_pio_read() and lfv_pio_write() of a claimed access return 0:
+ *  - the latch reads back as last written (0 at first);
+ *  - a data access whose register is not aligned to its size (0xcfd for 2
+ *    bytes, 0xcfe for 4) reads all-ones and is dropped, as in Xen;
+ *  - otherwise it is lfv_conf_read() or lfv_conf_write() of the SBDF and
+ *    register decoded (for a guest: its virtual bus).
+ * A data access while the latch's enable bit is clear is no configuration
+ * access: -ENODEV, nothing done (*val all-ones); the caller applies what
+ * it does for unclaimed ports (Xen: reads all-ones, writes dropped).
+ * -EINVAL: NULL d or val, size not 1, 2 or 4, or an access the mechanism
+ * does not claim.
+ *
+ * Concurrency: any registered RCU thread, as lfv_conf_read().  There is
+ * one latch per domain, as a host bridge has one: a latch write racing
+ * with a data access on another vCPU is seen before or after it, never
+ * torn (guests serialise their own latch-and-data pairs with a lock).
+ */
+#define LFV_PIO_CF8 0xcf8u
+#define LFV_PIO_CFC 0xcfcu
+
+static inline bool lfv_pio_claims(unsigned int port, unsigned int size)
+{
+    return (port == LFV_PIO_CF8 && size == 4) ||
+           (port & ~3u) == LFV_PIO_CFC;
+}
+
+int lfv_pio_read(struct lfv_domain *d, unsigned int port, unsigned int size,
+                 uint32_t *val);
+int lfv_pio_write(struct lfv_domain *d, unsigned int port, unsigned int size,
+                  uint32_t val);
 
 LFV_API_END
 

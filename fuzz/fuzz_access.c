@@ -604,6 +604,40 @@ static void p2m_fail(unsigned int d, long n)
         lfv_p2m_fail_map_after(lfv_domain_p2m(dom[d]), n, -ENOMEM);
 }
 
+/*
+ * The ECAM op's access through x86's ports instead: the latch names the
+ * offset's bus, device, function and dword (bits 27:24 from the input:
+ * ignored), then a data access at the port of the offset's low bits, of
+ * len (any but 1, 2 and 4: an access the ports refuse).  Every step is answered as
+ * lfv_domain.h says, and a refused read leaves all-ones.
+ */
+static void pio_access(struct fuzz_in *in, unsigned int d, uint64_t off,
+                       unsigned int len, bool write)
+{
+    uint32_t latch = (uint32_t)(off >> 4) & 0x00ffff00u, v = 0x5a5a;
+    unsigned int port = LFV_PIO_CFC + (off & 3);
+    uint8_t x = fuzz_u8(in);
+    int rc;
+
+    latch |= (uint32_t)(off & 0xfc) | (x & 0x80 ? 0 : 0x80000000u) |
+             (uint32_t)(x & 0x0f) << 24;
+    FUZZ_CHECK(lfv_pio_write(dom[d], LFV_PIO_CF8, 4, latch) == 0,
+               "latch write refused");
+    FUZZ_CHECK(lfv_pio_read(dom[d], LFV_PIO_CF8, 4, &v) == 0 && v == latch,
+               "latch did not read back");
+    if (write) {
+        rc = lfv_pio_write(dom[d], port, len, fuzz_u32(in));
+    } else {
+        v = 0x5a5a;
+        rc = lfv_pio_read(dom[d], port, len, &v);
+        FUZZ_CHECK(rc == 0 || v == 0xffffffff, "refused port read: %#x", v);
+    }
+    if (len != 1 && len != 2 && len != 4)
+        FUZZ_CHECK(rc == -EINVAL, "%u-byte port access: %d", len, rc);
+    else
+        FUZZ_CHECK(rc == (x & 0x80 ? -ENODEV : 0), "port access: %d", rc);
+}
+
 static void decode_op(struct fuzz_in *in)
 {
     uint8_t op = fuzz_u8(in);
@@ -636,21 +670,29 @@ static void decode_op(struct fuzz_in *in)
             lfv_conf_write(dom[d], s, reg, size, val);
         break;
     }
-    case 4: /* ECAM */
+    case 4: /* ECAM, or CF8/CFC */
     case 5: {
         unsigned int reg = fuzz_u16(in) % 4200, len = pick_size(in, true);
         uint64_t off;
+        uint8_t how;
 
         s = target(d, k, fuzz_u8(in));
         off = (uint64_t)LFV_SBDF_BUS(s) << 20 | (uint64_t)LFV_SBDF_DEV(s) << 15 |
               (uint64_t)LFV_SBDF_FN(s) << 12 | reg;
-        if (fuzz_u8(in) % 16 == 0)
+        how = fuzz_u8(in) % 16;
+        if (how == 0)
             off = fuzz_u64(in);
+        if (how == 1) /* the ports reach registers 0-255 */
+            off &= ~(uint64_t)0xf00;
         if (op % 14 == 5 && off < LFV_ECAM_WINDOW_SIZE &&
             hwdom_foreign(d, LFV_SBDF(0, off >> 20, (off >> 15) & 31,
                                       (off >> 12) & 7), off & 0xfff, len))
             return;
         cur = (int)d;
+        if (how == 1) { /* ports 0xcf8 and 0xcfc-0xcff instead */
+            pio_access(in, d, off, len, op % 14 == 5);
+            break;
+        }
         if (op % 14 == 4) {
             v64 = 0x5a5a;
             if (lfv_ecam_read(dom[d], off, len, &v64) == -EINVAL)

@@ -202,6 +202,13 @@ may return early with the number of frames done; the loop carries on
 from there without preempting itself: a batch is the few ranges of one
 device's BARs.
 
+domain_crash() (here and in lfv_p2m_revoke(), when the mappings
+cannot be taken back) does not wait for the guest's vCPUs: it runs
+under locks of lfvpci that those vCPUs may spin on.  Code that hands a
+device on after such a failure must have paused the guest
+synchronously first (patch 15 does, outside those locks), so that no
+vCPU of it runs on stale mappings of a device it no longer owns.
+
 A guest's maps are refused (-EPERM) unless iomem_access_permitted()
 says the host frames were granted to it (XEN_DOMCTL_iomem_permission):
 map_mmio_regions() checks no permission itself, and vPCI maps a guest's

@@ -79,6 +79,12 @@ struct domain *get_domain_by_id(domid_t id)
     return NULL;
 }
 
+bool get_domain(struct domain *d)
+{
+    __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
 void put_domain(struct domain *d)
 {
     int old = __atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_RELAXED);
@@ -88,6 +94,8 @@ void put_domain(struct domain *d)
 
 void xen_stub_domain_crash(struct domain *d)
 {
+    if (!d->crashed)
+        d->crash_paused = __atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE);
     d->crashed = true;
 }
 
@@ -176,6 +184,8 @@ static int change(struct domain *d, gfn_t g, unsigned long nr, mfn_t m,
 
     XEN_STUB_CHECK(d->translate);
     d->calls++;
+    if (d->fail_all)
+        return d->fail_all; /* nothing changed, on either architecture */
 #ifdef XEN_STUB_ARM
     /* p2m_set_entry(): no change to a dying domain's p2m, removals too */
     if (d->is_dying)

@@ -6,7 +6,9 @@ Lines (boot/init.sh, boot/guest-init.sh, boot/domu.c, boot/pci-probe.c):
   meta-guest       "domu: ..." of the launcher of the guest given the
                    device (role "dev");
   meta-guest2      the same for the second guest ("empty"), started by
-                   the first launcher's hook while the first guest runs;
+                   the first launcher's hook while the first guest runs
+                   (refused the device, EBUSY; told the bridge above it
+                   is not assignable, EPERM);
   meta-guest-pci   "ROLE SBDF FACT...", lfv-pciprobe in each guest;
   meta-guest-up    "ROLE linux ... pci buses=N functions=M";
   meta-guest-dom0  "WHEN SBDF FACT...", lfv-pciprobe in dom0 of the
@@ -115,6 +117,11 @@ def check_guest(name, metas, views, lfvpci):
                         % re.escape(dev), b) for b in launch2):
         e("%s: assigning %s to the second guest was not refused with EBUSY"
           % (name, dev))
+    # test_assign_device answers as assign_device: a bridge is refused.
+    if not any(re.match(r"domu: test_assign_device \S+ for d\d+ refused: "
+                        r"EPERM ", b) for b in launch2):
+        e("%s: test_assign_device of the bridge above %s was not refused "
+          "with EPERM" % (name, dev))
 
     # The guests' own reports.
     ups = {}

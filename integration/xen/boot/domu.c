@@ -20,6 +20,9 @@
  * --try-assign SSSS:BB:DD.F: XEN_DOMCTL_assign_device of a function
  * another domain holds must fail with EBUSY (no permission is granted);
  * the guest then runs without it.  Anything else is a failure.
+ * --test-refused SSSS:BB:DD.F: XEN_DOMCTL_test_assign_device of a
+ * function that is no endpoint (a bridge) must fail with EPERM, as its
+ * assignment would without an IOMMU (after the assignment, if any).
  * --hook CMD: run CMD (sh -c) once the guest is unpaused, while it runs
  * (dom0's checks of an assigned device, a second guest); its exit status
  * is reported, not judged.  --hook-after TEXT: not before the guest
@@ -402,7 +405,7 @@ int main(int argc, char **argv)
     double t0;
     int vpci = 0, a = 1;
     const char *assign = NULL, *try_assign = NULL, *hook = NULL;
-    const char *hook_after = NULL;
+    const char *hook_after = NULL, *test_refused = NULL;
     struct domu_pci_dev pdev;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -434,13 +437,15 @@ int main(int argc, char **argv)
             hook = argv[++a];
         else if (!strcmp(argv[a], "--hook-after") && a + 1 < argc)
             hook_after = argv[++a];
+        else if (!strcmp(argv[a], "--test-refused") && a + 1 < argc)
+            test_refused = argv[++a];
         else
             break;
     }
     if (argc - a != 5 || (assign && try_assign) || (hook_after && !hook)) {
         fprintf(stderr,
                 "usage: %s [--vpci] [--assign SBDF | --try-assign SBDF] "
-                "[--hook CMD [--hook-after TEXT]]\n"
+                "[--test-refused SBDF] [--hook CMD [--hook-after TEXT]]\n"
                 "          IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS\n"
                 "       %s --dtb OUT MEM_MB BOOTARGS [vpci]\n", argv[0],
                 argv[0]);
@@ -451,8 +456,8 @@ int main(int argc, char **argv)
     timeout = strtoul(argv[4], NULL, 0);
     if (mem < 64 * MB || mem > 1024 * MB || !timeout)
         die("MEM_MB must be 64..1024 and TIMEOUT_S positive");
-    if ((assign || try_assign) && !vpci)
-        die("--assign and --try-assign need --vpci");
+    if ((assign || try_assign || test_refused) && !vpci)
+        die("--assign, --try-assign and --test-refused need --vpci");
     if (assign || try_assign)
         domu_pci_lookup(assign ? assign : try_assign, &pdev);
 
@@ -537,6 +542,8 @@ int main(int argc, char **argv)
         domu_pci_assign(&pdev, domid);
     else if (try_assign)
         domu_pci_try_assign(&pdev, domid);
+    if (test_refused)
+        domu_pci_test_refused(test_refused, domid);
 
     {
         struct domu_fdt_params p = guest_tree(mem, initrd, rd_size, argv[5],

@@ -18,19 +18,27 @@
 #define IORESOURCE_MEM 0x00000200ul
 #define PAGE_SHIFT 12
 
-void domu_pci_lookup(const char *name, struct domu_pci_dev *dev)
+/* NAME (SSSS:BB:DD.F) as Xen's machine SBDF; dies if it is none. */
+static uint32_t pci_sbdf(const char *name)
 {
     unsigned int s, b, d, f;
-    char path[128], tail;
+    char tail;
+
+    if (sscanf(name, "%4x:%2x:%2x.%1x%c", &s, &b, &d, &f, &tail) != 4 ||
+        strlen(name) != 12 || d > 31 || f > 7)
+        domu_die("PCI device", "'%s' is no SSSS:BB:DD.F address", name);
+    return s << 16 | b << 8 | d << 3 | f;
+}
+
+void domu_pci_lookup(const char *name, struct domu_pci_dev *dev)
+{
+    char path[128];
     unsigned long long start, end, flags;
     FILE *r;
 
     memset(dev, 0, sizeof(*dev));
-    if (sscanf(name, "%4x:%2x:%2x.%1x%c", &s, &b, &d, &f, &tail) != 4 ||
-        strlen(name) != 12 || d > 31 || f > 7)
-        domu_die("PCI device", "'%s' is no SSSS:BB:DD.F address", name);
+    dev->sbdf = pci_sbdf(name);
     snprintf(dev->name, sizeof(dev->name), "%s", name);
-    dev->sbdf = s << 16 | b << 8 | d << 3 | f;
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", name);
     r = fopen(path, "r");
     if (!r)
@@ -124,5 +132,24 @@ void domu_pci_try_assign(const struct domu_pci_dev *dev, unsigned int domid)
     if (rc != -EBUSY)
         domu_die(step, "%s, not EBUSY", domu_errname(-rc));
     printf("domu: assign_device %s to d%u refused: %s\n", dev->name, domid,
+           domu_errname(-rc));
+}
+
+void domu_pci_test_refused(const char *name, unsigned int domid)
+{
+    struct xen_domctl d;
+    char step[64];
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    d.u.assign_device.dev = XEN_DOMCTL_DEV_PCI;
+    d.u.assign_device.u.pci.machine_sbdf = pci_sbdf(name);
+    snprintf(step, sizeof(step), "test_assign_device %s (no endpoint)", name);
+    rc = domu_domctl(&d, XEN_DOMCTL_test_assign_device);
+    if (!rc)
+        domu_die(step, "Xen says it could be assigned to d%u", domid);
+    if (rc != -EPERM)
+        domu_die(step, "%s, not EPERM", domu_errname(-rc));
+    printf("domu: test_assign_device %s for d%u refused: %s\n", name, domid,
            domu_errname(-rc));
 }

@@ -45,4 +45,11 @@ void domu_pci_assign(const struct domu_pci_dev *dev, unsigned int domid);
  */
 void domu_pci_try_assign(const struct domu_pci_dev *dev, unsigned int domid);
 
+/*
+ * XEN_DOMCTL_test_assign_device of NAME (SSSS:BB:DD.F), which is no
+ * endpoint (a bridge): must fail with EPERM, as XEN_DOMCTL_assign_device
+ * of it does without an IOMMU.  Prints the refusal; dies otherwise.
+ */
+void domu_pci_test_refused(const char *name, unsigned int domid);
+
 #endif /* LFV_DOMU_PCI_H */

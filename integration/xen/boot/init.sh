@@ -25,8 +25,10 @@
 #      reported (it then holds the device enabled for GUEST_HOLD seconds),
 #      dom0 probes the device (Xen's rule: dom0 reads the hardware of a
 #      device it does not own) and a second domU with vPCI ("empty") is
-#      created, must be refused the same device (EBUSY) and boots with an
-#      empty bus; both guests report on Xen's console themselves
+#      created, must be refused the same device (EBUSY), must be told
+#      the bridge above it cannot be assigned (test_assign_device: EPERM,
+#      as its assignment would be refused) and boots with an empty bus;
+#      both guests report on Xen's console themselves
 #      (meta-guest-pci, meta-guest-up, see boot/guest-init.sh) and power
 #      off; after the first one is destroyed, dom0 uses the device again
 #      (IDs, enable, STATUS through BAR 0, disable).  The launchers' lines
@@ -303,11 +305,19 @@ guest() {
 
 # guest_hook DEV: lfv-domu's hook, run while the guest given DEV runs.
 guest_hook() {
-    local rc=0
+    local rc=0 up
     # lfv-domu's stdout is a file: dom0's failures go to the console.
     exec > /dev/console 2>&1
     probe during "$1"
-    lfv-domu --vpci --try-assign "$1" /guest/Image /guest/initrd.gz \
+    # The bridge above DEV: no endpoint, so not assignable (EPERM).
+    up=$(cd -P "$PCI/$1/.." && pwd)
+    up=${up##*/}
+    case $up in
+    ????:??:??.?) ;;
+    *) fail "guest: no bridge above $1"; up="" ;;
+    esac
+    lfv-domu --vpci --try-assign "$1" ${up:+--test-refused "$up"} \
+        /guest/Image /guest/initrd.gz \
         "$GUEST2_MB" "$GUEST_TIMEOUT" "$GUEST_ARGS lfv.role=empty" \
         > /tmp/guest2 2>&1 || rc=$?
     echo "$rc" > /tmp/guest2.rc

@@ -94,6 +94,8 @@ def good():
         "meta-guest2": [
             "domu: assign_device %s to d2 refused: EBUSY (16, Device or "
             "resource busy)" % DEV,
+            "domu: test_assign_device 0000:00:01.0 for d2 refused: EPERM "
+            "(1, Operation not permitted)",
             "domu: result ok domid=2 shutdown=0 seconds=3"],
         "meta-guest-up": [
             "dev linux 6.1.0-57-arm64 up, 1 vCPU, 230560 kB, pci buses=1 "
@@ -161,6 +163,10 @@ MUTATIONS = [
     ("second guest refused otherwise", "meta-guest2", "refused: EBUSY",
      "refused: EPERM"),
     ("second guest failed", "meta-guest2", "result ok", "result fail x:"),
+    ("bridge not refused by test_assign", "meta-guest2", "refused: EPERM",
+     None),
+    ("bridge refused otherwise by test_assign", "meta-guest2",
+     "refused: EPERM", "refused: EINVAL"),
     ("first guest not running", "meta-guest", "running when the hook",
      "shut down when the hook"),
     ("no assignment", "meta-guest", "domu: assigned", None),

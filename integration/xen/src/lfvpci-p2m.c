@@ -163,7 +163,11 @@ static int log_reserve(struct lfv_p2m *p)
     return 0;
 }
 
-/* Undo one change; failing that, the domain's p2m is not what it believes. */
+/*
+ * Undo one change; failing that, the domain's p2m is not what it believes
+ * and a live guest is crashed (see lfv_p2m_revoke() for why without
+ * waiting, and who must have paused it).
+ */
 static void undo(struct lfv_p2m *p, bool map, uint64_t gfn, uint64_t nr,
                  uint64_t mfn)
 {
@@ -265,8 +269,24 @@ void lfv_p2m_abort(struct lfv_p2m *p)
  * lfvpci could not take its BAR mappings back.  A dying domain never runs
  * again and its p2m is freed with it (on Arm every change of a dying
  * domain's p2m fails, which is how we got here): nothing to do.  A live
- * guest must not keep frames it no longer owns: crash it.  The hardware
- * domain is trusted and kept running, as header.c does.
+ * guest must not keep frames it no longer owns: crash it.
+ *
+ * domain_crash() stops the guest's vCPUs without waiting for them
+ * (vcpu_pause_nosync()), and must: we run under lfvpci's locks (the
+ * device's write lock and the domain's map lock; undo() the batch lock
+ * too), on which a vCPU of the guest in a configuration access may spin,
+ * so waiting here for it to be descheduled could deadlock.  A vCPU on
+ * another pCPU may thus go on with the stale mappings for a while.  That
+ * is harmless while the device is still the guest's (a failure in the
+ * guest's own access), and whoever hands the device on pauses the guest
+ * synchronously first, with none of these locks held (pci.c:
+ * XEN_DOMCTL_deassign_device and pci_remove_device(); a dying domain was
+ * paused by domain_kill()): the crash's shutdown pause then keeps its
+ * vCPUs off.
+ *
+ * The hardware domain is trusted and kept running, as header.c does: it
+ * keeps the 1:1 mappings that could not be removed, frames it has iomem
+ * permission for and may map itself (pci.c, assign_device_no_iommu()).
  */
 void lfv_p2m_revoke(struct lfv_p2m *p)
 {

@@ -34,7 +34,16 @@
  * permission) fails and leaves decoding off; ownership moves (pdev's
  * domain and lists, the hardware domain's vPCI state retired and
  * rebuilt); de-assignment, destruction and removal leave the guest's p2m
- * empty and decoding and bus mastering off.
+ * empty and decoding and bus mastering off.  Test-assignment refuses what
+ * assignment refuses (bridges, host bridges, ARI extended functions,
+ * broken devices).  A guest that makes the unmap of its BARs fail (RAM
+ * populated in the mapped range: Arm's unmap_mmio_regions() refuses it)
+ * and then loses the device (de-assigned or removed) is crashed with its
+ * vCPUs already paused synchronously (domain_pause(), never under
+ * pcidevs_lock), and stays off once the device is the hardware
+ * domain's.  The hardware domain whose unmap fails at assignment
+ * (-ENOMEM) keeps its 1:1 mappings and runs on; the device is the
+ * guest's (the series' documented choice).
  *
  * Races: vCPU threads of two guests probe, size, toggle decoding and run
  * vpci_process_pending(), and a hardware-domain vCPU reads the device,
@@ -456,6 +465,28 @@ static void test_domctl_gates(struct domain *a, struct domain *b)
     pdev1->info.is_extfn = true;
     CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, D1), -EPERM);
     pdev1->info.is_extfn = false;
+    /* test_assign_device answers as assign_device would: the same refusals */
+    for (unsigned int i = 0; i < 5; i++) {
+        pdev1->type = i == 0 ? DEV_TYPE_PCIe_BRIDGE
+                    : i == 1 ? DEV_TYPE_LEGACY_PCI_BRIDGE
+                    : i == 2 ? DEV_TYPE_PCI_HOST_BRIDGE
+                             : DEV_TYPE_PCIe_ENDPOINT;
+        pdev1->info.is_extfn = i == 3;
+        pdev1->broken = i == 4;
+        CHECK_EQ(domctl(NULL, XEN_DOMCTL_test_assign_device, D1),
+                 i == 4 ? -EBADF : -EPERM);
+        CHECK_EQ(domctl(a, XEN_DOMCTL_test_assign_device, D1),
+                 i == 4 ? -EBADF : -EPERM);
+        CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, D1),
+                 i == 4 ? -EBADF : -EPERM);
+    }
+    pdev1->type = DEV_TYPE_PCIe_ENDPOINT;
+    pdev1->info.is_extfn = false;
+    pdev1->broken = false;
+    /* an ARI virtual function is an endpoint: free */
+    pdev1->info.is_extfn = pdev1->info.is_virtfn = true;
+    CHECK_EQ(domctl(NULL, XEN_DOMCTL_test_assign_device, D1), 0);
+    pdev1->info.is_extfn = pdev1->info.is_virtfn = false;
     CHECK(pdev1->domain == hardware_domain);
 
     CHECK_EQ(assign(a), 0);
@@ -618,6 +649,98 @@ static void test_functional(struct domain *a, struct domain *b)
     CHECK(LOAD(nr_guest_hw) > 0);
 }
 
+/*
+ * The guest makes the unmap of its BAR fail, then loses the device:
+ * de-assigned (the domctl) or removed (pci_remove_device()).  It populated
+ * RAM at a frame of its mapped BAR (populate_physmap replaces an MMIO
+ * entry on Arm), so unmap_mmio_regions() of the BAR refuses the range
+ * (-EILSEQ) at every try and lfvpci-p2m.c crashes the guest.
+ * domain_crash() stops vCPUs without waiting for them: the crash must
+ * find the guest already paused synchronously, so that none of its vCPUs
+ * runs on the stale mappings while the device goes to the hardware
+ * domain, and the crash's pause must keep it off once the caller's pause
+ * is dropped.
+ */
+#define GUEST_RAM_MFN 0x80000ul
+
+static void test_lost_device_unmap_fails(struct domain *a, bool remove)
+{
+    struct vcpu va = { a };
+    bool hwstate;
+
+    current = &v0;
+    CHECK_EQ(assign(a), 0);
+    current = &va;
+    wr(&va, VS0, BAR0, 4, GUEST_BAR);
+    wr(&va, VS0, CMD, 2, MEM);
+    settle(&va);
+    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+    /* the guest's RAM over the second frame of its BAR */
+    CHECK_EQ(map_mmio_regions(a, _gfn((GUEST_BAR >> 12) + 1), 1,
+                              _mfn(GUEST_RAM_MFN)), 0);
+    current = &v0;
+    if (remove)
+        CHECK_EQ(remove_readd(a), 0);
+    else
+        CHECK_EQ(deassign(a), 0);
+    /* crashed, paused before it was, and kept off (the shutdown pause) */
+    CHECK(a->crashed);
+    CHECK(a->crash_paused);
+    CHECK_EQ(LOAD(a->pause_count), 0);
+    /* the stale entries stay: the guest never runs again */
+    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+    /* the device went on, nothing of it left for the guest */
+    CHECK(owner_of(pdev1, &hwstate) == hardware_domain && hwstate);
+    CHECK_EQ(hw_cmd() & MASTER, 0);
+    current = &va;
+    CHECK_EQ(rd(&va, VS0, 0, 4), 0xffffffffu);
+    /* destroyed; a new domain in its place */
+    current = &v0;
+    CHECK_EQ(destroy(a), BAR0_SIZE >> 12);
+    a->is_dying = false;
+    a->crashed = a->crash_paused = false;
+    current = NULL;
+}
+
+/*
+ * The hardware domain's unmap fails when the device goes to a guest
+ * (-ENOMEM, every try): the series leaves it its 1:1 mappings of the
+ * device (the trusted hardware domain has iomem permission for those
+ * frames and reaches the device's configuration space anyway), logs it,
+ * keeps it running, and the assignment goes on.
+ */
+static void test_hwdom_unmap_fails(struct domain *a)
+{
+    const unsigned long nr = BAR0_SIZE >> 12, f = BAR0_HOST >> 12;
+    unsigned long mfn;
+    bool hwstate;
+
+    current = &v0;
+    if (!hwdom_in_model()) /* (4.17's header.c: never unmapped) */
+        return;
+    /* dom0 decodes the device: BAR 0 mapped 1:1 */
+    wr(&v0, D1, CMD, 2, MEM);
+    settle(&v0);
+    CHECK(xen_stub_lookup(hardware_domain, f + nr - 1, &mfn) &&
+          mfn == f + nr - 1);
+    hardware_domain->fail_all = -ENOMEM;
+    CHECK_EQ(assign(a), 0);
+    hardware_domain->fail_all = 0;
+    CHECK(strstr(xen_stub_last_log(), "lfvpci: BAR mappings cannot be "
+                 "removed") != NULL);
+    CHECK(!hardware_domain->crashed);
+    CHECK(xen_stub_lookup(hardware_domain, f, &mfn) && mfn == f);
+    CHECK(owner_of(pdev1, &hwstate) == a && !hwstate);
+    CHECK_EQ(nr_frames(a), 0);
+    CHECK_EQ(hw_cmd() & MEM, 0);
+    CHECK_EQ(deassign(a), 0);
+    CHECK(owner_of(pdev1, &hwstate) == hardware_domain && hwstate);
+    /* what the failed unmap left, gone (the model forgot it) */
+    CHECK_EQ(unmap_mmio_regions(hardware_domain, _gfn(f), nr, _mfn(f)), 0);
+    CHECK_EQ(nr_frames(hardware_domain), 0);
+    current = NULL;
+}
+
 /* --- races ---------------------------------------------------------------- */
 
 #define NR_CYCLES 40
@@ -625,12 +748,13 @@ static void test_functional(struct domain *a, struct domain *b)
 
 struct guest {
     struct domain *d;
-    int paused;  /* the control thread asks its vCPUs to stop */
+    int paused;  /* the control thread asks its vCPUs to stop (nests) */
     int parked;  /* vCPUs stopped */
 };
 
 static struct guest guests[2];
 static int stop;
+static int vcpus_live; /* the guests' vCPU threads run (test_races()) */
 
 static void *vcpu_thread(void *arg)
 {
@@ -698,16 +822,52 @@ static void *hwdom_thread(void *arg)
 
 static void pause_guest(struct guest *g)
 {
-    STORE(g->paused, 1);
+    INC(g->paused);
     while (LOAD(g->parked) < VCPUS_PER_GUEST)
         sched_yield();
 }
 
 static void unpause_guest(struct guest *g)
 {
-    STORE(g->paused, 0);
+    if (__atomic_sub_fetch(&g->paused, 1, __ATOMIC_RELEASE))
+        return;
     while (LOAD(g->parked))
         sched_yield();
+}
+
+static struct guest *guest_of(const struct domain *d)
+{
+    for (unsigned int i = 0; i < 2; i++)
+        if (guests[i].d == d)
+            return &guests[i];
+    return NULL;
+}
+
+/*
+ * Xen's domain_pause(): when it returns no vCPU of d runs (its threads,
+ * while test_races() runs them, are parked).  It waits for them, so it
+ * must not be called under a lock they may wait for: pcidevs_lock is
+ * checked (vPCI's own locks would deadlock the test).
+ */
+void domain_pause(struct domain *d)
+{
+    struct guest *g = guest_of(d);
+
+    XEN_STUB_CHECK(!current || current->domain != d);
+    XEN_STUB_CHECK(!pcidevs_locked());
+    __atomic_fetch_add(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    if (g && LOAD(vcpus_live))
+        pause_guest(g);
+}
+
+void domain_unpause(struct domain *d)
+{
+    struct guest *g = guest_of(d);
+
+    XEN_STUB_CHECK(__atomic_fetch_sub(&d->pause_count, 1,
+                                      __ATOMIC_SEQ_CST) > 0);
+    if (g && LOAD(vcpus_live))
+        unpause_guest(g);
 }
 
 /* Both guests' p2m checked with their vCPUs paused: the strays. */
@@ -730,6 +890,7 @@ static void test_races(void)
     unsigned int n = 2 * VCPUS_PER_GUEST, steps = 0;
     bool hwstate;
 
+    STORE(vcpus_live, 1);
     for (unsigned int i = 0; i < n; i++)
         CHECK_EQ(pthread_create(&t[i], NULL, vcpu_thread,
                                 &guests[i / VCPUS_PER_GUEST]), 0);
@@ -763,6 +924,7 @@ static void test_races(void)
     STORE(stop, 1);
     for (unsigned int i = 0; i <= n; i++)
         pthread_join(t[i], NULL);
+    STORE(vcpus_live, 0);
     CHECK_EQ(bad_p2m, 0);
     CHECK_EQ(bad_owner, 0);
     CHECK_EQ(LOAD(nr_bad_hw), 0);
@@ -801,6 +963,9 @@ int main(void)
     guests[1].d = b;
 
     test_functional(a, b);
+    test_lost_device_unmap_fails(a, false);
+    test_lost_device_unmap_fails(a, true);
+    test_hwdom_unmap_fails(a);
     /* (the controls are caught by the functional part alone) */
     if (!FALLBACK_HW && !RETIRE_SKIPS_UNMAP)
         test_races();

@@ -111,6 +111,14 @@ const unsigned long *pci_get_ro_map(uint16_t seg);
 #define DEFINE_SPINLOCK(l) spinlock_t l = { PTHREAD_MUTEX_INITIALIZER }
 
 extern struct domain *dom_io;
+/*
+ * Xen's synchronous pause (the test's: its vCPU threads parked before it
+ * returns; it checks that pcidevs_lock is not held) and the domain's
+ * reference; pause_count is Xen's atomic_t.
+ */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+#define atomic_read(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 void pcidevs_lock(void);
 void pcidevs_unlock(void);
 int arch_pci_clean_pirqs(struct domain *d);

@@ -92,10 +92,20 @@ struct domain {
     bool translate, hardware, crashed;
     bool is_dying;        /* Arm: every p2m change fails (-ENOMEM) */
     int refcnt;
+    /*
+     * Xen's d->pause_count (atomic), as domain_pause() and
+     * domain_unpause() keep it where a test provides them; crash_paused:
+     * it was not 0 when the domain first crashed (domain_crash() stops
+     * vCPUs without waiting for them: only a pause taken before it
+     * guarantees that none runs).
+     */
+    int pause_count;
+    bool crash_paused;
     struct xen_stub_frame *frames; /* open addressing, XEN_STUB_FRAMES */
     unsigned long nr_frames;
     long fail_after;      /* frames to change before an error, or -1 */
     int fail_err;
+    int fail_all;         /* not 0: every map and unmap fails with it */
     unsigned long calls;  /* map/unmap calls made */
     /* iomem_access_permitted(): every frame, or [iomem_s, iomem_e] only */
     bool iomem_all;
@@ -122,6 +132,7 @@ void xen_stub_fail_after(struct domain *d, long n, int err);
 void xen_stub_fail_alloc_after(long n);
 
 struct domain *get_domain_by_id(domid_t id);
+bool get_domain(struct domain *d);
 void put_domain(struct domain *d);
 #define is_hardware_domain(d) ((d)->hardware)
 #define paging_mode_translate(d) ((d)->translate)

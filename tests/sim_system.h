@@ -3,7 +3,9 @@
  * The simulated platform most tests start from: a bridge holding two
  * devices, and a system on it with the given hooks (in order) and, if
  * given, MSI binding ops (context: the bridge).  Domains and the
- * engine's devices are the caller's: tests differ there.
+ * engine's devices are the caller's: tests differ there.  hw_ops, if
+ * given, replace the simulator's (with the bridge as their `hw`): a test's
+ * device that answers differently from the simulated one.
  */
 #ifndef LFV_TESTS_SIM_SYSTEM_H
 #define LFV_TESTS_SIM_SYSTEM_H
@@ -21,6 +23,7 @@ struct sim_system {
     const struct lfv_sim_device_desc *dev[2];
     const struct lfv_vpci_hook *hooks[4]; /* NULL-terminated */
     const struct lfv_msi_ops *msi_ops;
+    const struct lfv_hw_ops *hw_ops; /* NULL: the simulator's */
 };
 
 static inline void sim_system_create(const struct sim_system *p,
@@ -29,7 +32,8 @@ static inline void sim_system_create(const struct sim_system *p,
 {
     struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
     struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = p->arch, .windows = w,
+        .hw_ops = p->hw_ops ? p->hw_ops : lfv_sim_hw_ops(),
+        .arch = p->arch, .windows = w,
     };
 
     CHECK_EQ(lfv_sim_bridge_create(br), 0);

@@ -14,7 +14,10 @@
  *    forcing it.  The enable bits (and MSI's multiple message enable, MSI-X's
  *    function mask) are written through to the hardware; addresses, data and
  *    masks are the hypervisor's business, through the binding ops.
- *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO).
+ *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO);
+ *    the control register's Table Size is the emulation's, read once at
+ *    assignment (the read that sized the trapped table), as Xen's
+ *    control_read: a device answering differently later changes nothing.
  *    Assignment turns MSI and MSI-X off in hardware (the emulation starts
  *    disabled, every MSI-X entry masked).
  *  - the hardware domain, LFV_ARCH_X86 (Xen 4.17's vPCI on PVH dom0: Xen

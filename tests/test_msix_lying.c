@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A device whose MSI-X Table Size changes between two reads of its
+ * control register (a faulty device, or one whose previous owner
+ * reprogrammed its firmware: the hardware is not trusted).  The header
+ * sizes the trapped table region from one read; the emulation must size
+ * its entries from that same read, whatever the device says later.
+ * Otherwise a guest's access to an entry inside the trapped region but
+ * past the entries the emulation allocated reads and writes hypervisor
+ * memory (here: a heap overflow), its binding is never undone
+ * (disabling MSI-X and de-assignment visit the allocated entries only),
+ * and the control register tells the guest a size that is not the
+ * table's.
+ *
+ * The device (A of msi_platform.h: 16 entries) tells the truth to the
+ * header, then lies: a hook ordered between the header and MSI-X
+ * (priority -15) arms the lie while the owner's state is built.
+ */
+#include "tests/msi_platform.h"
+
+#define QSIZE_MASK 0x07ffu
+
+static bool lie;              /* A's Table Size reads lie_qsize */
+static unsigned int lie_qsize;
+static bool lie_armed;        /* the hook sets lie */
+
+static uint32_t liar_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                          unsigned int size)
+{
+    uint32_t v = lfv_sim_hw_ops()->read(hw, sbdf, reg, size);
+    unsigned int ctl = MSIX + 2;
+
+    if (__atomic_load_n(&lie, __ATOMIC_RELAXED) && sbdf == A &&
+        reg <= ctl && reg + size >= ctl + 2) {
+        unsigned int sh = 8 * (ctl - reg);
+
+        v = (v & ~((uint32_t)QSIZE_MASK << sh)) | lie_qsize << sh;
+    }
+    return v;
+}
+
+static void liar_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
+                       unsigned int size, uint32_t val)
+{
+    lfv_sim_hw_ops()->write(hw, sbdf, reg, size, val);
+}
+
+static const struct lfv_hw_ops liar_ops = { liar_read, liar_write };
+
+static int liar_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
+{
+    (void)v, (void)e;
+    __atomic_store_n(&lie, lie_armed, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static const struct lfv_vpci_hook liar_hook = {
+    .name = "liar", .init = liar_init, .priority = -15,
+};
+
+/* Give A to d with the device lying from the MSI-X hook's init on. */
+static void assign_lying(struct lfv_domain *d, unsigned int qsize)
+{
+    lie = false;
+    lie_qsize = qsize;
+    lie_armed = true;
+    CHECK_EQ(lfv_pdev_assign(sys, A, d), 0);
+    CHECK(lie); /* the hook ran: the header read the truth, MSI-X not */
+}
+
+/* The device now says 1 entry; the trapped table has 16. */
+static void test_fewer(void)
+{
+    const uint64_t last = TBL + 16 * 15;
+
+    assign_lying(g1, 0);
+    CHECK_EQ(lfv_domain_msix_regions(g1), 2);
+    /* the guest sees the table the emulation traps */
+    CHECK_EQ(rd(g1, VS0, MSIX + 2, 2) & QSIZE_MASK, 15);
+    /* entry 15 is an entry like the others */
+    CHECK_EQ(mrd(g1, last + 12, 4), 1); /* masked at reset */
+    mwr(g1, last + 0, 8, 0x00000001fee00010ull);
+    mwr(g1, last + 8, 4, 0x4055);
+    CHECK_EQ(mrd(g1, last + 0, 8), 0x00000001fee00010ull);
+    ev_reset();
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    mwr(g1, last + 12, 4, 0); /* unmask: bound */
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, true, 15, 0x1fee00010ull, 0x4055, false));
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 1);
+    wr(g1, VS0, MSIX + 2, 2, 0); /* disable: every bound entry unbound */
+    CHECK_EQ(nr_evs, 2);
+    CHECK(ev_is(1, EV_UNBIND, true, 15, 0x1fee00010ull, 0x4055, false));
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
+    /* bound again, then taken away: de-assignment unbinds it */
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 1);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
+    lie = false;
+}
+
+/* The device now says 2048 entries; the trapped table has 16. */
+static void test_more(void)
+{
+    uint64_t v;
+
+    assign_lying(g1, QSIZE_MASK);
+    CHECK_EQ(rd(g1, VS0, MSIX + 2, 2) & QSIZE_MASK, 15);
+    wr(g1, VS0, MSIX + 2, 2, 0x8000);
+    CHECK_EQ(rd(g1, VS0, MSIX + 2, 2), 0x800f);
+    /* past the 16 entries: the rest of the page, not a table entry */
+    ev_reset();
+    CHECK_EQ(lfv_msix_mmio_write(g1, TBL + 16 * 16 + 12, 4, 0), 0);
+    CHECK_EQ(nr_evs, 0);
+    CHECK_EQ(lfv_msix_mmio_read(g1, TBL + 16 * 16 + 12, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffffu); /* the device's, not decoding */
+    wr(g1, VS0, MSIX + 2, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+    lie = false;
+}
+
+/* The hardware domain (x86: emulated like a guest's) likewise. */
+static void test_hwdom(void)
+{
+    CHECK_EQ(lfv_pdev_assign(sys, A, g2), 0);
+    assign_lying(hwdom, 0);
+    CHECK_EQ(rd(hwdom, A, MSIX + 2, 2) & QSIZE_MASK, 15);
+    wr(hwdom, A, MSIX + 2, 2, 0x8000);
+    ev_reset();
+    mwr(hwdom, TBL + 16 * 15 + 12, 4, 0);
+    CHECK(ev_is(0, EV_BIND, true, 15, 0, 0, false));
+    wr(hwdom, A, MSIX + 2, 2, 0);
+    CHECK(ev_is(1, EV_UNBIND, true, 15, 0, 0, false));
+    CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
+    lie = false;
+}
+
+int main(void)
+{
+    lfv_rcu_register_thread();
+    extra_hook = &liar_hook;
+    setup_hw_ops = &liar_ops;
+    setup(LFV_ARCH_X86);
+    test_fewer();
+    test_more();
+    test_hwdom();
+    teardown();
+    lfv_rcu_unregister_thread();
+    return CHECK_DONE();
+}

@@ -14,7 +14,9 @@
  *
  * The device (A of msi_platform.h: 16 entries) tells the truth to the
  * header, then lies: a hook ordered between the header and MSI-X
- * (priority -15) arms the lie while the owner's state is built.
+ * (priority -15) arms the lie while the owner's state is built.  MSI
+ * likewise: the layout of its registers (64-bit address, per-vector
+ * masking) is the one the header exposed (B's MSI, test_msi_layout()).
  */
 #include "tests/msi_platform.h"
 
@@ -23,6 +25,10 @@
 static bool lie;              /* A's Table Size reads lie_qsize */
 static unsigned int lie_qsize;
 static bool lie_armed;        /* the hook sets lie */
+static bool lie_msi;          /* B's MSI says 64-bit and maskable */
+static bool lie_msi_armed;    /* the hook sets lie_msi */
+
+#define MSI_64_MASK 0x0180u   /* PCI_MSI_FLAGS_64BIT | _MASKBIT */
 
 static uint32_t liar_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
                           unsigned int size)
@@ -36,6 +42,9 @@ static uint32_t liar_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
 
         v = (v & ~((uint32_t)QSIZE_MASK << sh)) | lie_qsize << sh;
     }
+    if (__atomic_load_n(&lie_msi, __ATOMIC_RELAXED) && sbdf == B &&
+        reg <= MSI + 2 && reg + size >= MSI + 4)
+        v |= MSI_64_MASK << 8 * (MSI + 2 - reg);
     return v;
 }
 
@@ -51,6 +60,7 @@ static int liar_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
 {
     (void)v, (void)e;
     __atomic_store_n(&lie, lie_armed, __ATOMIC_RELAXED);
+    __atomic_store_n(&lie_msi, lie_msi_armed, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -136,6 +146,39 @@ static void test_hwdom(void)
     lie = false;
 }
 
+/*
+ * B's MSI: 32-bit, not maskable, 1 vector (10 bytes, at 0x50; MSI-X at
+ * 0x70).  It turns 64-bit and maskable once the header has laid out the
+ * 10 bytes the owner sees: the emulation must keep that layout, not one
+ * of 24 bytes whose mask and pending registers (0x60, 0x64) would lie
+ * past the capability the header exposed (the pending one reading the
+ * hardware there, which may be a hidden capability's), and the control
+ * register must say what the emulation is.
+ */
+static void test_msi_layout(void)
+{
+    lie_msi = false;
+    lie_msi_armed = true;
+    CHECK_EQ(lfv_pdev_assign(sys, B, g1), 0);
+    CHECK(lie_msi);
+    CHECK_EQ(lfv_sim_cfg_read(br, B, MSI + 2, 2) & MSI_64_MASK, 0);
+    CHECK_EQ(rd(g1, VS0, MSI + 2, 2) & MSI_64_MASK, 0);
+    wr(g1, VS0, MSI + 4, 4, 0xfee00000);
+    wr(g1, VS0, MSI + 8, 2, 0x31); /* 32-bit: the data follows */
+    CHECK_EQ(rd(g1, VS0, MSI + 8, 2), 0x31);
+    /* past the capability's 10 bytes: nothing the guest sees */
+    CHECK_EQ(rd(g1, VS0, MSI + 12, 2), 0xffff);
+    CHECK_EQ(rd(g1, VS0, MSI + 16, 4), 0xffffffffu);
+    CHECK_EQ(rd(g1, VS0, MSI + 20, 4), 0xffffffffu);
+    ev_reset();
+    wr(g1, VS0, MSI + 2, 2, 0x1);
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, false, 0, 0xfee00000ull, 0x31, false));
+    wr(g1, VS0, MSI + 2, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
+    lie_msi = lie_msi_armed = false;
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
@@ -145,6 +188,7 @@ int main(void)
     test_fewer();
     test_more();
     test_hwdom();
+    test_msi_layout();
     teardown();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();

@@ -14,6 +14,9 @@
  *    forcing it.  The enable bits (and MSI's multiple message enable, MSI-X's
  *    function mask) are written through to the hardware; addresses, data and
  *    masks are the hypervisor's business, through the binding ops.
+ *    MSI's capable bits (multiple message capable, 64-bit, per-vector
+ *    masking) and its register layout are those the header read at
+ *    assignment, as in Xen's control_read.
  *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO);
  *    the control register's Table Size is the emulation's, read once at
  *    assignment (the read that sized the trapped table), as Xen's

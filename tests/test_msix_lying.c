@@ -16,7 +16,9 @@
  * header, then lies: a hook ordered between the header and MSI-X
  * (priority -15) arms the lie while the owner's state is built.  MSI
  * likewise: the layout of its registers (64-bit address, per-vector
- * masking) is the one the header exposed (B's MSI, test_msi_layout()).
+ * masking) is the one the header exposed (B's MSI, test_msi_layout()),
+ * and both emulate the capabilities the header found, whatever ID the
+ * device shows later (test_cap_id()).
  */
 #include "tests/msi_platform.h"
 
@@ -27,6 +29,8 @@ static unsigned int lie_qsize;
 static bool lie_armed;        /* the hook sets lie */
 static bool lie_msi;          /* B's MSI says 64-bit and maskable */
 static bool lie_msi_armed;    /* the hook sets lie_msi */
+static bool lie_id;           /* A's MSI capability's ID reads 0x11 */
+static bool lie_id_armed;     /* the hook sets lie_id */
 
 #define MSI_64_MASK 0x0180u   /* PCI_MSI_FLAGS_64BIT | _MASKBIT */
 
@@ -42,6 +46,9 @@ static uint32_t liar_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
 
         v = (v & ~((uint32_t)QSIZE_MASK << sh)) | lie_qsize << sh;
     }
+    if (__atomic_load_n(&lie_id, __ATOMIC_RELAXED) && sbdf == A &&
+        reg <= MSI && reg + size > MSI)
+        v = (v & ~(0xffu << 8 * (MSI - reg))) | 0x11u << 8 * (MSI - reg);
     if (__atomic_load_n(&lie_msi, __ATOMIC_RELAXED) && sbdf == B &&
         reg <= MSI + 2 && reg + size >= MSI + 4)
         v |= MSI_64_MASK << 8 * (MSI + 2 - reg);
@@ -61,12 +68,19 @@ static int liar_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     (void)v, (void)e;
     __atomic_store_n(&lie, lie_armed, __ATOMIC_RELAXED);
     __atomic_store_n(&lie_msi, lie_msi_armed, __ATOMIC_RELAXED);
+    __atomic_store_n(&lie_id, lie_id_armed, __ATOMIC_RELAXED);
     return 0;
 }
 
 static const struct lfv_vpci_hook liar_hook = {
     .name = "liar", .init = liar_init, .priority = -15,
 };
+
+/* Every device tells the truth again (the end of each test). */
+static void truthful(void)
+{
+    lie = lie_armed = lie_msi = lie_msi_armed = lie_id = lie_id_armed = false;
+}
 
 /* Give A to d with the device lying from the MSI-X hook's init on. */
 static void assign_lying(struct lfv_domain *d, unsigned int qsize)
@@ -107,7 +121,7 @@ static void test_fewer(void)
     CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 1);
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
     CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
-    lie = false;
+    truthful();
 }
 
 /* The device now says 2048 entries; the trapped table has 16. */
@@ -127,7 +141,7 @@ static void test_more(void)
     CHECK_EQ(v, 0xffffffffu); /* the device's, not decoding */
     wr(g1, VS0, MSIX + 2, 2, 0);
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
-    lie = false;
+    truthful();
 }
 
 /* The hardware domain (x86: emulated like a guest's) likewise. */
@@ -143,7 +157,7 @@ static void test_hwdom(void)
     wr(hwdom, A, MSIX + 2, 2, 0);
     CHECK(ev_is(1, EV_UNBIND, true, 15, 0, 0, false));
     CHECK_EQ(__atomic_load_n(&live_bindings, __ATOMIC_RELAXED), 0);
-    lie = false;
+    truthful();
 }
 
 /*
@@ -176,7 +190,40 @@ static void test_msi_layout(void)
     CHECK(ev_is(0, EV_BIND, false, 0, 0xfee00000ull, 0x31, false));
     wr(g1, VS0, MSI + 2, 2, 0);
     CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
-    lie_msi = lie_msi_armed = false;
+    truthful();
+}
+
+/*
+ * A's MSI capability (0x50) says it is an MSI-X one once the header has
+ * walked the chain: the MSI and MSI-X emulations take the capabilities
+ * the header found (MSI at 0x50, MSI-X at 0x70), so the guest's MSI-X
+ * enable reaches the MSI-X control register and nothing else, and its MSI
+ * is emulated.
+ */
+static void test_cap_id(void)
+{
+    const unsigned int cap = MSIX + 2, other = MSI + 2;
+
+    lie_id = false;
+    lie_id_armed = true;
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    CHECK(lie_id);
+    truthful();
+    CHECK_EQ(rd(g1, VS0, MSI + 2, 2), 0x0184); /* emulated MSI control */
+    wr(g1, VS0, MSI + 4, 4, 0xfee00000);
+    ev_reset();
+    wr(g1, VS0, MSI + 2, 2, 0x1);
+    CHECK_EQ(nr_evs, 1);
+    CHECK(ev_is(0, EV_BIND, false, 0, 0xfee00000ull, 0, false));
+    wr(g1, VS0, MSI + 2, 2, 0);
+    /* MSI-X enable and function mask: in the MSI-X control register */
+    wr(g1, VS0, cap, 2, 0xc000);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, cap, 2) & 0xc000, 0xc000);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, other, 2) & 0xc000, 0);
+    CHECK_EQ(rd(g1, VS0, cap, 2), 0xc00f);
+    wr(g1, VS0, cap, 2, 0);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, cap, 2) & 0xc000, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
 }
 
 int main(void)
@@ -189,6 +236,7 @@ int main(void)
     test_more();
     test_hwdom();
     test_msi_layout();
+    test_cap_id();
     teardown();
     lfv_rcu_unregister_thread();
     return CHECK_DONE();

@@ -191,9 +191,11 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * device's (lfv_msi_ops.mmio_read/mmio_write), and only while the domain
  * owns the device: an access that found the region just before the device
  * was de-assigned reaches nothing (reads all-ones, returns 0); nor does
- * one whose host address lies outside the system's memory windows or in
+ * one whose host address lies outside the system's memory windows, or in
  * a BAR of another device (of another domain, for the hardware domain):
- * with overlapping BARs it would land on that device.  Any number
+ * with overlapping BARs it would land on that device, or where the host's
+ * lfv_system_params.bar_valid says the device's bridge does not forward
+ * it to the device.  Any number
  * of threads, concurrently with everything except destroying the domain.
  * Reads take no lock but may spin: a table read waits while a write to
  * the same entry is between its stores (a few stores; longer only if

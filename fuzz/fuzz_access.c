@@ -31,7 +31,8 @@
  *   binding  every vector bound through the MSI ops belongs to the
  *            device's current owner (nothing left bound after de-assign);
  *   window   every mapped frame lies inside the host bridge's windows
- *            (the simulated bridge's defaults, given to the system);
+ *            (the simulated bridge's defaults, given to the system) and
+ *            outside what the host's bar_valid refuses (NOFWD_*);
  *   header   the header's BARs and ROM (lfv_header_bar()) are where the
  *            hardware decodes them;
  *   regions  a domain traps the MSI-X tables and PBAs of the devices it
@@ -41,7 +42,9 @@
  *   reach    a guest's config access reaches only a device it owns; any
  *            domain's MMIO forwarded by the engine reaches only the memory
  *            of devices it owns, never an MSI-X table (x86: the table is
- *            emulated) and, for a guest, never a PBA;
+ *            emulated), for a guest never a PBA, and never host addresses
+ *            the host's bar_valid refuses (NOFWD_*: BARs placed there
+ *            are not the devices');
  *   bind     bind/unbind/mask calls during a domain's access are for that
  *            domain's own device.
  * Sanitizers (ASan, UBSan) catch the rest.  A broken invariant aborts
@@ -160,6 +163,22 @@ static void hw_cfg_write(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
 
 static const struct lfv_hw_ops hw_ops = { hw_cfg_read, hw_cfg_write };
 
+/*
+ * Host addresses inside the windows that no device's bridge forwards to
+ * it (the host's bar_valid, Xen's pci_check_bar(), refuses BARs there):
+ * a BAR placed there is never mapped, and no forwarded access may go
+ * there either.
+ */
+#define NOFWD_START 0xd0000000ull
+#define NOFWD_END 0xd0ffffffull
+
+static bool fuzz_bar_valid(void *hw, lfv_sbdf_t sbdf, uint64_t start,
+                           uint64_t end)
+{
+    (void)hw, (void)sbdf;
+    return end < NOFWD_START || start > NOFWD_END;
+}
+
 /* What a forwarded MMIO access may reach (the access is cur's). */
 static void check_mmio(uint64_t a, unsigned int size, bool write)
 {
@@ -167,6 +186,10 @@ static void check_mmio(uint64_t a, unsigned int size, bool write)
 
     if (cur == CONTROL)
         return;
+    INV(cur ? "reach" : "reach-hwdom", fuzz_bar_valid(NULL, 0, a, e),
+        "domain %d's MMIO %s at %#" PRIx64 "+%u reached host addresses "
+        "no bridge forwards to a device (bar_valid)", cur,
+        write ? "write" : "read", a, size);
     for (unsigned int k = 0; k < NR_FDEV; k++) {
         bool decodes = lfv_sim_cfg_read(br, fdev_sbdf(k), 0x04, 2) & 2;
 
@@ -285,6 +308,10 @@ static int p2m_entry(uint64_t gfn, uint64_t nr, uint64_t mfn, void *ctxt)
                  (f << LFV_PAGE_SHIFT) + LFV_PAGE_SIZE - 1 <= win[i].end;
         INV("window", in, "domain %u maps frame %#" PRIx64 " outside the "
             "host bridge's windows", c->domid, f);
+        INV("window", fuzz_bar_valid(NULL, 0, f << LFV_PAGE_SHIFT,
+                                     (f << LFV_PAGE_SHIFT) + LFV_PAGE_SIZE - 1),
+            "domain %u maps frame %#" PRIx64 ", which bar_valid refuses",
+            c->domid, f);
     }
     for (uint64_t f = mfn; f < mfn + nr && f >= mfn; f++) {
         uint64_t s = f << LFV_PAGE_SHIFT, e = s + LFV_PAGE_SIZE - 1;
@@ -810,7 +837,8 @@ static void decode_op(struct fuzz_in *in)
  */
 static void setup(void)
 {
-    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = LFV_ARCH_X86 };
+    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = LFV_ARCH_X86,
+                                   .bar_valid = fuzz_bar_valid };
 
     if (lfv_sim_bridge_create(&br))
         abort();

@@ -14,14 +14,12 @@
 #include "hook_util.h"
 #include "msi_internal.h"
 
-#define MSI_CTRL_HW_RO (PCI_MSI_FLAGS_QMASK | PCI_MSI_FLAGS_64BIT |         \
-                        PCI_MSI_FLAGS_MASKBIT)
-
 struct lfv_msi {
     struct lfv_vpci *v;
     unsigned int pos;
     bool addr64, maskable;
     unsigned int max_vectors;   /* 2^MMC */
+    uint16_t ctrl_ro;           /* MMC, 64-bit and per-vector masking */
     /* guest-written registers: atomics (lock-free config reads) */
     uint16_t ctrl;              /* enable and MME bits only */
     uint32_t addr_lo, addr_hi, mask;
@@ -134,12 +132,16 @@ static uint16_t rebind(struct lfv_msi *m, uint16_t ctrl)
 
 /* ---- handlers ---- */
 
+/*
+ * The capable bits are the emulation's (read once, at assignment), as in
+ * Xen's control_read: they describe the registers the owner has.
+ */
 static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
 {
     const struct lfv_msi *m = data;
 
-    return (lfv_vpci_hw_read(ctx, reg, 2) & MSI_CTRL_HW_RO) |
-           msi_load(m->ctrl);
+    (void)ctx, (void)reg;
+    return m->ctrl_ro | msi_load(m->ctrl);
 }
 
 /* Enable and MME through to the hardware, the host's other bits kept. */
@@ -348,11 +350,21 @@ static int msi_init(struct lfv_vpci *v, struct lfv_regs_edit *e)
     m->v = v;
     m->pos = c->pos;
     hw = lfv_vpci_hw_read(v, c->pos + 2, 2);
-    m->addr64 = hw & PCI_MSI_FLAGS_64BIT;
-    m->maskable = hw & PCI_MSI_FLAGS_MASKBIT;
+    /*
+     * The layout is the one the header exposed (c->len: 10, 14, 20 or 24
+     * bytes, from its own read of these bits), not a second read of the
+     * hardware, which may answer differently (a faulty or reprogrammed
+     * device): registers past the capability would reach what the
+     * owner's chain hides.
+     */
+    m->maskable = c->len >= 20;
+    m->addr64 = c->len - (m->maskable ? 10 : 0) > 10;
     m->max_vectors = 1u << ((hw & PCI_MSI_FLAGS_QMASK) >> 1);
     if (m->max_vectors > 32)
         m->max_vectors = 32; /* 6 and 7 are reserved encodings */
+    m->ctrl_ro = (uint16_t)((__builtin_ctz(m->max_vectors) << 1) |
+                            (m->addr64 ? PCI_MSI_FLAGS_64BIT : 0) |
+                            (m->maskable ? PCI_MSI_FLAGS_MASKBIT : 0));
     /* The owner starts with MSI off, whatever was left before. */
     ctrl_to_hw(m, 0);
     return add_regs(m, e, c->len);

@@ -42,14 +42,18 @@ static inline void msi_mask(const struct lfv_vpci *v,
         sys->msi_ops->mask(sys->msi_ctx, v, vec);
 }
 
-/* The capability the header exposes with this ID, or NULL. */
+/*
+ * The capability the header exposes with this ID, or NULL: by the ID the
+ * header's walk read, not a new read of the hardware, which may answer
+ * differently (the emulation must sit where the header found it).
+ */
 static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
                                                  unsigned int id)
 {
     const struct lfv_header *h = hdr_of(v);
 
     for (unsigned int k = 0; h && k < h->nr_caps; k++)
-        if (lfv_vpci_hw_read(v, h->caps[k].pos, 1) == id)
+        if (h->caps[k].id == id)
             return &h->caps[k];
     return NULL;
 }

@@ -281,13 +281,21 @@ static uint64_t region_host(const struct lfv_msix_region *r)
  * The device's memory at host address addr, through the platform: only
  * where no other device (of another owner) decodes too, inside the
  * bridge's windows (hdr_host_access_ok()): overlapping BARs must not let
- * the access land on someone else's device.
+ * the access land on someone else's device.  And only where the host's
+ * own check (lfv_system_params.bar_valid, Xen's pci_check_bar()) says the
+ * device's bridge forwards the addresses to it, as for the BAR mappings
+ * (header_host.c): a BAR it refuses is never mapped, and what answers
+ * there is not the device.
  */
 static bool hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size)
 {
     const struct lfv_header *h = hdr_of(m->v);
+    const struct lfv_system *sys = m->d->sys;
 
-    return h && hdr_host_access_ok(h, addr, addr + size - 1);
+    return h && hdr_host_access_ok(h, addr, addr + size - 1) &&
+           (!sys->bar_valid ||
+            sys->bar_valid(sys->hw, lfv_vpci_sbdf(m->v), addr,
+                           addr + size - 1));
 }
 
 static void hw_read(const struct lfv_msix *m, uint64_t addr,
@@ -577,12 +585,19 @@ int msix_mmio_write4(struct lfv_domain *d, uint64_t gpa, uint32_t val)
 
 /* ---- control register ---- */
 
+/*
+ * The Table Size is the emulation's (m->nr, as Xen's control_read), not
+ * the hardware's as it reads now: a device that changed its answer since
+ * the header sized the trapped table must not show the owner a table
+ * other than the one it reaches.
+ */
 static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
 {
     const struct lfv_msix *m = data;
     unsigned int st = msi_load(m->state);
 
-    return (lfv_vpci_hw_read(ctx, reg, 2) & PCI_MSIX_FLAGS_QSIZE) |
+    (void)ctx, (void)reg;
+    return (m->nr - 1) |
            (st & MSIX_ST_ENABLED ? PCI_MSIX_FLAGS_ENABLE : 0) |
            (st & MSIX_ST_MASKALL ? PCI_MSIX_FLAGS_MASKALL : 0);
 }
@@ -726,6 +741,7 @@ static void lfv_cf_check mask_nop(void *ctx, const struct lfv_vpci *v,
 static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
 {
     struct lfv_msix *m = lfv_zalloc(sizeof(*m));
+    uint32_t size = 0;
 
     if (!m)
         return NULL;
@@ -740,10 +756,18 @@ static struct lfv_msix *msix_alloc(struct lfv_vpci *v, unsigned int pos)
     m->hwdom = lfv_vpci_is_hardware_domain(v);
     m->passthrough = !pos;
     m->pos = pos;
-    if (pos)
-        m->nr = (lfv_vpci_hw_read(v, pos + 2, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
     for (unsigned int k = 0; k < 2; k++)
-        lfv_header_msix_location(v, k, &m->bir[k], &m->offset[k], NULL);
+        lfv_header_msix_location(v, k, &m->bir[k], &m->offset[k],
+                                 k ? NULL : &size);
+    /*
+     * As many entries as the trapped table has: the header's Table Size
+     * (the read that sized the table region and checked it against its
+     * BAR), never a second read of the hardware, which may answer
+     * differently (a faulty or reprogrammed device): entries are indexed
+     * by offset in that region.
+     */
+    if (pos)
+        m->nr = size / 16;
     return m;
 }
 

@@ -234,13 +234,18 @@ static inline uint32_t hw_table(lfv_sbdf_t s, uint64_t addr)
 static const struct lfv_vpci_hook *extra_hook;
 /* The ops setup() gives the system (a test may take some away). */
 static const struct lfv_msi_ops *setup_ops = &ops;
+/* The config space setup() gives the system (NULL: the simulator's). */
+static const struct lfv_hw_ops *setup_hw_ops;
+/* The host's BAR check setup() gives the system (NULL: none). */
+static bool (*setup_bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
+                               uint64_t end);
 
 static void setup(enum lfv_arch arch)
 {
     const struct sim_system p = {
         arch, { A, B }, { &dev_a, &dev_b },
         { &lfv_header_hook, &lfv_msi_hook, &lfv_msix_hook, extra_hook },
-        setup_ops,
+        setup_ops, setup_hw_ops, setup_bar_valid,
     };
 
     sim_system_create(&p, &br, &sys);

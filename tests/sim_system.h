@@ -3,7 +3,10 @@
  * The simulated platform most tests start from: a bridge holding two
  * devices, and a system on it with the given hooks (in order) and, if
  * given, MSI binding ops (context: the bridge).  Domains and the
- * engine's devices are the caller's: tests differ there.
+ * engine's devices are the caller's: tests differ there.  hw_ops, if
+ * given, replace the simulator's (with the bridge as their `hw`): a test's
+ * device that answers differently from the simulated one; bar_valid, if
+ * given, is the host's check of BAR placement.
  */
 #ifndef LFV_TESTS_SIM_SYSTEM_H
 #define LFV_TESTS_SIM_SYSTEM_H
@@ -21,6 +24,10 @@ struct sim_system {
     const struct lfv_sim_device_desc *dev[2];
     const struct lfv_vpci_hook *hooks[4]; /* NULL-terminated */
     const struct lfv_msi_ops *msi_ops;
+    const struct lfv_hw_ops *hw_ops; /* NULL: the simulator's */
+    /* lfv_system_params.bar_valid (NULL: none), with the bridge as hw */
+    bool (*bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
+                      uint64_t end);
 };
 
 static inline void sim_system_create(const struct sim_system *p,
@@ -29,7 +36,8 @@ static inline void sim_system_create(const struct sim_system *p,
 {
     struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
     struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = p->arch, .windows = w,
+        .hw_ops = p->hw_ops ? p->hw_ops : lfv_sim_hw_ops(),
+        .arch = p->arch, .windows = w, .bar_valid = p->bar_valid,
     };
 
     CHECK_EQ(lfv_sim_bridge_create(br), 0);

@@ -200,7 +200,7 @@ static void setup_probe(void)
 {
     const struct sim_system p = {
         LFV_ARCH_ARM, { D, E }, { &dev_d, &dev_e },
-        { &lfv_header_hook, &probe_hook }, NULL,
+        { &lfv_header_hook, &probe_hook }, NULL, NULL, NULL,
     };
 
     sim_system_create(&p, &br, &sys);
@@ -708,7 +708,7 @@ static void test_handover(void)
 {
     const struct sim_system p = {
         LFV_ARCH_ARM, { D, E }, { &dev_d, &dev_e },
-        { &lfv_header_hook, &handover_hook }, NULL,
+        { &lfv_header_hook, &handover_hook }, NULL, NULL, NULL,
     };
     pthread_t t;
 

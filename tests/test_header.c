@@ -109,7 +109,7 @@ static void setup(enum lfv_arch arch)
 {
     const struct sim_system p = {
         arch, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook, &msi_stub },
-        NULL,
+        NULL, NULL, NULL,
     };
 
     sim_system_create(&p, &br, &sys);

@@ -53,7 +53,7 @@ static void setup(void)
 {
     const struct sim_system p = {
         LFV_ARCH_ARM, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook },
-        NULL,
+        NULL, NULL, NULL,
     };
 
     sim_system_create(&p, &br, &sys);

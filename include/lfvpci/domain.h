@@ -125,9 +125,14 @@ struct lfv_system_params {
      * any owner: a BAR it refuses is skipped as Xen 4.17's modify_bars()
      * skips it (decoding goes on, nothing of that BAR is mapped); the
      * host reports it (Xen prints 4.17's "not mapping BAR ... invalid
-     * position" warning).  Called from a config write handler or a
-     * control function, with lfvpci's locks held: it must not call into
-     * lfvpci, nor take a lock that is held around lfvpci calls.
+     * position" warning).  Also asked for every MSI-X access forwarded
+     * to the device's memory (<lfvpci/msi.h>: the PBA, the rest of the
+     * table and PBA pages), with the access's range: refused, it reaches
+     * nothing.  Called from a config write handler or a control
+     * function, with lfvpci's locks held, or from an MSI-X MMIO access
+     * (inside a read-side section, no lock held, any number of threads
+     * at once): it must not call into lfvpci, nor take a lock that is
+     * held around lfvpci calls, and must not block.
      */
     bool (*bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
                       uint64_t end);

@@ -14,7 +14,13 @@
  *    forcing it.  The enable bits (and MSI's multiple message enable, MSI-X's
  *    function mask) are written through to the hardware; addresses, data and
  *    masks are the hypervisor's business, through the binding ops.
- *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO).
+ *    MSI's capable bits (multiple message capable, 64-bit, per-vector
+ *    masking) and its register layout are those the header read at
+ *    assignment, as in Xen's control_read.
+ *    MSI-X table BIR/offset and PBA BIR/offset read from hardware (RO);
+ *    the control register's Table Size is the emulation's, read once at
+ *    assignment (the read that sized the trapped table), as Xen's
+ *    control_read: a device answering differently later changes nothing.
  *    Assignment turns MSI and MSI-X off in hardware (the emulation starts
  *    disabled, every MSI-X entry masked).
  *  - the hardware domain, LFV_ARCH_X86 (Xen 4.17's vPCI on PVH dom0: Xen
@@ -185,9 +191,11 @@ int lfv_system_set_msi_ops(struct lfv_system *sys,
  * device's (lfv_msi_ops.mmio_read/mmio_write), and only while the domain
  * owns the device: an access that found the region just before the device
  * was de-assigned reaches nothing (reads all-ones, returns 0); nor does
- * one whose host address lies outside the system's memory windows or in
+ * one whose host address lies outside the system's memory windows, or in
  * a BAR of another device (of another domain, for the hardware domain):
- * with overlapping BARs it would land on that device.  Any number
+ * with overlapping BARs it would land on that device, or where the host's
+ * lfv_system_params.bar_valid says the device's bridge does not forward
+ * it to the device.  Any number
  * of threads, concurrently with everything except destroying the domain.
  * Reads take no lock but may spin: a table read waits while a write to
  * the same entry is between its stores (a few stores; longer only if

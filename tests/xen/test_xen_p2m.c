@@ -241,7 +241,7 @@ static void test_engine(void)
     struct domain *xg = xen_stub_domain_create(1, false, true);
     const struct sim_system p = {
         LFV_ARCH_X86, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook },
-        NULL,
+        NULL, NULL, NULL,
     };
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;

@@ -201,7 +201,7 @@ if [ "$guest" = 1 ]; then
     mkdir -p "$grd/bin" "$grd/dev" "$grd/proc" "$grd/sys"
     cp "$cache/busybox" "$grd/bin/busybox"
     cp "$out/lfv-pciprobe" "$grd/bin/lfv-pciprobe"
-    for a in sh mount mkdir ls wc awk uname nproc poweroff cat sleep; do
+    for a in sh mount mkdir ls wc awk uname nproc poweroff cat sleep od; do
         ln -s busybox "$grd/bin/$a"
     done
     cp "$here/boot/guest-init.sh" "$grd/init"

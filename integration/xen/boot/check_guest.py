@@ -11,6 +11,10 @@ Lines (boot/init.sh, boot/guest-init.sh, boot/domu.c, boot/pci-probe.c):
                    is not assignable, EPERM);
   meta-guest-pci   "ROLE SBDF FACT...", lfv-pciprobe in each guest;
   meta-guest-up    "ROLE linux ... pci buses=N functions=M";
+  meta-guest-gone  "ROLE SBDF ids XXXXXXXX after N s": the first guest's
+                   IDs of its function once dom0 took it back while the
+                   guest ran (launcher: "deassign_device ... ok, dN
+                   running"), all-ones, before it powered off;
   meta-guest-dom0  "WHEN SBDF FACT...", lfv-pciprobe in dom0 of the
                    device before the assignment, during it (while the
                    guest runs), and after the guest was destroyed.
@@ -122,6 +126,20 @@ def check_guest(name, metas, views, lfvpci):
                         r"EPERM ", b) for b in launch2):
         e("%s: test_assign_device of the bridge above %s was not refused "
           "with EPERM" % (name, dev))
+
+    # The hot unplug: the device taken from the first guest while it ran,
+    # which then read all-ones on its bus and powered off (result ok).
+    if not any(re.match(r"domu: deassign_device %s from d\d+: ok, d\d+ "
+                        r"running$" % re.escape(dev), b) for b in launch):
+        e("%s: %s was not taken from the running first guest (no "
+          "'deassign_device ... ok, dN running')" % (name, dev))
+    gone = [b for _, b in metas.get("meta-guest-gone", [])]
+    for b in gone:
+        print("xen-boot: %s: guest: %s" % (name, b))
+    if not any(re.match(r"dev %s ids ffffffff after \d+ s$"
+                        % re.escape(GUEST_SBDF), b) for b in gone):
+        e("%s: the first guest did not see its device go (meta-guest-gone: "
+          "%s)" % (name, "; ".join(gone) or "none"))
 
     # The guests' own reports.
     ups = {}

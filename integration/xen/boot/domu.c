@@ -23,6 +23,10 @@
  * --test-refused SSSS:BB:DD.F: XEN_DOMCTL_test_assign_device of a
  * function that is no endpoint (a bridge) must fail with EPERM, as its
  * assignment would without an IOMMU (after the assignment, if any).
+ * --unplug (with --assign): after the hook (if any), while the guest runs,
+ * the device is taken from it (XEN_DOMCTL_deassign_device: a hot unplug;
+ * the guest's bus loses it, its BARs leave its p2m, the hardware domain
+ * gets it back); the guest must still run after.
  * --hook CMD: run CMD (sh -c) once the guest is unpaused, while it runs
  * (dom0's checks of an assigned device, a second guest); its exit status
  * is reported, not judged.  --hook-after TEXT: not before the guest
@@ -406,6 +410,7 @@ int main(int argc, char **argv)
     int vpci = 0, a = 1;
     const char *assign = NULL, *try_assign = NULL, *hook = NULL;
     const char *hook_after = NULL, *test_refused = NULL;
+    bool unplug = false;
     struct domu_pci_dev pdev;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -439,13 +444,18 @@ int main(int argc, char **argv)
             hook_after = argv[++a];
         else if (!strcmp(argv[a], "--test-refused") && a + 1 < argc)
             test_refused = argv[++a];
+        else if (!strcmp(argv[a], "--unplug"))
+            unplug = true;
         else
             break;
     }
-    if (argc - a != 5 || (assign && try_assign) || (hook_after && !hook)) {
+    if (argc - a != 5 || (assign && try_assign) || (hook_after && !hook) ||
+        (unplug && !assign)) {
         fprintf(stderr,
-                "usage: %s [--vpci] [--assign SBDF | --try-assign SBDF] "
-                "[--test-refused SBDF] [--hook CMD [--hook-after TEXT]]\n"
+                "usage: %s [--vpci] [--assign SBDF [--unplug] | --try-assign "
+                "SBDF]\n"
+                "          [--test-refused SBDF] [--hook CMD "
+                "[--hook-after TEXT]]\n"
                 "          IMAGE INITRD MEM_MB TIMEOUT_S BOOTARGS\n"
                 "       %s --dtb OUT MEM_MB BOOTARGS [vpci]\n", argv[0],
                 argv[0]);
@@ -588,6 +598,14 @@ int main(int argc, char **argv)
     printf("domu: d%u running\n", domid);
     if (hook)
         run_hook(hook, hook_after, timeout);
+    if (unplug) {
+        step = "unplug";
+        if (guest_gone())
+            die("d%u shut down before its device was taken", domid);
+        domu_pci_deassign(&pdev, domid);
+        printf("domu: deassign_device %s from d%u: ok, d%u %s\n", pdev.name,
+               domid, domid, guest_gone() ? "shut down" : "running");
+    }
 
     step = "wait for the guest to shut down";
     for (;;) {

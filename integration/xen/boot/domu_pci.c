@@ -135,6 +135,21 @@ void domu_pci_try_assign(const struct domu_pci_dev *dev, unsigned int domid)
            domu_errname(-rc));
 }
 
+void domu_pci_deassign(const struct domu_pci_dev *dev, unsigned int domid)
+{
+    struct xen_domctl d;
+    char step[64];
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    d.u.assign_device.dev = XEN_DOMCTL_DEV_PCI;
+    d.u.assign_device.u.pci.machine_sbdf = dev->sbdf;
+    snprintf(step, sizeof(step), "deassign_device %s", dev->name);
+    rc = domu_domctl(&d, XEN_DOMCTL_deassign_device);
+    if (rc)
+        domu_die(step, "from d%u: %s", domid, domu_errname(-rc));
+}
+
 void domu_pci_test_refused(const char *name, unsigned int domid)
 {
     struct xen_domctl d;

@@ -52,4 +52,11 @@ void domu_pci_try_assign(const struct domu_pci_dev *dev, unsigned int domid);
  */
 void domu_pci_test_refused(const char *name, unsigned int domid);
 
+/*
+ * XEN_DOMCTL_deassign_device of dev from the running guest domid (a hot
+ * unplug: the device goes back to the hardware domain while the guest
+ * runs).  Dies naming the errno if it fails; prints the result.
+ */
+void domu_pci_deassign(const struct domu_pci_dev *dev, unsigned int domid);
+
 #endif /* LFV_DOMU_PCI_H */

@@ -17,7 +17,10 @@
 # stays), then meta-guest-up (kernel, vCPUs, memory, PCI buses and
 # functions: dom0's launcher waits for this line to look at the device
 # meanwhile); then, after lfv.hold=SECONDS (default 0), the guest powers
-# off (PSCI SYSTEM_OFF).
+# off (PSCI SYSTEM_OFF).  With lfv.gone=SBDF it holds only until SBDF's
+# configuration space reads all-ones (dom0 took the device back while the
+# guest runs) and reports meta-guest-gone ("ROLE SBDF ids XXXXXXXX after
+# N s") first.
 
 PATH=/bin
 export PATH
@@ -37,11 +40,13 @@ mount -t sysfs sys /sys
 role=unnamed
 reg=
 hold=0
+gone=
 for a in $(cat /proc/cmdline); do
     case $a in
     lfv.role=*) role=${a#lfv.role=} ;;
     lfv.reg=*) reg=${a#lfv.reg=} ;;
     lfv.hold=*) hold=${a#lfv.hold=} ;;
+    lfv.gone=*) gone=${a#lfv.gone=} ;;
     esac
 done
 probe=
@@ -61,5 +66,20 @@ for d in /sys/bus/pci/devices/*; do
 done | emit meta-guest-pci
 echo "$role linux $(uname -r) up, $(nproc) vCPU, $mem kB, pci buses=$buses" \
      "functions=$fns" | emit meta-guest-up
-sleep "$hold"
+if [ -n "$gone" ]; then
+    # Until dom0 takes the function back (a hot unplug: its configuration
+    # space then reads all-ones), at most hold seconds: its IDs read from
+    # the bus (sysfs config, not the kernel's cached vendor) once a second.
+    t=0
+    while :; do
+        id=$(od -An -tx4 -N4 "/sys/bus/pci/devices/$gone/config" 2>&1 |
+             awk '{ print $1 }')
+        [ "$id" = ffffffff ] || [ "$t" -ge "$hold" ] && break
+        sleep 1
+        t=$((t + 1))
+    done
+    echo "$role $gone ids $id after $t s" | emit meta-guest-gone
+else
+    sleep "$hold"
+fi
 poweroff -f

@@ -22,15 +22,18 @@
 #   guest  (lfv.guest=1 only, after dump C) load xen-privcmd.ko and run
 #      /bin/lfv-domu (boot/domu.c): a Linux domU with vPCI ("dev") is
 #      given the e1000e (8086:10d3) and boots from /guest; once it has
-#      reported (it then holds the device enabled for GUEST_HOLD seconds),
+#      reported (it then holds the device enabled),
 #      dom0 probes the device (Xen's rule: dom0 reads the hardware of a
 #      device it does not own) and a second domU with vPCI ("empty") is
 #      created, must be refused the same device (EBUSY), must be told
 #      the bridge above it cannot be assigned (test_assign_device: EPERM,
 #      as its assignment would be refused) and boots with an empty bus;
-#      both guests report on Xen's console themselves
-#      (meta-guest-pci, meta-guest-up, see boot/guest-init.sh) and power
-#      off; after the first one is destroyed, dom0 uses the device again
+#      then dom0 takes the device from the first guest while it runs
+#      (XEN_DOMCTL_deassign_device: a hot unplug), whose bus then reads
+#      all-ones there (meta-guest-gone); both guests report on Xen's
+#      console themselves (meta-guest-pci, meta-guest-up, see
+#      boot/guest-init.sh) and power off; after the first one is
+#      destroyed, dom0 uses the device again
 #      (IDs, enable, STATUS through BAR 0, disable).  The launchers' lines
 #      are reported as meta-guest and meta-guest2, dom0's probes of the
 #      device before, during and after as meta-guest-dom0;
@@ -46,12 +49,14 @@ READERS=4
 # lfv.guest=1: the guest phase; GUEST_MB of RAM for the guest given the
 # device, GUEST2_MB for the second one, GUEST_TIMEOUT seconds each;
 # GUEST_DEV the IDs of the device assigned, GUEST_REG the register the
-# guest and dom0 read (e1000e STATUS: BAR 0, offset 8)
+# guest and dom0 read (e1000e STATUS: BAR 0, offset 8); GUEST_HOLD the
+# longest the first guest waits for its device to be taken (a hot unplug
+# once dom0's checks and the second guest are done; it then powers off)
 GUEST=0
 GUEST_MB=256
 GUEST2_MB=128
 GUEST_TIMEOUT=600
-GUEST_HOLD=10
+GUEST_HOLD=400
 GUEST_DEV=0x8086:0x10d3
 GUEST_REG="0 0x8"
 GUEST_ARGS="earlycon=xenboot keep_bootcon quiet rdinit=/init panic=-1"
@@ -284,10 +289,11 @@ guest() {
     : > /tmp/guest-dom0
     upstream_enable "$dev"
     probe before "$dev"
-    lfv-domu --vpci --assign "$dev" --hook "sh /init guest-hook $dev" \
+    lfv-domu --vpci --assign "$dev" --unplug \
+        --hook "sh /init guest-hook $dev" \
         --hook-after "@@ meta-guest-up dev " \
         /guest/Image /guest/initrd.gz "$GUEST_MB" "$GUEST_TIMEOUT" \
-        "$GUEST_ARGS lfv.role=dev lfv.reg=${GUEST_REG% *}:${GUEST_REG#* } lfv.hold=$GUEST_HOLD" \
+        "$GUEST_ARGS lfv.role=dev lfv.reg=${GUEST_REG% *}:${GUEST_REG#* } lfv.hold=$GUEST_HOLD lfv.gone=0000:00:00.0" \
         > /tmp/guest 2>&1 || rc=$?
     emit meta-guest < /tmp/guest
     [ "$rc" -eq 0 ] || fail "guest: lfv-domu (dev) exited with status $rc"

@@ -90,7 +90,9 @@ def good():
             "domu: assigned %s (sbdf 0x10000) to d1" % DEV,
             "domu: d1 running when the hook starts",
             "domu: hook exited with status 0; d1 still running",
+            "domu: deassign_device %s from d1: ok, d1 running" % DEV,
             "domu: result ok domid=1 shutdown=0 seconds=5"],
+        "meta-guest-gone": ["dev 0000:00:00.0 ids ffffffff after 1 s"],
         "meta-guest2": [
             "domu: assign_device %s to d2 refused: EBUSY (16, Device or "
             "resource busy)" % DEV,
@@ -170,6 +172,12 @@ MUTATIONS = [
     ("first guest not running", "meta-guest", "running when the hook",
      "shut down when the hook"),
     ("no assignment", "meta-guest", "domu: assigned", None),
+    ("no hot unplug", "meta-guest", "domu: deassign_device", None),
+    ("guest shut down at the unplug", "meta-guest", "ok, d1 running",
+     "ok, d1 shut down"),
+    ("guest never saw its device go", "meta-guest-gone", "ids ffffffff",
+     "ids 10d38086"),
+    ("no report of the device going", "meta-guest-gone", "ids", None),
     ("dom0 during: guest BAR on the hardware", "meta-guest-dom0",
      "during %s barreg 0 0x10040000" % DEV,
      "during %s barreg 0 0x23000000" % DEV),

@@ -139,8 +139,11 @@ static void hw_check(uint32_t sbdf)
     }
 }
 
+static void grace_hw_stop(void);
+
 static uint32_t hw_read(uint32_t sbdf, unsigned int reg, unsigned int size)
 {
+    grace_hw_stop();
     hw_check(sbdf);
     return lfv_sim_cfg_read(br, sbdf, reg, size);
 }
@@ -741,6 +744,72 @@ static void test_hwdom_unmap_fails(struct domain *a)
     current = NULL;
 }
 
+/* --- the hardware domain's grace period ---------------------------------- */
+
+/*
+ * A read of the hardware domain's that is inside its handler, waiting for
+ * the hardware, when the device goes to a guest: the assignment retires
+ * the hardware domain's state in the model and must neither wait for the
+ * reader (Xen has no synchronize_rcu(), and nothing pauses the hardware
+ * domain) nor free what the reader holds before it leaves.  The guest
+ * losing a device is paused around it (deassign), so this is the race
+ * with a free that assignment still has; it is made to happen every time
+ * here, where test_races() leaves it to chance: the unsafe-free control
+ * (frees without a grace period) is reported here, by ASan and TSan.
+ */
+static struct vcpu grace_v;     /* the reader's vCPU (hardware domain) */
+static int grace_step;          /* 1 in the hardware, 2 assigned, 3 done */
+
+/* hw_read()'s stop: the reader waits in the hardware for the assignment. */
+static void grace_hw_stop(void)
+{
+    if (current != &grace_v || LOAD(grace_step))
+        return;
+    STORE(grace_step, 1);
+    while (LOAD(grace_step) != 2)
+        sched_yield();
+}
+
+static void *grace_reader_thread(void *arg)
+{
+    uint32_t *val = arg;
+
+    lfv_rcu_register_thread();
+    current = &grace_v;
+    /* BAR 0, through the model's handler for the hardware domain */
+    *val = lfv_conf_read(hardware_domain->vpci_dom, D1, BAR0, 4);
+    current = NULL;
+    STORE(grace_step, 3);
+    lfv_rcu_unregister_thread();
+    return NULL;
+}
+
+static void test_hwdom_grace(struct domain *a)
+{
+    uint32_t val = 0;
+    pthread_t t;
+    bool hwstate;
+
+    current = &v0;
+    grace_v.domain = hardware_domain;
+    CHECK(hwdom_in_model());
+    CHECK(owner_of(pdev1, &hwstate) == hardware_domain && hwstate);
+    CHECK_EQ(pthread_create(&t, NULL, grace_reader_thread, &val), 0);
+    while (LOAD(grace_step) != 1)
+        sched_yield();
+    /* the reader is in its handler: assignment goes on without it */
+    CHECK_EQ(assign(a), 0);
+    STORE(grace_step, 2);
+    while (LOAD(grace_step) != 3)
+        sched_yield();
+    pthread_join(t, NULL);
+    /* it finished on the retired state: the hardware it read is dropped */
+    CHECK_EQ(val, 0xffffffffu);
+    CHECK_EQ(deassign(a), 0);
+    STORE(grace_step, 0);
+    current = NULL;
+}
+
 /* --- races ---------------------------------------------------------------- */
 
 #define NR_CYCLES 40
@@ -966,6 +1035,7 @@ int main(void)
     test_lost_device_unmap_fails(a, false);
     test_lost_device_unmap_fails(a, true);
     test_hwdom_unmap_fails(a);
+    test_hwdom_grace(a);
     /* (the controls are caught by the functional part alone) */
     if (!FALLBACK_HW && !RETIRE_SKIPS_UNMAP)
         test_races();

@@ -202,6 +202,25 @@ may return early with the number of frames done; the loop carries on
 from there without preempting itself: a batch is the few ranges of one
 device's BARs.
 
+Arm's unmap_mmio_regions() refuses a whole range (-EILSEQ, nothing
+changed) if any entry in it is RAM, which a guest arranges by populating
+RAM at a frame of its mapped BAR (guest_physmap_add_page() replaces the
+MMIO entry).  Giving up would leave all the device's frames mapped in
+the guest: de-assignment would crash it with them still in its p2m (only
+the crash's shutdown pause keeping it off them).  So such a range is
+unmapped again around the guest's entries: p2m_lookup() finds the frames
+that still map the device (mfn + k, p2m_mmio_direct_*), each run of them
+is unmapped in one call, and anything else (the guest's RAM, or nothing)
+is left where it is.  An entry changing between the lookup and the unmap
+(another vCPU of the guest: it is not paused when it turns its own
+decoding off) makes the run's unmap fail again; the run is then looked
+up again, at most 8 times in a row without progress.  The range is done
+once none of its entries maps the device; only a device frame that
+cannot be removed is an error.  x86 needs none of this: its
+clear_mmio_p2m_entry() removes any direct MMIO entry, and a guest cannot
+put anything else over one (p2m_add_page() crashes it,
+guest_remove_page() and XENMEM_add_to_physmap return -EPERM).
+
 domain_crash() (here and in lfv_p2m_revoke(), when the mappings
 cannot be taken back) does not wait for the guest's vCPUs: it runs
 under locks of lfvpci that those vCPUs may spin on.  Code that hands a

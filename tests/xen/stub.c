@@ -151,6 +151,36 @@ void xen_stub_fail_after(struct domain *d, long n, int err)
     d->fail_err = err;
 }
 
+p2m_type_t xen_stub_type(const struct domain *d, unsigned long gfn)
+{
+    const struct xen_stub_frame *f = slot(d, gfn);
+
+    if (f->gfn != gfn)
+        return p2m_invalid;
+    if (f->ram)
+        return p2m_ram_rw;
+#ifdef XEN_STUB_ARM
+    return p2m_mmio_direct_dev;
+#else
+    return p2m_mmio_direct;
+#endif
+}
+
+/* A new entry at gfn, or the one there replaced. */
+static void frame_put(struct domain *d, unsigned long gfn, unsigned long mfn,
+                      bool ram)
+{
+    struct xen_stub_frame *f = slot(d, gfn);
+
+    if (f->gfn != gfn) {
+        XEN_STUB_CHECK(d->nr_frames < XEN_STUB_FRAMES / 2);
+        f->gfn = gfn;
+        d->nr_frames++;
+    }
+    f->mfn = mfn;
+    f->ram = ram;
+}
+
 static int frame_set(struct domain *d, unsigned long gfn, unsigned long mfn,
                      bool map)
 {
@@ -159,20 +189,28 @@ static int frame_set(struct domain *d, unsigned long gfn, unsigned long mfn,
     if (d->fail_after >= 0 && d->fail_after-- == 0)
         return d->fail_err;
     if (!map) {
+        if (f->gfn == gfn && f->ram)
+            return -EINVAL; /* x86: not p2m_mmio_direct (Arm: checked) */
         if (f->gfn == gfn && f->mfn != mfn)
             return -EILSEQ;
         if (f->gfn == gfn)
             frame_remove(d, f);
         return 0;
     }
-    if (f->gfn == gfn) { /* both architectures replace an MMIO mapping */
-        f->mfn = mfn;
-        return 0;
+    /* both architectures replace what is there, the guest's RAM too */
+    frame_put(d, gfn, mfn, false);
+    return 0;
+}
+
+int xen_stub_populate(struct domain *d, unsigned long gfn, unsigned long mfn)
+{
+#ifndef XEN_STUB_ARM
+    if (xen_stub_type(d, gfn) == p2m_mmio_direct) {
+        xen_stub_domain_crash(d); /* p2m_add_page(): "not permitted" */
+        return -EPERM;
     }
-    XEN_STUB_CHECK(d->nr_frames < XEN_STUB_FRAMES / 2);
-    f->gfn = gfn;
-    f->mfn = mfn;
-    d->nr_frames++;
+#endif
+    frame_put(d, gfn, mfn, true);
     return 0;
 }
 
@@ -184,21 +222,30 @@ static int change(struct domain *d, gfn_t g, unsigned long nr, mfn_t m,
 
     XEN_STUB_CHECK(d->translate);
     d->calls++;
-    if (d->fail_all)
-        return d->fail_all; /* nothing changed, on either architecture */
+    if (!map && d->unmap_hook)
+        d->unmap_hook(d, gfn_x(g), nr);
 #ifdef XEN_STUB_ARM
+    /*
+     * p2m_remove_mapping() checks the whole range before changing it:
+     * any RAM refuses it (the stub: an MMIO entry of another frame too).
+     */
+    for (i = 0; i < nr && !map; i++)
+        if (xen_stub_lookup(d, gfn_x(g) + i, &mfn) &&
+            (xen_stub_type(d, gfn_x(g) + i) == p2m_ram_rw ||
+             mfn != mfn_x(m) + i))
+            return -EILSEQ;
+    if (d->fail_all)
+        return d->fail_all; /* nothing changed */
     /* p2m_set_entry(): no change to a dying domain's p2m, removals too */
     if (d->is_dying)
         return -ENOMEM;
-    /* p2m_remove_mapping() checks the whole range before changing it */
-    for (i = 0; i < nr && !map; i++)
-        if (xen_stub_lookup(d, gfn_x(g) + i, &mfn) && mfn != mfn_x(m) + i)
-            return -EILSEQ;
     for (i = 0; i < nr && !rc; i++)
         rc = frame_set(d, gfn_x(g) + i, mfn_x(m) + i, map);
     return rc;
 #else
     (void)mfn;
+    if (d->fail_all)
+        return d->fail_all; /* nothing changed */
     for (i = 0; i < nr && i < XEN_STUB_CHUNK; i++) {
         rc = frame_set(d, gfn_x(g) + i, mfn_x(m) + i, map);
         if (rc)
@@ -229,8 +276,8 @@ static mfn_t lookup(struct domain *d, unsigned long gfn, p2m_type_t *t)
 {
     unsigned long mfn;
 
-    *t = xen_stub_lookup(d, gfn, &mfn) ? p2m_mmio_direct : p2m_invalid;
-    return *t == p2m_mmio_direct ? _mfn(mfn) : INVALID_MFN;
+    *t = xen_stub_type(d, gfn);
+    return xen_stub_lookup(d, gfn, &mfn) ? _mfn(mfn) : INVALID_MFN;
 }
 
 mfn_t get_gfn_query_unlocked(struct domain *d, unsigned long gfn,

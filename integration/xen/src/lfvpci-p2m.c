@@ -17,6 +17,11 @@
  * a batch is the few ranges of one device's BARs, applied from a config
  * write, and large BARs are mapped with large pages.
  *
+ * On Arm, an unmap refused because the guest put RAM over a frame of the
+ * range is done again around it, one run of the device's frames at a
+ * time (unmap_device_frames()): the guest's RAM stays, none of the
+ * device's frames does.
+ *
  * Locking: a batch holds the p2m's spinlock from begin to commit or
  * abort, a leaf lock for lfvpci (only the p2m's own locks are taken
  * inside it).  lfv_p2m_translate() takes no lock of ours.
@@ -97,13 +102,96 @@ int lfv_p2m_begin(struct lfv_p2m *p)
     return 0;
 }
 
+#ifndef CONFIG_X86
+/*
+ * Arm's p2m_remove_mapping() refuses a whole range (-EILSEQ, nothing
+ * changed) if any entry in it is RAM (p2m_is_any_ram(): RAM, grant or
+ * foreign), as the device's MMIO frames never are.  A guest arranges that
+ * by populating RAM (XENMEM_populate_physmap) at a frame of its mapped
+ * BAR: guest_physmap_add_page() replaces the MMIO entry.  Giving up
+ * would leave every other frame of the device mapped, in a guest that may
+ * be losing the device (de-assignment: the guest would be crashed, and
+ * only its shutdown pause would keep it off the device's frames) or that
+ * turned its own decoding off.
+ *
+ * So the range is unmapped again frame by frame: only the entries that
+ * still map the device's frame (mfn + k, as map_mmio_regions() mapped it:
+ * p2m_mmio_direct_*) go, runs of them in one call each; any other entry
+ * is the guest's (its RAM, or nothing) and is left as it is.  The
+ * lookups take no lock that the unmaps hold: another vCPU of the guest
+ * (the guest is not paused when it turns its own decoding off) may
+ * change an entry in between, and the unmap of a run is refused again.
+ * The run is then looked up again, at most LFV_P2M_UNMAP_TRIES times in
+ * a row without progress.  Done when no entry of the range maps the
+ * device any more; otherwise the error stands.  This costs a p2m_lookup()
+ * per frame of the range, only when a guest put something in its BAR.
+ */
+#define LFV_P2M_UNMAP_TRIES 8
+
+static bool maps_device_frame(struct domain *d, uint64_t gfn, uint64_t mfn)
+{
+    p2m_type_t t;
+    mfn_t m = p2m_lookup(d, _gfn(gfn), &t);
+
+    return mfn_eq(m, _mfn(mfn)) &&
+           (t == p2m_mmio_direct_dev || t == p2m_mmio_direct_nc ||
+            t == p2m_mmio_direct_c);
+}
+
+static int unmap_device_frames(struct domain *d, uint64_t gfn, uint64_t nr,
+                               uint64_t mfn)
+{
+    unsigned int tries = 0;
+    uint64_t k = 0, run, skipped = 0;
+    int rc;
+
+    while ( k < nr )
+    {
+        /* the next run of frames that map the device */
+        if ( !maps_device_frame(d, gfn + k, mfn + k) )
+        {
+            k++;
+            skipped++;
+            continue;
+        }
+        run = 1;
+        while ( k + run < nr &&
+                maps_device_frame(d, gfn + k + run, mfn + k + run) )
+            run++;
+
+        rc = unmap_mmio_regions(d, _gfn(gfn + k), run, _mfn(mfn + k));
+        if ( !rc )
+        {
+            k += run;
+            tries = 0;
+            continue;
+        }
+        if ( rc != -EILSEQ || ++tries == LFV_P2M_UNMAP_TRIES )
+            return rc;
+        /* changed under us: look at the run again */
+    }
+
+    printk(XENLOG_G_INFO "%pd: lfvpci: unmap gfn [%#"PRIx64", %#"PRIx64
+           "] mfn %#"PRIx64": left %"PRIu64" frame(s) not the device's\n",
+           d, gfn, gfn + nr - 1, mfn, skipped);
+
+    return 0;
+}
+#endif
+
 /*
  * Map or unmap all of [gfn, gfn + nr - 1]; on error *done frames from gfn
  * were changed.  A negative return of Xen's calls means that call changed
  * nothing on x86.  On Arm, p2m_remove_mapping()'s -EILSEQ comes before any
- * change, but a failed p2m_set_entry() may leave part of its range
- * changed: the whole range then counts as done, so that the caller's
- * rollback covers it.
+ * change (see unmap_device_frames() for what follows), but a failed
+ * p2m_set_entry() may leave part of its range changed: the whole range
+ * then counts as done, so that the caller's rollback covers it.
+ *
+ * x86's unmap has no such refusal to work around: clear_mmio_p2m_entry()
+ * removes any p2m_mmio_direct entry (another mfn with a warning) and
+ * refuses other types (-EINVAL), but a guest cannot put any over a direct
+ * MMIO entry (p2m_add_page() crashes it, guest_remove_page() and
+ * XENMEM_add_to_physmap return -EPERM).
  */
 static int apply(struct domain *d, bool map, uint64_t gfn, uint64_t nr,
                  uint64_t mfn, uint64_t *done)
@@ -124,8 +212,14 @@ static int apply(struct domain *d, bool map, uint64_t gfn, uint64_t nr,
         if ( rc < 0 )
         {
 #ifndef CONFIG_X86
-            if ( rc != -EILSEQ )
-                *done = nr;
+            /*
+             * The fallback's error leaves part of the range changed: the
+             * whole range counts as done (rolling it back maps the BAR
+             * whole again, over what the guest put in it).
+             */
+            if ( rc == -EILSEQ && !map )
+                rc = unmap_device_frames(d, gfn + *done, left, mfn + *done);
+            *done = nr;
 #endif
             return rc;
         }

@@ -36,14 +36,15 @@
  * rebuilt); de-assignment, destruction and removal leave the guest's p2m
  * empty and decoding and bus mastering off.  Test-assignment refuses what
  * assignment refuses (bridges, host bridges, ARI extended functions,
- * broken devices).  A guest that makes the unmap of its BARs fail (RAM
- * populated in the mapped range: Arm's unmap_mmio_regions() refuses it)
- * and then loses the device (de-assigned or removed) is crashed with its
- * vCPUs already paused synchronously (domain_pause(), never under
- * pcidevs_lock), and stays off once the device is the hardware
- * domain's.  The hardware domain whose unmap fails at assignment
- * (-ENOMEM) keeps its 1:1 mappings and runs on; the device is the
- * guest's (the series' documented choice).
+ * broken devices).  A guest with RAM populated over a frame of its
+ * mapped BAR (Arm's unmap_mmio_regions() refuses such a range) that loses
+ * the device (de-assigned or removed) keeps its RAM and runs on, none of
+ * the device's frames mapped; if the device's frames cannot be removed
+ * at all, it is crashed with its vCPUs already paused synchronously
+ * (domain_pause(), never under pcidevs_lock), and stays off once the
+ * device is the hardware domain's.  The hardware domain whose unmap
+ * fails at assignment (-ENOMEM) keeps its 1:1 mappings and runs on; the
+ * device is the guest's (the series' documented choice).
  *
  * Races: vCPU threads of two guests probe, size, toggle decoding and run
  * vpci_process_pending(), and a hardware-domain vCPU reads the device,
@@ -376,11 +377,12 @@ static struct domain *owner_of(struct pci_dev *pdev, bool *hwdom_state)
 }
 
 /*
- * No p2m entry of d outside the BARs of a device it owns: none at all if
- * it owns nothing, else only frames of D1's BAR 0, wherever the guest put
- * it (at first where the host has it: the model starts a guest's BARs at
- * the host's addresses).  The caller keeps d's vCPUs out of the p2m
- * meanwhile.  The number of stray entries.
+ * No p2m entry of d outside the BARs of a device it owns, the guest's own
+ * RAM aside (xen_stub_populate()): none at all if it owns nothing, else
+ * only frames of D1's BAR 0, wherever the guest put it (at first where
+ * the host has it: the model starts a guest's BARs at the host's
+ * addresses).  The caller keeps d's vCPUs out of the p2m meanwhile.  The
+ * number of stray entries.
  */
 static unsigned long p2m_stray(const struct domain *d, bool owns)
 {
@@ -391,8 +393,8 @@ static unsigned long p2m_stray(const struct domain *d, bool owns)
         unsigned long off = f->mfn - (BAR0_HOST >> 12);
         bool ok;
 
-        if (f->gfn == ~0UL)
-            continue;
+        if (f->gfn == ~0UL || f->ram)
+            continue; /* (the guest's own RAM is no device's) */
         ok = owns && off < (BAR0_SIZE >> 12);
         if (!ok && bad++ < 3)
             fprintf(stderr, "d%u: p2m entry gfn %#lx -> mfn %#lx outside "
@@ -653,11 +655,16 @@ static void test_functional(struct domain *a, struct domain *b)
 }
 
 /*
- * The guest makes the unmap of its BAR fail, then loses the device:
- * de-assigned (the domctl) or removed (pci_remove_device()).  It populated
- * RAM at a frame of its mapped BAR (populate_physmap replaces an MMIO
- * entry on Arm), so unmap_mmio_regions() of the BAR refuses the range
- * (-EILSEQ) at every try and lfvpci-p2m.c crashes the guest.
+ * The guest puts RAM over a frame of its mapped BAR, then loses the
+ * device: de-assigned (the domctl) or removed (pci_remove_device()).
+ * populate_physmap replaces the MMIO entry on Arm, so unmap_mmio_regions()
+ * of the BAR refuses the whole range (-EILSEQ); lfvpci-p2m.c then unmaps
+ * the device's frames one run at a time and leaves the guest's RAM: the
+ * guest is not crashed, and none of the device's frames stays in its p2m.
+ *
+ * stuck: besides, no frame of the BAR can be removed (p2m_set_entry()
+ * failing, -ENOMEM at every try): the unmap fails and lfvpci-p2m.c
+ * crashes the guest, with the device's frames still mapped.
  * domain_crash() stops vCPUs without waiting for them: the crash must
  * find the guest already paused synchronously, so that none of its vCPUs
  * runs on the stale mappings while the device goes to the hardware
@@ -666,9 +673,12 @@ static void test_functional(struct domain *a, struct domain *b)
  */
 #define GUEST_RAM_MFN 0x80000ul
 
-static void test_lost_device_unmap_fails(struct domain *a, bool remove)
+static void test_lost_device_unmap_fails(struct domain *a, bool remove,
+                                         bool stuck)
 {
+    const unsigned long ram_gfn = (GUEST_BAR >> 12) + 1;
     struct vcpu va = { a };
+    unsigned long mfn;
     bool hwstate;
 
     current = &v0;
@@ -679,19 +689,31 @@ static void test_lost_device_unmap_fails(struct domain *a, bool remove)
     settle(&va);
     CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
     /* the guest's RAM over the second frame of its BAR */
-    CHECK_EQ(map_mmio_regions(a, _gfn((GUEST_BAR >> 12) + 1), 1,
-                              _mfn(GUEST_RAM_MFN)), 0);
+    CHECK_EQ(xen_stub_populate(a, ram_gfn, GUEST_RAM_MFN), 0);
     current = &v0;
+    if (stuck)
+        a->fail_all = -ENOMEM;
     if (remove)
         CHECK_EQ(remove_readd(a), 0);
     else
         CHECK_EQ(deassign(a), 0);
-    /* crashed, paused before it was, and kept off (the shutdown pause) */
-    CHECK(a->crashed);
-    CHECK(a->crash_paused);
+    a->fail_all = 0;
+    if (stuck) {
+        /* crashed, paused before it was, and kept off (the shutdown pause) */
+        CHECK(a->crashed);
+        CHECK(a->crash_paused);
+        /* the stale entries stay: the guest never runs again */
+        CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+    } else {
+        /* not crashed: the device's frames gone, the guest's RAM kept */
+        CHECK(!a->crashed);
+        CHECK_EQ(p2m_stray(a, false), 0);
+        CHECK_EQ(nr_frames(a), 1);
+        CHECK(xen_stub_lookup(a, ram_gfn, &mfn) && mfn == GUEST_RAM_MFN);
+        CHECK_EQ(xen_stub_type(a, ram_gfn), p2m_ram_rw);
+    }
+    /* the caller's pause dropped */
     CHECK_EQ(LOAD(a->pause_count), 0);
-    /* the stale entries stay: the guest never runs again */
-    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
     /* the device went on, nothing of it left for the guest */
     CHECK(owner_of(pdev1, &hwstate) == hardware_domain && hwstate);
     CHECK_EQ(hw_cmd() & MASTER, 0);
@@ -699,7 +721,7 @@ static void test_lost_device_unmap_fails(struct domain *a, bool remove)
     CHECK_EQ(rd(&va, VS0, 0, 4), 0xffffffffu);
     /* destroyed; a new domain in its place */
     current = &v0;
-    CHECK_EQ(destroy(a), BAR0_SIZE >> 12);
+    CHECK_EQ(destroy(a), (stuck ? BAR0_SIZE >> 12 : 1));
     a->is_dying = false;
     a->crashed = a->crash_paused = false;
     current = NULL;
@@ -1032,8 +1054,8 @@ int main(void)
     guests[1].d = b;
 
     test_functional(a, b);
-    test_lost_device_unmap_fails(a, false);
-    test_lost_device_unmap_fails(a, true);
+    for (unsigned int i = 0; i < 4; i++)
+        test_lost_device_unmap_fails(a, i & 1, i & 2);
     test_hwdom_unmap_fails(a);
     test_hwdom_grace(a);
     /* (the controls are caught by the functional part alone) */

@@ -10,9 +10,19 @@
  * it did when that is not all; an error after some progress returns the
  * progress, the next call returns the error having changed nothing.
  * Arm: one call does the whole range; an error leaves the frames before
- * the failing one changed.  Both: unmapping a frame mapped to another
- * machine frame than asked fails with -EILSEQ (Arm checks this; x86 only
- * warns, which a test could not see).
+ * the failing one changed.
+ *
+ * Entries are MMIO (what map_mmio_regions() makes) or the guest's RAM
+ * (xen_stub_populate(): populate_physmap), and p2m_lookup() and
+ * get_gfn_query_unlocked() report which (p2m_mmio_direct_dev on Arm,
+ * p2m_mmio_direct on x86; p2m_ram_rw).  Unmapping, as in 4.17.5:
+ * Arm's p2m_remove_mapping() refuses the whole range with -EILSEQ,
+ * changing nothing, if any entry in it is RAM; x86's
+ * clear_mmio_p2m_entry() refuses a RAM entry with -EINVAL (the frames
+ * before it done).  Both, stricter than Xen: an MMIO entry mapping
+ * another machine frame than asked is refused with -EILSEQ (Xen removes
+ * it, x86 with a warning a test could not see), so that an unmap given
+ * the wrong mfn shows.  An empty entry is left as it is.
  */
 #ifndef XEN_STUB_H
 #define XEN_STUB_H
@@ -51,6 +61,7 @@
 #define ASSERT(p) XEN_STUB_CHECK(p)
 #define XENLOG_G_ERR "<G><0>"
 #define XENLOG_G_WARNING "<G><1>"
+#define XENLOG_G_INFO "<G><2>"
 #define XENLOG_G_DEBUG "<G><3>"
 /* To stderr, but for XENLOG_G_DEBUG (per-mapping lines), judged on the
  * formatted text as Xen does. */
@@ -76,7 +87,14 @@ static inline unsigned long mfn_x(mfn_t m) { return m.m; }
 static inline bool mfn_eq(mfn_t a, mfn_t b) { return a.m == b.m; }
 #define INVALID_MFN _mfn(~0UL)
 
-typedef enum { p2m_invalid, p2m_mmio_direct } p2m_type_t;
+#ifdef XEN_STUB_ARM
+typedef enum {
+    p2m_invalid, p2m_ram_rw, p2m_mmio_direct_dev, p2m_mmio_direct_nc,
+    p2m_mmio_direct_c,
+} p2m_type_t;
+#else
+typedef enum { p2m_invalid, p2m_ram_rw, p2m_mmio_direct } p2m_type_t;
+#endif
 
 /* Xen's doubly linked list head (tests/xen/guest uses its operations). */
 struct list_head {
@@ -85,6 +103,7 @@ struct list_head {
 
 struct xen_stub_frame {
     unsigned long gfn, mfn; /* gfn == ~0UL: free slot */
+    bool ram;               /* the guest's RAM (xen_stub_populate()) */
 };
 
 struct domain {
@@ -107,6 +126,12 @@ struct domain {
     int fail_err;
     int fail_all;         /* not 0: every map and unmap fails with it */
     unsigned long calls;  /* map/unmap calls made */
+    /*
+     * Called at the start of every unmap_mmio_regions() (what another
+     * vCPU of the guest does between lfvpci's lookup and its unmap).
+     */
+    void (*unmap_hook)(struct domain *d, unsigned long gfn,
+                       unsigned long nr);
     /* iomem_access_permitted(): every frame, or [iomem_s, iomem_e] only */
     bool iomem_all;
     unsigned long iomem_s, iomem_e;
@@ -124,6 +149,15 @@ struct domain *xen_stub_domain_create(domid_t id, bool hardware,
 void xen_stub_domain_destroy(struct domain *d);
 bool xen_stub_lookup(const struct domain *d, unsigned long gfn,
                      unsigned long *mfn);
+/* The entry's type: p2m_invalid (none), p2m_ram_rw or MMIO. */
+p2m_type_t xen_stub_type(const struct domain *d, unsigned long gfn);
+/*
+ * The guest's populate_physmap of one frame at gfn, the page mfn.  Arm
+ * (guest_physmap_add_page()) replaces whatever gfn maps, MMIO included;
+ * x86 (p2m_add_page()) refuses to replace a direct MMIO entry: the guest
+ * is crashed and -EPERM returned.
+ */
+int xen_stub_populate(struct domain *d, unsigned long gfn, unsigned long mfn);
 /* relinquish_p2m_mapping() of a dying domain: its p2m emptied. */
 void xen_stub_p2m_relinquish(struct domain *d);
 /* The (n + 1)-th frame changed from now fails with err, once. */

@@ -435,6 +435,22 @@ static void settle(struct vcpu *v)
         ;
 }
 
+/*
+ * D1 given to a (from the hardware domain's vCPU), then placed at
+ * GUEST_BAR and decoded by the guest's vCPU va: BAR 0 mapped whole.
+ * Returns with current = va.
+ */
+static void assign_mapped(struct domain *a, struct vcpu *va)
+{
+    current = &v0;
+    CHECK_EQ(assign(a), 0);
+    current = va;
+    wr(va, VS0, BAR0, 4, GUEST_BAR);
+    wr(va, VS0, CMD, 2, MEM);
+    settle(va);
+    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+}
+
 /* --- functional ---------------------------------------------------------- */
 
 static void test_domctl_gates(struct domain *a, struct domain *b)
@@ -609,13 +625,7 @@ static void test_functional(struct domain *a, struct domain *b)
     CHECK_EQ(rd(&va, VS0, 0, 4), 0xffffffffu);
 
     /* destroyed while it holds the device mapped: the same, and no model */
-    current = &v0;
-    CHECK_EQ(assign(a), 0);
-    current = &va;
-    wr(&va, VS0, BAR0, 4, GUEST_BAR);
-    wr(&va, VS0, CMD, 2, MEM);
-    settle(&va);
-    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+    assign_mapped(a, &va);
     current = &v0;
     /* Arm: the dying guest's p2m refuses the unmap; it goes with the p2m */
     CHECK_EQ(destroy(a), BAR0_SIZE >> 12);
@@ -631,12 +641,7 @@ static void test_functional(struct domain *a, struct domain *b)
     a->is_dying = false;
 
     /* removed while a guest holds it mapped: gone from its bus and p2m */
-    CHECK_EQ(assign(a), 0);
-    current = &va;
-    wr(&va, VS0, BAR0, 4, GUEST_BAR);
-    wr(&va, VS0, CMD, 2, MEM);
-    settle(&va);
-    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+    assign_mapped(a, &va);
     current = &v0;
     CHECK_EQ(remove_readd(a), 0);
     CHECK_EQ(p2m_stray(a, false), 0);
@@ -681,13 +686,7 @@ static void test_lost_device_unmap_fails(struct domain *a, bool remove,
     unsigned long mfn;
     bool hwstate;
 
-    current = &v0;
-    CHECK_EQ(assign(a), 0);
-    current = &va;
-    wr(&va, VS0, BAR0, 4, GUEST_BAR);
-    wr(&va, VS0, CMD, 2, MEM);
-    settle(&va);
-    CHECK_EQ(nr_frames(a), BAR0_SIZE >> 12);
+    assign_mapped(a, &va);
     /* the guest's RAM over the second frame of its BAR */
     CHECK_EQ(xen_stub_populate(a, ram_gfn, GUEST_RAM_MFN), 0);
     current = &v0;

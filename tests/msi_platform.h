@@ -243,9 +243,11 @@ static bool (*setup_bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
 static void setup(enum lfv_arch arch)
 {
     const struct sim_system p = {
-        arch, { A, B }, { &dev_a, &dev_b },
-        { &lfv_header_hook, &lfv_msi_hook, &lfv_msix_hook, extra_hook },
-        setup_ops, setup_hw_ops, setup_bar_valid,
+        .arch = arch, .sbdf = { A, B }, .dev = { &dev_a, &dev_b },
+        .hooks = { &lfv_header_hook, &lfv_msi_hook, &lfv_msix_hook,
+                   extra_hook },
+        .msi_ops = setup_ops, .hw_ops = setup_hw_ops,
+        .bar_valid = setup_bar_valid,
     };
 
     sim_system_create(&p, &br, &sys);

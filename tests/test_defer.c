@@ -199,8 +199,8 @@ static bool bar_mapped(unsigned int bar)
 static void setup_probe(void)
 {
     const struct sim_system p = {
-        LFV_ARCH_ARM, { D, E }, { &dev_d, &dev_e },
-        { &lfv_header_hook, &probe_hook }, NULL, NULL, NULL,
+        .arch = LFV_ARCH_ARM, .sbdf = { D, E }, .dev = { &dev_d, &dev_e },
+        .hooks = { &lfv_header_hook, &probe_hook },
     };
 
     sim_system_create(&p, &br, &sys);
@@ -707,8 +707,8 @@ static void *old_owner_vcpu(void *arg)
 static void test_handover(void)
 {
     const struct sim_system p = {
-        LFV_ARCH_ARM, { D, E }, { &dev_d, &dev_e },
-        { &lfv_header_hook, &handover_hook }, NULL, NULL, NULL,
+        .arch = LFV_ARCH_ARM, .sbdf = { D, E }, .dev = { &dev_d, &dev_e },
+        .hooks = { &lfv_header_hook, &handover_hook },
     };
     pthread_t t;
 

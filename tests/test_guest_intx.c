@@ -16,6 +16,7 @@
 
 #include "tests/check.h"
 #include "tests/sim_cap.h"
+#include "tests/sim_system.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -33,26 +34,18 @@ static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
 static void run(bool no_guest_intx)
 {
     const uint16_t writes[] = { 0, INTX_OFF, 0xffff, MEM, 0, INTX_OFF | MEM };
+    const struct lfv_system_params base = { .no_guest_intx = no_guest_intx };
+    const struct sim_system p = {
+        .arch = LFV_ARCH_ARM, .sbdf = { A }, .dev = { &dev_a },
+        .hooks = { &lfv_header_hook, &lfv_msi_hook }, .base = &base,
+    };
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hwdom, *g;
-    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
-    struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_ARM, .windows = w,
-        .no_guest_intx = no_guest_intx,
-    };
     unsigned int msi;
 
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    params.hw = br;
-    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
-    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
-    CHECK_EQ(lfv_system_create(&params, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_msi_hook), 0);
-    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
-    CHECK_EQ(lfv_domain_create(sys, 1, false, &g), 0);
-    CHECK_EQ(lfv_pdev_add(sys, A), 0);
+    sim_system_create(&p, &br, &sys);
+    sim_domains_create(&p, sys, &hwdom, &g);
     msi = sim_find_cap(br, A, 0x05);
     CHECK(msi != 0);
 

@@ -108,8 +108,8 @@ static const struct lfv_vpci_hook msi_stub = { .name = "msi-stub",
 static void setup(enum lfv_arch arch)
 {
     const struct sim_system p = {
-        arch, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook, &msi_stub },
-        NULL, NULL, NULL,
+        .arch = arch, .sbdf = { A, B }, .dev = { &dev_a, &dev_b },
+        .hooks = { &lfv_header_hook, &msi_stub },
     };
 
     sim_system_create(&p, &br, &sys);

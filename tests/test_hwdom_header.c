@@ -24,6 +24,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/sim_system.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -85,24 +86,19 @@ static void bar_write_ignored(void *hw, lfv_sbdf_t sbdf, unsigned int bar)
 
 static void setup(bool msix_mapped, bool with_valid, bool with_ignored)
 {
-    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
-    struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_ARM, .windows = w,
+    const struct lfv_system_params base = {
         .hwdom_msix_mapped = msix_mapped,
-        .bar_valid = with_valid ? bar_valid : NULL,
         .bar_write_ignored = with_ignored ? bar_write_ignored : NULL,
+    };
+    const struct sim_system p = {
+        .arch = LFV_ARCH_ARM, .sbdf = { A }, .dev = { &dev_a },
+        .hooks = { &lfv_header_hook }, .base = &base,
+        .bar_valid = with_valid ? bar_valid : NULL,
     };
 
     valid_calls = refused_calls = ignored_calls = 0;
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    params.hw = br;
-    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
-    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
-    CHECK_EQ(lfv_system_create(&params, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
-    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
-    CHECK_EQ(lfv_domain_create(sys, 1, false, &g), 0);
-    CHECK_EQ(lfv_pdev_add(sys, A), 0);
+    sim_system_create(&p, &br, &sys);
+    sim_domains_create(&p, sys, &hwdom, &g);
 }
 
 static void teardown(void)

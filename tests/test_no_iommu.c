@@ -16,6 +16,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/sim_system.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -40,26 +41,17 @@ static void run(bool no_iommu)
 {
     const uint16_t writes[] = { MASTER, MASTER | MEM, 0xffff, MEM, 0,
                                 MASTER };
+    const struct lfv_system_params base = { .no_iommu = no_iommu };
+    const struct sim_system p = {
+        .arch = LFV_ARCH_ARM, .sbdf = { A, B }, .dev = { &dev_a, &dev_b },
+        .hooks = { &lfv_header_hook }, .base = &base,
+    };
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;
     struct lfv_domain *hwdom, *g;
-    struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
-    struct lfv_system_params params = {
-        .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_ARM, .windows = w,
-        .no_iommu = no_iommu,
-    };
 
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    params.hw = br;
-    CHECK_EQ(lfv_sim_add(br, A, &dev_a), 0);
-    CHECK_EQ(lfv_sim_add(br, B, &dev_b), 0);
-    params.nr_windows = lfv_sim_bridge_windows(br, w, LFV_MMIO_WINDOWS_MAX);
-    CHECK_EQ(lfv_system_create(&params, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
-    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
-    CHECK_EQ(lfv_domain_create(sys, 1, false, &g), 0);
-    CHECK_EQ(lfv_pdev_add(sys, A), 0);
-    CHECK_EQ(lfv_pdev_add(sys, B), 0);
+    sim_system_create(&p, &br, &sys);
+    sim_domains_create(&p, sys, &hwdom, &g);
 
     /* the hardware domain sets MASTER in the hardware either way */
     lfv_conf_write(hwdom, A, CMD, 2, MASTER);

@@ -52,8 +52,8 @@ static struct lfv_domain *hwdom, *g;
 static void setup(void)
 {
     const struct sim_system p = {
-        LFV_ARCH_ARM, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook },
-        NULL, NULL, NULL,
+        .arch = LFV_ARCH_ARM, .sbdf = { A, B }, .dev = { &dev_a, &dev_b },
+        .hooks = { &lfv_header_hook },
     };
 
     sim_system_create(&p, &br, &sys);

@@ -440,8 +440,8 @@ static void test_engine(void)
     struct domain *xh = xen_stub_domain_create(0, true, true);
     struct domain *xg = xen_stub_domain_create(1, false, true);
     const struct sim_system p = {
-        LFV_ARCH_X86, { A, B }, { &dev_a, &dev_b }, { &lfv_header_hook },
-        NULL, NULL, NULL,
+        .arch = LFV_ARCH_X86, .sbdf = { A, B }, .dev = { &dev_a, &dev_b },
+        .hooks = { &lfv_header_hook },
     };
     struct lfv_sim_bridge *br;
     struct lfv_system *sys;

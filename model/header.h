@@ -247,9 +247,11 @@ int hdr_check_host(struct lfv_header *h, const bool sel[], bool refused[]);
 void hdr_unclaim(struct lfv_header *h, const bool sel[]);
 /*
  * Whether an access of h's owner to host addresses [s, e] reaches only h's
- * device: inside the system's windows, and no BAR of another device (of
- * another domain, for the hardware domain) there.  Lock-free: inside a
- * read-side section (the MSI-X MMIO forwarders).
+ * device: inside the system's windows, where the host's bar_valid (if
+ * any) says the device's bridge forwards them to it, as for the BAR
+ * mappings, and no BAR of another device (of another domain, for the
+ * hardware domain) there.  Lock-free: inside a read-side section (the
+ * MSI-X MMIO forwarders).
  */
 bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e);
 

@@ -113,7 +113,11 @@ static bool bar_acceptable(const struct lfv_header *h, const struct hdr_bar *b)
 
 bool hdr_host_access_ok(const struct lfv_header *h, uint64_t s, uint64_t e)
 {
-    return s <= e && in_windows(h->d->sys, s, e) &&
+    const struct lfv_system *sys = h->d->sys;
+
+    return s <= e && in_windows(sys, s, e) &&
+           (!sys->bar_valid ||
+            sys->bar_valid(sys->hw, lfv_vpci_sbdf(h->v), s, e)) &&
            !overlaps_other(h, s, e, h->hwdom);
 }
 

@@ -280,22 +280,15 @@ static uint64_t region_host(const struct lfv_msix_region *r)
 /*
  * The device's memory at host address addr, through the platform: only
  * where no other device (of another owner) decodes too, inside the
- * bridge's windows (hdr_host_access_ok()): overlapping BARs must not let
- * the access land on someone else's device.  And only where the host's
- * own check (lfv_system_params.bar_valid, Xen's pci_check_bar()) says the
- * device's bridge forwards the addresses to it, as for the BAR mappings
- * (header_host.c): a BAR it refuses is never mapped, and what answers
- * there is not the device.
+ * bridge's windows, and where the host's bar_valid (Xen's
+ * pci_check_bar()) lets the device's BARs be mapped
+ * (hdr_host_access_ok()): what answers anywhere else is not the device.
  */
 static bool hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size)
 {
     const struct lfv_header *h = hdr_of(m->v);
-    const struct lfv_system *sys = m->d->sys;
 
-    return h && hdr_host_access_ok(h, addr, addr + size - 1) &&
-           (!sys->bar_valid ||
-            sys->bar_valid(sys->hw, lfv_vpci_sbdf(m->v), addr,
-                           addr + size - 1));
+    return h && hdr_host_access_ok(h, addr, addr + size - 1);
 }
 
 static void hw_read(const struct lfv_msix *m, uint64_t addr,

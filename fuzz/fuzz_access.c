@@ -37,12 +37,17 @@
  *            hardware decodes them;
  *   regions  a domain traps the MSI-X tables and PBAs of the devices it
  *            owns now, and no others;
+ *   stale    a device with MSI-X enabled and its function unmasked in
+ *            hardware has no entry unmasked in its own table (the binding
+ *            ops here program none), whatever an earlier owner left there
+ *            (the assign operation's bit 6);
  * and at every hardware access, as it happens (the platform's hooks are
  * instrumented: hw_cfg_*, hw_mmio_*):
  *   reach    a guest's config access reaches only a device it owns; any
  *            domain's MMIO forwarded by the engine reaches only the memory
  *            of devices it owns, never an MSI-X table (x86: the table is
- *            emulated), for a guest never a PBA, and never host addresses
+ *            emulated) except to mask an entry with the function masked
+ *            (the owner's first enable), for a guest never a PBA, and never host addresses
  *            the host's bar_valid refuses (NOFWD_*: BARs placed there
  *            are not the devices');
  *   bind     bind/unbind/mask calls during a domain's access are for that
@@ -135,6 +140,36 @@ static bool hw_msix(unsigned int k, unsigned int w, uint64_t *s, uint64_t *e)
     return true;
 }
 
+/*
+ * Entry i's vector control in dev k's own table: read (set false) or
+ * written with mask (set true), k's memory decoding turned on for it.
+ * false when the table cannot be reached alone: another decoding device
+ * answers over it.
+ */
+static bool hw_entry_ctrl(unsigned int k, unsigned int i, bool set,
+                          uint32_t *mask)
+{
+    lfv_sbdf_t sbdf = fdev_sbdf(k);
+    uint16_t cmd = lfv_sim_cfg_read(br, sbdf, 0x04, 2);
+    uint64_t s, e, s2, e2, v = 0;
+    bool ok;
+
+    lfv_sim_cfg_write(br, sbdf, 0x04, 2, cmd | 2);
+    ok = hw_msix(k, 0, &s, &e);
+    for (unsigned int k2 = 0; ok && k2 < NR_FDEV; k2++)
+        for (unsigned int b = 0; ok && k2 != k && b < 7; b++)
+            ok = !hw_decodes(k2, b, &s2, &e2) || !overlaps(s, e, s2, e2);
+    s += 16ull * i + 12;
+    if (ok && set)
+        ok = !lfv_sim_mmio_write(br, s, 4, *mask);
+    else if (ok)
+        ok = !lfv_sim_mmio_read(br, s, 4, &v);
+    lfv_sim_cfg_write(br, sbdf, 0x04, 2, cmd);
+    if (!set)
+        *mask = (uint32_t)v & 1;
+    return ok;
+}
+
 /* ---- instrumented platform ---- */
 
 static uint32_t hw_cfg_read(void *hw, lfv_sbdf_t sbdf, unsigned int reg,
@@ -179,8 +214,29 @@ static bool fuzz_bar_valid(void *hw, lfv_sbdf_t sbdf, uint64_t start,
     return end < NOFWD_START || start > NOFWD_END;
 }
 
+/* The hardware MSI-X control of dev k (enable, function mask). */
+static uint16_t hw_msix_ctrl(unsigned int k)
+{
+    return lfv_sim_cfg_read(br, fdev_sbdf(k), FDEV_MSIX_POS + 2, 2) & 0xc000;
+}
+
+/*
+ * A write at byte off of dev k's decoding table that only masks an entry,
+ * with MSI-X enabled and the function masked: the owner's first enable
+ * masking what an earlier owner left (msix.c table_scrub()).
+ */
+static bool is_scrub(unsigned int k, uint64_t a, uint64_t off,
+                     unsigned int size, uint64_t val)
+{
+    uint64_t c;
+
+    return size == 4 && off % 16 == 12 && hw_msix_ctrl(k) == 0xc000 &&
+           !lfv_sim_mmio_read(br, a, 4, &c) && val == (c | 1);
+}
+
 /* What a forwarded MMIO access may reach (the access is cur's). */
-static void check_mmio(uint64_t a, unsigned int size, bool write)
+static void check_mmio(uint64_t a, unsigned int size, bool write,
+                       uint64_t val)
 {
     uint64_t e = a + size - 1, s2, e2;
 
@@ -199,10 +255,11 @@ static void check_mmio(uint64_t a, unsigned int size, bool write)
                     "domain %d's MMIO %s at %#" PRIx64 "+%u reached device "
                     "%u's BAR %u (owner %d)", cur, write ? "write" : "read",
                     a, size, k, b, owner[k]);
-        if (write && hw_msix(k, 0, &s2, &e2))
-            INV("reach", !overlaps(a, e, s2, e2), "domain %d's MMIO write at "
-                "%#" PRIx64 "+%u reached device %u's MSI-X table", cur, a,
-                size, k);
+        if (write && hw_msix(k, 0, &s2, &e2) && overlaps(a, e, s2, e2))
+            INV("reach", is_scrub(k, a, a - s2, size, val), "domain %d's "
+                "MMIO write %#" PRIx64 " at %#" PRIx64 "+%u reached device "
+                "%u's MSI-X table (not a mask with the function masked)",
+                cur, val, a, size, k);
         if (write && cur > 0 && hw_msix(k, 1, &s2, &e2))
             INV("reach", !overlaps(a, e, s2, e2), "domain %d's MMIO write at "
                 "%#" PRIx64 "+%u reached device %u's PBA", cur, a, size, k);
@@ -213,7 +270,7 @@ static int hw_mmio_read(void *ctx, uint64_t addr, unsigned int size,
                         uint64_t *val)
 {
     (void)ctx;
-    check_mmio(addr, size, false);
+    check_mmio(addr, size, false, 0);
     return lfv_sim_mmio_read(br, addr, size, val);
 }
 
@@ -221,7 +278,7 @@ static int hw_mmio_write(void *ctx, uint64_t addr, unsigned int size,
                          uint64_t val)
 {
     (void)ctx;
-    check_mmio(addr, size, true);
+    check_mmio(addr, size, true, val);
     return lfv_sim_mmio_write(br, addr, size, val);
 }
 
@@ -431,6 +488,18 @@ static void check_state(void)
                                                      : owner[k]),
                 "device %u owned by %d, expected %d", k, (int)domid,
                 owner[k]);
+        /* no entry an earlier owner left unmasked is live */
+        for (unsigned int i = 0; !rc && owner[k] >= 0 &&
+                                 fdev[k].msix.present &&
+                                 hw_msix_ctrl(k) == 0x8000 &&
+                                 i < fdev[k].msix.table_size; i++) {
+            uint32_t m;
+
+            INV("stale", !hw_entry_ctrl(k, i, false, &m) || m,
+                "device %u: MSI-X enabled, function unmasked, entry %u "
+                "unmasked in its table (owner %d; the binding ops here "
+                "never unmask one)", k, i, owner[k]);
+        }
         for (unsigned int d = 0; d < NDOM; d++)
             for (unsigned int i = 0; nr_bound[d][k] && i < VEC_SLOTS; i++)
                 INV("binding", !bound[d][k][i] || owner[k] == (int)d,
@@ -460,10 +529,11 @@ static void check_state(void)
 /*
  * The hardware domain is trusted (as in Xen, whose vpci_write() sends its
  * accesses to devices it does not own to the hardware): it could move the
- * BARs of a device it gave to a guest under the guest's mappings, or turn
- * its decoding on.  The target leaves those registers alone: a write by
- * the hardware domain that would reach COMMAND, a BAR or the ROM BAR of a
- * device it does not own is not made.
+ * BARs of a device it gave to a guest under the guest's mappings, turn
+ * its decoding on, or turn its MSI-X on with the function unmasked over
+ * whatever its table holds.  The target leaves those registers alone: a
+ * write by the hardware domain that would reach COMMAND, a BAR, the ROM
+ * BAR or the MSI-X control of a device it does not own is not made.
  */
 static bool hwdom_foreign(unsigned int d, lfv_sbdf_t s, unsigned int reg,
                           unsigned int len)
@@ -473,7 +543,8 @@ static bool hwdom_foreign(unsigned int d, lfv_sbdf_t s, unsigned int reg,
 
     return d == 0 && k >= 0 && owner[k] != 0 &&
            (overlaps(reg, e, 0x04, 0x05) || overlaps(reg, e, 0x10, 0x27) ||
-            overlaps(reg, e, 0x30, 0x33));
+            overlaps(reg, e, 0x30, 0x33) ||
+            overlaps(reg, e, FDEV_MSIX_POS + 2, FDEV_MSIX_POS + 3));
 }
 
 /* dev k's config address as domain d reaches it (or a stray one). */
@@ -544,12 +615,26 @@ static void do_assign(struct fuzz_in *in)
     int to = x % 4 == 3 ? -1 : x % 4, rc;
     long fail = x & 0x80 ? fuzz_u8(in) : -1;
 
+    /*
+     * Bit 6: the device's current owner (or firmware) leaves an entry
+     * unmasked in its table (bits 2-5: which), as the hardware domain on
+     * Arm programs its own; taken back if the device stays with it.
+     */
+    unsigned int entry = fdev[k].msix.present
+                             ? ((x >> 2) & 15) % fdev[k].msix.table_size : 0;
+    uint32_t m = 0;
+    bool stale = (x & 0x40) && registered[k] && fdev[k].msix.present &&
+                 to != owner[k] && hw_entry_ctrl(k, entry, true, &m);
+
     if (fuzz_skipped("alloc"))
         fail = -1;
 
     lfv_test_fail_alloc_after(fail);
     rc = lfv_pdev_assign(sys, fdev_sbdf(k), to < 0 ? NULL : dom[to]);
     lfv_test_fail_alloc_after(-1);
+    m = 1;
+    if (stale && rc)
+        (void)hw_entry_ctrl(k, entry, true, &m);
     if (!registered[k]) {
         FUZZ_CHECK(rc == -ENOENT, "assign of an unregistered device: %d", rc);
         return;
@@ -782,6 +867,8 @@ static void decode_op(struct fuzz_in *in)
         if (!fdev[k].msix.present)
             return;
         s = target(d, k, 0);
+        if (hwdom_foreign(d, s, FDEV_MSIX_POS + 2, 2))
+            return;
         cur = (int)d;
         lfv_conf_write(dom[d], s, FDEV_MSIX_POS + 2, 2,
                        (uint16_t)(fuzz_u8(in) & 0xc0) << 8);

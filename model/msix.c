@@ -62,6 +62,8 @@ struct lfv_msix {
     unsigned int state;
     unsigned int forwarding;   /* atomic: accesses reaching the device now */
     lfv_lock_t ctl_lock;       /* control writes vs retirement */
+    bool scrubbed;             /* the device's table masked for this owner
+                                  (ctrl_write(), under ctl_lock) */
     /* the system's mask op (mask_nop: none) and context, fixed while
      * devices exist */
     void (*mask)(void *ctx, const struct lfv_vpci *v,
@@ -595,28 +597,90 @@ static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
            (st & MSIX_ST_MASKALL ? PCI_MSIX_FLAGS_MASKALL : 0);
 }
 
+/*
+ * Mask every entry of the device's own table, once per owner, before the
+ * owner's first enable reaches the hardware (ctl_lock held; hw: the
+ * control register with enable and function mask clear).  The table holds
+ * what its previous owner left there (on Arm the hardware domain programs
+ * its own table; firmware, before the hardware domain on x86), and the
+ * binding ops program only the entries this owner unmasks: an entry left
+ * unmasked would let the owner make the device send someone else's
+ * message.  A reset masks them (the toolstack's, which Xen 4.17 relies on:
+ * pci_reset_msix_state()); Linux masks them all at enable (msix_mask_all())
+ * and so does this, the same way: with MSI-X enabled and the function
+ * masked, as some devices answer their table only then; a mask that does
+ * not stick is read back.  An entry bound meanwhile (enabled earlier with
+ * the table out of reach) is the binding ops' and left alone, under its
+ * lock so that none is bound while its mask is being set.  Only while the device decodes memory and its
+ * table lies where an access reaches the device alone (hw_ok()); false
+ * otherwise, and the caller keeps the function masked in hardware.
+ */
+static bool table_scrub(struct lfv_msix *m, unsigned int reg, uint16_t hw)
+{
+    const struct lfv_system *sys = m->d->sys;
+    const struct lfv_msi_ops *ops = sys->msi_ops;
+    struct lfv_header_bar_info b;
+    uint64_t t;
+
+    if (!ops || !ops->mmio_read || !ops->mmio_write ||
+        !(lfv_vpci_hw_read(m->v, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY) ||
+        lfv_header_bar(m->v, m->bir[MSIX_TABLE], &b))
+        return false;
+    t = b.host_addr + m->offset[MSIX_TABLE];
+    if (!hw_ok(m, t, 16 * m->nr))
+        return false;
+    lfv_vpci_hw_write(m->v, reg, 2,
+                      hw | PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+    for (unsigned int i = 0; i < m->nr; i++) {
+        uint64_t a = t + 16ull * i + 12, c = 0;
+        struct msix_entry *e = &m->entries[i];
+        bool ok;
+
+        entry_lock(e);
+        ok = e->bound || /* the binding ops' own */
+             (!ops->mmio_read(sys->msi_ctx, a, 4, &c) &&
+              ((c & MSIX_CTRL_MASKBIT) ||
+               (!ops->mmio_write(sys->msi_ctx, a, 4,
+                                 (uint32_t)c | MSIX_CTRL_MASKBIT) &&
+                !ops->mmio_read(sys->msi_ctx, a, 4, &c) &&
+                (c & MSIX_CTRL_MASKBIT))));
+        entry_unlock(e);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Enable and function mask reach the hardware; until the device's table
+ * is known masked (table_scrub()), enabled only with the function masked.
+ */
 static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
                        void *data)
 {
     struct lfv_msix *m = data;
     unsigned int st = (val & PCI_MSIX_FLAGS_ENABLE ? MSIX_ST_ENABLED : 0) |
                       (val & PCI_MSIX_FLAGS_MASKALL ? MSIX_ST_MASKALL : 0);
+    uint16_t bits = val & (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+    uint16_t hw = lfv_vpci_hw_read(m->v, reg, 2) &
+                  ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
     unsigned int cur;
-    uint16_t hw;
 
     (void)ctx;
     lfv_lock(&m->ctl_lock);
     cur = msi_load(m->state); /* only this and retirement write it */
-    if (!(cur & MSIX_ST_RETIRED) && st != cur) {
-        msi_store(m->state, st);
-        sync_all(m);
+    if (!(cur & MSIX_ST_RETIRED)) {
+        if ((st & MSIX_ST_ENABLED) && !m->scrubbed)
+            m->scrubbed = table_scrub(m, reg, hw);
+        if (st != cur) {
+            msi_store(m->state, st);
+            sync_all(m);
+        }
     }
+    if ((bits & PCI_MSIX_FLAGS_ENABLE) && !m->scrubbed)
+        bits |= PCI_MSIX_FLAGS_MASKALL;
     lfv_unlock(&m->ctl_lock);
-    hw = lfv_vpci_hw_read(m->v, reg, 2);
-    hw &= ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
-    lfv_vpci_hw_write(m->v, reg, 2,
-                      hw | (val & (PCI_MSIX_FLAGS_ENABLE |
-                                   PCI_MSIX_FLAGS_MASKALL)));
+    lfv_vpci_hw_write(m->v, reg, 2, hw | bits);
     /* INTx forced off while MSI-X is enabled (ORed with MSI's reason) */
     hdr_force_intx(m->v, HDR_INTX_BY_MSIX, msix_enabled(m->v));
 }

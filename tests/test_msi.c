@@ -206,7 +206,9 @@ static void test_msix_binding(void)
     ev_reset();
     wr(g1, VS0, MSIX + 2, 2, 0x8000); /* enable: entries all masked */
     CHECK_EQ(rd(g1, VS0, MSIX + 2, 2), 0x800f);
-    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0xc000, 0x8000);
+    /* decoding off: the table unreachable, the function held masked
+     * (test_msix_stale.c) */
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0xc000, 0xc000);
     CHECK_EQ(rd(g1, VS0, CMD, 2) & INTX_DIS, INTX_DIS);
     CHECK_EQ(nr_evs, 0);
 

@@ -95,7 +95,9 @@ static void x86_msix_table(void)
 
     wr(hwdom, A, MSIX + 2, 2, 0x8000);
     CHECK_EQ(rd(hwdom, A, MSIX + 2, 2), 0x800f);
-    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0xc000, 0x8000);
+    /* decoding off: the table unreachable, the function held masked
+     * (test_msix_stale.c) */
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSIX + 2, 2) & 0xc000, 0xc000);
     CHECK_EQ(lfv_sim_cfg_read(br, A, CMD, 2) & INTX_DIS, 0);
     CHECK_EQ(nr_evs, 0);
 

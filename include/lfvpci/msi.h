@@ -22,7 +22,20 @@
  *    assignment (the read that sized the trapped table), as Xen's
  *    control_read: a device answering differently later changes nothing.
  *    Assignment turns MSI and MSI-X off in hardware (the emulation starts
- *    disabled, every MSI-X entry masked).
+ *    disabled, every MSI-X entry masked).  The device's own MSI-X table
+ *    still holds what its previous owner left (on Arm the hardware domain
+ *    programs its own table), and the binding ops program only the
+ *    entries the new owner unmasks, so the owner's first enable masks
+ *    every entry of the device's table, as a reset would (Xen relies on
+ *    the toolstack's reset; Linux masks them all at enable): with MSI-X
+ *    enabled and the function masked in hardware, through the
+ *    mmio_read/mmio_write ops, each entry's vector control read, its mask
+ *    bit set if clear and read back.  Until that has succeeded (the
+ *    device not decoding memory, its table where an access would not
+ *    reach it alone, no mmio ops, a mask that does not stick), an enable
+ *    reaches the hardware with the function masked, whatever the owner
+ *    wrote (it reads its own function mask); the next control write tries
+ *    again.
  *  - the hardware domain, LFV_ARCH_X86 (Xen 4.17's vPCI on PVH dom0: Xen
  *    owns the interrupt vectors and remapping, so dom0 cannot program the
  *    real address/data): the same emulation as guests, the binding ops

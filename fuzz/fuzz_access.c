@@ -37,6 +37,8 @@
  *            hardware decodes them;
  *   regions  a domain traps the MSI-X tables and PBAs of the devices it
  *            owns now, and no others;
+ *   quiesce  a device leaving a guest has bus mastering, MSI and MSI-X
+ *            off in hardware once its next owner (or none) has it;
  *   stale    a device with MSI-X enabled and its function unmasked in
  *            hardware has no entry unmasked in its own table (the binding
  *            ops here program none), whatever an earlier owner left there
@@ -635,6 +637,16 @@ static void do_assign(struct fuzz_in *in)
     m = 1;
     if (stale && rc)
         (void)hw_entry_ctrl(k, entry, true, &m);
+    if (!rc && registered[k] && owner[k] > 0 && to != owner[k]) {
+        lfv_sbdf_t sb = fdev_sbdf(k);
+
+        INV("quiesce", !(lfv_sim_cfg_read(br, sb, 0x04, 2) & 0x4) &&
+            !(fdev[k].msi.present &&
+              (lfv_sim_cfg_read(br, sb, FDEV_MSI_POS + 2, 2) & 1)) &&
+            !(fdev[k].msix.present && (hw_msix_ctrl(k) & 0x8000)),
+            "device %u left guest %d for %d with bus mastering, MSI or "
+            "MSI-X on", k, owner[k], to);
+    }
     if (!registered[k]) {
         FUZZ_CHECK(rc == -ENOENT, "assign of an unregistered device: %d", rc);
         return;

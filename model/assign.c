@@ -169,23 +169,91 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
 }
 
 /*
- * A device left without an owner decodes nothing and masters nothing: its
- * memory and I/O decoding and bus mastering are turned off in the
- * hardware.  Nobody's p2m maps it any more, and the engine no longer
- * knows its BARs (no state holds them), so it must not answer at host
- * addresses that another domain's device may be given (header_map.c).
+ * A device left without an owner, or leaving a guest, is quiesced in the
+ * hardware: the COMMAND bits `off` cleared (without an owner: memory and
+ * I/O decoding and bus mastering; leaving a guest: what a guest can turn
+ * on, decoding and bus mastering, QUIESCE_GUEST), INTx disabled, and
+ * every MSI and MSI-X capability in its chain disabled.  Nobody's p2m
+ * maps an unowned device and the engine no longer knows its BARs (no
+ * state holds them), so it must not answer at host addresses that another
+ * domain's device may be given (header_map.c).  And nothing a guest
+ * started in it (DMA into what becomes the next owner's memory, messages
+ * it programmed, its INTx) goes on under the next owner, whose state is
+ * built on what the hardware shows: Xen quarantines and resets a device a
+ * guest leaves, VFIO clears bus mastering and its interrupts at release.
+ * On Arm the hardware domain's state would otherwise keep MSI and MSI-X
+ * as the guest left them (it does not emulate them).
  */
-static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf)
+#define QUIESCE_ORPHAN                                                       \
+    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
+#define QUIESCE_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
+#define QUIESCE_CAPS_MAX 48 /* (256 - 64) / 4: a longer chain loops */
+#define QUIESCE_UNDO_MAX 8  /* MSI/MSI-X controls put back (more: only off) */
+
+/* What pdev_quiesce() changed, to put back if the next state fails. */
+struct quiesce_undo {
+    unsigned int nr;          /* registers: [0] COMMAND, then controls */
+    uint16_t reg[1 + QUIESCE_UNDO_MAX], val[1 + QUIESCE_UNDO_MAX];
+};
+
+static void quiesce_write(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                          unsigned int reg, uint32_t old, uint32_t val,
+                          struct quiesce_undo *u)
 {
-    const uint32_t off = PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
-                         PCI_COMMAND_MASTER;
-    uint32_t cmd;
+    sys->hw_ops->write(sys->hw, sbdf, reg, 2, val);
+    if (u && u->nr < 1 + QUIESCE_UNDO_MAX) {
+        u->reg[u->nr] = (uint16_t)reg;
+        u->val[u->nr++] = (uint16_t)old;
+    }
+}
+
+/* A hardware read of 1 or 2 bytes (the ops may leave junk above them). */
+static uint32_t quiesce_read(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                             unsigned int reg, unsigned int size)
+{
+    return sys->hw_ops->read(sys->hw, sbdf, reg, size) &
+           (size == 1 ? 0xffu : 0xffffu);
+}
+
+static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                         uint32_t off, struct quiesce_undo *u)
+{
+    uint32_t cmd, pos;
 
     if (!sys->hw_ops || !sys->hw_ops->read || !sys->hw_ops->write)
         return;
-    cmd = sys->hw_ops->read(sys->hw, sbdf, PCI_COMMAND, 2);
-    if (cmd != 0xffff && (cmd & off))
-        sys->hw_ops->write(sys->hw, sbdf, PCI_COMMAND, 2, cmd & ~off);
+    cmd = quiesce_read(sys, sbdf, PCI_COMMAND, 2);
+    if (cmd == 0xffff)
+        return;
+    if ((cmd & off) || !(cmd & PCI_COMMAND_INTX_DISABLE))
+        quiesce_write(sys, sbdf, PCI_COMMAND, cmd,
+                      (cmd & ~off) | PCI_COMMAND_INTX_DISABLE, u);
+    if (!(quiesce_read(sys, sbdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return;
+    pos = quiesce_read(sys, sbdf, PCI_CAPABILITY_LIST, 1);
+    for (unsigned int n = 0; n < QUIESCE_CAPS_MAX && pos >= 0x40; n++) {
+        uint32_t id, ctrl, en;
+
+        pos &= ~3u;
+        id = quiesce_read(sys, sbdf, pos, 1);
+        if (id == 0xff)
+            break;
+        en = id == PCI_CAP_ID_MSI    ? PCI_MSI_FLAGS_ENABLE
+             : id == PCI_CAP_ID_MSIX ? PCI_MSIX_FLAGS_ENABLE
+                                     : 0;
+        ctrl = en ? quiesce_read(sys, sbdf, pos + 2, 2) : 0;
+        if (ctrl != 0xffff && (ctrl & en))
+            quiesce_write(sys, sbdf, pos + 2, ctrl, ctrl & ~en, u);
+        pos = quiesce_read(sys, sbdf, pos + 1, 1);
+    }
+}
+
+/* The next state failed: the device goes on as its owner left it. */
+static void quiesce_undo(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                         const struct quiesce_undo *u)
+{
+    for (unsigned int i = u->nr; i-- > 0;)
+        sys->hw_ops->write(sys->hw, sbdf, u->reg[i], 2, u->val[i]);
 }
 
 static struct lfv_vpci *pdev_state(const struct lfv_pdev *pdev)
@@ -221,7 +289,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
     d->nr_devices--;
     pdev->owner = NULL;
     if (orphan)
-        pdev_quiesce(sys, pdev->sbdf);
+        pdev_quiesce(sys, pdev->sbdf, QUIESCE_ORPHAN, NULL);
     if (locked) {
         vpci_retire_hooks(v);
         lfv_wlock_unlock(&v->vdev.write_lock);
@@ -235,6 +303,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
                               struct lfv_domain *d)
 {
     struct lfv_vpci *v, *old;
+    struct quiesce_undo undo = { 0 };
     int slot = -1, rc;
 
     if (d && !d->hwdom && LFV_SBDF_FN(pdev->sbdf))
@@ -263,8 +332,12 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     old = pdev->owner ? pdev_state(pdev) : NULL;
     if (old)
         lfv_wlock_lock(&old->vdev.write_lock);
+    if (old && !pdev->owner->hwdom)
+        pdev_quiesce(sys, pdev->sbdf, QUIESCE_GUEST, &undo);
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
+        if (undo.nr)
+            quiesce_undo(sys, pdev->sbdf, &undo);
         if (old)
             lfv_wlock_unlock(&old->vdev.write_lock);
         if (slot >= 0)

@@ -459,10 +459,14 @@ static void test_hwdom(void)
     CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
     CHECK_EQ(lfv_p2m_nr_frames(p), 0);
     CHECK_EQ(rd(g1, VS0, 0x10, 4), 0xe1000000);
-    /* back to the hardware domain with decoding on: mapped at init */
+    /* back to the hardware domain with decoding on: quiesced, nothing
+     * mapped until the hardware domain turns decoding on (test_handback) */
     wr(g1, VS0, CMD, 2, MEM);
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
     CHECK_EQ(lfv_p2m_nr_frames(lfv_domain_p2m(g1)), 0);
+    CHECK_EQ(hw(A, CMD, 2) & MEM, 0);
+    CHECK(!mapped_to(hwdom, 0xe1000, 0xe1000));
+    wr(hwdom, A, CMD, 2, MEM);
     CHECK(mapped_to(hwdom, 0xe1000, 0xe1000));
     wr(hwdom, A, CMD, 2, 0);
     wr(hwdom, A, 0x10, 4, 0xe0000000);

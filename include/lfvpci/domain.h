@@ -220,7 +220,13 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * lfv_pdev_remove(), lfv_domain_destroy()) has memory and I/O decoding and
  * bus mastering turned off in hardware: the engine no longer knows its
  * BARs, so it must not answer where another domain's device may be
- * placed; its next owner turns decoding on again.  A device that moves
+ * placed; its next owner turns decoding on again.  A device leaving a
+ * guest (for any owner, or none) is quiesced before the next owner's
+ * state is built on it: memory decoding and bus mastering off (DMA the
+ * guest programmed must not reach the next owner's memory), INTx
+ * disabled, every MSI and MSI-X capability disabled, in hardware, as
+ * Xen's quarantine and reset or VFIO's release leave it; the hardware
+ * domain turns back on what it uses.  Otherwise a device that moves
  * straight to a new owner keeps what the new owner's init decides (a
  * guest's starts with decoding off).  Memory decoding is never turned on
  * (COMMAND reads it back off, the write of the other bits is made) while
@@ -231,8 +237,8 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * lfv_header_msix_location()).  -ENOENT: no such device.
  * On any error (an allocation failure included) the device keeps its
  * previous owner and state, and the hardware the register values it had:
- * what the new owner's init hooks wrote (sizing, COMMAND, MSI/MSI-X
- * control) is written back, and nothing of the new owner's p2m mappings
+ * what the quiesce and the new owner's init hooks wrote (sizing, COMMAND,
+ * MSI/MSI-X control) is written back, and nothing of the new owner's p2m mappings
  * or MSI-X regions remains.  Takes the control lock.
  */
 int lfv_pdev_assign(struct lfv_system *sys, lfv_sbdf_t sbdf,

@@ -13,7 +13,10 @@
  *    forces INTX_DISABLE (lfv_header_set_intx_forced); disabling both stops
  *    forcing it.  The enable bits (and MSI's multiple message enable, MSI-X's
  *    function mask) are written through to the hardware; addresses, data and
- *    masks are the hypervisor's business, through the binding ops.
+ *    masks are the hypervisor's business, through the binding ops.  Without
+ *    a bind op nobody programs MSI's message, and MSI's enable never
+ *    reaches the hardware (the device would send what its previous owner
+ *    left there).
  *    MSI's capable bits (multiple message capable, 64-bit, per-vector
  *    masking) and its register layout are those the header read at
  *    assignment, as in Xen's control_read.

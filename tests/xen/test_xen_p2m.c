@@ -505,11 +505,14 @@ static void test_engine(void)
 
     /*
      * De-assign with decoding on: nothing of the devices stays mapped in
-     * the guest; the hardware domain maps A (decoding on) where the
-     * hardware has it.
+     * the guest; the device comes back quiesced, and the hardware domain
+     * maps A where the hardware has it once it turns decoding on.
      */
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
     CHECK_EQ(xg->nr_frames, 2);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, CMD, 2) & MEM, 0);
+    CHECK_EQ(xh->nr_frames, 0);
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
     CHECK(range_at(xh, 0xe0000, 0x10, 0xe0000));
     CHECK_EQ(xh->nr_frames, 0x10 + 0x100 + 2);
     CHECK_EQ(lfv_pdev_remove(sys, B), 0);

@@ -144,11 +144,11 @@ static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
     return m->ctrl_ro | msi_load(m->ctrl);
 }
 
-/* Enable and MME through to the hardware, the host's other bits kept. */
 /*
- * Enable and MME to the hardware.  Without a bind op nobody programs the
- * message: the device would send the one its previous owner left (on Arm
- * the hardware domain programs its own), so MSI stays off in hardware.
+ * Enable and MME through to the hardware, the host's other bits kept.
+ * Without a bind op nobody programs the message: the device would send
+ * the one its previous owner left (on Arm the hardware domain programs its
+ * own), so MSI stays off in hardware.
  */
 static void ctrl_to_hw(const struct lfv_msi *m, uint16_t ctrl)
 {
@@ -158,7 +158,6 @@ static void ctrl_to_hw(const struct lfv_msi *m, uint16_t ctrl)
 
     if (!sys->msi_ops || !sys->msi_ops->bind)
         ctrl &= ~PCI_MSI_FLAGS_ENABLE;
-
     lfv_vpci_hw_write(m->v, reg, 2,
                       (hw & ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE)) |
                       ctrl);

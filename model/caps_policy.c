@@ -29,7 +29,7 @@ struct cap_policy {
 };
 
 /* PMCSR: PowerState and PME_En per guest; PME_Status is RW1C. */
-#define PM_CTRL 4
+#define PM_CTRL CAPS_PM_CTRL
 #define PM_CTRL_STATE 0x0003u
 #define PM_CTRL_PME_ENABLE 0x0100u
 #define PM_CTRL_PME_STATUS 0x8000u
@@ -90,6 +90,11 @@ static const struct cap_rule *find_rule(const struct cap_policy *p,
     return NULL;
 }
 
+const struct lfv_cap_field *caps_pm_fields(bool dstate_to_hw)
+{
+    return dstate_to_hw ? pm_fields_hw : pm_fields;
+}
+
 enum lfv_cap_mode caps_mode(const struct lfv_vpci *v, unsigned int id,
                             bool ext, const struct lfv_cap_field **fields,
                             unsigned int *nr_fields, bool *custom)
@@ -111,7 +116,7 @@ enum lfv_cap_mode caps_mode(const struct lfv_vpci *v, unsigned int id,
         *nr_fields = r->nr;
         *custom = true;
     } else if (!ext && id == PCI_CAP_ID_PM) {
-        *fields = p && p->pm_dstate_to_hw ? pm_fields_hw : pm_fields;
+        *fields = caps_pm_fields(p && p->pm_dstate_to_hw);
         *nr_fields = 1;
     } else if (!ext && id == PCI_CAP_ID_EXP) {
         *fields = exp_fields;

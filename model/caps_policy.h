@@ -28,6 +28,16 @@ enum lfv_cap_mode caps_mode(const struct lfv_vpci *v, unsigned int id,
                             bool ext, const struct lfv_cap_field **fields,
                             unsigned int *nr_fields, bool *custom);
 
+/* PM's PMCSR, and its No_Soft_Reset bit (D3hot -> D0 keeps the state). */
+#define CAPS_PM_CTRL 4
+#define CAPS_PM_NO_SOFT_RESET 0x0008u
+
+/*
+ * PM's built-in field: PowerState per guest, or (dstate_to_hw) also
+ * written to the hardware.
+ */
+const struct lfv_cap_field *caps_pm_fields(bool dstate_to_hw);
+
 /* Free a copied policy (NULL: nothing). */
 void caps_policy_free(struct cap_policy *p);
 

@@ -374,6 +374,18 @@ static int cap_fields(struct lfv_header *h, const struct hdr_cap *c,
     unsigned int n = 0;
 
     caps_mode(h->v, c->id, ext, f, nf, &custom);
+    /*
+     * PowerState reaches the hardware (lfv_cap_policy.pm_dstate_to_hw)
+     * only where D3hot -> D0 keeps the function's state (No_Soft_Reset):
+     * elsewhere that transition resets COMMAND (INTx disable included),
+     * the BARs and MSI/MSI-X under the emulation, which goes on mapping
+     * and showing them.
+     */
+    if (!ext && c->id == PCI_CAP_ID_PM && !custom &&
+        *f == caps_pm_fields(true) &&
+        !(lfv_vpci_hw_read(h->v, c->pos + CAPS_PM_CTRL, 2) &
+          CAPS_PM_NO_SOFT_RESET))
+        *f = caps_pm_fields(false);
     if (c->mode != LFV_CAP_EMULATED) {
         *nf = 0;
         return 0;

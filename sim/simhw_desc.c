@@ -111,6 +111,8 @@ static int put_caps(struct sim_image *img, const struct lfv_sim_device_desc *d)
     if (d->pm) {
         chain(img, &link, POS_PM, PCI_CAP_ID_PM);
         sim_put(img->cfg, POS_PM + 2, 2, 0x0003); /* version 3 */
+        if (d->pm_no_soft_reset)
+            sim_put(img->cfg, POS_PM + 4, 2, 0x0008);
     }
     if (d->msi.present && !rc) {
         chain(img, &link, POS_MSI, PCI_CAP_ID_MSI);

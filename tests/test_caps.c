@@ -36,7 +36,7 @@ static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
 static const struct lfv_sim_device_desc dev_a = {
     .vendor = 0x8086, .device = 0x1234, .class_code = 0x020000,
     .bar = { { LFV_SIM_BAR_MEM32, false, 0x4000, 0xe0000000 } },
-    .pm = true,
+    .pm = true, .pm_no_soft_reset = true, /* test_pm_policy: without */
     .msi = { true, true, true, 4 },
     .msix = { true, 8, 0, 0, 0, 0x2000 },
     .pcie = true, .aer = true,

@@ -47,8 +47,11 @@
  *   standard  PM (0x01)          emulated: PMCSR's PowerState and PME_En
  *                                per guest (a guest's D3 never reaches the
  *                                hardware; lfv_cap_policy.pm_dstate_to_hw
- *                                lets PowerState through); PMC, PME_Status
- *                                and the rest read-only
+ *                                lets PowerState through on a device
+ *                                whose PMCSR has No_Soft_Reset: on others
+ *                                D3hot -> D0 resets COMMAND, the BARs and
+ *                                MSI/MSI-X under the emulation); PMC,
+ *                                PME_Status and the rest read-only
  *             MSI (0x05), MSI-X (0x11)  emulated (their hooks)
  *             vendor (0x09)      read-only (e.g. virtio-pci's common,
  *                                notify, ISR and device configuration
@@ -126,7 +129,8 @@ struct lfv_cap_rule {
 struct lfv_cap_policy {
     const struct lfv_cap_rule *rules; /* one per (id, ext) at most */
     unsigned int nr_rules;
-    bool pm_dstate_to_hw; /* PM's built-in PowerState field reaches hw */
+    bool pm_dstate_to_hw; /* PM's built-in PowerState field reaches hw
+                             (devices with No_Soft_Reset only) */
 };
 
 /*

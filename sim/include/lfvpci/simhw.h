@@ -180,6 +180,8 @@ struct lfv_sim_device_desc {
     uint64_t rom_size;    /* 0: none, else power of two >= 2 KiB */
     uint32_t rom_addr;    /* aligned to rom_size; ROM starts disabled */
     bool pm;              /* power management capability */
+    bool pm_no_soft_reset; /* its PMCSR's No_Soft_Reset (D3hot -> D0 keeps
+                              the function's state) */
     struct lfv_sim_msi_desc msi;
     struct lfv_sim_msix_desc msix;
     bool pcie;            /* PCI Express capability (4096-byte space) */

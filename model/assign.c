@@ -172,8 +172,11 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
  * A device left without an owner, or leaving a guest, is quiesced in the
  * hardware: the COMMAND bits `off` cleared (without an owner: memory and
  * I/O decoding and bus mastering; leaving a guest: what a guest can turn
- * on, decoding and bus mastering, QUIESCE_GUEST), INTx disabled, and
- * every MSI and MSI-X capability in its chain disabled.  Nobody's p2m
+ * on, decoding and bus mastering, QUIESCE_GUEST) and, if it leaves a
+ * guest (`guest`), INTx disabled and every MSI and MSI-X capability in
+ * its chain disabled.  (The hardware domain's interrupts are left alone:
+ * a device it un-owns may come back to it, with its driver bound, and
+ * Linux does not clear INTx disable by itself.)  Nobody's p2m
  * maps an unowned device and the engine no longer knows its BARs (no
  * state holds them), so it must not answer at host addresses that another
  * domain's device may be given (header_map.c).  And nothing a guest
@@ -216,8 +219,9 @@ static uint32_t quiesce_read(const struct lfv_system *sys, lfv_sbdf_t sbdf,
 }
 
 static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                         uint32_t off, struct quiesce_undo *u)
+                         uint32_t off, bool guest, struct quiesce_undo *u)
 {
+    const uint32_t set = guest ? PCI_COMMAND_INTX_DISABLE : 0;
     uint32_t cmd, pos;
 
     if (!sys->hw_ops || !sys->hw_ops->read || !sys->hw_ops->write)
@@ -225,10 +229,10 @@ static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
     cmd = quiesce_read(sys, sbdf, PCI_COMMAND, 2);
     if (cmd == 0xffff)
         return;
-    if ((cmd & off) || !(cmd & PCI_COMMAND_INTX_DISABLE))
-        quiesce_write(sys, sbdf, PCI_COMMAND, cmd,
-                      (cmd & ~off) | PCI_COMMAND_INTX_DISABLE, u);
-    if (!(quiesce_read(sys, sbdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+    if ((cmd & off) || (set & ~cmd))
+        quiesce_write(sys, sbdf, PCI_COMMAND, cmd, (cmd & ~off) | set, u);
+    if (!guest ||
+        !(quiesce_read(sys, sbdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
         return;
     pos = quiesce_read(sys, sbdf, PCI_CAPABILITY_LIST, 1);
     for (unsigned int n = 0; n < QUIESCE_CAPS_MAX && pos >= 0x40; n++) {
@@ -289,7 +293,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
     d->nr_devices--;
     pdev->owner = NULL;
     if (orphan)
-        pdev_quiesce(sys, pdev->sbdf, QUIESCE_ORPHAN, NULL);
+        pdev_quiesce(sys, pdev->sbdf, QUIESCE_ORPHAN, !d->hwdom, NULL);
     if (locked) {
         vpci_retire_hooks(v);
         lfv_wlock_unlock(&v->vdev.write_lock);
@@ -333,7 +337,7 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     if (old)
         lfv_wlock_lock(&old->vdev.write_lock);
     if (old && !pdev->owner->hwdom)
-        pdev_quiesce(sys, pdev->sbdf, QUIESCE_GUEST, &undo);
+        pdev_quiesce(sys, pdev->sbdf, QUIESCE_GUEST, true, &undo);
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
         if (undo.nr)

@@ -6,7 +6,9 @@
  * do: no bus mastering (DMA the guest programmed would reach the next
  * owner's memory), no decoding, INTx disabled, MSI and MSI-X off (their
  * messages were the guest's; on Arm the hardware domain's state does not
- * emulate them and would leave them on).  And MSI on a system without a
+ * emulate them and would leave them on).  The hardware domain's own
+ * interrupts stay when it un-owns a device (dom0's remove/rescan gives it
+ * back with its driver bound).  And MSI on a system without a
  * bind op never reaches the hardware enabled: nobody programs its
  * message, so the device would send the one its previous owner left.
  */
@@ -70,6 +72,20 @@ static void test_handback(enum lfv_arch arch)
     check_quiesced(B, true);
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
     CHECK_EQ(lfv_pdev_assign(sys, B, hwdom), 0);
+
+    /*
+     * the hardware domain's own device, un-owned (its remove/rescan): its
+     * interrupts are its own and stay (only decoding and mastering go)
+     */
+    wr(hwdom, A, CMD, 2, MEM | MASTER);
+    if (arch == LFV_ARCH_ARM) /* passthrough: its own MSI */
+        wr(hwdom, A, MSI + 2, 2, 1);
+    CHECK_EQ(lfv_pdev_assign(sys, A, NULL), 0);
+    CHECK_EQ(hw_cmd(A) & (MEM | MASTER | INTX_DIS), 0);
+    CHECK_EQ(lfv_sim_cfg_read(br, A, MSI + 2, 2) & 1,
+             arch == LFV_ARCH_ARM ? 1 : 0);
+    lfv_sim_cfg_write(br, A, MSI + 2, 2, 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
 
     /* a hand-back that fails leaves the device as the guest has it */
     guest_runs();

@@ -615,6 +615,27 @@ static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
  * table lies where an access reaches the device alone (hw_ok()); false
  * otherwise, and the caller keeps the function masked in hardware.
  */
+/*
+ * The vector control at host address a masked in the device, and read
+ * back so.  Through the ops themselves, not hw_read()/hw_write(): a failed
+ * read must fail the scrub, where hw_read() answers all-ones, which looks
+ * masked.
+ */
+static bool hw_entry_mask(const struct lfv_system *sys, uint64_t a)
+{
+    const struct lfv_msi_ops *ops = sys->msi_ops;
+    uint64_t c;
+
+    if (ops->mmio_read(sys->msi_ctx, a, 4, &c))
+        return false;
+    if (c & MSIX_CTRL_MASKBIT)
+        return true;
+    return !ops->mmio_write(sys->msi_ctx, a, 4,
+                            (uint32_t)c | MSIX_CTRL_MASKBIT) &&
+           !ops->mmio_read(sys->msi_ctx, a, 4, &c) &&
+           (c & MSIX_CTRL_MASKBIT);
+}
+
 static bool table_scrub(struct lfv_msix *m, unsigned int reg, uint16_t hw)
 {
     const struct lfv_system *sys = m->d->sys;
@@ -632,18 +653,12 @@ static bool table_scrub(struct lfv_msix *m, unsigned int reg, uint16_t hw)
     lfv_vpci_hw_write(m->v, reg, 2,
                       hw | PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
     for (unsigned int i = 0; i < m->nr; i++) {
-        uint64_t a = t + 16ull * i + 12, c = 0;
         struct msix_entry *e = &m->entries[i];
         bool ok;
 
         entry_lock(e);
         ok = e->bound || /* the binding ops' own */
-             (!ops->mmio_read(sys->msi_ctx, a, 4, &c) &&
-              ((c & MSIX_CTRL_MASKBIT) ||
-               (!ops->mmio_write(sys->msi_ctx, a, 4,
-                                 (uint32_t)c | MSIX_CTRL_MASKBIT) &&
-                !ops->mmio_read(sys->msi_ctx, a, 4, &c) &&
-                (c & MSIX_CTRL_MASKBIT))));
+             hw_entry_mask(sys, t + 16ull * i + 12);
         entry_unlock(e);
         if (!ok)
             return false;

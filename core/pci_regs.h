@@ -57,6 +57,11 @@
 #define PCI_CAP_ID_EXP 0x10
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_EXT_CAP_ID_ERR 0x0001 /* AER */
+#define PCI_EXT_CAP_ID_SRIOV 0x0010
+
+/* SR-IOV: the control register and its VF Enable bit. */
+#define PCI_SRIOV_CTRL 0x08
+#define PCI_SRIOV_CTRL_VFE 0x01
 
 /* MSI: the message control word's bits. */
 #define PCI_MSI_FLAGS_ENABLE 0x1

@@ -10,6 +10,7 @@
 #include <lfvpci/access.h>
 
 #include "../core/compiler.h"
+#include "../core/pci_caps.h"
 #include "../core/pci_regs.h"
 #include "../core/rcu_fast.h"
 #include "../core/tsan.h"
@@ -190,7 +191,6 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
 #define QUIESCE_ORPHAN                                                       \
     (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
 #define QUIESCE_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
-#define QUIESCE_CAPS_MAX 48 /* (256 - 64) / 4: a longer chain loops */
 #define QUIESCE_UNDO_MAX 8  /* MSI/MSI-X controls put back (more: only off) */
 
 /* What pdev_quiesce() changed, to put back if the next state fails. */
@@ -210,46 +210,76 @@ static void quiesce_write(const struct lfv_system *sys, lfv_sbdf_t sbdf,
     }
 }
 
-/* A hardware read of 1 or 2 bytes (the ops may leave junk above them). */
-static uint32_t quiesce_read(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                             unsigned int reg, unsigned int size)
+/* The hardware of a device between owners (no state to read it through). */
+struct hw_dev {
+    const struct lfv_system *sys;
+    lfv_sbdf_t sbdf;
+};
+
+static uint32_t lfv_cf_check hw_dev_read(const void *ctx, unsigned int reg,
+                                         unsigned int size)
 {
-    return sys->hw_ops->read(sys->hw, sbdf, reg, size) &
-           (size == 1 ? 0xffu : 0xffffu);
+    const struct hw_dev *hd = ctx;
+
+    return hd->sys->hw_ops->read(hd->sys->hw, hd->sbdf, reg, size);
 }
 
 static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
                          uint32_t off, bool guest, struct quiesce_undo *u)
 {
     const uint32_t set = guest ? PCI_COMMAND_INTX_DISABLE : 0;
-    uint32_t cmd, pos;
+    const struct hw_dev hd = { sys, sbdf };
+    struct lfv_cap_walk w;
+    unsigned int pos, id;
+    uint32_t cmd;
 
     if (!sys->hw_ops || !sys->hw_ops->read || !sys->hw_ops->write)
         return;
-    cmd = quiesce_read(sys, sbdf, PCI_COMMAND, 2);
+    cmd = hw_dev_read(&hd, PCI_COMMAND, 2) & 0xffff;
     if (cmd == 0xffff)
         return;
     if ((cmd & off) || (set & ~cmd))
         quiesce_write(sys, sbdf, PCI_COMMAND, cmd, (cmd & ~off) | set, u);
-    if (!guest ||
-        !(quiesce_read(sys, sbdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+    if (!guest)
         return;
-    pos = quiesce_read(sys, sbdf, PCI_CAPABILITY_LIST, 1);
-    for (unsigned int n = 0; n < QUIESCE_CAPS_MAX && pos >= 0x40; n++) {
-        uint32_t id, ctrl, en;
+    lfv_cap_walk_start(&w, false, hw_dev_read, &hd);
+    while (lfv_cap_walk_next(&w, &pos, &id)) {
+        uint32_t en = id == PCI_CAP_ID_MSI    ? PCI_MSI_FLAGS_ENABLE
+                      : id == PCI_CAP_ID_MSIX ? PCI_MSIX_FLAGS_ENABLE
+                                              : 0;
+        uint32_t ctrl = en ? lfv_cap_walk_read(&w, pos + 2, 2) : 0;
 
-        pos &= ~3u;
-        id = quiesce_read(sys, sbdf, pos, 1);
-        if (id == 0xff)
-            break;
-        en = id == PCI_CAP_ID_MSI    ? PCI_MSI_FLAGS_ENABLE
-             : id == PCI_CAP_ID_MSIX ? PCI_MSIX_FLAGS_ENABLE
-                                     : 0;
-        ctrl = en ? quiesce_read(sys, sbdf, pos + 2, 2) : 0;
         if (ctrl != 0xffff && (ctrl & en))
             quiesce_write(sys, sbdf, pos + 2, ctrl, ctrl & ~en, u);
-        pos = quiesce_read(sys, sbdf, pos + 1, 1);
     }
+}
+
+/*
+ * Whether the device is an SR-IOV physical function with its virtual
+ * functions enabled.  Those are devices of their own, possibly other
+ * domains', which the PF's driver administers (resources, VLANs, MAC
+ * filters, resets through the PF's BARs): a guest must not own such a PF.
+ * VFIO makes the PF's user prove it is trusted by its VFs' users (a VF
+ * token); lfvpci refuses the assignment (-EBUSY) until the host disables
+ * the VFs.
+ */
+static bool pdev_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf)
+{
+    const struct hw_dev hd = { sys, sbdf };
+    struct lfv_cap_walk w;
+    unsigned int pos, id;
+
+    if (!sys->hw_ops || !sys->hw_ops->read)
+        return false;
+    lfv_cap_walk_start(&w, true, hw_dev_read, &hd);
+    while (lfv_cap_walk_next(&w, &pos, &id)) {
+        if (id == PCI_EXT_CAP_ID_SRIOV) {
+            uint32_t ctrl = lfv_cap_walk_read(&w, pos + PCI_SRIOV_CTRL, 2);
+
+            return ctrl != 0xffff && (ctrl & PCI_SRIOV_CTRL_VFE);
+        }
+    }
+    return false;
 }
 
 /* The next state failed: the device goes on as its owner left it. */
@@ -314,6 +344,8 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
         return -EOPNOTSUPP;
     if (pdev->owner == d)
         return 0;
+    if (d && !d->hwdom && pdev_vfs_enabled(sys, pdev->sbdf))
+        return -EBUSY;
     if (!d) {
         pdev_deassign(sys, pdev, true, false);
         return 0;

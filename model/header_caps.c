@@ -9,68 +9,39 @@
  */
 #include <errno.h>
 
+#include "../core/pci_caps.h"
 #include "caps_policy.h"
 #include "hook_util.h"
 #include "header.h"
 
-#define STD_FIRST 0x40u
-#define EXT_FIRST PCI_CFG_SPACE_SIZE
+#define STD_FIRST LFV_CAP_STD_FIRST
+#define EXT_FIRST LFV_CAP_EXT_FIRST
 #define EXT_END LFV_CFG_SPACE_SIZE
-#define STD_MAX ((PCI_CFG_SPACE_SIZE - STD_FIRST) / 4)
-#define EXT_MAX ((EXT_END - EXT_FIRST) / 4)
+#define EXT_MAX LFV_CAP_EXT_MAX
 
 /* One walk of a hardware chain: capabilities in chain order. */
 struct chain {
     unsigned int n;
     uint16_t pos[EXT_MAX], id[EXT_MAX];
-    bool seen[EXT_MAX]; /* by (pos - first) / 4: loops end the walk */
 };
 
-static bool chain_visit(struct chain *c, unsigned int first,
-                        unsigned int pos)
+static uint32_t lfv_cf_check state_read(const void *ctx, unsigned int reg,
+                                        unsigned int size)
 {
-    unsigned int i = (pos - first) / 4;
-
-    if (c->seen[i])
-        return false;
-    c->seen[i] = true;
-    return true;
+    return lfv_vpci_hw_read(ctx, reg, size);
 }
 
-/* Standard: a pointer below 0x40, a loop or an ID of 0xff ends it. */
-static void walk_std(const struct lfv_vpci *v, struct chain *c)
+/* The standard chain, or (ext) the extended one (core/pci_caps.h). */
+static void walk(const struct lfv_vpci *v, bool ext, struct chain *c)
 {
-    unsigned int pos;
+    struct lfv_cap_walk w;
+    unsigned int pos, id;
 
-    *c = (struct chain){ 0 };
-    if (!(lfv_vpci_hw_read(v, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-        return;
-    pos = lfv_vpci_hw_read(v, PCI_CAPABILITY_LIST, 1) & ~3u;
-    while (pos >= STD_FIRST && chain_visit(c, STD_FIRST, pos)) {
-        unsigned int id = lfv_vpci_hw_read(v, pos, 1);
-
-        if (id == 0xff)
-            break;
+    c->n = 0;
+    lfv_cap_walk_start(&w, ext, state_read, v);
+    while (c->n < EXT_MAX && lfv_cap_walk_next(&w, &pos, &id)) {
         c->pos[c->n] = (uint16_t)pos;
         c->id[c->n++] = (uint16_t)id;
-        pos = lfv_vpci_hw_read(v, pos + 1, 1) & ~3u;
-    }
-}
-
-/* Extended: a pointer below 0x100, a loop, a header 0 or ~0 ends it. */
-static void walk_ext(const struct lfv_vpci *v, struct chain *c)
-{
-    unsigned int pos = EXT_FIRST;
-
-    *c = (struct chain){ 0 };
-    while (pos >= EXT_FIRST && chain_visit(c, EXT_FIRST, pos)) {
-        uint32_t hdr = lfv_vpci_hw_read(v, pos, 4);
-
-        if (!hdr || hdr == 0xffffffffu)
-            break;
-        c->pos[c->n] = (uint16_t)pos;
-        c->id[c->n++] = hdr & 0xffff;
-        pos = (hdr >> 20) & ~3u;
     }
 }
 
@@ -246,13 +217,13 @@ int hdr_caps_discover(struct lfv_header *h)
     if (!c)
         return rc;
     h->ext_cfg = lfv_vpci_hw_read(h->v, EXT_FIRST, 4) != 0xffffffffu;
-    walk_std(h->v, c);
+    walk(h->v, false, c);
     h->caps = lfv_zalloc((c->n + 1) * sizeof(*h->caps));
     if (!h->caps)
         goto out;
     keep_std(h, c);
     if (h->ext_cfg && !h->hwdom) {
-        walk_ext(h->v, c);
+        walk(h->v, true, c);
         h->ecaps = lfv_zalloc((c->n + 1) * sizeof(*h->ecaps));
         if (!h->ecaps)
             goto out;

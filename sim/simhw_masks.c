@@ -156,6 +156,19 @@ static void aer_masks(struct sim_dev *dev, const uint8_t *cfg, unsigned pos)
     rw(dev, pos + 0x18, 0x0540);        /* ECRC gen/check, multi header */
 }
 
+/*
+ * SR-IOV (PCIe 9.3.3): the control register (VF Enable, VF Migration
+ * Enable, Migration Interrupt Enable, VF MSE, ARI Capable Hierarchy) and
+ * NumVFs.  No VF appears: the simulator has no function for it.
+ */
+static void sriov_masks(struct sim_dev *dev, const uint8_t *cfg,
+                        unsigned pos)
+{
+    (void)cfg;
+    rw(dev, pos + PCI_SRIOV_CTRL, 0x001f);
+    rw(dev, pos + 0x10, 0xffff);
+}
+
 struct sim_cap_layout {
     unsigned int id;
     bool ext;
@@ -168,6 +181,7 @@ static const struct sim_cap_layout cap_layouts[] = {
     { PCI_CAP_ID_MSIX, false, msix_masks },
     { PCI_CAP_ID_EXP, false, pcie_masks },
     { PCI_EXT_CAP_ID_ERR, true, aer_masks },
+    { PCI_EXT_CAP_ID_SRIOV, true, sriov_masks },
 };
 
 static void apply_cap(struct sim_dev *dev, const uint8_t *cfg,

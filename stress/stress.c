@@ -366,11 +366,17 @@ static int layout_discover(struct stress *run, unsigned int dev)
     return 0;
 }
 
-/* Program the layout into the hardware, decoding off meanwhile. */
+/*
+ * Program the layout into the hardware, decoding off meanwhile.  And, as
+ * the host does before a PF can go to a guest, disable its VFs (the
+ * 82576's dump has them enabled; lfv_pdev_assign() refuses such a PF).
+ */
 static void layout_program(struct stress *run, unsigned int dev)
 {
     lfv_sbdf_t s = dev_sbdf(dev);
     uint32_t cmd = lfv_sim_cfg_read(run->bridge, s, CFG_COMMAND, 2);
+
+    lfv_sim_sriov_disable(run->bridge, s);
 
     lfv_sim_cfg_write(run->bridge, s, CFG_COMMAND, 2, cmd & ~CMD_MEMORY);
     for (unsigned int i = 0; i < 7; i++) {

@@ -11,7 +11,8 @@
  * hardware's contents and rebuilt pointers, COMMAND must read as a fresh
  * device's (0), MSI and MSI-X off, and the whole 4 KiB must read as the
  * guest view specifies: everything the header emulation does not expose
- * reads all-ones.
+ * reads all-ones.  A PF whose dump has its VFs enabled is refused
+ * (-EBUSY) until the host disables them.
  * The data directory is $LFV_SHARED_DIR/data/lspci, else
  * <repo>/../shared/data/lspci found from this file's path.
  */
@@ -354,6 +355,29 @@ static unsigned int probe_device(lfv_sbdf_t vs, const struct lspci_dump *d,
     return vc.nr_caps + vc.nr_ext;
 }
 
+static unsigned int vfs_refused;
+
+/*
+ * A PF whose dump has its VFs enabled is refused (-EBUSY): the host
+ * disables them (SR-IOV Control, VF Enable) before it goes to a guest.
+ */
+static void vfs_off(struct lfv_system *sys, struct lfv_sim_bridge *b,
+                    lfv_sbdf_t s, const struct lspci_dump *d,
+                    struct lfv_domain *g)
+{
+    struct cap ext[1024];
+    unsigned int n = hw_chain(d, true, ext);
+
+    for (unsigned int i = 0; i < n; i++) {
+        if (ext[i].id == 0x10 && (dump16(d, ext[i].pos + 8) & 1)) {
+            CHECK_EQ(lfv_pdev_assign(sys, s, g), -EBUSY);
+            lfv_sim_cfg_write(b, s, ext[i].pos + 8, 2,
+                              dump16(d, ext[i].pos + 8) & ~1u);
+            vfs_refused++;
+        }
+    }
+}
+
 static void data_dir(char *buf, size_t n)
 {
     const char *env = getenv("LFV_SHARED_DIR");
@@ -405,6 +429,7 @@ int main(void)
         CHECK(lspci_dump_parse(path, &d));
         CHECK_EQ(lfv_sim_add_lspci_file(b, path, s, NULL), 0);
         CHECK_EQ(lfv_pdev_add(sys, s), 0);
+        vfs_off(sys, b, s, &d, guest);
         CHECK_EQ(lfv_pdev_assign(sys, s, guest), 0);
         CHECK_EQ(lfv_pdev_owner(sys, s, NULL, &vs), 0);
         n = probe_device(vs, &d, de->d_name);
@@ -423,6 +448,7 @@ int main(void)
     }
     closedir(dd);
     CHECK(files >= 16);
+    CHECK(vfs_refused >= 1); /* the 82576's dump has its VFs enabled */
     snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
     CHECK_EQ(system(path), 0);
     lfv_system_destroy(sys);

@@ -348,7 +348,13 @@ int host_load(struct host *h, const char *source, bool as_fn0)
     return load_lspci(h, source, as_fn0);
 }
 
-int host_assign_guest(struct host *h, struct host_dev *d)
+/* What the host does before it gives the PF away (sriov_numvfs = 0). */
+static void vfs_off(struct host *h, struct host_dev *d)
+{
+    d->vfs_disabled = lfv_sim_sriov_disable(h->bridge, d->sbdf) == 1;
+}
+
+int host_assign_guest(struct host *h, struct host_dev *d, bool vfs_disable)
 {
     int rc;
 
@@ -361,11 +367,20 @@ int host_assign_guest(struct host *h, struct host_dev *d)
                  LFV_SBDF_FN(d->sbdf));
         return -EOPNOTSUPP;
     }
+    if (vfs_disable)
+        vfs_off(h, d);
     rc = lfv_pdev_assign(h->sys, d->sbdf, h->guest);
     if (rc == -ENOSPC)
         snprintf(d->guest_err, sizeof(d->guest_err), "the guest has no "
                  "free slot or MSI-X region left (%d slots)",
                  LFV_VBUS_SLOTS);
+    else if (rc == -EBUSY && lfv_sim_sriov_vfs_enabled(h->bridge, d->sbdf))
+        snprintf(d->guest_err, sizeof(d->guest_err), "an SR-IOV physical "
+                 "function with its VFs enabled (VF Enable in SR-IOV "
+                 "control at 0x%x): its driver would administer VFs that "
+                 "other domains may own; the host disables them first "
+                 "(sriov_numvfs = 0); use --vfs-off to do so here",
+                 lfv_sim_sriov_vfs_enabled(h->bridge, d->sbdf));
     else if (rc)
         snprintf(d->guest_err, sizeof(d->guest_err), "the engine refuses "
                  "to assign it: %s", strerror(-rc));

@@ -23,6 +23,7 @@ struct host_dev {
     lfv_sbdf_t sbdf;     /* where it sits on the simulated host */
     unsigned int cfg_len; /* sysfs config bytes read (0: lspci) */
     bool in_guest;
+    bool vfs_disabled;   /* its VFs turned off for the guest (--vfs-off) */
     lfv_sbdf_t vsbdf;    /* the guest's address for it, when in_guest */
     char guest_err[256]; /* why it is not in the guest */
 };
@@ -50,10 +51,13 @@ void host_destroy(struct host *h);
 int host_load(struct host *h, const char *source, bool as_fn0);
 
 /*
- * Assign one device to the guest.  A function other than 0, or an
- * assignment the engine refuses, leaves d->in_guest false with the
- * reason in d->guest_err; returns 0 or that error.
+ * Assign one device to the guest; with vfs_disable, an SR-IOV physical
+ * function's VFs are first disabled in its simulated hardware (VF Enable
+ * cleared, d->vfs_disabled set), as the host must before it gives the PF
+ * away.  A function other than 0, or an assignment the engine refuses,
+ * leaves d->in_guest false with the reason in d->guest_err; returns 0 or
+ * that error.
  */
-int host_assign_guest(struct host *h, struct host_dev *d);
+int host_assign_guest(struct host *h, struct host_dev *d, bool vfs_disable);
 
 #endif /* LFV_TOOLS_HOST_H */

@@ -21,7 +21,7 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct opts {
-    bool guest, json, as_fn0;
+    bool guest, json, as_fn0, vfs_off;
     int nr_sources;
     char **sources;
 };
@@ -50,7 +50,8 @@ static const char usage_text[] =
     "be written; 2 usage error.\n";
 
 static const char probe_help[] =
-    "usage: lfvpci probe [--guest] [--as-function0] [--json] SOURCE...\n"
+    "usage: lfvpci probe [--guest] [--as-function0] [--vfs-off] [--json]\n"
+    "                    SOURCE...\n"
     "\n"
     "Probe every device of every SOURCE through the engine as an OS does:\n"
     "IDs, each BAR sized with decoding off, the ROM, the capability lists.\n"
@@ -60,11 +61,15 @@ static const char probe_help[] =
     "                  one guest, at its virtual address)\n"
     "  --as-function0  place a function other than 0 at function 0 of its\n"
     "                  slot (a guest gets function 0 only)\n"
+    "  --vfs-off       disable an SR-IOV physical function's VFs (in the\n"
+    "                  simulated copy) before it goes to the guest: a PF\n"
+    "                  whose VFs are enabled never does\n"
     "  --json          JSON output (schema: tools/README.md)\n"
     "Options may also follow the sources; after --, all are sources.\n";
 
 static const char dump_help[] =
-    "usage: lfvpci dump [--guest] [--as-function0] [--json] SOURCE...\n"
+    "usage: lfvpci dump [--guest] [--as-function0] [--vfs-off] [--json]\n"
+    "                   SOURCE...\n"
     "\n"
     "The configuration space of every device as the hardware domain (or,\n"
     "--guest, the guest) reads it through the engine, in `lspci -xxxx`\n"
@@ -72,6 +77,7 @@ static const char dump_help[] =
     "256 bytes, 4096 when the view shows a PCI Express capability.\n"
     "  --guest         the guest's view\n"
     "  --as-function0  place a function other than 0 at function 0\n"
+    "  --vfs-off       disable an SR-IOV PF's VFs first (as probe)\n"
     "  --json          the probe's JSON with the bytes (\"config\")\n"
     "Options may also follow the sources; after --, all are sources.\n";
 
@@ -114,6 +120,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, bool *help,
             o->json = true;
         } else if (!strcmp(argv[i], "--as-function0")) {
             o->as_fn0 = true;
+        } else if (!strcmp(argv[i], "--vfs-off")) {
+            o->vfs_off = true;
         } else {
             fprintf(stderr, "lfvpci %s: unknown option '%s'\n", cmd,
                     argv[i]);
@@ -140,26 +148,39 @@ static int load_all(struct host *h, const struct opts *o)
     return rc;
 }
 
-/* Every device to the guest; with --guest a refusal is an error. */
-static int assign_all(struct host *h, bool must)
+/* "lfvpci: SOURCE[:LINE]: SSSS:BB:DD.F " before a message about d. */
+static void say_dev(const struct host_dev *d)
+{
+    if (d->line)
+        fprintf(stderr, "lfvpci: %s:%u: ", d->source, d->line);
+    else
+        fprintf(stderr, "lfvpci: %s: ", d->source);
+    fprintf(stderr, "%04x:%02x:%02x.%u ", LFV_SBDF_SEG(d->sbdf),
+            LFV_SBDF_BUS(d->sbdf), LFV_SBDF_DEV(d->sbdf),
+            LFV_SBDF_FN(d->sbdf));
+}
+
+/*
+ * Every device to the guest; with --guest a refusal is an error.  VFs
+ * disabled by --vfs-off are said on stderr.
+ */
+static int assign_all(struct host *h, bool must, bool vfs_off)
 {
     int rc = EXIT_OK;
-    char a[32];
 
     for (unsigned int i = 0; i < h->nr; i++) {
         struct host_dev *d = &h->dev[i];
+        bool ok = !host_assign_guest(h, d, vfs_off);
 
-        if (!host_assign_guest(h, d) || !must)
+        if (d->vfs_disabled) {
+            say_dev(d);
+            fprintf(stderr, "has its VFs disabled (--vfs-off: VF Enable "
+                    "cleared in the simulated copy)\n");
+        }
+        if (ok || !must)
             continue;
-        snprintf(a, sizeof(a), "%04x:%02x:%02x.%u", LFV_SBDF_SEG(d->sbdf),
-                 LFV_SBDF_BUS(d->sbdf), LFV_SBDF_DEV(d->sbdf),
-                 LFV_SBDF_FN(d->sbdf));
-        if (d->line)
-            fprintf(stderr, "lfvpci: %s:%u: %s cannot go to a guest: %s\n",
-                    d->source, d->line, a, d->guest_err);
-        else
-            fprintf(stderr, "lfvpci: %s: %s cannot go to a guest: %s\n",
-                    d->source, a, d->guest_err);
+        say_dev(d);
+        fprintf(stderr, "cannot go to a guest: %s\n", d->guest_err);
         rc = EXIT_FAIL;
     }
     return rc;
@@ -209,7 +230,7 @@ static int run(const char *cmd, const struct opts *o)
         return EXIT_FAIL;
     rc = load_all(&h, o);
     if (rc == EXIT_OK && o->guest)
-        rc = assign_all(&h, true);
+        rc = assign_all(&h, true, o->vfs_off);
     if (rc == EXIT_OK && h.nr)
         out = calloc(h.nr, sizeof(*out));
     if (rc == EXIT_OK && h.nr && !out)
@@ -224,7 +245,7 @@ static int run(const char *cmd, const struct opts *o)
         view_probe(o->guest ? h.guest : h.hwdom, out[i].sbdf, &out[i].view);
     }
     if (rc == EXIT_OK && !o->guest && !dump) {
-        assign_all(&h, false);
+        assign_all(&h, false, o->vfs_off);
         for (unsigned int i = 0; i < h.nr; i++)
             mark_guest_caps(&h, &h.dev[i], &out[i].view);
     }

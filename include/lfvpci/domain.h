@@ -232,7 +232,12 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * (COMMAND reads it back off, the write of the other bits is made) while
  * one of the device's BARs overlaps, in host space, a BAR that another
  * domain's device may be decoding.  Guests: function 0 only
- * (-EOPNOTSUPP), a free virtual slot (-ENOSPC), and, with the header hook,
+ * (-EOPNOTSUPP), not an SR-IOV physical function whose VFs are enabled
+ * (-EBUSY: its driver administers the VFs, devices of their own that
+ * other domains may own; the host disables them first, VF Enable in the
+ * SR-IOV capability's control register, found in the hardware's extended
+ * chain as core/pci_caps.h walks it), a free virtual slot (-ENOSPC), and,
+ * with the header hook,
  * an MSI-X table and PBA inside the device's memory BARs (-EINVAL, see
  * lfv_header_msix_location()).  -ENOENT: no such device.
  * On any error (an allocation failure included) the device keeps its

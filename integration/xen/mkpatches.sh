@@ -45,6 +45,7 @@ include/lfvpci/regs.h
 include/lfvpci/vpci.h
 core/compiler.h
 core/msix_place.h
+core/pci_caps.h
 core/pci_regs.h
 core/platform.h
 core/rcu_fast.h

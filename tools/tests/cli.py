@@ -142,6 +142,7 @@ def main():
                    if f.endswith(".txt"))
     nic = os.path.join(data, "nic-realtek-rtl8125.txt")
     audio = os.path.join(data, "gpu-nvidia-rtx3090-hdmi-audio.txt")
+    pf = os.path.join(data, "nic-intel-82576-sriov.txt")  # VFs enabled
 
     # help, version, usage errors
     expect(["--help"], 0, out=r"^usage: lfvpci .*COMMAND", what="--help")
@@ -228,6 +229,22 @@ def main():
                r"--as-function0", out=r"^$")
         expect(["probe", audio], 0, out=r"guest: cannot have it: function 1",
                what="probe shows why a guest cannot have function 1")
+        # an SR-IOV PF whose VFs are enabled, and --vfs-off
+        expect(["dump", "--guest", pf], 1,
+               err=r":3: 0000:01:00\.0 cannot go to a guest: an SR-IOV "
+               r"physical function with its VFs enabled \(VF Enable in "
+               r"SR-IOV control at 0x168\).*--vfs-off", out=r"^$")
+        expect(["probe", pf], 0, out=r"guest: cannot have it: an SR-IOV",
+               what="probe shows why a guest cannot have the PF")
+        expect(["dump", "--guest", "--vfs-off", pf], 0,
+               out=r"^0000:00:00\.0 Guest view of 0000:01:00\.0 ",
+               err=r"^lfvpci: \S+:3: 0000:01:00\.0 has its VFs disabled "
+               r"\(--vfs-off",
+               what="--vfs-off gives the PF to the guest, and says so")
+        expect(["probe", "--vfs-off", pf], 0, out=r"guest: as 0000:00:00\.0",
+               what="probe --vfs-off: the guest has the PF")
+        expect(["probe", "--vfs-off", nic], 0, err=r"^$",
+               what="--vfs-off on a device without SR-IOV says nothing")
         # a sysfs-style directory, as Linux would show the device
         sysdir = os.path.join(tmp, "0000:06:00.0")
         os.mkdir(sysdir)
@@ -405,7 +422,8 @@ def main():
 
     # JSON on every shared dump, both views, both commands
     check_json(["probe", "--json", *dumps], "probe", "hardware-domain")
-    check_json(["probe", "--json", "--guest", "--as-function0", *dumps],
+    check_json(["probe", "--json", "--guest", "--as-function0", "--vfs-off",
+                *dumps],
                "probe", "guest")
     check_json(["dump", "--json", nic], "dump", "hardware-domain")
     doc = check_json(["dump", "--json", "--guest", nic], "dump", "guest")

@@ -3,8 +3,9 @@
 """What a guest sees, decoded by the real lspci.
 
 For every lspci dump in DIR: `lfvpci dump --guest` (with --as-function0
-for functions other than 0, which must otherwise be refused with exit 1
-and a reason) is decoded with `lspci -F OUT -vv -nn` and checked against
+for functions other than 0, and --vfs-off for an SR-IOV PF whose VFs are
+enabled, which must otherwise be refused with exit 1 and a reason) is
+decoded with `lspci -F OUT -vv -nn` and checked against
 the host's own bytes decoded the same way, and against the dump's text:
   - vendor/device IDs and class are the host's;
   - the Region lines are the host's (same index, kind, address), with
@@ -29,6 +30,7 @@ import sys
 import tempfile
 
 fails = 0
+vfs = 0  # PFs with their VFs enabled met (refused, then --vfs-off)
 # What the default policy exposes, as lspci names it (<lfvpci/caps.h>).
 STD = ("Power Management", "MSI:", "MSI-X:", "Express", "Vendor Specific")
 EXT = ("Device Serial Number", "Vendor Specific Information")
@@ -118,6 +120,7 @@ def run(cmd):
 
 
 def check(tool, path, tmp):
+    global vfs
     before = fails
     name = os.path.basename(path)
     hexdump, sizes = host_text(path)
@@ -135,6 +138,14 @@ def check(tool, path, tmp):
             fail(name, f"function {fn} not refused with a reason: "
                  f"rc {r.returncode}, stderr {r.stderr!r}")
         opts = ["--as-function0"]
+    if re.search(r"^\t\tIOVCtl:\s+Enable\+", host, re.M):
+        vfs += 1
+        r = run([tool, "dump", "--guest"] + opts + [path])
+        if r.returncode != 1 or "VFs enabled" not in r.stderr or \
+                "--vfs-off" not in r.stderr or r.stdout:
+            fail(name, f"a PF with its VFs enabled not refused with a "
+                 f"reason: rc {r.returncode}, stderr {r.stderr!r}")
+        opts.append("--vfs-off")
     r = run([tool, "dump", "--guest"] + opts + [path])
     if r.returncode:
         fail(name, f"dump --guest: rc {r.returncode}: {r.stderr}")
@@ -214,7 +225,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for f in files:
             check(tool, os.path.join(data, f), tmp)
-    print(f"{len(files)} dumps, {fails} failures")
+    if not vfs:
+        fail(data, "no PF with its VFs enabled (the 82576's dump has one)")
+    print(f"{len(files)} dumps, {vfs} with VFs enabled, {fails} failures")
     return 1 if fails else 0
 
 

@@ -116,6 +116,21 @@ void lfv_sim_cfg_write(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf,
                        unsigned int reg, unsigned int size, uint32_t val);
 
 /*
+ * SR-IOV.  lfv_sim_sriov_vfs_enabled(): the offset of the SR-IOV control
+ * register of a physical function whose VFs are enabled (VF Enable set,
+ * the capability found in the extended chain as the engine walks it), 0
+ * when the device has none enabled or is not there.
+ * lfv_sim_sriov_disable(): clear VF Enable, as the host does before it
+ * gives the PF to a guest (lfv_pdev_assign() refuses it with -EBUSY until
+ * then): 1 when it did, 0 when no VF was enabled, -ENOENT (no device),
+ * -EIO (the bit does not clear).  Any thread; a concurrent write of the
+ * same register by another thread may be lost.
+ */
+unsigned int lfv_sim_sriov_vfs_enabled(struct lfv_sim_bridge *b,
+                                       lfv_sbdf_t sbdf);
+int lfv_sim_sriov_disable(struct lfv_sim_bridge *b, lfv_sbdf_t sbdf);
+
+/*
  * Memory access at a host physical address: size 1, 2, 4 or 8, naturally
  * aligned (else -EINVAL, nothing done).  0 when a device's enabled memory
  * BAR decoded it; -ENODEV when none did (a read returns all-ones: master

@@ -139,6 +139,94 @@ static uint32_t size_mask(unsigned int size)
     return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
+/*
+ * Control bits a policy's field may never route to the hardware (hw_mask)
+ * whatever the device: they act beyond the guest's own function (the link
+ * and the functions sharing it, the hierarchy, the IOMMU's view of the
+ * device, the BAR sizes the p2m mappings are built from, a reset under
+ * the emulation).  A field emulates them per guest (write_mask) safely.
+ * offset and size within the capability, mask over those bytes (little
+ * endian, as a field's); whole: every byte of the capability.  IDs as
+ * Linux's include/uapi/linux/pci_regs.h (PCI_CAP_ID_*, PCI_EXT_CAP_ID_*).
+ */
+struct risky_reg {
+    bool ext, whole;
+    uint16_t id;
+    uint8_t offset, size;
+    uint32_t mask;
+};
+
+#define RISKY(id, off, size, mask) { false, false, id, off, size, mask }
+#define RISKY_EXT(id) { true, true, id, 0, 0, 0 }
+#define CAP_ID_AF 0x13 /* Advanced Features */
+
+static const struct risky_reg risky_regs[] = {
+    /* PM PMCSR PowerState: D3hot -> D0 may reset the function under the
+       emulation (pm_dstate_to_hw, No_Soft_Reset checked, is the way) */
+    RISKY(PCI_CAP_ID_PM, PM_CTRL, 2, PM_CTRL_STATE),
+    /* PCIe Device Control: Initiate FLR (a reset under the emulation),
+       Phantom Functions (other functions' requester IDs, the IOMMU's
+       view), Max Payload Size (must match the hierarchy) */
+    RISKY(PCI_CAP_ID_EXP, 0x08, 2, 0x8000u | 0x0200u | 0x00e0u),
+    /* PCIe Link Control: Link Disable, Retrain Link (the shared link) */
+    RISKY(PCI_CAP_ID_EXP, 0x10, 2, 0x0010u | 0x0020u),
+    /* PCIe Slot Control: the slot's power, indicators, hot-plug events */
+    RISKY(PCI_CAP_ID_EXP, 0x18, 2, 0xffffu),
+    /* PCIe Root Control: the port's system errors and PME interrupts */
+    RISKY(PCI_CAP_ID_EXP, 0x1c, 2, 0xffffu),
+    /* PCIe Device Control 2: ARI Forwarding (the port's routing) */
+    RISKY(PCI_CAP_ID_EXP, 0x28, 2, 0x0020u),
+    /* PCIe Link Control 2: target speed, compliance, margin (the link) */
+    RISKY(PCI_CAP_ID_EXP, 0x30, 2, 0xffffu),
+    /* Advanced Features: AF Control (PCI_AF_CTRL, 4) Initiate FLR */
+    RISKY(CAP_ID_AF, 0x04, 1, 0x01u),
+    RISKY_EXT(0x01), /* AER: masks, severity, ECRC: the host's handling */
+    RISKY_EXT(0x02), /* VC: traffic classes of the link */
+    RISKY_EXT(0x08), /* MFVC: the VC arbitration of every function */
+    RISKY_EXT(0x09), /* VC (0x09): as 0x02 */
+    RISKY_EXT(0x0d), /* ACS: peer-to-peer isolation between devices */
+    RISKY_EXT(0x0f), /* ATS: translated requests bypass the IOMMU */
+    RISKY_EXT(0x12), /* Multicast: writes delivered to other devices */
+    RISKY_EXT(0x13), /* PRI: page requests to the host's IOMMU */
+    RISKY_EXT(0x15), /* Resizable BAR: sizes the p2m mappings rely on */
+    RISKY_EXT(0x19), /* Secondary PCIe: Link Control 3 equalization */
+    RISKY_EXT(0x1b), /* PASID: address spaces in the host's IOMMU */
+    RISKY_EXT(0x1d), /* DPC: containment of the port's whole link */
+    RISKY_EXT(0x1e), /* L1 PM Substates: the link's power states */
+    RISKY_EXT(0x24), /* VF Resizable BAR: the VFs' BAR sizes */
+    RISKY_EXT(0x25), /* Data Link Feature: the link's negotiation */
+    RISKY_EXT(0x26), /* Physical Layer 16 GT/s: the link's equalization */
+    RISKY_EXT(0x2a), /* Physical Layer 32 GT/s: the same */
+    RISKY_EXT(0x31), /* Physical Layer 64 GT/s: the same */
+};
+
+/* The risky bits of byte pos of the capability, by q (0: none). */
+static uint8_t risky_byte(const struct risky_reg *q, unsigned int pos)
+{
+    if (q->whole)
+        return 0xff;
+    if (pos < q->offset || pos >= q->offset + q->size)
+        return 0;
+    return (uint8_t)(q->mask >> 8 * (pos - q->offset));
+}
+
+/* Whether f, of rule r, routes a risky bit to the hardware, byte by byte
+   (so that a field of any size or offset over a risky register counts). */
+static bool hw_bits_risky(const struct lfv_cap_rule *r,
+                          const struct lfv_cap_field *f)
+{
+    for (unsigned int i = 0; i < LFV_ARRAY_SIZE(risky_regs); i++) {
+        const struct risky_reg *q = &risky_regs[i];
+
+        if (q->ext != r->ext || q->id != r->id)
+            continue;
+        for (unsigned int k = 0; k < f->size; k++)
+            if ((f->hw_mask >> 8 * k) & risky_byte(q, f->offset + k))
+                return true;
+    }
+    return false;
+}
+
 static int check_field(const struct lfv_cap_field *f, bool ext)
 {
     unsigned int hdr = ext ? 4 : 2, end = ext ? 0x1000 - 0x100 : 0x100 - 0x40;
@@ -174,7 +262,8 @@ static int check_rule(const struct lfv_cap_policy *pol, unsigned int i)
         if (pol->rules[j].id == r->id && pol->rules[j].ext == r->ext)
             return -EINVAL;
     for (unsigned int k = 0; k < r->nr_fields; k++)
-        if (check_field(&r->fields[k], r->ext))
+        if (check_field(&r->fields[k], r->ext) ||
+            hw_bits_risky(r, &r->fields[k]))
             return -EINVAL;
     return 0;
 }

@@ -101,8 +101,8 @@ enum lfv_cap_mode {
 /*
  * One emulated register of a capability: offset from the capability's
  * start (past its header: >= 2 standard, >= 4 extended), size 1, 2 or 4,
- * naturally aligned.  hw_mask must lie within write_mask; all masks
- * within the size.
+ * naturally aligned.  hw_mask must lie within write_mask and off the
+ * controls lfv_pdev_set_cap_policy() refuses; all masks within the size.
  */
 struct lfv_cap_field {
     uint16_t offset;
@@ -144,9 +144,18 @@ struct lfv_cap_policy {
  * capability's header or past 0xff / 0xfff, overlapping another, with
  * masks beyond its size or hw_mask outside write_mask, fields for MSI or
  * MSI-X or with a mode other than LFV_CAP_EMULATED, MSI or MSI-X
- * LFV_CAP_READONLY (their emulation is the MSI hooks'), or SR-IOV not
- * hidden.  A field that turns out to lie past the capability's length
- * fails that assignment with -EINVAL.
+ * LFV_CAP_READONLY (their emulation is the MSI hooks'), SR-IOV not
+ * hidden, or a field whose hw_mask has a bit, in any byte it covers, of
+ * a control acting beyond the guest's own function (risky_regs in
+ * model/caps_policy.c): PM PowerState (pm_dstate_to_hw is the way);
+ * PCI Express Initiate FLR, Phantom Functions, Max Payload Size, Link
+ * Disable, Retrain Link, ARI Forwarding, Slot, Root and Link Control 2;
+ * AF's Initiate FLR; any byte of AER, VC, MFVC, ACS, ATS, Multicast,
+ * PRI, Resizable BAR, VF Resizable BAR, Secondary PCI Express, PASID,
+ * DPC, L1 PM Substates, Data Link Feature or Physical Layer 16/32/64
+ * GT/s (write_mask alone, per guest, is fine).  On any error the device
+ * keeps the policy it had.  A field that turns out to lie past the
+ * capability's length fails that assignment with -EINVAL.
  */
 int lfv_pdev_set_cap_policy(struct lfv_system *sys, lfv_sbdf_t sbdf,
                             const struct lfv_cap_policy *policy);

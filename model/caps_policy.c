@@ -166,10 +166,14 @@ static const struct risky_reg risky_regs[] = {
     RISKY(PCI_CAP_ID_PM, PM_CTRL, 2, PM_CTRL_STATE),
     /* PCIe Device Control: Initiate FLR (a reset under the emulation),
        Phantom Functions (other functions' requester IDs, the IOMMU's
-       view), Max Payload Size (must match the hierarchy) */
-    RISKY(PCI_CAP_ID_EXP, 0x08, 2, 0x8000u | 0x0200u | 0x00e0u),
-    /* PCIe Link Control: Link Disable, Retrain Link (the shared link) */
-    RISKY(PCI_CAP_ID_EXP, 0x10, 2, 0x0010u | 0x0020u),
+       view), Max Payload Size (must match the hierarchy), the error
+       reporting enables (the host's AER: a fatal error it recovers from
+       resets the link, every function behind it) */
+    RISKY(PCI_CAP_ID_EXP, 0x08, 2, 0x8000u | 0x0200u | 0x00e0u | 0x000fu),
+    /* PCIe Link Control: ASPM, Common Clock, Extended Synch, Clock PM,
+       Link Disable, Retrain Link... all act on the link, which the
+       device's other functions (possibly other domains') share */
+    RISKY(PCI_CAP_ID_EXP, 0x10, 2, 0xffffu),
     /* PCIe Slot Control: the slot's power, indicators, hot-plug events */
     RISKY(PCI_CAP_ID_EXP, 0x18, 2, 0xffffu),
     /* PCIe Root Control: the port's system errors and PME interrupts */

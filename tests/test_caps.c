@@ -23,6 +23,7 @@
 #include <lfvpci/simhw.h>
 
 #include "tests/check.h"
+#include "tests/sim_cfg.h"
 
 static struct lfv_sim_bridge *br;
 static struct lfv_system *sys;
@@ -437,31 +438,10 @@ static void test_policy_fields(void)
 
 /* ---- devices from a configuration space ---- */
 
-static void put(uint8_t *cfg, unsigned int off, unsigned int size,
-                uint32_t v)
-{
-    for (unsigned int i = 0; i < size; i++)
-        cfg[off + i] = (uint8_t)(v >> 8 * i);
-}
-
 /* A device with 4096 bytes of cfg and the given Region lines, at s. */
 static void add_cfg(lfv_sbdf_t s, const uint8_t *cfg, const char *regions)
 {
-    static char text[32768];
-    size_t n = (size_t)snprintf(text, sizeof(text),
-                                "%02x:%02x.%x Device [0000]: crafted\n%s",
-                                LFV_SBDF_BUS(s), LFV_SBDF_DEV(s),
-                                LFV_SBDF_FN(s), regions);
-
-    for (unsigned int off = 0; off < 4096; off += 16) {
-        n += (size_t)snprintf(text + n, sizeof(text) - n,
-                              off < 0x100 ? "%02x:" : "%03x:", off);
-        for (unsigned int i = 0; i < 16; i++)
-            n += (size_t)snprintf(text + n, sizeof(text) - n, " %02x",
-                                  cfg[off + i]);
-        n += (size_t)snprintf(text + n, sizeof(text) - n, "\n");
-    }
-    CHECK_EQ(lfv_sim_add_lspci(br, text, n, s, NULL), 0);
+    CHECK_EQ(sim_cfg_add(br, s, cfg, regions), 0);
     CHECK_EQ(lfv_pdev_add(sys, s), 0);
     CHECK_EQ(lfv_pdev_assign(sys, s, g1), 0);
 }
@@ -475,10 +455,10 @@ static void gone(lfv_sbdf_t s)
 static void base_cfg(uint8_t *cfg)
 {
     memset(cfg, 0, 4096);
-    put(cfg, 0x00, 4, 0x56781234);
-    put(cfg, 0x08, 4, 0x02000001);
-    put(cfg, 0x06, 2, 0x0010);
-    put(cfg, 0x10, 4, 0xe1000000);
+    sim_cfg_put(cfg, 0x00, 4, 0x56781234);
+    sim_cfg_put(cfg, 0x08, 4, 0x02000001);
+    sim_cfg_put(cfg, 0x06, 2, 0x0010);
+    sim_cfg_put(cfg, 0x10, 4, 0xe1000000);
 }
 
 #define REGION0 "\tRegion 0: Memory at e1000000 (32-bit, non-prefetchable) " \
@@ -494,11 +474,11 @@ static void test_malformed(void)
     /* a loop: PM -> vendor -> PM; the extended one loops too */
     base_cfg(cfg);
     cfg[0x34] = 0x40;
-    put(cfg, 0x40, 4, 0x00035001); /* PM, next 0x50 */
-    put(cfg, 0x50, 4, 0x00104009); /* vendor, len 16, next 0x40 */
-    put(cfg, 0x100, 4, 0x14010003); /* DSN, next 0x140 */
-    put(cfg, 0x140, 4, 0x1001000b); /* VSEC, next 0x100 */
-    put(cfg, 0x144, 4, 0x00800001); /* length 8 */
+    sim_cfg_put(cfg, 0x40, 4, 0x00035001); /* PM, next 0x50 */
+    sim_cfg_put(cfg, 0x50, 4, 0x00104009); /* vendor, len 16, next 0x40 */
+    sim_cfg_put(cfg, 0x100, 4, 0x14010003); /* DSN, next 0x140 */
+    sim_cfg_put(cfg, 0x140, 4, 0x1001000b); /* VSEC, next 0x100 */
+    sim_cfg_put(cfg, 0x144, 4, 0x00800001); /* length 8 */
     add_cfg(M, cfg, REGION0);
     CHECK_EQ(lfv_pdev_owner(sys, M, NULL, &vs), 0);
     walk(vs, &w);
@@ -510,8 +490,8 @@ static void test_malformed(void)
     /* pointers into the header or the other space end the chains */
     base_cfg(cfg);
     cfg[0x34] = 0x40;
-    put(cfg, 0x40, 4, 0x00031001); /* PM, next 0x10 */
-    put(cfg, 0x100, 4, 0x08010003); /* DSN, next 0x080 */
+    sim_cfg_put(cfg, 0x40, 4, 0x00031001); /* PM, next 0x10 */
+    sim_cfg_put(cfg, 0x100, 4, 0x08010003); /* DSN, next 0x080 */
     add_cfg(M, cfg, REGION0);
     CHECK_EQ(lfv_pdev_owner(sys, M, NULL, &vs), 0);
     walk(vs, &w);
@@ -535,13 +515,13 @@ static void test_malformed(void)
      */
     base_cfg(cfg);
     cfg[0x34] = 0x40;
-    put(cfg, 0x40, 4, 0x01804805); /* MSI, next 0x48 */
-    put(cfg, 0x48, 4, 0x0008f809); /* vendor, len 8, next 0xf8 */
-    put(cfg, 0xf8, 4, 0x00400009); /* vendor, len 64 */
-    put(cfg, 0xfc, 4, 0x11223344);
-    put(cfg, 0x100, 4, 0x20010010); /* SR-IOV, next 0x200 */
-    put(cfg, 0x200, 4, 0x00010003); /* DSN */
-    put(cfg, 0x204, 4, 0xaabbccdd);
+    sim_cfg_put(cfg, 0x40, 4, 0x01804805); /* MSI, next 0x48 */
+    sim_cfg_put(cfg, 0x48, 4, 0x0008f809); /* vendor, len 8, next 0xf8 */
+    sim_cfg_put(cfg, 0xf8, 4, 0x00400009); /* vendor, len 64 */
+    sim_cfg_put(cfg, 0xfc, 4, 0x11223344);
+    sim_cfg_put(cfg, 0x100, 4, 0x20010010); /* SR-IOV, next 0x200 */
+    sim_cfg_put(cfg, 0x200, 4, 0x00010003); /* DSN */
+    sim_cfg_put(cfg, 0x204, 4, 0xaabbccdd);
     add_cfg(M, cfg, REGION0);
     CHECK_EQ(lfv_pdev_owner(sys, M, NULL, &vs), 0);
     walk(vs, &w);
@@ -568,10 +548,10 @@ static void virtio_cap(uint8_t *cfg, unsigned int pos, unsigned int next,
     cfg[pos + 2] = type == VIRTIO_NOTIFY || type == VIRTIO_PCI_CFG ? 20 : 16;
     cfg[pos + 3] = (uint8_t)type;
     cfg[pos + 4] = type == VIRTIO_PCI_CFG ? 0 : 4; /* BAR 4 */
-    put(cfg, pos + 8, 4, off);
-    put(cfg, pos + 12, 4, len);
+    sim_cfg_put(cfg, pos + 8, 4, off);
+    sim_cfg_put(cfg, pos + 12, 4, len);
     if (type == VIRTIO_NOTIFY)
-        put(cfg, pos + 16, 4, 4); /* notify_off_multiplier */
+        sim_cfg_put(cfg, pos + 16, 4, 4); /* notify_off_multiplier */
 }
 
 static void test_virtio_modern(void)
@@ -584,16 +564,16 @@ static void test_virtio_modern(void)
 
     /* QEMU's virtio-net-pci layout */
     memset(cfg, 0, sizeof(cfg));
-    put(cfg, 0x00, 4, 0x10411af4);
-    put(cfg, 0x06, 2, 0x0010);
-    put(cfg, 0x08, 4, 0x02000001);
-    put(cfg, 0x14, 4, 0xe2000000);                 /* BAR1: MSI-X */
-    put(cfg, 0x20, 4, 0xe2004000 | 0xc);           /* BAR4: 64-bit pref */
-    put(cfg, 0x2c, 4, 0x11001af4);
+    sim_cfg_put(cfg, 0x00, 4, 0x10411af4);
+    sim_cfg_put(cfg, 0x06, 2, 0x0010);
+    sim_cfg_put(cfg, 0x08, 4, 0x02000001);
+    sim_cfg_put(cfg, 0x14, 4, 0xe2000000);        /* BAR1: MSI-X */
+    sim_cfg_put(cfg, 0x20, 4, 0xe2004000 | 0xc);  /* BAR4: 64-bit pref */
+    sim_cfg_put(cfg, 0x2c, 4, 0x11001af4);
     cfg[0x34] = 0x98;
-    put(cfg, 0x98, 4, 0x00028411);                 /* MSI-X, 3 vectors */
-    put(cfg, 0x9c, 4, 0x00000001);
-    put(cfg, 0xa0, 4, 0x00000801);
+    sim_cfg_put(cfg, 0x98, 4, 0x00028411);        /* MSI-X, 3 vectors */
+    sim_cfg_put(cfg, 0x9c, 4, 0x00000001);
+    sim_cfg_put(cfg, 0xa0, 4, 0x00000801);
     virtio_cap(cfg, 0x84, 0x70, VIRTIO_COMMON, 0x0000, 0x1000);
     virtio_cap(cfg, 0x70, 0x60, VIRTIO_NOTIFY, 0x3000, 0x1000);
     virtio_cap(cfg, 0x60, 0x50, VIRTIO_ISR, 0x1000, 0x1000);

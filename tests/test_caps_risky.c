@@ -3,8 +3,9 @@
  * lfv_pdev_set_cap_policy() refuses (-EINVAL) a field whose hw_mask would
  * route to the hardware a control acting beyond the guest's own function
  * (risky_regs in model/caps_policy.c): PM PowerState; PCI Express
- * Initiate FLR, Phantom Functions, Max Payload Size, Link Disable, Retrain
- * Link, Slot and Root Control, ARI Forwarding, Link Control 2; AF's
+ * Initiate FLR, Phantom Functions, Max Payload Size, the error reporting
+ * enables, Link Control (ASPM, Link Disable, Retrain Link...), Slot and
+ * Root Control, ARI Forwarding, Link Control 2; AF's
  * Initiate FLR; any byte of AER, VC, MFVC, ACS, ATS, Multicast, PRI,
  * (VF) Resizable BAR, Secondary PCIe, PASID, DPC, L1 PM Substates, Data
  * Link Feature, Physical Layer 16/32/64 GT/s.  Byte by byte: a field of
@@ -69,6 +70,10 @@ static const struct risky_case std_refused[] = {
     { EXP, false, F(0x10, 2, 0x0020) },     /* Retrain Link */
     { EXP, false, F(0x10, 1, 0x20) },
     { EXP, false, F(0x10, 4, 0x00000010) }, /* with Link Status */
+    { EXP, false, F(0x10, 2, 0x0003) },     /* ASPM */
+    { EXP, false, F(0x10, 2, 0x0040) },     /* Common Clock */
+    { EXP, false, F(0x08, 2, 0x0004) },     /* Fatal Error Reporting */
+    { EXP, false, F(0x08, 1, 0x01) },       /* Correctable Error Rep. */
     { EXP, false, F(0x18, 2, 0x0001) },     /* Slot Control */
     { EXP, false, F(0x19, 1, 0x04) },       /* Power Controller */
     { EXP, false, F(0x18, 4, 0x00004000) },
@@ -119,10 +124,10 @@ static const struct risky_case accepted[] = {
     { PM, false, F(4, 2, 0x0100) },         /* PME_En */
     { PM, false, F(4, 2, 0xfffc) },         /* all but PowerState */
     { EXP, false, F(0x08, 2, 0x0010) },     /* Relaxed Ordering */
-    { EXP, false, F(0x08, 2, 0x7d1f) },     /* all but FLR, PF, MPS */
-    { EXP, false, F(0x08, 4, 0xffff7d1f) }, /* and Device Status */
+    { EXP, false, F(0x08, 2, 0x7d10) },     /* all but FLR, PF, MPS, errs */
+    { EXP, false, F(0x08, 4, 0xffff7d10) }, /* and Device Status */
     { EXP, false, F(0x09, 1, 0x7d) },
-    { EXP, false, F(0x10, 2, 0xffcf) },     /* all but LD, RL (ASPM...) */
+    { EXP, false, F(0x12, 2, 0xffff) },     /* Link Status */
     { EXP, false, F(0x1c, 4, 0xffff0000) }, /* Root Capabilities */
     { EXP, false, F(0x28, 2, 0xffdf) },     /* all but ARI Forwarding */
     { EXP, false, F(0x2c, 4, 0xffffffff) }, /* Link Capabilities 2 */
@@ -190,10 +195,10 @@ static void test_accepted(void)
 static void test_later_fields(void)
 {
     static const struct lfv_cap_field exp_ok[] = {
-        F(0x08, 2, 0x0010), F(0x10, 2, 0x0003),
+        F(0x08, 2, 0x0010), F(0x28, 2, 0x0010),
     };
     static const struct lfv_cap_field exp_bad[] = {
-        F(0x08, 2, 0x0010), F(0x10, 2, 0x0003), F(0x30, 2, 0x0001),
+        F(0x08, 2, 0x0010), F(0x28, 2, 0x0010), F(0x30, 2, 0x0001),
     };
     struct lfv_cap_rule r[] = {
         { PM, false, LFV_CAP_HIDDEN, NULL, 0 },

@@ -148,8 +148,9 @@ struct lfv_cap_policy {
  * hidden, or a field whose hw_mask has a bit, in any byte it covers, of
  * a control acting beyond the guest's own function (risky_regs in
  * model/caps_policy.c): PM PowerState (pm_dstate_to_hw is the way);
- * PCI Express Initiate FLR, Phantom Functions, Max Payload Size, Link
- * Disable, Retrain Link, ARI Forwarding, Slot, Root and Link Control 2;
+ * PCI Express Initiate FLR, Phantom Functions, Max Payload Size, the
+ * error reporting enables, ARI Forwarding, Link, Slot, Root and Link
+ * Control 2;
  * AF's Initiate FLR; any byte of AER, VC, MFVC, ACS, ATS, Multicast,
  * PRI, Resizable BAR, VF Resizable BAR, Secondary PCI Express, PASID,
  * DPC, L1 PM Substates, Data Link Feature or Physical Layer 16/32/64

@@ -71,7 +71,9 @@ static void trace_teardown(void)
 
 static int trace_setup(const struct lfv_bench_env *env)
 {
-    const struct lfv_system_params p = { .hw_ops = &hw_ops };
+    /* the recorded probe gives guests every shared device, bridges too */
+    const struct lfv_system_params p = { .hw_ops = &hw_ops,
+                                         .guest_bridges = true };
     int rc;
 
     trace = env->enumerate;

@@ -29,7 +29,7 @@ static int lspci_system_create(struct lfv_sim_bridge *br,
     struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
     struct lfv_system_params params = {
         .hw_ops = lfv_sim_hw_ops(), .arch = LFV_ARCH_X86, .windows = w,
-        .hw = br,
+        .hw = br, .guest_bridges = true, /* every shared device */
     };
     int rc;
 

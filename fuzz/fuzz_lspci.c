@@ -77,6 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned int domid;
 
         rc = lfv_pdev_assign(sys, AT, guest);
+        /* a guest owns endpoints only: a type 0 header, no host bridge */
+        FUZZ_CHECK(rc || ((lfv_sim_cfg_read(br, AT, 0x0e, 1) & 0x7f) == 0 &&
+                          lfv_sim_cfg_read(br, AT, 0x0a, 2) != 0x0600),
+                   "a guest owns a bridge");
         if (!rc) {
             FUZZ_CHECK(!lfv_pdev_owner(sys, AT, &domid, &v) && domid == 1,
                        "assigned, not owned");

@@ -255,6 +255,28 @@ static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
 }
 
 /*
+ * Whether a guest may own the device at all: a type 0 header (an
+ * endpoint), not a host bridge.  A bridge's COMMAND and control registers
+ * gate the devices behind it, which other domains may own (a guest's
+ * state starts with decoding and bus mastering off in the hardware: the
+ * assignment alone would cut them off); a host bridge is the host's.
+ * Xen's series refuses both the same way (pci_no_iommu_assignable()), as
+ * VT-d refuses host bridges to guests.  Without hardware ops there is no
+ * device to protect.
+ */
+static bool pdev_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf)
+{
+    const struct hw_dev hd = { sys, sbdf };
+
+    if (!sys->hw_ops || !sys->hw_ops->read)
+        return true;
+    return (hw_dev_read(&hd, PCI_HEADER_TYPE, 1) & 0x7f) ==
+               PCI_HEADER_TYPE_NORMAL &&
+           (hw_dev_read(&hd, PCI_CLASS_DEVICE, 2) & 0xffff) !=
+               PCI_CLASS_BRIDGE_HOST;
+}
+
+/*
  * Whether the device is an SR-IOV physical function with its virtual
  * functions enabled.  Those are devices of their own, possibly other
  * domains', which the PF's driver administers (resources, VLANs, MAC
@@ -344,6 +366,9 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
         return -EOPNOTSUPP;
     if (pdev->owner == d)
         return 0;
+    if (d && !d->hwdom && !sys->guest_bridges &&
+        !pdev_endpoint(sys, pdev->sbdf))
+        return -EPERM;
     if (d && !d->hwdom && pdev_vfs_enabled(sys, pdev->sbdf))
         return -EBUSY;
     if (!d) {

@@ -30,6 +30,7 @@ int lfv_system_create(const struct lfv_system_params *p,
     sys->nr_windows = p->nr_windows;
     sys->no_iommu = p->no_iommu;
     sys->no_guest_intx = p->no_guest_intx;
+    sys->guest_bridges = p->guest_bridges;
     sys->bar_valid = p->bar_valid;
     sys->bar_write_ignored = p->bar_write_ignored;
     sys->hwdom_msix_mapped = p->hwdom_msix_mapped;

@@ -51,6 +51,7 @@ struct lfv_system {
     unsigned int nr_windows;
     bool no_iommu; /* guests' COMMAND.MASTER never reaches the hardware */
     bool no_guest_intx; /* guests' hardware INTX_DISABLE always set */
+    bool guest_bridges; /* guests may own bridges (simulations only) */
     /* struct lfv_system_params's host callbacks and options (immutable) */
     bool (*bar_valid)(void *hw, lfv_sbdf_t sbdf, uint64_t start,
                       uint64_t end);

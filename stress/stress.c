@@ -1303,7 +1303,9 @@ static int probe_registers(struct stress *run)
 
 static int setup(struct stress *run)
 {
-    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = run->opt.arch };
+    /* the shared dumps' bridges go to guests too: more header shapes */
+    struct lfv_system_params p = { .hw_ops = &hw_ops, .arch = run->opt.arch,
+                                   .guest_bridges = true };
     pthread_rwlockattr_t attr;
     int rc = 0;
 

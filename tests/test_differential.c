@@ -477,7 +477,9 @@ static void hwdom_after_assign(struct lfv_domain *hwdom, lfv_sbdf_t sbdf)
  */
 static void run_bus(uint64_t seed, bool nohw)
 {
-    const struct lfv_system_params p = { .hw_ops = nohw ? NULL : &hw_ops };
+    /* random headers, bridges' included, go to the guest */
+    const struct lfv_system_params p = { .hw_ops = nohw ? NULL : &hw_ops,
+                                         .guest_bridges = true };
     const lfv_sbdf_t sbdf = LFV_SBDF(0, 1, 0, 0);
     struct lfv_domain *hwdom, *guest;
     struct lfv_system *sys;

@@ -12,7 +12,7 @@
  * device's (0), MSI and MSI-X off, and the whole 4 KiB must read as the
  * guest view specifies: everything the header emulation does not expose
  * reads all-ones.  A PF whose dump has its VFs enabled is refused
- * (-EBUSY) until the host disables them.
+ * (-EBUSY) until the host disables them; a bridge is refused (-EPERM).
  * The data directory is $LFV_SHARED_DIR/data/lspci, else
  * <repo>/../shared/data/lspci found from this file's path.
  */
@@ -355,7 +355,7 @@ static unsigned int probe_device(lfv_sbdf_t vs, const struct lspci_dump *d,
     return vc.nr_caps + vc.nr_ext;
 }
 
-static unsigned int vfs_refused;
+static unsigned int vfs_refused, bridges;
 
 /*
  * A PF whose dump has its VFs enabled is refused (-EBUSY): the host
@@ -429,6 +429,17 @@ int main(void)
         CHECK(lspci_dump_parse(path, &d));
         CHECK_EQ(lfv_sim_add_lspci_file(b, path, s, NULL), 0);
         CHECK_EQ(lfv_pdev_add(sys, s), 0);
+        if ((d.cfg[0x0e] & 0x7f) || dump16(&d, 0x0a) == 0x0600) {
+            /* a bridge or host bridge: never a guest's, nothing changed */
+            uint32_t cmd = lfv_sim_cfg_read(b, s, 0x04, 2);
+
+            CHECK_EQ(lfv_pdev_assign(sys, s, guest), -EPERM);
+            CHECK_EQ(lfv_sim_cfg_read(b, s, 0x04, 2), cmd);
+            CHECK_EQ(lfv_domain_nr_devices(guest), 0);
+            printf("%-45s refused (not an endpoint)\n", de->d_name);
+            bridges++;
+            continue;
+        }
         vfs_off(sys, b, s, &d, guest);
         CHECK_EQ(lfv_pdev_assign(sys, s, guest), 0);
         CHECK_EQ(lfv_pdev_owner(sys, s, NULL, &vs), 0);
@@ -449,6 +460,7 @@ int main(void)
     closedir(dd);
     CHECK(files >= 16);
     CHECK(vfs_refused >= 1); /* the 82576's dump has its VFs enabled */
+    CHECK(bridges >= 3);     /* a switch port and two root ports */
     snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
     CHECK_EQ(system(path), 0);
     lfv_system_destroy(sys);

@@ -374,6 +374,12 @@ int host_assign_guest(struct host *h, struct host_dev *d, bool vfs_disable)
         snprintf(d->guest_err, sizeof(d->guest_err), "the guest has no "
                  "free slot or MSI-X region left (%d slots)",
                  LFV_VBUS_SLOTS);
+    else if (rc == -EPERM)
+        snprintf(d->guest_err, sizeof(d->guest_err), "not an endpoint: %s",
+                 (lfv_sim_cfg_read(h->bridge, d->sbdf, 0x0e, 1) & 0x7f)
+                     ? "a bridge's COMMAND and control registers gate the "
+                       "devices behind it, which other domains may own"
+                     : "a host bridge is the host's");
     else if (rc == -EBUSY && lfv_sim_sriov_vfs_enabled(h->bridge, d->sbdf))
         snprintf(d->guest_err, sizeof(d->guest_err), "an SR-IOV physical "
                  "function with its VFs enabled (VF Enable in SR-IOV "

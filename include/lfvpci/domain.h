@@ -117,6 +117,15 @@ struct lfv_system_params {
      */
     bool no_guest_intx;
     /*
+     * Guests may own bridges and host bridges, which lfv_pdev_assign()
+     * otherwise refuses them (-EPERM).  For simulations and benchmarks
+     * replaying such accesses only: a bridge's COMMAND and control
+     * registers gate the devices behind it, which other domains may own
+     * (a guest's state starts with decoding and bus mastering off in the
+     * hardware), and a host bridge is the host's.
+     */
+    bool guest_bridges;
+    /*
      * Whether the host bridge of the device at `sbdf` forwards host
      * addresses [start, end] (inclusive) to it (Xen's pci_check_bar():
      * the range lies inside one of its bridge's windows).  NULL: every
@@ -232,7 +241,9 @@ int lfv_pdev_remove(struct lfv_system *sys, lfv_sbdf_t sbdf);
  * (COMMAND reads it back off, the write of the other bits is made) while
  * one of the device's BARs overlaps, in host space, a BAR that another
  * domain's device may be decoding.  Guests: function 0 only
- * (-EOPNOTSUPP), not an SR-IOV physical function whose VFs are enabled
+ * (-EOPNOTSUPP), an endpoint (a type 0 header, not a host bridge, class
+ * 0x0600; else -EPERM unless lfv_system_params.guest_bridges), not an
+ * SR-IOV physical function whose VFs are enabled
  * (-EBUSY: its driver administers the VFs, devices of their own that
  * other domains may own; the host disables them first, VF Enable in the
  * SR-IOV capability's control register, found in the hardware's extended

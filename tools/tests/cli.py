@@ -117,6 +117,15 @@ def schema_errors(doc, command, view):
     return errs
 
 
+def is_endpoint(path):
+    """A type 0 header, not a host bridge: what a guest may own."""
+    for line in open(path):
+        if line.startswith("00: "):
+            b = bytes.fromhex(line[4:].replace(" ", "").strip())
+            return not (b[0x0e] & 0x7f) and b[0x0a:0x0c] != b"\x00\x06"
+    return False
+
+
 def check_json(args, command, view):
     r = run(*args)
     try:
@@ -143,6 +152,8 @@ def main():
     nic = os.path.join(data, "nic-realtek-rtl8125.txt")
     audio = os.path.join(data, "gpu-nvidia-rtx3090-hdmi-audio.txt")
     pf = os.path.join(data, "nic-intel-82576-sriov.txt")  # VFs enabled
+    bridge = os.path.join(data, "rootport-intel-alderlake-pcie-x4.txt")
+    endpoints = [d for d in dumps if is_endpoint(d)]
 
     # help, version, usage errors
     expect(["--help"], 0, out=r"^usage: lfvpci .*COMMAND", what="--help")
@@ -194,7 +205,7 @@ def main():
                what="plain lspci -x refused, no sizes invented")
         # a broken line in the second device of a file names its line
         two = os.path.join(tmp, "two.txt")
-        a, b = open(nic).read(), open(dumps[0]).read()
+        a, b = open(nic).read(), open(endpoints[0]).read()
         blines = b.splitlines()
         bad_at = next(i for i, l in enumerate(blines)
                       if l.startswith("10: "))
@@ -229,6 +240,14 @@ def main():
                r"--as-function0", out=r"^$")
         expect(["probe", audio], 0, out=r"guest: cannot have it: function 1",
                what="probe shows why a guest cannot have function 1")
+        # a bridge: never, whatever the options
+        expect(["dump", "--guest", "--as-function0", "--vfs-off", bridge], 1,
+               err=r":3: 0000:00:06\.0 cannot go to a guest: not an "
+               r"endpoint: a bridge's COMMAND and control registers gate "
+               r"the devices behind it", out=r"^$")
+        expect(["probe", bridge], 0,
+               out=r"guest: cannot have it: not an endpoint",
+               what="probe shows why a guest cannot have a bridge")
         # an SR-IOV PF whose VFs are enabled, and --vfs-off
         expect(["dump", "--guest", pf], 1,
                err=r":3: 0000:01:00\.0 cannot go to a guest: an SR-IOV "
@@ -423,7 +442,7 @@ def main():
     # JSON on every shared dump, both views, both commands
     check_json(["probe", "--json", *dumps], "probe", "hardware-domain")
     check_json(["probe", "--json", "--guest", "--as-function0", "--vfs-off",
-                *dumps],
+                *endpoints],
                "probe", "guest")
     check_json(["dump", "--json", nic], "dump", "hardware-domain")
     doc = check_json(["dump", "--json", "--guest", nic], "dump", "guest")

@@ -4,8 +4,8 @@
 
 For every lspci dump in DIR: `lfvpci dump --guest` (with --as-function0
 for functions other than 0, and --vfs-off for an SR-IOV PF whose VFs are
-enabled, which must otherwise be refused with exit 1 and a reason) is
-decoded with `lspci -F OUT -vv -nn` and checked against
+enabled, which must otherwise be refused with exit 1 and a reason; a
+bridge or host bridge must be refused whatever the options) is decoded with `lspci -F OUT -vv -nn` and checked against
 the host's own bytes decoded the same way, and against the dump's text:
   - vendor/device IDs and class are the host's;
   - the Region lines are the host's (same index, kind, address), with
@@ -31,6 +31,7 @@ import tempfile
 
 fails = 0
 vfs = 0  # PFs with their VFs enabled met (refused, then --vfs-off)
+bridges = 0  # bridges and host bridges met (refused)
 # What the default policy exposes, as lspci names it (<lfvpci/caps.h>).
 STD = ("Power Management", "MSI:", "MSI-X:", "Express", "Vendor Specific")
 EXT = ("Device Serial Number", "Vendor Specific Information")
@@ -131,6 +132,21 @@ def check(tool, path, tmp):
     fn = int(re.match(r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.(\d)",
                       hexdump).group(1))
     opts = []
+    row0 = re.search(r"^00:((?: [0-9a-f]{2}){16})", hexdump, re.M)
+    head = bytes.fromhex(row0.group(1).replace(" ", "")) if row0 else b""
+    if head and ((head[0x0e] & 0x7f) or head[0x0a:0x0c] == b"\x00\x06"):
+        # not an endpoint: refused, whatever the options
+        global bridges
+        bridges += 1
+        r = run([tool, "dump", "--guest", "--as-function0", "--vfs-off",
+                 path])
+        if r.returncode != 1 or "not an endpoint" not in r.stderr or \
+                r.stdout:
+            fail(name, f"a bridge not refused with a reason: "
+                 f"rc {r.returncode}, stderr {r.stderr!r}")
+        else:
+            print(f"ok {name}: refused, not an endpoint")
+        return
     if fn:
         r = run([tool, "dump", "--guest", path])
         if r.returncode != 1 or f"function {fn}" not in r.stderr or \
@@ -227,7 +243,10 @@ def main():
             check(tool, os.path.join(data, f), tmp)
     if not vfs:
         fail(data, "no PF with its VFs enabled (the 82576's dump has one)")
-    print(f"{len(files)} dumps, {vfs} with VFs enabled, {fails} failures")
+    if not bridges:
+        fail(data, "no bridge (the shared dumps have three)")
+    print(f"{len(files)} dumps, {vfs} with VFs enabled, {bridges} bridges, "
+          f"{fails} failures")
     return 1 if fails else 0
 
 

@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
+ * What lfv_pdev_assign() never gives a guest, and what a refusal keeps.
+ *
+ * Bridges and host bridges (-EPERM): a bridge's COMMAND and control
+ * registers gate the devices behind it, which other domains may own, and
+ * a guest's state would start by turning its decoding and bus mastering
+ * off; a host bridge is the host's.  The hardware domain may own them;
+ * lfv_system_params.guest_bridges (simulations) lets guests have them.
+ *
  * An SR-IOV physical function whose VFs are enabled never goes to a guest
  * (<lfvpci/domain.h>, lfv_pdev_assign(): -EBUSY).  Its driver administers
  * the VFs (their resources, filters and resets, through the PF's BARs),
@@ -190,7 +198,7 @@ static void test_malformed(void)
 static void data_file(char *buf, size_t n, const char *name)
 {
     const char *env = getenv("LFV_SHARED_DIR");
-    const char *tail = strstr(__FILE__, "/tests/test_sriov_pf.c");
+    const char *tail = strstr(__FILE__, "/tests/test_assign_refused.c");
 
     if (env)
         snprintf(buf, n, "%s/data/lspci/%s", env, name);
@@ -225,9 +233,83 @@ static void test_real_dump(void)
     teardown();
 }
 
+/* A header of type `type`, class `class` (24 bits), one 4 KiB BAR. */
+static void add_fn(uint8_t type, uint32_t class)
+{
+    static uint8_t cfg[4096];
+
+    memset(cfg, 0, sizeof(cfg));
+    sim_cfg_put(cfg, 0x00, 4, 0x12348086);
+    sim_cfg_put(cfg, 0x08, 4, class << 8 | 1);
+    cfg[0x0e] = type;
+    sim_cfg_put(cfg, 0x10, 4, 0xe1000000);
+    CHECK_EQ(sim_cfg_add(br, P, cfg, REGION0), 0);
+    CHECK_EQ(lfv_pdev_add(sys, P), 0);
+}
+
+static void refused_keeps(void)
+{
+    CHECK_EQ(lfv_pdev_assign(sys, P, hwdom), 0);
+    lfv_conf_write(hwdom, P, CMD, 2, MEM | MASTER);
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), -EPERM);
+    CHECK_EQ(owner(P), 0);
+    CHECK_EQ(lfv_domain_nr_devices(g1), 0);
+    CHECK_EQ(lfv_sim_cfg_read(br, P, CMD, 2) & (MEM | MASTER), MEM | MASTER);
+    CHECK_EQ(lfv_conf_read(hwdom, P, 0x00, 4), 0x12348086);
+    CHECK_EQ(lfv_pdev_assign(sys, P, NULL), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), -EPERM);
+    CHECK_EQ(owner(P), LFV_DOMID_INVALID);
+}
+
+static void test_bridges(void)
+{
+    setup();
+    add_fn(0x01, 0x060400); /* PCI-to-PCI bridge */
+    refused_keeps();
+    gone();
+    add_fn(0x81, 0x060400); /* multi-function bit aside */
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), -EPERM);
+    gone();
+    add_fn(0x00, 0x060000); /* host bridge, type 0 */
+    refused_keeps();
+    gone();
+    add_fn(0x00, 0x060100); /* ISA bridge: an endpoint's header */
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), 0);
+    CHECK_EQ(owner(P), 1);
+    gone();
+    add_fn(0x80, 0x020000); /* a multi-function endpoint */
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), 0);
+    gone();
+    teardown();
+}
+
+/* guest_bridges: a simulation's guests may have them */
+static void test_guest_bridges(void)
+{
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops(),
+                                   .guest_bridges = true };
+
+    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
+    p.hw = br;
+    CHECK_EQ(lfv_system_create(&p, &sys), 0);
+    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
+    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
+    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
+    add_fn(0x01, 0x060400);
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), 0);
+    CHECK_EQ(owner(P), 1);
+    gone();
+    add_fn(0x00, 0x060000);
+    CHECK_EQ(lfv_pdev_assign(sys, P, g1), 0);
+    gone();
+    teardown();
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
+    test_bridges();
+    test_guest_bridges();
     test_refused();
     test_found();
     test_malformed();

@@ -27,6 +27,7 @@
 #include <lfvpci/simhw.h>
 
 #include "tests/check.h"
+#include "tests/shared_data.h"
 #include "tests/sim_cfg.h"
 
 #define CMD 0x04
@@ -42,9 +43,11 @@ static struct lfv_domain *hwdom, *g1, *g2;
 static const lfv_sbdf_t P = LFV_SBDF(0, 3, 0, 0);
 static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
 
-static void setup(void)
+/* guest_bridges: a simulation's guests may own bridges */
+static void setup_with(bool guest_bridges)
 {
-    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops() };
+    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops(),
+                                   .guest_bridges = guest_bridges };
 
     CHECK_EQ(lfv_sim_bridge_create(&br), 0);
     p.hw = br;
@@ -53,6 +56,11 @@ static void setup(void)
     CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
     CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
     CHECK_EQ(lfv_domain_create(sys, 2, false, &g2), 0);
+}
+
+static void setup(void)
+{
+    setup_with(false);
 }
 
 static void teardown(void)
@@ -195,26 +203,13 @@ static void test_malformed(void)
     teardown();
 }
 
-static void data_file(char *buf, size_t n, const char *name)
-{
-    const char *env = getenv("LFV_SHARED_DIR");
-    const char *tail = strstr(__FILE__, "/tests/test_assign_refused.c");
-
-    if (env)
-        snprintf(buf, n, "%s/data/lspci/%s", env, name);
-    else
-        snprintf(buf, n, "%.*s/../shared/data/lspci/%s",
-                 tail ? (int)(tail - __FILE__) : 1, tail ? __FILE__ : ".",
-                 name);
-}
-
 /* A real PF (Intel 82576, VFs enabled in its dump; SR-IOV at 0x160). */
 static void test_real_dump(void)
 {
     char path[4096];
 
     setup();
-    data_file(path, sizeof(path), "nic-intel-82576-sriov.txt");
+    shared_lspci(path, sizeof(path), "nic-intel-82576-sriov.txt");
     CHECK_EQ(lfv_sim_add_lspci_file(br, path, P, NULL), 0);
     CHECK_EQ(lfv_pdev_add(sys, P), 0);
     CHECK_EQ(lfv_sim_cfg_read(br, P, 0x160, 2), 0x0010);
@@ -286,15 +281,7 @@ static void test_bridges(void)
 /* guest_bridges: a simulation's guests may have them */
 static void test_guest_bridges(void)
 {
-    struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops(),
-                                   .guest_bridges = true };
-
-    CHECK_EQ(lfv_sim_bridge_create(&br), 0);
-    p.hw = br;
-    CHECK_EQ(lfv_system_create(&p, &sys), 0);
-    CHECK_EQ(lfv_system_add_hook(sys, &lfv_header_hook), 0);
-    CHECK_EQ(lfv_domain_create(sys, 0, true, &hwdom), 0);
-    CHECK_EQ(lfv_domain_create(sys, 1, false, &g1), 0);
+    setup_with(true);
     add_fn(0x01, 0x060400);
     CHECK_EQ(lfv_pdev_assign(sys, P, g1), 0);
     CHECK_EQ(owner(P), 1);

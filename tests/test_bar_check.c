@@ -25,6 +25,7 @@
 #include <lfvpci/simhw.h>
 
 #include "tests/check.h"
+#include "tests/shared_data.h"
 
 #define CMD 0x04
 #define MEM 0x2
@@ -458,19 +459,6 @@ static void test_forwarding(void)
     teardown();
 }
 
-static void data_file(char *buf, size_t n, const char *name)
-{
-    const char *env = getenv("LFV_SHARED_DIR");
-    const char *tail = strstr(__FILE__, "/tests/test_bar_check.c");
-
-    if (env)
-        snprintf(buf, n, "%s/data/lspci/%s", env, name);
-    else
-        snprintf(buf, n, "%.*s/../shared/data/lspci/%s",
-                 tail ? (int)(tail - __FILE__) : 1, tail ? __FILE__ : ".",
-                 name);
-}
-
 static void test_sim_windows(void)
 {
     struct lfv_mmio_window w[LFV_MMIO_WINDOWS_MAX];
@@ -490,7 +478,8 @@ static void test_sim_windows(void)
     CHECK_EQ(lfv_sim_bridge_set_windows(br, NULL, 0), 0);
     CHECK_EQ(lfv_sim_bridge_windows(br, NULL, 0), 0);
     /* a bridge's windows are derived when it is loaded */
-    data_file(path, sizeof(path), "bridge-amd-navi10-switch-upstream-port.txt");
+    shared_lspci(path, sizeof(path),
+                 "bridge-amd-navi10-switch-upstream-port.txt");
     f = fopen(path, "r");
     if (f) {
         fclose(f);

@@ -13,8 +13,7 @@
  * guest view specifies: everything the header emulation does not expose
  * reads all-ones.  A PF whose dump has its VFs enabled is refused
  * (-EBUSY) until the host disables them; a bridge is refused (-EPERM).
- * The data directory is $LFV_SHARED_DIR/data/lspci, else
- * <repo>/../shared/data/lspci found from this file's path.
+ * The data directory: tests/shared_data.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +28,7 @@
 #include <lfvpci/vpci.h>
 
 #include "tests/check.h"
+#include "tests/shared_data.h"
 #include "tests/lspci_dump.h"
 
 static uint32_t dump32(const struct lspci_dump *d, unsigned int off)
@@ -378,18 +378,6 @@ static void vfs_off(struct lfv_system *sys, struct lfv_sim_bridge *b,
     }
 }
 
-static void data_dir(char *buf, size_t n)
-{
-    const char *env = getenv("LFV_SHARED_DIR");
-    const char *tail = strstr(__FILE__, "/tests/test_guest_probe.c");
-
-    if (env)
-        snprintf(buf, n, "%s/data/lspci", env);
-    else
-        snprintf(buf, n, "%.*s/../shared/data/lspci",
-                 tail ? (int)(tail - __FILE__) : 1, tail ? __FILE__ : ".");
-}
-
 int main(void)
 {
     struct lfv_system_params p = { .hw_ops = lfv_sim_hw_ops() };
@@ -403,7 +391,7 @@ int main(void)
     DIR *dd;
 
     lfv_rcu_register_thread();
-    data_dir(dir, sizeof(dir));
+    shared_lspci(dir, sizeof(dir), "");
     dd = opendir(dir);
     if (!dd) {
         perror(dir);

@@ -5,8 +5,7 @@
  * back as the dump, byte for byte, through lfv_sim_hw_ops(); every Region
  * and Expansion ROM line's kind and size come back from the sizing probe;
  * and each device saved as a sysfs directory loads back identical.
- * The data directory is $LFV_SHARED_DIR/lspci, else <repo>/../shared/lspci
- * found from this file's path.
+ * The data directory: tests/shared_data.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +18,7 @@
 #include <lfvpci/simhw.h>
 
 #include "tests/check.h"
+#include "tests/shared_data.h"
 #include "tests/lspci_dump.h"
 
 static const struct lfv_hw_ops *ops;
@@ -127,18 +127,6 @@ static void check_sysfs_roundtrip(struct lfv_sim_bridge *b, lfv_sbdf_t s,
     rmdir(dir);
 }
 
-static void data_dir(char *buf, size_t n)
-{
-    const char *env = getenv("LFV_SHARED_DIR");
-    const char *tail = strstr(__FILE__, "/tests/test_simhw_lspci.c");
-
-    if (env)
-        snprintf(buf, n, "%s/data/lspci", env);
-    else
-        snprintf(buf, n, "%.*s/../shared/data/lspci",
-                 tail ? (int)(tail - __FILE__) : 1, tail ? __FILE__ : ".");
-}
-
 static void load_one(struct lfv_sim_bridge *b, const char *dir,
                      const char *name, unsigned int idx, const char *tmp)
 {
@@ -179,7 +167,7 @@ int main(void)
 
     lfv_rcu_register_thread();
     ops = lfv_sim_hw_ops();
-    data_dir(dir, sizeof(dir));
+    shared_lspci(dir, sizeof(dir), "");
     d = opendir(dir);
     if (!d || !mkdtemp(tmp)) {
         perror(dir);

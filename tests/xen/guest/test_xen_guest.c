@@ -9,7 +9,8 @@
  * assign_device(), deassign_device() and their no-IOMMU halves,
  * pci_release_devices(), pci_remove_device(), free_pdev()); from
  * xen/drivers/vpci/vpci.c the access and ECAM paths and the hardware
- * domain's state (vpci_add_handlers(), vpci_remove_device()).  On
+ * domain's state (vpci_add_handlers(), vpci_remove_device()); from
+ * xen/drivers/pci/pci.c the extended capability walk.  On
  * lfvpci's model and RCU, the series' lfvpci-p2m.c and tests/xen/stub's
  * p2m with Arm's contract.  Not compiled: pci_add_device() (the test adds
  * devices as it does, xen_guest_platform.c), the IOMMU drivers (none:
@@ -36,9 +37,12 @@
  * rebuilt); de-assignment, destruction and removal leave the guest's p2m
  * empty and decoding and bus mastering off.  Test-assignment refuses what
  * assignment refuses (bridges, host bridges, ARI extended functions,
- * broken devices).  A guest with RAM populated over a frame of its
- * mapped BAR (Arm's unmap_mmio_regions() refuses such a range) that loses
- * the device (de-assigned or removed) keeps its RAM and runs on, none of
+ * broken devices; with -EBUSY an SR-IOV physical function whose VFs are
+ * enabled, which stays the hardware domain's, mapped and untouched, and
+ * goes once the host clears VF Enable).  A guest with RAM populated over
+ * a frame of its mapped BAR (Arm's unmap_mmio_regions() refuses such a
+ * range) that loses the device (de-assigned or removed) keeps its RAM and
+ * runs on, none of
  * the device's frames mapped; if the device's frames cannot be removed
  * at all, it is crashed with its vCPUs already paused synchronously
  * (domain_pause(), never under pcidevs_lock), and stays off once the
@@ -71,6 +75,7 @@
 
 #include "xen_guest_platform.h"
 #include "tests/check.h"
+#include "tests/sim_cfg.h"
 
 #define CMD 0x04
 #define BAR0 0x10
@@ -98,6 +103,19 @@ static const lfv_sbdf_t D1 = LFV_SBDF(0, 1, 0, 0);
 static const lfv_sbdf_t D2 = LFV_SBDF(0, 2, 0, 0);
 static const lfv_sbdf_t VS0 = LFV_SBDF(0, 0, 0, 0);
 static struct pci_dev *pdev1; /* D1's struct pci_dev (re-added: a new one) */
+
+/*
+ * PF, an 82576-like SR-IOV physical function (test_sriov_gate()): BAR 0
+ * one page at PF_BAR_HOST; the SR-IOV capability at PF_SRIOV, behind a
+ * DSN at 0x100, its control (VF Enable, VF MSE) at PF_SRIOV_CTRL.
+ */
+#define PF_IDS 0x10c98086u
+#define PF_BAR_HOST 0xe1000000u
+#define PF_SRIOV 0x140
+#define PF_SRIOV_CTRL (PF_SRIOV + 0x08)
+#define VFE 0x1
+#define VF_MSE 0x8
+static const lfv_sbdf_t PF = LFV_SBDF(0, 3, 0, 0);
 
 /* --- the user-space Xen ------------------------------------------------ */
 
@@ -453,6 +471,93 @@ static void assign_mapped(struct domain *a, struct vcpu *va)
 
 /* --- functional ---------------------------------------------------------- */
 
+/*
+ * An SR-IOV physical function whose VFs are enabled (PF): its driver
+ * administers the VFs, devices of their own that other domains may own,
+ * so lfvpci's lfv_pdev_assign() refuses it (-EBUSY), and
+ * pci_no_iommu_assignable() too (Xen's pci_find_ext_capability() and VF
+ * Enable), so that XEN_DOMCTL_test_assign_device answers what
+ * XEN_DOMCTL_assign_device will.  The refusal loses nothing: the PF stays
+ * the hardware domain's, with its vPCI state, its BAR mapped 1:1 (patch
+ * 18) and the hardware as it was.  Once the host clears VF Enable (VF MSE
+ * alone is no VF), both let it go.  The PF is added for this and removed
+ * after it (pci_remove_device()).
+ */
+static void test_sriov_gate(struct domain *a)
+{
+    static uint8_t cfg[4096];
+    const unsigned long f = PF_BAR_HOST >> 12;
+    struct vcpu va = { a };
+    struct pci_dev *pf;
+    unsigned long mfn;
+    bool hwstate;
+
+    memset(cfg, 0, sizeof(cfg));
+    sim_cfg_put(cfg, 0x00, 4, PF_IDS);
+    sim_cfg_put(cfg, 0x08, 4, 0x02000001);
+    sim_cfg_put(cfg, 0x10, 4, PF_BAR_HOST);
+    sim_cfg_put(cfg, 0x100, 4, PF_SRIOV << 20 | 0x00010003); /* DSN */
+    sim_cfg_put(cfg, PF_SRIOV, 4, 0x00010010);               /* SR-IOV */
+    sim_cfg_put(cfg, PF_SRIOV_CTRL, 2, VFE | VF_MSE);
+    sim_cfg_put(cfg, PF_SRIOV + 0x0c, 2, 7); /* InitialVFs */
+    sim_cfg_put(cfg, PF_SRIOV + 0x10, 2, 7); /* NumVFs */
+    CHECK_EQ(sim_cfg_add(br, PF, cfg, "\tRegion 0: Memory at e1000000 "
+                         "(32-bit, non-prefetchable) [size=4K]\n"), 0);
+    pf = xen_guest_add_device(PF);
+    CHECK_EQ(lfv_sim_sriov_vfs_enabled(br, PF), PF_SRIOV_CTRL);
+
+    current = &v0;
+    /* the hardware domain decodes it (patch 18: BAR 0 mapped 1:1) */
+    wr(&v0, PF, CMD, 2, MEM);
+    settle(&v0);
+    CHECK_EQ(lfv_sim_cfg_read(br, PF, CMD, 2) & MEM, MEM);
+
+    /* refused by both, with the reason logged; nothing moves */
+    for (unsigned int i = 0; i < 3; i++) {
+        CHECK_EQ(domctl(i == 0 ? NULL : a,
+                        i == 2 ? XEN_DOMCTL_assign_device
+                               : XEN_DOMCTL_test_assign_device, PF),
+                 -EBUSY);
+        CHECK(strstr(xen_guest_last_printk(), "has its VFs enabled") != NULL);
+    }
+    CHECK(owner_of(pf, &hwstate) == hardware_domain && hwstate);
+    CHECK(a->pdev_list.next == &a->pdev_list);
+    CHECK_EQ(nr_frames(a), 0);
+    if (hwdom_in_model())
+        CHECK(xen_stub_lookup(hardware_domain, f, &mfn) && mfn == f);
+    CHECK_EQ(rd(&v0, PF, 0, 4), PF_IDS);
+    CHECK_EQ(lfv_sim_cfg_read(br, PF, CMD, 2) & MEM, MEM);
+    CHECK_EQ(lfv_sim_cfg_read(br, PF, PF_SRIOV_CTRL, 2), VFE | VF_MSE);
+    current = &va;
+    CHECK_EQ(rd(&va, VS0, 0, 4), 0xffffffffu);
+    current = &v0;
+
+    /* the host disables the VFs (VF MSE stays): free, and assigned */
+    CHECK_EQ(lfv_sim_sriov_disable(br, PF), 1);
+    CHECK_EQ(lfv_sim_cfg_read(br, PF, PF_SRIOV_CTRL, 2), VF_MSE);
+    CHECK_EQ(domctl(NULL, XEN_DOMCTL_test_assign_device, PF), 0);
+    CHECK_EQ(domctl(a, XEN_DOMCTL_test_assign_device, PF), 0);
+    CHECK_EQ(domctl(a, XEN_DOMCTL_assign_device, PF), 0);
+    CHECK(owner_of(pf, &hwstate) == a && !hwstate);
+    /* (what a sees at 00:00.0, read here: a's vCPUs may reach D1 only) */
+    CHECK_EQ(lfv_conf_read(a->vpci_dom, VS0, 0, 4), PF_IDS);
+    if (hwdom_in_model())
+        CHECK(!xen_stub_lookup(hardware_domain, f, &mfn));
+    CHECK_EQ(domctl(a, XEN_DOMCTL_deassign_device, PF), 0);
+    grace_period();
+    CHECK(owner_of(pf, &hwstate) == hardware_domain && hwstate);
+    CHECK(a->pdev_list.next == &a->pdev_list);
+    CHECK_EQ(nr_frames(a), 0);
+
+    /* gone again: the hardware domain maps nothing of it */
+    wr(&v0, PF, CMD, 2, 0);
+    settle(&v0);
+    CHECK_EQ(pci_remove_device(0, LFV_SBDF_BUS(PF), PCI_DEVFN(PF)), 0);
+    grace_period();
+    CHECK_EQ(lfv_sim_remove(br, PF), 0);
+    CHECK(!xen_stub_lookup(hardware_domain, f, &mfn));
+}
+
 static void test_domctl_gates(struct domain *a, struct domain *b)
 {
     struct domain *novpci = xen_stub_domain_create(3, false, true);
@@ -509,6 +614,8 @@ static void test_domctl_gates(struct domain *a, struct domain *b)
     CHECK_EQ(domctl(NULL, XEN_DOMCTL_test_assign_device, D1), 0);
     pdev1->info.is_extfn = pdev1->info.is_virtfn = false;
     CHECK(pdev1->domain == hardware_domain);
+    /* an SR-IOV PF whose VFs are enabled: both refuse it (-EBUSY) */
+    test_sriov_gate(a);
 
     CHECK_EQ(assign(a), 0);
     /* taken: test_assign and a second owner refused, as a's own again */

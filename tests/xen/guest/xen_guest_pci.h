@@ -26,6 +26,7 @@
 #define u32 uint32_t
 #define bool_t bool
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define max(a, b) ((a) > (b) ? (a) : (b))
 #define XENLOG_INFO "<I>"
 #define XENLOG_DEBUG "<D>"
 #define XENLOG_G_INFO "<G><2>"
@@ -93,6 +94,16 @@ static inline void list_move(struct list_head *e, struct list_head *head)
 #define PCI_SUBORDINATE_BUS 0x1a
 #define PCI_ROM_ADDRESS1 0x38
 #define PCI_CFG_SPACE_EXP_SIZE 4096
+/* Extended capabilities, SR-IOV (pci_regs.h). */
+#define PCI_EXT_CAP_ID(header) (header & 0x0000ffff)
+#define PCI_EXT_CAP_NEXT(header) ((header >> 20) & 0xffc)
+#define PCI_EXT_CAP_ID_SRIOV 16
+#define PCI_SRIOV_CTRL 0x08
+#define PCI_SRIOV_CTRL_VFE 0x01
+/* xen/drivers/pci/pci.c's (extracted), walking the hardware's chain. */
+int pci_find_ext_capability(int seg, int bus, int devfn, int cap);
+int pci_find_next_ext_capability(int seg, int bus, int devfn, int pos,
+                                 int cap);
 
 /* One segment (pci.c's pci_seg, the fields free_pdev() uses). */
 struct pci_seg {

@@ -63,11 +63,17 @@ bool pcidevs_locked(void)
 /* --- what is trivial or must not run ------------------------------------- */
 
 static unsigned long nr_printk;
+static __thread const char *last_printk = "";
 
 void xen_guest_printk(const char *fmt, ...)
 {
-    (void)fmt;
+    last_printk = fmt;
     __atomic_fetch_add(&nr_printk, 1, __ATOMIC_RELAXED);
+}
+
+const char *xen_guest_last_printk(void)
+{
+    return last_printk;
 }
 
 int arch_pci_clean_pirqs(struct domain *d)

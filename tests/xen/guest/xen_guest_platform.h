@@ -8,6 +8,12 @@
 /* The hardware domain's host ECAM window (QEMU virt's high one). */
 #define XEN_GUEST_HOST_ECAM 0x4010000000ULL
 
+/*
+ * The format of the calling thread's last printk() of the extracted Xen
+ * code (Xen's %pd and %pp are not printf's: not formatted); "" if none.
+ */
+const char *xen_guest_last_printk(void);
+
 /* A device of the hardware domain, as pci_add_device() leaves it. */
 struct pci_dev *xen_guest_add_device(uint32_t sbdf);
 

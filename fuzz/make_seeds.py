@@ -99,19 +99,52 @@ out('access', 'hwdom-deferred', acc(DCMD(1, 0, 0, 0x22), DCMD(2, 0, 0, 0x22),
                                     DCMD(6, 1, 0, 0x42), (1, 0, 0, 0)))
 
 # caps: flags (bit 0 pm_dstate_to_hw, bits 1-3 rules), rules, patches, writes
+# (size code 0, 1, 2: 1, 2, 4 bytes)
 def caps(flags, rules, patches, ops):
     return (bytes([flags]) + b''.join(rules) + struct.pack('<H', len(patches)) +
             b''.join(struct.pack('<HI', o, v) for o, v in patches) +
             b''.join(struct.pack('<HBI', o, sz, v) for o, sz, v in ops))
 RULE = lambda id, ext, mode: struct.pack('<HB', id, ext | mode << 1)
-FIELD = lambda id, ext, off, size, wmask: struct.pack('<HBHBI', id, ext | 3 << 1 | 8,
-                                                      off, size, wmask)
+# an emulated rule with one field; rw1c: the field declares the RW1C
+# status bits fuzz_caps.c knows (its hw_rw1c_mask)
+FIELD = lambda id, ext, off, size, wmask, hw=0, rw1c=False: struct.pack(
+    '<HBHBII', id, ext | 3 << 1 | 8 | (16 if rw1c else 0), off, size, wmask, hw)
 PM_PCIE = [(0x34, 0x40), (0x40, 0x00035001), (0x50, 0x00026010),
            (0x100, 0x14010001), (0x140, 0x00010003)]
 out('caps', 'pm-d3-to-hw', caps(1, [], PM_PCIE, [(0x44, 0, 3), (0x44, 0, 0),
                                                    (0x58, 1, 0xff)]))
+# PMCSR with No_Soft_Reset: the one device where PowerState reaches hw
+out('caps', 'pm-d3-to-hw-nsr', caps(1, [], PM_PCIE + [(0x44, 0x00000008)],
+                                    [(0x44, 0, 3), (0x44, 1, 0x0100),
+                                     (0x44, 0, 0)]))
+# hw_mask: Relaxed Ordering (PCIe Device Control 0x08, bit 4) routed to
+# the hardware, set then cleared by the guest
+out('caps', 'pcie-relaxed-ordering-to-hw',
+    caps(2, [FIELD(0x10, 0, 0x08, 2, 0x0010, 0x0010)], PM_PCIE,
+         [(0x58, 1, 0x0010), (0x58, 1, 0xffff), (0x58, 1, 0x0000),
+          (0x58, 0, 0x10)]))
+# the same as a dword over Device Status (RW1C errors set in hardware):
+# declared in hw_rw1c_mask, the read-modify-write keeps them
+out('caps', 'pcie-devctl-dword-rw1c',
+    caps(2, [FIELD(0x10, 0, 0x08, 4, 0x000f0010, 0x00000010, rw1c=True)],
+         PM_PCIE + [(0x58, 0x00090000)],
+         [(0x58, 2, 0x000f0010), (0x5a, 1, 0xffff), (0x58, 2, 0)]))
+# refused: Initiate FLR (Device Control bit 15) routed to the hardware
+out('caps', 'pcie-flr-to-hw-refused',
+    caps(2, [FIELD(0x10, 0, 0x08, 2, 0x8000, 0x8000)], PM_PCIE,
+         [(0x58, 1, 0x8000), (0x59, 0, 0x80)]))
+# refused: any byte of ACS (extended 0x0d), here its control register
+out('caps', 'acs-to-hw-refused',
+    caps(2, [FIELD(0x0d, 1, 0x04, 4, 0x001f0000, 0x001f0000)],
+         PM_PCIE[:4] + [(0x140, 0x15010003), (0x150, 0x0001000d),
+                        (0x154, 0x0000001f)],
+         [(0x154, 2, 0x001f0000), (0x156, 1, 0x001f)]))
 out('caps', 'aer-readonly-field', caps(4, [RULE(1, 1, 2), FIELD(9, 0, 4, 4, 0xff)],
                                        PM_PCIE + [(0x60, 0x00200009)],
                                        [(0x104, 2, 0xffffffff), (0x64, 2, 0x12345678)]))
 out('caps', 'loops', caps(0, [], [(0x34, 0x40), (0x40, 0x00034001), (0x100, 0x10010003)],
                           [(0x40, 2, 0xffffffff)]))
+# an SR-IOV PF with VF Enable set: never assigned to a guest (-EBUSY)
+out('caps', 'sriov-vfs-enabled',
+    caps(0, [], PM_PCIE[:3] + [(0x100, 0x00010010), (0x108, 0x00000001)],
+         [(0x58, 1, 0x0010)]))

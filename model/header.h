@@ -84,6 +84,7 @@ struct hdr_field {
     uint32_t write_mask, hw_mask, hw_rw1c_mask;
     uint32_t shadow; /* atomic: the guest's write_mask bits */
     unsigned int size;
+    unsigned int hw_off, hw_size; /* the hardware access: hw_mask's bytes */
 };
 
 typedef void hdr_done_t(struct lfv_header *h, uint32_t val, int rc);

@@ -268,20 +268,50 @@ static uint32_t lfv_cf_check field_read(const void *ctx, unsigned int reg,
     return (hw & ~f->write_mask) | (hdr_load(f->shadow) & f->write_mask);
 }
 
-/* The guest's copy changes; the hardware only in hw_mask. */
+/*
+ * The guest's copy changes; the hardware only in hw_mask, by a
+ * read-modify-write of the bytes that hold it (hw_span()).
+ */
 static void lfv_cf_check field_write(const void *ctx, unsigned int reg,
                                      uint32_t val, void *data)
 {
     struct hdr_field *f = data;
-    uint32_t hw;
+    unsigned int shift = 8 * f->hw_off;
+    uint32_t hw, keep = ~((f->hw_mask | f->hw_rw1c_mask) >> shift);
 
     hdr_store(f->shadow, val & f->write_mask);
     if (!f->hw_mask)
         return;
-    hw = lfv_vpci_hw_read(ctx, reg, f->size);
-    lfv_vpci_hw_write(ctx, reg, f->size,
-                      (hw & ~(f->hw_mask | f->hw_rw1c_mask)) |
-                      (val & f->hw_mask));
+    if (f->hw_size < 4)
+        keep &= (1u << 8 * f->hw_size) - 1; /* reads may have junk above */
+    hw = lfv_vpci_hw_read(ctx, reg + f->hw_off, f->hw_size);
+    lfv_vpci_hw_write(ctx, reg + f->hw_off, f->hw_size,
+                      (hw & keep) | ((val & f->hw_mask) >> shift));
+}
+
+/*
+ * The narrowest naturally aligned access within the field that covers
+ * every byte of its hw_mask.  The rest of the register is not written
+ * back: a field over Device Control and Device Status (a dword) whose
+ * hw_mask is in the control half writes the control half only, so the
+ * status half's RW1C bits, which the policy may not have declared in
+ * hw_rw1c_mask, are never written back as 1 (cleared).
+ */
+static void hw_span(struct hdr_field *f)
+{
+    unsigned int lo = 0, hi = f->size - 1;
+
+    while (lo < hi && !((f->hw_mask >> 8 * lo) & 0xff))
+        lo++;
+    while (hi > lo && !((f->hw_mask >> 8 * hi) & 0xff))
+        hi--;
+    if (lo == hi || (!(lo & 1) && hi == lo + 1)) {
+        f->hw_off = lo;
+        f->hw_size = hi - lo + 1;
+    } else {
+        f->hw_off = 0;
+        f->hw_size = f->size;
+    }
 }
 
 static unsigned int chunk(unsigned int off, unsigned int end)
@@ -297,7 +327,8 @@ static int add_field(struct lfv_header *h, struct lfv_regs_edit *e,
     int rc;
 
     *f = (struct hdr_field){ cf->write_mask, cf->hw_mask, cf->hw_rw1c_mask,
-                             0, cf->size };
+                             0, cf->size, 0, cf->size };
+    hw_span(f);
     f->shadow = lfv_vpci_hw_read(h->v, reg, f->size) & f->write_mask;
     rc = hook_add_reg(e, field_read, field_write, reg, f->size, f);
     if (!rc)

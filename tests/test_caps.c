@@ -535,6 +535,41 @@ static void test_malformed(void)
     gone(M);
 }
 
+/*
+ * A field wider than its hw_mask's bytes writes those bytes only: a dword
+ * over Device Control and Device Status, Relaxed Ordering to the hardware,
+ * no hw_rw1c_mask declared, leaves the status's RW1C error bits alone.
+ */
+static void test_field_hw_bytes(void)
+{
+    static const struct lfv_cap_field dw[] = {
+        { 0x08, 4, 0x0010, 0x0010, 0 },
+    };
+    static const struct lfv_cap_rule r[] = {
+        { 0x10, false, LFV_CAP_EMULATED, dw, 1 },
+    };
+    const struct lfv_cap_policy p = { r, 1, false };
+    const lfv_sbdf_t M = LFV_SBDF(0, 2, 0, 0);
+    static uint8_t cfg[4096];
+    lfv_sbdf_t vs;
+
+    base_cfg(cfg);
+    cfg[0x34] = 0x40;
+    sim_cfg_put(cfg, 0x40, 4, 0x00020010); /* PCIe v2 endpoint */
+    sim_cfg_put(cfg, 0x48, 4, 0x000f2000); /* DevSta: 4 errors; MRRS */
+    CHECK_EQ(sim_cfg_add(br, M, cfg, REGION0), 0);
+    CHECK_EQ(lfv_pdev_add(sys, M), 0);
+    CHECK_EQ(lfv_pdev_set_cap_policy(sys, M, &p), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, M, g1), 0);
+    CHECK_EQ(lfv_pdev_owner(sys, M, NULL, &vs), 0);
+    CHECK_EQ(hw(M, 0x48, 4), 0x000f2000);
+    wr(vs, 0x48, 4, 0x000f0010); /* the guest's RW1C write: emulated */
+    CHECK_EQ(hw(M, 0x48, 4), 0x000f2010);
+    wr(vs, 0x48, 2, 0);
+    CHECK_EQ(hw(M, 0x48, 4), 0x000f2000);
+    gone(M);
+}
+
 /* ---- virtio-pci modern ---- */
 
 enum { VIRTIO_COMMON = 1, VIRTIO_NOTIFY, VIRTIO_ISR, VIRTIO_DEVICE,
@@ -635,6 +670,7 @@ int main(void)
     test_msi_off_at_assign();
     test_policy_fields();
     test_malformed();
+    test_field_hw_bytes();
     test_virtio_modern();
     teardown();
     lfv_rcu_unregister_thread();

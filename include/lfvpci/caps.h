@@ -15,8 +15,11 @@
  *    write_mask and the guest's own copy of the bits inside it (starting
  *    as the hardware had them at assignment); a guest write changes the
  *    guest's copy of the write_mask bits and, in hardware, only the
- *    hw_mask bits (a read-modify-write that never sets the hardware's
- *    hw_rw1c_mask bits, so it never clears their status).  The rest of
+ *    hw_mask bits (a read-modify-write of the narrowest naturally
+ *    aligned access covering hw_mask's bytes, which never sets the
+ *    hardware's hw_rw1c_mask bits, so it never clears their status; the
+ *    field's other bytes, e.g. the status half of a dword over a control
+ *    register, are not written at all).  The rest of
  *    the body reads the hardware, read-only.  MSI and MSI-X are emulated
  *    by their own hooks (<lfvpci/msi.h>), which replace the body.
  *

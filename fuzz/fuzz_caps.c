@@ -34,8 +34,9 @@
  *    where an accepted field's hw_mask has it, at the capabilities that
  *    field applies to (below); or a status bit of rw1c_status[] going
  *    from 1 to 0 under an accepted field with a hw_mask whose
- *    hw_rw1c_mask leaves it out (its read-modify-write writes it back
- *    as 1: the policy's to declare); or PowerState of the first PM
+ *    hw_rw1c_mask leaves it out, in the bytes its hardware write covers
+ *    (the narrowest aligned access holding hw_mask's bytes: its
+ *    read-modify-write writes it back as 1, the policy's to declare); or PowerState of the first PM
  *    capability when pm_dstate_to_hw lets it through (the built-in
  *    field, on a device whose PMCSR has No_Soft_Reset).  Never a bit of
  *    risky[] but that PowerState, whatever the fields.
@@ -134,11 +135,13 @@ static const struct spec_bits risky[] = {
 
 /*
  * The RW1C status bits of the capabilities a policy's field may route to
- * the hardware (AER's are all risky).  A field with a hw_mask writes its
- * whole size back (read-modify-write): the status bits it does not name
- * in hw_rw1c_mask go back as 1 and clear, which the contract leaves to
- * the policy (declaring them is its job); the oracle allows exactly that
- * 1 -> 0, for the bits a field's hw_rw1c_mask leaves out.
+ * the hardware (AER's are all risky).  A field with a hw_mask writes back
+ * the bytes that hold it (read-modify-write of the narrowest aligned
+ * access, caps.h): the status bits there it does not name in
+ * hw_rw1c_mask go back as 1 and clear, which the contract leaves to the
+ * policy (declaring them is its job); the oracle allows exactly that
+ * 1 -> 0, for the bits a field's hw_rw1c_mask leaves out, in those bytes
+ * only.
  */
 static const struct spec_bits rw1c_status[] = {
     STD(CAP_ID_PM, PM_CTRL, 2, 0x8000u), /* PCI_PM_CTRL_PME_STATUS */
@@ -376,14 +379,43 @@ static bool first_only(bool ext, unsigned int id)
                     id == CAP_ID_EXP || id == CAP_ID_MSIX);
 }
 
+/*
+ * The bytes [*lo, *hi] of f its hardware write covers (caps.h): the
+ * narrowest naturally aligned access holding every byte of hw_mask.
+ */
+static void written_bytes(const struct lfv_cap_field *f, unsigned int *lo,
+                          unsigned int *hi)
+{
+    unsigned int n = field_bytes(f), a = n, b = 0;
+
+    for (unsigned int k = 0; k < n; k++) {
+        if ((f->hw_mask >> 8 * k) & 0xff) {
+            a = a < k ? a : k;
+            b = k;
+        }
+    }
+    if (a == b || (a + 1 == b && !(a & 1))) {
+        *lo = a;
+        *hi = b;
+    } else {
+        *lo = 0;
+        *hi = n - 1;
+    }
+}
+
 /* f's bits at the capability at pos. */
 static void oracle_field(struct oracle *o, const struct lfv_cap_rule *r,
                          const struct lfv_cap_field *f, unsigned int pos)
 {
-    for (unsigned int k = 0; k < field_bytes(f); k++) {
+    unsigned int lo, hi;
+
+    if (!f->hw_mask)
+        return;
+    written_bytes(f, &lo, &hi);
+    for (unsigned int k = lo; k <= hi; k++) {
         unsigned int at = pos + f->offset + k;
 
-        if (at >= 4096 || !f->hw_mask)
+        if (at >= 4096)
             continue;
         o->hw[at] |= (uint8_t)(f->hw_mask >> 8 * k);
         o->clear[at] |= rw1c_byte(r->ext, r->id, f->offset + k) &

@@ -129,6 +129,12 @@ out('caps', 'pcie-devctl-dword-rw1c',
     caps(2, [FIELD(0x10, 0, 0x08, 4, 0x000f0010, 0x00000010, rw1c=True)],
          PM_PCIE + [(0x58, 0x00090000)],
          [(0x58, 2, 0x000f0010), (0x5a, 1, 0xffff), (0x58, 2, 0)]))
+# the same dword, its status bits not declared: the write covers Device
+# Control's low byte only, so they stay set (caps.h)
+out('caps', 'pcie-devctl-dword-undeclared',
+    caps(2, [FIELD(0x10, 0, 0x08, 4, 0x000f0010, 0x00000010)],
+         PM_PCIE + [(0x58, 0x00090000)],
+         [(0x58, 2, 0x000f0010), (0x58, 2, 0)]))
 # refused: Initiate FLR (Device Control bit 15) routed to the hardware
 out('caps', 'pcie-flr-to-hw-refused',
     caps(2, [FIELD(0x10, 0, 0x08, 2, 0x8000, 0x8000)], PM_PCIE,

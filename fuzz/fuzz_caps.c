@@ -104,10 +104,13 @@ struct spec_bits {
  */
 static const struct spec_bits risky[] = {
     STD(CAP_ID_PM, PM_CTRL, 2, PM_CTRL_STATE),
-    /* PCI_EXP_DEVCTL: BCR_FLR 0x8000, PHANTOM 0x0200, PAYLOAD 0x00e0 */
-    STD(CAP_ID_EXP, 0x08, 2, 0x8000u | 0x0200u | 0x00e0u),
-    /* PCI_EXP_LNKCTL: LD (Link Disable) 0x0010, RL (Retrain Link) 0x0020 */
-    STD(CAP_ID_EXP, 0x10, 2, 0x0010u | 0x0020u),
+    /* PCI_EXP_DEVCTL: BCR_FLR 0x8000, PHANTOM 0x0200, PAYLOAD 0x00e0,
+       CERE 0x0001, NFERE 0x0002, FERE 0x0004, URRE 0x0008 (the host's
+       AER: fatal error recovery resets the shared link) */
+    STD(CAP_ID_EXP, 0x08, 2, 0x8000u | 0x0200u | 0x00e0u | 0x000fu),
+    /* PCI_EXP_LNKCTL: ASPMC 0x0003, CCC 0x0040, ES 0x0080, CLKREQ_EN
+       0x0100, LD 0x0010, RL 0x0020...: the link, all of it */
+    STD(CAP_ID_EXP, 0x10, 2, 0xffffu),
     STD(CAP_ID_EXP, 0x18, 2, 0xffffu), /* PCI_EXP_SLTCTL: all of it */
     STD(CAP_ID_EXP, 0x1c, 2, 0xffffu), /* PCI_EXP_RTCTL: all of it */
     STD(CAP_ID_EXP, 0x28, 2, 0x0020u), /* PCI_EXP_DEVCTL2_ARI */

@@ -139,6 +139,14 @@ out('caps', 'pcie-devctl-dword-undeclared',
 out('caps', 'pcie-flr-to-hw-refused',
     caps(2, [FIELD(0x10, 0, 0x08, 2, 0x8000, 0x8000)], PM_PCIE,
          [(0x58, 1, 0x8000), (0x59, 0, 0x80)]))
+# refused: Fatal Error Reporting (Device Control bit 2) and ASPM (Link
+# Control bits 1:0) routed to the hardware
+out('caps', 'pcie-err-reporting-to-hw-refused',
+    caps(2, [FIELD(0x10, 0, 0x08, 2, 0x0004, 0x0004)], PM_PCIE,
+         [(0x58, 1, 0x0004), (0x58, 1, 0)]))
+out('caps', 'pcie-aspm-to-hw-refused',
+    caps(2, [FIELD(0x10, 0, 0x10, 2, 0x0003, 0x0003)], PM_PCIE,
+         [(0x60, 1, 0x0003), (0x60, 1, 0)]))
 # refused: any byte of ACS (extended 0x0d), here its control register
 out('caps', 'acs-to-hw-refused',
     caps(2, [FIELD(0x0d, 1, 0x04, 4, 0x001f0000, 0x001f0000)],

@@ -113,7 +113,10 @@ static const struct spec_bits risky[] = {
     STD(CAP_ID_EXP, 0x10, 2, 0xffffu),
     STD(CAP_ID_EXP, 0x18, 2, 0xffffu), /* PCI_EXP_SLTCTL: all of it */
     STD(CAP_ID_EXP, 0x1c, 2, 0xffffu), /* PCI_EXP_RTCTL: all of it */
-    STD(CAP_ID_EXP, 0x28, 2, 0x0020u), /* PCI_EXP_DEVCTL2_ARI */
+    /* PCI_EXP_DEVCTL2: ARI 0x0020, LTR 0x0400, EPR_REQ 0x0800,
+       10BIT_TAG_REQ 0x1000, OBFF 0x6000 */
+    STD(CAP_ID_EXP, 0x28, 2,
+        0x0020u | 0x0400u | 0x0800u | 0x1000u | 0x6000u),
     STD(CAP_ID_EXP, 0x30, 2, 0xffffu), /* PCI_EXP_LNKCTL2: all of it */
     STD(CAP_ID_AF, 0x04, 1, 0x01u),    /* PCI_AF_CTRL: PCI_AF_CTRL_FLR */
     EXT_WHOLE(0x01), /* PCI_EXT_CAP_ID_ERR (AER) */
@@ -125,14 +128,18 @@ static const struct spec_bits risky[] = {
     EXT_WHOLE(0x12), /* PCI_EXT_CAP_ID_MCAST */
     EXT_WHOLE(0x13), /* PCI_EXT_CAP_ID_PRI */
     EXT_WHOLE(0x15), /* PCI_EXT_CAP_ID_REBAR */
+    EXT_WHOLE(0x18), /* PCI_EXT_CAP_ID_LTR */
     EXT_WHOLE(0x19), /* PCI_EXT_CAP_ID_SECPCI */
     EXT_WHOLE(0x1b), /* PCI_EXT_CAP_ID_PASID */
     EXT_WHOLE(0x1d), /* PCI_EXT_CAP_ID_DPC */
     EXT_WHOLE(0x1e), /* PCI_EXT_CAP_ID_L1SS */
+    EXT_WHOLE(0x1f), /* PCI_EXT_CAP_ID_PTM */
     EXT_WHOLE(0x24), /* PCI_EXT_CAP_ID_VF_REBAR */
     EXT_WHOLE(0x25), /* PCI_EXT_CAP_ID_DLF */
     EXT_WHOLE(0x26), /* PCI_EXT_CAP_ID_PL_16GT */
+    EXT_WHOLE(0x27), /* PCI_EXT_CAP_ID_LMR */
     EXT_WHOLE(0x2a), /* PCI_EXT_CAP_ID_PL_32GT */
+    EXT_WHOLE(0x30), /* PCI_EXT_CAP_ID_IDE */
     EXT_WHOLE(0x31), /* PCI_EXT_CAP_ID_PL_64GT */
 };
 

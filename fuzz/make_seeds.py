@@ -147,6 +147,17 @@ out('caps', 'pcie-err-reporting-to-hw-refused',
 out('caps', 'pcie-aspm-to-hw-refused',
     caps(2, [FIELD(0x10, 0, 0x10, 2, 0x0003, 0x0003)], PM_PCIE,
          [(0x60, 1, 0x0003), (0x60, 1, 0)]))
+# refused: 10-Bit Tag Requester Enable (Device Control 2 bit 12), which
+# the completers on the path must support
+out('caps', 'pcie-10bit-tag-to-hw-refused',
+    caps(2, [FIELD(0x10, 0, 0x28, 2, 0x1000, 0x1000)], PM_PCIE,
+         [(0x78, 1, 0x1000), (0x78, 1, 0)]))
+# refused: LTR's Max Snoop/No-Snoop Latency (extended 0x18), which
+# function 0 sets for the whole device
+out('caps', 'ltr-to-hw-refused',
+    caps(2, [FIELD(0x18, 1, 0x04, 4, 0x1fff1fff, 0x1fff1fff)],
+         PM_PCIE[:4] + [(0x140, 0x15010003), (0x150, 0x00010018)],
+         [(0x154, 2, 0x10011001), (0x156, 1, 0x1fff)]))
 # refused: any byte of ACS (extended 0x0d), here its control register
 out('caps', 'acs-to-hw-refused',
     caps(2, [FIELD(0x0d, 1, 0x04, 4, 0x001f0000, 0x001f0000)],

@@ -178,8 +178,13 @@ static const struct risky_reg risky_regs[] = {
     RISKY(PCI_CAP_ID_EXP, 0x18, 2, 0xffffu),
     /* PCIe Root Control: the port's system errors and PME interrupts */
     RISKY(PCI_CAP_ID_EXP, 0x1c, 2, 0xffffu),
-    /* PCIe Device Control 2: ARI Forwarding (the port's routing) */
-    RISKY(PCI_CAP_ID_EXP, 0x28, 2, 0x0020u),
+    /* PCIe Device Control 2: ARI Forwarding (the port's routing); LTR
+       Mechanism, Emergency Power Reduction and OBFF, which function 0
+       controls for the whole device (its other functions' too); 10-Bit
+       Tag Requester, which the completers on the path (the host's root
+       port) must support, or they see malformed requests */
+    RISKY(PCI_CAP_ID_EXP, 0x28, 2, 0x0020u | 0x0400u | 0x0800u | 0x1000u |
+                                   0x6000u),
     /* PCIe Link Control 2: target speed, compliance, margin (the link) */
     RISKY(PCI_CAP_ID_EXP, 0x30, 2, 0xffffu),
     /* Advanced Features: AF Control (PCI_AF_CTRL, 4) Initiate FLR */
@@ -193,14 +198,18 @@ static const struct risky_reg risky_regs[] = {
     RISKY_EXT(0x12), /* Multicast: writes delivered to other devices */
     RISKY_EXT(0x13), /* PRI: page requests to the host's IOMMU */
     RISKY_EXT(0x15), /* Resizable BAR: sizes the p2m mappings rely on */
+    RISKY_EXT(0x18), /* LTR: the whole device's latency, function 0's */
     RISKY_EXT(0x19), /* Secondary PCIe: Link Control 3 equalization */
     RISKY_EXT(0x1b), /* PASID: address spaces in the host's IOMMU */
     RISKY_EXT(0x1d), /* DPC: containment of the port's whole link */
     RISKY_EXT(0x1e), /* L1 PM Substates: the link's power states */
+    RISKY_EXT(0x1f), /* PTM: requests the path's ports must answer */
     RISKY_EXT(0x24), /* VF Resizable BAR: the VFs' BAR sizes */
     RISKY_EXT(0x25), /* Data Link Feature: the link's negotiation */
     RISKY_EXT(0x26), /* Physical Layer 16 GT/s: the link's equalization */
+    RISKY_EXT(0x27), /* Lane Margining at the Receiver: the link's lanes */
     RISKY_EXT(0x2a), /* Physical Layer 32 GT/s: the same */
+    RISKY_EXT(0x30), /* IDE: the link's and the streams' keys */
     RISKY_EXT(0x31), /* Physical Layer 64 GT/s: the same */
 };
 

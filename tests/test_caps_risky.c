@@ -83,6 +83,13 @@ static const struct risky_case std_refused[] = {
     { EXP, false, F(0x28, 2, 0x0020) },     /* ARI Forwarding */
     { EXP, false, F(0x28, 1, 0x20) },
     { EXP, false, F(0x28, 4, 0x00000020) },
+    { EXP, false, F(0x28, 2, 0x0400) },     /* LTR Mechanism Enable */
+    { EXP, false, F(0x29, 1, 0x04) },
+    { EXP, false, F(0x28, 2, 0x0800) },     /* Emergency Power Reduction */
+    { EXP, false, F(0x28, 2, 0x1000) },     /* 10-Bit Tag Requester */
+    { EXP, false, F(0x28, 4, 0x00001000) },
+    { EXP, false, F(0x28, 2, 0x2000) },     /* OBFF Enable, either bit */
+    { EXP, false, F(0x29, 1, 0x40) },
     { EXP, false, F(0x30, 2, 0x000f) },     /* Target Link Speed */
     { EXP, false, F(0x30, 2, 0x0010) },     /* Enter Compliance */
     { EXP, false, F(0x31, 1, 0x03) },       /* Transmit Margin 9:8 */
@@ -103,14 +110,18 @@ static const uint16_t ext_refused[] = {
     0x12, /* Multicast */
     0x13, /* PRI */
     0x15, /* Resizable BAR */
+    0x18, /* LTR */
     0x19, /* Secondary PCI Express */
     0x1b, /* PASID */
     0x1d, /* DPC */
     0x1e, /* L1 PM Substates */
+    0x1f, /* PTM */
     0x24, /* VF Resizable BAR */
     0x25, /* Data Link Feature */
     0x26, /* Physical Layer 16 GT/s */
+    0x27, /* Lane Margining at the Receiver */
     0x2a, /* Physical Layer 32 GT/s */
+    0x30, /* IDE */
     0x31, /* Physical Layer 64 GT/s */
 };
 
@@ -129,7 +140,11 @@ static const struct risky_case accepted[] = {
     { EXP, false, F(0x09, 1, 0x7d) },
     { EXP, false, F(0x12, 2, 0xffff) },     /* Link Status */
     { EXP, false, F(0x1c, 4, 0xffff0000) }, /* Root Capabilities */
-    { EXP, false, F(0x28, 2, 0xffdf) },     /* all but ARI Forwarding */
+    { EXP, false, F(0x28, 2, 0x83df) },     /* all but ARI, LTR, EPR,
+                                               10-bit tags, OBFF */
+    { EXP, false, F(0x28, 2, 0x000f) },     /* Completion Timeout */
+    { EXP, false, F(0x28, 2, 0x0040) },     /* AtomicOp Requester */
+    { EXP, false, F(0x29, 1, 0x83) },       /* IDO, E2E Prefix Blocking */
     { EXP, false, F(0x2c, 4, 0xffffffff) }, /* Link Capabilities 2 */
     { EXP, false, F(0x32, 2, 0xffff) },     /* Link Status 2 */
     { AF, false, F(4, 1, 0xfe) },           /* AF Control but FLR */
@@ -137,7 +152,7 @@ static const struct risky_case accepted[] = {
     { 0x09, false, F(4, 4, 0xffffffff) },   /* vendor-specific */
     { 0x0d, false, F(4, 4, 0xffffffff) },   /* standard 0x0d: not ACS */
     { 0x0b, true, F(4, 4, 0xffffffff) },    /* extended vendor-specific */
-    { 0x18, true, F(4, 4, 0xffffffff) },    /* LTR */
+    { 0x04, true, F(4, 1, 0xff) },          /* Power Budgeting: Data Select */
 };
 
 static int set1(uint16_t id, bool ext, const struct lfv_cap_field *f)

@@ -152,12 +152,14 @@ struct lfv_cap_policy {
  * a control acting beyond the guest's own function (risky_regs in
  * model/caps_policy.c): PM PowerState (pm_dstate_to_hw is the way);
  * PCI Express Initiate FLR, Phantom Functions, Max Payload Size, the
- * error reporting enables, ARI Forwarding, Link, Slot, Root and Link
- * Control 2;
+ * error reporting enables, Device Control 2's ARI Forwarding, LTR
+ * Mechanism, Emergency Power Reduction, 10-Bit Tag Requester and OBFF,
+ * Link, Slot, Root and Link Control 2;
  * AF's Initiate FLR; any byte of AER, VC, MFVC, ACS, ATS, Multicast,
- * PRI, Resizable BAR, VF Resizable BAR, Secondary PCI Express, PASID,
- * DPC, L1 PM Substates, Data Link Feature or Physical Layer 16/32/64
- * GT/s (write_mask alone, per guest, is fine).  On any error the device
+ * PRI, Resizable BAR, VF Resizable BAR, LTR, Secondary PCI Express,
+ * PASID, DPC, L1 PM Substates, PTM, Data Link Feature, Physical Layer
+ * 16/32/64 GT/s, Lane Margining at the Receiver or IDE (write_mask
+ * alone, per guest, is fine).  On any error the device
  * keeps the policy it had.  A field that turns out to lie past the
  * capability's length fails that assignment with -EINVAL.
  */

@@ -31,7 +31,9 @@
  * cleared only after the hardware stopped decoding (hdr_decode_off()), so
  * two domains turning decoding on at once cannot both pass.  Devices of
  * the same domain may overlap (the hardware domain's, as in Xen: they are
- * its own).
+ * its own), except over an MSI-X table or PBA: a device whose table would
+ * start decoding in a frame another device of the domain may have mapped
+ * does not start decoding either (-EBUSY, msix_shadowed()).
  */
 #include <errno.h>
 
@@ -219,9 +221,51 @@ void hdr_decode_off(struct lfv_header *h, bool rom_only)
 }
 
 /*
+ * Whether a selected BAR holds one of h's MSI-X table or PBA in a host
+ * frame that a BAR of another device of the same domain may be decoding,
+ * and so may have mapped (hdr_lock held).  That device's map was punched
+ * of the tables decoding when it was made (punch_msix_host()), not of one
+ * that starts decoding under it now: the owner would reach h's table
+ * there, around the emulation.  Other domains' devices are
+ * decode_conflict()'s.  Xen's vpci_make_msix_hole() unmaps such a frame
+ * from the hardware domain instead, under the other device's mapping.
+ */
+static bool msix_shadowed(const struct lfv_header *h, const bool sel[])
+{
+    lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
+
+    if (h->hwdom && h->d->sys->hwdom_msix_mapped)
+        return false; /* mapped whole: struct lfv_system_params */
+    for (unsigned int k = 0; k < 2; k++) {
+        const struct hdr_msix_area *a = &h->msix[k];
+        uint64_t s, e;
+
+        if (!a->present || !sel[a->bir] || !hdr_bar_is_mem(&h->bars[a->bir]))
+            continue;
+        s = hdr_load(h->bars[a->bir].addr) + a->offset;
+        e = (s + a->size - 1) | PAGE_MASK_LO;
+        s &= ~PAGE_MASK_LO;
+        for (const struct lfv_header *o = h->d->sys->hdr_all; o;
+             o = o->sys_next) {
+            if (o->d != h->d || lfv_vpci_sbdf(o->v) == self)
+                continue;
+            for (unsigned int j = 0; j < HDR_NR_BARS; j++) {
+                uint64_t os, oe;
+
+                if (hdr_load(o->bars[j].decoding) &&
+                    host_range(&o->bars[j], &os, &oe) && os <= e && s <= oe)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
  * The host-space rules on the selected BARs: -EBUSY if decoding them
- * would overlap another domain's decoding BAR (nothing claimed), else
- * they are claimed as decoding; refused[i]: maps nothing.
+ * would overlap another domain's decoding BAR, or put one of h's MSI-X
+ * tables or PBAs under a decoding BAR of the same domain (nothing
+ * claimed), else they are claimed as decoding; refused[i]: maps nothing.
  */
 int hdr_check_host(struct lfv_header *h, const bool sel[], bool refused[])
 {
@@ -229,7 +273,7 @@ int hdr_check_host(struct lfv_header *h, const bool sel[], bool refused[])
     int rc;
 
     lfv_lock(&sys->hdr_lock);
-    if (decode_conflict(h, sel)) {
+    if (decode_conflict(h, sel) || msix_shadowed(h, sel)) {
         lfv_unlock(&sys->hdr_lock);
         return -EBUSY;
     }

@@ -284,6 +284,52 @@ static void test_decode_conflict(void)
     teardown();
 }
 
+/*
+ * Fuzz finding access/hwdom-msix-table-under-own-decoding-bar: the
+ * hardware domain moved A's BAR 5, which holds A's MSI-X table and PBA,
+ * over B's decoding (mapped) BAR and turned A's decoding on.  A's BAR
+ * was refused (it overlaps B's), but A decoded, so its table answered in
+ * the frame B's mapping gave the hardware domain: its writes reached A's
+ * table around the emulation.  Now A does not decode while its table
+ * would lie under a decoding BAR of the same domain.
+ */
+static void test_table_under_decoding_bar(void)
+{
+    uint64_t m = 0;
+
+    setup(NULL, 0);
+    lfv_conf_write(hwdom, B, CMD, 2, MEM);
+    CHECK(mapped(hwdom, 0xe0300, &m) && m == 0xe0300);
+    lfv_conf_write(hwdom, A, 0x24, 4, 0xe0300000); /* BAR 5 */
+    CHECK_EQ(lfv_sim_cfg_read(br, A, 0x24, 4), 0xe0300000);
+    lfv_conf_write(hwdom, A, CMD, 2, MEM | 0x4);
+    CHECK(!hw_decodes(A));
+    CHECK_EQ(lfv_sim_cfg_read(br, A, CMD, 2), 0x4); /* the rest is made */
+    CHECK_EQ(lfv_conf_read(hwdom, A, CMD, 2) & MEM, 0);
+    CHECK(mapped(hwdom, 0xe0300, &m) && m == 0xe0300); /* B's */
+    CHECK(!mapped(hwdom, 0xe0000, NULL)); /* none of A's BARs */
+    /* B off: A decodes, and B, on again, maps nothing over A's table */
+    lfv_conf_write(hwdom, B, CMD, 2, 0);
+    CHECK(!mapped(hwdom, 0xe0300, NULL));
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
+    CHECK(hw_decodes(A));
+    CHECK(mapped(hwdom, 0xe0000, &m) && m == 0xe0000); /* A's BAR 0 */
+    lfv_conf_write(hwdom, B, CMD, 2, MEM);
+    CHECK(!mapped(hwdom, 0xe0300, NULL));
+    CHECK(!mapped(hwdom, 0xe0301, NULL));
+    lfv_conf_write(hwdom, B, CMD, 2, 0);
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    /* back home, with B decoding: A decodes */
+    lfv_conf_write(hwdom, A, 0x24, 4, 0xe0100000);
+    lfv_conf_write(hwdom, B, CMD, 2, MEM);
+    lfv_conf_write(hwdom, A, CMD, 2, MEM);
+    CHECK(hw_decodes(A));
+    CHECK(!mapped(hwdom, 0xe0100, NULL)); /* its table: trapped */
+    CHECK(mapped(hwdom, 0xe0300, &m) && m == 0xe0300);
+    lfv_conf_write(hwdom, A, CMD, 2, 0);
+    teardown();
+}
+
 static void test_table_in_frame(void)
 {
     uint64_t m = 0;
@@ -502,6 +548,7 @@ int main(void)
     lfv_rcu_register_thread();
     test_overlap();
     test_decode_conflict();
+    test_table_under_decoding_bar();
     test_table_in_frame();
     test_shared_frame();
     test_windows();

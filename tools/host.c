@@ -150,14 +150,31 @@ static int report(const struct lfv_sim_error *e)
     return e->err ? e->err : -EINVAL;
 }
 
-/* Register a loaded device with the engine (the hardware domain owns it). */
+/*
+ * Register a loaded device with the engine (the hardware domain owns it).
+ * Devices loaded from different machines' files may decode at the same
+ * host addresses; the engine refuses to let a device decode where its
+ * MSI-X table would lie under another device's decoding BAR (-EBUSY), so
+ * such a copy has its memory decoding turned off first, and says so.
+ */
 static int add_pdev(struct host *h, struct host_dev *d)
 {
     char a[32];
     int rc = lfv_pdev_add(h->sys, d->sbdf);
+    uint32_t cmd = lfv_sim_cfg_read(h->bridge, d->sbdf, 0x04, 2);
 
+    sbdf_str(d->sbdf, a, sizeof(a));
+    if (rc == -EBUSY && (cmd & 0x2)) {
+        lfv_sim_cfg_write(h->bridge, d->sbdf, 0x04, 2,
+                          cmd & ~0x2u); /* COMMAND.MEMORY */
+        rc = lfv_pdev_add(h->sys, d->sbdf);
+        if (!rc)
+            fprintf(stderr, "lfvpci: %s: %s: its memory BARs decode where "
+                    "another loaded device's do (files from different "
+                    "machines?): memory decoding turned off in the "
+                    "simulated copy\n", d->source, a);
+    }
     if (rc) {
-        sbdf_str(d->sbdf, a, sizeof(a));
         fprintf(stderr, "lfvpci: %s: %s: the engine refuses the device: "
                 "%s\n", d->source, a, strerror(-rc));
         lfv_sim_remove(h->bridge, d->sbdf);

@@ -234,6 +234,13 @@ def main():
         r = expect(["probe", nic, nic], 0,
                    err=r"0000:06:00\.0 is taken by another device: placed "
                    r"at 0001:00:00\.0", what="a taken address is said")
+        # ... and its BARs decode where the first's do: its MSI-X table
+        # would lie under them, so the copy's decoding goes off, said
+        check(re.search(r"0001:00:00\.0: its memory BARs decode where "
+                        r"another loaded device's do.*decoding turned off",
+                        r.stderr) is not None and
+              len(re.findall(r"^0001:00:00\.0 ", r.stdout, re.M)) == 1,
+              "the copy over the first's BARs is probed, its decoding off")
         # functions other than 0 and guests
         expect(["dump", "--guest", audio], 1,
                err=r":3: 0000:0a:00\.1 cannot go to a guest: function 1.*"

@@ -17,9 +17,9 @@
  *    (a ROM write whose mapping fails is dropped whole: the state keeps
  *    the ROM's old address and enable, as the unwritten hardware does;
  *    a COMMAND write whose map or unmap fails at once is not written at
- *    all, as Xen 4.17's cmd_write(), except when refused for another
- *    domain's decoding BAR (-EBUSY): then its other bits are written
- *    with MEMORY off; a BAR or ROM write ignored while mapped is
+ *    all, as Xen 4.17's cmd_write(), except when refused by the decoding
+ *    rule below (-EBUSY): then its other bits are written with MEMORY
+ *    off; a BAR or ROM write ignored while mapped is
  *    reported to lfv_system_params.bar_write_ignored, where 4.17 warns);
  *  - guest: emulated BARs (Xen's semantics: guest address starts at the
  *    host address, writes merge into the low/high half and clear the bits
@@ -65,8 +65,13 @@
  * the placement (a BAR sharing a page with another device's table, or
  * overlapping it): those frames stay out of the BAR's range set; except
  * for the hardware domain with lfv_system_params.hwdom_msix_mapped,
- * whose BARs map whole.  De-assignment unmaps everything before the
- * assign call returns.
+ * whose BARs map whole.  Decoding (-EBUSY): a device's memory decoding
+ * never turns on while one of its BARs shares a host frame with a BAR
+ * that a device of another domain may be decoding, nor while one of its
+ * MSI-X tables or PBAs would lie in a host frame that a decoding BAR of
+ * another device of its own domain covers (that device's mapping may
+ * hold the frame; not with hwdom_msix_mapped): a guest reads MEMORY back
+ * off.  De-assignment unmaps everything before the assign call returns.
  *
  * Concurrency: handlers run with the device's write lock held; mapping
  * takes the domain's mapping lock after it (never the reverse), so devices

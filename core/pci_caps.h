@@ -9,7 +9,7 @@
  * masked to their size (a host's read op may leave junk above it).
  *
  * Shared by the header emulation (model/header_caps.c, which reads through
- * a device's state) and assignment (model/assign.c, which reads the
+ * a device's state) and assignment (model/assign_hw.c, which reads the
  * hardware of a device between owners).  Internal; no lock: the caller
  * owns the device's configuration space for the walk.
  */

@@ -10,11 +10,11 @@
 #include <lfvpci/access.h>
 
 #include "../core/compiler.h"
-#include "../core/pci_caps.h"
 #include "../core/pci_regs.h"
 #include "../core/rcu_fast.h"
 #include "../core/tsan.h"
 #include "../dispatch/regtab.h"
+#include "assign_hw.h"
 #include "caps_policy.h"
 #include "vpci_state.h"
 
@@ -167,149 +167,6 @@ static int vpci_build(struct lfv_system *sys, struct lfv_pdev *pdev,
     }
     *out = v;
     return 0;
-}
-
-/*
- * A device left without an owner, or leaving a guest, is quiesced in the
- * hardware: the COMMAND bits `off` cleared (without an owner: memory and
- * I/O decoding and bus mastering; leaving a guest: what a guest can turn
- * on, decoding and bus mastering, QUIESCE_GUEST) and, if it leaves a
- * guest (`guest`), INTx disabled and every MSI and MSI-X capability in
- * its chain disabled.  (The hardware domain's interrupts are left alone:
- * a device it un-owns may come back to it, with its driver bound, and
- * Linux does not clear INTx disable by itself.)  Nobody's p2m
- * maps an unowned device and the engine no longer knows its BARs (no
- * state holds them), so it must not answer at host addresses that another
- * domain's device may be given (header_map.c).  And nothing a guest
- * started in it (DMA into what becomes the next owner's memory, messages
- * it programmed, its INTx) goes on under the next owner, whose state is
- * built on what the hardware shows: Xen quarantines and resets a device a
- * guest leaves, VFIO clears bus mastering and its interrupts at release.
- * On Arm the hardware domain's state would otherwise keep MSI and MSI-X
- * as the guest left them (it does not emulate them).
- */
-#define QUIESCE_ORPHAN                                                       \
-    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
-#define QUIESCE_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
-#define QUIESCE_UNDO_MAX 8  /* MSI/MSI-X controls put back (more: only off) */
-
-/* What pdev_quiesce() changed, to put back if the next state fails. */
-struct quiesce_undo {
-    unsigned int nr;          /* registers: [0] COMMAND, then controls */
-    uint16_t reg[1 + QUIESCE_UNDO_MAX], val[1 + QUIESCE_UNDO_MAX];
-};
-
-static void quiesce_write(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                          unsigned int reg, uint32_t old, uint32_t val,
-                          struct quiesce_undo *u)
-{
-    sys->hw_ops->write(sys->hw, sbdf, reg, 2, val);
-    if (u && u->nr < 1 + QUIESCE_UNDO_MAX) {
-        u->reg[u->nr] = (uint16_t)reg;
-        u->val[u->nr++] = (uint16_t)old;
-    }
-}
-
-/* The hardware of a device between owners (no state to read it through). */
-struct hw_dev {
-    const struct lfv_system *sys;
-    lfv_sbdf_t sbdf;
-};
-
-static uint32_t lfv_cf_check hw_dev_read(const void *ctx, unsigned int reg,
-                                         unsigned int size)
-{
-    const struct hw_dev *hd = ctx;
-
-    return hd->sys->hw_ops->read(hd->sys->hw, hd->sbdf, reg, size);
-}
-
-static void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                         uint32_t off, bool guest, struct quiesce_undo *u)
-{
-    const uint32_t set = guest ? PCI_COMMAND_INTX_DISABLE : 0;
-    const struct hw_dev hd = { sys, sbdf };
-    struct lfv_cap_walk w;
-    unsigned int pos, id;
-    uint32_t cmd;
-
-    if (!sys->hw_ops || !sys->hw_ops->read || !sys->hw_ops->write)
-        return;
-    cmd = hw_dev_read(&hd, PCI_COMMAND, 2) & 0xffff;
-    if (cmd == 0xffff)
-        return;
-    if ((cmd & off) || (set & ~cmd))
-        quiesce_write(sys, sbdf, PCI_COMMAND, cmd, (cmd & ~off) | set, u);
-    if (!guest)
-        return;
-    lfv_cap_walk_start(&w, false, hw_dev_read, &hd);
-    while (lfv_cap_walk_next(&w, &pos, &id)) {
-        uint32_t en = id == PCI_CAP_ID_MSI    ? PCI_MSI_FLAGS_ENABLE
-                      : id == PCI_CAP_ID_MSIX ? PCI_MSIX_FLAGS_ENABLE
-                                              : 0;
-        uint32_t ctrl = en ? lfv_cap_walk_read(&w, pos + 2, 2) : 0;
-
-        if (ctrl != 0xffff && (ctrl & en))
-            quiesce_write(sys, sbdf, pos + 2, ctrl, ctrl & ~en, u);
-    }
-}
-
-/*
- * Whether a guest may own the device at all: a type 0 header (an
- * endpoint), not a host bridge.  A bridge's COMMAND and control registers
- * gate the devices behind it, which other domains may own (a guest's
- * state starts with decoding and bus mastering off in the hardware: the
- * assignment alone would cut them off); a host bridge is the host's.
- * Xen's series refuses both the same way (pci_no_iommu_assignable()), as
- * VT-d refuses host bridges to guests.  Without hardware ops there is no
- * device to protect.
- */
-static bool pdev_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf)
-{
-    const struct hw_dev hd = { sys, sbdf };
-
-    if (!sys->hw_ops || !sys->hw_ops->read)
-        return true;
-    return (hw_dev_read(&hd, PCI_HEADER_TYPE, 1) & 0x7f) ==
-               PCI_HEADER_TYPE_NORMAL &&
-           (hw_dev_read(&hd, PCI_CLASS_DEVICE, 2) & 0xffff) !=
-               PCI_CLASS_BRIDGE_HOST;
-}
-
-/*
- * Whether the device is an SR-IOV physical function with its virtual
- * functions enabled.  Those are devices of their own, possibly other
- * domains', which the PF's driver administers (resources, VLANs, MAC
- * filters, resets through the PF's BARs): a guest must not own such a PF.
- * VFIO makes the PF's user prove it is trusted by its VFs' users (a VF
- * token); lfvpci refuses the assignment (-EBUSY) until the host disables
- * the VFs.
- */
-static bool pdev_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf)
-{
-    const struct hw_dev hd = { sys, sbdf };
-    struct lfv_cap_walk w;
-    unsigned int pos, id;
-
-    if (!sys->hw_ops || !sys->hw_ops->read)
-        return false;
-    lfv_cap_walk_start(&w, true, hw_dev_read, &hd);
-    while (lfv_cap_walk_next(&w, &pos, &id)) {
-        if (id == PCI_EXT_CAP_ID_SRIOV) {
-            uint32_t ctrl = lfv_cap_walk_read(&w, pos + PCI_SRIOV_CTRL, 2);
-
-            return ctrl != 0xffff && (ctrl & PCI_SRIOV_CTRL_VFE);
-        }
-    }
-    return false;
-}
-
-/* The next state failed: the device goes on as its owner left it. */
-static void quiesce_undo(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                         const struct quiesce_undo *u)
-{
-    for (unsigned int i = u->nr; i-- > 0;)
-        sys->hw_ops->write(sys->hw, sbdf, u->reg[i], 2, u->val[i]);
 }
 
 static struct lfv_vpci *pdev_state(const struct lfv_pdev *pdev)

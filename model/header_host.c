@@ -14,8 +14,8 @@
  * every header state on one list (sys->hdr_all, under sys->hdr_lock, a
  * leaf lock taken under map_lock) for these checks.  Devices registered
  * but owned by nobody have no state: the engine does not know their
- * BARs, and they decode nothing (assign.c turns a device's decoding off
- * when it is left without an owner).
+ * BARs, and they decode nothing (assign_hw.c turns a device's decoding
+ * off when it is left without an owner).
  *
  * Decoding (issue 11's hwdom-bar-write-onto-guest-mapped-frame): refusing
  * to map an overlapping BAR is not enough, because the hardware still

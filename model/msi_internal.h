@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Internal: what the MSI (msi.c), MSI-X (msix.c), MSI-X region map
- * (msix_regions.c) and MSI-X MMIO (msix_mmio.c) emulations share.
+ * Internal: what the MSI (msi.c), MSI-X (msix.c, msix_table.c,
+ * msix_forward.c: msix_internal.h has what only they share), MSI-X region
+ * map (msix_regions.c) and MSI-X MMIO (msix_mmio.c) emulations share.
  */
 #ifndef LFV_DISPATCH_MSI_INTERNAL_H
 #define LFV_DISPATCH_MSI_INTERNAL_H
@@ -71,9 +72,9 @@ static inline const struct hdr_cap *msi_find_cap(const struct lfv_vpci *v,
  * adjacent and sibling immutable once listed.
  */
 /*
- * A test's hook on MSI-X forwarding, defined in msix.c; tests declare it
- * through the simulator's <lfvpci/testing.h> (same declarations), which
- * the model does not include.
+ * A test's hook on MSI-X forwarding, defined in msix_forward.c; tests
+ * declare it through the simulator's <lfvpci/testing.h> (same
+ * declarations), which the model does not include.
  */
 typedef void lfv_test_msix_forward_t(struct lfv_domain *d, void *arg);
 void lfv_test_set_msix_forward_hook(lfv_test_msix_forward_t *fn, void *arg);
@@ -86,8 +87,8 @@ struct lfv_msix_region {
     enum msix_region_kind which;
     uint64_t size;       /* bytes */
     uint64_t start;      /* guest physical address */
-    bool emulated;       /* a table whose entries msix.c emulates (not
-                            the passthrough hardware domain's) */
+    bool emulated;       /* a table whose entries msix_table.c emulates
+                            (not the passthrough hardware domain's) */
     bool listed;         /* counted in the domain's regions */
     bool trapped;        /* in the published map (not shadowed) */
     struct lfv_msix_region *adjacent; /* the rest of its pages */
@@ -101,9 +102,9 @@ static inline uint64_t mmio_ones(unsigned int size)
 }
 
 /*
- * msix.c: an access at gpa, byte `off` of the region's interval (validated:
- * naturally aligned, size 4 or 8 in a table or PBA, 1, 2, 4 or 8 in the
- * rest of their pages).
+ * msix_table.c: an access at gpa, byte `off` of the region's interval
+ * (validated: naturally aligned, size 4 or 8 in a table or PBA, 1, 2, 4
+ * or 8 in the rest of their pages).
  */
 int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
                      uint64_t off, unsigned int size, uint64_t *val);
@@ -130,7 +131,7 @@ struct msix_map_entry {
 
 /*
  * One page touched by the map's intervals: first[0 .. n), in e[].  And,
- * for the hot path (a guest's 4-byte write of an entry, msix.c's
+ * for the hot path (a guest's 4-byte write of an entry, msix_table.c's
  * msix_mmio_write()), the emulated table that lies on the page, if
  * one does: its interval's start and size and its device (tsize 0 and tm
  * NULL: none, or a passthrough table), so that such a write needs no
@@ -223,10 +224,10 @@ msix_map_find_rcu(const struct msix_map *m, uint64_t gpa)
 }
 
 /*
- * msix.c: lfv_msix_mmio_write() once the access is checked (naturally
- * aligned, 1, 2, 4 or 8 bytes, d set), its read-side section included:
- * the region's write, the usual 4-byte table entry write inline; -ENOENT:
- * no region, -EINVAL: a size the region does not take.
+ * msix_table.c: lfv_msix_mmio_write() once the access is checked
+ * (naturally aligned, 1, 2, 4 or 8 bytes, d set), its read-side section
+ * included: the region's write, the usual 4-byte table entry write
+ * inline; -ENOENT: no region, -EINVAL: a size the region does not take.
  */
 int msix_mmio_write(struct lfv_domain *d, uint64_t gpa, unsigned int size,
                     uint64_t val);

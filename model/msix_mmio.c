@@ -6,10 +6,11 @@
  * lfv_msix_mmio_read/write enter a read-side section; there the region
  * holding an address is found in the domain's region map (msix_regions.c,
  * msi_internal.h: its page index, then the page's intervals), with no
- * lock, and the access goes to the region's device (msix.c; a write
- * entirely, read-side section and lookup included: msix_mmio_write()).
- * The top of the MSI-X files: it calls msix.c and msix_regions.c,
- * neither calls it.
+ * lock, and the access goes to the region's device (msix_table.c; a
+ * write entirely, read-side section and lookup included:
+ * msix_mmio_write()).  The top of the MSI-X files: it calls msix_table.c,
+ * msix.c (the hook, through msix_domain()) and msix_regions.c; none of
+ * them calls it.
  */
 #include <errno.h>
 

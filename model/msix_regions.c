@@ -19,7 +19,8 @@
  * changes.
  *
  * The lowest of the MSI-X files: msix.c (the hook) and msix_mmio.c (the
- * entry points) call it; it calls neither.
+ * entry points) call it; it calls neither.  (msix_table.c reads the maps
+ * through msi_internal.h's inline lookups.)
  */
 #include <errno.h>
 #include <stddef.h>

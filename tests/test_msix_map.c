@@ -61,9 +61,9 @@ static const struct msix_map_entry *scan(uint64_t gpa)
 static unsigned int mismatches, bad_shortcuts;
 
 /*
- * The page's table shortcut (what msix.c's write takes without a scan):
- * a hit must be the emulated table the scan finds, whole; a page with an
- * emulated table on it must have one.
+ * The page's table shortcut (what msix_table.c's write takes without a
+ * scan): a hit must be the emulated table the scan finds, whole; a page
+ * with an emulated table on it must have one.
  */
 static void probe_shortcut(const struct msix_map *m, uint64_t gpa,
                            const struct msix_map_entry *want)

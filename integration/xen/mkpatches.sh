@@ -59,6 +59,8 @@ dispatch/regtab.c
 dispatch/regtab.h
 dispatch/write.c
 model/assign.c
+model/assign_hw.c
+model/assign_hw.h
 model/caps_policy.c
 model/caps_policy.h
 model/domain.c
@@ -134,10 +136,11 @@ the SBDF map (core/sbdf_map.c), a radix tree searched under RCU, used by
 vpci_read()/vpci_write() instead of walking the segment's device list;
 and, for guests (patch 14 on), lfvpci's device model: domains with a
 virtual bus (model/system.c, domain.c, domain_access.c), assignment
-(model/assign.c) and the header emulation with its capability policy
-(model/header*.c, caps_policy.c).  lfvpci's MSI and MSI-X emulation and
-its own range sets are not imported: Arm guests have no vPCI MSI in
-4.17, and patch 10 implements the range set calls on Xen's rangeset.
+(model/assign.c, assign_hw.c) and the header emulation with its
+capability policy (model/header*.c, caps_policy.c).  lfvpci's MSI and
+MSI-X emulation and its own range sets are not imported: Arm guests
+have no vPCI MSI in 4.17, and patch 10 implements the range set calls
+on Xen's rangeset.
 Nothing here knows it runs inside Xen: allocation, locks and the RCU
 read side come from a platform header (core/platform.h:
 LFV_PLATFORM_HEADER), which patch 5 provides together with the build

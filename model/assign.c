@@ -202,7 +202,7 @@ static void pdev_deassign(struct lfv_system *sys, struct lfv_pdev *pdev,
     d->nr_devices--;
     pdev->owner = NULL;
     if (orphan)
-        pdev_quiesce(sys, pdev->sbdf, QUIESCE_ORPHAN, !d->hwdom, NULL);
+        assign_quiesce(sys, pdev->sbdf, QUIESCE_ORPHAN, !d->hwdom, NULL);
     if (locked) {
         vpci_retire_hooks(v);
         lfv_wlock_unlock(&v->vdev.write_lock);
@@ -224,9 +224,9 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     if (pdev->owner == d)
         return 0;
     if (d && !d->hwdom && !sys->guest_bridges &&
-        !pdev_endpoint(sys, pdev->sbdf))
+        !assign_endpoint(sys, pdev->sbdf))
         return -EPERM;
-    if (d && !d->hwdom && pdev_vfs_enabled(sys, pdev->sbdf))
+    if (d && !d->hwdom && assign_vfs_enabled(sys, pdev->sbdf))
         return -EBUSY;
     if (!d) {
         pdev_deassign(sys, pdev, true, false);
@@ -251,11 +251,11 @@ static int pdev_assign_locked(struct lfv_system *sys, struct lfv_pdev *pdev,
     if (old)
         lfv_wlock_lock(&old->vdev.write_lock);
     if (old && !pdev->owner->hwdom)
-        pdev_quiesce(sys, pdev->sbdf, QUIESCE_GUEST, true, &undo);
+        assign_quiesce(sys, pdev->sbdf, QUIESCE_GUEST, true, &undo);
     rc = vpci_build(sys, pdev, d, slot, &v);
     if (rc) {
         if (undo.nr)
-            quiesce_undo(sys, pdev->sbdf, &undo);
+            assign_quiesce_undo(sys, pdev->sbdf, &undo);
         if (old)
             lfv_wlock_unlock(&old->vdev.write_lock);
         if (slot >= 0)

@@ -2,12 +2,12 @@
 /*
  * The hardware side of assignment: the device's own registers, read and
  * written through the system's hardware ops while no state holds the
- * device.  Before a guest owns a device, the refusals (pdev_endpoint(),
- * pdev_vfs_enabled()); when a device leaves a guest or is left without an
- * owner, its quiesce (pdev_quiesce()), and the restore of what that
- * changed if the next owner's state fails (quiesce_undo()).  assign.c,
- * the assignment itself, calls it (assign_hw.h); it calls nothing of
- * assign.c.
+ * device.  Before a guest owns a device, the refusals
+ * (assign_endpoint(), assign_vfs_enabled()); when a device leaves a guest
+ * or is left without an owner, its quiesce (assign_quiesce()), and the
+ * restore of what that changed if the next owner's state fails
+ * (assign_quiesce_undo()).  assign.c, the assignment itself, calls it
+ * (assign_hw.h); it calls nothing of assign.c.
  */
 #include "../core/compiler.h"
 #include "../core/pci_caps.h"
@@ -40,8 +40,8 @@ static uint32_t lfv_cf_check hw_dev_read(const void *ctx, unsigned int reg,
 }
 
 /* The quiesce of a device between owners (assign_hw.h: what and why). */
-void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                  uint32_t off, bool guest, struct quiesce_undo *u)
+void assign_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    uint32_t off, bool guest, struct quiesce_undo *u)
 {
     const uint32_t set = guest ? PCI_COMMAND_INTX_DISABLE : 0;
     const struct hw_dev hd = { sys, sbdf };
@@ -80,7 +80,7 @@ void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
  * VT-d refuses host bridges to guests.  Without hardware ops there is no
  * device to protect.
  */
-bool pdev_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf)
+bool assign_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf)
 {
     const struct hw_dev hd = { sys, sbdf };
 
@@ -101,7 +101,7 @@ bool pdev_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf)
  * token); lfvpci refuses the assignment (-EBUSY) until the host disables
  * the VFs.
  */
-bool pdev_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf)
+bool assign_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf)
 {
     const struct hw_dev hd = { sys, sbdf };
     struct lfv_cap_walk w;
@@ -121,8 +121,8 @@ bool pdev_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf)
 }
 
 /* The next state failed: the device goes on as its owner left it. */
-void quiesce_undo(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                  const struct quiesce_undo *u)
+void assign_quiesce_undo(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                         const struct quiesce_undo *u)
 {
     for (unsigned int i = u->nr; i-- > 0;)
         sys->hw_ops->write(sys->hw, sbdf, u->reg[i], 2, u->val[i]);

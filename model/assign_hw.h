@@ -34,21 +34,21 @@
 #define QUIESCE_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
 #define QUIESCE_UNDO_MAX 8  /* MSI/MSI-X controls put back (more: only off) */
 
-/* What pdev_quiesce() changed, to put back if the next state fails. */
+/* What assign_quiesce() changed, to put back if the next state fails. */
 struct quiesce_undo {
     unsigned int nr;          /* registers: [0] COMMAND, then controls */
     uint16_t reg[1 + QUIESCE_UNDO_MAX], val[1 + QUIESCE_UNDO_MAX];
 };
 
 /* Quiesce the device at sbdf; what it changed goes in u (NULL: nowhere). */
-void pdev_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                  uint32_t off, bool guest, struct quiesce_undo *u);
+void assign_quiesce(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                    uint32_t off, bool guest, struct quiesce_undo *u);
 /* The next state failed: the device goes on as its owner left it. */
-void quiesce_undo(const struct lfv_system *sys, lfv_sbdf_t sbdf,
-                  const struct quiesce_undo *u);
+void assign_quiesce_undo(const struct lfv_system *sys, lfv_sbdf_t sbdf,
+                         const struct quiesce_undo *u);
 /* Whether a guest may own the device at all: an endpoint, no host bridge. */
-bool pdev_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf);
+bool assign_endpoint(const struct lfv_system *sys, lfv_sbdf_t sbdf);
 /* Whether the device is an SR-IOV PF with its VFs enabled (-EBUSY). */
-bool pdev_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf);
+bool assign_vfs_enabled(const struct lfv_system *sys, lfv_sbdf_t sbdf);
 
 #endif /* LFV_MODEL_ASSIGN_HW_H */

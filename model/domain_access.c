@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The per-domain entry points: a domain's config accesses (by SBDF, by ECAM
- * offset, or through ports 0xcf8/0xcfc) go to the domain's bus, where the engine's read and write paths
- * (dispatch/read.c, dispatch/write.c) find the device: the hardware domain
- * by physical SBDF, a guest by virtual slot (0000:00:SS.0).
+ * The per-domain entry points: a domain's config accesses (by SBDF, by
+ * ECAM offset, or through ports 0xcf8/0xcfc) go to the domain's bus,
+ * where the engine's read and write paths (dispatch/read.c,
+ * dispatch/write.c) find the device: the hardware domain by physical
+ * SBDF, a guest by virtual slot (0000:00:SS.0).
  */
 #include <errno.h>
 

@@ -69,15 +69,16 @@ static uint32_t ctrl_read(const void *ctx, unsigned int reg, void *data)
  * masked, as some devices answer their table only then; a mask that does
  * not stick is read back.  An entry bound meanwhile (enabled earlier with
  * the table out of reach) is the binding ops' and left alone, under its
- * lock so that none is bound while its mask is being set.  Only while the device decodes memory and its
- * table lies where an access reaches the device alone (hw_ok()); false
- * otherwise, and the caller keeps the function masked in hardware.
+ * lock so that none is bound while its mask is being set.  Only while
+ * the device decodes memory and its table lies where an access reaches
+ * the device alone (msix_hw_ok()); false otherwise, and the caller keeps
+ * the function masked in hardware.
  */
 /*
  * The vector control at host address a masked in the device, and read
- * back so.  Through the ops themselves, not hw_read()/hw_write(): a failed
- * read must fail the scrub, where hw_read() answers all-ones, which looks
- * masked.
+ * back so.  Through the ops themselves, not msix_hw_read() and
+ * msix_hw_write(): a failed read must fail the scrub, where
+ * msix_hw_read() answers all-ones, which looks masked.
  */
 static bool hw_entry_mask(const struct lfv_system *sys, uint64_t a)
 {
@@ -106,7 +107,7 @@ static bool table_scrub(struct lfv_msix *m, unsigned int reg, uint16_t hw)
         lfv_header_bar(m->v, m->bir[MSIX_TABLE], &b))
         return false;
     t = b.host_addr + m->offset[MSIX_TABLE];
-    if (!hw_ok(m, t, 16 * m->nr))
+    if (!msix_hw_ok(m, t, 16 * m->nr))
         return false;
     lfv_vpci_hw_write(m->v, reg, 2,
                       hw | PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
@@ -147,7 +148,7 @@ static void ctrl_write(const void *ctx, unsigned int reg, uint32_t val,
             m->scrubbed = table_scrub(m, reg, hw);
         if (st != cur) {
             msi_store(m->state, st);
-            sync_all(m);
+            msix_sync_all(m);
         }
     }
     if ((bits & PCI_MSIX_FLAGS_ENABLE) && !m->scrubbed)
@@ -228,9 +229,9 @@ static void msix_retire(struct lfv_vpci *v, void *priv)
     msix_regions_remove(msix_domain(m->d), m->listed, m->nr_regions);
     lfv_lock(&m->ctl_lock);
     __atomic_or_fetch(&m->state, MSIX_ST_RETIRED, __ATOMIC_SEQ_CST);
-    forward_drain(m); /* the device is no longer this state's to reach */
+    msix_forward_drain(m); /* the device is no longer this state's to reach */
     if (m->entries)
-        sync_all(m); /* unbind; running accesses bind nothing more */
+        msix_sync_all(m); /* unbind; running accesses bind nothing more */
     lfv_unlock(&m->ctl_lock);
 }
 

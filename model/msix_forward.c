@@ -3,9 +3,9 @@
  * MSI-X accesses forwarded to the device: the PBA, the passthrough table
  * (the hardware domain on Arm) and the rest of the pages holding a table
  * or PBA, at the host addresses of the device's BARs.  They reach the
- * device only where it alone answers (hw_ok()) and only while the state
- * owns it (forward_begin(); at retirement, msix.c's msix_retire() waits
- * in forward_drain()).  Also the tests' hook between lookup and
+ * device only where it alone answers (msix_hw_ok()) and only while the state
+ * owns it (msix_forward_begin(); at retirement, msix.c's msix_retire() waits
+ * in msix_forward_drain()).  Also the tests' hook between lookup and
  * forwarding.  msix_table.c's region accesses call it, and msix.c (the
  * control register's scrub, retirement); it calls neither.
  */
@@ -37,7 +37,7 @@ static void msix_test_forward_hook(struct lfv_domain *d)
 }
 #endif
 
-uint64_t region_host(const struct lfv_msix_region *r)
+uint64_t msix_region_host(const struct lfv_msix_region *r)
 {
     const struct lfv_msix *m = r->m;
     struct lfv_header_bar_info b;
@@ -54,29 +54,30 @@ uint64_t region_host(const struct lfv_msix_region *r)
  * pci_check_bar()) lets the device's BARs be mapped
  * (hdr_host_access_ok()): what answers anywhere else is not the device.
  */
-bool hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size)
+bool msix_hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size)
 {
     const struct lfv_header *h = hdr_of(m->v);
 
     return h && hdr_host_access_ok(h, addr, addr + size - 1);
 }
 
-void hw_read(const struct lfv_msix *m, uint64_t addr,
-             unsigned int size, uint64_t *val)
+void msix_hw_read(const struct lfv_msix *m, uint64_t addr,
+                  unsigned int size, uint64_t *val)
 {
     const struct lfv_system *sys = m->d->sys;
 
-    if (!hw_ok(m, addr, size) || !sys->msi_ops || !sys->msi_ops->mmio_read ||
+    if (!msix_hw_ok(m, addr, size) || !sys->msi_ops ||
+        !sys->msi_ops->mmio_read ||
         sys->msi_ops->mmio_read(sys->msi_ctx, addr, size, val))
         *val = mmio_ones(size);
 }
 
-void hw_write(const struct lfv_msix *m, uint64_t addr,
-              unsigned int size, uint64_t val)
+void msix_hw_write(const struct lfv_msix *m, uint64_t addr,
+                   unsigned int size, uint64_t val)
 {
     const struct lfv_system *sys = m->d->sys;
 
-    if (hw_ok(m, addr, size) && sys->msi_ops && sys->msi_ops->mmio_write)
+    if (msix_hw_ok(m, addr, size) && sys->msi_ops && sys->msi_ops->mmio_write)
         sys->msi_ops->mmio_write(sys->msi_ctx, addr, size, val);
 }
 
@@ -94,7 +95,7 @@ void hw_write(const struct lfv_msix *m, uint64_t addr,
  * state is being built for a new owner; no more: it was replaced, and
  * retirement follows).
  */
-bool forward_begin(struct lfv_msix *m)
+bool msix_forward_begin(struct lfv_msix *m)
 {
     msix_test_forward_hook(m->d);
     __atomic_add_fetch(&m->forwarding, 1, __ATOMIC_SEQ_CST);
@@ -110,13 +111,13 @@ bool forward_begin(struct lfv_msix *m)
     return false;
 }
 
-void forward_end(struct lfv_msix *m)
+void msix_forward_end(struct lfv_msix *m)
 {
     __atomic_sub_fetch(&m->forwarding, 1, __ATOMIC_RELEASE);
 }
 
 /* After `retired` is set: no forwarded access runs from here on. */
-void forward_drain(struct lfv_msix *m)
+void msix_forward_drain(struct lfv_msix *m)
 {
     unsigned int spins = 0;
 
@@ -133,8 +134,8 @@ void forward_drain(struct lfv_msix *m)
  * are identity, all of them (Xen forwards the whole page).  false: the
  * access reaches nothing.
  */
-bool adjacent_host(const struct lfv_msix *m, uint64_t gpa,
-                   unsigned int size, uint64_t *host)
+bool msix_adjacent_host(const struct lfv_msix *m, uint64_t gpa,
+                        unsigned int size, uint64_t *host)
 {
     bool found = false;
 
@@ -158,7 +159,7 @@ bool adjacent_host(const struct lfv_msix *m, uint64_t gpa,
      */
     for (unsigned int k = 0; found && k < m->nr_regions; k++) {
         const struct lfv_msix_region *r = m->listed[k];
-        uint64_t s = region_host(r);
+        uint64_t s = msix_region_host(r);
 
         if (*host < s + r->size && *host + size > s)
             found = false;

@@ -80,35 +80,35 @@ static lfv_always_inline void entry_unlock(struct msix_entry *e)
 /* ---- msix_table.c ---- */
 
 /* Visit every entry under its own lock (control path). */
-void sync_all(struct lfv_msix *m);
+void msix_sync_all(struct lfv_msix *m);
 
 /* ---- msix_forward.c ---- */
 
 /* The host address where region r (a table or PBA) is now; 0: unknown. */
-uint64_t region_host(const struct lfv_msix_region *r);
+uint64_t msix_region_host(const struct lfv_msix_region *r);
 /* Whether an access of size bytes at host address addr is the device's. */
-bool hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size);
+bool msix_hw_ok(const struct lfv_msix *m, uint64_t addr, unsigned int size);
 /*
- * The device's memory where hw_ok(), through the system's MMIO ops: a read
+ * The device's memory where msix_hw_ok(), through the system's MMIO ops: a read
  * that reaches nothing is all-ones, a write is dropped.
  */
-void hw_read(const struct lfv_msix *m, uint64_t addr,
-             unsigned int size, uint64_t *val);
-void hw_write(const struct lfv_msix *m, uint64_t addr,
-              unsigned int size, uint64_t val);
+void msix_hw_read(const struct lfv_msix *m, uint64_t addr,
+                  unsigned int size, uint64_t *val);
+void msix_hw_write(const struct lfv_msix *m, uint64_t addr,
+                   unsigned int size, uint64_t val);
 /*
  * Around every forwarded access: false, the device is not this state's
- * (it reaches nothing); true, it is until forward_end().
+ * (it reaches nothing); true, it is until msix_forward_end().
  */
-bool forward_begin(struct lfv_msix *m);
-void forward_end(struct lfv_msix *m);
+bool msix_forward_begin(struct lfv_msix *m);
+void msix_forward_end(struct lfv_msix *m);
 /* After `retired` is set: no forwarded access runs from here on. */
-void forward_drain(struct lfv_msix *m);
+void msix_forward_drain(struct lfv_msix *m);
 /*
  * Where gpa, in the rest of the table and PBA pages, is in host memory
  * (false: nowhere the access may reach).
  */
-bool adjacent_host(const struct lfv_msix *m, uint64_t gpa,
-                   unsigned int size, uint64_t *host);
+bool msix_adjacent_host(const struct lfv_msix *m, uint64_t gpa,
+                        unsigned int size, uint64_t *host);
 
 #endif /* LFV_MODEL_MSIX_INTERNAL_H */

@@ -16,11 +16,11 @@
  * a sequence count that lets readers take a consistent snapshot of
  * address, data and control without writing shared memory.  The
  * device-wide state read on that path (enable, function mask, retired) is
- * one atomic word; the control path changes it first and then visits every entry
- * under that entry's lock, so either the entry path sees the new state or
- * the visit fixes the entry up afterwards.
+ * one atomic word; the control path changes it first and then visits
+ * every entry under that entry's lock, so either the entry path sees the
+ * new state or the visit fixes the entry up afterwards.
  *
- * It calls msix_forward.c; msix.c (sync_all()) and msix_mmio.c call it.
+ * It calls msix_forward.c; msix.c (msix_sync_all()) and msix_mmio.c call it.
  */
 #include <errno.h>
 
@@ -97,8 +97,8 @@ static void entry_bind(struct lfv_msix *m, struct msix_entry *e,
  * Bring the binding of entry i in line with the device and entry state:
  * the binding semantics of <lfvpci/msi.h>.  Entry lock held.
  */
-static lfv_always_inline void entry_sync(struct lfv_msix *m, struct msix_entry *e,
-                       unsigned int i)
+static lfv_always_inline void entry_sync(struct lfv_msix *m,
+                                         struct msix_entry *e, unsigned int i)
 {
     unsigned int st = msi_load(m->state);
     bool emask = e->ctrl & MSIX_CTRL_MASKBIT;
@@ -163,7 +163,7 @@ static lfv_always_inline void entry_write(struct lfv_msix *m, unsigned int i,
 }
 
 /* Visit every entry under its own lock (control path). */
-void sync_all(struct lfv_msix *m)
+void msix_sync_all(struct lfv_msix *m)
 {
     for (unsigned int i = 0; i < m->nr; i++) {
         entry_lock(&m->entries[i]);
@@ -175,7 +175,7 @@ void sync_all(struct lfv_msix *m)
 /* ---- MMIO (msix_mmio.c) ---- */
 
 /*
- * The rest of the pages: the device's (adjacent_host()); the PBA, and the
+ * The rest of the pages: the device's (msix_adjacent_host()); the PBA, and the
  * passthrough table, where the BAR is; the table otherwise emulated.
  */
 int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
@@ -187,17 +187,17 @@ int msix_region_read(const struct lfv_msix_region *r, uint64_t gpa,
     uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        if (forward_begin(m)) {
-            if (adjacent_host(m, gpa, size, &host))
-                hw_read(m, host, size, val);
-            forward_end(m);
+        if (msix_forward_begin(m)) {
+            if (msix_adjacent_host(m, gpa, size, &host))
+                msix_hw_read(m, host, size, val);
+            msix_forward_end(m);
         }
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
-        if (forward_begin(m)) {
-            hw_read(m, region_host(r) + off, size, val);
-            forward_end(m);
+        if (msix_forward_begin(m)) {
+            msix_hw_read(m, msix_region_host(r) + off, size, val);
+            msix_forward_end(m);
         }
         return 0;
     }
@@ -221,17 +221,17 @@ int msix_region_write(const struct lfv_msix_region *r, uint64_t gpa,
     uint64_t host;
 
     if (r->which == MSIX_ADJACENT) {
-        if (forward_begin(m)) {
-            if (adjacent_host(m, gpa, size, &host))
-                hw_write(m, host, size, val);
-            forward_end(m);
+        if (msix_forward_begin(m)) {
+            if (msix_adjacent_host(m, gpa, size, &host))
+                msix_hw_write(m, host, size, val);
+            msix_forward_end(m);
         }
         return 0;
     }
     if (m->passthrough || r->which == MSIX_PBA) {
-        if (m->hwdom && forward_begin(m)) {
-            hw_write(m, region_host(r) + off, size, val);
-            forward_end(m);
+        if (m->hwdom && msix_forward_begin(m)) {
+            msix_hw_write(m, msix_region_host(r) + off, size, val);
+            msix_forward_end(m);
         }
         return 0;
     }

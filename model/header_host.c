@@ -167,36 +167,48 @@ static int punch_msix_host(struct lfv_header *h, const bool sel[])
 }
 
 /*
+ * Whether a BAR of another device, of h's domain (own) or of another one
+ * (!own), may be decoding in host frames [s, e] (hdr_lock held).  Another
+ * state of the same device (the next owner's, being built) is the same
+ * hardware.
+ */
+static bool decoding_in(const struct lfv_header *h, uint64_t s, uint64_t e,
+                        bool own)
+{
+    lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
+
+    s &= ~PAGE_MASK_LO;
+    e |= PAGE_MASK_LO;
+    for (const struct lfv_header *o = h->d->sys->hdr_all; o;
+         o = o->sys_next) {
+        if ((o->d == h->d) != own || lfv_vpci_sbdf(o->v) == self)
+            continue;
+        for (unsigned int j = 0; j < HDR_NR_BARS; j++) {
+            uint64_t os, oe;
+
+            if (hdr_load(o->bars[j].decoding) &&
+                host_range(&o->bars[j], &os, &oe) && os <= e && s <= oe)
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
  * Whether a selected BAR of h shares a host frame with a BAR that a
  * device of another domain may be decoding (hdr_lock held): the frame
  * may be mapped into that domain (a BAR smaller than a page maps its
  * whole frame), so h's registers there would be its to reach; with a
- * shared byte, both devices would answer.  Another state of the same
- * device (the next owner's, being built) is the same hardware.
+ * shared byte, both devices would answer.
  */
 static bool decode_conflict(const struct lfv_header *h, const bool sel[])
 {
-    lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
-
     for (unsigned int i = 0; i < HDR_NR_BARS; i++) {
         uint64_t s, e;
 
-        if (!sel[i] || !host_range(&h->bars[i], &s, &e))
-            continue;
-        s &= ~PAGE_MASK_LO;
-        e |= PAGE_MASK_LO;
-        for (const struct lfv_header *o = h->d->sys->hdr_all; o;
-             o = o->sys_next) {
-            if (o->d == h->d || lfv_vpci_sbdf(o->v) == self)
-                continue;
-            for (unsigned int j = 0; j < HDR_NR_BARS; j++) {
-                uint64_t os, oe;
-
-                if (hdr_load(o->bars[j].decoding) &&
-                    host_range(&o->bars[j], &os, &oe) && os <= e && s <= oe)
-                    return true;
-            }
-        }
+        if (sel[i] && host_range(&h->bars[i], &s, &e) &&
+            decoding_in(h, s, e, false))
+            return true;
     }
     return false;
 }
@@ -232,31 +244,17 @@ void hdr_decode_off(struct lfv_header *h, bool rom_only)
  */
 static bool msix_shadowed(const struct lfv_header *h, const bool sel[])
 {
-    lfv_sbdf_t self = lfv_vpci_sbdf(h->v);
-
     if (h->hwdom && h->d->sys->hwdom_msix_mapped)
         return false; /* mapped whole: struct lfv_system_params */
     for (unsigned int k = 0; k < 2; k++) {
         const struct hdr_msix_area *a = &h->msix[k];
-        uint64_t s, e;
+        uint64_t s;
 
         if (!a->present || !sel[a->bir] || !hdr_bar_is_mem(&h->bars[a->bir]))
             continue;
         s = hdr_load(h->bars[a->bir].addr) + a->offset;
-        e = (s + a->size - 1) | PAGE_MASK_LO;
-        s &= ~PAGE_MASK_LO;
-        for (const struct lfv_header *o = h->d->sys->hdr_all; o;
-             o = o->sys_next) {
-            if (o->d != h->d || lfv_vpci_sbdf(o->v) == self)
-                continue;
-            for (unsigned int j = 0; j < HDR_NR_BARS; j++) {
-                uint64_t os, oe;
-
-                if (hdr_load(o->bars[j].decoding) &&
-                    host_range(&o->bars[j], &os, &oe) && os <= e && s <= oe)
-                    return true;
-            }
-        }
+        if (decoding_in(h, s, s + a->size - 1, true))
+            return true;
     }
     return false;
 }

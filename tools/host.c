@@ -161,12 +161,12 @@ static int add_pdev(struct host *h, struct host_dev *d)
 {
     char a[32];
     int rc = lfv_pdev_add(h->sys, d->sbdf);
-    uint32_t cmd = lfv_sim_cfg_read(h->bridge, d->sbdf, 0x04, 2);
+    uint32_t cmd = rc == -EBUSY ? lfv_sim_cfg_read(h->bridge, d->sbdf, 0x04, 2)
+                                : 0;
 
     sbdf_str(d->sbdf, a, sizeof(a));
-    if (rc == -EBUSY && (cmd & 0x2)) {
-        lfv_sim_cfg_write(h->bridge, d->sbdf, 0x04, 2,
-                          cmd & ~0x2u); /* COMMAND.MEMORY */
+    if (cmd & 0x2) { /* COMMAND.MEMORY */
+        lfv_sim_cfg_write(h->bridge, d->sbdf, 0x04, 2, cmd & ~0x2u);
         rc = lfv_pdev_add(h->sys, d->sbdf);
         if (!rc)
             fprintf(stderr, "lfvpci: %s: %s: its memory BARs decode where "

@@ -26,7 +26,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402  (python3-pil, matplotlib's dependency)
 
 IMPL_ORDER = ["lfvpci", "lfvpci_qsbr", "lfvpci_xenrcu", "lfvpci_ckepoch",
-              "lfvpci_sbdf", "xen417_lfvpci", "xen417", "xen_pcilock"]
+              "lfvpci_sbdf", "xen417_lfvpci", "xen417", "xen420", "xen_pcilock",
+              "machine"]
 STYLE = {  # lfvpci family solid, baselines dashed
     "lfvpci": ("tab:blue", "-", "o"),
     "lfvpci_qsbr": ("tab:cyan", "-", "v"),
@@ -35,11 +36,14 @@ STYLE = {  # lfvpci family solid, baselines dashed
     "lfvpci_sbdf": ("tab:green", "-", "s"),
     "xen417_lfvpci": ("tab:olive", "-.", "D"),
     "xen417": ("tab:red", "--", "x"),
+    "xen420": ("tab:pink", "--", "1"),
     "xen_pcilock": ("tab:orange", "--", "+"),
+    "machine": ("black", ":", "*"),  # calibrate: a loop sharing nothing
 }
 # enumerate/private: each thread on its own copy of the trace's devices.
-SCALING_CASES = ["enumerate", "enumerate/private", "steady", "steady/churn",
-                 "read_hot/early", "read_hot/late", "read_span", "read_gap",
+# calibrate: the machine's own scaling in the same run (bench/machine.c).
+SCALING_CASES = ["calibrate", "enumerate", "enumerate/private", "steady",
+                 "steady/churn", "read_hot/early", "read_hot/late", "read_span", "read_gap",
                  "write_hot", "msix_mask"]
 
 

@@ -328,8 +328,14 @@ int main(int argc, char **argv)
         }
         xen_layout(hw, s, &l);
         before = settled();
-        if (!l.bridge && !lfv_pdev_assign(sys, s, guest))
-            dev_guest = dev_hw + settled() - before;
+        if (!l.bridge) {
+            rc = lfv_pdev_assign(sys, s, guest);
+            if (!rc)
+                dev_guest = dev_hw + settled() - before;
+            else /* -EBUSY: an SR-IOV PF with its VFs enabled */
+                fprintf(stderr, "%s: not given to a guest: lfv_pdev_assign: "
+                        "%s\n", argv[i], strerror(-rc));
+        }
 #ifdef XEN_VPCI_H
         xen_regs = (long)(l.nregs * XEN_REG);
         xen = (long)(XEN_VPCI + (l.msi ? XEN_MSI : 0) +

@@ -136,14 +136,17 @@ def scaling(rows, out, cpu=False):
                 handles[lab] = h
                 labels.append(lab)
     labels.sort(key=lambda s: IMPL_ORDER.index(s) if s in IMPL_ORDER else 99)
-    top = 1 - 0.4 / (3.3 * nrow)
+    # one legend row up to 6 entries, two beyond (the figure is 12" wide)
+    lrows = 1 if len(labels) <= 6 else 2
+    top = 1 - (0.4 + 0.25 * lrows) / (3.3 * nrow)
     fig.suptitle("CPU time per access by thread count (lower is better; flat: "
                  "no slowdown from sharing)" if cpu else
                  "Thread scaling: aggregate throughput by the wall clock (higher is better)",
                  y=0.998, fontsize=11)
     fig.legend([handles[lab] for lab in labels], labels, loc="upper center",
                bbox_to_anchor=(0.5, 1 - 0.3 / (3.3 * nrow)),
-               ncol=len(labels), fontsize=9, frameon=False)
+               ncol=(len(labels) + lrows - 1) // lrows, fontsize=9,
+               frameon=False)
     fig.tight_layout(rect=(0, 0, 1, top))
     path = os.path.join(out, "cpu.png" if cpu else "scaling.png")
     save(fig, path)

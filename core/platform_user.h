@@ -31,10 +31,11 @@ typedef pthread_mutex_t lfv_lock_t;
  * serialise on outer locks, so it is all but uncontended).  Released with
  * a plain store where a mutex needs a second atomic operation, and inline
  * (Concurrency Kit's fetch-and-store lock): measurably cheaper for a small
- * range-set update (BENCHMARKS.md).  It spins, as Xen's locks do; a host
- * maps it onto its own spinlock.  Also the MSI-X entry lock, held across
- * the host's binding ops, which must not block.  Under ThreadSanitizer, which cannot see
- * ck's inline assembly, it is a pthread spinlock.
+ * range-set update (docs/bench/history.md, "Range sets").  It spins, as
+ * Xen's locks do; a host maps it onto its own spinlock.  Also the MSI-X
+ * entry lock, held across the host's binding ops, which must not block.
+ * Under ThreadSanitizer, which cannot see ck's inline assembly, it is a
+ * pthread spinlock.
  */
 #include "tsan.h"
 #ifdef LFV_TSAN
@@ -59,16 +60,16 @@ typedef ck_spinlock_fas_t lfv_spinlock_t;
  * batch lock) and run p2m batches, but never wait for a grace period (they
  * run inside a read-side section) nor sleep otherwise.  Taken once per
  * trapped write, it was a pthread mutex, whose lock and unlock calls cost
- * about 60-70 instructions (BENCHMARKS.md).  It is Concurrency Kit's
- * fetch-and-store spinlock: taken with one inline exchange when free and
- * released with one store.  A waiter (lfv_wlock_wait(), core/wlock.c)
- * spins with ck's exponential backoff for a few microseconds, then yields
- * the CPU (sched_yield()) before it tries again, so that writers
- * oversubscribing the CPUs give the holder its CPU back instead of
- * spinning out their time slices.  A host maps it onto its own spinlock
- * (Xen: spinlock_t, as lfv_lock_t; a host that defines no lfv_wlock_t
- * gets its lfv_lock_t).  Under ThreadSanitizer, which cannot see ck's
- * inline assembly, it is a pthread mutex.
+ * about 60-70 instructions (docs/bench/history.md, "Fourth pass").  It
+ * is Concurrency Kit's fetch-and-store spinlock: taken with one inline
+ * exchange when free and released with one store.  A waiter
+ * (lfv_wlock_wait(), core/wlock.c) spins with ck's exponential backoff
+ * for a few microseconds, then yields the CPU (sched_yield()) before it
+ * tries again, so that writers oversubscribing the CPUs give the holder
+ * its CPU back instead of spinning out their time slices.  A host maps it
+ * onto its own spinlock (Xen: spinlock_t, as lfv_lock_t; a host that
+ * defines no lfv_wlock_t gets its lfv_lock_t).  Under ThreadSanitizer,
+ * which cannot see ck's inline assembly, it is a pthread mutex.
  */
 #ifdef LFV_TSAN
 typedef pthread_mutex_t lfv_wlock_t;

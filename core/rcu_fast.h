@@ -78,9 +78,9 @@ lfv_rcu_fast_lock_as(bool light)
  * readers end (tens of millions a second) wakes the writer, which issues
  * two membarrier(2) calls (an IPI to every CPU running a reader) and
  * sleeps again: 43-106 membarrier calls per grace period with two
- * reader threads on two CPUs (BENCHMARKS.md, "Churn's grace
- * periods").  Here a section of the current phase does not wake it: its
- * reader is not one the writer waits for.  Returns v.
+ * reader threads on two CPUs (docs/bench/history.md, "Churn's
+ * grace periods").  Here a section of the current phase does not wake
+ * it: its reader is not one the writer waits for.  Returns v.
  */
 uint32_t lfv_rcu_memb_wake(unsigned long ctr, uint32_t v)
     __attribute__((visibility("hidden")));

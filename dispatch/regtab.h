@@ -140,8 +140,8 @@ struct lfv_vdev {
      * alignment (the fields above; after this struct, the owner's, which
      * handlers read: lfv_vpci's domain and SBDF).  Sharing one cost a
      * reader of the device 40-119 ns per access while another CPU wrote
-     * to the device, 10-16 ns apart (BENCHMARKS.md, "The write lock's
-     * cache line").  The cold fields fill the gap before it.
+     * to the device, 10-16 ns apart (docs/bench/history.md, "The write
+     * lock's cache line").  The cold fields fill the gap before it.
      */
     union {
         struct {

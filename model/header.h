@@ -145,8 +145,8 @@ struct lfv_header {
      * change.  A guest's write of another register (cache line size,
      * interrupt line, a BAR) shared their cache line until these gaps: a
      * COMMAND read took 11-14 ns against 4.7 while another CPU wrote the
-     * device's cache line size (lfvpci-bench-contend, BENCHMARKS.md
-     * "What was left: the header's state").
+     * device's cache line size (lfvpci-bench-contend,
+     * docs/bench/history.md, "What was left: the header's state").
      */
     uint16_t guest_cmd;           /* atomic: the guest's written bits */
     unsigned int intx_forced;     /* atomic: HDR_INTX_BY_* forcing it */

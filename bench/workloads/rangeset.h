@@ -71,7 +71,7 @@ fail:
     return NULL;
 }
 
-/* The call the callgrind commands of BENCHMARKS.md toggle on. */
+/* The call the callgrind commands of docs/bench/history.md toggle on. */
 __attribute__((noinline)) static uint64_t rs_bench_run(struct rs_bench *b,
                                                        int wl, uint64_t iters)
 {

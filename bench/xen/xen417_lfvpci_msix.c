@@ -51,7 +51,7 @@
  * under the writers' lock (pcidevs_lock).  The emulated RCU frees nothing
  * before teardown: at LFV_STEADY_CHURN_HZ (1000 changes a second) the
  * queue grows by what 500 plug/unplug cycles allocate a second (see
- * BENCHMARKS.md, "The series inside Xen on MSI-X traffic").
+ * docs/bench/history.md, "The series inside Xen on MSI-X traffic").
  */
 #include <stdio.h>
 

@@ -249,6 +249,24 @@ static void test_ecam(void)
     CHECK_EQ(lfv_ecam_read(g1, ~0ull - 3, 4, &v), -EINVAL);
     CHECK_EQ(lfv_ecam_write(g1, off, 16, 0), -EINVAL);
     CHECK_EQ(lfv_ecam_write(g1, off, 8, 0), 0);
+
+    /* the window is Xen on Arm's guest size: 256 buses, the last valid */
+    CHECK_EQ(LFV_ECAM_WINDOW_SIZE, 0x10000000u);
+    CHECK_EQ(lfv_ecam_read(hwdom, LFV_ECAM_WINDOW_SIZE - 4, 4, &v), 0);
+    CHECK_EQ(v, hw_pattern(LFV_SBDF(0, 0xff, 31, 7), 0xffc));
+    CHECK_EQ(lfv_ecam_read(hwdom, LFV_ECAM_WINDOW_SIZE - 8, 8, &v), 0);
+    CHECK_EQ(v, (uint64_t)hw_pattern(LFV_SBDF(0, 0xff, 31, 7), 0xffc) << 32 |
+                    hw_pattern(LFV_SBDF(0, 0xff, 31, 7), 0xff8));
+    /*
+     * 8 bytes are two 4-byte accesses, low dword first: a handled register
+     * and the hardware's next dword; a write reaches the hardware twice.
+     */
+    CHECK_EQ(lfv_ecam_read(hwdom, (0x3ull << 20) | 0x40, 8, &v), 0);
+    CHECK_EQ(v, (uint64_t)hw_pattern(LFV_SBDF(0, 3, 0, 0), 0x44) << 32 |
+                    LFV_SBDF(0, 3, 0, 0));
+    hw_writes = 0;
+    CHECK_EQ(lfv_ecam_write(hwdom, (0x9ull << 20) | 0x10, 8, ~0ull), 0);
+    CHECK_EQ(hw_writes, 2);
 }
 
 /* x86 configuration mechanism #1: ports 0xcf8 and 0xcfc-0xcff. */

@@ -360,6 +360,40 @@ static void test_command_bits(void)
 }
 
 /*
+ * Two BARs of one device overlapping in the guest's space (modify_bars():
+ * a frame is mapped once, not by both BARs, and the MSI-X table and PBA
+ * frames are left out of every BAR's set, not only their own BAR's).
+ * BAR 5 (4 frames: table, -, PBA, -) moved over frames 4-7 of BAR 0.
+ */
+static void test_own_bars_overlap(void)
+{
+    struct lfv_p2m *p = lfv_domain_p2m(g1);
+    struct devinfo di;
+
+    CHECK_EQ(lfv_pdev_assign(sys, A, g1), 0);
+    CHECK_EQ(rd(g1, VS0, 0x10, 4), 0xe0000000);
+    wr(g1, VS0, 0x24, 4, 0xe0004000);
+    wr(g1, VS0, CMD, 2, MEM);
+    CHECK_EQ(rd(g1, VS0, CMD, 2), MEM); /* no double mapping refused */
+    info(A, &di);
+    CHECK(di.bar[0].mapped && di.bar[2].mapped && di.bar[5].mapped);
+    /* BAR 0's frames outside the overlap, BAR 2 whole */
+    CHECK(mapped_to(g1, 0xe0000, 0xe0000));
+    CHECK(mapped_to(g1, 0xe0003, 0xe0003));
+    CHECK(mapped_to(g1, 0xe0008, 0xe0008));
+    CHECK(mapped_to(g1, 0x400000, 0x400000));
+    /* the table and PBA frames trap, though BAR 0 covers them too */
+    CHECK(!is_mapped(g1, 0xe0004));
+    CHECK(!is_mapped(g1, 0xe0006));
+    /* frames 5 and 7 once each: 16 - 2 + 0x200000 frames in all */
+    CHECK(is_mapped(g1, 0xe0005) && is_mapped(g1, 0xe0007));
+    CHECK_EQ(lfv_p2m_nr_frames(p), 14 + 0x200000);
+    wr(g1, VS0, CMD, 2, 0);
+    CHECK_EQ(lfv_p2m_nr_frames(p), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
+}
+
+/*
  * A guest's ROM BAR reads 0 and ignores writes (Xen: empty for guests), so
  * the ROM must not map either, whatever the hardware's enable bit says at
  * assignment: the guest never placed it (it would appear at the host's
@@ -713,6 +747,7 @@ int main(void)
     test_guest_map();
     test_page_offset_and_overlap();
     test_command_bits();
+    test_own_bars_overlap();
     test_hwdom();
     test_guest_rom();
     test_random_isolation();

@@ -53,7 +53,12 @@ static int remove_from_selected(struct lfv_header *h, const bool sel[],
     return rc;
 }
 
-/* The BAR's frames, minus earlier and already mapped BARs of the device. */
+/*
+ * The BAR's frames, minus later selected and already mapped BARs of the
+ * device: of two selected BARs sharing guest frames the later maps them,
+ * as Xen's modify_bars() (4.19+) removes each BAR's range from the
+ * earlier BARs' sets; a mapped BAR keeps its frames.
+ */
 static int bar_set(struct lfv_header *h, const bool sel[], unsigned int i)
 {
     struct hdr_bar *b = &h->bars[i];
@@ -67,7 +72,7 @@ static int bar_set(struct lfv_header *h, const bool sel[], unsigned int i)
         struct frames of;
 
         if (j == i || !hdr_bar_is_mem(o) ||
-            !((sel[j] && j < i) || hdr_load(o->enabled)))
+            !((sel[j] && j > i) || hdr_load(o->enabled)))
             continue;
         of = bar_frames(o);
         rc = lfv_rangeset_remove_range(b->mem, of.s, of.e);

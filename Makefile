@@ -12,6 +12,7 @@
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
 #   make soak       lfvpci-stress for SOAK_SECONDS (300) per RCU backend,
 #                   then the MSI-X page-remainder race scenario
+#   make soak-tsan  the same on the ThreadSanitizer build (build/tsan)
 # Missing Debian packages are installed first (as root) by
 # scripts/install-deps.sh.
 
@@ -34,7 +35,7 @@ SOAK_ARGS ?=
 
 .PHONY: all deps build check check-normal check-tsan check-asan check-fuzz \
         check-release \
-        fuzz fuzz-build soak bench plots perf clean
+        fuzz fuzz-build soak soak-tsan bench plots perf clean
 
 all: build
 
@@ -89,6 +90,11 @@ check: check-normal check-tsan check-asan check-fuzz
 
 soak: build
 	scripts/soak.sh $(BUILD) $(SOAK_SECONDS) $(SOAK_ARGS)
+
+soak-tsan: deps
+	$(call configure,$(BUILD)/tsan,RelWithDebInfo,-DLFV_SANITIZE=thread -DLFV_BENCH=OFF)
+	cmake --build $(BUILD)/tsan -j $(JOBS)
+	scripts/soak.sh $(BUILD)/tsan $(SOAK_SECONDS) $(SOAK_ARGS)
 
 bench: build
 	@scripts/install-deps.sh bench

@@ -28,6 +28,12 @@ else
     echo "soak: no lspci dumps at $lspci (set LSPCI_DIR): pattern devices" >&2
 fi
 
+# A ThreadSanitizer build (make soak-tsan) reports races in Debian's
+# uninstrumented liburcu, whose own futex hand-offs TSan cannot see: the
+# tests' suppressions (tests/tsan.supp: liburcu's internals only, never
+# lfvpci's code) apply unless TSAN_OPTIONS is set; a race stops the run.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$src/tests/tsan.supp}
+
 failed=0
 rows=()
 for b in memb qsbr ckepoch; do

@@ -570,6 +570,41 @@ static void test_field_hw_bytes(void)
     gone(M);
 }
 
+/*
+ * STATUS for a guest (peers.md: RW1C missing in VFIO, cloud-hypervisor,
+ * crosvm and bhyve): a 1 clears that error bit in the hardware, a 0 keeps
+ * it; a byte or a dword write over COMMAND and STATUS writes STATUS's
+ * RW1C bits as given, never the 1s it reads back, so it clears nothing
+ * it did not name.
+ */
+static void test_status_rw1c(void)
+{
+    const lfv_sbdf_t M = LFV_SBDF(0, 2, 0, 0);
+    static uint8_t cfg[4096];
+    lfv_sbdf_t vs;
+
+    base_cfg(cfg);
+    sim_cfg_put(cfg, 0x06, 2, 0xf910); /* bits 8, 11-15 set; CAP_LIST */
+    CHECK_EQ(sim_cfg_add(br, M, cfg, REGION0), 0);
+    CHECK_EQ(lfv_pdev_add(sys, M), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, M, g1), 0);
+    CHECK_EQ(lfv_pdev_owner(sys, M, NULL, &vs), 0);
+    CHECK_EQ(rd(vs, 0x06, 2), 0xf900); /* no capability: CAP_LIST hidden */
+    wr(vs, 0x06, 2, 0x0100);           /* clears bit 8 only */
+    CHECK_EQ(hw(M, 0x06, 2), 0xf810);
+    CHECK_EQ(rd(vs, 0x06, 2), 0xf800);
+    wr(vs, 0x06, 1, 0);                /* low byte: the high one kept */
+    wr(vs, 0x06, 2, 0);                /* zeros keep */
+    wr(vs, 0x04, 2, 0);                /* COMMAND alone */
+    CHECK_EQ(hw(M, 0x06, 2), 0xf810);
+    wr(vs, 0x04, 4, 0x80000000);       /* over COMMAND: bit 15 only */
+    CHECK_EQ(hw(M, 0x06, 2), 0x7810);
+    wr(vs, 0x04, 4, rd(vs, 0x04, 4));  /* what it reads back, as set */
+    CHECK_EQ(hw(M, 0x06, 2), 0x0010);  /* clears every bit it read set */
+    CHECK_EQ(rd(vs, 0x06, 2), 0);
+    gone(M);
+}
+
 /* ---- virtio-pci modern ---- */
 
 enum { VIRTIO_COMMON = 1, VIRTIO_NOTIFY, VIRTIO_ISR, VIRTIO_DEVICE,
@@ -671,6 +706,7 @@ int main(void)
     test_policy_fields();
     test_malformed();
     test_field_hw_bytes();
+    test_status_rw1c();
     test_virtio_modern();
     teardown();
     lfv_rcu_unregister_thread();

@@ -759,6 +759,45 @@ static void test_never_a_mix(void)
     CHECK_EQ(lfv_pdev_assign(sys, A, hwdom), 0);
 }
 
+/*
+ * Hot-unplug while mapped, and the host range reused (peers.md:
+ * cloud-hypervisor gave a removed device's BAR range to a concurrent
+ * hot-plug while the old mapping lived).  lfv_pdev_remove() returns with
+ * the guest's frames unmapped and decoding off, so a device plugged at the
+ * same host addresses and given to another guest is reachable by that
+ * guest only; and the removed device holds no claim on the range.
+ */
+static void test_range_reuse_after_unplug(void)
+{
+    static const struct lfv_sim_device_desc dev_c = {
+        .vendor = 0x1af4, .device = 0x1041, .class_code = 0x020000,
+        .bar = { { LFV_SIM_BAR_MEM32, false, 0x1000, 0xe0300000 } },
+    };
+    const lfv_sbdf_t C = LFV_SBDF(0, 3, 0, 0);
+
+    /* B's BAR 0 where the host placed it (the random test moves it) */
+    lfv_sim_cfg_write(br, B, CMD, 2, 0);
+    lfv_sim_cfg_write(br, B, 0x10, 4, 0xe0300000);
+    CHECK_EQ(lfv_pdev_assign(sys, B, g1), 0);
+    wr(g1, VS0, CMD, 2, MEM);
+    CHECK(mapped_to(g1, 0xe0300, 0xe0300));
+    CHECK_EQ(lfv_pdev_remove(sys, B), 0);
+    CHECK(!is_mapped(g1, 0xe0300)); /* the guest's next MMIO access faults */
+    CHECK_EQ(hw(B, CMD, 2) & MEM, 0);
+    CHECK_EQ(rd(g1, VS0, 0x10, 4), 0xffffffff);
+    CHECK_EQ(lfv_sim_remove(br, B), 0);
+
+    CHECK_EQ(lfv_sim_add(br, C, &dev_c), 0);
+    CHECK_EQ(lfv_pdev_add(sys, C), 0);
+    CHECK_EQ(lfv_pdev_assign(sys, C, g2), 0);
+    wr(g2, VS0, CMD, 2, MEM);
+    CHECK_EQ(rd(g2, VS0, CMD, 2), MEM);
+    CHECK(mapped_to(g2, 0xe0300, 0xe0300));
+    CHECK(!is_mapped(g1, 0xe0300));
+    CHECK_EQ(lfv_pdev_remove(sys, C), 0);
+    CHECK(!is_mapped(g2, 0xe0300));
+}
+
 int main(void)
 {
     lfv_rcu_register_thread();
@@ -773,6 +812,7 @@ int main(void)
     test_guest_rom();
     test_random_isolation();
     test_never_a_mix();
+    test_range_reuse_after_unplug();
     teardown();
     test_arm();
     lfv_rcu_unregister_thread();

@@ -7,8 +7,8 @@
 
 namespace {
 
-const char *const kWorkloads[] = {"calibrate", "enumerate", "steady", "read_hot", "read_span",
-                                  "read_gap", "write_hot", "msix_mask",
+const char *const kWorkloads[] = {"calibrate", "enumerate", "steady", "read_hot",
+                                  "read_span", "read_gap", "write_hot", "msix_mask",
                                   "rangeset_lookup", "rangeset_add_remove",
                                   "rangeset_consume"};
 const char *const kImpls[] = {"lfvpci", "lfvpci_qsbr", "lfvpci_xenrcu",

@@ -6,9 +6,9 @@
  * at 1, 2 and 4 threads, in the same run as the workloads.  Its 2T/1T is
  * what two threads can get from this machine in that run, whatever the
  * code: on the shared 2-vCPU machines these benchmarks run on, a second
- * vCPU is not always there (a loop like this one measured 0.76-2.62 in
- * twelve runs a few seconds apart), and a workload's 2T/1T is only read
- * against it (bench_summary.cc prints both next to the scaling targets).
+ * vCPU is not always there (BENCHMARKS.md), and a workload's 2T/1T is
+ * only read against it (bench_summary.cc prints both next to the scaling
+ * targets).
  *
  * One iteration is three rounds of four interleaved chains of adds,
  * shifts and xors: several instructions a cycle, as the engine's paths

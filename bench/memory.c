@@ -332,7 +332,7 @@ int main(int argc, char **argv)
             rc = lfv_pdev_assign(sys, s, guest);
             if (!rc)
                 dev_guest = dev_hw + settled() - before;
-            else /* -EBUSY: an SR-IOV PF with its VFs enabled */
+            else /* e.g. -EBUSY, an SR-IOV PF with its VFs enabled */
                 fprintf(stderr, "%s: not given to a guest: lfv_pdev_assign: "
                         "%s\n", argv[i], strerror(-rc));
         }
